@@ -1,0 +1,46 @@
+export {
+  BOX_NONCE_LENGTH,
+  BOX_OVERHEAD,
+  BOX_PUBLIC_KEY_LENGTH,
+  BOX_SECRET_KEY_LENGTH,
+  type BoxKeyPair,
+  BoxKeyring,
+  boxKeyPairFromSecret,
+  generateBoxKeyPair,
+  type Sealed,
+} from './box.ts'
+export {
+  CryptoError,
+  InvalidContextError,
+  InvalidKeyError,
+  KeyFileError,
+  type KeyFileProblem,
+} from './errors.ts'
+export { bytesEqual, fromHex, sha256, toHex } from './hash.ts'
+export {
+  ed25519PublicKeyOfPeerId,
+  type IdentitySecrets,
+  NodeIdentity,
+  peerIdFromEd25519PublicKey,
+} from './identity.ts'
+export {
+  DEFAULT_SCRYPT,
+  decodeKeyFile,
+  encodeKeyFile,
+  KEY_FILE_LENGTH,
+  readKeyFile,
+  type ScryptParameters,
+  writeFileAtomic,
+  writeKeyFile,
+} from './keyfile.ts'
+export {
+  ED25519_PUBLIC_KEY_LENGTH,
+  ED25519_SEED_LENGTH,
+  ED25519_SIGNATURE_LENGTH,
+  ed25519PublicKey,
+  SignatureContext,
+  type SignatureContextName,
+  Signer,
+  signedBytes,
+  verify,
+} from './sign.ts'

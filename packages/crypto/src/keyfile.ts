@@ -1,0 +1,183 @@
+import { randomBytes, scrypt as scryptCb } from 'node:crypto'
+import { open, readFile, rename, rm } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import nacl from 'tweetnacl'
+import { KeyFileError } from './errors.ts'
+import { bytesEqual, sha256 } from './hash.ts'
+import { NodeIdentity } from './identity.ts'
+
+/*
+ * Key file layout (all integers big-endian), 190 bytes:
+ *   0  magic       "PNKF"
+ *   4  version     u8 = 1
+ *   5  kdf         u8 = 1 (scrypt)
+ *   6  log2N       u8      scrypt cost N = 2^log2N
+ *   7  r           u8
+ *   8  p           u8
+ *   9  salt        16 bytes
+ *  25  nonce       24 bytes (secretbox)
+ *  49  sealed      secretbox(key = scrypt(passphrase, salt), plaintext) = 16 + 65 bytes
+ *                  plaintext = 0x01 || Ed25519 seed (32) || X25519 secret (32)
+ * 130  checksum    SHA-256 of bytes 0..129
+ * The checksum lets a reader tell a damaged file (checksum fails) from a wrong
+ * passphrase (checksum holds, secretbox does not open).
+ */
+const MAGIC = new TextEncoder().encode('PNKF')
+const VERSION = 1
+const KDF_SCRYPT = 1
+const SALT_LENGTH = 16
+const NONCE_LENGTH = nacl.secretbox.nonceLength
+const PLAINTEXT_LENGTH = 65
+const SEALED_LENGTH = PLAINTEXT_LENGTH + nacl.secretbox.overheadLength
+const BODY_LENGTH = 9 + SALT_LENGTH + NONCE_LENGTH + SEALED_LENGTH
+export const KEY_FILE_LENGTH = BODY_LENGTH + 32
+
+export interface ScryptParameters {
+  log2N: number
+  r: number
+  p: number
+}
+
+/** OWASP-level interactive cost: 2^15 x 8 x 1 is 32 MiB and ~0.1 s here. */
+export const DEFAULT_SCRYPT: ScryptParameters = { log2N: 15, r: 8, p: 1 }
+/** Bounds a reader accepts, so a forged file cannot demand unbounded memory or time. */
+const LIMITS = { log2N: [10, 20], r: [1, 32], p: [1, 16] } as const
+
+function withinLimits(params: ScryptParameters): boolean {
+  return (
+    params.log2N >= LIMITS.log2N[0] &&
+    params.log2N <= LIMITS.log2N[1] &&
+    params.r >= LIMITS.r[0] &&
+    params.r <= LIMITS.r[1] &&
+    params.p >= LIMITS.p[0] &&
+    params.p <= LIMITS.p[1]
+  )
+}
+
+function deriveKey(passphrase: string, salt: Uint8Array, params: ScryptParameters): Promise<Uint8Array> {
+  const N = 2 ** params.log2N
+  return new Promise((resolve, reject) => {
+    scryptCb(
+      passphrase.normalize('NFC'),
+      salt,
+      32,
+      { N, r: params.r, p: params.p, maxmem: 256 * N * params.r + 1024 * 1024 },
+      (err, key) => (err ? reject(err) : resolve(new Uint8Array(key))),
+    )
+  })
+}
+
+/** Encodes an identity as key-file bytes, encrypted under `passphrase`. */
+export async function encodeKeyFile(
+  identity: NodeIdentity,
+  passphrase: string,
+  params: ScryptParameters = DEFAULT_SCRYPT,
+): Promise<Uint8Array> {
+  if (!withinLimits(params)) throw new RangeError('scrypt parameters outside the accepted range')
+  if (passphrase.length === 0) throw new RangeError('the key passphrase must not be empty')
+  const salt = new Uint8Array(randomBytes(SALT_LENGTH))
+  const nonce = new Uint8Array(randomBytes(NONCE_LENGTH))
+  const key = await deriveKey(passphrase, salt, params)
+  const plaintext = new Uint8Array(PLAINTEXT_LENGTH)
+  plaintext[0] = 1
+  plaintext.set(identity.secrets.signingSeed, 1)
+  plaintext.set(identity.secrets.boxSecretKey, 33)
+  const sealed = nacl.secretbox(plaintext, nonce, key)
+  plaintext.fill(0)
+  key.fill(0)
+
+  const out = new Uint8Array(KEY_FILE_LENGTH)
+  out.set(MAGIC, 0)
+  out.set([VERSION, KDF_SCRYPT, params.log2N, params.r, params.p], 4)
+  out.set(salt, 9)
+  out.set(nonce, 9 + SALT_LENGTH)
+  out.set(sealed, 9 + SALT_LENGTH + NONCE_LENGTH)
+  out.set(sha256(out.subarray(0, BODY_LENGTH)), BODY_LENGTH)
+  return out
+}
+
+/** Decodes key-file bytes; every failure is a KeyFileError naming the problem. */
+export async function decodeKeyFile(
+  bytes: Uint8Array,
+  passphrase: string,
+  path = '<key file>',
+): Promise<NodeIdentity> {
+  if (bytes.length < KEY_FILE_LENGTH) {
+    throw new KeyFileError(bytesEqual(bytes.subarray(0, 4), MAGIC) ? 'truncated' : 'corrupted', path)
+  }
+  if (bytes.length > KEY_FILE_LENGTH || !bytesEqual(bytes.subarray(0, 4), MAGIC)) {
+    throw new KeyFileError('corrupted', path)
+  }
+  if (!bytesEqual(sha256(bytes.subarray(0, BODY_LENGTH)), bytes.subarray(BODY_LENGTH))) {
+    throw new KeyFileError('corrupted', path)
+  }
+  if (bytes[4] !== VERSION || bytes[5] !== KDF_SCRYPT) throw new KeyFileError('unsupported-version', path)
+  const params: ScryptParameters = { log2N: bytes[6]!, r: bytes[7]!, p: bytes[8]! }
+  if (!withinLimits(params)) throw new KeyFileError('unsafe-parameters', path)
+  const salt = bytes.subarray(9, 9 + SALT_LENGTH)
+  const nonce = bytes.subarray(9 + SALT_LENGTH, 9 + SALT_LENGTH + NONCE_LENGTH)
+  const sealed = bytes.subarray(9 + SALT_LENGTH + NONCE_LENGTH, BODY_LENGTH)
+  const key = await deriveKey(passphrase, salt, params)
+  const plaintext = nacl.secretbox.open(sealed, nonce, key)
+  key.fill(0)
+  if (plaintext === null) throw new KeyFileError('wrong-passphrase', path)
+  if (plaintext[0] !== 1) throw new KeyFileError('unsupported-version', path)
+  const identity = new NodeIdentity({
+    signingSeed: plaintext.slice(1, 33),
+    boxSecretKey: plaintext.slice(33, 65),
+  })
+  plaintext.fill(0)
+  return identity
+}
+
+/**
+ * Writes `bytes` to `path` atomically with mode 0600: a temporary file in the same
+ * directory, fsync'd, renamed over the target, then the directory fsync'd.
+ */
+export async function writeFileAtomic(path: string, bytes: Uint8Array, mode = 0o600): Promise<void> {
+  const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`
+  const fh = await open(tmp, 'wx', mode)
+  try {
+    await fh.writeFile(bytes)
+    await fh.sync()
+  } catch (err) {
+    await fh.close()
+    await rm(tmp, { force: true })
+    throw err
+  }
+  await fh.close()
+  try {
+    await rename(tmp, path)
+  } catch (err) {
+    await rm(tmp, { force: true })
+    throw err
+  }
+  const dir = await open(dirname(path), 'r')
+  try {
+    await dir.sync()
+  } finally {
+    await dir.close()
+  }
+}
+
+/** Encrypts the identity under `passphrase` and writes it to `path` (0600, atomic). */
+export async function writeKeyFile(
+  path: string,
+  identity: NodeIdentity,
+  passphrase: string,
+  params: ScryptParameters = DEFAULT_SCRYPT,
+): Promise<void> {
+  await writeFileAtomic(path, await encodeKeyFile(identity, passphrase, params), 0o600)
+}
+
+/** Reads and decrypts a key file; failures are KeyFileError with a `problem`. */
+export async function readKeyFile(path: string, passphrase: string): Promise<NodeIdentity> {
+  let bytes: Uint8Array
+  try {
+    bytes = new Uint8Array(await readFile(path))
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new KeyFileError('not-found', path)
+    throw err
+  }
+  return decodeKeyFile(bytes, passphrase, path)
+}
