@@ -33,6 +33,7 @@ export {
   writeFileAtomic,
   writeKeyFile,
 } from './keyfile.ts'
+export { openSecretbox, SECRETBOX_KEY_LENGTH, SECRETBOX_OVERHEAD, sealSecretbox } from './secretbox.ts'
 export {
   ED25519_PUBLIC_KEY_LENGTH,
   ED25519_SEED_LENGTH,

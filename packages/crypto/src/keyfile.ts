@@ -7,7 +7,7 @@ import { bytesEqual, sha256 } from './hash.ts'
 import { NodeIdentity } from './identity.ts'
 
 /*
- * Key file layout (all integers big-endian), 190 bytes:
+ * Key file layout, 162 bytes:
  *   0  magic       "PNKF"
  *   4  version     u8 = 1
  *   5  kdf         u8 = 1 (scrypt)
@@ -41,7 +41,9 @@ export interface ScryptParameters {
 /** OWASP-level interactive cost: 2^15 x 8 x 1 is 32 MiB and ~0.1 s here. */
 export const DEFAULT_SCRYPT: ScryptParameters = { log2N: 15, r: 8, p: 1 }
 /** Bounds a reader accepts, so a forged file cannot demand unbounded memory or time. */
-const LIMITS = { log2N: [10, 20], r: [1, 32], p: [1, 16] } as const
+const LIMITS = { log2N: [10, 20], r: [1, 16], p: [1, 4] } as const
+/** scrypt needs 128·N·r bytes; a key file may ask for at most this much. */
+const MAX_SCRYPT_MEMORY = 256 * 1024 * 1024
 
 function withinLimits(params: ScryptParameters): boolean {
   return (
@@ -50,7 +52,8 @@ function withinLimits(params: ScryptParameters): boolean {
     params.r >= LIMITS.r[0] &&
     params.r <= LIMITS.r[1] &&
     params.p >= LIMITS.p[0] &&
-    params.p <= LIMITS.p[1]
+    params.p <= LIMITS.p[1] &&
+    128 * 2 ** params.log2N * params.r <= MAX_SCRYPT_MEMORY
   )
 }
 
@@ -117,7 +120,13 @@ export async function decodeKeyFile(
   const salt = bytes.subarray(9, 9 + SALT_LENGTH)
   const nonce = bytes.subarray(9 + SALT_LENGTH, 9 + SALT_LENGTH + NONCE_LENGTH)
   const sealed = bytes.subarray(9 + SALT_LENGTH + NONCE_LENGTH, BODY_LENGTH)
-  const key = await deriveKey(passphrase, salt, params)
+  let key: Uint8Array
+  try {
+    key = await deriveKey(passphrase, salt, params)
+  } catch {
+    // within LIMITS scrypt only fails when the machine cannot give it the memory
+    throw new KeyFileError('unsafe-parameters', path)
+  }
   const plaintext = nacl.secretbox.open(sealed, nonce, key)
   key.fill(0)
   if (plaintext === null) throw new KeyFileError('wrong-passphrase', path)

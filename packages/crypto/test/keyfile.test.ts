@@ -1,0 +1,165 @@
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import fc from 'fast-check'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  decodeKeyFile,
+  encodeKeyFile,
+  KEY_FILE_LENGTH,
+  KeyFileError,
+  type KeyFileProblem,
+  NodeIdentity,
+  readKeyFile,
+  sha256,
+  writeKeyFile,
+} from '../src/index.ts'
+
+// Low scrypt cost keeps the suite fast; the format stores the parameters, so reading is the same.
+const FAST = { log2N: 10, r: 8, p: 1 }
+const PASSPHRASE = 'correct horse battery staple'
+
+let dir: string
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'pocnet-keyfile-'))
+})
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+async function problemOf(run: () => Promise<unknown>): Promise<KeyFileProblem> {
+  try {
+    await run()
+  } catch (err) {
+    expect(err).toBeInstanceOf(KeyFileError)
+    return (err as KeyFileError).problem
+  }
+  throw new Error('expected a KeyFileError')
+}
+
+/** Rewrites bytes 0..129 with `change` and recomputes the checksum, as a deliberate forgery would. */
+function withValidChecksum(bytes: Uint8Array, change: (b: Uint8Array) => void): Uint8Array {
+  const out = bytes.slice()
+  change(out)
+  out.set(sha256(out.subarray(0, KEY_FILE_LENGTH - 32)), KEY_FILE_LENGTH - 32)
+  return out
+}
+
+describe('key files', () => {
+  const identity = NodeIdentity.generate()
+  let bytes: Uint8Array
+
+  beforeAll(async () => {
+    bytes = await encodeKeyFile(identity, PASSPHRASE, FAST)
+  })
+
+  it('round trip: write (mode 0600, atomically) and read back the same identity', async () => {
+    const path = join(dir, 'node.key')
+    await writeKeyFile(path, identity, PASSPHRASE, FAST)
+    expect((await stat(path)).mode & 0o777).toBe(0o600)
+    expect((await readFile(path)).length).toBe(KEY_FILE_LENGTH)
+    const back = await readKeyFile(path, PASSPHRASE)
+    expect(back.secrets).toEqual(identity.secrets)
+    expect(back.peerId.equals(identity.peerId)).toBe(true)
+    expect(back.boxPublicKey).toEqual(identity.boxPublicKey)
+
+    const other = NodeIdentity.generate()
+    await writeKeyFile(path, other, PASSPHRASE, FAST)
+    expect((await readKeyFile(path, PASSPHRASE)).peerId.equals(other.peerId)).toBe(true)
+    expect(await readdir(dir)).toEqual(['node.key']) // no temporary file left behind
+  })
+
+  it('stores the scrypt parameters and a layout of fixed offsets', () => {
+    expect(bytes.length).toBe(KEY_FILE_LENGTH)
+    expect(new TextDecoder().decode(bytes.subarray(0, 4))).toBe('PNKF')
+    expect([...bytes.subarray(4, 9)]).toEqual([1, 1, FAST.log2N, FAST.r, FAST.p])
+  })
+
+  it('wrong passphrase: problem "wrong-passphrase"', async () => {
+    expect(await problemOf(() => decodeKeyFile(bytes, 'not the passphrase'))).toBe('wrong-passphrase')
+  })
+
+  it('missing file: problem "not-found", naming the path', async () => {
+    const path = join(dir, 'absent.key')
+    const err = await readKeyFile(path, PASSPHRASE).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(KeyFileError)
+    expect((err as KeyFileError).problem).toBe('not-found')
+    expect((err as KeyFileError).message).toContain(path)
+  })
+
+  it('truncated at any length after the magic: problem "truncated"', async () => {
+    for (let length = 4; length < KEY_FILE_LENGTH; length++) {
+      expect(await problemOf(() => decodeKeyFile(bytes.subarray(0, length), PASSPHRASE))).toBe('truncated')
+    }
+    const path = join(dir, 'truncated.key')
+    await writeFile(path, bytes.subarray(0, 100))
+    expect(await problemOf(() => readKeyFile(path, PASSPHRASE))).toBe('truncated')
+  })
+
+  it('any one flipped byte: problem "corrupted"', async () => {
+    for (let i = 0; i < KEY_FILE_LENGTH; i++) {
+      const damaged = bytes.slice()
+      damaged[i]! ^= 0x01
+      expect(await problemOf(() => decodeKeyFile(damaged, PASSPHRASE))).toBe('corrupted')
+    }
+  })
+
+  it('extra bytes or foreign files: problem "corrupted"', async () => {
+    const longer = new Uint8Array(KEY_FILE_LENGTH + 1)
+    longer.set(bytes)
+    expect(await problemOf(() => decodeKeyFile(longer, PASSPHRASE))).toBe('corrupted')
+    expect(await problemOf(() => decodeKeyFile(new Uint8Array(KEY_FILE_LENGTH), PASSPHRASE))).toBe(
+      'corrupted',
+    )
+    expect(await problemOf(() => decodeKeyFile(new Uint8Array(2), PASSPHRASE))).toBe('corrupted')
+  })
+
+  it('another format version, or scrypt parameters outside the accepted range, are named', async () => {
+    const v2 = withValidChecksum(bytes, (b) => {
+      b[4] = 2
+    })
+    expect(await problemOf(() => decodeKeyFile(v2, PASSPHRASE))).toBe('unsupported-version')
+    const greedy = withValidChecksum(bytes, (b) => {
+      b[6] = 30
+    })
+    expect(await problemOf(() => decodeKeyFile(greedy, PASSPHRASE))).toBe('unsafe-parameters')
+  })
+
+  it('refuses to write with an empty passphrase or unsafe parameters', async () => {
+    await expect(encodeKeyFile(identity, '', FAST)).rejects.toThrow(RangeError)
+    await expect(encodeKeyFile(identity, PASSPHRASE, { log2N: 8, r: 8, p: 1 })).rejects.toThrow(RangeError)
+  })
+
+  it('normalises the passphrase to NFC', async () => {
+    const composed = await encodeKeyFile(identity, 'caf\u00e9', FAST)
+    expect((await decodeKeyFile(composed, 'cafe\u0301')).peerId.equals(identity.peerId)).toBe(true)
+  })
+
+  it('fuzz: random and mutated files give a KeyFileError, nothing else', async () => {
+    const edit = fc.tuple(
+      fc.nat(),
+      fc.integer({ min: 0, max: 255 }),
+      fc.constantFrom('set', 'insert', 'delete'),
+    )
+    const input = fc.oneof(
+      fc.uint8Array({ maxLength: 2 * KEY_FILE_LENGTH }),
+      fc.array(edit, { minLength: 1, maxLength: 3 }).map((edits) => {
+        const out = [...bytes]
+        for (const [at, value, kind] of edits) {
+          const i = at % out.length
+          if (kind === 'set') out[i] = out[i] === value ? value ^ 1 : value
+          else if (kind === 'insert') out.splice(i, 0, value)
+          else out.splice(i, 1)
+        }
+        return Uint8Array.from(out)
+      }),
+    )
+    await fc.assert(
+      fc.asyncProperty(input, async (candidate) => {
+        fc.pre(candidate.length !== bytes.length || !candidate.every((b, i) => b === bytes[i]))
+        await expect(decodeKeyFile(candidate, PASSPHRASE)).rejects.toBeInstanceOf(KeyFileError)
+      }),
+      { numRuns: 2000 },
+    )
+  })
+})

@@ -1,0 +1,22 @@
+/**
+ * Why a receiver refuses an envelope: the reason codes of rejected receipts, as they appear on
+ * the wire (docs/protocol.md §7). `open` decides the first seven; the receiving node
+ * decides "rate-limited" and "replay" (a message id it has already seen).
+ */
+export const REJECT_REASONS = [
+  'not-a-member',
+  'bad-signature',
+  'not-for-me',
+  'too-large',
+  'too-old',
+  'too-new',
+  'malformed',
+  'rate-limited',
+  'replay',
+] as const
+
+export type RejectReason = (typeof REJECT_REASONS)[number]
+
+export function isRejectReason(value: unknown): value is RejectReason {
+  return (REJECT_REASONS as readonly unknown[]).includes(value)
+}
