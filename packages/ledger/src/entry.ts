@@ -1,0 +1,150 @@
+import { type CborValue, decode, encode } from '@pocnet/protocol'
+import { HASH_LENGTH, MAX_BLOB_REFS, MAX_ENTRY_BYTES, MAX_ID_LENGTH } from './constants.ts'
+import { InvalidEntryError } from './errors.ts'
+
+/** What happened. docs/ledger.md says when the node appends each kind. */
+export const ENTRY_KINDS = [
+  'message-sent',
+  'message-received',
+  'receipt',
+  'delivery-failed',
+  'acknowledged',
+  'case-state-changed',
+  'directory-changed',
+  'roster-changed',
+  'key-action',
+  'admin-action',
+  'auditor-access',
+] as const
+
+export type EntryKind = (typeof ENTRY_KINDS)[number]
+
+/** A business event as a caller hands it to the ledger; the ledger adds `seq` and `time`. */
+export interface LedgerEvent {
+  kind: EntryKind
+  /** Who did it: `user:<name>` (a local user), `country:<CC>` (a peer country) or `node`. */
+  actor: string
+  caseId?: string
+  /** ISO 3166-1 alpha-2 code of the peer country the event concerns. */
+  counterpart?: string
+  messageId?: string
+  /** SHA-256 hashes of the blobs (message or attachment bytes) the event refers to. */
+  blobs?: Uint8Array[]
+  /** Small kind-specific facts (new case state, reason code, …); never message contents. */
+  detail?: { [key: string]: CborValue }
+}
+
+/** An entry as stored: the event, its position in the log and the time the ledger took it. */
+export interface LedgerEntry extends LedgerEvent {
+  /** Sequence number, equal to the entry's leaf index. */
+  seq: number
+  /** Milliseconds since the Unix epoch, UTC; never less than the previous entry's. */
+  time: number
+  blobs: Uint8Array[]
+}
+
+export const ENTRY_VERSION = 1
+
+const ACTOR_RULE = /^(?:node|country:[A-Z]{2}|user:[^\s\p{Cc}]{1,128})$/u
+const COUNTRY_RULE = /^[A-Z]{2}$/
+// Ids are free text from other systems, but never control characters (they end up in logs and keys).
+const ID_RULE = /^[^\p{Cc}]+$/u
+const KNOWN_FIELDS = new Set([
+  'v',
+  'seq',
+  'time',
+  'kind',
+  'actor',
+  'caseId',
+  'counterpart',
+  'messageId',
+  'blobs',
+  'detail',
+])
+
+function checkId(field: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH || !ID_RULE.test(value))
+    throw new InvalidEntryError(field, `must be 1-${MAX_ID_LENGTH} characters without control characters`)
+  return value
+}
+
+function isMap(value: unknown): value is { [key: string]: CborValue } {
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array)
+  )
+}
+
+/** Checks an event's fields; returns the event with `blobs` defaulted. */
+export function validateEvent(event: LedgerEvent): LedgerEvent & { blobs: Uint8Array[] } {
+  if (!ENTRY_KINDS.includes(event.kind))
+    throw new InvalidEntryError('kind', `must be one of ${ENTRY_KINDS.join(', ')}`)
+  if (typeof event.actor !== 'string' || !ACTOR_RULE.test(event.actor))
+    throw new InvalidEntryError('actor', "must be 'node', 'country:<CC>' or 'user:<name>'")
+  if (event.caseId !== undefined) checkId('caseId', event.caseId)
+  if (event.messageId !== undefined) checkId('messageId', event.messageId)
+  if (event.counterpart !== undefined && !COUNTRY_RULE.test(String(event.counterpart)))
+    throw new InvalidEntryError('counterpart', 'must be a two-letter upper-case country code')
+  const blobs = event.blobs ?? []
+  if (!Array.isArray(blobs) || blobs.length > MAX_BLOB_REFS)
+    throw new InvalidEntryError('blobs', `must be a list of at most ${MAX_BLOB_REFS} hashes`)
+  for (const h of blobs) {
+    if (!(h instanceof Uint8Array) || h.length !== HASH_LENGTH)
+      throw new InvalidEntryError('blobs', 'must hold 32-byte SHA-256 hashes')
+  }
+  if (event.detail !== undefined && !isMap(event.detail))
+    throw new InvalidEntryError('detail', 'must be a map with text keys')
+  return { ...event, blobs }
+}
+
+/** The deterministic-CBOR bytes of an entry: exactly what its leaf hash covers. */
+export function encodeEntry(entry: LedgerEntry): Uint8Array {
+  const map: { [key: string]: CborValue } = {
+    v: ENTRY_VERSION,
+    seq: entry.seq,
+    time: entry.time,
+    kind: entry.kind,
+    actor: entry.actor,
+  }
+  if (entry.caseId !== undefined) map.caseId = entry.caseId
+  if (entry.counterpart !== undefined) map.counterpart = entry.counterpart
+  if (entry.messageId !== undefined) map.messageId = entry.messageId
+  if (entry.blobs.length > 0) map.blobs = entry.blobs
+  if (entry.detail !== undefined) map.detail = entry.detail
+  const bytes = encode(map)
+  if (bytes.length > MAX_ENTRY_BYTES)
+    throw new InvalidEntryError('detail', `makes the entry ${bytes.length} bytes, over ${MAX_ENTRY_BYTES}`)
+  return bytes
+}
+
+/**
+ * Decodes and checks stored entry bytes. Throws InvalidEntryError (naming the field) or a
+ * CborDecodeError from @pocnet/protocol for bytes that are not deterministic CBOR.
+ */
+export function decodeEntry(bytes: Uint8Array): LedgerEntry {
+  if (bytes.length > MAX_ENTRY_BYTES)
+    throw new InvalidEntryError('entry', `must be at most ${MAX_ENTRY_BYTES} bytes`)
+  const value = decode(bytes, { maxBytes: MAX_ENTRY_BYTES })
+  if (!isMap(value)) throw new InvalidEntryError('entry', 'must be a CBOR map')
+  for (const key of Object.keys(value)) {
+    if (!KNOWN_FIELDS.has(key)) throw new InvalidEntryError(key, 'is not a field of version 1 entries')
+  }
+  if (value.v !== ENTRY_VERSION) throw new InvalidEntryError('v', `must be ${ENTRY_VERSION}`)
+  const seq = value.seq
+  const time = value.time
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0)
+    throw new InvalidEntryError('seq', 'must be a non-negative integer')
+  if (typeof time !== 'number' || !Number.isSafeInteger(time) || time < 0)
+    throw new InvalidEntryError('time', 'must be a non-negative integer (ms since the epoch)')
+  if (value.blobs !== undefined && (!Array.isArray(value.blobs) || value.blobs.length === 0))
+    throw new InvalidEntryError('blobs', 'must be a non-empty list when present')
+  const event = validateEvent({
+    kind: value.kind as EntryKind,
+    actor: value.actor as string,
+    ...(value.caseId !== undefined && { caseId: value.caseId as string }),
+    ...(value.counterpart !== undefined && { counterpart: value.counterpart as string }),
+    ...(value.messageId !== undefined && { messageId: value.messageId as string }),
+    ...(value.blobs !== undefined && { blobs: value.blobs as Uint8Array[] }),
+    ...(value.detail !== undefined && { detail: value.detail as { [key: string]: CborValue } }),
+  })
+  return { seq, time, ...event }
+}

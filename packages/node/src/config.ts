@@ -1,0 +1,143 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { writeFileAtomic } from '@pocnet/crypto'
+import { ConfigError, type ConfigProblem } from './errors.ts'
+
+/** The node's settings: `<dataDir>/config.json`, written by `pocnet init`, edited by operators. */
+export interface NodeConfig {
+  version: 1
+  /** Network id: names the federation; part of every envelope and checkpoint origin. */
+  network: string
+  /** This node's country, ISO 3166-1 alpha-2. */
+  country: string
+  /** libp2p listen multiaddrs. */
+  listen: string[]
+  /** Multiaddrs (with /p2p/<peerId>) of members to dial at start. */
+  bootstrap: string[]
+  delivery: {
+    /** Largest envelope accepted or sent, bytes. */
+    maxEnvelopeBytes: number
+    /** How long a peer may take to send its envelope or its receipt. */
+    readTimeoutMs: number
+    /** How far ahead of our clock a message's creation time may be. */
+    clockSkewMs: number
+    /**
+     * How old a message may be on arrival. A message keeps its creation time across the
+     * sender's retries, so this must exceed the sender's outbox expiry.
+     */
+    maxAgeMs: number
+    /** Envelopes accepted from one peer per minute before "rate limited". */
+    perPeerPerMinute: number
+  }
+  outbox: {
+    initialBackoffMs: number
+    maxBackoffMs: number
+    /** Give up on a message this long after it was queued. */
+    expiryMs: number
+  }
+  checkpoint: { everyEntries: number; everyMs: number }
+  /** A command run on events (new request, deadline near or missed, delivery failed), event JSON on stdin. */
+  notifyCommand?: string
+}
+
+export const CONFIG_FILE = 'config.json'
+
+export function defaultConfig(network: string, country: string): NodeConfig {
+  return {
+    version: 1,
+    network,
+    country,
+    listen: ['/ip4/0.0.0.0/tcp/4001'],
+    bootstrap: [],
+    delivery: {
+      maxEnvelopeBytes: 1024 * 1024,
+      readTimeoutMs: 10_000,
+      clockSkewMs: 5 * 60_000,
+      maxAgeMs: 8 * 24 * 3600_000,
+      perPeerPerMinute: 6000,
+    },
+    outbox: { initialBackoffMs: 500, maxBackoffMs: 60_000, expiryMs: 7 * 24 * 3600_000 },
+    checkpoint: { everyEntries: 1000, everyMs: 60_000 },
+  }
+}
+
+const COUNTRY = /^[A-Z]{2}$/
+const NETWORK = /^[a-z0-9][a-z0-9.-]{0,62}$/
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** Checks an untrusted parsed config; returns the config or every problem found. */
+export function validateConfig(raw: unknown): { config: NodeConfig } | { problems: ConfigProblem[] } {
+  const problems: ConfigProblem[] = []
+  if (!isObject(raw)) return { problems: [{ path: '(root)', message: 'must be a JSON object' }] }
+  if (raw.version !== 1) problems.push({ path: 'version', message: 'must be 1' })
+  if (typeof raw.network !== 'string' || !NETWORK.test(raw.network)) {
+    problems.push({ path: 'network', message: 'must be 1-63 characters of a-z, 0-9, ".", "-"' })
+  }
+  if (typeof raw.country !== 'string' || !COUNTRY.test(raw.country)) {
+    problems.push({ path: 'country', message: 'must be an ISO 3166-1 alpha-2 code in capitals, e.g. "FR"' })
+  }
+  for (const key of ['listen', 'bootstrap'] as const) {
+    const v = raw[key]
+    if (!Array.isArray(v) || !v.every((a) => typeof a === 'string' && a.startsWith('/'))) {
+      problems.push({ path: key, message: 'must be a list of multiaddr strings, each starting with "/"' })
+    }
+  }
+  const positive = (section: string, fields: string[]) => {
+    const s = raw[section]
+    if (!isObject(s)) {
+      problems.push({ path: section, message: 'must be an object' })
+      return
+    }
+    for (const f of fields) {
+      const v = s[f]
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) {
+        problems.push({ path: `${section}.${f}`, message: 'must be a positive whole number' })
+      }
+    }
+  }
+  positive('delivery', ['maxEnvelopeBytes', 'readTimeoutMs', 'clockSkewMs', 'maxAgeMs', 'perPeerPerMinute'])
+  positive('outbox', ['initialBackoffMs', 'maxBackoffMs', 'expiryMs'])
+  positive('checkpoint', ['everyEntries', 'everyMs'])
+  if (
+    raw.notifyCommand !== undefined &&
+    (typeof raw.notifyCommand !== 'string' || raw.notifyCommand === '')
+  ) {
+    problems.push({ path: 'notifyCommand', message: 'must be a non-empty command line when present' })
+  }
+  return problems.length > 0 ? { problems } : { config: raw as unknown as NodeConfig }
+}
+
+export async function readConfig(dataDir: string): Promise<NodeConfig> {
+  const file = join(dataDir, CONFIG_FILE)
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    throw new ConfigError(file, [
+      {
+        path: '(file)',
+        message: code === 'ENOENT' ? 'not found: run `pocnet init` first' : `unreadable (${code})`,
+      },
+    ])
+  }
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (err) {
+    throw new ConfigError(file, [{ path: '(file)', message: `not valid JSON: ${(err as Error).message}` }])
+  }
+  const result = validateConfig(raw)
+  if ('problems' in result) throw new ConfigError(file, result.problems)
+  return result.config
+}
+
+export async function writeConfig(dataDir: string, config: NodeConfig): Promise<void> {
+  await writeFileAtomic(
+    join(dataDir, CONFIG_FILE),
+    new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`),
+  )
+}

@@ -1,0 +1,174 @@
+import { chmod, rm } from 'node:fs/promises'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { NodeError } from '../errors.ts'
+import type { Logger } from '../log.ts'
+import type { Role, UserRecord, UserStore } from './users.ts'
+
+/** A control API failure with an HTTP-like status; `hint` tells the user what to do next. */
+export class ControlApiError extends NodeError {
+  readonly status: number
+  readonly hint: string | undefined
+  readonly details: unknown
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    opts: { hint?: string; details?: unknown } = {},
+  ) {
+    super(code, message)
+    this.status = status
+    this.hint = opts.hint
+    this.details = opts.details
+  }
+}
+
+export interface ControlCall {
+  user: UserRecord
+  params: Record<string, string>
+  query: URLSearchParams
+  body: unknown
+}
+
+export interface Route {
+  method: 'GET' | 'POST' | 'DELETE'
+  /** Path pattern, `:name` segments become params. */
+  path: string
+  roles: readonly Role[]
+  handler(call: ControlCall): Promise<unknown>
+}
+
+export interface ControlServerOptions {
+  socketPath: string
+  users: UserStore
+  routes: Route[]
+  log: Logger
+  /** Every authenticated call, allowed or not, for the ledger (Second Protocol Art. 14). */
+  onCall?(user: UserRecord, method: string, path: string, status: number): Promise<void>
+  maxBodyBytes?: number
+}
+
+const MAX_BODY = 4 * 1024 * 1024
+
+function match(pattern: string, path: string): Record<string, string> | undefined {
+  const p = pattern.split('/')
+  const a = path.split('/')
+  if (p.length !== a.length) return undefined
+  const params: Record<string, string> = {}
+  for (let i = 0; i < p.length; i++) {
+    if (p[i]!.startsWith(':')) params[p[i]!.slice(1)] = decodeURIComponent(a[i]!)
+    else if (p[i] !== a[i]) return undefined
+  }
+  return params
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > limit) throw new ControlApiError(413, 'ERR_BODY_TOO_LARGE', `request body over ${limit} bytes`)
+    chunks.push(chunk as Buffer)
+  }
+  if (size === 0) return undefined
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+  } catch {
+    throw new ControlApiError(400, 'ERR_BAD_JSON', 'request body is not valid JSON')
+  }
+}
+
+function send(res: ServerResponse, status: number, value: unknown): void {
+  const text = JSON.stringify(value)
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
+  res.end(text)
+}
+
+/**
+ * The local control API: JSON over HTTP on a Unix socket (mode 0600) in the data directory.
+ * Every call carries a bearer token; the user's role must be one the route allows.
+ */
+export async function startControlServer(opts: ControlServerOptions): Promise<Server> {
+  const limit = opts.maxBodyBytes ?? MAX_BODY
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://pocnet')
+    const auth = req.headers.authorization
+    const user = auth?.startsWith('Bearer ') ? opts.users.authenticate(auth.slice(7)) : undefined
+    let status = 500
+    try {
+      if (user === undefined) {
+        throw new ControlApiError(401, 'ERR_UNAUTHENTICATED', 'missing or unknown token', {
+          hint: 'set POCNET_TOKEN to a token from `pocnet user add`',
+        })
+      }
+      let found: { route: Route; params: Record<string, string> } | undefined
+      let pathKnown = false
+      for (const route of opts.routes) {
+        const params = match(route.path, url.pathname)
+        if (params === undefined) continue
+        pathKnown = true
+        if (route.method === req.method) {
+          found = { route, params }
+          break
+        }
+      }
+      if (found === undefined) {
+        throw pathKnown
+          ? new ControlApiError(405, 'ERR_METHOD', `${req.method} is not allowed on ${url.pathname}`)
+          : new ControlApiError(404, 'ERR_NOT_FOUND', `no such endpoint ${url.pathname}`)
+      }
+      if (!found.route.roles.includes(user.role)) {
+        throw new ControlApiError(
+          403,
+          'ERR_FORBIDDEN',
+          `role ${user.role} may not ${req.method} ${found.route.path}`,
+          {
+            hint: `this needs one of: ${found.route.roles.join(', ')}`,
+          },
+        )
+      }
+      const body = await readBody(req, limit)
+      const result = await found.route.handler({ user, params: found.params, query: url.searchParams, body })
+      status = 200
+      send(res, 200, result ?? {})
+    } catch (err) {
+      if (err instanceof ControlApiError) {
+        status = err.status
+        send(res, err.status, {
+          error: { code: err.code, message: err.message, hint: err.hint, details: err.details },
+        })
+      } else if (
+        err instanceof NodeError ||
+        (err instanceof Error && 'code' in err && typeof err.code === 'string')
+      ) {
+        status = 400
+        const e = err as Error & { code: string }
+        send(res, 400, { error: { code: e.code, message: e.message } })
+      } else {
+        status = 500
+        opts.log.error('control.internal-error', { path: url.pathname, error: String(err) })
+        send(res, 500, { error: { code: 'ERR_INTERNAL', message: 'internal error; see the daemon log' } })
+      }
+    } finally {
+      opts.log.info('control.call', {
+        user: user?.name ?? null,
+        method: req.method,
+        path: url.pathname,
+        status,
+      })
+      if (user !== undefined && opts.onCall !== undefined) {
+        await opts.onCall(user, req.method ?? '', url.pathname, status).catch((err: unknown) => {
+          opts.log.error('control.audit-failed', { error: String(err) })
+        })
+      }
+    }
+  })
+  server.requestTimeout = 30_000
+  server.headersTimeout = 10_000
+  await rm(opts.socketPath, { force: true })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(opts.socketPath, () => resolve())
+  })
+  await chmod(opts.socketPath, 0o600)
+  return server
+}

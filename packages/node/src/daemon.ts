@@ -1,0 +1,341 @@
+import { mkdir, readFile } from 'node:fs/promises'
+import type { Server } from 'node:http'
+import { join } from 'node:path'
+import type { PeerId } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import { type NodeIdentity, readKeyFile, toHex } from '@pocnet/crypto'
+import {
+  type ContactDetails,
+  Directory,
+  DirectoryMemory,
+  FileDirectoryStore,
+  RosterKeeper,
+  type RosterState,
+  RosterSync,
+  readRosterChainFile,
+  writeRosterChainFile,
+} from '@pocnet/directory'
+import { checkpointOrigin, Ledger } from '@pocnet/ledger'
+import { type NodeConfig, readConfig } from './config.ts'
+import { DATA_DIR, STOP_TIMEOUT_MS } from './constants.ts'
+import { DeliveryReceiver, type InboundMessage } from './delivery.ts'
+import { DataDirLockedError, NodeError } from './errors.ts'
+import { createHost, type Host } from './host.ts'
+import { createLogger, type Logger } from './log.ts'
+import { type Counterpart, Outbox } from './outbox.ts'
+
+export interface DaemonOptions {
+  dataDir: string
+  passphrase: string
+  log?: Logger
+}
+
+export interface Health {
+  country: string
+  network: string
+  peerId: string
+  addresses: string[]
+  rosterVersion: number
+  peersConnected: number
+  connectedCountries: string[]
+  outboxDepth: number
+  oldestUndeliveredAt: number | null
+  delivered: number
+  received: number
+  rejected: Record<string, number>
+  ledgerSize: number
+  lastCheckpoint: { size: number; rootHex: string } | null
+  startedAt: number
+}
+
+/** The operator's contact details as kept in `contact.json` (keys and addresses are filled in by the node). */
+export type ContactFile = Omit<ContactDetails, 'boxPublicKey' | 'addresses'>
+
+const BOOTSTRAP_INTERVAL_MS = 10_000
+
+/**
+ * A country's node: the encrypted key, the roster, the ledger, the libp2p host with the
+ * directory, delivery and the durable outbox. `start` returns once it serves; `stop` is
+ * bounded in time.
+ */
+export class PocnetDaemon {
+  readonly dataDir: string
+  readonly config: NodeConfig
+  readonly identity: NodeIdentity
+  readonly ledger: Ledger
+  readonly host: Host
+  readonly directory: Directory
+  readonly outbox: Outbox
+  readonly receiver: DeliveryReceiver
+  readonly log: Logger
+  readonly startedAt = Date.now()
+  readonly #keeper: RosterKeeper
+  readonly #sync: RosterSync
+  readonly #memory: DirectoryMemory
+  readonly #messageListeners: Set<(m: InboundMessage) => void>
+  #bootstrapTimer: ReturnType<typeof setInterval> | undefined
+  #control: Server | undefined
+  #stopping: Promise<void> | undefined
+
+  private constructor(init: {
+    dataDir: string
+    config: NodeConfig
+    identity: NodeIdentity
+    ledger: Ledger
+    host: Host
+    directory: Directory
+    outbox: Outbox
+    receiver: DeliveryReceiver
+    keeper: RosterKeeper
+    sync: RosterSync
+    memory: DirectoryMemory
+    messageListeners: Set<(m: InboundMessage) => void>
+    log: Logger
+  }) {
+    this.dataDir = init.dataDir
+    this.config = init.config
+    this.identity = init.identity
+    this.ledger = init.ledger
+    this.host = init.host
+    this.directory = init.directory
+    this.outbox = init.outbox
+    this.receiver = init.receiver
+    this.#keeper = init.keeper
+    this.#sync = init.sync
+    this.#memory = init.memory
+    this.#messageListeners = init.messageListeners
+    this.log = init.log
+  }
+
+  get roster(): RosterState {
+    return this.#keeper.state
+  }
+
+  static async start(opts: DaemonOptions): Promise<PocnetDaemon> {
+    const { dataDir } = opts
+    const log = opts.log ?? createLogger()
+    const config = await readConfig(dataDir)
+    const identity = await readKeyFile(join(dataDir, DATA_DIR.key), opts.passphrase)
+    const keeper = new RosterKeeper({ chain: await readRosterChainFile(join(dataDir, DATA_DIR.roster)) })
+    const getRoster = () => keeper.state
+    const self = getRoster().members.get(config.country)
+    if (self === undefined || toHex(self.publicKey) !== toHex(identity.signingPublicKey)) {
+      throw new NodeError(
+        'ERR_NOT_IN_ROSTER',
+        `this node's key is not the roster key of ${config.country}: check config.json "country" and roster.cbor`,
+      )
+    }
+    if (getRoster().network !== config.network) {
+      throw new NodeError(
+        'ERR_NETWORK_MISMATCH',
+        `roster is for network ${getRoster().network}, config says ${config.network}`,
+      )
+    }
+    const memory = await DirectoryMemory.open(new FileDirectoryStore(join(dataDir, DATA_DIR.directoryMemory)))
+    await mkdir(join(dataDir, DATA_DIR.ledger), { recursive: true, mode: 0o700 })
+    let ledger: Ledger
+    try {
+      ledger = await Ledger.open({
+        dir: join(dataDir, DATA_DIR.ledger),
+        identity,
+        origin: checkpointOrigin(config.network, config.country),
+        checkpointEvery: { entries: config.checkpoint.everyEntries, ms: config.checkpoint.everyMs },
+        onCheckpointError: (err) => log.error('ledger.checkpoint-failed', { error: err.message }),
+      })
+    } catch (err) {
+      if (/lock/i.test(String((err as Error).cause ?? err))) throw new DataDirLockedError(dataDir)
+      throw err
+    }
+    const host = await createHost({ identity, listen: config.listen, rules: { getRoster, memory } })
+    const directory = new Directory({
+      libp2p: host,
+      dht: host.services.dht,
+      identity,
+      country: config.country,
+      getRoster,
+      memory,
+    })
+    const resolve = async (country: string): Promise<Counterpart> => {
+      const member = getRoster().members.get(country)
+      if (member === undefined)
+        throw new NodeError('ERR_NOT_A_MEMBER', `${country} is not a member of the roster`)
+      const found = await directory.lookup(country)
+      return {
+        country,
+        signingPublicKey: member.publicKey,
+        boxPublicKey: found.record.boxPublicKey,
+        addresses: found.record.addresses,
+      }
+    }
+    const limits = config.delivery
+    const messageListeners = new Set<(m: InboundMessage) => void>()
+    const receiver = new DeliveryReceiver({
+      host,
+      identity,
+      network: config.network,
+      country: config.country,
+      ledger,
+      getRoster,
+      boxKeyOf: async (country) => (await resolve(country).catch(() => undefined))?.boxPublicKey,
+      limits,
+      log: log.child('delivery'),
+      onMessage: (m) => {
+        for (const listener of messageListeners) listener(m)
+      },
+    })
+    const outbox = new Outbox({
+      host,
+      identity,
+      network: config.network,
+      ledger,
+      getRoster,
+      resolve,
+      limits,
+      policy: config.outbox,
+      log: log.child('outbox'),
+    })
+    const sync = new RosterSync({ libp2p: host, keeper })
+    const daemon = new PocnetDaemon({
+      dataDir,
+      config,
+      identity,
+      ledger,
+      host,
+      directory,
+      outbox,
+      receiver,
+      keeper,
+      sync,
+      memory,
+      messageListeners,
+      log,
+    })
+    keeper.onRosterAdopted((adoption) => {
+      void (async () => {
+        await writeRosterChainFile(join(dataDir, DATA_DIR.roster), adoption.documents)
+        await ledger.append({
+          kind: 'roster-changed',
+          actor: 'node',
+          detail: { from: adoption.previousVersion, to: adoption.version, hash: adoption.hash },
+        })
+        log.info('roster.adopted', { version: adoption.version })
+      })().catch((err: unknown) => log.error('roster.persist-failed', { error: String(err) }))
+    })
+    await daemon.#startServices()
+    return daemon
+  }
+
+  async #startServices(): Promise<void> {
+    await this.receiver.start()
+    await this.directory.start()
+    await this.#sync.start()
+    await this.outbox.start()
+    this.#dialBootstrap()
+    this.#bootstrapTimer = setInterval(() => this.#dialBootstrap(), BOOTSTRAP_INTERVAL_MS)
+    this.#bootstrapTimer.unref()
+    void this.publishOwnRecord().catch((err: unknown) =>
+      this.log.warn('directory.publish-failed', { error: String((err as Error).message ?? err) }),
+    )
+    this.log.info('node.started', {
+      country: this.config.country,
+      peerId: this.identity.peerId.toString(),
+      addresses: this.host.getMultiaddrs().map(String).join(' '),
+    })
+  }
+
+  onMessage(listener: (m: InboundMessage) => void): () => void {
+    this.#messageListeners.add(listener)
+    return () => this.#messageListeners.delete(listener)
+  }
+
+  attachControlServer(server: Server): void {
+    this.#control = server
+  }
+
+  #dialBootstrap(): void {
+    const connected = new Set(this.host.getPeers().map(String))
+    for (const addr of this.config.bootstrap) {
+      const peer = multiaddr(addr)
+        .getComponents()
+        .find((c) => c.name === 'p2p')?.value
+      if (peer !== undefined && (connected.has(peer) || peer === this.identity.peerId.toString())) continue
+      this.host.dial(multiaddr(addr), { signal: AbortSignal.timeout(5_000) }).catch((err: unknown) => {
+        this.log.debug('bootstrap.dial-failed', { addr, error: String((err as Error).message ?? err) })
+      })
+    }
+  }
+
+  /** Publishes this country's record from `contact.json`, with the node's box key and addresses. */
+  async publishOwnRecord(): Promise<{ seq: number; storedBy: number }> {
+    const contact = JSON.parse(await readFile(join(this.dataDir, DATA_DIR.contact), 'utf8')) as ContactFile
+    const addresses = this.host
+      .getMultiaddrs()
+      .map((a) => a.toString())
+      .filter((a) => !a.includes('/ip4/0.0.0.0'))
+    const result = await this.directory.publish(
+      { ...contact, boxPublicKey: this.identity.boxPublicKey, addresses },
+      { signal: AbortSignal.timeout(30_000) },
+    )
+    await this.ledger.append({
+      kind: 'directory-changed',
+      actor: 'node',
+      counterpart: this.config.country,
+      detail: { seq: result.record.seq, storedBy: result.storedBy },
+    })
+    this.log.info('directory.published', { seq: result.record.seq, storedBy: result.storedBy })
+    return { seq: result.record.seq, storedBy: result.storedBy }
+  }
+
+  countryOf(peer: PeerId): string | undefined {
+    return this.roster.memberByPeerId(peer)?.country
+  }
+
+  health(): Health {
+    const peers = this.host.getPeers()
+    const latest = this.ledger.latestCheckpoint()
+    const oldest = this.outbox.oldestQueuedAt
+    return {
+      country: this.config.country,
+      network: this.config.network,
+      peerId: this.identity.peerId.toString(),
+      addresses: this.host.getMultiaddrs().map(String),
+      rosterVersion: this.roster.version,
+      peersConnected: peers.length,
+      connectedCountries: peers.map((p) => this.countryOf(p) ?? '??').sort(),
+      outboxDepth: this.outbox.depth,
+      oldestUndeliveredAt: oldest ?? null,
+      delivered: this.outbox.delivered,
+      received: this.receiver.acceptedCount,
+      rejected: { ...this.receiver.rejections } as Record<string, number>,
+      ledgerSize: this.ledger.size,
+      lastCheckpoint: latest === undefined ? null : { size: latest.size, rootHex: toHex(latest.root) },
+      startedAt: this.startedAt,
+    }
+  }
+
+  /** Stops everything, at most STOP_TIMEOUT_MS for the network part; the ledger is always closed. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.log.info('node.stopping')
+      if (this.#bootstrapTimer !== undefined) clearInterval(this.#bootstrapTimer)
+      if (this.#control !== undefined) {
+        const server = this.#control
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          server.closeAllConnections()
+        })
+      }
+      await this.outbox.stop()
+      const network = (async () => {
+        await this.#sync.stop()
+        await this.directory.stop()
+        await this.host.stop()
+      })()
+      await Promise.race([network, new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS).unref())])
+      await this.#memory.flush().catch(() => {})
+      await this.ledger.close()
+      this.log.info('node.stopped')
+    })()
+    return this.#stopping
+  }
+}

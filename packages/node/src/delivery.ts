@@ -1,0 +1,230 @@
+import type { PeerId } from '@libp2p/interface'
+import { RateLimiter } from '@libp2p/utils'
+import { bytesEqual, type NodeIdentity, sha256 } from '@pocnet/crypto'
+import type { RosterState } from '@pocnet/directory'
+import type { Ledger } from '@pocnet/ledger'
+import {
+  createReceipt,
+  type OpenedEnvelope,
+  open,
+  type RejectReason,
+  type SenderInfo,
+} from '@pocnet/protocol'
+import { DELIVERY_PROTOCOL, MAX_INBOUND_DELIVERY_STREAMS } from './constants.ts'
+import type { Host } from './host.ts'
+import type { Logger } from './log.ts'
+import { handleRequests } from './reqresp.ts'
+
+export interface InboundMessage {
+  messageId: string
+  from: string
+  caseId: string
+  kind: string
+  createdAt: number
+  receivedAt: number
+  seq: number
+  envelopeHash: Uint8Array
+}
+
+export interface DeliveryInit {
+  host: Host
+  identity: NodeIdentity
+  network: string
+  country: string
+  ledger: Ledger
+  getRoster: () => RosterState
+  /** The sender's box key, from its directory record. */
+  boxKeyOf: (country: string) => Promise<Uint8Array | undefined>
+  limits: {
+    maxEnvelopeBytes: number
+    readTimeoutMs: number
+    clockSkewMs: number
+    maxAgeMs: number
+    perPeerPerMinute: number
+  }
+  log: Logger
+  now?: () => number
+  onMessage?: (message: InboundMessage, opened: OpenedEnvelope) => void
+}
+
+interface Accepted {
+  envelopeHash: Uint8Array
+  receiptHash: Uint8Array
+}
+
+/** Rejections by reason since start: the "counted" of "rejected, counted, logged". */
+export type RejectionCounts = Partial<Record<RejectReason | 'stream', number>>
+
+/**
+ * The receiving side of `/pocnet/deliver/1.0.0`. Per envelope: rate limit, `open()` (size,
+ * outer signature, recipient, decryption, inner signature, fields, clock skew), replay check,
+ * then ONE ledger batch holding the entry, the envelope bytes and the receipt bytes; only
+ * then is the signed receipt written back. A repeat of an accepted message id gets the
+ * original receipt again, so a sender's retry never makes a second message.
+ */
+export class DeliveryReceiver {
+  readonly rejections: RejectionCounts = {}
+  readonly #init: DeliveryInit
+  readonly #now: () => number
+  readonly #accepted = new Map<string, Accepted>()
+  readonly #inFlight = new Map<string, Promise<Uint8Array>>()
+  readonly #limiter: RateLimiter
+  #acceptedCount = 0
+
+  constructor(init: DeliveryInit) {
+    this.#init = init
+    this.#now = init.now ?? Date.now
+    this.#limiter = new RateLimiter({ points: init.limits.perPeerPerMinute, duration: 60 })
+  }
+
+  get acceptedCount(): number {
+    return this.#acceptedCount
+  }
+
+  /** Rebuilds the replay memory from the ledger, then starts serving. */
+  async start(): Promise<void> {
+    for (const entry of await this.#init.ledger.query({ kind: 'message-received' })) {
+      if (entry.messageId !== undefined && entry.blobs.length >= 2) {
+        this.#accepted.set(entry.messageId, { envelopeHash: entry.blobs[0]!, receiptHash: entry.blobs[1]! })
+      }
+    }
+    const { maxEnvelopeBytes, readTimeoutMs } = this.#init.limits
+    await handleRequests(
+      this.#init.host,
+      DELIVERY_PROTOCOL,
+      { maxRequestBytes: maxEnvelopeBytes, maxResponseBytes: 0, timeoutMs: readTimeoutMs },
+      MAX_INBOUND_DELIVERY_STREAMS,
+      (request, from) => this.#receive(request, from),
+      {
+        onStreamError: (from, reason) => {
+          this.#count('stream')
+          this.#init.log.warn('delivery.stream-error', { peer: from.toString(), reason })
+        },
+      },
+    )
+  }
+
+  #count(reason: RejectReason | 'stream'): void {
+    this.rejections[reason] = (this.rejections[reason] ?? 0) + 1
+  }
+
+  #reject(reason: RejectReason, envelopeHash: Uint8Array, from: PeerId, detail: string): Uint8Array {
+    this.#count(reason)
+    this.#init.log.warn('delivery.rejected', { peer: from.toString(), reason, detail })
+    return createReceipt({
+      receiver: this.#init.identity,
+      networkId: this.#init.network,
+      envelopeHash,
+      receivedAt: this.#now(),
+      status: 'rejected',
+      reason,
+    })
+  }
+
+  async #receive(request: Uint8Array, from: PeerId): Promise<Uint8Array> {
+    const envelopeHash = sha256(request)
+    try {
+      this.#limiter.consume(from.toString()) // throws RateLimitError past the limit
+    } catch {
+      return this.#reject('rate-limited', envelopeHash, from, 'per-peer limit')
+    }
+    const { identity, network, limits } = this.#init
+    const result = await open(request, {
+      identity,
+      networkId: network,
+      resolveSender: (sender) => this.#resolveSender(sender),
+      now: this.#now(),
+      maxBytes: limits.maxEnvelopeBytes,
+      skew: { maxAgeMs: limits.maxAgeMs, maxFutureMs: limits.clockSkewMs },
+    })
+    if (!result.ok) return this.#reject(result.reason, envelopeHash, from, result.check)
+    if (!result.sender.equals(from)) {
+      // A member relaying another member's envelope: the signature is fine, but delivery
+      // must come from the sender itself, or receipts would go to the wrong party.
+      return this.#reject('bad-signature', envelopeHash, from, 'sender is not the connected peer')
+    }
+    const id = result.messageIdHex
+    const known = this.#accepted.get(id)
+    if (known !== undefined) return this.#repeat(id, known, envelopeHash, from)
+    const pending = this.#inFlight.get(id)
+    if (pending !== undefined) {
+      await pending.catch(() => {})
+      const now = this.#accepted.get(id)
+      if (now !== undefined) return this.#repeat(id, now, envelopeHash, from)
+    }
+    const work = this.#accept(request, result)
+    this.#inFlight.set(id, work)
+    try {
+      return await work
+    } finally {
+      this.#inFlight.delete(id)
+    }
+  }
+
+  async #repeat(id: string, known: Accepted, envelopeHash: Uint8Array, from: PeerId): Promise<Uint8Array> {
+    if (!bytesEqual(known.envelopeHash, envelopeHash)) {
+      return this.#reject('replay', envelopeHash, from, 'message id reused with other bytes')
+    }
+    const receipt = await this.#init.ledger.getBlob(known.receiptHash)
+    if (receipt === undefined) throw new Error(`receipt blob for message ${id} is missing from the ledger`)
+    this.#init.log.info('delivery.repeat', { peer: from.toString(), messageId: id })
+    return receipt
+  }
+
+  async #accept(request: Uint8Array, opened: OpenedEnvelope): Promise<Uint8Array> {
+    const receivedAt = this.#now()
+    const receipt = createReceipt({
+      receiver: this.#init.identity,
+      networkId: this.#init.network,
+      envelopeHash: opened.envelopeHash,
+      receivedAt,
+      status: 'accepted',
+    })
+    const country = this.#init.getRoster().memberByPeerId(opened.sender)?.country ?? '??'
+    const entry = await this.#init.ledger.append(
+      {
+        kind: 'message-received',
+        actor: `country:${country}`,
+        counterpart: country,
+        ...(opened.caseId === '' ? {} : { caseId: opened.caseId }),
+        messageId: opened.messageIdHex,
+        detail: { messageKind: opened.kind, createdAt: opened.createdAt },
+      },
+      { blobs: [request, receipt] },
+    )
+    this.#accepted.set(opened.messageIdHex, {
+      envelopeHash: opened.envelopeHash,
+      receiptHash: entry.blobs[1]!,
+    })
+    this.#acceptedCount++
+    this.#init.log.info('delivery.accepted', {
+      from: country,
+      messageId: opened.messageIdHex,
+      kind: opened.kind,
+      bytes: request.length,
+      seq: entry.seq,
+    })
+    this.#init.onMessage?.(
+      {
+        messageId: opened.messageIdHex,
+        from: country,
+        caseId: opened.caseId,
+        kind: opened.kind,
+        createdAt: opened.createdAt,
+        receivedAt,
+        seq: entry.seq,
+        envelopeHash: opened.envelopeHash,
+      },
+      opened,
+    )
+    return receipt
+  }
+
+  async #resolveSender(sender: PeerId): Promise<SenderInfo | undefined> {
+    const member = this.#init.getRoster().memberByPeerId(sender)
+    if (member === undefined) return undefined
+    const boxPublicKey = await this.#init.boxKeyOf(member.country)
+    if (boxPublicKey === undefined) return undefined
+    return { signingPublicKey: member.publicKey, boxPublicKey, member: true }
+  }
+}

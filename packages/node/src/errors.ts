@@ -1,0 +1,46 @@
+/** Base class of the node's deliberate errors. */
+export class NodeError extends Error {
+  readonly code: string
+  constructor(code: string, message: string) {
+    super(message)
+    this.name = new.target.name
+    this.code = code
+  }
+}
+
+export interface ConfigProblem {
+  path: string
+  message: string
+}
+
+/** The config file is missing, unreadable or breaks a rule; lists every problem. */
+export class ConfigError extends NodeError {
+  readonly problems: ConfigProblem[]
+  constructor(file: string, problems: ConfigProblem[]) {
+    super('ERR_CONFIG', `${file}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`)
+    this.problems = problems
+  }
+}
+
+/** No passphrase source was available (no env var, no file, no terminal). */
+export class PassphraseError extends NodeError {
+  constructor(message: string) {
+    super('ERR_PASSPHRASE', message)
+  }
+}
+
+/** Another daemon already runs on this data directory. */
+export class DataDirLockedError extends NodeError {
+  constructor(dir: string) {
+    super('ERR_DATA_DIR_LOCKED', `${dir} is in use by another pocnet daemon (its databases are locked)`)
+  }
+}
+
+/** A counterpart could not be reached or answered with a rejection. */
+export class DeliveryError extends NodeError {
+  readonly retryable: boolean
+  constructor(code: string, message: string, retryable: boolean) {
+    super(code, message)
+    this.retryable = retryable
+  }
+}

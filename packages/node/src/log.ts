@@ -1,0 +1,47 @@
+/**
+ * Structured JSON logs, one object per line on stderr. Fields are ids, hashes, sizes,
+ * counts and reason codes: callers never pass message contents, passphrases or keys, and
+ * the logger drops any field whose name suggests a secret as a second line of defence.
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
+
+const LEVEL_ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 }
+const SECRET_FIELD = /pass|secret|token|seed|private|plaintext|content|body/i
+
+export type LogFields = Record<string, string | number | boolean | null | undefined>
+
+export interface Logger {
+  debug(event: string, fields?: LogFields): void
+  info(event: string, fields?: LogFields): void
+  warn(event: string, fields?: LogFields): void
+  error(event: string, fields?: LogFields): void
+  child(component: string): Logger
+}
+
+export interface LoggerOptions {
+  level?: LogLevel
+  write?: (line: string) => void
+  component?: string
+}
+
+export function createLogger(opts: LoggerOptions = {}): Logger {
+  const min = LEVEL_ORDER[opts.level ?? 'info']
+  const write = opts.write ?? ((line: string) => process.stderr.write(line))
+  const component = opts.component ?? 'node'
+  const emit = (level: LogLevel, event: string, fields: LogFields = {}): void => {
+    if (LEVEL_ORDER[level] < min) return
+    const record: Record<string, unknown> = { time: new Date().toISOString(), level, component, event }
+    for (const [k, v] of Object.entries(fields)) {
+      if (v === undefined) continue
+      record[k] = SECRET_FIELD.test(k) ? '[redacted]' : v
+    }
+    write(`${JSON.stringify(record)}\n`)
+  }
+  return {
+    debug: (e, f) => emit('debug', e, f),
+    info: (e, f) => emit('info', e, f),
+    warn: (e, f) => emit('warn', e, f),
+    error: (e, f) => emit('error', e, f),
+    child: (c) => createLogger({ ...opts, component: `${component}.${c}` }),
+  }
+}

@@ -1,0 +1,311 @@
+import { randomInt } from 'node:crypto'
+import { multiaddr } from '@multiformats/multiaddr'
+import { type NodeIdentity, peerIdFromEd25519PublicKey, sha256, toHex } from '@pocnet/crypto'
+import type { RosterState } from '@pocnet/directory'
+import type { Ledger, LedgerEntry } from '@pocnet/ledger'
+import { MAX_RECEIPT_BYTES, type RejectReason, seal, verifyReceipt } from '@pocnet/protocol'
+import { DELIVERY_PROTOCOL, OUTBOX_CONCURRENCY } from './constants.ts'
+import { DeliveryError } from './errors.ts'
+import type { Host } from './host.ts'
+import type { Logger } from './log.ts'
+import { errorReason, sendRequest } from './reqresp.ts'
+
+/** Where a counterpart's node is, from its directory record. */
+export interface Counterpart {
+  country: string
+  signingPublicKey: Uint8Array
+  boxPublicKey: Uint8Array
+  addresses: string[]
+}
+
+export interface OutboxItem {
+  messageId: string
+  to: string
+  caseId: string
+  kind: string
+  envelope: Uint8Array
+  envelopeHash: Uint8Array
+  queuedAt: number
+  attempts: number
+  nextAttemptAt: number
+  lastError: string | undefined
+}
+
+export type OutboxOutcome =
+  | { status: 'accepted'; receivedAt: number }
+  | { status: 'rejected'; reason: RejectReason }
+  | { status: 'expired' }
+
+export interface OutboxPolicy {
+  initialBackoffMs: number
+  maxBackoffMs: number
+  expiryMs: number
+}
+
+export interface OutboxInit {
+  host: Host
+  identity: NodeIdentity
+  network: string
+  ledger: Ledger
+  getRoster: () => RosterState
+  /** Resolves a country through the directory; called on every attempt since addresses change. */
+  resolve: (country: string) => Promise<Counterpart>
+  limits: { maxEnvelopeBytes: number; readTimeoutMs: number }
+  policy: OutboxPolicy
+  log: Logger
+  now?: () => number
+  concurrency?: number
+  onOutcome?: (item: OutboxItem, outcome: OutboxOutcome) => void
+}
+
+export interface SubmitInput {
+  to: string
+  caseId: string
+  kind: string
+  payload: Uint8Array
+  /** Ledger actor: `user:<name>` or `node`. */
+  actor: string
+}
+
+// Reasons a later attempt cannot fix: stop and record the rejection.
+const FINAL_REASONS: ReadonlySet<RejectReason> = new Set([
+  'not-a-member',
+  'bad-signature',
+  'not-for-me',
+  'too-large',
+  'too-old',
+  'malformed',
+  'replay',
+])
+
+/**
+ * The durable outbox. A message is sealed and written to the ledger ("message-sent", with
+ * the envelope bytes in the same batch) before `submit` returns; delivery then runs in the
+ * background with exponential backoff and full jitter until a signed receipt arrives, a
+ * final rejection, or expiry — each recorded in the ledger. The queue itself is derived
+ * from the ledger at start, so a restart (or kill -9) resumes exactly where it was.
+ */
+export class Outbox {
+  readonly #init: OutboxInit
+  readonly #now: () => number
+  readonly #pending = new Map<string, OutboxItem>()
+  readonly #running = new Set<string>()
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #stopped = true
+  #delivered = 0
+
+  constructor(init: OutboxInit) {
+    this.#init = init
+    this.#now = init.now ?? Date.now
+  }
+
+  get depth(): number {
+    return this.#pending.size
+  }
+
+  get delivered(): number {
+    return this.#delivered
+  }
+
+  /** Queue time of the oldest undelivered message, if any. */
+  get oldestQueuedAt(): number | undefined {
+    let oldest: number | undefined
+    for (const item of this.#pending.values())
+      if (oldest === undefined || item.queuedAt < oldest) oldest = item.queuedAt
+    return oldest
+  }
+
+  list(): OutboxItem[] {
+    return [...this.#pending.values()].sort((a, b) => a.queuedAt - b.queuedAt)
+  }
+
+  async start(): Promise<void> {
+    const { ledger } = this.#init
+    const finished = new Set<string>()
+    for (const kind of ['receipt', 'delivery-failed'] as const) {
+      for (const e of await ledger.query({ kind })) if (e.messageId !== undefined) finished.add(e.messageId)
+    }
+    for (const sent of await ledger.query({ kind: 'message-sent' })) {
+      if (sent.messageId === undefined || finished.has(sent.messageId)) continue
+      const envelope = await ledger.getBlob(sent.blobs[0]!)
+      if (envelope === undefined) throw new Error(`envelope of queued message ${sent.messageId} is missing`)
+      this.#pending.set(sent.messageId, this.#itemOf(sent, envelope))
+    }
+    this.#stopped = false
+    if (this.#pending.size > 0) this.#init.log.info('outbox.resumed', { pending: this.#pending.size })
+    this.#schedule(0)
+  }
+
+  #itemOf(sent: LedgerEntry, envelope: Uint8Array): OutboxItem {
+    return {
+      messageId: sent.messageId!,
+      to: sent.counterpart!,
+      caseId: sent.caseId ?? '',
+      kind: String(sent.detail?.messageKind ?? ''),
+      envelope,
+      envelopeHash: sha256(envelope),
+      queuedAt: sent.time,
+      attempts: 0,
+      nextAttemptAt: 0,
+      lastError: undefined,
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    this.#timer = undefined
+  }
+
+  /**
+   * Seals `payload` to the counterpart and makes it durable (ledger entry + envelope, one
+   * batch). Resolves once it is safe on disk; delivery happens afterwards.
+   */
+  async submit(input: SubmitInput): Promise<OutboxItem> {
+    const counterpart = await this.#init.resolve(input.to)
+    const sealed = seal({
+      sender: this.#init.identity,
+      recipient: { signingPublicKey: counterpart.signingPublicKey, boxPublicKey: counterpart.boxPublicKey },
+      networkId: this.#init.network,
+      caseId: input.caseId,
+      kind: input.kind,
+      payload: input.payload,
+      createdAt: this.#now(),
+      maxBytes: this.#init.limits.maxEnvelopeBytes,
+    })
+    const messageId = toHex(sealed.messageId)
+    const entry = await this.#init.ledger.append(
+      {
+        kind: 'message-sent',
+        actor: input.actor,
+        counterpart: input.to,
+        ...(input.caseId === '' ? {} : { caseId: input.caseId }),
+        messageId,
+        detail: { messageKind: input.kind },
+      },
+      { blobs: [sealed.bytes] },
+    )
+    const item = this.#itemOf(entry, sealed.bytes)
+    this.#pending.set(messageId, item)
+    this.#init.log.info('outbox.queued', {
+      to: input.to,
+      messageId,
+      kind: input.kind,
+      bytes: sealed.bytes.length,
+    })
+    this.#schedule(0)
+    return item
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#stopped) return
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    this.#timer = setTimeout(() => this.#pump(), Math.max(0, delayMs))
+  }
+
+  /** Starts due attempts up to the concurrency limit; re-arms the timer for the next one. */
+  #pump(): void {
+    this.#timer = undefined
+    if (this.#stopped) return
+    const now = this.#now()
+    const limit = this.#init.concurrency ?? OUTBOX_CONCURRENCY
+    let next = Number.POSITIVE_INFINITY
+    for (const item of this.#pending.values()) {
+      if (this.#running.has(item.messageId)) continue
+      if (item.nextAttemptAt > now) {
+        next = Math.min(next, item.nextAttemptAt)
+        continue
+      }
+      if (this.#running.size >= limit) break
+      this.#running.add(item.messageId)
+      void this.#attempt(item).finally(() => {
+        this.#running.delete(item.messageId)
+        this.#schedule(0)
+      })
+    }
+    if (Number.isFinite(next) && this.#running.size < limit) this.#schedule(next - now)
+  }
+
+  async #attempt(item: OutboxItem): Promise<void> {
+    const { log, policy } = this.#init
+    if (this.#now() - item.queuedAt > policy.expiryMs) {
+      await this.#finish(item, { status: 'expired' }, undefined)
+      return
+    }
+    item.attempts++
+    try {
+      const counterpart = await this.#init.resolve(item.to)
+      const peer = peerIdFromEd25519PublicKey(counterpart.signingPublicKey)
+      // Addresses come from the signed directory record; the peer id pins who must answer.
+      const addrs = counterpart.addresses.map((a) => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${peer}`))
+      const target = addrs.length > 0 ? addrs : peer
+      const response = await sendRequest(this.#init.host, target, DELIVERY_PROTOCOL, item.envelope, {
+        maxRequestBytes: this.#init.limits.maxEnvelopeBytes,
+        maxResponseBytes: MAX_RECEIPT_BYTES,
+        timeoutMs: this.#init.limits.readTimeoutMs,
+      })
+      const checked = verifyReceipt(response, {
+        receiverPublicKey: counterpart.signingPublicKey,
+        networkId: this.#init.network,
+        envelopeHash: item.envelopeHash,
+      })
+      if (!checked.ok) throw new DeliveryError('ERR_BAD_RECEIPT', `receipt refused: ${checked.message}`, true)
+      const receipt = checked.receipt
+      if (receipt.status === 'accepted') {
+        await this.#finish(item, { status: 'accepted', receivedAt: receipt.receivedAt }, response)
+      } else if (FINAL_REASONS.has(receipt.reason)) {
+        await this.#finish(item, { status: 'rejected', reason: receipt.reason }, response)
+      } else {
+        throw new DeliveryError('ERR_REJECTED_FOR_NOW', `counterpart answered ${receipt.reason}`, true)
+      }
+    } catch (err) {
+      item.lastError = err instanceof DeliveryError ? err.message : errorReason(err)
+      const ceiling = Math.min(
+        policy.maxBackoffMs,
+        policy.initialBackoffMs * 2 ** Math.min(item.attempts - 1, 30),
+      )
+      item.nextAttemptAt =
+        this.#now() + randomInt(Math.max(1, Math.floor(ceiling / 2)), Math.max(2, ceiling + 1))
+      log.info('outbox.retry', {
+        to: item.to,
+        messageId: item.messageId,
+        attempt: item.attempts,
+        error: item.lastError,
+        inMs: item.nextAttemptAt - this.#now(),
+      })
+    }
+  }
+
+  async #finish(item: OutboxItem, outcome: OutboxOutcome, receipt: Uint8Array | undefined): Promise<void> {
+    const base = {
+      actor: `country:${item.to}`,
+      counterpart: item.to,
+      ...(item.caseId === '' ? {} : { caseId: item.caseId }),
+      messageId: item.messageId,
+    }
+    if (outcome.status === 'expired') {
+      await this.#init.ledger.append({
+        ...base,
+        actor: 'node',
+        kind: 'delivery-failed',
+        detail: { reason: 'expired', attempts: item.attempts },
+      })
+    } else {
+      await this.#init.ledger.append(
+        {
+          ...base,
+          kind: 'receipt',
+          detail:
+            outcome.status === 'accepted'
+              ? { status: 'accepted', receivedAt: outcome.receivedAt }
+              : { status: 'rejected', reason: outcome.reason },
+        },
+        { blobs: receipt === undefined ? [] : [receipt] },
+      )
+    }
+    this.#pending.delete(item.messageId)
+    if (outcome.status === 'accepted') this.#delivered++
+    this.#init.log.info('outbox.done', { to: item.to, messageId: item.messageId, outcome: outcome.status })
+    this.#init.onOutcome?.(item, outcome)
+  }
+}

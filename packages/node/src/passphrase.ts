@@ -1,0 +1,53 @@
+import { readFile } from 'node:fs/promises'
+import { createInterface } from 'node:readline/promises'
+import { PassphraseError } from './errors.ts'
+
+/**
+ * The key passphrase, from (in order) POCNET_PASSPHRASE_FILE, POCNET_PASSPHRASE, or a prompt
+ * on the terminal. A file is preferred for services: environment variables leak into
+ * /proc/<pid>/environ and crash reports.
+ */
+export async function obtainPassphrase(
+  env: NodeJS.ProcessEnv = process.env,
+  prompt = 'Key passphrase: ',
+): Promise<string> {
+  const file = env.POCNET_PASSPHRASE_FILE
+  if (file !== undefined && file !== '') {
+    let text: string
+    try {
+      text = await readFile(file, 'utf8')
+    } catch (err) {
+      throw new PassphraseError(
+        `POCNET_PASSPHRASE_FILE=${file}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+      )
+    }
+    const pass = text.replace(/\r?\n$/, '')
+    if (pass === '') throw new PassphraseError(`POCNET_PASSPHRASE_FILE=${file} is empty`)
+    return pass
+  }
+  const fromEnv = env.POCNET_PASSPHRASE
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv
+  if (!process.stdin.isTTY) {
+    throw new PassphraseError(
+      'no passphrase: set POCNET_PASSPHRASE_FILE (or POCNET_PASSPHRASE), or run on a terminal',
+    )
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true })
+  // Mute the echo of what is typed after the prompt.
+  const out = rl as unknown as { _writeToOutput?: (s: string) => void }
+  let prompted = false
+  out._writeToOutput = (s: string) => {
+    if (!prompted) {
+      process.stderr.write(s)
+      prompted = true
+    }
+  }
+  try {
+    const pass = await rl.question(prompt)
+    process.stderr.write('\n')
+    if (pass === '') throw new PassphraseError('empty passphrase')
+    return pass
+  } finally {
+    rl.close()
+  }
+}

@@ -1,0 +1,83 @@
+import { join } from 'node:path'
+import { nodeRoutes } from './api.ts'
+import { DATA_DIR, STOP_TIMEOUT_MS } from './constants.ts'
+import { startControlServer } from './control/server.ts'
+import { UserStore } from './control/users.ts'
+import { PocnetDaemon } from './daemon.ts'
+import { createLogger, type LogLevel } from './log.ts'
+import { obtainPassphrase } from './passphrase.ts'
+
+export interface RunOptions {
+  dataDir: string
+  logLevel?: LogLevel
+  /** Told once the daemon serves (the CLI prints it; tests wait for it). */
+  onReady?: (info: { peerId: string; addresses: string[]; socket: string }) => void
+}
+
+/**
+ * Runs a daemon in the foreground until SIGTERM or SIGINT; returns the exit code. The
+ * ledger records every control call with its user (Second Protocol Art. 14 for auditors).
+ */
+export async function runDaemon(opts: RunOptions): Promise<number> {
+  const log = createLogger({
+    level: opts.logLevel ?? (process.env.POCNET_LOG_LEVEL as LogLevel | undefined) ?? 'info',
+  })
+  let daemon: PocnetDaemon
+  try {
+    const passphrase = await obtainPassphrase()
+    daemon = await PocnetDaemon.start({ dataDir: opts.dataDir, passphrase, log })
+  } catch (err) {
+    log.error('node.start-failed', { error: (err as Error).message, code: (err as { code?: string }).code })
+    return 1
+  }
+  const users = await UserStore.open(opts.dataDir)
+  const socket = join(opts.dataDir, DATA_DIR.socket)
+  const server = await startControlServer({
+    socketPath: socket,
+    users,
+    routes: nodeRoutes(daemon, users),
+    log: log.child('control'),
+    onCall: async (user, method, path, status) => {
+      if (method === 'GET' && user.role !== 'auditor') return
+      await daemon.ledger.append({
+        kind: user.role === 'auditor' ? 'auditor-access' : 'admin-action',
+        actor: `user:${user.name}`,
+        detail: { method, path, status },
+      })
+    },
+  })
+  daemon.attachControlServer(server)
+  const ready = {
+    peerId: daemon.identity.peerId.toString(),
+    addresses: daemon.host.getMultiaddrs().map(String),
+    socket,
+  }
+  if (opts.onReady) opts.onReady(ready)
+  else process.stdout.write(`${JSON.stringify({ ready: true, ...ready })}\n`)
+
+  return new Promise<number>((resolve) => {
+    let stopping = false
+    const stop = (signal: string) => {
+      if (stopping) return
+      stopping = true
+      log.info('node.signal', { signal })
+      const timer = setTimeout(() => {
+        log.error('node.stop-timeout', { afterMs: 2 * STOP_TIMEOUT_MS })
+        resolve(1)
+      }, 2 * STOP_TIMEOUT_MS)
+      timer.unref()
+      daemon.stop().then(
+        () => {
+          clearTimeout(timer)
+          resolve(0)
+        },
+        (err: unknown) => {
+          log.error('node.stop-failed', { error: String(err) })
+          resolve(1)
+        },
+      )
+    }
+    process.once('SIGTERM', () => stop('SIGTERM'))
+    process.once('SIGINT', () => stop('SIGINT'))
+  })
+}

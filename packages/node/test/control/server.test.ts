@@ -1,0 +1,108 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises'
+import type { Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  ControlApiError,
+  ControlCallError,
+  ControlClient,
+  createLogger,
+  DaemonUnreachableError,
+  startControlServer,
+  UserStore,
+} from '../../src/index.ts'
+
+describe('control API server on a Unix socket', () => {
+  let dir: string
+  let server: Server
+  let socket: string
+  let operator: string
+  let auditor: string
+  const calls: string[] = []
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pocnet-control-'))
+    socket = join(dir, 'control.sock')
+    const users = await UserStore.open(dir)
+    operator = await users.add('olga', 'operator')
+    auditor = await users.add('aud', 'auditor')
+    server = await startControlServer({
+      socketPath: socket,
+      users,
+      log: createLogger({ level: 'error' }),
+      routes: [
+        {
+          method: 'GET',
+          path: '/echo/:word',
+          roles: ['operator', 'auditor'],
+          handler: async ({ params }) => params,
+        },
+        {
+          method: 'POST',
+          path: '/only-operator',
+          roles: ['operator'],
+          handler: async ({ body }) => ({ got: body }),
+        },
+        {
+          method: 'GET',
+          path: '/fails',
+          roles: ['operator'],
+          handler: async () => {
+            throw new ControlApiError(409, 'ERR_STATE', 'not now', { hint: 'later' })
+          },
+        },
+      ],
+      onCall: async (user, method, path, status) => {
+        calls.push(`${user.name} ${method} ${path} ${status}`)
+      },
+    })
+  })
+
+  afterAll(async () => {
+    await new Promise((r) => server.close(r))
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('creates the socket with mode 0600', async () => {
+    expect((await stat(socket)).mode & 0o777).toBe(0o600)
+  })
+
+  it('serves an allowed call and records it with its user', async () => {
+    expect(await new ControlClient(socket, auditor).call('GET', '/echo/hello%20world')).toEqual({
+      word: 'hello world',
+    })
+    expect(calls).toContain('aud GET /echo/hello%20world 200')
+  })
+
+  it('refuses unknown tokens (401) and roles the route does not allow (403), with a hint', async () => {
+    await expect(new ControlClient(socket, 'pn_wrong').call('GET', '/echo/x')).rejects.toMatchObject({
+      status: 401,
+    })
+    const err = await new ControlClient(socket, auditor)
+      .call('POST', '/only-operator', {})
+      .catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ControlCallError)
+    expect(err).toMatchObject({ status: 403, code: 'ERR_FORBIDDEN' })
+    expect((err as ControlCallError).hint).toMatch(/operator/)
+    expect(calls).toContain('aud POST /only-operator 403')
+  })
+
+  it('answers 404, 405, bad JSON and typed handler errors as JSON errors', async () => {
+    const client = new ControlClient(socket, operator)
+    await expect(client.call('GET', '/nope')).rejects.toMatchObject({ status: 404 })
+    await expect(client.call('DELETE', '/only-operator')).rejects.toMatchObject({ status: 405 })
+    await expect(client.call('GET', '/fails')).rejects.toMatchObject({
+      status: 409,
+      code: 'ERR_STATE',
+      hint: 'later',
+    })
+    expect(await client.call('POST', '/only-operator', { a: 1 })).toEqual({ got: { a: 1 } })
+  })
+
+  it('tells the client plainly when no daemon listens', async () => {
+    await expect(
+      new ControlClient(join(dir, 'absent.sock'), operator).call('GET', '/echo/x'),
+    ).rejects.toBeInstanceOf(DaemonUnreachableError)
+  })
+})

@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { tcp } from '@libp2p/tcp'
+import { lpStream } from '@libp2p/utils'
+import { NodeIdentity } from '@pocnet/crypto'
+import { verifyReceipt } from '@pocnet/protocol'
+import { createLibp2p } from 'libp2p'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DELIVERY_PROTOCOL, type PocnetDaemon } from '../src/index.ts'
+import { createTestFederation, type TestFederation, until } from './fixtures.ts'
+
+describe('node daemon: delivery between two in-process nodes on loopback', () => {
+  let fed: TestFederation
+  let a: PocnetDaemon
+  let b: PocnetDaemon
+
+  beforeAll(async () => {
+    fed = await createTestFederation(['AA', 'BB'])
+    a = await fed.start(0)
+    b = await fed.start(1)
+    await until(() => a.health().peersConnected > 0, 'A to connect to B')
+    await a.publishOwnRecord()
+    await b.publishOwnRecord()
+  })
+
+  afterAll(async () => {
+    await fed?.cleanup()
+  })
+
+  it('delivers sealed messages and stores a verified receipt for each', async () => {
+    const sent = []
+    for (let i = 0; i < 20; i++) {
+      sent.push(
+        await a.outbox.submit({
+          to: 'BB',
+          caseId: 'case-1',
+          kind: 'test',
+          payload: randomBytes(300),
+          actor: 'user:t',
+        }),
+      )
+    }
+    await until(() => a.outbox.depth === 0, 'the outbox to drain')
+    const receipts = await a.ledger.query({ kind: 'receipt', caseId: 'case-1' })
+    expect(receipts.map((r) => r.messageId).sort()).toEqual(sent.map((s) => s.messageId).sort())
+    for (const r of receipts) {
+      expect(r.detail?.status).toBe('accepted')
+      const bytes = await a.ledger.getBlob(r.blobs[0]!)
+      const checked = verifyReceipt(bytes!, {
+        receiverPublicKey: b.identity.signingPublicKey,
+        networkId: 'pocnet-test',
+      })
+      expect(checked.ok).toBe(true)
+    }
+    const received = await b.ledger.query({ kind: 'message-received', caseId: 'case-1' })
+    expect(received).toHaveLength(20)
+    expect(new Set(received.map((e) => e.messageId)).size).toBe(20)
+  })
+
+  it('answers a repeated envelope with the original receipt and stores nothing new', async () => {
+    const item = await a.outbox.submit({
+      to: 'BB',
+      caseId: 'case-2',
+      kind: 'test',
+      payload: randomBytes(10),
+      actor: 'user:t',
+    })
+    await until(() => a.outbox.depth === 0, 'the outbox to drain')
+    const [receiptEntry] = await a.ledger.query({ kind: 'receipt', caseId: 'case-2' })
+    const original = await a.ledger.getBlob(receiptEntry!.blobs[0]!)
+    const sizeBefore = b.ledger.size
+    const stream = await a.host.dialProtocol(b.identity.peerId, DELIVERY_PROTOCOL)
+    const lp = lpStream(stream)
+    await lp.write(item.envelope)
+    const again = (await lp.read()).subarray()
+    await stream.close()
+    expect(Buffer.from(again).equals(Buffer.from(original!))).toBe(true)
+    expect(b.ledger.size).toBe(sizeBefore)
+  })
+
+  it('rejects garbage from a member with a signed "malformed" receipt, counts it, and keeps serving', async () => {
+    const before = b.receiver.rejections.malformed ?? 0
+    const stream = await a.host.dialProtocol(b.identity.peerId, DELIVERY_PROTOCOL)
+    const lp = lpStream(stream)
+    await lp.write(randomBytes(500))
+    const answer = (await lp.read()).subarray()
+    await stream.close()
+    const checked = verifyReceipt(answer, {
+      receiverPublicKey: b.identity.signingPublicKey,
+      networkId: 'pocnet-test',
+    })
+    expect(checked.ok && checked.receipt.status === 'rejected' && checked.receipt.reason).toBe('malformed')
+    expect(b.receiver.rejections.malformed).toBe(before + 1)
+
+    await a.outbox.submit({
+      to: 'BB',
+      caseId: 'case-3',
+      kind: 'test',
+      payload: randomBytes(10),
+      actor: 'user:t',
+    })
+    await until(() => a.outbox.depth === 0, 'delivery after the garbage')
+    expect(await b.ledger.query({ kind: 'message-received', caseId: 'case-3' })).toHaveLength(1)
+  })
+
+  it('aborts an over-size envelope before reading it and counts the stream error', async () => {
+    const before = b.receiver.rejections.stream ?? 0
+    const stream = await a.host.dialProtocol(b.identity.peerId, DELIVERY_PROTOCOL)
+    const lp = lpStream(stream, { maxDataLength: 2 * 1024 * 1024 })
+    await lp.write(new Uint8Array(b.config.delivery.maxEnvelopeBytes + 1)).catch(() => {})
+    await expect(lp.read({ signal: AbortSignal.timeout(10_000) })).rejects.toThrow()
+    await until(() => (b.receiver.rejections.stream ?? 0) > before, 'the stream error to be counted')
+  })
+
+  it('refuses a peer that is not in the roster at the connection gater', async () => {
+    const outsider = await createLibp2p({
+      privateKey: NodeIdentity.generate().privateKey,
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+    })
+    try {
+      await expect(
+        outsider.dialProtocol(b.host.getMultiaddrs()[0]!, DELIVERY_PROTOCOL, {
+          signal: AbortSignal.timeout(10_000),
+        }),
+      ).rejects.toThrow()
+      expect(b.host.getPeers().map(String)).not.toContain(outsider.peerId.toString())
+    } finally {
+      await outsider.stop()
+    }
+  })
+})
+
+describe('node daemon: the outbox survives a restart', () => {
+  it('keeps undelivered messages across a stop and delivers them after', async () => {
+    const fed = await createTestFederation(['CC', 'DD'])
+    try {
+      let a = await fed.start(0)
+      const b = await fed.start(1)
+      await until(() => a.health().peersConnected > 0, 'C to connect to D')
+      await b.publishOwnRecord()
+      await a.directory.lookup('DD')
+      await b.stop()
+      const ids = []
+      for (let i = 0; i < 5; i++) {
+        ids.push(
+          (
+            await a.outbox.submit({
+              to: 'DD',
+              caseId: 'later',
+              kind: 'test',
+              payload: randomBytes(50),
+              actor: 'user:t',
+            })
+          ).messageId,
+        )
+      }
+      expect(a.outbox.depth).toBe(5)
+      await a.stop()
+      a = await fed.start(0)
+      expect(
+        a.outbox
+          .list()
+          .map((i) => i.messageId)
+          .sort(),
+      ).toEqual([...ids].sort())
+      const b2 = await fed.start(1)
+      await until(() => a.outbox.depth === 0, 'the resumed outbox to drain', 60_000)
+      const got = await b2.ledger.query({ kind: 'message-received', caseId: 'later' })
+      expect(got.map((e) => e.messageId).sort()).toEqual([...ids].sort())
+    } finally {
+      await fed.cleanup()
+    }
+  })
+})
