@@ -1,0 +1,196 @@
+/**
+ * Format checks for the values a PoC types into a form. Each returns the accepted value or a
+ * short reason meant to be read next to the field path; none of them throws.
+ */
+export type FormatCheck<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly reason: string }
+
+const accept = <T>(value: T): FormatCheck<T> => ({ ok: true, value })
+const reject = (reason: string): FormatCheck<never> => ({ ok: false, reason })
+
+const EXAMPLE_TIME = '2026-11-28T14:03:00+01:00'
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?$/i
+
+export interface Timestamp {
+  /** As written, offset included: what the provider searches its logs with. */
+  readonly text: string
+  /** The same instant in UTC, ISO 8601 with `Z`. */
+  readonly utc: string
+  readonly epochMs: number
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate()
+}
+
+/** A date and time with an explicit UTC offset (`Z` or `±hh:mm`), as RFC 3339 requires. */
+export function checkTimestamp(value: string): FormatCheck<Timestamp> {
+  const m = DATE_TIME.exec(value)
+  if (m === null) return reject(`'${value}' is not a date and time; write it like ${EXAMPLE_TIME}`)
+  const [, y, mo, d, h, mi, s = '00', fraction = '', zone] = m
+  const stamp = `${y}-${mo}-${d}T${h}:${mi}:${s}`
+  if (zone === undefined) {
+    return reject(
+      `'${value}' has no UTC offset; providers keep logs in UTC or local time, and without the zone ` +
+        `the log line cannot be found. Write it like ${stamp}+01:00, with the offset of the clock it was read from (Z for UTC)`,
+    )
+  }
+  if (value[10] === ' ')
+    return reject(`'${value}': put a 'T' between the date and the time, like ${EXAMPLE_TIME}`)
+  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ]
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  ) {
+    return reject(`'${value}' is not a real date and time`)
+  }
+  let offsetMinutes = 0
+  if (zone.toUpperCase() !== 'Z') {
+    const oh = Number(zone.slice(1, 3))
+    const om = Number(zone.slice(4, 6))
+    if (oh > 14 || om > 59) return reject(`'${value}' has an offset outside -14:00..+14:00`)
+    offsetMinutes = (zone[0] === '-' ? -1 : 1) * (oh * 60 + om)
+  }
+  const millis = fraction === '' ? 0 : Math.floor(Number(`0${fraction}`) * 1000)
+  const epochMs = Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000
+  return accept({ text: value, utc: new Date(epochMs).toISOString(), epochMs })
+}
+
+function ipv4Octets(value: string): number[] | undefined {
+  const parts = value.split('.')
+  if (parts.length !== 4) return undefined
+  const octets: number[] = []
+  for (const part of parts) {
+    // Leading zeros are refused: some tools read 010 as octal 8, so the address would be ambiguous.
+    if (!/^(0|[1-9]\d{0,2})$/.test(part)) return undefined
+    const n = Number(part)
+    if (n > 255) return undefined
+    octets.push(n)
+  }
+  return octets
+}
+
+export function isIPv4(value: string): boolean {
+  return ipv4Octets(value) !== undefined
+}
+
+export function isIPv6(value: string): boolean {
+  if (value.length > 45) return false
+  const halves = value.split('::')
+  if (halves.length > 2) return false
+  const groupsOf = (half: string): string[] | undefined => (half === '' ? [] : half.split(':'))
+  const head = groupsOf(halves[0]!)
+  const tail = halves.length === 2 ? groupsOf(halves[1]!) : []
+  if (head === undefined || tail === undefined) return false
+  const groups = [...head, ...tail]
+  let width = groups.length
+  // An embedded IPv4 address (::ffff:192.0.2.1) stands for the last two groups.
+  const last = groups.at(-1)
+  if (last?.includes('.')) {
+    if (!isIPv4(last)) return false
+    groups.pop()
+    width += 1
+  }
+  if (!groups.every((g) => /^[0-9a-f]{1,4}$/i.test(g))) return false
+  return halves.length === 2 ? width <= 7 : width === 8
+}
+
+const EMAIL = /^[^\s@]{1,64}@[^\s@]+$/
+
+export function checkEmail(value: string): FormatCheck<string> {
+  if (!EMAIL.test(value)) return reject(`'${value}' is not an e-mail address; write it like name@example.org`)
+  const domain = value.slice(value.lastIndexOf('@') + 1)
+  const checked = checkDomain(domain)
+  if (!checked.ok) return reject(`'${value}' has a bad domain part: ${checked.reason}`)
+  return accept(value)
+}
+
+const LABEL = /^(?!-)[\p{L}\p{N}-]{1,63}(?<!-)$/u
+
+export function checkDomain(value: string): FormatCheck<string> {
+  const name = value.endsWith('.') ? value.slice(0, -1) : value
+  const labels = name.split('.')
+  if (
+    name.length > 253 ||
+    labels.length < 2 ||
+    !labels.every((l) => LABEL.test(l)) ||
+    /^\d+$/.test(labels.at(-1)!)
+  ) {
+    return reject(`'${value}' is not a domain name; write it like example.org`)
+  }
+  return accept(name.toLowerCase())
+}
+
+export function checkUrl(value: string): FormatCheck<string> {
+  if (!URL.canParse(value)) {
+    return reject(`'${value}' is not a full URL; include the scheme, like https://example.org/path`)
+  }
+  const url = new URL(value)
+  if (url.hostname === '')
+    return reject(`'${value}' has no host name; write it like https://example.org/path`)
+  return accept(value)
+}
+
+/** E.164: a plus sign, a country code and up to 15 digits; spaces, dots, dashes and brackets are ignored. */
+export function checkPhone(value: string): FormatCheck<string> {
+  const digits = value.replace(/[\s.()-]/g, '')
+  if (!/^\+[1-9]\d{6,14}$/.test(digits)) {
+    return reject(
+      `'${value}' is not an international number; write it with + and the country code, like +36 1 234 5678`,
+    )
+  }
+  return accept(digits)
+}
+
+/** An IANA zone name (Europe/Budapest, UTC): office hours mean nothing without it. */
+export function checkTimeZone(value: string): FormatCheck<string> {
+  const reason = `'${value}' is not an IANA time zone name; write it like Europe/Budapest or UTC`
+  // Intl also takes bare offsets such as +01:00, which ignore summer time: refused on purpose.
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(value)) return reject(reason)
+  try {
+    return accept(new Intl.DateTimeFormat('en', { timeZone: value }).resolvedOptions().timeZone)
+  } catch {
+    return reject(reason)
+  }
+}
+
+/** A BCP 47 language tag (en, fr, pt-BR). */
+export function checkLanguage(value: string): FormatCheck<string> {
+  try {
+    const [canonical] = Intl.getCanonicalLocales(value)
+    if (canonical !== undefined) return accept(canonical)
+  } catch {
+    // fall through to the rejection below
+  }
+  return reject(`'${value}' is not a language tag; write it like en, fr or pt-BR`)
+}
+
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' })
+
+/** An ISO 3166-1 alpha-2 country code that names a real region. */
+export function checkCountry(value: string): FormatCheck<string> {
+  if (!/^[A-Z]{2}$/.test(value) || regionNames.of(value) === undefined) {
+    return reject(`'${value}' is not an ISO 3166 country code; write two capital letters, like HU or FR`)
+  }
+  return accept(value)
+}
+
+export function checkSha256(value: string): FormatCheck<string> {
+  if (!/^[0-9a-fA-F]{64}$/.test(value)) {
+    return reject('is not a SHA-256 hash: it must be 64 hexadecimal characters (sha256sum prints it)')
+  }
+  return accept(value.toLowerCase())
+}

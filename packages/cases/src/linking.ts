@@ -1,0 +1,77 @@
+import type { Case } from './case.ts'
+import { SCHEMAS } from './constants.ts'
+import { CasesError, InvalidRequestError } from './errors.ts'
+import type { CaseEventOf } from './events.ts'
+import { checkTimestamp } from './formats.ts'
+import { type PreservationRequest, validateRequest } from './requests.ts'
+
+/** A pre-filled request to a new country, ready for the PoC to review and send. */
+export interface FollowUp {
+  /** The country the new request goes to. */
+  readonly requested: string
+  readonly request: PreservationRequest
+}
+
+/**
+ * Builds the Art. 30 follow-up: a preservation request to the third country the requested Party
+ * named, pre-filled from the first case and its disclosure, and linked back to that case. Throws
+ * a `CasesError` if the event is not a partial disclosure recorded in this case.
+ */
+export function followUpPreservation(
+  c: Case,
+  event: CaseEventOf<'partially-disclosed'>,
+  issuedAt: string,
+): FollowUp {
+  if (!c.history.some((e) => e.id === event.id && e.kind === 'partially-disclosed')) {
+    throw new CasesError(
+      'ERR_NOT_IN_CASE',
+      `event ${event.id} is not a partial disclosure recorded in case ${c.id}`,
+    )
+  }
+  const issued = checkTimestamp(issuedAt)
+  if (!issued.ok) throw new CasesError('ERR_INVALID_TIME', `issuedAt: ${issued.reason}`)
+  const first = c.request
+  // Only these two types admit a partial disclosure (see TRANSITIONS); the check narrows the type.
+  if (first.schema !== SCHEMAS.preservation && first.schema !== SCHEMAS['traffic-data-disclosure']) {
+    throw new CasesError(
+      'ERR_NOT_IN_CASE',
+      `case ${c.id} is a ${c.type} request, which has no Art. 30 disclosure`,
+    )
+  }
+  const necessity =
+    first.schema === SCHEMAS.preservation
+      ? first.necessity
+      : 'The data may be deleted in the ordinary course of business before an MLA request can be executed.'
+  const request: PreservationRequest = {
+    schema: SCHEMAS.preservation,
+    issuedAt: issued.value.text,
+    caseReference: first.caseReference,
+    urgency: first.urgency,
+    language: first.language,
+    requestingAuthority: first.requestingAuthority,
+    ...(first.confirmationContact !== undefined && { confirmationContact: first.confirmationContact }),
+    ...(first.investigatingAuthority !== undefined && {
+      investigatingAuthority: first.investigatingAuthority,
+    }),
+    ...(first.handling !== undefined && { handling: first.handling }),
+    attachments: [],
+    relatedCases: [{ relation: 'follow-up-of', reference: first.caseReference, caseId: c.id }],
+    requestKind: 'new',
+    offence: first.offence,
+    facts:
+      `${first.facts}\n\nUnder Art. 30, ${c.requested} disclosed (case ${c.id}) that ${event.thirdCountryProvider} ` +
+      `in ${event.thirdCountry} took part in the communication: ${event.trafficData}`,
+    data: {
+      description: `Traffic data and subscriber information held by ${event.thirdCountryProvider} for the identifiers below.`,
+      relationToOffence: `The communication under investigation passed through ${event.thirdCountryProvider}.`,
+      identifiers: event.identifiers,
+    },
+    custodian: { provider: event.thirdCountryProvider, country: event.thirdCountry },
+    necessity,
+    mlaIntent: { intendsToSubmit: true },
+  }
+  // The draft must be a valid request as built; a failure here is a bug in this function, not user input.
+  const checked = validateRequest(request)
+  if (!checked.ok) throw new InvalidRequestError(checked.problems)
+  return { requested: event.thirdCountry, request }
+}
