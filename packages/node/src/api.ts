@@ -1,5 +1,10 @@
+import { isAbsolute } from 'node:path'
+import { IllegalTransitionError, InvalidEventError, InvalidRequestError } from '@pocnet/cases'
 import { toHex } from '@pocnet/crypto'
 import { RecordNotFoundError } from '@pocnet/directory'
+import { ENTRY_KINDS, hashLeaf, type LedgerEntry } from '@pocnet/ledger'
+import { auditReport } from './audit.ts'
+import { CaseNotFoundError } from './casebook.ts'
 import { ControlApiError, type Route } from './control/server.ts'
 import { ROLES, type Role, type UserStore } from './control/users.ts'
 import type { PocnetDaemon } from './daemon.ts'
@@ -7,6 +12,51 @@ import type { PocnetDaemon } from './daemon.ts'
 const ALL: readonly Role[] = ROLES
 const OPERATOR: readonly Role[] = ['operator']
 const CONTACT: readonly Role[] = ['operator', 'contact']
+const AUDIT: readonly Role[] = ['operator', 'auditor']
+
+/** Case-package errors as API errors: 400 with every problem, 409 for an illegal step, 404 for an unknown case. */
+async function caseCall<T>(work: () => Promise<T> | T): Promise<T> {
+  try {
+    return await work()
+  } catch (err) {
+    if (err instanceof InvalidRequestError || err instanceof InvalidEventError) {
+      throw new ControlApiError(400, err.code, err.message, {
+        details: { problems: err.problems },
+        hint: 'fix each field listed and send again',
+      })
+    }
+    if (err instanceof IllegalTransitionError) {
+      throw new ControlApiError(409, err.code, err.message, {
+        details: { status: err.status, allowed: err.allowed },
+        hint: `allowed now: ${err.allowed.map((m) => `${m.kind} (${m.side})`).join(', ') || 'nothing'}`,
+      })
+    }
+    if (err instanceof CaseNotFoundError) {
+      throw new ControlApiError(404, err.code, err.message, {
+        hint: 'see `pocnet inbox` for the cases on this node',
+      })
+    }
+    throw err
+  }
+}
+
+function entryJson(e: LedgerEntry) {
+  return { ...e, time: new Date(e.time).toISOString(), blobs: e.blobs.map(toHex) }
+}
+
+function timeParam(query: URLSearchParams, name: string): number | undefined {
+  const v = query.get(name)
+  if (v === null || v === '') return undefined
+  const t = Date.parse(v)
+  if (Number.isNaN(t) || !/(Z|[+-]\d{2}:\d{2})$/.test(v)) {
+    throw new ControlApiError(
+      400,
+      'ERR_FIELD',
+      `${name}: must be a timestamp with a zone, e.g. 2026-11-28T14:00:00Z`,
+    )
+  }
+  return t
+}
 
 function bodyObject(body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -143,6 +193,159 @@ export function nodeRoutes(daemon: PocnetDaemon, users: UserStore): Route[] {
       path: '/directory/publish',
       roles: OPERATOR,
       handler: async () => daemon.publishOwnRecord(),
+    },
+    {
+      method: 'POST',
+      path: '/cases',
+      roles: CONTACT,
+      handler: async ({ body, user }) => {
+        const b = bodyObject(body)
+        const to = requireString(b, 'to', /^[A-Z]{2}$/, 'must be a country code like "FR"')
+        if (to === daemon.config.country)
+          throw new ControlApiError(400, 'ERR_FIELD', 'to: cannot send a request to your own country')
+        if (daemon.roster.members.get(to) === undefined) {
+          throw new ControlApiError(404, 'ERR_NOT_A_MEMBER', `${to} is not a member of the federation`)
+        }
+        return caseCall(() => daemon.cases.openRequest(to, b.request, `user:${user.name}`))
+      },
+    },
+    {
+      method: 'GET',
+      path: '/cases',
+      roles: ALL,
+      handler: async () => ({ cases: daemon.cases.list() }),
+    },
+    {
+      method: 'GET',
+      path: '/cases/:id',
+      roles: ALL,
+      handler: async ({ params }) =>
+        caseCall(() => {
+          const d = daemon.cases.detail(params.id ?? '')
+          return { case: d.case, side: d.side, events: d.case.history, allowedMoves: d.allowedMoves }
+        }),
+    },
+    {
+      method: 'POST',
+      path: '/cases/:id/events',
+      roles: CONTACT,
+      handler: async ({ params, body, user }) => {
+        const fields = bodyObject(body)
+        for (const reserved of ['id', 'seq', 'at', 'side']) {
+          if (reserved in fields)
+            throw new ControlApiError(400, 'ERR_FIELD', `${reserved}: is set by the node, leave it out`)
+        }
+        return caseCall(() => daemon.cases.addEvent(params.id ?? '', fields, `user:${user.name}`))
+      },
+    },
+    {
+      method: 'POST',
+      path: '/cases/:id/followup',
+      roles: CONTACT,
+      handler: async ({ params }) => caseCall(() => daemon.cases.followUp(params.id ?? '')),
+    },
+    {
+      method: 'GET',
+      path: '/events',
+      roles: ALL,
+      handler: async ({ query }) => {
+        const after = Number(query.get('after') ?? daemon.feed.cursor)
+        const waitMs = Math.min(Math.max(Number(query.get('waitMs') ?? 0), 0), 25_000)
+        if (!Number.isSafeInteger(after) || Number.isNaN(waitMs)) {
+          throw new ControlApiError(400, 'ERR_FIELD', 'after and waitMs must be whole numbers')
+        }
+        const events = await daemon.feed.after(after, waitMs)
+        return { events, cursor: events.at(-1)?.cursor ?? Math.max(after, 0) }
+      },
+    },
+    {
+      method: 'GET',
+      path: '/ledger/entries',
+      roles: AUDIT,
+      handler: async ({ query }) => {
+        const kind = query.get('kind') ?? undefined
+        if (kind !== undefined && !(ENTRY_KINDS as readonly string[]).includes(kind)) {
+          throw new ControlApiError(400, 'ERR_FIELD', `kind: must be one of ${ENTRY_KINDS.join(', ')}`)
+        }
+        const limit = Number(query.get('limit') ?? 1000)
+        const from = timeParam(query, 'from')
+        const to = timeParam(query, 'to')
+        const entries = await daemon.ledger.query({
+          ...(query.get('caseId') ? { caseId: query.get('caseId')! } : {}),
+          ...(query.get('counterpart') ? { counterpart: query.get('counterpart')! } : {}),
+          ...(kind ? { kind: kind as LedgerEntry['kind'] } : {}),
+          ...(from === undefined ? {} : { from }),
+          ...(to === undefined ? {} : { to }),
+          limit: Number.isSafeInteger(limit) && limit > 0 ? Math.min(limit, 100_000) : 1000,
+        })
+        return { entries: entries.map(entryJson) }
+      },
+    },
+    {
+      method: 'POST',
+      path: '/ledger/export',
+      roles: AUDIT,
+      handler: async ({ body }) => {
+        const b = bodyObject(body)
+        const path = b.path
+        if (typeof path !== 'string' || !isAbsolute(path)) {
+          throw new ControlApiError(400, 'ERR_FIELD', 'path: must be an absolute path for the bundle')
+        }
+        await daemon.ledger.export(path, { includeBlobBytes: b.includeBlobBytes === true })
+        return { path, entries: daemon.ledger.size }
+      },
+    },
+    {
+      method: 'POST',
+      path: '/ledger/checkpoint',
+      roles: AUDIT,
+      handler: async () => {
+        const c = await daemon.ledger.checkpoint()
+        return { size: c.size, root: toHex(c.root), note: c.note }
+      },
+    },
+    {
+      method: 'GET',
+      path: '/ledger/proof/:seq',
+      roles: AUDIT,
+      handler: async ({ params }) => {
+        const seq = Number(params.seq)
+        if (!Number.isSafeInteger(seq) || seq < 0 || seq >= daemon.ledger.size) {
+          throw new ControlApiError(400, 'ERR_FIELD', `seq: must be 0..${daemon.ledger.size - 1}`)
+        }
+        let checkpoint = daemon.ledger.latestCheckpoint()
+        if (checkpoint === undefined || checkpoint.size <= seq) checkpoint = await daemon.ledger.checkpoint()
+        const bytes = await daemon.ledger.getBytes(seq)
+        const proof = await daemon.ledger.inclusionProof(seq, checkpoint.size)
+        return {
+          seq,
+          treeSize: checkpoint.size,
+          leafHash: toHex(hashLeaf(bytes)),
+          entry: toHex(bytes),
+          proof: proof.map(toHex),
+          checkpoint: checkpoint.note,
+        }
+      },
+    },
+    {
+      method: 'GET',
+      path: '/audit/report',
+      roles: AUDIT,
+      handler: async () =>
+        auditReport({
+          country: daemon.config.country,
+          now: new Date(),
+          cases: daemon.cases.list().map((s) => {
+            const d = daemon.cases.detail(s.id)
+            return {
+              case: d.case,
+              side: d.side,
+              counterpart: s.side === 'requester' ? s.requested : s.requester,
+            }
+          }),
+          alertEntries: await daemon.ledger.query({ kind: 'admin-action' }),
+          ledgerSize: daemon.ledger.size,
+        }),
     },
     {
       method: 'GET',

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { CLOCK_PRESETS, type ClockPresetName } from '@pocnet/cases'
 import { writeFileAtomic } from '@pocnet/crypto'
 import { ConfigError, type ConfigProblem } from './errors.ts'
 
@@ -36,6 +37,8 @@ export interface NodeConfig {
     expiryMs: number
   }
   checkpoint: { everyEntries: number; everyMs: number }
+  /** Deadline settings for case clocks: a preset of @pocnet/cases (configuration, never law). */
+  clockPreset: ClockPresetName
   /** A command run on events (new request, deadline near or missed, delivery failed), event JSON on stdin. */
   notifyCommand?: string
 }
@@ -58,6 +61,7 @@ export function defaultConfig(network: string, country: string): NodeConfig {
     },
     outbox: { initialBackoffMs: 500, maxBackoffMs: 60_000, expiryMs: 7 * 24 * 3600_000 },
     checkpoint: { everyEntries: 1000, everyMs: 60_000 },
+    clockPreset: 'pocnet-default',
   }
 }
 

@@ -3,6 +3,7 @@ import type { Server } from 'node:http'
 import { join } from 'node:path'
 import type { PeerId } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
+import { CLOCK_PRESETS } from '@pocnet/cases'
 import { type NodeIdentity, readKeyFile, toHex } from '@pocnet/crypto'
 import {
   type ContactDetails,
@@ -16,10 +17,12 @@ import {
   writeRosterChainFile,
 } from '@pocnet/directory'
 import { checkpointOrigin, Ledger } from '@pocnet/ledger'
+import { CaseBook } from './casebook.ts'
 import { type NodeConfig, readConfig } from './config.ts'
 import { DATA_DIR, STOP_TIMEOUT_MS } from './constants.ts'
 import { DeliveryReceiver, type InboundMessage } from './delivery.ts'
 import { DataDirLockedError, NodeError } from './errors.ts'
+import { EventFeed } from './feed.ts'
 import { createHost, type Host } from './host.ts'
 import { createLogger, type Logger } from './log.ts'
 import { type Counterpart, Outbox } from './outbox.ts'
@@ -67,6 +70,8 @@ export class PocnetDaemon {
   readonly directory: Directory
   readonly outbox: Outbox
   readonly receiver: DeliveryReceiver
+  readonly cases: CaseBook
+  readonly feed: EventFeed
   readonly log: Logger
   readonly startedAt = Date.now()
   readonly #keeper: RosterKeeper
@@ -86,6 +91,8 @@ export class PocnetDaemon {
     directory: Directory
     outbox: Outbox
     receiver: DeliveryReceiver
+    cases: CaseBook
+    feed: EventFeed
     keeper: RosterKeeper
     sync: RosterSync
     memory: DirectoryMemory
@@ -100,6 +107,8 @@ export class PocnetDaemon {
     this.directory = init.directory
     this.outbox = init.outbox
     this.receiver = init.receiver
+    this.cases = init.cases
+    this.feed = init.feed
     this.#keeper = init.keeper
     this.#sync = init.sync
     this.#memory = init.memory
@@ -169,6 +178,11 @@ export class PocnetDaemon {
     }
     const limits = config.delivery
     const messageListeners = new Set<(m: InboundMessage) => void>()
+    const feed = new EventFeed({
+      log: log.child('notify'),
+      ...(config.notifyCommand ? { notifyCommand: config.notifyCommand } : {}),
+    })
+    const casesRef: { book?: CaseBook } = {}
     const receiver = new DeliveryReceiver({
       host,
       identity,
@@ -179,7 +193,13 @@ export class PocnetDaemon {
       boxKeyOf: async (country) => (await resolve(country).catch(() => undefined))?.boxPublicKey,
       limits,
       log: log.child('delivery'),
-      onMessage: (m) => {
+      checkPayload: (opened, fromCountry) => casesRef.book?.check(opened, fromCountry),
+      onMessage: (m, opened) => {
+        casesRef.book
+          ?.receive(m, opened)
+          .catch((err: unknown) =>
+            log.error('cases.receive-failed', { messageId: m.messageId, error: String(err) }),
+          )
         for (const listener of messageListeners) listener(m)
       },
     })
@@ -193,7 +213,26 @@ export class PocnetDaemon {
       limits,
       policy: config.outbox,
       log: log.child('outbox'),
+      onOutcome: (item, outcome) => {
+        if (outcome.status === 'accepted') return
+        feed.publish({
+          type: 'delivery-failed',
+          caseId: item.caseId,
+          at: new Date().toISOString(),
+          summary: `message to ${item.to} ${outcome.status === 'expired' ? 'expired undelivered' : `refused: ${outcome.reason}`}`,
+          detail: { messageId: item.messageId, to: item.to },
+        })
+      },
     })
+    const cases = new CaseBook({
+      country: config.country,
+      ledger,
+      outbox,
+      feed,
+      clocks: CLOCK_PRESETS[config.clockPreset],
+      log: log.child('cases'),
+    })
+    casesRef.book = cases
     const sync = new RosterSync({ libp2p: host, keeper })
     const daemon = new PocnetDaemon({
       dataDir,
@@ -204,6 +243,8 @@ export class PocnetDaemon {
       directory,
       outbox,
       receiver,
+      cases,
+      feed,
       keeper,
       sync,
       memory,
@@ -226,10 +267,13 @@ export class PocnetDaemon {
   }
 
   async #startServices(): Promise<void> {
+    // The case book is rebuilt before delivery serves, so inbound case messages are checked
+    // against the whole history.
+    await this.outbox.start()
+    await this.cases.start()
     await this.receiver.start()
     await this.directory.start()
     await this.#sync.start()
-    await this.outbox.start()
     this.#dialBootstrap()
     this.#bootstrapTimer = setInterval(() => this.#dialBootstrap(), BOOTSTRAP_INTERVAL_MS)
     this.#bootstrapTimer.unref()
@@ -325,6 +369,7 @@ export class PocnetDaemon {
           server.closeAllConnections()
         })
       }
+      this.cases.stop()
       await this.outbox.stop()
       const network = (async () => {
         await this.#sync.stop()

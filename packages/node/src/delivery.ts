@@ -44,6 +44,11 @@ export interface DeliveryInit {
   }
   log: Logger
   now?: () => number
+  /**
+   * Checks an opened envelope's payload before it is accepted (e.g. a case message that does
+   * not validate): a reason rejects it with that receipt, so nothing invalid is ever stored.
+   */
+  checkPayload?: (opened: OpenedEnvelope, fromCountry: string) => RejectReason | undefined
   onMessage?: (message: InboundMessage, opened: OpenedEnvelope) => void
 }
 
@@ -152,6 +157,9 @@ export class DeliveryReceiver {
       const now = this.#accepted.get(id)
       if (now !== undefined) return this.#repeat(id, now, envelopeHash, from)
     }
+    const fromCountry = this.#init.getRoster().memberByPeerId(result.sender)?.country ?? '??'
+    const refused = this.#init.checkPayload?.(result, fromCountry)
+    if (refused !== undefined) return this.#reject(refused, envelopeHash, from, 'payload')
     const work = this.#accept(request, result)
     this.#inFlight.set(id, work)
     try {
@@ -190,7 +198,9 @@ export class DeliveryReceiver {
         messageId: opened.messageIdHex,
         detail: { messageKind: opened.kind, createdAt: opened.createdAt },
       },
-      { blobs: [request, receipt] },
+      // envelope (what was signed), receipt (what we answered), payload (readable later
+      // without the sender's key); blobs are encrypted at rest by the ledger
+      { blobs: [request, receipt, opened.payload] },
     )
     this.#accepted.set(opened.messageIdHex, {
       envelopeHash: opened.envelopeHash,

@@ -183,7 +183,8 @@ export class Outbox {
         messageId,
         detail: { messageKind: input.kind },
       },
-      { blobs: [sealed.bytes] },
+      // the payload is kept beside the envelope: sealed to the counterpart, it cannot be reopened here
+      { blobs: [sealed.bytes, input.payload] },
     )
     const item = this.#itemOf(entry, sealed.bytes)
     this.#pending.set(messageId, item)

@@ -16,7 +16,7 @@ describe('node daemon: delivery between two in-process nodes on loopback', () =>
   let b: PocnetDaemon
 
   beforeAll(async () => {
-    fed = await createTestFederation(['AA', 'BB'])
+    fed = await createTestFederation(['IT', 'FR'])
     a = await fed.start(0)
     b = await fed.start(1)
     await until(() => a.health().peersConnected > 0, 'A to connect to B')
@@ -33,7 +33,7 @@ describe('node daemon: delivery between two in-process nodes on loopback', () =>
     for (let i = 0; i < 20; i++) {
       sent.push(
         await a.outbox.submit({
-          to: 'BB',
+          to: 'FR',
           caseId: 'case-1',
           kind: 'test',
           payload: randomBytes(300),
@@ -60,7 +60,7 @@ describe('node daemon: delivery between two in-process nodes on loopback', () =>
 
   it('answers a repeated envelope with the original receipt and stores nothing new', async () => {
     const item = await a.outbox.submit({
-      to: 'BB',
+      to: 'FR',
       caseId: 'case-2',
       kind: 'test',
       payload: randomBytes(10),
@@ -94,7 +94,7 @@ describe('node daemon: delivery between two in-process nodes on loopback', () =>
     expect(b.receiver.rejections.malformed).toBe(before + 1)
 
     await a.outbox.submit({
-      to: 'BB',
+      to: 'FR',
       caseId: 'case-3',
       kind: 'test',
       payload: randomBytes(10),
@@ -135,20 +135,20 @@ describe('node daemon: delivery between two in-process nodes on loopback', () =>
 
 describe('node daemon: the outbox survives a restart', () => {
   it('keeps undelivered messages across a stop and delivers them after', async () => {
-    const fed = await createTestFederation(['CC', 'DD'])
+    const fed = await createTestFederation(['DE', 'ES'])
     try {
       let a = await fed.start(0)
       const b = await fed.start(1)
-      await until(() => a.health().peersConnected > 0, 'C to connect to D')
+      await until(() => a.health().peersConnected > 0, 'DE to connect to ES')
       await b.publishOwnRecord()
-      await a.directory.lookup('DD')
+      await a.directory.lookup('ES')
       await b.stop()
       const ids = []
       for (let i = 0; i < 5; i++) {
         ids.push(
           (
             await a.outbox.submit({
-              to: 'DD',
+              to: 'ES',
               caseId: 'later',
               kind: 'test',
               payload: randomBytes(50),

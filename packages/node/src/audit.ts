@@ -1,0 +1,87 @@
+import type { Case } from '@pocnet/cases'
+import type { LedgerEntry } from '@pocnet/ledger'
+
+export interface Durations {
+  count: number
+  medianMinutes: number | null
+  worstMinutes: number | null
+}
+
+export interface AuditReport {
+  generatedAt: string
+  country: string
+  cases: number
+  byCountryAndType: Array<{ counterpart: string; side: string; type: string; count: number }>
+  acknowledgement: Durations
+  answer: Durations
+  preservationsExpiringWithin14Days: Array<{ caseId: string; expiresAt: string; mlaSubmitted: boolean }>
+  deadlineBreaches: Array<{ caseId: string; alert: string; dueAt: string; raisedAt: string }>
+  ledgerSize: number
+}
+
+const ANSWERS = new Set(['preserved', 'partially-disclosed', 'answered', 'refused'])
+const BREACHES = new Set(['acknowledgement-overdue', 'preservation-expired', 'extension-unanswered'])
+const DAY = 24 * 3600_000
+
+function durations(minutes: number[]): Durations {
+  if (minutes.length === 0) return { count: 0, medianMinutes: null, worstMinutes: null }
+  const sorted = [...minutes].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+  return { count: sorted.length, medianMinutes: Math.round(median), worstMinutes: Math.round(sorted.at(-1)!) }
+}
+
+/**
+ * Figures an oversight body asks for: requests per counterpart and type, how long the
+ * requested side took to acknowledge and to answer (median and worst), preservations about to
+ * run out, and every deadline alert the node raised.
+ */
+export function auditReport(input: {
+  country: string
+  now: Date
+  cases: Array<{ case: Case; side: string; counterpart: string }>
+  alertEntries: LedgerEntry[]
+  ledgerSize: number
+}): AuditReport {
+  const counts = new Map<string, { counterpart: string; side: string; type: string; count: number }>()
+  const ack: number[] = []
+  const answer: number[] = []
+  const expiring: AuditReport['preservationsExpiringWithin14Days'] = []
+  for (const { case: c, side, counterpart } of input.cases) {
+    const key = `${counterpart}/${side}/${c.type}`
+    const row = counts.get(key) ?? { counterpart, side, type: c.type, count: 0 }
+    row.count++
+    counts.set(key, row)
+    const opened = Date.parse(c.openedAt)
+    const acked = c.history.find((e) => e.kind === 'acknowledged')
+    if (acked !== undefined) ack.push((Date.parse(acked.at) - opened) / 60_000)
+    const answered = c.history.find((e) => ANSWERS.has(e.kind))
+    if (answered !== undefined) answer.push((Date.parse(answered.at) - opened) / 60_000)
+    const expiresAt = c.preservation?.current.expiresAt
+    if (expiresAt !== undefined && c.status !== 'closed' && c.status !== 'withdrawn') {
+      const left = Date.parse(expiresAt) - input.now.getTime()
+      if (left <= 14 * DAY) expiring.push({ caseId: c.id, expiresAt, mlaSubmitted: c.mla !== undefined })
+    }
+  }
+  const deadlineBreaches = input.alertEntries
+    .filter((e) => e.detail?.action === 'alert' && BREACHES.has(String(e.detail.alert)))
+    .map((e) => ({
+      caseId: e.caseId ?? '',
+      alert: String(e.detail?.alert),
+      dueAt: String(e.detail?.dueAt),
+      raisedAt: new Date(e.time).toISOString(),
+    }))
+  return {
+    generatedAt: input.now.toISOString(),
+    country: input.country,
+    cases: input.cases.length,
+    byCountryAndType: [...counts.values()].sort(
+      (a, b) => a.counterpart.localeCompare(b.counterpart) || a.type.localeCompare(b.type),
+    ),
+    acknowledgement: durations(ack),
+    answer: durations(answer),
+    preservationsExpiringWithin14Days: expiring.sort((a, b) => a.expiresAt.localeCompare(b.expiresAt)),
+    deadlineBreaches,
+    ledgerSize: input.ledgerSize,
+  }
+}

@@ -1,0 +1,497 @@
+import { randomBytes } from 'node:crypto'
+import {
+  type Alert,
+  type AlertKind,
+  alertSchedule,
+  allowedMoves,
+  applyEvent,
+  type Case,
+  type CaseEvent,
+  type ClockConfig,
+  dueAlerts,
+  followUpPreservation,
+  InvalidEventError,
+  InvalidRequestError,
+  isFinished,
+  nextAlertAt,
+  openCase,
+  replayCase,
+  type Side,
+  validateEvent,
+  validateRequest,
+} from '@pocnet/cases'
+import type { Ledger, LedgerEntry } from '@pocnet/ledger'
+import { type CborValue, decode, encode, type OpenedEnvelope, type RejectReason } from '@pocnet/protocol'
+import type { InboundMessage } from './delivery.ts'
+import { NodeError } from './errors.ts'
+import type { EventFeed, FeedEventType } from './feed.ts'
+import type { Logger } from './log.ts'
+import type { Outbox } from './outbox.ts'
+
+/** Envelope kinds of case traffic: the opening request, then every later step. */
+export const CASE_REQUEST_KIND = 'case-request'
+export const CASE_EVENT_KIND = 'case-event'
+const PAYLOAD_VERSION = 1
+const ALERT_INTERVAL_MS = 15_000
+
+interface HeldCase {
+  opening: Case
+  events: CaseEvent[]
+  current: Case
+  /** This node's side of the case. */
+  side: Side
+  counterpart: string
+}
+
+type CasePayload =
+  | { type: 'request'; caseId: string; openedAt: string; request: unknown }
+  | { type: 'event'; caseId: string; event: unknown }
+
+export interface CaseSummary {
+  id: string
+  type: string
+  requester: string
+  requested: string
+  side: Side
+  status: string
+  urgency: string
+  openedAt: string
+  updatedAt: string
+  ackDueAt: string | null
+  preservationExpiresAt: string | null
+  nextAlert: string | null
+}
+
+/** JSON values only: drops `undefined` (CBOR has no such thing in pocnet's subset). */
+function plain(value: unknown): CborValue {
+  return JSON.parse(JSON.stringify(value)) as CborValue
+}
+
+function decodePayload(bytes: Uint8Array): CasePayload | undefined {
+  try {
+    const v = decode(bytes) as Record<string, CborValue>
+    if (v.v !== PAYLOAD_VERSION || typeof v.caseId !== 'string') return undefined
+    if (v.type === 'request' && typeof v.openedAt === 'string') {
+      return { type: 'request', caseId: v.caseId, openedAt: v.openedAt, request: v.request }
+    }
+    if (v.type === 'event') return { type: 'event', caseId: v.caseId, event: v.event }
+    return undefined
+  } catch {
+    return undefined
+  }
+}
+
+// Alerts that say a clock ran out, as opposed to one about to.
+const MISSED: ReadonlySet<AlertKind> = new Set([
+  'acknowledgement-overdue',
+  'preservation-expired',
+  'extension-unanswered',
+])
+
+export class CaseNotFoundError extends NodeError {
+  constructor(id: string) {
+    super('ERR_CASE_NOT_FOUND', `no case ${id} on this node`)
+  }
+}
+
+export interface CaseBookInit {
+  country: string
+  ledger: Ledger
+  outbox: Outbox
+  feed: EventFeed
+  clocks: ClockConfig
+  log: Logger
+  now?: () => Date
+}
+
+/**
+ * The cases this node takes part in, on either side. Every case message travels as a sealed
+ * envelope; its payload is kept in the ledger beside it, so the book is rebuilt from the
+ * ledger on start. Each change is also a "case-state-changed" ledger entry, and each alert a
+ * clock raises is recorded once, so auditors see breaches of deadlines.
+ */
+export class CaseBook {
+  readonly #init: CaseBookInit
+  readonly #now: () => Date
+  readonly #cases = new Map<string, HeldCase>()
+  readonly #alerted = new Set<string>()
+  #timer: ReturnType<typeof setInterval> | undefined
+  // One change at a time: each step's seq depends on the state the previous one left.
+  #queue: Promise<unknown> = Promise.resolve()
+
+  constructor(init: CaseBookInit) {
+    this.#init = init
+    this.#now = init.now ?? (() => new Date())
+  }
+
+  async start(): Promise<void> {
+    const { ledger } = this.#init
+    const traffic = [
+      ...(await ledger.query({ kind: 'message-sent' })),
+      ...(await ledger.query({ kind: 'message-received' })),
+    ]
+      .filter((e) => e.detail?.messageKind === CASE_REQUEST_KIND || e.detail?.messageKind === CASE_EVENT_KIND)
+      .sort((a, b) => a.seq - b.seq)
+    for (const entry of traffic) await this.#replayEntry(entry)
+    for (const e of await ledger.query({ kind: 'admin-action' })) {
+      if (e.detail?.action === 'alert' && typeof e.detail.key === 'string') this.#alerted.add(e.detail.key)
+    }
+    // A request received just before a crash may still lack its "delivered" answer.
+    for (const held of this.#cases.values()) {
+      if (held.side === 'requested' && held.current.status === 'sent')
+        await this.#sendDelivered(held.current.id)
+    }
+    this.#timer = setInterval(() => {
+      this.checkClocks().catch((err: unknown) =>
+        this.#init.log.error('cases.clock-failed', { error: String(err) }),
+      )
+    }, ALERT_INTERVAL_MS)
+    this.#timer.unref()
+    await this.checkClocks()
+  }
+
+  stop(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer)
+  }
+
+  async #replayEntry(entry: LedgerEntry): Promise<void> {
+    const sent = entry.kind === 'message-sent'
+    const payloadHash = entry.blobs[sent ? 1 : 2]
+    if (payloadHash === undefined || entry.counterpart === undefined) return
+    const bytes = await this.#init.ledger.getBlob(payloadHash)
+    const payload = bytes === undefined ? undefined : decodePayload(bytes)
+    if (payload === undefined) {
+      this.#init.log.error('cases.unreadable-payload', { seq: entry.seq })
+      return
+    }
+    if (payload.type === 'request') {
+      const requester = sent ? this.#init.country : entry.counterpart
+      const requested = sent ? entry.counterpart : this.#init.country
+      const opening = openCase({
+        caseId: payload.caseId,
+        requester,
+        requested,
+        openedAt: payload.openedAt,
+        request: payload.request,
+      })
+      this.#cases.set(payload.caseId, {
+        opening,
+        events: [],
+        current: opening,
+        side: sent ? 'requester' : 'requested',
+        counterpart: entry.counterpart,
+      })
+    } else {
+      const held = this.#cases.get(payload.caseId)
+      const checked = validateEvent(payload.event)
+      if (held === undefined || !checked.ok) return
+      held.events.push(checked.value)
+      held.current = replayCase(held.opening, held.events).case
+    }
+  }
+
+  #serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(work)
+    this.#queue = run.catch(() => {})
+    return run
+  }
+
+  // ——— reading ———
+
+  get(id: string): HeldCase {
+    const held = this.#cases.get(id)
+    if (held === undefined) throw new CaseNotFoundError(id)
+    return held
+  }
+
+  list(): CaseSummary[] {
+    return [...this.#cases.values()]
+      .map((h) => this.#summary(h))
+      .sort((a, b) => b.openedAt.localeCompare(a.openedAt))
+  }
+
+  #summary(h: HeldCase): CaseSummary {
+    const c = h.current
+    const schedule = alertSchedule(c, this.#init.clocks)
+    return {
+      id: c.id,
+      type: c.type,
+      requester: c.requester,
+      requested: c.requested,
+      side: h.side,
+      status: c.status,
+      urgency: c.request.urgency,
+      openedAt: c.openedAt,
+      updatedAt: c.updatedAt,
+      ackDueAt: schedule.find((a) => a.kind === 'acknowledgement-overdue')?.dueAt ?? null,
+      preservationExpiresAt: c.preservation?.current.expiresAt ?? null,
+      nextAlert: nextAlertAt(c, this.#now(), this.#init.clocks) ?? null,
+    }
+  }
+
+  detail(id: string): { case: Case; side: Side; allowedMoves: ReturnType<typeof allowedMoves> } {
+    const held = this.get(id)
+    return { case: held.current, side: held.side, allowedMoves: allowedMoves(held.current, held.side) }
+  }
+
+  // ——— acting ———
+
+  /** Validates a request form, opens the case and queues its first message. Throws InvalidRequestError listing every problem. */
+  openRequest(to: string, form: unknown, actor: string): Promise<{ caseId: string; messageId: string }> {
+    return this.#serial(() => this.#openRequest(to, form, actor))
+  }
+
+  async #openRequest(
+    to: string,
+    form: unknown,
+    actor: string,
+  ): Promise<{ caseId: string; messageId: string }> {
+    const validated = validateRequest(form)
+    if (!validated.ok) throw new InvalidRequestError(validated.problems)
+    const openedAt = this.#now().toISOString()
+    const day = openedAt.slice(0, 10).replaceAll('-', '')
+    const caseId = `${this.#init.country}-${day}-${randomBytes(4).toString('hex')}`
+    const opening = openCase({
+      caseId,
+      requester: this.#init.country,
+      requested: to,
+      openedAt,
+      request: validated.value,
+    })
+    const payload = encode(
+      plain({ v: PAYLOAD_VERSION, type: 'request', caseId, openedAt, request: validated.value }),
+    )
+    const item = await this.#init.outbox.submit({ to, caseId, kind: CASE_REQUEST_KIND, payload, actor })
+    this.#cases.set(caseId, { opening, events: [], current: opening, side: 'requester', counterpart: to })
+    await this.#recordState(caseId, to, actor, undefined, opening.status, 'opened')
+    return { caseId, messageId: item.messageId }
+  }
+
+  /**
+   * Adds this side's next step to a case: checked against the state machine first (an illegal
+   * step throws IllegalTransitionError and nothing is sent), then sent and recorded.
+   */
+  addEvent(
+    caseId: string,
+    fields: Record<string, unknown>,
+    actor: string,
+  ): Promise<{ status: string; messageId: string }> {
+    return this.#serial(() => this.#addEvent(caseId, fields, actor))
+  }
+
+  async #addEvent(
+    caseId: string,
+    fields: Record<string, unknown>,
+    actor: string,
+  ): Promise<{ status: string; messageId: string }> {
+    const held = this.get(caseId)
+    const event = {
+      ...fields,
+      id: randomBytes(16).toString('hex'),
+      seq: held.current.seq + 1,
+      at: this.#now().toISOString(),
+      side: held.side,
+    }
+    const checked = validateEvent(event)
+    if (!checked.ok) throw new InvalidEventError(checked.problems)
+    const before = held.current.status
+    applyEvent(held.current, checked.value) // throws before anything is sent
+    const payload = encode(plain({ v: PAYLOAD_VERSION, type: 'event', caseId, event: checked.value }))
+    const item = await this.#init.outbox.submit({
+      to: held.counterpart,
+      caseId,
+      kind: CASE_EVENT_KIND,
+      payload,
+      actor,
+    })
+    held.events.push(checked.value)
+    held.current = replayCase(held.opening, held.events).case
+    await this.#recordState(caseId, held.counterpart, actor, before, held.current.status, checked.value.kind)
+    await this.checkClocks()
+    return { status: held.current.status, messageId: item.messageId }
+  }
+
+  /** The pre-filled Art. 30 follow-up preservation request to the third country named in the latest partial disclosure. */
+  followUp(caseId: string): { requested: string; request: unknown } {
+    const held = this.get(caseId)
+    const disclosure = [...held.current.history].reverse().find((e) => e.kind === 'partially-disclosed')
+    if (disclosure === undefined || disclosure.kind !== 'partially-disclosed') {
+      throw new NodeError(
+        'ERR_NO_DISCLOSURE',
+        `case ${caseId} has no Art. 30 partial disclosure to follow up`,
+      )
+    }
+    return followUpPreservation(held.current, disclosure, this.#now().toISOString())
+  }
+
+  // ——— receiving ———
+
+  /** Decides, before a case message is stored, whether it may be: a wrong one gets a "malformed" receipt. */
+  check(opened: OpenedEnvelope, fromCountry: string): RejectReason | undefined {
+    if (opened.kind !== CASE_REQUEST_KIND && opened.kind !== CASE_EVENT_KIND) return undefined
+    const payload = decodePayload(opened.payload)
+    const refuse = (why: string): RejectReason => {
+      this.#init.log.warn('cases.refused', { from: fromCountry, messageId: opened.messageIdHex, why })
+      return 'malformed'
+    }
+    if (payload === undefined || payload.caseId !== opened.caseId) return refuse('payload')
+    if (opened.kind === CASE_REQUEST_KIND) {
+      if (payload.type !== 'request') return refuse('type')
+      if (this.#cases.has(payload.caseId)) return refuse('case id exists')
+      try {
+        openCase({
+          caseId: payload.caseId,
+          requester: fromCountry,
+          requested: this.#init.country,
+          openedAt: payload.openedAt,
+          request: payload.request,
+        })
+      } catch {
+        return refuse('request does not validate')
+      }
+      return undefined
+    }
+    if (payload.type !== 'event') return refuse('type')
+    const held = this.#cases.get(payload.caseId)
+    if (held === undefined || held.counterpart !== fromCountry) return refuse('unknown case')
+    const checked = validateEvent(payload.event)
+    if (!checked.ok) return refuse('event does not validate')
+    if (checked.value.side === held.side) return refuse('side')
+    return undefined
+  }
+
+  /** Applies an accepted case message (already stored durably in the ledger). */
+  receive(message: InboundMessage, opened: OpenedEnvelope): Promise<void> {
+    return this.#serial(() => this.#receive(message, opened))
+  }
+
+  async #receive(message: InboundMessage, opened: OpenedEnvelope): Promise<void> {
+    if (opened.kind !== CASE_REQUEST_KIND && opened.kind !== CASE_EVENT_KIND) return
+    const payload = decodePayload(opened.payload)
+    if (payload === undefined) return
+    const actor = `country:${message.from}`
+    if (payload.type === 'request') {
+      const opening = openCase({
+        caseId: payload.caseId,
+        requester: message.from,
+        requested: this.#init.country,
+        openedAt: payload.openedAt,
+        request: payload.request,
+      })
+      this.#cases.set(payload.caseId, {
+        opening,
+        events: [],
+        current: opening,
+        side: 'requested',
+        counterpart: message.from,
+      })
+      await this.#recordState(payload.caseId, message.from, actor, undefined, opening.status, 'opened')
+      this.#publish(
+        'new-request',
+        payload.caseId,
+        `${opening.request.urgency} ${opening.type} request from ${message.from}`,
+      )
+      await this.#sendDelivered(payload.caseId)
+      return
+    }
+    const held = this.get(payload.caseId)
+    const checked = validateEvent(payload.event)
+    if (!checked.ok) return
+    const before = held.current.status
+    held.events.push(checked.value)
+    const replay = replayCase(held.opening, held.events)
+    held.current = replay.case
+    await this.#recordState(
+      payload.caseId,
+      message.from,
+      actor,
+      before,
+      held.current.status,
+      checked.value.kind,
+    )
+    this.#publish(
+      'case-message',
+      payload.caseId,
+      `${message.from}: ${checked.value.kind} (case now ${held.current.status})`,
+    )
+    for (const r of replay.rejected) {
+      if (r.event.side === held.side) {
+        this.#publish(
+          'case-message',
+          payload.caseId,
+          `your ${r.event.kind} crossed a message from ${message.from}: ${r.error.message}`,
+        )
+      }
+    }
+    await this.checkClocks()
+  }
+
+  async #sendDelivered(caseId: string): Promise<void> {
+    await this.#addEvent(caseId, { kind: 'delivered' }, 'node').catch((err: unknown) =>
+      this.#init.log.error('cases.delivered-failed', {
+        caseId,
+        error: String((err as Error).message ?? err),
+      }),
+    )
+  }
+
+  async #recordState(
+    caseId: string,
+    counterpart: string,
+    actor: string,
+    from: string | undefined,
+    to: string,
+    event: string,
+  ): Promise<void> {
+    await this.#init.ledger.append({
+      kind: 'case-state-changed',
+      actor,
+      caseId,
+      counterpart,
+      detail: { from: from ?? null, to, event },
+    })
+  }
+
+  #publish(
+    type: FeedEventType,
+    caseId: string,
+    summary: string,
+    detail?: Record<string, string | number | null>,
+  ): void {
+    this.#init.feed.publish({
+      type,
+      caseId,
+      at: this.#now().toISOString(),
+      summary,
+      ...(detail ? { detail } : {}),
+    })
+  }
+
+  /** Raises each due alert of this node's side once (recorded in the ledger, so once across restarts too). */
+  async checkClocks(): Promise<Alert[]> {
+    const raised: Alert[] = []
+    const now = this.#now()
+    for (const held of this.#cases.values()) {
+      if (isFinished(held.current)) continue
+      for (const alert of dueAlerts(held.current, now, this.#init.clocks)) {
+        if (alert.side !== held.side || this.#alerted.has(alert.key)) continue
+        this.#alerted.add(alert.key)
+        await this.#init.ledger.append({
+          kind: 'admin-action',
+          actor: 'node',
+          caseId: alert.caseId,
+          counterpart: held.counterpart,
+          detail: { action: 'alert', key: alert.key, alert: alert.kind, dueAt: alert.dueAt },
+        })
+        this.#publish(
+          MISSED.has(alert.kind) ? 'deadline-missed' : 'deadline-near',
+          alert.caseId,
+          `${alert.kind} (due ${alert.dueAt}; ${this.#init.clocks.basis})`,
+          { alert: alert.kind, dueAt: alert.dueAt, expiresAt: alert.expiresAt ?? null },
+        )
+        raised.push(alert)
+      }
+    }
+    return raised
+  }
+}

@@ -1,0 +1,96 @@
+import { spawn } from 'node:child_process'
+import type { Logger } from './log.ts'
+
+export const FEED_EVENT_TYPES = [
+  'new-request',
+  'case-message',
+  'deadline-near',
+  'deadline-missed',
+  'delivery-failed',
+] as const
+export type FeedEventType = (typeof FEED_EVENT_TYPES)[number]
+
+export interface FeedEvent {
+  cursor: number
+  type: FeedEventType
+  caseId: string
+  /** ISO 8601 UTC. */
+  at: string
+  /** One line for a person: no request contents beyond type, countries and status. */
+  summary: string
+  detail?: Record<string, string | number | boolean | null>
+}
+
+const FEED_CAPACITY = 10_000
+const HOOK_TIMEOUT_MS = 15_000
+
+/**
+ * What happened lately, for `pocnet inbox --watch` (long polling by cursor) and for the
+ * operator's notification hook. In memory: the ledger is the record; the feed is a bell.
+ */
+export class EventFeed {
+  readonly #events: FeedEvent[] = []
+  readonly #waiters = new Set<() => void>()
+  readonly #hook: string | undefined
+  readonly #log: Logger
+  #cursor = 0
+
+  constructor(opts: { notifyCommand?: string; log: Logger }) {
+    this.#hook = opts.notifyCommand
+    this.#log = opts.log
+  }
+
+  get cursor(): number {
+    return this.#cursor
+  }
+
+  publish(event: Omit<FeedEvent, 'cursor'>): FeedEvent {
+    const full = { ...event, cursor: ++this.#cursor }
+    this.#events.push(full)
+    if (this.#events.length > FEED_CAPACITY) this.#events.shift()
+    for (const wake of this.#waiters) wake()
+    this.#waiters.clear()
+    if (this.#hook !== undefined) this.#runHook(full)
+    return full
+  }
+
+  /** Events after `cursor`; waits up to `waitMs` for the first one when there are none yet. */
+  async after(cursor: number, waitMs: number): Promise<FeedEvent[]> {
+    const pick = () => this.#events.filter((e) => e.cursor > cursor)
+    let found = pick()
+    if (found.length > 0 || waitMs <= 0) return found
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#waiters.delete(wake)
+        resolve()
+      }, waitMs)
+      const wake = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.#waiters.add(wake)
+    })
+    found = pick()
+    return found
+  }
+
+  /** Runs the operator's command with the event as JSON on stdin; failures are logged, never fatal. */
+  #runHook(event: FeedEvent): void {
+    const child = spawn('/bin/sh', ['-c', this.#hook!], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+      timeout: HOOK_TIMEOUT_MS,
+    })
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => {
+      if (stderr.length < 500) stderr += d.toString()
+    })
+    child.on('error', (err) => this.#log.error('notify.failed', { type: event.type, error: err.message }))
+    child.on('close', (code, signal) => {
+      if (code !== 0) {
+        this.#log.error('notify.failed', { type: event.type, exitCode: code, signal, stderr: stderr.trim() })
+      }
+    })
+    child.stdin.on('error', () => {})
+    child.stdin.end(`${JSON.stringify(event)}\n`)
+  }
+}
