@@ -45,10 +45,31 @@ export interface LedgerEntry extends LedgerEvent {
 
 export const ENTRY_VERSION = 1
 
-const ACTOR_RULE = /^(?:node|country:[A-Z]{2}|user:[^\s\p{Cc}]{1,128})$/u
 const COUNTRY_RULE = /^[A-Z]{2}$/
+const KINDS = new Set<string>(ENTRY_KINDS)
+
+/** C0 and C1 control characters and DEL (Unicode category Cc). */
+function isControl(code: number): boolean {
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f)
+}
+
 // Ids are free text from other systems, but never control characters (they end up in logs and keys).
-const ID_RULE = /^[^\p{Cc}]+$/u
+function isCleanText(value: string, allowSpace: boolean): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i)
+    if (isControl(code) || (!allowSpace && /\s/.test(value[i]!))) return false
+  }
+  return true
+}
+
+function isActor(actor: unknown): boolean {
+  if (typeof actor !== 'string') return false
+  if (actor === 'node') return true
+  if (actor.startsWith('country:')) return COUNTRY_RULE.test(actor.slice(8))
+  if (!actor.startsWith('user:')) return false
+  const name = actor.slice(5)
+  return name.length >= 1 && name.length <= MAX_ID_LENGTH && isCleanText(name, false)
+}
 const KNOWN_FIELDS = new Set([
   'v',
   'seq',
@@ -63,7 +84,12 @@ const KNOWN_FIELDS = new Set([
 ])
 
 function checkId(field: string, value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH || !ID_RULE.test(value))
+  if (
+    typeof value !== 'string' ||
+    value.length === 0 ||
+    value.length > MAX_ID_LENGTH ||
+    !isCleanText(value, true)
+  )
     throw new InvalidEntryError(field, `must be 1-${MAX_ID_LENGTH} characters without control characters`)
   return value
 }
@@ -76,9 +102,13 @@ function isMap(value: unknown): value is { [key: string]: CborValue } {
 
 /** Checks an event's fields; returns the event with `blobs` defaulted. */
 export function validateEvent(event: LedgerEvent): LedgerEvent & { blobs: Uint8Array[] } {
-  if (!ENTRY_KINDS.includes(event.kind))
-    throw new InvalidEntryError('kind', `must be one of ${ENTRY_KINDS.join(', ')}`)
-  if (typeof event.actor !== 'string' || !ACTOR_RULE.test(event.actor))
+  checkEvent(event)
+  return { ...event, blobs: event.blobs ?? [] }
+}
+
+function checkEvent(event: LedgerEvent): void {
+  if (!KINDS.has(event.kind)) throw new InvalidEntryError('kind', `must be one of ${ENTRY_KINDS.join(', ')}`)
+  if (!isActor(event.actor))
     throw new InvalidEntryError('actor', "must be 'node', 'country:<CC>' or 'user:<name>'")
   if (event.caseId !== undefined) checkId('caseId', event.caseId)
   if (event.messageId !== undefined) checkId('messageId', event.messageId)
@@ -93,7 +123,6 @@ export function validateEvent(event: LedgerEvent): LedgerEvent & { blobs: Uint8A
   }
   if (event.detail !== undefined && !isMap(event.detail))
     throw new InvalidEntryError('detail', 'must be a map with text keys')
-  return { ...event, blobs }
 }
 
 /** The deterministic-CBOR bytes of an entry: exactly what its leaf hash covers. */
@@ -137,14 +166,17 @@ export function decodeEntry(bytes: Uint8Array): LedgerEntry {
     throw new InvalidEntryError('time', 'must be a non-negative integer (ms since the epoch)')
   if (value.blobs !== undefined && (!Array.isArray(value.blobs) || value.blobs.length === 0))
     throw new InvalidEntryError('blobs', 'must be a non-empty list when present')
-  const event = validateEvent({
+  const entry: LedgerEntry = {
+    seq,
+    time,
     kind: value.kind as EntryKind,
     actor: value.actor as string,
-    ...(value.caseId !== undefined && { caseId: value.caseId as string }),
-    ...(value.counterpart !== undefined && { counterpart: value.counterpart as string }),
-    ...(value.messageId !== undefined && { messageId: value.messageId as string }),
-    ...(value.blobs !== undefined && { blobs: value.blobs as Uint8Array[] }),
-    ...(value.detail !== undefined && { detail: value.detail as { [key: string]: CborValue } }),
-  })
-  return { seq, time, ...event }
+    blobs: (value.blobs ?? []) as Uint8Array[],
+  }
+  if (value.caseId !== undefined) entry.caseId = value.caseId as string
+  if (value.counterpart !== undefined) entry.counterpart = value.counterpart as string
+  if (value.messageId !== undefined) entry.messageId = value.messageId as string
+  if (value.detail !== undefined) entry.detail = value.detail as { [key: string]: CborValue }
+  checkEvent(entry)
+  return entry
 }

@@ -105,6 +105,9 @@ export function validateConfig(raw: unknown): { config: NodeConfig } | { problem
   positive('delivery', ['maxEnvelopeBytes', 'readTimeoutMs', 'clockSkewMs', 'maxAgeMs', 'perPeerPerMinute'])
   positive('outbox', ['initialBackoffMs', 'maxBackoffMs', 'expiryMs'])
   positive('checkpoint', ['everyEntries', 'everyMs'])
+  if (typeof raw.clockPreset !== 'string' || !Object.hasOwn(CLOCK_PRESETS, raw.clockPreset)) {
+    problems.push({ path: 'clockPreset', message: `must be one of ${Object.keys(CLOCK_PRESETS).join(', ')}` })
+  }
   if (
     raw.notifyCommand !== undefined &&
     (typeof raw.notifyCommand !== 'string' || raw.notifyCommand === '')
