@@ -77,6 +77,14 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 
 /** The control API routes of the node daemon; the CLI is their client. */
 export function nodeRoutes(daemon: PocnetDaemon, users: UserStore): Route[] {
+  const caseStatus = (caseId: string | undefined): string | undefined => {
+    if (caseId === undefined) return undefined
+    try {
+      return daemon.cases.detail(caseId).case.status
+    } catch {
+      return undefined
+    }
+  }
   return [
     {
       method: 'GET',
@@ -147,6 +155,8 @@ export function nodeRoutes(daemon: PocnetDaemon, users: UserStore): Route[] {
       handler: async () => ({
         messages: (await daemon.ledger.query({ kind: 'message-received' })).map((e) => ({
           messageId: e.messageId,
+          // a case message shows its case's status now; any other message is simply received
+          state: caseStatus(e.caseId) ?? 'received',
           from: e.counterpart,
           caseId: e.caseId ?? '',
           kind: String(e.detail?.messageKind ?? ''),

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { PeerId } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { CLOCK_PRESETS } from '@pocnet/cases'
-import { type NodeIdentity, readKeyFile, toHex } from '@pocnet/crypto'
+import { type NodeIdentity, peerIdFromEd25519PublicKey, readKeyFile, toHex } from '@pocnet/crypto'
 import {
   type ContactDetails,
   Directory,
@@ -14,6 +14,7 @@ import {
   type RosterState,
   RosterSync,
   readRosterChainFile,
+  verifyRecord,
   writeRosterChainFile,
 } from '@pocnet/directory'
 import { checkpointOrigin, Ledger } from '@pocnet/ledger'
@@ -296,8 +297,33 @@ export class PocnetDaemon {
     this.#control = server
   }
 
+  /**
+   * Dials the configured bootstrap peers, and every roster member whose last good directory
+   * record this node holds, unless already connected: after an outage the federation
+   * reassembles from what each node remembers, without a central server.
+   */
   #dialBootstrap(): void {
     const connected = new Set(this.host.getPeers().map(String))
+    const roster = this.roster
+    for (const country of this.#memory.cachedCountries()) {
+      const member = roster.members.get(country)
+      const cached = this.#memory.cached(country)
+      if (member === undefined || cached === undefined || country === this.config.country) continue
+      const peer = peerIdFromEd25519PublicKey(member.publicKey)
+      if (connected.has(peer.toString())) continue
+      let addresses: string[]
+      try {
+        addresses = verifyRecord(cached.bytes, country, roster, Date.now()).record.addresses
+      } catch {
+        continue // expired or no longer valid under the current roster
+      }
+      const addrs = addresses.map((a) => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${peer}`))
+      if (addrs.length === 0) continue
+      connected.add(peer.toString())
+      this.host.dial(addrs, { signal: AbortSignal.timeout(5_000) }).catch((err: unknown) => {
+        this.log.debug('member.dial-failed', { country, error: String((err as Error).message ?? err) })
+      })
+    }
     for (const addr of this.config.bootstrap) {
       const peer = multiaddr(addr)
         .getComponents()

@@ -7,7 +7,7 @@ import { NodeIdentity } from '@pocnet/crypto'
 import { verifyReceipt } from '@pocnet/protocol'
 import { createLibp2p } from 'libp2p'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DELIVERY_PROTOCOL, type PocnetDaemon } from '../src/index.ts'
+import { DELIVERY_PROTOCOL, type PocnetDaemon, readConfig, writeConfig } from '../src/index.ts'
 import { createTestFederation, type TestFederation, until } from './fixtures.ts'
 
 describe('node daemon: delivery between two in-process nodes on loopback', () => {
@@ -170,6 +170,64 @@ describe('node daemon: the outbox survives a restart', () => {
       await until(() => a.outbox.depth === 0, 'the resumed outbox to drain', 60_000)
       const got = await b2.ledger.query({ kind: 'message-received', caseId: 'later' })
       expect(got.map((e) => e.messageId).sort()).toEqual([...ids].sort())
+    } finally {
+      await fed.cleanup()
+    }
+  })
+})
+
+describe('node daemon: limits and reconnection', () => {
+  it('answers envelopes past the per-peer rate with a signed "rate-limited" receipt', async () => {
+    const fed = await createTestFederation(['PT', 'NL'], (config, i) => {
+      if (i === 1) config.delivery.perPeerPerMinute = 3
+    })
+    try {
+      const a = await fed.start(0)
+      const b = await fed.start(1)
+      await until(() => a.health().peersConnected > 0, 'PT to connect to NL')
+      await b.publishOwnRecord()
+      const statuses: string[] = []
+      for (let i = 0; i < 5; i++) {
+        const item = await a.outbox.submit({
+          to: 'NL',
+          caseId: 'rl',
+          kind: 'test',
+          payload: randomBytes(8),
+          actor: 'user:t',
+        })
+        await a.outbox.stop() // deliver by hand below, one at a time
+        const stream = await a.host.dialProtocol(b.identity.peerId, DELIVERY_PROTOCOL)
+        const lp = lpStream(stream)
+        await lp.write(item.envelope)
+        const checked = verifyReceipt((await lp.read()).subarray(), {
+          receiverPublicKey: b.identity.signingPublicKey,
+          networkId: 'pocnet-test',
+        })
+        await stream.close()
+        if (!checked.ok) throw new Error(checked.message)
+        statuses.push(checked.receipt.status === 'accepted' ? 'accepted' : checked.receipt.reason)
+      }
+      expect(statuses).toEqual(['accepted', 'accepted', 'accepted', 'rate-limited', 'rate-limited'])
+      expect(b.receiver.rejections['rate-limited']).toBe(2)
+    } finally {
+      await fed.cleanup()
+    }
+  })
+
+  it('finds a member again from its remembered directory record, without any bootstrap list', async () => {
+    const fed = await createTestFederation(['SE', 'NO'])
+    try {
+      let a = await fed.start(0)
+      const b = await fed.start(1)
+      await until(() => a.health().peersConnected > 0, 'SE to connect to NO')
+      await b.publishOwnRecord()
+      await a.directory.lookup('NO')
+      await a.stop()
+      const config = await readConfig(fed.nodes[0]!.dataDir)
+      config.bootstrap = []
+      await writeConfig(fed.nodes[0]!.dataDir, config)
+      a = await fed.start(0)
+      await until(() => a.health().connectedCountries.includes('NO'), 'SE to dial NO from its cached record')
     } finally {
       await fed.cleanup()
     }

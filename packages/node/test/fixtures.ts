@@ -7,6 +7,7 @@ import {
   createLogger,
   type InitResult,
   initNode,
+  type NodeConfig,
   PocnetDaemon,
   readConfig,
   writeConfig,
@@ -49,7 +50,10 @@ export interface TestFederation {
 }
 
 /** Data directories for `countries`, a genesis signed by all, each node bootstrapping to the others. */
-export async function createTestFederation(countries: string[]): Promise<TestFederation> {
+export async function createTestFederation(
+  countries: string[],
+  configure?: (config: NodeConfig, index: number) => void,
+): Promise<TestFederation> {
   const base = await mkdtemp(join(tmpdir(), 'pocnet-node-'))
   const ports = await Promise.all(countries.map(() => freePort()))
   const nodes: InitResult[] = []
@@ -90,6 +94,7 @@ export async function createTestFederation(countries: string[]): Promise<TestFed
       j === i ? [] : [`/ip4/127.0.0.1/tcp/${ports[j]}/p2p/${o.peerId}`],
     )
     config.outbox = { initialBackoffMs: 100, maxBackoffMs: 1000, expiryMs: 3600_000 }
+    configure?.(config, i)
     await writeConfig(n.dataDir, config)
   }
   const running: PocnetDaemon[] = []
