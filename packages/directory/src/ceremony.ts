@@ -1,0 +1,235 @@
+import { readFile } from 'node:fs/promises'
+import {
+  bytesEqual,
+  fromHex,
+  type NodeIdentity,
+  peerIdFromEd25519PublicKey,
+  SignatureContext,
+  sha256,
+  toHex,
+  verify,
+  writeFileAtomic,
+} from '@pocnet/crypto'
+import { MAX_ROSTER_CHAIN_BYTES, MAX_ROSTER_DOCUMENT_BYTES } from './constants.ts'
+import { RosterFormatError } from './errors.ts'
+import { COUNTRY_CODE } from './fields.ts'
+import {
+  decodeRosterBody,
+  decodeRosterChain,
+  encodeRosterBody,
+  encodeRosterChain,
+  encodeRosterDocument,
+  type RosterBody,
+  type RosterChange,
+  type RosterMember,
+  type RosterSignature,
+  type VerifiedRosterChain,
+  verifyRosterChain,
+} from './roster.ts'
+
+/*
+ * The offline ceremony works on small files an operator can read, copy and e-mail:
+ *   member descriptor  JSON  what a country contributes: code, name, public key (and its PeerId)
+ *   proposal           JSON  the exact roster body bytes (hex) that everyone signs
+ *   signature          JSON  one member's signature over those bytes
+ *   roster chain       CBOR  the signed documents, genesis first: what nodes load and exchange
+ * Signatures always cover the body bytes of the proposal, never a re-encoding.
+ */
+
+const MEMBER_FORMAT = 'pocnet-member/1'
+const PROPOSAL_FORMAT = 'pocnet-roster-proposal/1'
+const SIGNATURE_FORMAT = 'pocnet-roster-signature/1'
+const MAX_JSON_FILE_BYTES = 2 * MAX_ROSTER_DOCUMENT_BYTES + 4096
+
+async function readJson(path: string, format: string): Promise<Record<string, unknown>> {
+  const bytes = await readFile(path)
+  if (bytes.length > MAX_JSON_FILE_BYTES)
+    throw new RosterFormatError(`${path}: larger than ${MAX_JSON_FILE_BYTES} bytes`)
+  let value: unknown
+  try {
+    value = JSON.parse(bytes.toString('utf8'))
+  } catch (err) {
+    throw new RosterFormatError(`${path}: not JSON (${(err as Error).message})`)
+  }
+  if (value === null || typeof value !== 'object' || (value as { format?: unknown }).format !== format)
+    throw new RosterFormatError(`${path}: field format must be "${format}"`)
+  return value as Record<string, unknown>
+}
+
+function hexField(path: string, obj: Record<string, unknown>, field: string, length?: number): Uint8Array {
+  const v = obj[field]
+  let bytes: Uint8Array
+  try {
+    bytes = fromHex(typeof v === 'string' ? v : '?')
+  } catch {
+    throw new RosterFormatError(`${path}: field ${field} must be a hex string`)
+  }
+  if (length !== undefined && bytes.length !== length)
+    throw new RosterFormatError(`${path}: field ${field} must be ${length} bytes`)
+  return bytes
+}
+
+async function writeJson(path: string, value: unknown): Promise<void> {
+  await writeFileAtomic(path, new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`), 0o644)
+}
+
+/** Step 1 (each founder or candidate): write the descriptor of this node's membership. */
+export async function exportMemberDescriptor(
+  path: string,
+  member: { identity: NodeIdentity; country: string; name: string },
+): Promise<RosterMember> {
+  if (!COUNTRY_CODE.test(member.country))
+    throw new RosterFormatError('member country must be an ISO 3166-1 alpha-2 code (two upper-case letters)')
+  const descriptor: RosterMember = {
+    country: member.country,
+    name: member.name,
+    publicKey: member.identity.signingPublicKey,
+  }
+  await writeJson(path, {
+    format: MEMBER_FORMAT,
+    country: descriptor.country,
+    name: descriptor.name,
+    publicKey: toHex(descriptor.publicKey),
+    peerId: member.identity.peerId.toString(),
+  })
+  return descriptor
+}
+
+export async function readMemberDescriptor(path: string): Promise<RosterMember> {
+  const obj = await readJson(path, MEMBER_FORMAT)
+  const publicKey = hexField(path, obj, 'publicKey', 32)
+  if (typeof obj.country !== 'string' || !COUNTRY_CODE.test(obj.country))
+    throw new RosterFormatError(`${path}: field country must be an ISO 3166-1 alpha-2 code`)
+  if (typeof obj.name !== 'string' || obj.name.length === 0)
+    throw new RosterFormatError(`${path}: field name must be a non-empty string`)
+  if (obj.peerId !== peerIdFromEd25519PublicKey(publicKey).toString())
+    throw new RosterFormatError(`${path}: field peerId does not derive from publicKey`)
+  return { country: obj.country, name: obj.name, publicKey }
+}
+
+export interface RosterProposal {
+  body: RosterBody
+  bodyBytes: Uint8Array
+  /** SHA-256 of the body bytes; signatures name it so a signature file cannot be paired with the wrong proposal. */
+  bodyHash: Uint8Array
+}
+
+async function writeProposal(path: string, body: RosterBody): Promise<RosterProposal> {
+  const bodyBytes = encodeRosterBody(body)
+  const bodyHash = sha256(bodyBytes)
+  await writeJson(path, {
+    format: PROPOSAL_FORMAT,
+    kind: body.kind,
+    network: body.network,
+    version: body.version,
+    bodySha256: toHex(bodyHash),
+    body: toHex(bodyBytes),
+  })
+  return { body, bodyBytes, bodyHash }
+}
+
+/** Step 2 (one coordinator): the genesis proposal from the founders' descriptors. */
+export async function proposeGenesis(
+  path: string,
+  init: { network: string; threshold: number; members: RosterMember[]; createdAt?: number },
+): Promise<RosterProposal> {
+  return writeProposal(path, {
+    kind: 'genesis',
+    network: init.network,
+    version: 0,
+    createdAt: init.createdAt ?? Date.now(),
+    threshold: init.threshold,
+    members: init.members,
+  })
+}
+
+/** Step 2 for a change: an amendment proposal on top of the current chain. */
+export async function proposeAmendment(
+  path: string,
+  init: { chain: Uint8Array[]; changes: RosterChange[]; createdAt?: number },
+): Promise<RosterProposal> {
+  const { state } = verifyRosterChain(init.chain)
+  return writeProposal(path, {
+    kind: 'amendment',
+    network: state.network,
+    version: state.version + 1,
+    prev: state.hash,
+    createdAt: init.createdAt ?? Date.now(),
+    changes: init.changes,
+  })
+}
+
+/** Reads a proposal (for review before signing): the body is decoded from its bytes, nothing else is trusted. */
+export async function readProposal(path: string): Promise<RosterProposal> {
+  const obj = await readJson(path, PROPOSAL_FORMAT)
+  const bodyBytes = hexField(path, obj, 'body')
+  const bodyHash = sha256(bodyBytes)
+  if (!bytesEqual(bodyHash, hexField(path, obj, 'bodySha256', 32)))
+    throw new RosterFormatError(`${path}: field bodySha256 is not the SHA-256 of body`)
+  const body = decodeRosterBody(bodyBytes)
+  if (obj.kind !== body.kind || obj.network !== body.network || obj.version !== body.version)
+    throw new RosterFormatError(`${path}: fields kind, network, version must match the body`)
+  return { body, bodyBytes, bodyHash }
+}
+
+/** Step 3 (each signer): sign the proposal's body bytes and write the signature file. */
+export async function signProposal(
+  proposalPath: string,
+  identity: NodeIdentity,
+  signaturePath: string,
+): Promise<RosterSignature> {
+  const proposal = await readProposal(proposalPath)
+  const signature = identity.signer.sign(SignatureContext.roster, proposal.bodyBytes)
+  await writeJson(signaturePath, {
+    format: SIGNATURE_FORMAT,
+    bodySha256: toHex(proposal.bodyHash),
+    publicKey: toHex(identity.signingPublicKey),
+    signature: toHex(signature),
+  })
+  return { publicKey: identity.signingPublicKey, signature }
+}
+
+export async function readSignature(path: string, proposal: RosterProposal): Promise<RosterSignature> {
+  const obj = await readJson(path, SIGNATURE_FORMAT)
+  if (!bytesEqual(hexField(path, obj, 'bodySha256', 32), proposal.bodyHash))
+    throw new RosterFormatError(`${path}: signs another proposal (bodySha256 differs)`)
+  const sig = {
+    publicKey: hexField(path, obj, 'publicKey', 32),
+    signature: hexField(path, obj, 'signature', 64),
+  }
+  if (!verify(SignatureContext.roster, proposal.bodyBytes, sig.signature, sig.publicKey))
+    throw new RosterFormatError(`${path}: the signature does not verify over the proposal`)
+  return sig
+}
+
+/**
+ * Step 4 (the coordinator): combine the signatures into the signed document, verify the whole
+ * resulting chain (genesis alone, or `chain` plus the amendment) and write it to `chainPath`.
+ */
+export async function combineSignatures(init: {
+  proposalPath: string
+  signaturePaths: string[]
+  /** The current chain, for an amendment. */
+  chain?: Uint8Array[]
+  chainPath: string
+}): Promise<VerifiedRosterChain> {
+  const proposal = await readProposal(init.proposalPath)
+  const signatures = await Promise.all(init.signaturePaths.map((p) => readSignature(p, proposal)))
+  const unique = [...new Map(signatures.map((s) => [toHex(s.publicKey), s])).values()]
+  const document = encodeRosterDocument(proposal.bodyBytes, unique)
+  const documents = proposal.body.kind === 'genesis' ? [document] : [...(init.chain ?? []), document]
+  const verified = verifyRosterChain(documents)
+  await writeRosterChainFile(init.chainPath, documents)
+  return verified
+}
+
+export async function writeRosterChainFile(path: string, documents: Uint8Array[]): Promise<void> {
+  await writeFileAtomic(path, encodeRosterChain(documents), 0o644)
+}
+
+export async function readRosterChainFile(path: string): Promise<Uint8Array[]> {
+  const bytes = new Uint8Array(await readFile(path))
+  if (bytes.length > MAX_ROSTER_CHAIN_BYTES)
+    throw new RosterFormatError(`${path}: larger than ${MAX_ROSTER_CHAIN_BYTES} bytes`)
+  return decodeRosterChain(bytes)
+}

@@ -1,0 +1,112 @@
+import type { ConnectionGater, PeerId } from '@libp2p/interface'
+import { type KadDHTInit, passthroughMapper, type SelectFn, type ValidateFn } from '@libp2p/kad-dht'
+import { decode } from '@pocnet/protocol'
+import { DHT_PROTOCOL, DIRECTORY_KEY_NAMESPACE, MAX_RECORD_BYTES } from './constants.ts'
+import { RecordRejectedError } from './errors.ts'
+import { isCountryCode } from './fields.ts'
+import type { DirectoryMemory } from './memory.ts'
+import { compareRecords, decodeRecordBody, type VerifiedRecord, verifyRecord } from './record.ts'
+import type { RosterState } from './roster.ts'
+
+const KEY_PREFIX = `/${DIRECTORY_KEY_NAMESPACE}/`
+
+/** The DHT key of a country's record: `/pocnet-dir/<CC>`. */
+export function directoryKey(country: string): Uint8Array {
+  if (!isCountryCode(country))
+    throw new TypeError(`country ${JSON.stringify(country)} is not an ISO 3166-1 alpha-2 code`)
+  return new TextEncoder().encode(KEY_PREFIX + country)
+}
+
+/** The country of a directory DHT key, or undefined when the key is not one. */
+export function countryOfKey(key: Uint8Array): string | undefined {
+  if (key.length !== KEY_PREFIX.length + 2) return undefined
+  const text = new TextDecoder().decode(key)
+  const country = text.slice(KEY_PREFIX.length)
+  return text.startsWith(KEY_PREFIX) && isCountryCode(country) ? country : undefined
+}
+
+export interface DirectoryRules {
+  /** The roster in force now. */
+  getRoster: () => RosterState
+  memory: DirectoryMemory
+  now?: () => number
+}
+
+/**
+ * Full check of a record under `key`: everything `verifyRecord` checks, plus "never go back":
+ * a seq lower than the highest this node has seen for the country is refused as stale.
+ * A record that passes raises the remembered seq.
+ */
+export function checkDirectoryValue(
+  rules: DirectoryRules,
+  key: Uint8Array,
+  value: Uint8Array,
+): VerifiedRecord {
+  const country = countryOfKey(key)
+  if (country === undefined) throw new RecordRejectedError('malformed', 'DHT key is not /pocnet-dir/<CC>')
+  const verified = verifyRecord(value, country, rules.getRoster(), (rules.now ?? Date.now)())
+  const highest = rules.memory.highestSeq(country)
+  if (verified.record.seq < highest)
+    throw new RecordRejectedError(
+      'stale',
+      `record for ${country} has seq ${verified.record.seq}; seq ${highest} was already seen`,
+    )
+  rules.memory.observeSeq(country, verified.record.seq)
+  return verified
+}
+
+/** kad-dht validator for `/pocnet-dir/` keys: throws (refusing the record) unless it passes every rule. */
+export function directoryValidator(rules: DirectoryRules): ValidateFn {
+  return (key, value) => {
+    checkDirectoryValue(rules, key, value)
+  }
+}
+
+/**
+ * kad-dht selector for `/pocnet-dir/` keys: the highest seq, then the latest expiry. The values
+ * it is given have passed the validator; any that fails to decode ranks last.
+ */
+export const directorySelector: SelectFn = (_key, records) => {
+  let best = 0
+  let bestRecord: ReturnType<typeof decodeRecordBody> | undefined
+  for (const [i, bytes] of records.entries()) {
+    let record: ReturnType<typeof decodeRecordBody>
+    try {
+      const outer = decode(bytes, { maxBytes: MAX_RECORD_BYTES, maxDepth: 1 }) as { body?: unknown }
+      if (!(outer.body instanceof Uint8Array)) continue
+      record = decodeRecordBody(outer.body)
+    } catch {
+      continue
+    }
+    if (bestRecord === undefined || compareRecords(record, bestRecord) > 0) {
+      best = i
+      bestRecord = record
+    }
+  }
+  return best
+}
+
+/**
+ * The kad-dht options a pocnet node uses: private protocol id, server mode (loopback and
+ * private networks never look "public"), passthrough address mapping (keep private addresses),
+ * and the directory validator and selector.
+ */
+export function directoryDhtOptions(rules: DirectoryRules): KadDHTInit {
+  return {
+    protocol: DHT_PROTOCOL,
+    clientMode: false,
+    peerInfoMapper: passthroughMapper,
+    validators: { [DIRECTORY_KEY_NAMESPACE]: directoryValidator(rules) },
+    selectors: { [DIRECTORY_KEY_NAMESPACE]: directorySelector },
+  }
+}
+
+/** A connection gater that refuses, in both directions, any peer that is not a current roster member. */
+export function rosterConnectionGater(getRoster: () => RosterState): ConnectionGater {
+  const deny = (peerId: PeerId) => getRoster().memberByPeerId(peerId) === undefined
+  return {
+    denyDialPeer: deny,
+    denyInboundEncryptedConnection: deny,
+    denyOutboundEncryptedConnection: deny,
+  }
+}

@@ -1,0 +1,392 @@
+import type { Connection, Libp2p, Logger, PeerId } from '@libp2p/interface'
+import type { KadDHT } from '@libp2p/kad-dht'
+import { bytesEqual, type NodeIdentity } from '@pocnet/crypto'
+import { decode, encode } from '@pocnet/protocol'
+import {
+  DEFAULT_CACHE_FRESH_MS,
+  DEFAULT_DHT_QUERY_TIMEOUT_MS,
+  DEFAULT_RECORD_VALIDITY_MS,
+  DEFAULT_REPUBLISH_INTERVAL_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DIR_FETCH_PROTOCOL,
+  MAX_RECORD_BYTES,
+  MAX_REQUEST_BYTES,
+  REISSUE_BEFORE_EXPIRY_MS,
+} from './constants.ts'
+import { checkDirectoryValue, type DirectoryRules, directoryKey } from './dht.ts'
+import { NotAMemberError, PeerProtocolError, RecordNotFoundError } from './errors.ts'
+import { COUNTRY_CODE, FieldReader, isCountryCode } from './fields.ts'
+import type { DirectoryMemory } from './memory.ts'
+import {
+  type ContactDetails,
+  compareRecords,
+  type DirectoryRecord,
+  signRecord,
+  type VerifiedRecord,
+  verifyRecord,
+} from './record.ts'
+import type { RosterState } from './roster.ts'
+import { requestOnce, serveRequests } from './wire.ts'
+
+/** Where a lookup found its record. `stale-cache`: nothing fresher answered, the last good record is served. */
+export type LookupSource = 'self' | 'cache' | 'dht' | 'peer' | 'stale-cache'
+
+export interface LookupResult extends VerifiedRecord {
+  source: LookupSource
+  /** When this node obtained the record (ms since epoch). */
+  fetchedAt: number
+}
+
+export interface PublishResult extends VerifiedRecord {
+  /** Peers that acknowledged storing the record (PUT_VALUE responses echoing it). */
+  storedBy: number
+}
+
+export interface KnownCountry {
+  country: string
+  /** Roster display name; undefined when the country is no longer a member. */
+  name: string | undefined
+  member: boolean
+  seq: number | undefined
+  expiresAt: number | undefined
+  fetchedAt: number | undefined
+  /** A valid record younger than the cache freshness window is held. */
+  fresh: boolean
+  /** This node has an open connection to the country's node now. */
+  connected: boolean
+  /** Last time a connection to the country's node opened, since this node started. */
+  lastSeenAt: number | undefined
+}
+
+export interface LookupOptions {
+  signal?: AbortSignal
+  /** Network sources to try (the DHT before peers); both by default. The cache is always consulted. */
+  sources?: Array<'dht' | 'peer'>
+}
+
+export interface DirectoryInit {
+  libp2p: Libp2p
+  dht: KadDHT
+  identity: NodeIdentity
+  /** This node's country. */
+  country: string
+  getRoster: () => RosterState
+  memory: DirectoryMemory
+  now?: () => number
+  republishIntervalMs?: number
+  cacheFreshMs?: number
+  dhtQueryTimeoutMs?: number
+  requestTimeoutMs?: number
+  recordValidityMs?: number
+}
+
+/** Most peers asked at once when the DHT does not answer. */
+const MAX_PEERS_ASKED = 8
+
+const peerFail = (field: string, rule: string) => new PeerProtocolError(`dir-fetch ${field}: ${rule}`)
+
+/**
+ * The directory: publishes this country's signed record to the DHT (counting the peers that
+ * stored it) and republishes it on a timer, and looks countries up — fresh cache, then the
+ * DHT, then connected members directly (`/pocnet/dir-fetch/1.0.0`), then the last good record.
+ */
+export class Directory {
+  readonly country: string
+  readonly #libp2p: Libp2p
+  readonly #dht: KadDHT
+  readonly #identity: NodeIdentity
+  readonly #getRoster: () => RosterState
+  readonly #memory: DirectoryMemory
+  readonly #rules: DirectoryRules
+  readonly #now: () => number
+  readonly #republishIntervalMs: number
+  readonly #cacheFreshMs: number
+  readonly #dhtQueryTimeoutMs: number
+  readonly #requestTimeoutMs: number
+  readonly #recordValidityMs: number
+  readonly #log: Logger
+  readonly #lastSeen = new Map<string, number>()
+  #own: { details: ContactDetails; verified: VerifiedRecord } | undefined
+  #timer: ReturnType<typeof setInterval> | undefined
+  #rejected = 0
+
+  constructor(init: DirectoryInit) {
+    if (!isCountryCode(init.country))
+      throw new TypeError(`country ${init.country} is not an ISO 3166-1 alpha-2 code`)
+    this.country = init.country
+    this.#libp2p = init.libp2p
+    this.#dht = init.dht
+    this.#identity = init.identity
+    this.#getRoster = init.getRoster
+    this.#memory = init.memory
+    this.#now = init.now ?? Date.now
+    this.#rules = { getRoster: init.getRoster, memory: init.memory, now: this.#now }
+    this.#republishIntervalMs = init.republishIntervalMs ?? DEFAULT_REPUBLISH_INTERVAL_MS
+    this.#cacheFreshMs = init.cacheFreshMs ?? DEFAULT_CACHE_FRESH_MS
+    this.#dhtQueryTimeoutMs = init.dhtQueryTimeoutMs ?? DEFAULT_DHT_QUERY_TIMEOUT_MS
+    this.#requestTimeoutMs = init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+    this.#recordValidityMs = init.recordValidityMs ?? DEFAULT_RECORD_VALIDITY_MS
+    this.#log = init.libp2p.logger.forComponent('pocnet:directory')
+  }
+
+  /** Refused peer requests and failed or refused peer answers so far (malformed, invalid records, unreachable). */
+  get rejected(): number {
+    return this.#rejected
+  }
+
+  readonly #onConnect = (event: CustomEvent<PeerId>): void => {
+    const member = this.#getRoster().memberByPeerId(event.detail)
+    if (member !== undefined) this.#lastSeen.set(member.country, this.#now())
+  }
+
+  async start(): Promise<void> {
+    await serveRequests(this.#libp2p, DIR_FETCH_PROTOCOL, (req) => this.#answerFetch(req), {
+      maxRequestBytes: MAX_REQUEST_BYTES,
+      timeoutMs: this.#requestTimeoutMs,
+      onError: (err, conn) => this.#reject(err, conn),
+    })
+    this.#libp2p.addEventListener('peer:connect', this.#onConnect)
+    for (const peer of this.#libp2p.getPeers())
+      this.#onConnect(new CustomEvent('peer:connect', { detail: peer }))
+    this.#timer = setInterval(() => {
+      this.republish().catch((err: Error) => this.#log.error('republish failed: %e', err))
+    }, this.#republishIntervalMs)
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer)
+    this.#timer = undefined
+    this.#libp2p.removeEventListener('peer:connect', this.#onConnect)
+    await this.#libp2p.unhandle(DIR_FETCH_PROTOCOL)
+  }
+
+  /** The record this node last published, if any. */
+  get ownRecord(): VerifiedRecord | undefined {
+    return this.#own?.verified
+  }
+
+  /**
+   * Issues and publishes a new record for this country: seq is the larger of (highest seq seen
+   * for this country + 1) and the current time in ms, so it increases even across a lost state file.
+   */
+  async publish(details: ContactDetails, options: { signal?: AbortSignal } = {}): Promise<PublishResult> {
+    const member = this.#getRoster().members.get(this.country)
+    if (member === undefined || !bytesEqual(member.publicKey, this.#identity.signingPublicKey))
+      throw new NotAMemberError(this.country)
+    const now = this.#now()
+    const record: DirectoryRecord = {
+      ...details,
+      country: this.country,
+      seq: Math.max(this.#memory.highestSeq(this.country) + 1, now),
+      issuedAt: now,
+      expiresAt: now + this.#recordValidityMs,
+    }
+    const bytes = signRecord(this.#identity, record)
+    const verified = { record, bytes }
+    this.#own = { details, verified }
+    this.#memory.cache(this.country, record.seq, { bytes, fetchedAt: now })
+    return { ...verified, storedBy: await this.#put(bytes, options.signal) }
+  }
+
+  /** Stores our current record again (re-issuing it first when it nears expiry); undefined before the first publish. */
+  async republish(options: { signal?: AbortSignal } = {}): Promise<PublishResult | undefined> {
+    const own = this.#own
+    if (own === undefined) return undefined
+    if (own.verified.record.expiresAt - this.#now() < REISSUE_BEFORE_EXPIRY_MS)
+      return this.publish(own.details, options)
+    return { ...own.verified, storedBy: await this.#put(own.verified.bytes, options.signal) }
+  }
+
+  async #put(bytes: Uint8Array, signal: AbortSignal | undefined): Promise<number> {
+    const stored = new Set<string>()
+    const timeout = AbortSignal.timeout(this.#dhtQueryTimeoutMs)
+    try {
+      for await (const event of this.#dht.put(directoryKey(this.country), bytes, {
+        signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
+      })) {
+        if (
+          event.name === 'PEER_RESPONSE' &&
+          event.messageName === 'PUT_VALUE' &&
+          event.record !== undefined &&
+          bytesEqual(event.record.value, bytes)
+        )
+          stored.add(event.from.toString())
+      }
+    } catch (err) {
+      // a put that runs out of time still stored the record on the peers that answered
+      if (!timeout.aborted) throw err
+    }
+    return stored.size
+  }
+
+  /** Finds the record of `country`; throws RecordNotFoundError when no source has a valid one. */
+  async lookup(country: string, options: LookupOptions = {}): Promise<LookupResult> {
+    const sources = options.sources ?? ['dht', 'peer']
+    if (!isCountryCode(country)) throw new TypeError(`country ${country} is not an ISO 3166-1 alpha-2 code`)
+    const now = this.#now()
+    if (country === this.country && this.#own !== undefined) {
+      const own = this.#own.verified
+      verifyRecord(own.bytes, country, this.#getRoster(), now)
+      return { ...own, source: 'self', fetchedAt: own.record.issuedAt }
+    }
+    const cached = this.#cachedValid(country, now)
+    if (cached !== undefined && now - cached.fetchedAt < this.#cacheFreshMs)
+      return { ...cached, source: 'cache' }
+
+    if (sources.includes('dht')) {
+      const fromDht = await this.#dhtGet(country, options.signal)
+      if (fromDht !== undefined) return { ...fromDht, source: 'dht', fetchedAt: this.#now() }
+    }
+    if (sources.includes('peer')) {
+      const fromPeer = await this.#askPeers(country, options.signal)
+      if (fromPeer !== undefined) return { ...fromPeer, source: 'peer', fetchedAt: this.#now() }
+    }
+    if (cached !== undefined) return { ...cached, source: 'stale-cache' }
+    throw new RecordNotFoundError(country)
+  }
+
+  /** Every country this node knows of (roster members and cached records), with freshness and reachability. */
+  list(): KnownCountry[] {
+    const roster = this.#getRoster()
+    const now = this.#now()
+    const connected = new Set(
+      this.#libp2p
+        .getPeers()
+        .map((p) => roster.memberByPeerId(p)?.country)
+        .filter((c) => c !== undefined),
+    )
+    const countries = new Set([...roster.members.keys(), ...this.#memory.cachedCountries()])
+    return [...countries].sort().map((country) => {
+      const valid = country === this.country ? this.#own?.verified : this.#cachedValid(country, now)
+      const fetchedAt =
+        country === this.country ? valid?.record.issuedAt : this.#memory.cached(country)?.fetchedAt
+      return {
+        country,
+        name: roster.members.get(country)?.name,
+        member: roster.members.has(country),
+        seq: valid?.record.seq,
+        expiresAt: valid?.record.expiresAt,
+        fetchedAt,
+        fresh: valid !== undefined && fetchedAt !== undefined && now - fetchedAt < this.#cacheFreshMs,
+        connected: country === this.country || connected.has(country),
+        lastSeenAt: this.#lastSeen.get(country),
+      }
+    })
+  }
+
+  /** The cached record of `country` when it still verifies against the current roster and has not expired. */
+  #cachedValid(country: string, now: number): (VerifiedRecord & { fetchedAt: number }) | undefined {
+    const cached = this.#memory.cached(country)
+    if (cached === undefined) return undefined
+    try {
+      return { ...verifyRecord(cached.bytes, country, this.#getRoster(), now), fetchedAt: cached.fetchedAt }
+    } catch {
+      return undefined
+    }
+  }
+
+  /** Checks a record obtained from the network and caches it when it passes. */
+  #accept(country: string, bytes: Uint8Array): VerifiedRecord {
+    const verified = checkDirectoryValue(this.#rules, directoryKey(country), bytes)
+    const current = this.#memory.cached(country)
+    if (current === undefined || !bytesEqual(current.bytes, bytes))
+      this.#memory.cache(country, verified.record.seq, { bytes, fetchedAt: this.#now() })
+    return verified
+  }
+
+  async #dhtGet(country: string, signal: AbortSignal | undefined): Promise<VerifiedRecord | undefined> {
+    const timeout = AbortSignal.timeout(this.#dhtQueryTimeoutMs)
+    let found: VerifiedRecord | undefined
+    try {
+      for await (const event of this.#dht.get(directoryKey(country), {
+        signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
+      })) {
+        if (event.name !== 'VALUE') continue
+        try {
+          const verified = this.#accept(country, event.value)
+          if (found === undefined || compareRecords(verified.record, found.record) > 0) found = verified
+        } catch (err) {
+          this.#reject(err as Error)
+        }
+      }
+    } catch (err) {
+      // not found, timed out, or a failed correction of an out-of-date peer: the next source is tried
+      this.#log('DHT get of %s ended: %s', country, (err as Error).message)
+    }
+    return found
+  }
+
+  async #askPeers(country: string, signal: AbortSignal | undefined): Promise<VerifiedRecord | undefined> {
+    const roster = this.#getRoster()
+    const target = roster.members.get(country)
+    const members = this.#libp2p.getPeers().filter((p) => roster.memberByPeerId(p) !== undefined)
+    // the country's own node first: it always has its record
+    members.sort((a, b) => {
+      const rank = (p: PeerId) =>
+        target !== undefined && roster.memberByPeerId(p)?.country === country ? 0 : 1
+      return rank(a) - rank(b)
+    })
+    let found: VerifiedRecord | undefined
+    for (let i = 0; i < members.length && found === undefined; i += MAX_PEERS_ASKED) {
+      const answers = await Promise.allSettled(
+        members.slice(i, i + MAX_PEERS_ASKED).map((peer) => this.#fetchFrom(peer, country, signal)),
+      )
+      for (const answer of answers) {
+        if (answer.status === 'fulfilled' && answer.value !== undefined) {
+          if (found === undefined || compareRecords(answer.value.record, found.record) > 0)
+            found = answer.value
+        }
+      }
+    }
+    return found
+  }
+
+  async #fetchFrom(
+    peer: PeerId,
+    country: string,
+    signal: AbortSignal | undefined,
+  ): Promise<VerifiedRecord | undefined> {
+    const timeout = AbortSignal.timeout(this.#requestTimeoutMs)
+    try {
+      const response = await requestOnce(this.#libp2p, peer, DIR_FETCH_PROTOCOL, encode({ country }), {
+        maxResponseBytes: MAX_RECORD_BYTES + 64,
+        signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
+      })
+      const r = new FieldReader(
+        decode(response, { maxBytes: MAX_RECORD_BYTES + 64, maxDepth: 1 }),
+        'response',
+        peerFail,
+        ['record'],
+      )
+      const bytes = r.raw('record')
+      if (bytes === null) return undefined
+      if (!(bytes instanceof Uint8Array)) throw peerFail('response.record', 'must be a byte string or null')
+      return this.#accept(country, bytes)
+    } catch (err) {
+      this.#reject(err as Error)
+      return undefined
+    }
+  }
+
+  async #answerFetch(request: Uint8Array): Promise<Uint8Array> {
+    const r = new FieldReader(
+      decode(request, { maxBytes: MAX_REQUEST_BYTES, maxDepth: 1 }),
+      'request',
+      peerFail,
+      ['country'],
+    )
+    const country = r.text('country', 2, COUNTRY_CODE, 'must be an ISO 3166-1 alpha-2 code')
+    const now = this.#now()
+    const record = country === this.country ? this.#own?.verified : this.#cachedValid(country, now)
+    return encode({ record: record?.bytes ?? null })
+  }
+
+  #reject(err: Error, connection?: Connection): void {
+    this.#rejected++
+    this.#log(
+      'refused %s: %s',
+      connection === undefined ? 'a peer answer' : `a request from ${connection.remotePeer}`,
+      err.message,
+    )
+  }
+}

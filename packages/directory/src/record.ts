@@ -1,0 +1,296 @@
+import {
+  BOX_PUBLIC_KEY_LENGTH,
+  ED25519_SIGNATURE_LENGTH,
+  type NodeIdentity,
+  SignatureContext,
+  verify,
+} from '@pocnet/crypto'
+import { type CborValue, decode, encode } from '@pocnet/protocol'
+import {
+  MAX_CLOCK_SKEW_MS,
+  MAX_LIST_LENGTH,
+  MAX_RECORD_BYTES,
+  MAX_RECORD_VALIDITY_MS,
+  MAX_TEXT_LENGTH,
+  RECORD_FORMAT_VERSION,
+} from './constants.ts'
+import { RecordFieldError, RecordRejectedError } from './errors.ts'
+import { COUNTRY_CODE, FieldReader } from './fields.ts'
+import type { RosterState } from './roster.ts'
+
+/** Who answers: a telecom/operations centre that connects to an official, or investigative/technical staff. */
+export const CONTACT_KINDS = ['telecom-centre', 'investigative'] as const
+export type ContactKind = (typeof CONTACT_KINDS)[number]
+
+/**
+ * What the point of contact offers: Art. 35(1)(a) technical advice, Art. 29 preservation
+ * (35(1)(b)), Art. 30 disclosure of traffic data, the Art. 35(1)(c) services, and the Second
+ * Additional Protocol's emergency procedures (Art. 9 disclosure, Art. 10 mutual assistance).
+ */
+export const SERVICES = [
+  'technical-advice',
+  'preservation',
+  'traffic-data-disclosure',
+  'evidence-collection',
+  'legal-information',
+  'locating-suspects',
+  'emergency-disclosure',
+  'emergency-assistance',
+] as const
+export type Service = (typeof SERVICES)[number]
+
+export interface MlaAuthority {
+  name: string
+  phone?: string
+  email?: string
+  address?: string
+}
+
+/** What a country states about its point of contact: everything in a record but the bookkeeping. */
+export interface ContactDetails {
+  contactKind: ContactKind
+  /** Unit name, e.g. "OCLCTIC — 24/7 desk". */
+  unit: string
+  /** 24/7 phone in E.164 form (+ and digits). */
+  phone: string
+  email: string
+  /** BCP 47 language tags the desk works in, e.g. ["en", "fr"]. */
+  languages: string[]
+  /** IANA time zone of the desk, e.g. "Europe/Paris". */
+  timeZone: string
+  services: Service[]
+  mlaAuthority: MlaAuthority | null
+  /** Reservations and declarations under the Convention that bear on requests, as short texts. */
+  reservations: string[]
+  /** X25519 public key for NaCl box: requests to this country are sealed to it. */
+  boxPublicKey: Uint8Array
+  /** libp2p multiaddrs the node listens on. */
+  addresses: string[]
+}
+
+export interface DirectoryRecord extends ContactDetails {
+  country: string
+  /** Strictly increasing per country; the selector keeps the highest. */
+  seq: number
+  issuedAt: number
+  expiresAt: number
+}
+
+const PHONE = /^\+[0-9]{6,15}$/
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+const LANGUAGE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/
+const MULTIADDR = /^\/[^\s]+$/
+
+const fieldFail = (field: string, rule: string) => new RecordFieldError(field, rule)
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz })
+    return /^[A-Za-z0-9_+\-/]+$/.test(tz)
+  } catch {
+    return false
+  }
+}
+
+function bodyToCbor(r: DirectoryRecord): CborValue {
+  const mla: CborValue =
+    r.mlaAuthority === null
+      ? null
+      : {
+          name: r.mlaAuthority.name,
+          ...(r.mlaAuthority.phone === undefined ? {} : { phone: r.mlaAuthority.phone }),
+          ...(r.mlaAuthority.email === undefined ? {} : { email: r.mlaAuthority.email }),
+          ...(r.mlaAuthority.address === undefined ? {} : { address: r.mlaAuthority.address }),
+        }
+  return {
+    v: RECORD_FORMAT_VERSION,
+    country: r.country,
+    seq: r.seq,
+    issuedAt: r.issuedAt,
+    expiresAt: r.expiresAt,
+    contactKind: r.contactKind,
+    unit: r.unit,
+    phone: r.phone,
+    email: r.email,
+    languages: r.languages,
+    timeZone: r.timeZone,
+    services: r.services,
+    mlaAuthority: mla,
+    reservations: r.reservations,
+    boxPublicKey: r.boxPublicKey,
+    addresses: r.addresses,
+  }
+}
+
+const BODY_FIELDS = [
+  'v',
+  'country',
+  'seq',
+  'issuedAt',
+  'expiresAt',
+  'contactKind',
+  'unit',
+  'phone',
+  'email',
+  'languages',
+  'timeZone',
+  'services',
+  'mlaAuthority',
+  'reservations',
+  'boxPublicKey',
+  'addresses',
+]
+
+/** Strictly decodes record body bytes; every broken rule is a RecordFieldError naming the field. */
+export function decodeRecordBody(bytes: Uint8Array): DirectoryRecord {
+  const r = new FieldReader(
+    decode(bytes, { maxBytes: MAX_RECORD_BYTES, maxDepth: 3 }),
+    'record',
+    fieldFail,
+    BODY_FIELDS,
+  )
+  if (r.raw('v') !== RECORD_FORMAT_VERSION)
+    throw fieldFail('record.v', `must be ${RECORD_FORMAT_VERSION} (unknown record format version)`)
+  const contactKind = r.raw('contactKind')
+  if (!CONTACT_KINDS.includes(contactKind as ContactKind))
+    throw fieldFail('record.contactKind', `must be one of ${CONTACT_KINDS.join(', ')}`)
+  const timeZone = r.text('timeZone', 64)
+  if (!isTimeZone(timeZone)) throw fieldFail('record.timeZone', 'must be an IANA time zone name')
+  const services = r.textList('services', SERVICES.length, 64) as Service[]
+  for (const [i, s] of services.entries()) {
+    if (!SERVICES.includes(s))
+      throw fieldFail(`record.services[${i}]`, `must be one of ${SERVICES.join(', ')}`)
+  }
+  let mlaAuthority: MlaAuthority | null = null
+  if (r.raw('mlaAuthority') !== null) {
+    const m = new FieldReader(
+      r.raw('mlaAuthority'),
+      'record.mlaAuthority',
+      fieldFail,
+      ['name'],
+      ['phone', 'email', 'address'],
+    )
+    mlaAuthority = { name: m.text('name', MAX_TEXT_LENGTH) }
+    if (m.has('phone')) mlaAuthority.phone = m.text('phone', 16, PHONE, 'must be E.164: + then 6-15 digits')
+    if (m.has('email')) mlaAuthority.email = m.text('email', 254, EMAIL, 'must be an e-mail address')
+    if (m.has('address')) mlaAuthority.address = m.text('address', MAX_TEXT_LENGTH)
+  }
+  const issuedAt = r.integer('issuedAt', 0)
+  const expiresAt = r.integer('expiresAt', 0)
+  if (expiresAt <= issuedAt) throw fieldFail('record.expiresAt', 'must be after issuedAt')
+  if (expiresAt - issuedAt > MAX_RECORD_VALIDITY_MS)
+    throw fieldFail(
+      'record.expiresAt',
+      `must be at most ${MAX_RECORD_VALIDITY_MS / 86_400_000} days after issuedAt`,
+    )
+  const boxPublicKey = r.raw('boxPublicKey')
+  if (!(boxPublicKey instanceof Uint8Array) || boxPublicKey.length !== BOX_PUBLIC_KEY_LENGTH)
+    throw fieldFail('record.boxPublicKey', `must be a ${BOX_PUBLIC_KEY_LENGTH}-byte X25519 public key`)
+  return {
+    country: r.text(
+      'country',
+      2,
+      COUNTRY_CODE,
+      'must be an ISO 3166-1 alpha-2 code (two upper-case letters)',
+    ),
+    seq: r.integer('seq', 1),
+    issuedAt,
+    expiresAt,
+    contactKind: contactKind as ContactKind,
+    unit: r.text('unit', MAX_TEXT_LENGTH),
+    phone: r.text('phone', 16, PHONE, 'must be E.164: + then 6-15 digits'),
+    email: r.text('email', 254, EMAIL, 'must be an e-mail address'),
+    languages: r.textList('languages', MAX_LIST_LENGTH, 35, LANGUAGE, 'must be a BCP 47 language tag'),
+    timeZone,
+    services,
+    mlaAuthority,
+    reservations: r.textList('reservations', MAX_LIST_LENGTH, MAX_TEXT_LENGTH),
+    boxPublicKey,
+    addresses: r.textList('addresses', MAX_LIST_LENGTH, 256, MULTIADDR, 'must be a multiaddr ("/ip4/...")'),
+  }
+}
+
+/** Deterministic CBOR of a record body; refuses a record that breaks any field rule. */
+export function encodeRecordBody(record: DirectoryRecord): Uint8Array {
+  const bytes = encode(bodyToCbor(record))
+  decodeRecordBody(bytes)
+  return bytes
+}
+
+/** The signed record as it travels: `{ body: <body bytes>, sig: Ed25519 over them }`. */
+export function signRecord(identity: NodeIdentity, record: DirectoryRecord): Uint8Array {
+  const body = encodeRecordBody(record)
+  const bytes = encode({ body, sig: identity.signer.sign(SignatureContext.directoryRecord, body) })
+  if (bytes.length > MAX_RECORD_BYTES)
+    throw new RecordFieldError(
+      'record',
+      `signed record is ${bytes.length} bytes; the limit is ${MAX_RECORD_BYTES}`,
+    )
+  return bytes
+}
+
+export interface VerifiedRecord {
+  record: DirectoryRecord
+  /** The exact signed bytes, as stored and forwarded. */
+  bytes: Uint8Array
+}
+
+const reject = (problem: ConstructorParameters<typeof RecordRejectedError>[0], message: string) =>
+  new RecordRejectedError(problem, message)
+
+/**
+ * Verifies a signed record for `country`: size cap, outer shape, signature by the country's
+ * current roster key over the exact body bytes, then the body's fields, its country and its
+ * validity window. Throws RecordRejectedError naming the broken rule.
+ */
+export function verifyRecord(
+  bytes: Uint8Array,
+  country: string,
+  roster: RosterState,
+  now: number,
+): VerifiedRecord {
+  if (bytes.length > MAX_RECORD_BYTES)
+    throw reject(
+      'too-large',
+      `record for ${country} is ${bytes.length} bytes; the limit is ${MAX_RECORD_BYTES}`,
+    )
+  let outer: FieldReader
+  try {
+    outer = new FieldReader(decode(bytes, { maxBytes: MAX_RECORD_BYTES, maxDepth: 1 }), 'signed', fieldFail, [
+      'body',
+      'sig',
+    ])
+  } catch (err) {
+    throw reject('malformed', `record for ${country}: ${(err as Error).message}`)
+  }
+  const body = outer.raw('body')
+  const sig = outer.raw('sig')
+  if (
+    !(body instanceof Uint8Array) ||
+    !(sig instanceof Uint8Array) ||
+    sig.length !== ED25519_SIGNATURE_LENGTH
+  )
+    throw reject('malformed', `record for ${country}: body must be bytes and sig 64 bytes`)
+  const member = roster.members.get(country)
+  if (member === undefined)
+    throw reject('not-a-member', `${country} is not a member of roster version ${roster.version}`)
+  if (!verify(SignatureContext.directoryRecord, body, sig, member.publicKey))
+    throw reject('bad-signature', `record for ${country} is not signed by its current roster key`)
+  let record: DirectoryRecord
+  try {
+    record = decodeRecordBody(body)
+  } catch (err) {
+    throw reject('malformed', `record for ${country}: ${(err as Error).message}`)
+  }
+  if (record.country !== country)
+    throw reject('wrong-country', `record stored under ${country} names ${record.country}`)
+  if (record.expiresAt <= now) throw reject('expired', `record for ${country} expired at ${record.expiresAt}`)
+  if (record.issuedAt > now + MAX_CLOCK_SKEW_MS)
+    throw reject('not-yet-valid', `record for ${country} is issued in the future (${record.issuedAt})`)
+  return { record, bytes }
+}
+
+/** Orders records of one country: higher seq wins, then later expiry; > 0 when `a` is better. */
+export function compareRecords(a: DirectoryRecord, b: DirectoryRecord): number {
+  return a.seq !== b.seq ? a.seq - b.seq : a.expiresAt - b.expiresAt
+}

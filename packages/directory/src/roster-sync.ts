@@ -1,0 +1,142 @@
+import type { Connection, Libp2p, Logger, PeerId } from '@libp2p/interface'
+import { bytesEqual } from '@pocnet/crypto'
+import { decode, encode } from '@pocnet/protocol'
+import {
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  MAX_REQUEST_BYTES,
+  MAX_ROSTER_CHAIN_BYTES,
+  MAX_ROSTER_CHAIN_LENGTH,
+  ROSTER_PROTOCOL,
+} from './constants.ts'
+import { PeerProtocolError } from './errors.ts'
+import { FieldReader } from './fields.ts'
+import type { OfferOutcome, RosterKeeper } from './keeper.ts'
+import { requestOnce, serveRequests } from './wire.ts'
+
+export interface RosterSyncInit {
+  libp2p: Libp2p
+  keeper: RosterKeeper
+  requestTimeoutMs?: number
+}
+
+const peerFail = (field: string, rule: string) => new PeerProtocolError(`roster exchange ${field}: ${rule}`)
+
+/**
+ * `/pocnet/roster/1.0.0`: the asker sends `{ version, head }` (its roster version and that
+ * version's hash); the answerer sends `{ chain }` — its whole chain when it is ahead or differs
+ * at that version, else null. An answerer that sees the asker ahead asks it back, so a node that
+ * adopts a version pushes it by asking every connected peer. Nodes sync on every new connection.
+ * After an adoption, connections to peers that are no longer members are closed.
+ */
+export class RosterSync {
+  readonly #libp2p: Libp2p
+  readonly #keeper: RosterKeeper
+  readonly #timeoutMs: number
+  readonly #log: Logger
+  #unsubscribe: (() => void) | undefined
+  #failures = 0
+
+  constructor(init: RosterSyncInit) {
+    this.#libp2p = init.libp2p
+    this.#keeper = init.keeper
+    this.#timeoutMs = init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+    this.#log = init.libp2p.logger.forComponent('pocnet:directory:roster-sync')
+  }
+
+  /** Exchanges that failed so far: unreachable peers, bad bytes, invalid chains, forks. */
+  get failures(): number {
+    return this.#failures
+  }
+
+  readonly #onConnect = (event: CustomEvent<PeerId>): void => {
+    this.#syncQuietly(event.detail)
+  }
+
+  async start(): Promise<void> {
+    await serveRequests(this.#libp2p, ROSTER_PROTOCOL, (req, conn) => this.#answer(req, conn), {
+      maxRequestBytes: MAX_REQUEST_BYTES,
+      timeoutMs: this.#timeoutMs,
+      onError: (err, conn) => this.#reject(err, conn.remotePeer),
+    })
+    this.#libp2p.addEventListener('peer:connect', this.#onConnect)
+    this.#unsubscribe = this.#keeper.onRosterAdopted(() => {
+      this.#dropNonMembers()
+      this.announce()
+    })
+  }
+
+  async stop(): Promise<void> {
+    this.#libp2p.removeEventListener('peer:connect', this.#onConnect)
+    this.#unsubscribe?.()
+    await this.#libp2p.unhandle(ROSTER_PROTOCOL)
+  }
+
+  /** Asks `peer` for its roster and adopts it when newer and valid; throws when it is invalid or a fork. */
+  async sync(peer: PeerId): Promise<OfferOutcome> {
+    const state = this.#keeper.state
+    const response = await requestOnce(
+      this.#libp2p,
+      peer,
+      ROSTER_PROTOCOL,
+      encode({ version: state.version, head: state.hash }),
+      { maxResponseBytes: MAX_ROSTER_CHAIN_BYTES + 64, signal: AbortSignal.timeout(this.#timeoutMs) },
+    )
+    const r = new FieldReader(
+      decode(response, { maxBytes: MAX_ROSTER_CHAIN_BYTES + 64, maxDepth: 2 }),
+      'response',
+      peerFail,
+      ['chain'],
+    )
+    const chain = r.raw('chain')
+    if (chain === null) return 'current'
+    const documents = r.array('chain', MAX_ROSTER_CHAIN_LENGTH, 1).map((d, i) => {
+      if (!(d instanceof Uint8Array)) throw peerFail(`chain[${i}]`, 'must be a byte string')
+      return d
+    })
+    return this.#keeper.offer(documents)
+  }
+
+  /** Tells every connected peer our version (by asking it), so peers behind us pull our chain. */
+  announce(): void {
+    for (const peer of this.#libp2p.getPeers()) this.#syncQuietly(peer)
+  }
+
+  #syncQuietly(peer: PeerId): void {
+    this.sync(peer).catch((err: Error) => this.#reject(err, peer))
+  }
+
+  async #answer(request: Uint8Array, connection: Connection): Promise<Uint8Array> {
+    const r = new FieldReader(
+      decode(request, { maxBytes: MAX_REQUEST_BYTES, maxDepth: 1 }),
+      'request',
+      peerFail,
+      ['version', 'head'],
+    )
+    const theirVersion = r.integer('version', 0, MAX_ROSTER_CHAIN_LENGTH)
+    const theirHead = r.bytes('head', 32)
+    const state = this.#keeper.state
+    const differs = theirVersion === state.version && !bytesEqual(theirHead, state.hash)
+    // the asker is ahead (or on another branch): pull from it after answering. Once a fork froze
+    // adoption there is nothing to pull, and two forked nodes would otherwise ask each other forever.
+    if ((theirVersion > state.version || differs) && this.#keeper.fork === undefined)
+      this.#syncQuietly(connection.remotePeer)
+    const chain = theirVersion < state.version || differs ? this.#keeper.documents : null
+    return chain === null ? encode({ chain: null }) : encode({ chain })
+  }
+
+  #dropNonMembers(): void {
+    const state = this.#keeper.state
+    for (const peer of this.#libp2p.getPeers()) {
+      if (state.memberByPeerId(peer) === undefined) {
+        this.#libp2p
+          .hangUp(peer)
+          .catch((err: Error) => this.#log.error('hang up on %p failed: %e', peer, err))
+      }
+    }
+  }
+
+  #reject(err: Error, peer: PeerId): void {
+    this.#failures++
+    this.#log('roster exchange with %p refused: %s', peer, err.message)
+  }
+}

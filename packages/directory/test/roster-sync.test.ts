@@ -1,0 +1,200 @@
+import { NodeIdentity, toHex } from '@pocnet/crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  RecordNotFoundError,
+  type RosterAdoption,
+  type RosterChange,
+  RosterForkError,
+  RosterThresholdError,
+} from '../src/index.ts'
+import {
+  contactDetails,
+  type Founders,
+  type Member,
+  makeFounders,
+  NETWORK,
+  signedDocument,
+  startMember,
+  startNetwork,
+  stopAll,
+  waitFor,
+} from './network.ts'
+
+function amend(
+  chain: Uint8Array[],
+  from: Member,
+  changes: RosterChange[],
+  signers: NodeIdentity[],
+): Uint8Array[] {
+  const state = from.keeper.state
+  const doc = signedDocument(
+    {
+      kind: 'amendment',
+      network: NETWORK,
+      version: state.version + 1,
+      prev: state.hash,
+      createdAt: Date.now(),
+      changes,
+    },
+    signers,
+  )
+  return [...chain, doc]
+}
+
+describe('roster exchange between 5 member nodes (threshold 3)', () => {
+  let founders: Founders
+  let nodes: Member[] = []
+  let newcomer: Member | undefined
+  const candidate = NodeIdentity.generate()
+  const adoptions: RosterAdoption[] = []
+
+  beforeAll(async () => {
+    founders = makeFounders(5, 3)
+    nodes = await startNetwork(founders)
+    nodes[4]!.keeper.onRosterAdopted((a) => adoptions.push(a))
+    await Promise.all(nodes.map((n) => n.directory.publish(contactDetails(n.identity))))
+  })
+  afterAll(async () => {
+    await stopAll([...nodes, newcomer])
+  })
+
+  it('admitting a country: all nodes adopt it, then accept its connections and its record', async () => {
+    const chain = amend(
+      nodes[0]!.keeper.documents,
+      nodes[0]!,
+      [
+        {
+          op: 'admit',
+          member: { country: 'ZA', name: 'South Africa', publicKey: candidate.signingPublicKey },
+        },
+      ],
+      founders.identities.slice(0, 3),
+    )
+    newcomer = await startMember({ identity: candidate, country: 'ZA', chain })
+    // before adoption the members refuse the newcomer
+    await expect(
+      nodes[2]!.libp2p.dial(newcomer.libp2p.getMultiaddrs(), { signal: AbortSignal.timeout(5_000) }),
+    ).rejects.toThrow(/gater/)
+
+    // one operator loads the amendment; the others learn it over /pocnet/roster/1.0.0
+    expect(nodes[0]!.keeper.offer(chain)).toBe('adopted')
+    await waitFor(() => nodes.every((n) => n.keeper.state.version === 1), 'every node to adopt version 1')
+    expect(adoptions.map((a) => [a.previousVersion, a.version, toHex(a.hash)])).toEqual([
+      [0, 1, toHex(nodes[0]!.keeper.state.hash)],
+    ])
+
+    for (const n of nodes)
+      await newcomer.libp2p.dial(n.libp2p.getMultiaddrs(), { signal: AbortSignal.timeout(5_000) })
+    const published = await newcomer.directory.publish(contactDetails(candidate, 'South Africa desk'))
+    expect(published.storedBy).toBeGreaterThan(0)
+    for (const n of nodes) {
+      const found = await n.directory.lookup('ZA', { signal: AbortSignal.timeout(10_000) })
+      expect(found.record.unit).toBe('South Africa desk')
+    }
+  })
+
+  it('fewer than t signatures are refused with the reason, and nothing changes', () => {
+    const weak = amend(
+      nodes[1]!.keeper.documents,
+      nodes[1]!,
+      [{ op: 'threshold', threshold: 2 }],
+      founders.identities.slice(0, 2),
+    )
+    expect(() => nodes[1]!.keeper.offer(weak)).toThrow(RosterThresholdError)
+    expect(() => nodes[1]!.keeper.offer(weak)).toThrow(
+      /2 valid signature\(s\) of members of version 1, 3 required/,
+    )
+    expect(nodes[1]!.keeper.state.version).toBe(1)
+  })
+
+  it('revoking a country: its connections are closed and refused, and its record no longer resolves', async () => {
+    const chain = amend(
+      nodes[1]!.keeper.documents,
+      nodes[1]!,
+      [{ op: 'revoke', country: 'ZA' }],
+      founders.identities.slice(1, 4),
+    )
+    expect(nodes[1]!.keeper.offer(chain)).toBe('adopted')
+    await waitFor(() => nodes.every((n) => n.keeper.state.version === 2), 'every node to adopt version 2')
+    await waitFor(
+      () => nodes.every((n) => !n.libp2p.getPeers().some((p) => p.equals(candidate.peerId))),
+      'connections to the revoked node to close',
+    )
+    await expect(
+      nodes[3]!.libp2p.dial(newcomer!.libp2p.getMultiaddrs(), { signal: AbortSignal.timeout(5_000) }),
+    ).rejects.toThrow(/gater/)
+    for (const n of nodes) {
+      await expect(n.directory.lookup('ZA', { signal: AbortSignal.timeout(10_000) })).rejects.toThrow(
+        RecordNotFoundError,
+      )
+    }
+  })
+
+  it('rotating a key: the old key is cut off and its record refused; a record by the new key resolves', async () => {
+    const fresh = NodeIdentity.generate()
+    const old = nodes[3]!
+    const chain = amend(
+      nodes[0]!.keeper.documents,
+      nodes[0]!,
+      [{ op: 'rotate', country: old.country, publicKey: fresh.signingPublicKey }],
+      founders.identities.slice(0, 3),
+    )
+    expect(nodes[0]!.keeper.offer(chain)).toBe('adopted')
+    const others = nodes.filter((n) => n !== old)
+    await waitFor(() => others.every((n) => n.keeper.state.version === 3), 'every node to adopt version 3')
+    await waitFor(
+      () => others.every((n) => !n.libp2p.getPeers().some((p) => p.equals(old.identity.peerId))),
+      'connections to the rotated-away key to close',
+    )
+    for (const n of others) {
+      await expect(n.directory.lookup(old.country, { signal: AbortSignal.timeout(10_000) })).rejects.toThrow(
+        RecordNotFoundError,
+      )
+    }
+    await stopAll([old])
+    const rotated = await startMember({ identity: fresh, country: old.country, chain })
+    nodes[3] = rotated
+    for (const n of others)
+      await rotated.libp2p.dial(n.libp2p.getMultiaddrs(), { signal: AbortSignal.timeout(5_000) })
+    await rotated.directory.publish(contactDetails(fresh, 'rotated desk'))
+    for (const n of others) {
+      const found = await n.directory.lookup(old.country, { signal: AbortSignal.timeout(10_000) })
+      expect(found.record.unit).toBe('rotated desk')
+    }
+  })
+
+  it('a forked amendment is refused by every node, which keeps its version and reports the fork', async () => {
+    // founder 3's key was rotated away above, so it signs neither branch
+    const [a, b, c, e] = [0, 1, 2, 4].map((i) => founders.identities[i]!) as [
+      NodeIdentity,
+      NodeIdentity,
+      NodeIdentity,
+      NodeIdentity,
+    ]
+    const base = nodes[0]!.keeper.documents
+    const branchOne = amend(base, nodes[0]!, [{ op: 'threshold', threshold: 4 }], [a, b, c])
+    const branchTwo = amend(base, nodes[0]!, [{ op: 'threshold', threshold: 2 }], [b, c, e])
+    const forks: number[] = []
+    for (const n of nodes) n.keeper.onRosterFork((f) => forks.push(f.version))
+
+    expect(nodes[0]!.keeper.offer(branchOne)).toBe('adopted')
+    await waitFor(() => nodes.every((n) => n.keeper.state.version === 4), 'every node to adopt version 4')
+    expect(() => nodes[2]!.keeper.offer(branchTwo)).toThrow(RosterForkError)
+    expect(() => nodes[2]!.keeper.offer(branchTwo)).toThrow(/roster fork at version 4/)
+
+    // a node that holds the other branch meets the network: every member refuses it
+    const rogue = await startMember({ identity: e, country: founders.countries[4]!, chain: branchTwo })
+    try {
+      await nodes[4]!.libp2p.stop()
+      for (const n of nodes.slice(0, 4))
+        await rogue.libp2p.dial(n.libp2p.getMultiaddrs(), { signal: AbortSignal.timeout(5_000) })
+      await waitFor(() => forks.length >= 4, 'every running node to report the fork')
+      for (const n of nodes.slice(0, 4)) {
+        expect(n.keeper.state.threshold).toBe(4)
+        expect(n.keeper.fork?.version).toBe(4)
+      }
+    } finally {
+      await stopAll([rogue])
+    }
+  })
+})
