@@ -32,6 +32,8 @@ export interface DaemonOptions {
   dataDir: string
   passphrase: string
   log?: Logger
+  /** The case clock (ms since the epoch), for drills and tests that move time; the wire always uses real time. */
+  caseClock?: () => number
 }
 
 export interface Health {
@@ -232,6 +234,7 @@ export class PocnetDaemon {
       feed,
       clocks: CLOCK_PRESETS[config.clockPreset],
       log: log.child('cases'),
+      ...(opts.caseClock ? { now: () => new Date(opts.caseClock!()) } : {}),
     })
     casesRef.book = cases
     const sync = new RosterSync({ libp2p: host, keeper })

@@ -83,3 +83,92 @@ describe('cases over the network: a preservation request between two nodes', () 
     expect(b.cases.list()).toEqual(before)
   })
 })
+
+describe('cases over the network: legal clocks and the Art. 30 follow-up', () => {
+  let fed: TestFederation
+  let it_: PocnetDaemon
+  let fr: PocnetDaemon
+  let us: PocnetDaemon
+  let offsetMs = 0
+  const clock = () => Date.now() + offsetMs
+
+  beforeAll(async () => {
+    fed = await createTestFederation(['IT', 'FR', 'US'])
+    it_ = await fed.start(0, clock)
+    fr = await fed.start(1, clock)
+    us = await fed.start(2, clock)
+    await until(
+      () => it_.health().peersConnected >= 2 && fr.health().peersConnected >= 2,
+      'the three nodes to connect',
+    )
+    await Promise.all([it_.publishOwnRecord(), fr.publishOwnRecord(), us.publishOwnRecord()])
+  })
+
+  afterAll(async () => {
+    await fed?.cleanup()
+  })
+
+  it('raises the MLA warning and the expiry reminders on both sides as the clock moves', async () => {
+    const { caseId } = await it_.cases.openRequest('FR', preservationRequest(), 'user:anna')
+    await until(() => fr.cases.list().some((c) => c.id === caseId), 'FR to hold the case')
+    await until(() => it_.cases.detail(caseId).case.status === 'delivered', 'IT to see "delivered"')
+    await fr.cases.addEvent(caseId, { kind: 'acknowledged', by: 'Jean Dupont' }, 'user:jean')
+    const expiresAt = new Date(Date.now() + 90 * 24 * 3600_000).toISOString()
+    await fr.cases.addEvent(
+      caseId,
+      { kind: 'preserved', providerReference: 'EXM-1', grantedDays: 90, expiresAt },
+      'user:jean',
+    )
+    await until(() => it_.cases.detail(caseId).case.status === 'preserved', 'IT to see "preserved"')
+    expect(it_.cases.list().find((c) => c.id === caseId)?.preservationExpiresAt).toBe(
+      fr.cases.list().find((c) => c.id === caseId)?.preservationExpiresAt,
+    )
+
+    const alertsOf = async (d: PocnetDaemon, since: number) =>
+      (await d.feed.after(since, 0)).filter((e) => e.caseId === caseId).map((e) => String(e.detail?.alert))
+    const [itCursor, frCursor] = [it_.feed.cursor, fr.feed.cursor]
+    offsetMs = 70 * 24 * 3600_000 // 20 days before expiry: inside the 21-day MLA warning
+    await Promise.all([it_.cases.checkClocks(), fr.cases.checkClocks()])
+    expect(await alertsOf(it_, itCursor)).toContain('mla-not-submitted')
+    expect(await alertsOf(fr, frCursor)).toContain('mla-not-submitted')
+    expect(await alertsOf(it_, itCursor)).not.toContain('preservation-expiring')
+
+    offsetMs = 77 * 24 * 3600_000 // 13 days before expiry: the 14-day reminder is due
+    await Promise.all([it_.cases.checkClocks(), fr.cases.checkClocks()])
+    expect(await alertsOf(it_, itCursor)).toContain('preservation-expiring')
+    expect(await alertsOf(fr, frCursor)).toContain('preservation-expiring')
+
+    // raised once: checking again adds nothing, and the ledger has one record per alert key
+    const again = await it_.cases.checkClocks()
+    expect(again.filter((a) => a.caseId === caseId)).toEqual([])
+    offsetMs = 0
+  })
+
+  it('follows an Art. 30 disclosure with a linked preservation request to the third country', async () => {
+    const { caseId } = await it_.cases.openRequest('FR', preservationRequest(), 'user:anna')
+    await until(() => it_.cases.detail(caseId).case.status === 'delivered', 'IT to see "delivered"')
+    await fr.cases.addEvent(caseId, { kind: 'acknowledged', by: 'Jean Dupont' }, 'user:jean')
+    await fr.cases.addEvent(
+      caseId,
+      {
+        kind: 'partially-disclosed',
+        thirdCountry: 'US',
+        thirdCountryProvider: 'Example Hosting Inc.',
+        trafficData: 'The connection came through a VPS of Example Hosting Inc.',
+        identifiers: [{ type: 'ip', address: '198.51.100.23', port: 443, timestamp: '2026-11-27T22:40:00Z' }],
+      },
+      'user:jean',
+    )
+    await until(
+      () => it_.cases.detail(caseId).case.status === 'partially-disclosed',
+      'IT to see the disclosure',
+    )
+    const followUp = it_.cases.followUp(caseId)
+    expect(followUp.requested).toBe('US')
+    const linked = await it_.cases.openRequest(followUp.requested, followUp.request, 'user:anna')
+    await until(() => us.cases.list().some((c) => c.id === linked.caseId), 'US to hold the linked case')
+    const atUs = us.cases.detail(linked.caseId).case
+    expect(atUs.requester).toBe('IT')
+    expect(atUs.links).toEqual(expect.arrayContaining([expect.objectContaining({ caseId })]))
+  })
+})

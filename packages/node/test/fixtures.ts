@@ -45,7 +45,7 @@ async function freePort(): Promise<number> {
 export interface TestFederation {
   base: string
   nodes: InitResult[]
-  start(index: number): Promise<PocnetDaemon>
+  start(index: number, caseClock?: () => number): Promise<PocnetDaemon>
   cleanup(): Promise<void>
 }
 
@@ -101,10 +101,11 @@ export async function createTestFederation(
   return {
     base,
     nodes,
-    async start(index) {
+    async start(index, caseClock) {
       const d = await PocnetDaemon.start({
         dataDir: nodes[index]!.dataDir,
         passphrase: PASSPHRASE,
+        ...(caseClock ? { caseClock } : {}),
         log: createLogger({ level: 'error', component: countries[index] }),
       })
       running.push(d)
