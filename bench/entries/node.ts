@@ -1,0 +1,346 @@
+/**
+ * The node: a sealed request to a counterpart and its signed receipt, sequentially and with
+ * 32 in flight, beside a bare libp2p request/response of the same sizes on the same
+ * connection; the daemon's cold start and memory beside a bare libp2p process.
+ *
+ * The round trip measured is what the wire path costs: seal at the sender, one stream,
+ * the receiver's open + durable ledger append (fsync) + signed receipt, and the sender's
+ * check of the receipt. The sender's own ledger bookkeeping (its outbox entries) is not in
+ * it; `extra.outboxPerSecond` is the whole path through the outbox, three durable writes
+ * per message. Both nodes run in this one process, as does the baseline.
+ */
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { lpStream } from '@libp2p/utils'
+import { checkpointOrigin, Ledger } from '@pocnet/ledger'
+import { createLogger, DELIVERY_PROTOCOL, PocnetDaemon } from '@pocnet/node'
+import { MAX_RECEIPT_BYTES, seal, verifyReceipt } from '@pocnet/protocol'
+import { createFederation, type Federation, spawnNode, stopNode, waitFor } from '@pocnet/test-utils'
+import { type BenchEntry, measureLatencies, median, percentile, spreadOf } from '../harness.ts'
+
+const PAYLOAD_BYTES = 2048
+const ECHO_PROTOCOL = '/pocnet-bench/echo/1.0.0'
+const IN_FLIGHT = 32
+
+interface Pair {
+  fed: Federation
+  a: PocnetDaemon
+  b: PocnetDaemon
+  deliver: () => Promise<void>
+  echo: () => Promise<void>
+  stop: () => Promise<void>
+}
+
+/** Two in-process daemons, connected, with an echo protocol on B for the baseline. */
+async function startPair(): Promise<Pair> {
+  const fed = await createFederation({ countries: ['IT', 'FR'] })
+  const log = createLogger({ level: 'error' })
+  const a = await PocnetDaemon.start({
+    dataDir: fed.nodes[0]!.dataDir,
+    passphrase: fed.nodes[0]!.passphrase,
+    log,
+  })
+  const b = await PocnetDaemon.start({
+    dataDir: fed.nodes[1]!.dataDir,
+    passphrase: fed.nodes[1]!.passphrase,
+    log,
+  })
+  await waitFor(() => a.health().peersConnected > 0, {
+    timeoutMs: 30_000,
+    description: 'IT to connect to FR',
+  })
+  // the baseline's reply is a receipt-sized answer, like the real one
+  await b.host.handle(
+    ECHO_PROTOCOL,
+    async (stream) => {
+      const lp = lpStream(stream)
+      await lp.read()
+      await lp.write(randomBytes(180))
+      await stream.close()
+    },
+    { maxInboundStreams: 256 },
+  )
+  const payload = new Uint8Array(randomBytes(PAYLOAD_BYTES))
+  const recipient = { signingPublicKey: b.identity.signingPublicKey, boxPublicKey: b.identity.boxPublicKey }
+  const network = a.config.network
+  // FR must know IT's box key to open its envelopes; a lookup fills FR's cache
+  await a.publishOwnRecord()
+  await b.directory.lookup('IT')
+  const deliver = async () => {
+    const sealed = seal({
+      sender: a.identity,
+      recipient,
+      networkId: network,
+      caseId: 'bench',
+      kind: 'bench',
+      payload,
+    })
+    const stream = await a.host.dialProtocol(b.identity.peerId, DELIVERY_PROTOCOL)
+    const lp = lpStream(stream, { maxDataLength: MAX_RECEIPT_BYTES })
+    await lp.write(sealed.bytes)
+    const receipt = (await lp.read()).subarray()
+    await stream.close()
+    const checked = verifyReceipt(receipt, {
+      receiverPublicKey: b.identity.signingPublicKey,
+      networkId: network,
+      envelopeHash: sealed.envelopeHash,
+    })
+    if (!checked.ok || checked.receipt.status !== 'accepted')
+      throw new Error('benchmark envelope not accepted')
+  }
+  const sample = seal({
+    sender: a.identity,
+    recipient,
+    networkId: network,
+    caseId: 'bench',
+    kind: 'bench',
+    payload,
+  })
+  const echo = async () => {
+    const stream = await a.host.dialProtocol(b.identity.peerId, ECHO_PROTOCOL)
+    const lp = lpStream(stream)
+    await lp.write(sample.bytes)
+    await lp.read()
+    await stream.close()
+  }
+  return {
+    fed,
+    a,
+    b,
+    deliver,
+    echo,
+    stop: async () => {
+      await a.stop()
+      await b.stop()
+      await fed.cleanup()
+    },
+  }
+}
+
+/** Messages per second with `inFlight` concurrent round trips, over `total` messages. */
+async function throughput(op: () => Promise<void>, total: number, inFlight: number): Promise<number> {
+  let next = 0
+  const start = performance.now()
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next++ < total) await op()
+    }),
+  )
+  return (total * 1000) / (performance.now() - start)
+}
+
+async function rssKiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  const match = /VmRSS:\s+(\d+) kB/.exec(status)
+  if (match === null) throw new Error(`no VmRSS for pid ${pid}`)
+  return Number(match[1])
+}
+
+/** A bare libp2p node (TCP, Noise, Yamux) in its own process: start-up time and RSS. */
+async function bareLibp2pProcess(): Promise<{ readyMs: number; rssKiB: number }> {
+  const script = `
+    import { createLibp2p } from 'libp2p'
+    import { tcp } from '@libp2p/tcp'
+    import { noise } from '@chainsafe/libp2p-noise'
+    import { yamux } from '@chainsafe/libp2p-yamux'
+    const node = await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+    process.stdout.write('ready\\n')
+    process.on('SIGTERM', async () => { await node.stop(); process.exit(0) })
+  `
+  const start = performance.now()
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: import.meta.dirname,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.once('data', () => resolve())
+    child.once('exit', (code) => reject(new Error(`bare libp2p process exited ${code}`)))
+  })
+  const readyMs = performance.now() - start
+  await new Promise((r) => setTimeout(r, 1000))
+  const rss = await rssKiB(child.pid!)
+  child.kill('SIGTERM')
+  return { readyMs, rssKiB: rss }
+}
+
+export const entries: BenchEntry[] = [
+  {
+    name: 'node request→receipt latency p50 (2 KiB, sequential)',
+    unit: 'ms',
+    async run({ quick }) {
+      const pair = await startPair()
+      try {
+        const n = quick ? 100 : 1000
+        await measureLatencies(pair.deliver, 20)
+        await measureLatencies(pair.echo, 20)
+        const delivered: number[] = []
+        const bare: number[] = []
+        // interleaved in blocks so machine noise hits both
+        for (let i = 0; i < 10; i++) {
+          delivered.push(...(await measureLatencies(pair.deliver, n / 10)))
+          bare.push(...(await measureLatencies(pair.echo, n / 10)))
+        }
+        return {
+          value: median(delivered),
+          baseline: median(bare),
+          baselineName: 'bare libp2p request/response, same sizes, same connection',
+          spread: spreadOf(delivered),
+          note: 'ratio = pocnet / bare (lower is better; target ≤ 3)',
+          extra: { p99: percentile(delivered, 99), baselineP99: percentile(bare, 99) },
+        }
+      } finally {
+        await pair.stop()
+      }
+    },
+  },
+  {
+    name: 'node receipted throughput (2 KiB, 32 in flight)',
+    unit: 'msg/s',
+    async run({ quick }) {
+      const pair = await startPair()
+      try {
+        const total = quick ? 500 : 5000
+        await throughput(pair.deliver, 64, IN_FLIGHT)
+        const rates: number[] = []
+        const bareRates: number[] = []
+        for (let i = 0; i < 3; i++) {
+          rates.push(await throughput(pair.deliver, total / 3, IN_FLIGHT))
+          bareRates.push(await throughput(pair.echo, total / 3, IN_FLIGHT))
+        }
+        // the whole path: outbox (durable at the sender), delivery, receipt stored at the sender
+        const outboxTotal = quick ? 200 : 2000
+        const start = performance.now()
+        await Promise.all(
+          Array.from({ length: outboxTotal }, () =>
+            pair.a.outbox.submit({
+              to: 'FR',
+              caseId: 'bench',
+              kind: 'bench',
+              payload: randomBytes(PAYLOAD_BYTES),
+              actor: 'node',
+            }),
+          ),
+        )
+        await waitFor(() => pair.a.outbox.depth === 0, {
+          timeoutMs: 600_000,
+          description: 'the outbox to drain',
+        })
+        const outboxPerSecond = (outboxTotal * 1000) / (performance.now() - start)
+        return {
+          value: median(rates),
+          baseline: median(bareRates),
+          baselineName: 'bare libp2p request/response, same sizes, 32 in flight',
+          spread: spreadOf(rates),
+          note: 'target ≥ 1,000 msg/s, each receipted only after an fsync',
+          extra: { outboxPerSecond: Math.round(outboxPerSecond) },
+        }
+      } finally {
+        await pair.stop()
+      }
+    },
+  },
+  {
+    name: 'node cold start to serving',
+    unit: 'ms',
+    async run() {
+      const fed = await createFederation({ countries: ['IT'] })
+      try {
+        const node = fed.nodes[0]!
+        const starts: number[] = []
+        let rss = 0
+        for (let i = 0; i < 3; i++) {
+          const t0 = performance.now()
+          await spawnNode(node)
+          starts.push(performance.now() - t0)
+          if (i === 0) {
+            await new Promise((r) => setTimeout(r, 1000))
+            rss = await rssKiB(node.process!.pid)
+          }
+          await stopNode(node)
+        }
+        const bare = await bareLibp2pProcess()
+        return {
+          value: median(starts),
+          baseline: bare.readyMs,
+          baselineName: 'a bare libp2p node process (TCP, Noise, Yamux) until it listens',
+          spread: spreadOf(starts),
+          note: 'includes scrypt at the test cost (log2N 10), opening LevelDB and rebuilding state',
+          extra: { idleRssKiB: rss, bareRssKiB: bare.rssKiB },
+        }
+      } finally {
+        await fed.cleanup()
+      }
+    },
+  },
+  {
+    name: 'node RSS idle',
+    unit: 'MiB',
+    async run() {
+      const fed = await createFederation({ countries: ['IT'] })
+      try {
+        const node = fed.nodes[0]!
+        await spawnNode(node)
+        await new Promise((r) => setTimeout(r, 2000))
+        const rss = await rssKiB(node.process!.pid)
+        await stopNode(node)
+        const bare = await bareLibp2pProcess()
+        return {
+          value: rss / 1024,
+          baseline: bare.rssKiB / 1024,
+          baselineName: 'a bare libp2p node process (TCP, Noise, Yamux)',
+          note: 'ratio = pocnet / bare (lower is better)',
+        }
+      } finally {
+        await fed.cleanup()
+      }
+    },
+  },
+  {
+    name: 'node RSS holding a large ledger',
+    unit: 'MiB',
+    async run({ quick }) {
+      const entriesCount = quick ? 10_000 : 100_000
+      const fed = await createFederation({ countries: ['IT'] })
+      try {
+        const node = fed.nodes[0]!
+        await spawnNode(node)
+        await new Promise((r) => setTimeout(r, 2000))
+        const idle = await rssKiB(node.process!.pid)
+        await stopNode(node)
+        const ledger = await Ledger.open({
+          dir: join(node.dataDir, 'ledger'),
+          identity: node.identity,
+          origin: checkpointOrigin(node.network, node.country),
+        })
+        for (let done = 0; done < entriesCount; done += 1000) {
+          await ledger.appendBatch(
+            Array.from({ length: 1000 }, (_, i) => ({
+              kind: 'message-received' as const,
+              actor: 'country:FR',
+              counterpart: 'FR',
+              caseId: `bench-${(done + i) % 500}`,
+              messageId: randomBytes(16).toString('hex'),
+              detail: { messageKind: 'bench' },
+            })),
+          )
+        }
+        await ledger.close()
+        await spawnNode(node)
+        await new Promise((r) => setTimeout(r, 2000))
+        const full = await rssKiB(node.process!.pid)
+        await stopNode(node)
+        return {
+          value: full / 1024,
+          baseline: idle / 1024,
+          baselineName: 'the same node with an empty ledger',
+          note: `${entriesCount.toLocaleString('en-US')} entries of kind message-received; ratio = full / empty`,
+          extra: { entries: entriesCount },
+        }
+      } finally {
+        await fed.cleanup()
+      }
+    },
+  },
+]
