@@ -1,0 +1,224 @@
+/**
+ * Ledger benchmarks: appends (single fsync'd, batched) against raw LevelDB writes of the same
+ * entry bytes; offline verification against raw SHA-256 over the same entries; proof generation
+ * at growing tree sizes against a raw LevelDB random read on the same database.
+ */
+import { hash } from 'node:crypto'
+import { rmSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { NodeIdentity } from '@pocnet/crypto'
+import { encodeEntry, Ledger, type LedgerEvent, verifyLedger } from '@pocnet/ledger'
+import { Level } from 'level'
+import { type BenchEntry, type BenchResult, measureRatePair, median, spreadOf } from '../harness.ts'
+
+const ORIGIN = 'pocnet.invalid/bench/FR'
+const BATCH = 1000
+
+function event(i: number): LedgerEvent {
+  return {
+    kind: 'message-received',
+    actor: 'country:DE',
+    caseId: `FR-2026-${i % 997}`,
+    counterpart: 'DE',
+    messageId: `msg-${i}`,
+    detail: { state: 'received', bytes: 2048 + (i % 512) },
+  }
+}
+
+/** The stored bytes of an entry like those above, for the raw baselines. */
+function entryBytes(seq: number): Uint8Array {
+  return encodeEntry({ seq, time: Date.now(), ...event(seq), blobs: [] })
+}
+
+function rawKey(i: number): Uint8Array {
+  const key = new Uint8Array(9)
+  key[0] = 0x65
+  new DataView(key.buffer).setBigUint64(1, BigInt(i))
+  return key
+}
+
+async function withTemp<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'pocnet-bench-ledger-'))
+  try {
+    return await fn(dir)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+function openRaw(path: string): Level<Uint8Array, Uint8Array> {
+  return new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
+}
+
+async function appendBench(ctx: { quick: boolean }, batched: boolean): Promise<BenchResult> {
+  return withTemp(async (dir) => {
+    const identity = NodeIdentity.generate()
+    const ledger = await Ledger.open({ dir: join(dir, 'ledger'), identity, origin: ORIGIN })
+    const raw = openRaw(join(dir, 'raw'))
+    await raw.open()
+    let n = 0
+    let r = 0
+    const sample = entryBytes(0)
+    const opts = ctx.quick ? { runs: 3, runMs: 300, warmupMs: 100 } : { runs: 5, runMs: 1000 }
+    try {
+      const { subject, baseline } = batched
+        ? await measureRatePair(
+            () => ledger.appendBatch(Array.from({ length: BATCH }, () => event(n++))),
+            () =>
+              raw.batch(
+                Array.from({ length: BATCH }, () => ({
+                  type: 'put' as const,
+                  key: rawKey(r++),
+                  value: sample,
+                })),
+                { sync: true },
+              ),
+            opts,
+          )
+        : await measureRatePair(
+            () => ledger.append(event(n++)),
+            () => raw.put(rawKey(r++), sample, { sync: true }),
+            opts,
+          )
+      const scale = batched ? BATCH : 1
+      return {
+        value: subject.median * scale,
+        baseline: baseline.median * scale,
+        baselineName: batched
+          ? `raw LevelDB batch of ${BATCH} puts of the same entry bytes, fsync'd`
+          : "raw LevelDB put of the same entry bytes, fsync'd",
+        spread: subject.spread,
+        note: 'per entry the ledger also writes ~1 subtree hash and 3 index keys (case, counterpart, kind), in the same batch',
+        extra: { entryBytes: sample.length },
+      }
+    } finally {
+      await ledger.close()
+      await raw.close()
+    }
+  })
+}
+
+/** One ledger grown in steps and shared by the proof and verify entries. */
+let shared: Promise<{ dir: string; ledger: Ledger }> | undefined
+function sharedLedger(): Promise<{ dir: string; ledger: Ledger }> {
+  shared ??= (async () => {
+    const root = await mkdtemp(join(tmpdir(), 'pocnet-bench-ledger-'))
+    // 'exit' handlers must be synchronous; the ledger (up to 10^6 entries) must not outlive the run
+    process.once('exit', () => rmSync(root, { recursive: true, force: true }))
+    const dir = join(root, 'ledger')
+    const ledger = await Ledger.open({ dir, identity: NodeIdentity.generate(), origin: ORIGIN })
+    return { dir, ledger }
+  })()
+  return shared
+}
+
+async function growTo(ledger: Ledger, size: number): Promise<void> {
+  while (ledger.size < size) {
+    const count = Math.min(10_000, size - ledger.size)
+    const base = ledger.size
+    await ledger.appendBatch(Array.from({ length: count }, (_, i) => event(base + i)))
+  }
+  await ledger.checkpoint()
+}
+
+/** Inclusion + consistency proofs per second on the shared ledger at `size` entries. */
+async function proofRate(ledger: Ledger, size: number, quick: boolean) {
+  await growTo(ledger, size)
+  let x = 1
+  const next = () => {
+    x = (x * 1103515245 + 12345) % 2 ** 31
+    return x % size
+  }
+  const { subject, baseline } = await measureRatePair(
+    async () => {
+      await ledger.inclusionProof(next(), size)
+      await ledger.consistencyProof(1 + next(), size)
+    },
+    () => ledger.getBytes(next()),
+    quick ? { runs: 3, runMs: 300, warmupMs: 100 } : { runs: 5, runMs: 600 },
+  )
+  return { proofs: subject, reads: baseline }
+}
+
+const proofGrowth: BenchEntry = {
+  name: 'ledger proof generation vs tree size',
+  unit: 'proofs/s',
+  async run(ctx) {
+    const { ledger } = await sharedLedger()
+    const sizes = ctx.quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000]
+    const extra: Record<string, number> = {}
+    let first: Awaited<ReturnType<typeof proofRate>> | undefined
+    let last: Awaited<ReturnType<typeof proofRate>> | undefined
+    for (const size of sizes) {
+      last = await proofRate(ledger, size, ctx.quick)
+      first ??= last
+      extra[`proofsPerSecondAt${size}`] = Math.round(last.proofs.median)
+      extra[`entryReadsPerSecondAt${size}`] = Math.round(last.reads.median)
+      extra[`inclusionProofLengthAt${size}`] = (await ledger.inclusionProof(size - 1, size)).length
+    }
+    return {
+      value: last!.proofs.median,
+      baseline: first!.proofs.median,
+      baselineName: 'the same proofs at 10^4 entries',
+      spread: last!.proofs.spread,
+      note:
+        `one op = one inclusion + one consistency proof, each O(log n) LevelDB reads, at ${sizes.at(-1)} ` +
+        'entries; O(log n) keeps the ratio near log(1e4)/log(n), where O(n) would give 1e4/n',
+      extra,
+    }
+  },
+}
+
+function verifyBench(source: 'data dir' | 'bundle'): BenchEntry {
+  return {
+    name: `ledger verify (${source})`,
+    unit: 'entries/s',
+    async run(ctx) {
+      const size = ctx.quick ? 100_000 : 1_000_000
+      const { ledger, dir } = await sharedLedger()
+      await growTo(ledger, size)
+      const leaves: Uint8Array[] = []
+      for await (const e of ledger.entryBytes(0, size)) leaves.push(e.bytes)
+      const bundle = join(dir, '..', 'export.pnlb')
+      if (source === 'bundle') await ledger.export(bundle)
+      const subjectRates: number[] = []
+      const baselineRates: number[] = []
+      // one pass over 10^5 or 10^6 entries is a long sample already; more would blow the budget
+      const runs = ctx.quick ? 1 : 2
+      try {
+        for (let r = 0; r < runs; r++) {
+          let start = performance.now()
+          const report = await verifyLedger(source === 'bundle' ? bundle : dir)
+          if (!report.ok || report.entries < size) throw new Error(`verify failed: ${report.problem?.reason}`)
+          subjectRates.push((report.entries * 1000) / (performance.now() - start))
+          start = performance.now()
+          for (const leaf of leaves) hash('sha256', leaf, 'buffer')
+          baselineRates.push((leaves.length * 1000) / (performance.now() - start))
+        }
+      } finally {
+        if (source === 'bundle') await rm(bundle, { force: true })
+      }
+      return {
+        value: median(subjectRates),
+        baseline: median(baselineRates),
+        baselineName: 'raw one-shot SHA-256 of each entry, in memory',
+        ...(subjectRates.length > 1 && { spread: spreadOf(subjectRates) }),
+        note:
+          source === 'data dir'
+            ? 'includes copying the LevelDB to a temporary directory (the verifier never writes to the source)'
+            : 'streams the bundle file',
+        extra: { entries: size },
+      }
+    },
+  }
+}
+
+export const entries: BenchEntry[] = [
+  { name: "ledger append single (fsync'd)", unit: 'entries/s', run: (ctx) => appendBench(ctx, false) },
+  { name: `ledger append batched (${BATCH})`, unit: 'entries/s', run: (ctx) => appendBench(ctx, true) },
+  proofGrowth,
+  verifyBench('data dir'),
+  verifyBench('bundle'),
+]

@@ -1,0 +1,224 @@
+import { randomBytes } from 'node:crypto'
+import { type FileHandle, open, rename, rm } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { type CborValue, decode, encode } from '@pocnet/protocol'
+import { MAX_BUNDLE_RECORD_BYTES } from './constants.ts'
+import { BundleFormatError } from './errors.ts'
+
+/*
+ * Export bundle: one file, "PNLBUNDL" then records of
+ *   type (1 byte, ASCII) || length (4 bytes, big-endian) || payload
+ * in this order: one 'H' header, the 'C' checkpoints (oldest first), the 'B' blobs, the 'E'
+ * entries (in sequence order), one 'Z' trailer. Header, blob and trailer payloads are
+ * deterministic CBOR; checkpoints are their note text; entries are their exact stored bytes.
+ * Blobs come before entries so a verifier can check each entry's references in one pass.
+ */
+
+export const BUNDLE_MAGIC = new TextEncoder().encode('PNLBUNDL')
+export const BUNDLE_FORMAT = 'pocnet-ledger-bundle'
+export const BUNDLE_VERSION = 1
+
+export const RECORD = {
+  header: 0x48,
+  checkpoint: 0x43,
+  blob: 0x42,
+  entry: 0x45,
+  trailer: 0x5a,
+} as const
+
+export interface BundleHeader {
+  origin: string
+  publicKey: Uint8Array
+  /** Tree size at export: the number of entry records that follow. */
+  size: number
+  exportedAt: number
+}
+
+export interface BundleContents extends BundleHeader {
+  checkpoints: string[]
+  /** Blob hashes, with the plaintext bytes when the export includes them. */
+  blobs: AsyncIterable<{ hash: Uint8Array; bytes?: Uint8Array }>
+  entries: AsyncIterable<Uint8Array>
+}
+
+const FLUSH_AT = 1024 * 1024
+
+class RecordWriter {
+  readonly #fh: FileHandle
+  #chunks: Uint8Array[] = []
+  #pending = 0
+
+  constructor(fh: FileHandle) {
+    this.#fh = fh
+  }
+
+  async raw(bytes: Uint8Array): Promise<void> {
+    this.#chunks.push(bytes)
+    this.#pending += bytes.length
+    if (this.#pending >= FLUSH_AT) await this.flush()
+  }
+
+  async record(type: number, payload: Uint8Array): Promise<void> {
+    if (payload.length > MAX_BUNDLE_RECORD_BYTES)
+      throw new BundleFormatError(`a record must be at most ${MAX_BUNDLE_RECORD_BYTES} bytes`)
+    const head = new Uint8Array(5)
+    head[0] = type
+    new DataView(head.buffer).setUint32(1, payload.length)
+    await this.raw(head)
+    await this.raw(payload)
+  }
+
+  async flush(): Promise<void> {
+    if (this.#chunks.length === 0) return
+    await this.#fh.write(Buffer.concat(this.#chunks))
+    this.#chunks = []
+    this.#pending = 0
+  }
+}
+
+/** Writes a bundle atomically: a temporary file beside `path`, fsync'd, then renamed over it. */
+export async function writeBundle(path: string, contents: BundleContents): Promise<void> {
+  const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`
+  const fh = await open(tmp, 'wx', 0o600)
+  try {
+    const w = new RecordWriter(fh)
+    await w.raw(BUNDLE_MAGIC)
+    const header: CborValue = {
+      format: BUNDLE_FORMAT,
+      version: BUNDLE_VERSION,
+      origin: contents.origin,
+      publicKey: contents.publicKey,
+      size: contents.size,
+      exportedAt: contents.exportedAt,
+    }
+    await w.record(RECORD.header, encode(header))
+    for (const note of contents.checkpoints) await w.record(RECORD.checkpoint, new TextEncoder().encode(note))
+    let blobs = 0
+    for await (const blob of contents.blobs) {
+      const payload: { [key: string]: CborValue } = { hash: blob.hash }
+      if (blob.bytes !== undefined) payload.bytes = blob.bytes
+      await w.record(RECORD.blob, encode(payload))
+      blobs++
+    }
+    let entries = 0
+    for await (const bytes of contents.entries) {
+      await w.record(RECORD.entry, bytes)
+      entries++
+    }
+    if (entries !== contents.size)
+      throw new BundleFormatError(`the ledger yielded ${entries} entries, not its size ${contents.size}`)
+    await w.record(RECORD.trailer, encode({ entries, checkpoints: contents.checkpoints.length, blobs }))
+    await w.flush()
+    await fh.sync()
+  } catch (err) {
+    await fh.close()
+    await rm(tmp, { force: true })
+    throw err
+  }
+  await fh.close()
+  await rename(tmp, path)
+  const dir = await open(dirname(path), 'r')
+  try {
+    await dir.sync()
+  } finally {
+    await dir.close()
+  }
+}
+
+export interface BundleRecord {
+  type: number
+  payload: Uint8Array
+}
+
+const READ_CHUNK = 1024 * 1024
+
+/** Streams a bundle's records, checking the magic and every record's length cap. */
+export async function* readBundleRecords(path: string): AsyncGenerator<BundleRecord> {
+  const fh = await open(path, 'r')
+  try {
+    let buf: Uint8Array = new Uint8Array(0)
+    let pos = 0
+    let eof = false
+    const fill = async (need: number): Promise<boolean> => {
+      while (buf.length - pos < need && !eof) {
+        const chunk = Buffer.allocUnsafe(Math.max(READ_CHUNK, need))
+        const { bytesRead } = await fh.read(chunk, 0, chunk.length, null)
+        if (bytesRead === 0) eof = true
+        const rest = buf.subarray(pos)
+        const next = new Uint8Array(rest.length + bytesRead)
+        next.set(rest, 0)
+        next.set(chunk.subarray(0, bytesRead), rest.length)
+        buf = next
+        pos = 0
+      }
+      return buf.length - pos >= need
+    }
+    if (
+      !(await fill(BUNDLE_MAGIC.length)) ||
+      !Buffer.from(buf.subarray(0, 8)).equals(Buffer.from(BUNDLE_MAGIC))
+    )
+      throw new BundleFormatError('the file does not start with the bundle magic "PNLBUNDL"')
+    pos = BUNDLE_MAGIC.length
+    while (await fill(1)) {
+      if (!(await fill(5))) throw new BundleFormatError('the file ends inside a record header (truncated)')
+      const type = buf[pos]!
+      const length = new DataView(buf.buffer, buf.byteOffset + pos + 1, 4).getUint32(0)
+      if (length > MAX_BUNDLE_RECORD_BYTES)
+        throw new BundleFormatError(
+          `a record claims ${length} bytes, over the ${MAX_BUNDLE_RECORD_BYTES} cap`,
+        )
+      if (!(await fill(5 + length))) throw new BundleFormatError('the file ends inside a record (truncated)')
+      const payload = buf.slice(pos + 5, pos + 5 + length)
+      pos += 5 + length
+      yield { type, payload }
+    }
+  } finally {
+    await fh.close()
+  }
+}
+
+function asMap(payload: Uint8Array, what: string): { [key: string]: CborValue } {
+  let value: CborValue
+  try {
+    value = decode(payload, { maxBytes: MAX_BUNDLE_RECORD_BYTES })
+  } catch (err) {
+    throw new BundleFormatError(`the ${what} record is not deterministic CBOR: ${(err as Error).message}`)
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array)
+    throw new BundleFormatError(`the ${what} record must be a CBOR map`)
+  return value
+}
+
+export function decodeBundleHeader(payload: Uint8Array): BundleHeader {
+  const h = asMap(payload, 'header')
+  if (h.format !== BUNDLE_FORMAT || h.version !== BUNDLE_VERSION)
+    throw new BundleFormatError(`the header must name format ${BUNDLE_FORMAT} version ${BUNDLE_VERSION}`)
+  if (typeof h.origin !== 'string') throw new BundleFormatError("header field 'origin' must be text")
+  if (!(h.publicKey instanceof Uint8Array))
+    throw new BundleFormatError("header field 'publicKey' must be bytes")
+  if (typeof h.size !== 'number' || h.size < 0)
+    throw new BundleFormatError("header field 'size' must be a count")
+  if (typeof h.exportedAt !== 'number')
+    throw new BundleFormatError("header field 'exportedAt' must be a time")
+  return { origin: h.origin, publicKey: h.publicKey, size: h.size, exportedAt: h.exportedAt }
+}
+
+export function decodeBundleBlob(payload: Uint8Array): { hash: Uint8Array; bytes?: Uint8Array } {
+  const b = asMap(payload, 'blob')
+  if (!(b.hash instanceof Uint8Array) || b.hash.length !== 32)
+    throw new BundleFormatError("blob field 'hash' must be 32 bytes")
+  if (b.bytes !== undefined && !(b.bytes instanceof Uint8Array))
+    throw new BundleFormatError("blob field 'bytes' must be bytes when present")
+  return b.bytes === undefined ? { hash: b.hash } : { hash: b.hash, bytes: b.bytes }
+}
+
+export function decodeBundleTrailer(payload: Uint8Array): {
+  entries: number
+  checkpoints: number
+  blobs: number
+} {
+  const t = asMap(payload, 'trailer')
+  if (typeof t.entries !== 'number' || typeof t.checkpoints !== 'number' || typeof t.blobs !== 'number')
+    throw new BundleFormatError("the trailer must count 'entries', 'checkpoints' and 'blobs'")
+  return { entries: t.entries, checkpoints: t.checkpoints, blobs: t.blobs }
+}

@@ -1,0 +1,41 @@
+export { blobHash } from './blobs.ts'
+export { BUNDLE_FORMAT, BUNDLE_VERSION } from './bundle.ts'
+export {
+  type Checkpoint,
+  checkpointBody,
+  checkpointKeyId,
+  checkpointOrigin,
+  parseCheckpoint,
+  type SignedCheckpoint,
+  signCheckpoint,
+  verifyCheckpoint,
+} from './checkpoint.ts'
+export { MAX_BATCH_ENTRIES, MAX_BLOB_BYTES, MAX_BLOB_REFS, MAX_ENTRY_BYTES } from './constants.ts'
+export {
+  decodeEntry,
+  ENTRY_KINDS,
+  type EntryKind,
+  encodeEntry,
+  type LedgerEntry,
+  type LedgerEvent,
+} from './entry.ts'
+export {
+  BlobError,
+  BundleFormatError,
+  CheckpointFormatError,
+  CheckpointRefusedError,
+  InvalidEntryError,
+  LedgerClosedError,
+  LedgerError,
+  LedgerStateError,
+  NotFoundError,
+} from './errors.ts'
+export {
+  type AppendOptions,
+  type CheckpointPolicy,
+  Ledger,
+  type LedgerOptions,
+  type QueryOptions,
+} from './ledger.ts'
+export { EMPTY_ROOT, hashLeaf, verifyConsistency, verifyInclusion } from './merkle.ts'
+export { type VerifyOptions, type VerifyProgress, type VerifyReport, verifyLedger } from './verify.ts'

@@ -1,0 +1,565 @@
+import { mkdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { bytesEqual, type NodeIdentity, writeFileAtomic } from '@pocnet/crypto'
+import { type CborValue, decode, encode } from '@pocnet/protocol'
+import { Level } from 'level'
+import { blobHash, deriveBlobKey, openBlob, sealBlob } from './blobs.ts'
+import { writeBundle } from './bundle.ts'
+import { checkOrigin, type SignedCheckpoint, signCheckpoint, verifyCheckpoint } from './checkpoint.ts'
+import { HASH_LENGTH, MAX_BATCH_ENTRIES } from './constants.ts'
+import { decodeEntry, encodeEntry, type LedgerEntry, type LedgerEvent, validateEvent } from './entry.ts'
+import {
+  BlobError,
+  CheckpointRefusedError,
+  LedgerClosedError,
+  LedgerStateError,
+  NotFoundError,
+} from './errors.ts'
+import {
+  blobKey,
+  checkpointKey,
+  entryKey,
+  entryValue,
+  type IndexedField,
+  indexKey,
+  indexValuePrefix,
+  META_KEY,
+  nodeKey,
+  PREFIX,
+  prefixRange,
+  readU64,
+  seqOfIndexKey,
+  splitEntryValue,
+} from './layout.ts'
+import {
+  consistencyProofPlan,
+  foldRange,
+  hashLeaf,
+  inclusionProofPlan,
+  MerkleFrontier,
+  type NodeRef,
+  rangeNodes,
+  verifyConsistency,
+} from './merkle.ts'
+
+export const LEDGER_FORMAT = 'pocnet-ledger'
+export const LEDGER_FORMAT_VERSION = 1
+/** Inside the ledger directory: the LevelDB and the latest checkpoint, as a plain file. */
+export const DB_DIR = 'db'
+export const LATEST_CHECKPOINT_FILE = 'checkpoint'
+
+export type LedgerDb = Level<Uint8Array, Uint8Array>
+
+export function openLevel(location: string, createIfMissing: boolean): LedgerDb {
+  return new Level<Uint8Array, Uint8Array>(location, {
+    keyEncoding: 'view',
+    valueEncoding: 'view',
+    createIfMissing,
+  })
+}
+
+export interface LedgerMeta {
+  origin: string
+  publicKey: Uint8Array
+}
+
+export function decodeMeta(bytes: Uint8Array): LedgerMeta {
+  const meta = decode(bytes, { maxBytes: 1024 }) as { [key: string]: CborValue }
+  if (
+    meta.format !== LEDGER_FORMAT ||
+    meta.version !== LEDGER_FORMAT_VERSION ||
+    typeof meta.origin !== 'string' ||
+    !(meta.publicKey instanceof Uint8Array)
+  )
+    throw new LedgerStateError(`not a version ${LEDGER_FORMAT_VERSION} ${LEDGER_FORMAT} database`)
+  return { origin: meta.origin, publicKey: meta.publicKey }
+}
+
+export interface CheckpointPolicy {
+  /** Cut a checkpoint once this many entries were appended since the last one. */
+  entries?: number
+  /** Cut a checkpoint this often (milliseconds) when there are new entries. */
+  ms?: number
+}
+
+export interface LedgerOptions {
+  /** The ledger's own directory; it holds `db/` (LevelDB) and `checkpoint` (the latest one). */
+  dir: string
+  /** Signs checkpoints; the blob store's key is derived from its signing seed. */
+  identity: NodeIdentity
+  /** Checkpoint origin line, e.g. checkpointOrigin(networkId, country). Fixed at creation. */
+  origin: string
+  /** Milliseconds since the epoch; injectable for tests. */
+  clock?: () => number
+  checkpointEvery?: CheckpointPolicy
+  /** Told when an automatic checkpoint fails (the append itself has succeeded by then). */
+  onCheckpointError?: (err: Error) => void
+}
+
+export interface AppendOptions {
+  /** Blob bytes stored in the same atomic batch; their hashes are added to the entry's `blobs`. */
+  blobs?: Uint8Array[]
+}
+
+export interface QueryOptions {
+  caseId?: string
+  counterpart?: string
+  kind?: LedgerEntry['kind']
+  /** Entries with time ≥ from (ms since the epoch). */
+  from?: number
+  /** Entries with time < to. */
+  to?: number
+  limit?: number
+}
+
+type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array }
+
+const EMPTY = new Uint8Array(0)
+
+/** classic-level hands out Buffers; callers get plain Uint8Array views of the same bytes. */
+function plain(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+/**
+ * The append-only log. One writer: every mutation runs through one promise chain, and each
+ * append (or appendBatch) is one LevelDB batch, fsync'd, holding the entries, their leaf and
+ * completed subtree hashes, their index keys and any blobs.
+ */
+export class Ledger {
+  readonly dir: string
+  readonly origin: string
+  readonly publicKey: Uint8Array
+  readonly #db: LedgerDb
+  readonly #identity: NodeIdentity
+  readonly #blobKey: Uint8Array
+  readonly #clock: () => number
+  readonly #policy: CheckpointPolicy
+  #frontier: MerkleFrontier
+  #lastTime: number
+  #latest: SignedCheckpoint | undefined
+  readonly #onCheckpointError: (err: Error) => void
+  #queue: Promise<unknown> = Promise.resolve()
+  #timer: NodeJS.Timeout | undefined
+  #closed = false
+
+  private constructor(
+    options: LedgerOptions,
+    db: LedgerDb,
+    frontier: MerkleFrontier,
+    lastTime: number,
+    latest: SignedCheckpoint | undefined,
+  ) {
+    this.dir = options.dir
+    this.origin = options.origin
+    this.publicKey = options.identity.signingPublicKey
+    this.#db = db
+    this.#identity = options.identity
+    this.#blobKey = deriveBlobKey(options.identity.secrets.signingSeed)
+    this.#clock = options.clock ?? Date.now
+    this.#policy = options.checkpointEvery ?? {}
+    this.#onCheckpointError = options.onCheckpointError ?? (() => {})
+    this.#frontier = frontier
+    this.#lastTime = lastTime
+    this.#latest = latest
+    if (this.#policy.ms !== undefined) {
+      this.#timer = setInterval(() => {
+        if (!this.#closed && this.size > (this.#latest?.size ?? 0))
+          this.checkpoint().catch((err: Error) => this.#onCheckpointError(err))
+      }, this.#policy.ms)
+      this.#timer.unref()
+    }
+  }
+
+  /** Opens (or creates) the ledger in `options.dir`; refuses one made for another origin or key. */
+  static async open(options: LedgerOptions): Promise<Ledger> {
+    checkOrigin(options.origin)
+    await mkdir(options.dir, { recursive: true, mode: 0o700 })
+    const db = openLevel(join(options.dir, DB_DIR), true)
+    await db.open()
+    try {
+      const publicKey = options.identity.signingPublicKey
+      const metaBytes = await db.get(META_KEY)
+      if (metaBytes === undefined) {
+        const meta = {
+          format: LEDGER_FORMAT,
+          version: LEDGER_FORMAT_VERSION,
+          origin: options.origin,
+          publicKey,
+        }
+        await db.put(META_KEY, encode(meta), { sync: true })
+      } else {
+        const meta = decodeMeta(metaBytes)
+        if (meta.origin !== options.origin)
+          throw new LedgerStateError(`this ledger's origin is ${meta.origin}, not ${options.origin}`)
+        if (!bytesEqual(meta.publicKey, publicKey))
+          throw new LedgerStateError('this ledger was created with a different node key')
+      }
+      const size = await afterLastNumberKey(db, PREFIX.entry)
+      const nodes = rangeNodes(0, size)
+      const hashes = await db.getMany(nodes.map((n) => nodeKey(n.level, n.index)))
+      if (hashes.some((h) => h === undefined || h.length < HASH_LENGTH))
+        throw new LedgerStateError(`the stored tree lacks subtree hashes for size ${size}`)
+      const frontier = new MerkleFrontier(
+        size,
+        (hashes as Uint8Array[]).map((h) => plain(h.subarray(0, HASH_LENGTH))),
+      )
+      let lastTime = 0
+      if (size > 0) lastTime = decodeEntry(entryBytesOf((await db.get(entryKey(size - 1)))!, size - 1)).time
+      let latest: SignedCheckpoint | undefined
+      const afterLastCheckpoint = await afterLastNumberKey(db, PREFIX.checkpoint)
+      if (afterLastCheckpoint > 0) {
+        const note = new TextDecoder().decode(await db.get(checkpointKey(afterLastCheckpoint - 1)))
+        latest = verifyCheckpoint(note, publicKey)
+        if (latest.size > size)
+          throw new LedgerStateError(
+            `the latest checkpoint covers ${latest.size} entries but only ${size} exist`,
+          )
+      }
+      return new Ledger(options, db, frontier, lastTime, latest)
+    } catch (err) {
+      await db.close()
+      throw err
+    }
+  }
+
+  /** Number of entries, which is also the tree size and the next sequence number. */
+  get size(): number {
+    return this.#frontier.size
+  }
+
+  /** The latest signed checkpoint, if any was cut. */
+  latestCheckpoint(): SignedCheckpoint | undefined {
+    return this.#latest
+  }
+
+  #check(): void {
+    if (this.#closed) throw new LedgerClosedError()
+  }
+
+  /** Runs `fn` after every mutation queued before it; refuses new work once closing. */
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    this.#check()
+    const run = this.#queue.then(fn)
+    this.#queue = run.catch(() => {})
+    return run
+  }
+
+  /**
+   * Appends one event, fsync'd, and returns the stored entry. `options.blobs` are stored in the
+   * same batch, so the entry never exists without them, and their hashes join its `blobs`.
+   */
+  async append(event: LedgerEvent, options: AppendOptions = {}): Promise<LedgerEntry> {
+    const checked = validateEvent(event)
+    const blobOps: BatchOp[] = []
+    for (const bytes of options.blobs ?? []) {
+      const hash = blobHash(bytes)
+      blobOps.push({ type: 'put', key: blobKey(hash), value: sealBlob(this.#blobKey, bytes) })
+      checked.blobs = [...checked.blobs, hash]
+    }
+    const [entry] = await this.#write([validateEvent(checked)], blobOps)
+    return entry!
+  }
+
+  /** Appends events in order as one fsync'd batch: all of them or none. */
+  async appendBatch(events: LedgerEvent[]): Promise<LedgerEntry[]> {
+    if (events.length > MAX_BATCH_ENTRIES)
+      throw new RangeError(`appendBatch takes at most ${MAX_BATCH_ENTRIES} events`)
+    if (events.length === 0) return []
+    return this.#write(events.map(validateEvent), [])
+  }
+
+  #write(checked: Array<LedgerEvent & { blobs: Uint8Array[] }>, ops: BatchOp[]): Promise<LedgerEntry[]> {
+    return this.#serial(async () => {
+      const frontier = new MerkleFrontier(this.#frontier.size, this.#frontier.hashes())
+      const time = Math.max(this.#clock(), this.#lastTime)
+      const entries: LedgerEntry[] = []
+      for (const event of checked) {
+        const entry: LedgerEntry = { seq: frontier.size, time, ...event }
+        const bytes = encodeEntry(entry)
+        const leafHash = hashLeaf(bytes)
+        ops.push({ type: 'put', key: entryKey(entry.seq), value: entryValue(leafHash, bytes) })
+        frontier.append(leafHash, (level, index, hash) => {
+          if (level > 0) ops.push({ type: 'put', key: nodeKey(level, index), value: hash })
+        })
+        for (const field of ['caseId', 'counterpart', 'kind'] as const) {
+          const value = entry[field]
+          if (value !== undefined)
+            ops.push({ type: 'put', key: indexKey(indexValuePrefix(field, value), entry.seq), value: EMPTY })
+        }
+        entries.push(entry)
+      }
+      await this.#db.batch(ops, { sync: true })
+      this.#frontier = frontier
+      this.#lastTime = time
+      const every = this.#policy.entries
+      if (every !== undefined && this.size - (this.#latest?.size ?? 0) >= every) {
+        await this.#cutCheckpoint().catch((err: Error) => this.#onCheckpointError(err))
+      }
+      return entries
+    })
+  }
+
+  /** The entry with sequence number `seq`. */
+  async get(seq: number): Promise<LedgerEntry> {
+    return decodeEntry(await this.getBytes(seq))
+  }
+
+  /** The exact stored bytes of entry `seq` (what its leaf hash covers). */
+  async getBytes(seq: number): Promise<Uint8Array> {
+    this.#check()
+    this.#checkSize('sequence number', seq, this.size - 1)
+    const value = await this.#db.get(entryKey(seq))
+    if (value === undefined) throw new LedgerStateError(`entry ${seq} is missing from the database`)
+    return entryBytesOf(value, seq)
+  }
+
+  #checkSize(what: string, n: number, max: number): void {
+    if (!Number.isSafeInteger(n) || n < 0 || n > max)
+      throw new NotFoundError(`${what} ${n} is outside 0..${max} (the ledger holds ${this.size} entries)`)
+  }
+
+  async #hashes(plan: NodeRef[][]): Promise<Uint8Array[]> {
+    const flat = plan.flat()
+    const values = await this.#db.getMany(flat.map((n) => nodeKey(n.level, n.index)))
+    let i = 0
+    return plan.map((range) =>
+      foldRange(
+        range.map(() => {
+          const v = values[i++]
+          if (v === undefined || v.length < HASH_LENGTH)
+            throw new LedgerStateError('a subtree hash is missing from the database')
+          return plain(v.subarray(0, HASH_LENGTH))
+        }),
+      ),
+    )
+  }
+
+  /** Root hash of the tree of the first `treeSize` entries (default: all). */
+  async root(treeSize = this.size): Promise<Uint8Array> {
+    this.#check()
+    this.#checkSize('tree size', treeSize, this.size)
+    if (treeSize === this.size) return this.#frontier.root()
+    const [root] = await this.#hashes([rangeNodes(0, treeSize)])
+    return root!
+  }
+
+  /** RFC 9162 inclusion proof of entry `seq` in the tree of size `treeSize`. */
+  async inclusionProof(seq: number, treeSize = this.size): Promise<Uint8Array[]> {
+    this.#check()
+    this.#checkSize('tree size', treeSize, this.size)
+    this.#checkSize('sequence number', seq, treeSize - 1)
+    return this.#hashes(inclusionProofPlan(seq, treeSize))
+  }
+
+  /** RFC 9162 consistency proof from tree size `first` to `second` (0 < first ≤ second). */
+  async consistencyProof(first: number, second = this.size): Promise<Uint8Array[]> {
+    this.#check()
+    this.#checkSize('tree size', second, this.size)
+    this.#checkSize('first tree size', first, second)
+    if (first === 0) throw new RangeError('a consistency proof needs a first size above 0')
+    if (first === second) return []
+    return this.#hashes(consistencyProofPlan(first, second))
+  }
+
+  /**
+   * Signs a checkpoint of the current tree, stores it (fsync'd) and writes it to the
+   * `checkpoint` file. Returns the latest checkpoint unchanged when no entry came since.
+   */
+  checkpoint(): Promise<SignedCheckpoint> {
+    return this.#serial(() => this.#cutCheckpoint())
+  }
+
+  async #cutCheckpoint(): Promise<SignedCheckpoint> {
+    const size = this.size
+    const root = this.#frontier.root()
+    const last = this.#latest
+    if (last !== undefined) {
+      if (size < last.size)
+        throw new CheckpointRefusedError(`tree size ${size} is below the last checkpoint's ${last.size}`)
+      if (size === last.size) {
+        if (!bytesEqual(root, last.root))
+          throw new CheckpointRefusedError(`the root at size ${size} differs from the last checkpoint's`)
+        return last
+      }
+      if (last.size > 0) {
+        const proof = await this.#hashes(consistencyProofPlan(last.size, size))
+        if (!verifyConsistency(last.size, size, proof, last.root, root))
+          throw new CheckpointRefusedError(
+            `the tree of size ${size} is not consistent with the last checkpoint (size ${last.size})`,
+          )
+      }
+    }
+    const signed = signCheckpoint(
+      { origin: this.origin, size, root },
+      this.#identity.signer,
+      this.#identity.signingPublicKey,
+    )
+    const noteBytes = new TextEncoder().encode(signed.note)
+    await this.#db.put(checkpointKey(size), noteBytes, { sync: true })
+    await writeFileAtomic(join(this.dir, LATEST_CHECKPOINT_FILE), noteBytes, 0o644)
+    this.#latest = signed
+    return signed
+  }
+
+  /** Every stored checkpoint, oldest first. */
+  async checkpoints(): Promise<SignedCheckpoint[]> {
+    this.#check()
+    const out: SignedCheckpoint[] = []
+    for await (const note of this.#db.values(prefixRange(new Uint8Array([PREFIX.checkpoint])))) {
+      out.push(verifyCheckpoint(new TextDecoder().decode(note), this.publicKey))
+    }
+    return out
+  }
+
+  /**
+   * Entries matching every given criterion, in sequence order. The case, counterpart or kind
+   * index drives the scan when one is given (in that preference); otherwise the time range is
+   * found by binary search, since times never decrease along sequence numbers.
+   */
+  async query(q: QueryOptions): Promise<LedgerEntry[]> {
+    this.#check()
+    const limit = q.limit ?? Number.POSITIVE_INFINITY
+    const matches = (e: LedgerEntry): boolean =>
+      (q.caseId === undefined || e.caseId === q.caseId) &&
+      (q.counterpart === undefined || e.counterpart === q.counterpart) &&
+      (q.kind === undefined || e.kind === q.kind) &&
+      (q.from === undefined || e.time >= q.from) &&
+      (q.to === undefined || e.time < q.to)
+    const field: IndexedField | undefined =
+      q.caseId !== undefined
+        ? 'caseId'
+        : q.counterpart !== undefined
+          ? 'counterpart'
+          : q.kind !== undefined
+            ? 'kind'
+            : undefined
+    const out: LedgerEntry[] = []
+    if (field !== undefined) {
+      for await (const key of this.#db.keys(prefixRange(indexValuePrefix(field, q[field]!)))) {
+        const entry = await this.get(seqOfIndexKey(key))
+        if (matches(entry)) out.push(entry)
+        if (out.length >= limit) break
+      }
+      return out
+    }
+    const start = q.from === undefined ? 0 : await this.#firstSeqAtOrAfter(q.from)
+    for await (const { bytes } of this.entryBytes(start)) {
+      const entry = decodeEntry(bytes)
+      if (q.to !== undefined && entry.time >= q.to) break
+      out.push(entry)
+      if (out.length >= limit) break
+    }
+    return out
+  }
+
+  /** The first sequence number whose time is ≥ `time` (the size when there is none). */
+  async #firstSeqAtOrAfter(time: number): Promise<number> {
+    let low = 0
+    let high = this.size
+    while (low < high) {
+      const mid = Math.floor((low + high) / 2)
+      if ((await this.get(mid)).time < time) low = mid + 1
+      else high = mid
+    }
+    return low
+  }
+
+  /** Stores a blob on its own (fsync'd) and returns its content address, SHA-256 of `bytes`. */
+  putBlob(bytes: Uint8Array): Promise<Uint8Array> {
+    const hash = blobHash(bytes)
+    const sealed = sealBlob(this.#blobKey, bytes)
+    return this.#serial(async () => {
+      await this.#db.put(blobKey(hash), sealed, { sync: true })
+      return hash
+    })
+  }
+
+  /** The blob with this hash, or `undefined` when none is stored; BlobError if it was altered. */
+  async getBlob(hash: Uint8Array): Promise<Uint8Array | undefined> {
+    this.#check()
+    if (hash.length !== HASH_LENGTH) throw new BlobError('a blob hash is 32 bytes')
+    const sealed = await this.#db.get(blobKey(hash))
+    if (sealed === undefined) return undefined
+    const bytes = openBlob(this.#blobKey, sealed)
+    if (bytes === undefined || !bytesEqual(blobHash(bytes), hash))
+      throw new BlobError('the stored bytes do not open or do not match their hash')
+    return bytes
+  }
+
+  /** Entry bytes of sequence numbers from ≤ seq < to, in order (for export and audit). */
+  async *entryBytes(from = 0, to = this.size): AsyncGenerator<{ seq: number; bytes: Uint8Array }> {
+    this.#check()
+    for await (const [key, value] of this.#db.iterator({ gte: entryKey(from), lt: entryKey(to) })) {
+      const seq = readU64(key, 1)
+      yield { seq, bytes: entryBytesOf(value, seq) }
+    }
+  }
+
+  /** Every stored blob's hash and plaintext (for export); blobs that fail to open are skipped. */
+  async *blobs(): AsyncGenerator<{ hash: Uint8Array; bytes: Uint8Array }> {
+    this.#check()
+    for await (const [key, sealed] of this.#db.iterator(prefixRange(new Uint8Array([PREFIX.blob])))) {
+      const hash = plain(key.subarray(1))
+      const bytes = openBlob(this.#blobKey, sealed)
+      if (bytes !== undefined && bytesEqual(blobHash(bytes), hash)) yield { hash, bytes }
+    }
+  }
+
+  /**
+   * Writes an export bundle (docs/ledger.md §Export bundle) of the entries present now, every
+   * checkpoint up to that size and the hashes of the blobs that open and match their address —
+   * with their plaintext too when `includeBlobBytes` (the bundle then holds message contents).
+   */
+  async export(path: string, options: { includeBlobBytes?: boolean } = {}): Promise<void> {
+    this.#check()
+    const size = this.size
+    const checkpoints = (await this.checkpoints()).filter((c) => c.size <= size).map((c) => c.note)
+    const blobs = this.blobs()
+    const entries = this.entryBytes(0, size)
+    await writeBundle(path, {
+      origin: this.origin,
+      publicKey: this.publicKey,
+      size,
+      exportedAt: this.#clock(),
+      checkpoints,
+      blobs: (async function* () {
+        for await (const b of blobs) yield options.includeBlobBytes ? b : { hash: b.hash }
+      })(),
+      entries: (async function* () {
+        for await (const e of entries) yield e.bytes
+      })(),
+    })
+  }
+
+  /** Waits for pending writes, then closes the database. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    if (this.#timer !== undefined) clearInterval(this.#timer)
+    await this.#queue
+    await this.#db.close()
+  }
+}
+
+function entryBytesOf(value: Uint8Array, seq: number): Uint8Array {
+  const split = splitEntryValue(value)
+  if (split === undefined) throw new LedgerStateError(`entry ${seq} is too short to hold its leaf hash`)
+  return plain(split.bytes)
+}
+
+/** 1 + the largest number key under `prefix`, or 0 when there is none. */
+async function afterLastNumberKey(db: LedgerDb, prefix: number): Promise<number> {
+  const keys = await db.keys({ ...prefixRange(new Uint8Array([prefix])), reverse: true, limit: 1 }).all()
+  return keys.length === 0 ? 0 : readU64(keys[0]!, 1) + 1
+}
+
+/** Reads the latest-checkpoint file of a ledger directory, if there is one. */
+export async function readLatestCheckpointFile(dir: string): Promise<string | undefined> {
+  try {
+    return await readFile(join(dir, LATEST_CHECKPOINT_FILE), 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw err
+  }
+}

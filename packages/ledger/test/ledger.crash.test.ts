@@ -1,0 +1,82 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { toHex } from '@pocnet/crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { verifyLedger } from '../src/verify.ts'
+import { NodeIdentity, ORIGIN, openTestLedger, tempDir } from './fixtures/ledger.ts'
+
+const SCRIPT = fileURLToPath(new URL('./fixtures/append-loop.ts', import.meta.url))
+const KILLS = 12
+
+let work: { path: string; cleanup: () => Promise<void> }
+beforeAll(async () => {
+  work = await tempDir()
+})
+afterAll(async () => {
+  await work.cleanup()
+})
+
+/** Starts the appending child; resolves once it has committed `minSize` entries, with the last size it acknowledged. */
+function startAppender(dir: string, identity: NodeIdentity) {
+  const child: ChildProcess = spawn(process.execPath, [SCRIPT, dir, ORIGIN], {
+    env: {
+      ...process.env,
+      LEDGER_TEST_SEED: toHex(identity.secrets.signingSeed),
+      LEDGER_TEST_BOX: toHex(identity.secrets.boxSecretKey),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let acknowledged = 0
+  let stderr = ''
+  let buffered = ''
+  const started = new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString()
+      const lines = buffered.split('\n')
+      buffered = lines.pop()!
+      if (lines.length > 0) {
+        acknowledged = Number(lines.at(-1))
+        resolve()
+      }
+    })
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    child.on('exit', (code, signal) => {
+      if (signal !== 'SIGKILL')
+        reject(new Error(`appender exited (${code ?? signal}) before its kill: ${stderr}`))
+    })
+  })
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
+  return { child, started, exited, acknowledged: () => acknowledged }
+}
+
+describe('crash safety', () => {
+  it(`survives ${KILLS} SIGKILLs at random moments with no gap, loss or half-written entry`, async () => {
+    const dir = join(work.path, 'ledger')
+    const identity = NodeIdentity.generate()
+    let previousSize = 0
+    for (let round = 0; round < KILLS; round++) {
+      const appender = startAppender(dir, identity)
+      await appender.started
+      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 250)))
+      appender.child.kill('SIGKILL')
+      await appender.exited
+      const acknowledged = appender.acknowledged()
+
+      const report = await verifyLedger(dir, { identity })
+      expect(report.problem, `round ${round}`).toBeUndefined()
+      expect(report.ok).toBe(true)
+      // everything the child reported as committed is there, and nothing went backwards
+      expect(report.entries).toBeGreaterThanOrEqual(acknowledged)
+      expect(report.entries).toBeGreaterThan(previousSize)
+      previousSize = report.entries
+
+      const ledger = await openTestLedger(dir, identity)
+      expect(ledger.size).toBe(report.entries)
+      expect(await ledger.root()).toEqual(report.root)
+      await ledger.close()
+    }
+  })
+})

@@ -1,0 +1,256 @@
+import { cp, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Level } from 'level'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { blobHash } from '../src/blobs.ts'
+import { blobKey, checkpointKey, entryKey } from '../src/layout.ts'
+import { hashLeaf } from '../src/merkle.ts'
+import { type VerifyProgress, verifyLedger } from '../src/verify.ts'
+import { NodeIdentity, openTestLedger, sampleEvent, tempDir } from './fixtures/ledger.ts'
+
+const ENTRIES = 40
+const identity = NodeIdentity.generate()
+let work: { path: string; cleanup: () => Promise<void> }
+let pristine: string
+let copies = 0
+
+/** 40 entries, a blob on every fifth, a checkpoint every 10 entries. */
+beforeAll(async () => {
+  work = await tempDir()
+  pristine = join(work.path, 'pristine')
+  const ledger = await openTestLedger(pristine, identity, { checkpointEvery: { entries: 10 } })
+  for (let i = 0; i < ENTRIES; i++) {
+    const blobs = i % 5 === 0 ? [new TextEncoder().encode(`envelope ${i}`)] : []
+    await ledger.append(sampleEvent(i), { blobs })
+  }
+  await ledger.close()
+})
+afterAll(async () => {
+  await work.cleanup()
+})
+
+/** A copy of the pristine ledger, changed by `tamper` through a raw LevelDB handle. */
+async function tampered(tamper: (db: Level<Uint8Array, Uint8Array>) => Promise<void>): Promise<string> {
+  const dir = join(work.path, `copy-${copies++}`)
+  await cp(pristine, dir, { recursive: true })
+  const db = new Level<Uint8Array, Uint8Array>(join(dir, 'db'), {
+    keyEncoding: 'view',
+    valueEncoding: 'view',
+  })
+  await tamper(db)
+  await db.close()
+  return dir
+}
+
+describe('verifying a data directory', () => {
+  it('reports OK with figures and progress for an untouched ledger', async () => {
+    const progress: VerifyProgress[] = []
+    const report = await verifyLedger(pristine, { identity, onProgress: (p) => progress.push(p) })
+    expect(report.problem).toBeUndefined()
+    expect(report.ok).toBe(true)
+    expect(report.entries).toBe(ENTRIES)
+    expect(report.latestCheckpoint?.size).toBe(ENTRIES)
+    // four stored checkpoints plus the latest-checkpoint file
+    expect(report.checkpoints).toBe(5)
+    expect(report.blobs).toEqual({ referenced: 8, hashChecked: 8, presenceOnly: 0 })
+    expect(progress.at(-1)).toEqual({ verified: ENTRIES, total: ENTRIES })
+    // without the node key, blobs can only be found present
+    const keyless = await verifyLedger(pristine)
+    expect(keyless.ok).toBe(true)
+    expect(keyless.blobs).toEqual({ referenced: 8, hashChecked: 0, presenceOnly: 8 })
+  })
+
+  it('works while the ledger is open and never writes to the directory', async () => {
+    const dir = await tampered(async () => {})
+    const ledger = await openTestLedger(dir, identity)
+    const before = await readFile(join(dir, 'db', 'CURRENT'))
+    const report = await verifyLedger(dir, { identity })
+    expect(report.ok).toBe(true)
+    expect(await readFile(join(dir, 'db', 'CURRENT'))).toEqual(before)
+    await ledger.close()
+  })
+
+  it('names the entry when one byte of it changed', async () => {
+    const dir = await tampered(async (db) => {
+      const bytes = (await db.get(entryKey(17)))!.slice()
+      const at = Buffer.from(bytes).indexOf('msg-17')
+      bytes[at + 4] = '8'.charCodeAt(0)
+      await db.put(entryKey(17), bytes)
+    })
+    const report = await verifyLedger(dir, { identity })
+    expect(report.ok).toBe(false)
+    expect(report.problem).toEqual({ seq: 17, reason: expect.stringMatching(/entry 17 does not match/) })
+    expect(report.entries).toBe(17)
+  })
+
+  it('names a deleted entry', async () => {
+    const dir = await tampered((db) => db.del(entryKey(23)))
+    const report = await verifyLedger(dir, { identity })
+    expect(report.problem).toEqual({ seq: 23, reason: expect.stringMatching(/entry 23 is missing/) })
+  })
+
+  it('names the first of two swapped entries', async () => {
+    const dir = await tampered(async (db) => {
+      const a = (await db.get(entryKey(12)))!
+      const b = (await db.get(entryKey(31)))!
+      await db.batch([
+        { type: 'put', key: entryKey(12), value: b },
+        { type: 'put', key: entryKey(31), value: a },
+      ])
+    })
+    const report = await verifyLedger(dir, { identity })
+    expect(report.problem).toEqual({
+      seq: 12,
+      reason: expect.stringMatching(/entry 12 carries sequence number 31/),
+    })
+  })
+
+  it('names the first missing entry when the tail below the latest checkpoint is truncated', async () => {
+    const dir = await tampered(async (db) => {
+      for (let seq = 35; seq < ENTRIES; seq++) await db.del(entryKey(seq))
+    })
+    const report = await verifyLedger(dir, { identity })
+    expect(report.problem).toEqual({ seq: 35, reason: expect.stringMatching(/entries 35..39 are missing/) })
+  })
+
+  it('names the entry whose blob was replaced, or deleted', async () => {
+    const replaced = await tampered(async (db) => {
+      const other = (await db.get(blobKey(blobHash(new TextEncoder().encode('envelope 20')))))!
+      await db.put(blobKey(blobHash(new TextEncoder().encode('envelope 10'))), other)
+    })
+    const report = await verifyLedger(replaced, { identity })
+    expect(report.problem).toEqual({
+      seq: 10,
+      reason: expect.stringMatching(/entry 10 refers to blob .* altered/),
+    })
+
+    const deleted = await tampered((db) => db.del(blobKey(blobHash(new TextEncoder().encode('envelope 25')))))
+    const keyless = await verifyLedger(deleted)
+    expect(keyless.problem).toEqual({
+      seq: 25,
+      reason: expect.stringMatching(/entry 25 refers to blob .* missing/),
+    })
+  })
+
+  it('catches a rewrite that also fixed the stored leaf hash, at the next checkpoint', async () => {
+    const dir = await tampered(async (db) => {
+      const bytes = (await db.get(entryKey(14)))!.slice()
+      const at = Buffer.from(bytes).indexOf('msg-14')
+      bytes[at + 5] = '9'.charCodeAt(0)
+      // the stored value is leaf hash || entry bytes: recompute the leaf over the changed bytes
+      bytes.set(hashLeaf(bytes.subarray(32)), 0)
+      await db.put(entryKey(14), bytes)
+    })
+    const report = await verifyLedger(dir, { identity })
+    expect(report.problem).toEqual({
+      seq: 10,
+      reason: expect.stringMatching(/entries 10..19 do not hash to the root/),
+    })
+  })
+
+  it('rejects a forged checkpoint and a ledger signed by an unexpected key', async () => {
+    const dir = await tampered(async (db) => {
+      const note = new TextDecoder().decode((await db.get(checkpointKey(20)))!)
+      await db.put(checkpointKey(20), new TextEncoder().encode(note.replace('\n20\n', '\n21\n')))
+    })
+    const report = await verifyLedger(dir, { identity })
+    expect(report.ok).toBe(false)
+    expect(report.problem?.seq).toBeUndefined()
+    expect(report.problem?.reason).toMatch(/checkpoint at size 20/)
+
+    const pinned = await verifyLedger(pristine, { publicKey: NodeIdentity.generate().signingPublicKey })
+    expect(pinned.problem?.reason).toMatch(/is not the expected key/)
+    const wrongIdentity = await verifyLedger(pristine, { identity: NodeIdentity.generate() })
+    expect(wrongIdentity.problem?.reason).toMatch(/not this ledger's node key/)
+  })
+
+  it('reports a directory without a ledger', async () => {
+    const report = await verifyLedger(work.path)
+    expect(report.ok).toBe(false)
+    expect(report.problem?.reason).toMatch(/holds no ledger database/)
+  })
+})
+
+describe('verifying an export bundle', () => {
+  let bundle: string
+  let bundleWithBlobs: string
+  let entry8: Uint8Array
+  beforeAll(async () => {
+    const ledger = await openTestLedger(await tampered(async () => {}), identity)
+    entry8 = await ledger.getBytes(8)
+    bundle = join(work.path, 'ledger.pnlb')
+    bundleWithBlobs = join(work.path, 'ledger-with-blobs.pnlb')
+    await ledger.export(bundle)
+    await ledger.export(bundleWithBlobs, { includeBlobBytes: true })
+    await ledger.close()
+  })
+
+  it('reports OK with the same figures as the data directory', async () => {
+    const report = await verifyLedger(bundle)
+    expect(report.ok).toBe(true)
+    expect(report.source).toBe('bundle')
+    expect(report.entries).toBe(ENTRIES)
+    expect(report.checkpoints).toBe(4)
+    expect(report.latestCheckpoint?.size).toBe(ENTRIES)
+    expect(report.blobs).toEqual({ referenced: 8, hashChecked: 0, presenceOnly: 8 })
+    expect(report.publicKey).toEqual(identity.signingPublicKey)
+    const withBlobs = await verifyLedger(bundleWithBlobs)
+    expect(withBlobs.blobs).toEqual({ referenced: 8, hashChecked: 8, presenceOnly: 0 })
+    // message contents travel only when asked for
+    const text = (await readFile(bundle)).toString('latin1')
+    expect(text.includes('envelope 10')).toBe(false)
+    expect((await readFile(bundleWithBlobs)).toString('latin1').includes('envelope 10')).toBe(true)
+  })
+
+  async function changed(edit: (bytes: Buffer) => Buffer): Promise<string> {
+    const path = join(work.path, `bundle-${copies++}.pnlb`)
+    await writeFile(path, edit(await readFile(bundleWithBlobs)))
+    return path
+  }
+
+  it('fails on a changed entry, naming it or the first entry of the checkpoint range holding it', async () => {
+    const path = await changed((b) => {
+      const at = b.indexOf('msg-27')
+      b[at + 5] = '3'.charCodeAt(0)
+      return b
+    })
+    const report = await verifyLedger(path)
+    expect(report.ok).toBe(false)
+    expect(report.problem).toEqual({ seq: 20, reason: expect.stringMatching(/entries 20..29 do not hash/) })
+  })
+
+  it('fails on a changed blob, naming the entry that refers to it', async () => {
+    const path = await changed((b) => {
+      const at = b.indexOf('envelope 35')
+      b[at] = 'E'.charCodeAt(0)
+      return b
+    })
+    const report = await verifyLedger(path)
+    expect(report.problem).toEqual({ seq: 35, reason: expect.stringMatching(/entry 35 .* altered/) })
+  })
+
+  it('fails on a removed entry record, naming it', async () => {
+    const path = await changed((b) => {
+      // an entry record is 'E', a 4-byte length, then the entry's exact bytes
+      const recordStart = b.indexOf(entry8) - 5
+      expect(b[recordStart]).toBe(0x45)
+      return Buffer.concat([b.subarray(0, recordStart), b.subarray(recordStart + 5 + entry8.length)])
+    })
+    const report = await verifyLedger(path)
+    expect(report.ok).toBe(false)
+    expect(report.problem?.seq).toBe(8)
+  })
+
+  it('fails on a truncated bundle', async () => {
+    const path = await changed((b) => b.subarray(0, b.length - 30))
+    const report = await verifyLedger(path)
+    expect(report.ok).toBe(false)
+    expect(report.problem?.reason).toMatch(/truncated/)
+  })
+
+  it('fails on a file that is not a bundle', async () => {
+    const path = await changed(() => Buffer.from('hello'))
+    const report = await verifyLedger(path)
+    expect(report.problem?.reason).toMatch(/magic/)
+  })
+})
