@@ -114,6 +114,13 @@ export interface QueryOptions {
 
 type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array }
 
+interface PendingWrite {
+  checked: Array<LedgerEvent & { blobs: Uint8Array[] }>
+  ops: BatchOp[]
+  resolve: (entries: LedgerEntry[]) => void
+  reject: (err: unknown) => void
+}
+
 const EMPTY = new Uint8Array(0)
 
 /** classic-level hands out Buffers; callers get plain Uint8Array views of the same bytes. */
@@ -140,6 +147,8 @@ export class Ledger {
   #latest: SignedCheckpoint | undefined
   readonly #onCheckpointError: (err: Error) => void
   #queue: Promise<unknown> = Promise.resolve()
+  readonly #pending: PendingWrite[] = []
+  #flushQueued = false
   #timer: NodeJS.Timeout | undefined
   #closed = false
 
@@ -269,12 +278,44 @@ export class Ledger {
     return this.#write(events.map(validateEvent), [])
   }
 
+  /**
+   * Group commit: a write joins the queue, and the writer takes every write waiting when
+   * its turn comes and stores them in ONE fsync'd batch. Each caller still gets its entries
+   * only once they are on disk, and each append or appendBatch stays all-or-nothing (it is
+   * inside one batch); concurrent writers share the cost of the fsync.
+   */
   #write(checked: Array<LedgerEvent & { blobs: Uint8Array[] }>, ops: BatchOp[]): Promise<LedgerEntry[]> {
-    return this.#serial(async () => {
-      const frontier = new MerkleFrontier(this.#frontier.size, this.#frontier.hashes())
-      const time = Math.max(this.#clock(), this.#lastTime)
+    this.#check()
+    return new Promise<LedgerEntry[]>((resolve, reject) => {
+      this.#pending.push({ checked, ops, resolve, reject })
+      if (!this.#flushQueued) {
+        this.#flushQueued = true
+        void this.#serial(() => this.#flush())
+      }
+    })
+  }
+
+  async #flush(): Promise<void> {
+    this.#flushQueued = false
+    const group: PendingWrite[] = []
+    let entryCount = 0
+    while (this.#pending.length > 0 && entryCount < MAX_BATCH_ENTRIES) {
+      const next = this.#pending.shift()!
+      group.push(next)
+      entryCount += next.checked.length
+    }
+    if (this.#pending.length > 0 && !this.#flushQueued) {
+      this.#flushQueued = true
+      void this.#serial(() => this.#flush())
+    }
+    if (group.length === 0) return
+    const frontier = new MerkleFrontier(this.#frontier.size, this.#frontier.hashes())
+    const time = Math.max(this.#clock(), this.#lastTime)
+    const ops: BatchOp[] = []
+    const results: LedgerEntry[][] = []
+    for (const write of group) {
       const entries: LedgerEntry[] = []
-      for (const event of checked) {
+      for (const event of write.checked) {
         const entry: LedgerEntry = { seq: frontier.size, time, ...event }
         const bytes = encodeEntry(entry)
         const leafHash = hashLeaf(bytes)
@@ -289,15 +330,22 @@ export class Ledger {
         }
         entries.push(entry)
       }
+      ops.push(...write.ops)
+      results.push(entries)
+    }
+    try {
       await this.#db.batch(ops, { sync: true })
-      this.#frontier = frontier
-      this.#lastTime = time
-      const every = this.#policy.entries
-      if (every !== undefined && this.size - (this.#latest?.size ?? 0) >= every) {
-        await this.#cutCheckpoint().catch((err: Error) => this.#onCheckpointError(err))
-      }
-      return entries
-    })
+    } catch (err) {
+      for (const write of group) write.reject(err)
+      return
+    }
+    this.#frontier = frontier
+    this.#lastTime = time
+    const every = this.#policy.entries
+    if (every !== undefined && this.size - (this.#latest?.size ?? 0) >= every) {
+      await this.#cutCheckpoint().catch((err: Error) => this.#onCheckpointError(err))
+    }
+    group.forEach((write, i) => write.resolve(results[i]!))
   }
 
   /** The entry with sequence number `seq`. */
