@@ -52,6 +52,7 @@ const NULL = 0xf6
 const textEncoder = new TextEncoder()
 // fatal: invalid UTF-8 throws; ignoreBOM: a leading U+FEFF is content, not to be stripped.
 const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+const ASCII_FAST_PATH_MAX_BYTES = 64
 
 /** Bytewise lexicographic order, the map-key order of RFC 8949 §4.2.1. */
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -302,6 +303,19 @@ class Reader {
     const n = this.#length(ai, headAt, 1, 'text string')
     const start = this.pos
     this.pos += n
+    // Keys, ids, kinds and codes are short ASCII: building those directly avoids TextDecoder's
+    // per-call cost, which dominated decoding ledger entries. ASCII is valid UTF-8 as it is.
+    if (n <= ASCII_FAST_PATH_MAX_BYTES) {
+      let ascii = true
+      for (let i = start; i < this.pos; i++) {
+        if (this.bytes[i]! >= 0x80) {
+          ascii = false
+          break
+        }
+      }
+      if (ascii)
+        return String.fromCharCode.apply(null, this.bytes.subarray(start, this.pos) as unknown as number[])
+    }
     try {
       return textDecoder.decode(this.bytes.subarray(start, this.pos))
     } catch {

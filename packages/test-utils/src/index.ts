@@ -1,0 +1,42 @@
+export { auditDelivery, type DeliveryAudit } from './audit.ts'
+export {
+  health,
+  type InboxView,
+  inbox,
+  type MessageInput,
+  type OutboxView,
+  outbox,
+  type Submitted,
+  submitMessage,
+  submitMessages,
+  waitUntilReachable,
+} from './control.ts'
+export { HarnessError, NodeStartError, NodeStopError, WaitTimeoutError } from './errors.ts'
+export {
+  createFederation,
+  DEFAULT_TEST_NETWORK,
+  type Federation,
+  type FederationNode,
+  type FederationOptions,
+  KEEP_ENV,
+  signedGenesis,
+  TEST_SCRYPT,
+  testContact,
+} from './federation.ts'
+export { ledgerEntries, verifyNodeLedger, withNodeLedger } from './ledger.ts'
+export { freePort, freePorts } from './ports.ts'
+export {
+  DAEMON_MAIN,
+  type DaemonProcess,
+  type ExitStatus,
+  federationLogs,
+  killNode,
+  logTail,
+  type ReadyInfo,
+  restartNode,
+  type SpawnOptions,
+  type StopOptions,
+  spawnNode,
+  stopNode,
+} from './process.ts'
+export { type WaitOptions, waitFor } from './wait.ts'
