@@ -75,6 +75,17 @@ function requireString(body: Record<string, unknown>, field: string, rule: RegEx
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 
+/** The optional client idempotency key of a submission (a retry with it returns the first result). */
+function optionalKey(body: Record<string, unknown>): string | undefined {
+  if (body.idempotencyKey === undefined) return undefined
+  return requireString(
+    body,
+    'idempotencyKey',
+    /^[A-Za-z0-9._:-]{8,128}$/,
+    'must be 8-128 characters of A-Z a-z 0-9 . _ : -',
+  )
+}
+
 /** The control API routes of the node daemon; the CLI is their client. */
 export function nodeRoutes(daemon: PocnetDaemon, users: UserStore): Route[] {
   const caseStatus = (caseId: string | undefined): string | undefined => {
@@ -126,14 +137,16 @@ export function nodeRoutes(daemon: PocnetDaemon, users: UserStore): Route[] {
             hint: 'see `pocnet directory list` for the members',
           })
         }
+        const key = optionalKey(b)
         const item = await daemon.outbox.submit({
           to,
           caseId,
           kind,
           payload: new Uint8Array(Buffer.from(payload, 'base64')),
           actor: `user:${user.name}`,
+          ...(key === undefined ? {} : { idempotencyKey: key }),
         })
-        return { messageId: item.messageId, queuedAt: item.queuedAt }
+        return { messageId: item.messageId, queuedAt: item.queuedAt, repeated: item.repeated }
       },
     },
     {
@@ -216,7 +229,8 @@ export function nodeRoutes(daemon: PocnetDaemon, users: UserStore): Route[] {
         if (daemon.roster.members.get(to) === undefined) {
           throw new ControlApiError(404, 'ERR_NOT_A_MEMBER', `${to} is not a member of the federation`)
         }
-        return caseCall(() => daemon.cases.openRequest(to, b.request, `user:${user.name}`))
+        const key = optionalKey(b)
+        return caseCall(() => daemon.cases.openRequest(to, b.request, `user:${user.name}`, key))
       },
     },
     {

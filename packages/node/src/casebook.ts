@@ -237,15 +237,26 @@ export class CaseBook {
   // ——— acting ———
 
   /** Validates a request form, opens the case and queues its first message. Throws InvalidRequestError listing every problem. */
-  openRequest(to: string, form: unknown, actor: string): Promise<{ caseId: string; messageId: string }> {
-    return this.#serial(() => this.#openRequest(to, form, actor))
+  openRequest(
+    to: string,
+    form: unknown,
+    actor: string,
+    idempotencyKey?: string,
+  ): Promise<{ caseId: string; messageId: string; repeated: boolean }> {
+    return this.#serial(() => this.#openRequest(to, form, actor, idempotencyKey))
   }
 
   async #openRequest(
     to: string,
     form: unknown,
     actor: string,
-  ): Promise<{ caseId: string; messageId: string }> {
+    idempotencyKey: string | undefined,
+  ): Promise<{ caseId: string; messageId: string; repeated: boolean }> {
+    if (idempotencyKey !== undefined) {
+      const earlier = await this.#init.outbox.findByKey(idempotencyKey)
+      if (earlier !== undefined)
+        return { caseId: earlier.caseId, messageId: earlier.messageId, repeated: true }
+    }
     const validated = validateRequest(form)
     if (!validated.ok) throw new InvalidRequestError(validated.problems)
     const openedAt = this.#now().toISOString()
@@ -261,10 +272,17 @@ export class CaseBook {
     const payload = encode(
       plain({ v: PAYLOAD_VERSION, type: 'request', caseId, openedAt, request: validated.value }),
     )
-    const item = await this.#init.outbox.submit({ to, caseId, kind: CASE_REQUEST_KIND, payload, actor })
+    const item = await this.#init.outbox.submit({
+      to,
+      caseId,
+      kind: CASE_REQUEST_KIND,
+      payload,
+      actor,
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    })
     this.#cases.set(caseId, { opening, events: [], current: opening, side: 'requester', counterpart: to })
     await this.#recordState(caseId, to, actor, undefined, opening.status, 'opened')
-    return { caseId, messageId: item.messageId }
+    return { caseId, messageId: item.messageId, repeated: false }
   }
 
   /**

@@ -49,6 +49,8 @@ export interface Health {
   delivered: number
   received: number
   rejected: Record<string, number>
+  /** Peers the roster gater refused (non-members), since start. */
+  refusedConnections: number
   ledgerSize: number
   lastCheckpoint: { size: number; rootHex: string } | null
   startedAt: number
@@ -77,6 +79,7 @@ export class PocnetDaemon {
   readonly feed: EventFeed
   readonly log: Logger
   readonly startedAt = Date.now()
+  readonly #refusedConnections: { count: number }
   readonly #keeper: RosterKeeper
   readonly #sync: RosterSync
   readonly #memory: DirectoryMemory
@@ -96,6 +99,7 @@ export class PocnetDaemon {
     receiver: DeliveryReceiver
     cases: CaseBook
     feed: EventFeed
+    refusedConnections: { count: number }
     keeper: RosterKeeper
     sync: RosterSync
     memory: DirectoryMemory
@@ -112,6 +116,7 @@ export class PocnetDaemon {
     this.receiver = init.receiver
     this.cases = init.cases
     this.feed = init.feed
+    this.#refusedConnections = init.refusedConnections
     this.#keeper = init.keeper
     this.#sync = init.sync
     this.#memory = init.memory
@@ -158,7 +163,16 @@ export class PocnetDaemon {
       if (/lock/i.test(String((err as Error).cause ?? err))) throw new DataDirLockedError(dataDir)
       throw err
     }
-    const host = await createHost({ identity, listen: config.listen, rules: { getRoster, memory } })
+    const refusedConnections = { count: 0 }
+    const host = await createHost({
+      identity,
+      listen: config.listen,
+      rules: { getRoster, memory },
+      onRefused: (peer, stage) => {
+        refusedConnections.count++
+        log.warn('gater.refused', { peer: peer.toString(), stage })
+      },
+    })
     const directory = new Directory({
       libp2p: host,
       dht: host.services.dht,
@@ -249,6 +263,7 @@ export class PocnetDaemon {
       receiver,
       cases,
       feed,
+      refusedConnections,
       keeper,
       sync,
       memory,
@@ -380,6 +395,7 @@ export class PocnetDaemon {
       delivered: this.outbox.delivered,
       received: this.receiver.acceptedCount,
       rejected: { ...this.receiver.rejections } as Record<string, number>,
+      refusedConnections: this.#refusedConnections.count,
       ledgerSize: this.ledger.size,
       lastCheckpoint: latest === undefined ? null : { size: latest.size, rootHex: toHex(latest.root) },
       startedAt: this.startedAt,

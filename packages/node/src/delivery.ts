@@ -57,6 +57,9 @@ interface Accepted {
   receiptHash: Uint8Array
 }
 
+/** A member's box key could not be found (no directory record reachable yet). */
+class SenderKeyUnavailable extends Error {}
+
 /** Rejections by reason since start: the "counted" of "rejected, counted, logged". */
 export type RejectionCounts = Partial<Record<RejectReason | 'stream', number>>
 
@@ -133,15 +136,14 @@ export class DeliveryReceiver {
     } catch {
       return this.#reject('rate-limited', envelopeHash, from, 'per-peer limit')
     }
-    const { identity, network, limits } = this.#init
-    const result = await open(request, {
-      identity,
-      networkId: network,
-      resolveSender: (sender) => this.#resolveSender(sender),
-      now: this.#now(),
-      maxBytes: limits.maxEnvelopeBytes,
-      skew: { maxAgeMs: limits.maxAgeMs, maxFutureMs: limits.clockSkewMs },
-    })
+    let result: Awaited<ReturnType<typeof open>>
+    try {
+      result = await this.#open(request)
+    } catch (err) {
+      if (!(err instanceof SenderKeyUnavailable)) throw err
+      // a member whose record we cannot get right now: not its fault, so not final
+      return this.#reject('try-later', envelopeHash, from, 'no directory record of the sender')
+    }
     if (!result.ok) return this.#reject(result.reason, envelopeHash, from, result.check)
     if (!result.sender.equals(from)) {
       // A member relaying another member's envelope: the signature is fine, but delivery
@@ -230,11 +232,23 @@ export class DeliveryReceiver {
     return receipt
   }
 
+  #open(request: Uint8Array): ReturnType<typeof open> {
+    const { identity, network, limits } = this.#init
+    return open(request, {
+      identity,
+      networkId: network,
+      resolveSender: (sender) => this.#resolveSender(sender),
+      now: this.#now(),
+      maxBytes: limits.maxEnvelopeBytes,
+      skew: { maxAgeMs: limits.maxAgeMs, maxFutureMs: limits.clockSkewMs },
+    })
+  }
+
   async #resolveSender(sender: PeerId): Promise<SenderInfo | undefined> {
     const member = this.#init.getRoster().memberByPeerId(sender)
     if (member === undefined) return undefined
     const boxPublicKey = await this.#init.boxKeyOf(member.country)
-    if (boxPublicKey === undefined) return undefined
+    if (boxPublicKey === undefined) throw new SenderKeyUnavailable()
     return { signingPublicKey: member.publicKey, boxPublicKey, member: true }
   }
 }

@@ -1,7 +1,7 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
-import type { Libp2p } from '@libp2p/interface'
+import type { ConnectionGater, Libp2p, PeerId } from '@libp2p/interface'
 import { type KadDHT, kadDHT } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
@@ -21,6 +21,27 @@ export interface HostInit {
   identity: NodeIdentity
   listen: string[]
   rules: DirectoryRules
+  /** Told each time the gater refuses a peer (a non-member), for the node's counters and log. */
+  onRefused?: (peer: PeerId, stage: 'dial' | 'inbound' | 'outbound') => void
+}
+
+function countingGater(gater: ConnectionGater, onRefused: HostInit['onRefused']): ConnectionGater {
+  const counted =
+    <A extends unknown[]>(
+      stage: 'dial' | 'inbound' | 'outbound',
+      deny: ((peer: PeerId, ...rest: A) => boolean | Promise<boolean>) | undefined,
+    ) =>
+    async (peer: PeerId, ...rest: A): Promise<boolean> => {
+      const refused = deny === undefined ? false : await deny(peer, ...rest)
+      if (refused) onRefused?.(peer, stage)
+      return refused
+    }
+  return {
+    ...gater,
+    denyDialPeer: counted('dial', gater.denyDialPeer),
+    denyInboundEncryptedConnection: counted('inbound', gater.denyInboundEncryptedConnection),
+    denyOutboundEncryptedConnection: counted('outbound', gater.denyOutboundEncryptedConnection),
+  }
 }
 
 /**
@@ -34,7 +55,7 @@ export async function createHost(init: HostInit): Promise<Host> {
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    connectionGater: rosterConnectionGater(init.rules.getRoster),
+    connectionGater: countingGater(rosterConnectionGater(init.rules.getRoster), init.onRefused),
     connectionManager: {
       // Members are few and known; the default 5-per-second inbound limit would refuse a
       // burst of countries reconnecting after an outage (or a test network on loopback).

@@ -65,6 +65,11 @@ export interface SubmitInput {
   payload: Uint8Array
   /** Ledger actor: `user:<name>` or `node`. */
   actor: string
+  /**
+   * A client's key for this submission: submitting again with the same key returns the first
+   * message instead of making a second one, so a client cut off mid-call can safely retry.
+   */
+  idempotencyKey?: string
 }
 
 // Reasons a later attempt cannot fix: stop and record the rejection.
@@ -90,6 +95,9 @@ export class Outbox {
   readonly #now: () => number
   readonly #pending = new Map<string, OutboxItem>()
   readonly #running = new Set<string>()
+  /** Idempotency key → ledger seq of the "message-sent" entry it produced. */
+  readonly #byKey = new Map<string, number>()
+  readonly #keyInFlight = new Map<string, Promise<OutboxItem>>()
   #timer: ReturnType<typeof setTimeout> | undefined
   #stopped = true
   #delivered = 0
@@ -126,6 +134,8 @@ export class Outbox {
       for (const e of await ledger.query({ kind })) if (e.messageId !== undefined) finished.add(e.messageId)
     }
     for (const sent of await ledger.query({ kind: 'message-sent' })) {
+      const key = sent.detail?.idempotencyKey
+      if (typeof key === 'string') this.#byKey.set(key, sent.seq)
       if (sent.messageId === undefined || finished.has(sent.messageId)) continue
       const envelope = await ledger.getBlob(sent.blobs[0]!)
       if (envelope === undefined) throw new Error(`envelope of queued message ${sent.messageId} is missing`)
@@ -161,7 +171,33 @@ export class Outbox {
    * Seals `payload` to the counterpart and makes it durable (ledger entry + envelope, one
    * batch). Resolves once it is safe on disk; delivery happens afterwards.
    */
-  async submit(input: SubmitInput): Promise<OutboxItem> {
+  async submit(input: SubmitInput): Promise<OutboxItem & { repeated: boolean }> {
+    const key = input.idempotencyKey
+    if (key === undefined) return { ...(await this.#submit(input)), repeated: false }
+    const earlier = await this.findByKey(key)
+    if (earlier !== undefined) return { ...earlier, repeated: true }
+    let work = this.#keyInFlight.get(key)
+    if (work !== undefined) return { ...(await work), repeated: true }
+    work = this.#submit(input)
+    this.#keyInFlight.set(key, work)
+    try {
+      return { ...(await work), repeated: false }
+    } finally {
+      this.#keyInFlight.delete(key)
+    }
+  }
+
+  /** The message an idempotency key produced, if any. */
+  async findByKey(key: string): Promise<OutboxItem | undefined> {
+    const seq = this.#byKey.get(key)
+    if (seq === undefined) return undefined
+    const sent = await this.#init.ledger.get(seq)
+    const envelope = await this.#init.ledger.getBlob(sent.blobs[0]!)
+    if (envelope === undefined) throw new Error(`envelope of message ${sent.messageId} is missing`)
+    return this.#pending.get(sent.messageId!) ?? this.#itemOf(sent, envelope)
+  }
+
+  async #submit(input: SubmitInput): Promise<OutboxItem> {
     const counterpart = await this.#init.resolve(input.to)
     const sealed = seal({
       sender: this.#init.identity,
@@ -181,13 +217,17 @@ export class Outbox {
         counterpart: input.to,
         ...(input.caseId === '' ? {} : { caseId: input.caseId }),
         messageId,
-        detail: { messageKind: input.kind },
+        detail: {
+          messageKind: input.kind,
+          ...(input.idempotencyKey === undefined ? {} : { idempotencyKey: input.idempotencyKey }),
+        },
       },
       // the payload is kept beside the envelope: sealed to the counterpart, it cannot be reopened here
       { blobs: [sealed.bytes, input.payload] },
     )
     const item = this.#itemOf(entry, sealed.bytes)
     this.#pending.set(messageId, item)
+    if (input.idempotencyKey !== undefined) this.#byKey.set(input.idempotencyKey, entry.seq)
     this.#init.log.info('outbox.queued', {
       to: input.to,
       messageId,

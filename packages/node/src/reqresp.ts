@@ -8,6 +8,35 @@ import type { Multiaddr } from '@multiformats/multiaddr'
  * a deadline, so a slow or hostile peer costs at most one stream slot for `timeoutMs`.
  */
 
+/** A length prefix longer than any allowed length could need: the peer is sending garbage. */
+export class LengthPrefixTooLongError extends Error {
+  override name = 'LengthPrefixTooLongError'
+}
+
+/**
+ * An unsigned-varint length decoder that gives up as soon as the prefix has more bytes than
+ * `maxDataLength` can take. lpStream only checks the prefix's length once a varint completes,
+ * so a peer sending continuation bytes forever would otherwise hold the stream (and the event
+ * loop, a byte at a time) until the read deadline.
+ */
+export function cappedLengthDecoder(maxDataLength: number): (data: { subarray(): Uint8Array }) => number {
+  let maxPrefixBytes = 1
+  while (2 ** (7 * maxPrefixBytes) <= maxDataLength) maxPrefixBytes++
+  return (data) => {
+    const bytes = data.subarray()
+    let value = 0
+    for (let i = 0; i < bytes.length; i++) {
+      if (i >= maxPrefixBytes)
+        throw new LengthPrefixTooLongError(`length prefix longer than ${maxPrefixBytes} bytes`)
+      const b = bytes[i]!
+      value += (b & 0x7f) * 2 ** (7 * i)
+      if ((b & 0x80) === 0) return value
+    }
+    // incomplete: lpStream reads another byte when the decoder throws a RangeError
+    throw new RangeError('length prefix not complete yet')
+  }
+}
+
 export interface ReqRespLimits {
   maxRequestBytes: number
   maxResponseBytes: number
@@ -37,7 +66,10 @@ export async function handleRequests(
     protocol,
     async (stream: Stream, connection: Connection) => {
       const signal = AbortSignal.timeout(limits.timeoutMs)
-      const lp = lpStream(stream, { maxDataLength: limits.maxRequestBytes })
+      const lp = lpStream(stream, {
+        maxDataLength: limits.maxRequestBytes,
+        lengthDecoder: cappedLengthDecoder(limits.maxRequestBytes),
+      })
       try {
         const request = (await lp.read({ signal })).subarray()
         const response = await handler(request, connection.remotePeer, connection)
@@ -62,7 +94,10 @@ export async function sendRequest(
   const signal = AbortSignal.timeout(limits.timeoutMs)
   const stream = await libp2p.dialProtocol(peer, protocol, { signal })
   try {
-    const lp = lpStream(stream, { maxDataLength: limits.maxResponseBytes })
+    const lp = lpStream(stream, {
+      maxDataLength: limits.maxResponseBytes,
+      lengthDecoder: cappedLengthDecoder(limits.maxResponseBytes),
+    })
     await lp.write(request, { signal })
     const response = (await lp.read({ signal })).subarray()
     await stream.close({ signal }).catch(() => {})
@@ -77,6 +112,7 @@ export async function sendRequest(
 export function errorReason(err: unknown): string {
   if (err instanceof Error) {
     if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'timeout'
+    if (err.name === 'LengthPrefixTooLongError') return 'bad-length-prefix'
     if (err.name === 'InvalidDataLengthError' || /length/i.test(err.message)) return 'too-large'
     return err.name
   }

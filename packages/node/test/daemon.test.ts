@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto'
+import { readFile, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { tcp } from '@libp2p/tcp'
@@ -127,6 +129,7 @@ describe('node daemon: delivery between two in-process nodes on loopback', () =>
         }),
       ).rejects.toThrow()
       expect(b.host.getPeers().map(String)).not.toContain(outsider.peerId.toString())
+      expect(b.health().refusedConnections).toBeGreaterThan(0)
     } finally {
       await outsider.stop()
     }
@@ -228,6 +231,65 @@ describe('node daemon: limits and reconnection', () => {
       await writeConfig(fed.nodes[0]!.dataDir, config)
       a = await fed.start(0)
       await until(() => a.health().connectedCountries.includes('NO'), 'SE to dial NO from its cached record')
+    } finally {
+      await fed.cleanup()
+    }
+  })
+})
+
+describe('node daemon: retries that must not duplicate or give up', () => {
+  it('returns the first message for a repeated idempotency key, across a restart', async () => {
+    const fed = await createTestFederation(['AT', 'BE'])
+    try {
+      let a = await fed.start(0)
+      await fed.start(1)
+      await until(() => a.health().peersConnected > 0, 'AT to connect to BE')
+      const input = {
+        to: 'BE',
+        caseId: 'k',
+        kind: 'test',
+        payload: randomBytes(8),
+        actor: 'user:t',
+        idempotencyKey: 'key-0001',
+      }
+      const first = await a.outbox.submit(input)
+      const again = await a.outbox.submit({ ...input, payload: randomBytes(8) })
+      expect(first.repeated).toBe(false)
+      expect(again).toMatchObject({ messageId: first.messageId, repeated: true })
+      await a.stop()
+      a = await fed.start(0)
+      expect(await a.outbox.submit(input)).toMatchObject({ messageId: first.messageId, repeated: true })
+      expect(await a.ledger.query({ kind: 'message-sent', caseId: 'k' })).toHaveLength(1)
+    } finally {
+      await fed.cleanup()
+    }
+  })
+
+  it('answers "try-later" while it cannot find the sender\'s record, and the sender retries until delivered', async () => {
+    const fed = await createTestFederation(['CZ', 'SK'])
+    try {
+      // CZ starts without contact details, so it publishes no directory record yet
+      const contactFile = join(fed.nodes[0]!.dataDir, 'contact.json')
+      const contact = await readFile(contactFile)
+      await rm(contactFile)
+      const a = await fed.start(0)
+      const b = await fed.start(1)
+      await until(() => a.health().peersConnected > 0, 'CZ to connect to SK')
+      await b.publishOwnRecord()
+      const item = await a.outbox.submit({
+        to: 'SK',
+        caseId: 'later',
+        kind: 'test',
+        payload: randomBytes(8),
+        actor: 'user:t',
+      })
+      await until(() => (b.receiver.rejections['try-later'] ?? 0) > 0, 'SK to answer try-later')
+      expect(a.outbox.depth).toBe(1)
+      await writeFile(contactFile, contact)
+      await a.publishOwnRecord()
+      await until(() => a.outbox.depth === 0, 'the retry to be delivered', 60_000)
+      const [receipt] = await a.ledger.query({ kind: 'receipt', caseId: 'later' })
+      expect(receipt).toMatchObject({ messageId: item.messageId, detail: { status: 'accepted' } })
     } finally {
       await fed.cleanup()
     }

@@ -161,7 +161,7 @@ export type OpenCheck =
   | 'time'
 
 /** The reasons `open` itself gives; "rate-limited" and "replay" are the caller's to decide. */
-export type EnvelopeRejectReason = Exclude<RejectReason, 'rate-limited' | 'replay'>
+export type EnvelopeRejectReason = Exclude<RejectReason, 'rate-limited' | 'replay' | 'try-later'>
 
 export interface OpenedEnvelope {
   ok: true

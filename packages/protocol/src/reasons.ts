@@ -1,7 +1,9 @@
 /**
  * Why a receiver refuses an envelope: the reason codes of rejected receipts, as they appear on
  * the wire (docs/protocol.md §7). `open` decides the first seven; the receiving node
- * decides "rate-limited" and "replay" (a message id it has already seen).
+ * decides "rate-limited", "replay" (a message id it has already seen with other bytes) and
+ * "try-later" (it cannot check the envelope now, e.g. it has no directory record of the
+ * sender yet). "rate-limited", "too-new" and "try-later" invite a retry; the others are final.
  */
 export const REJECT_REASONS = [
   'not-a-member',
@@ -13,6 +15,7 @@ export const REJECT_REASONS = [
   'malformed',
   'rate-limited',
   'replay',
+  'try-later',
 ] as const
 
 export type RejectReason = (typeof REJECT_REASONS)[number]

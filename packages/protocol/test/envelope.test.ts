@@ -376,7 +376,7 @@ describe('each check, hit by an envelope that breaks exactly one rule', () => {
 })
 
 const envelopeReasons: readonly string[] = REJECT_REASONS.filter(
-  (r) => r !== 'rate-limited' && r !== 'replay',
+  (r) => r !== 'rate-limited' && r !== 'replay' && r !== 'try-later',
 )
 
 async function expectTypedRejection(bytes: Uint8Array): Promise<void> {
