@@ -345,7 +345,7 @@ export class Ledger {
     if (every !== undefined && this.size - (this.#latest?.size ?? 0) >= every) {
       await this.#cutCheckpoint().catch((err: Error) => this.#onCheckpointError(err))
     }
-    group.forEach((write, i) => write.resolve(results[i]!))
+    for (const [i, write] of group.entries()) write.resolve(results[i]!)
   }
 
   /** The entry with sequence number `seq`. */
