@@ -22,6 +22,22 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   const log = createLogger({
     level: opts.logLevel ?? (process.env.POCNET_LOG_LEVEL as LogLevel | undefined) ?? 'info',
   })
+  // Signals are caught from the first moment: a stop asked for during start-up waits for the
+  // start to finish and then stops cleanly, and a repeated signal never kills a stopping node.
+  const stopAsked = Promise.withResolvers<string>()
+  let signalled: string | undefined
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled !== undefined) {
+      log.warn('node.signal-ignored', { signal, reason: `already stopping after ${signalled}` })
+      return
+    }
+    signalled = signal
+    log.info('node.signal', { signal })
+    stopAsked.resolve(signal)
+  }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+
   let daemon: PocnetDaemon
   try {
     const passphrase = await obtainPassphrase()
@@ -55,29 +71,19 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   if (opts.onReady) opts.onReady(ready)
   else process.stdout.write(`${JSON.stringify({ ready: true, ...ready })}\n`)
 
-  return new Promise<number>((resolve) => {
-    let stopping = false
-    const stop = (signal: string) => {
-      if (stopping) return
-      stopping = true
-      log.info('node.signal', { signal })
-      const timer = setTimeout(() => {
-        log.error('node.stop-timeout', { afterMs: 2 * STOP_TIMEOUT_MS })
-        resolve(1)
-      }, 2 * STOP_TIMEOUT_MS)
-      timer.unref()
-      daemon.stop().then(
-        () => {
-          clearTimeout(timer)
-          resolve(0)
-        },
-        (err: unknown) => {
-          log.error('node.stop-failed', { error: String(err) })
-          resolve(1)
-        },
-      )
-    }
-    process.once('SIGTERM', () => stop('SIGTERM'))
-    process.once('SIGINT', () => stop('SIGINT'))
-  })
+  await stopAsked.promise
+  const timer = setTimeout(() => {
+    log.error('node.stop-timeout', { afterMs: 2 * STOP_TIMEOUT_MS })
+    process.exit(1)
+  }, 2 * STOP_TIMEOUT_MS)
+  timer.unref()
+  try {
+    await daemon.stop()
+    return 0
+  } catch (err) {
+    log.error('node.stop-failed', { error: String(err) })
+    return 1
+  } finally {
+    clearTimeout(timer)
+  }
 }
