@@ -57,6 +57,8 @@ interface Accepted {
   receiptHash: Uint8Array
 }
 
+const BOX_KEY_CACHE_MS = 60_000
+
 /** A member's box key could not be found (no directory record reachable yet). */
 class SenderKeyUnavailable extends Error {}
 
@@ -77,6 +79,8 @@ export class DeliveryReceiver {
   readonly #accepted = new Map<string, Accepted>()
   readonly #inFlight = new Map<string, Promise<Uint8Array>>()
   readonly #limiter: RateLimiter
+  /** Senders' box keys from their directory records, so a burst does not verify the record per message. */
+  readonly #boxKeys = new Map<string, { key: Uint8Array; at: number }>()
   #acceptedCount = 0
 
   constructor(init: DeliveryInit) {
@@ -139,6 +143,10 @@ export class DeliveryReceiver {
     let result: Awaited<ReturnType<typeof open>>
     try {
       result = await this.#open(request)
+      if (!result.ok && result.check === 'decrypt' && this.#dropCachedBoxKey(from)) {
+        // the sender may have rotated its box key since we cached it: look it up afresh once
+        result = await this.#open(request)
+      }
     } catch (err) {
       if (!(err instanceof SenderKeyUnavailable)) throw err
       // a member whose record we cannot get right now: not its fault, so not final
@@ -232,6 +240,12 @@ export class DeliveryReceiver {
     return receipt
   }
 
+  /** Forgets the cached box key of the peer's country; true if there was one. */
+  #dropCachedBoxKey(peer: PeerId): boolean {
+    const country = this.#init.getRoster().memberByPeerId(peer)?.country
+    return country !== undefined && this.#boxKeys.delete(country)
+  }
+
   #open(request: Uint8Array): ReturnType<typeof open> {
     const { identity, network, limits } = this.#init
     return open(request, {
@@ -247,8 +261,14 @@ export class DeliveryReceiver {
   async #resolveSender(sender: PeerId): Promise<SenderInfo | undefined> {
     const member = this.#init.getRoster().memberByPeerId(sender)
     if (member === undefined) return undefined
-    const boxPublicKey = await this.#init.boxKeyOf(member.country)
-    if (boxPublicKey === undefined) throw new SenderKeyUnavailable()
+    const cached = this.#boxKeys.get(member.country)
+    let boxPublicKey =
+      cached !== undefined && this.#now() - cached.at < BOX_KEY_CACHE_MS ? cached.key : undefined
+    if (boxPublicKey === undefined) {
+      boxPublicKey = await this.#init.boxKeyOf(member.country)
+      if (boxPublicKey === undefined) throw new SenderKeyUnavailable()
+      this.#boxKeys.set(member.country, { key: boxPublicKey, at: this.#now() })
+    }
     return { signingPublicKey: member.publicKey, boxPublicKey, member: true }
   }
 }
