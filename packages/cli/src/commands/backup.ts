@@ -1,0 +1,209 @@
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { chmod, copyFile, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
+import { dirname, join, relative, resolve } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { readRosterChainFile, verifyRosterChain } from '@pocnet/directory'
+import { verifyLedger } from '@pocnet/ledger'
+import { DATA_DIR, readConfig } from '@pocnet/node'
+import type { Command } from 'commander'
+import { Context, daemonAnswers } from '../context.ts'
+import { CliError, DaemonRunningError, LedgerInvalidError } from '../errors.ts'
+import { examples } from '../help.ts'
+import { out } from '../output.ts'
+import { MEMBER_FILE } from './init.ts'
+
+export const BACKUP_MANIFEST = 'pocnet-backup.json'
+const BACKUP_FORMAT = 'pocnet-backup/1'
+
+/** What a backup holds: everything but the socket. The ledger folder is copied whole (without its LOCK). */
+const FILES = [
+  DATA_DIR.key,
+  DATA_DIR.config,
+  DATA_DIR.contact,
+  DATA_DIR.users,
+  DATA_DIR.roster,
+  DATA_DIR.directoryMemory,
+  MEMBER_FILE,
+]
+
+interface ManifestFile {
+  path: string
+  size: number
+  sha256: string
+}
+
+interface Manifest {
+  format: string
+  createdAt: string
+  country: string
+  network: string
+  files: ManifestFile[]
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path)
+    return true
+  } catch {
+    return false
+  }
+}
+
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256')
+  await pipeline(createReadStream(path), hash)
+  return hash.digest('hex')
+}
+
+async function listTree(root: string, dir = root): Promise<string[]> {
+  const found: string[] = []
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name)
+    if (entry.isDirectory()) found.push(...(await listTree(root, full)))
+    else if (entry.isFile() && entry.name !== 'LOCK') found.push(relative(root, full))
+  }
+  return found
+}
+
+/** The node's own roster key, to pin the ledger verification to it. */
+async function rosterKey(
+  dataDir: string,
+): Promise<{ country: string; network: string; key: Uint8Array | undefined }> {
+  const config = await readConfig(dataDir)
+  let key: Uint8Array | undefined
+  try {
+    key = verifyRosterChain(await readRosterChainFile(join(dataDir, DATA_DIR.roster))).state.members.get(
+      config.country,
+    )?.publicKey
+  } catch {
+    key = undefined
+  }
+  return { country: config.country, network: config.network, key }
+}
+
+async function verifyCopy(dataDir: string): Promise<number> {
+  const ledgerDir = join(dataDir, DATA_DIR.ledger)
+  if (!(await exists(ledgerDir))) return 0
+  const { key } = await rosterKey(dataDir)
+  const report = await verifyLedger(ledgerDir, key === undefined ? {} : { publicKey: key })
+  if (!report.ok)
+    throw new LedgerInvalidError(report.problem?.reason ?? 'unknown problem', report.problem?.seq)
+  return report.entries
+}
+
+async function refuseWhileRunning(ctx: Context): Promise<void> {
+  if (await daemonAnswers(ctx.socketPath)) throw new DaemonRunningError(ctx.socketPath)
+}
+
+export function registerBackup(program: Command): void {
+  examples(
+    program
+      .command('backup')
+      .description('copy keys, config, users, roster, directory memory and ledger to a folder (node stopped)')
+      .requiredOption('--out <dir>', 'a new or empty folder for the backup')
+      .action(async (flags: { out: string }, command: Command) => {
+        const ctx = Context.of(command)
+        await refuseWhileRunning(ctx)
+        const target = resolve(flags.out)
+        if ((await exists(target)) && (await readdir(target)).length > 0)
+          throw new CliError('ERR_BACKUP_EXISTS', `${target} is not empty`, {
+            hint: 'choose a new folder for --out',
+          })
+        const { country, network } = await rosterKey(ctx.dataDir)
+        const present: string[] = []
+        for (const f of FILES) if (await exists(join(ctx.dataDir, f))) present.push(f)
+        if (await exists(ctx.path('ledger')))
+          present.push(...(await listTree(ctx.path('ledger'))).map((f) => join(DATA_DIR.ledger, f)))
+        await mkdir(target, { recursive: true, mode: 0o700 })
+        await chmod(target, 0o700)
+        const files: ManifestFile[] = []
+        for (const f of present) {
+          const dest = join(target, f)
+          await mkdir(dirname(dest), { recursive: true, mode: 0o700 })
+          await copyFile(join(ctx.dataDir, f), dest)
+          await chmod(dest, 0o600)
+          files.push({ path: f, size: (await stat(dest)).size, sha256: await hashFile(dest) })
+        }
+        const manifest: Manifest = {
+          format: BACKUP_FORMAT,
+          createdAt: new Date().toISOString(),
+          country,
+          network,
+          files,
+        }
+        await writeFile(join(target, BACKUP_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, {
+          mode: 0o600,
+        })
+        const entries = await verifyCopy(target)
+        out.line(
+          `${out.style('green', '✓')} backup of ${country} written to ${target}: ${files.length} files`,
+        )
+        out.line(`  ledger copy verified: ${entries} entries`)
+        out.line(
+          '  the key file stays encrypted with the node passphrase: keep the passphrase apart from the backup',
+        )
+      }),
+    'pocnet backup --out /srv/backup/pocnet-$(date +%F)',
+  )
+
+  examples(
+    program
+      .command('restore')
+      .description('restore a backup into the data directory and verify its ledger (node stopped)')
+      .requiredOption('--from <dir>', 'a folder written by `pocnet backup`')
+      .option('--force', 'replace an existing node (it is moved aside, not deleted)')
+      .action(async (flags: { from: string; force?: boolean }, command: Command) => {
+        const ctx = Context.of(command)
+        await refuseWhileRunning(ctx)
+        const from = resolve(flags.from)
+        let manifest: Manifest
+        try {
+          manifest = JSON.parse(await readFile(join(from, BACKUP_MANIFEST), 'utf8')) as Manifest
+        } catch (e) {
+          throw new CliError('ERR_BACKUP', `${from} holds no readable ${BACKUP_MANIFEST}`, {
+            hint: `(${(e as Error).message}) give the folder \`pocnet backup --out\` wrote`,
+          })
+        }
+        if (manifest.format !== BACKUP_FORMAT)
+          throw new CliError('ERR_BACKUP', `${from}: unknown backup format ${String(manifest.format)}`)
+        for (const f of manifest.files) {
+          const src = join(from, f.path)
+          if (!resolve(src).startsWith(`${from}/`))
+            throw new CliError('ERR_BACKUP', `${f.path}: path leaves the backup`)
+          if (!(await exists(src))) throw new CliError('ERR_BACKUP', `${f.path} is missing from the backup`)
+          if ((await hashFile(src)) !== f.sha256)
+            throw new CliError(
+              'ERR_BACKUP',
+              `${f.path} does not match its hash in the manifest: the backup was altered`,
+            )
+        }
+        const occupied = (await exists(ctx.path('key'))) || (await exists(ctx.path('config')))
+        if (occupied && !flags.force)
+          throw new CliError('ERR_RESTORE_EXISTS', `${ctx.dataDir} already holds a node`, {
+            hint: 'pass --force to move it aside and restore over it, or choose another --data-dir',
+          })
+        if (occupied) {
+          const aside = `${ctx.dataDir}.replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`
+          await rename(ctx.dataDir, aside)
+          out.line(`moved the existing node aside to ${aside}`)
+        }
+        await mkdir(ctx.dataDir, { recursive: true, mode: 0o700 })
+        await chmod(ctx.dataDir, 0o700)
+        for (const f of manifest.files) {
+          const dest = join(ctx.dataDir, f.path)
+          await mkdir(dirname(dest), { recursive: true, mode: 0o700 })
+          await copyFile(join(from, f.path), dest)
+          await chmod(dest, 0o600)
+        }
+        const entries = await verifyCopy(ctx.dataDir)
+        out.line(
+          `${out.style('green', '✓')} restored ${manifest.country} (${manifest.files.length} files) into ${ctx.dataDir}`,
+        )
+        out.line(`  ledger verified: ${entries} entries`)
+        out.line('  start it with `pocnet start` (the passphrase is the one the backup was made with)')
+      }),
+    'pocnet --data-dir /var/lib/pocnet restore --from /srv/backup/pocnet-2026-11-28',
+    'pocnet restore --from ./backup --force',
+  )
+}

@@ -1,0 +1,676 @@
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { readFile, stat, writeFile } from 'node:fs/promises'
+import { basename } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { setTimeout as sleep } from 'node:timers/promises'
+import {
+  type Attachment,
+  type Problem,
+  REFUSAL_GROUNDS,
+  REQUEST_TYPES,
+  type RequestType,
+  renderSummary,
+  SCHEMAS,
+  templateFor,
+  validateRequest,
+} from '@pocnet/cases'
+import { Argument, type Command, Option } from 'commander'
+import { parseDocument, stringify } from 'yaml'
+import { Context } from '../context.ts'
+import { CliError, InvalidFormError, UsageError } from '../errors.ts'
+import { collect, examples, jsonOption, positiveInt } from '../help.ts'
+import { formatTime, out, relative, table } from '../output.ts'
+
+const DAY_MS = 86_400_000
+/** Statuses after which nothing more happens to a case (`isFinished` in @pocnet/cases). */
+const FINISHED = ['closed', 'withdrawn']
+
+/** `GET /cases` rows. */
+export interface CaseRow {
+  id: string
+  type: string
+  requester: string
+  requested: string
+  side: string
+  status: string
+  urgency: string
+  openedAt: string | number
+  ackDueAt?: string | number | null
+  preservationExpiresAt?: string | number | null
+  nextAlert?: unknown
+}
+
+/** `GET /events` items. */
+export interface EventView {
+  cursor: string | number
+  type: 'new-request' | 'case-message' | 'deadline-near' | 'deadline-missed' | 'delivery-failed'
+  caseId: string
+  at: string | number
+  summary: string
+}
+
+interface CaseDetail {
+  case: Record<string, unknown> & {
+    id: string
+    type: string
+    requester: string
+    requested: string
+    status: string
+    openedAt: string
+    request: Record<string, unknown>
+    preservation?: { providerReference: string; current: { expiresAt: string; grantedDays: number } }
+  }
+  events: Array<Record<string, unknown> & { kind: string; at: string; side: string }>
+  allowedMoves: Array<{ kind: string; side: string }>
+}
+
+/** A file named by its SHA-256 (hex), name and size: the bytes go by another channel, both sides check the hash. */
+export async function attachmentOf(file: string): Promise<Attachment> {
+  let size: number
+  try {
+    size = (await stat(file)).size
+  } catch (e) {
+    throw new CliError(
+      'ERR_ATTACHMENT',
+      `cannot read attachment ${file} (${(e as NodeJS.ErrnoException).code})`,
+    )
+  }
+  const hash = createHash('sha256')
+  await pipeline(createReadStream(file), hash)
+  return { name: basename(file), sha256: hash.digest('hex'), size }
+}
+
+/** Reads a YAML request form; a YAML syntax error is reported with its line, like a field problem. */
+export async function readForm(file: string): Promise<unknown> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (e) {
+    throw new CliError('ERR_FORM', `cannot read ${file} (${(e as NodeJS.ErrnoException).code})`, {
+      hint: 'write one from `pocnet request template <type> > req.yaml`',
+    })
+  }
+  const doc = parseDocument(text, { prettyErrors: true })
+  if (doc.errors.length > 0) {
+    throw new CliError('ERR_FORM_YAML', `${file} is not valid YAML`, {
+      lines: doc.errors.map((e) => `  ${e.message.split('\n')[0]}`),
+      hint: 'check the indentation and quoting at the line named above',
+    })
+  }
+  return doc.toJS()
+}
+
+/**
+ * Everything wrong with a form before it may be sent: the cases package's field checks, plus
+ * the CLI's own (the form's schema matches --type).
+ */
+export function formProblems(form: unknown, type: RequestType | undefined): Problem[] {
+  const problems: Problem[] = []
+  const schema = (form as { schema?: unknown } | null)?.schema
+  if (type !== undefined && schema !== undefined && schema !== SCHEMAS[type]) {
+    problems.push({
+      path: 'schema',
+      rule: 'consistency',
+      message: `is '${String(schema)}' but --type ${type} needs '${SCHEMAS[type]}'`,
+    })
+  }
+  const checked = validateRequest(form)
+  if (!checked.ok) problems.push(...checked.problems)
+  return problems
+}
+
+function nextAlertText(v: unknown, zone: string): string {
+  if (v === null || v === undefined) return '-'
+  if (typeof v === 'object') {
+    const a = v as { kind?: string; dueAt?: string; at?: string }
+    return `${a.kind ?? 'alert'} ${formatTime(a.dueAt ?? a.at, zone)}`
+  }
+  return formatTime(v, zone)
+}
+
+function deadline(v: unknown, zone: string): string {
+  if (v === null || v === undefined || v === '') return '-'
+  const rel = relative(v)
+  const text = `${formatTime(v, zone)} (${rel})`
+  return rel.endsWith('ago') ? out.style('red', text) : text
+}
+
+function eventLine(e: Record<string, unknown>, zone: string): string {
+  const { kind, at, side, id: _id, seq: _seq, ...rest } = e
+  const facts = Object.entries(rest)
+    .filter(([, v]) => v !== undefined && v !== null)
+    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join(' ')
+  return `  ${formatTime(at, zone)}  ${String(side).padEnd(9)}  ${out.style('bold', String(kind))}  ${facts}`.trimEnd()
+}
+
+async function postEvent(
+  ctx: Context,
+  caseId: string,
+  event: Record<string, unknown>,
+  json: boolean | undefined,
+) {
+  const r = await ctx.call<{ status: string; messageId: string }>(
+    'POST',
+    `/cases/${encodeURIComponent(caseId)}/events`,
+    event,
+  )
+  if (json) return out.json(r)
+  out.line(
+    `${out.style('green', '✓')} ${String(event.kind)} sent on case ${caseId}: status now ${r.status} (message ${r.messageId})`,
+  )
+}
+
+async function caseDetail(ctx: Context, id: string): Promise<CaseDetail> {
+  return ctx.call<CaseDetail>('GET', `/cases/${encodeURIComponent(id)}`)
+}
+
+export function registerCases(program: Command): void {
+  // ------------------------------------------------------------------ request
+  const request = program
+    .command('request')
+    .description('write and send requests to another country (contact point)')
+  examples(
+    request,
+    'pocnet request template preservation > req.yaml',
+    'pocnet request send --to FR --type preservation --file req.yaml',
+  )
+  examples(
+    request
+      .command('template')
+      .description('print the commented YAML form of a request type (offline)')
+      .addArgument(new Argument('<type>', 'request type').choices([...REQUEST_TYPES]))
+      .action(async (type: RequestType) => {
+        process.stdout.write(templateFor(type))
+      }),
+    'pocnet request template preservation > req.yaml',
+    'pocnet request template emergency-disclosure',
+  )
+  examples(
+    request
+      .command('send')
+      .description('check a request form, list every problem, and send it only when it has none')
+      .requiredOption('--to <CC>', 'the requested country, e.g. FR')
+      .addOption(new Option('--type <type>', 'request type the form must be').choices([...REQUEST_TYPES]))
+      .requiredOption('--file <req.yaml>', 'the filled-in form')
+      .option('--attach <file>', 'attach a file by its SHA-256, name and size (repeat)', collect)
+      .option(
+        '--idempotency-key <key>',
+        'names this submission (8-128 of A-Z a-z 0-9 . _ : -); default: derived from --to and the form, so sending the same form again returns the first case, never a duplicate',
+      )
+      .option('--check', 'only check the form; send nothing')
+      .option('--json', 'print the result (or the problems) as JSON')
+      .action(
+        async (
+          flags: {
+            to: string
+            type?: RequestType
+            file: string
+            attach?: string[]
+            idempotencyKey?: string
+            check?: boolean
+            json?: boolean
+          },
+          command: Command,
+        ) => {
+          const ctx = Context.of(command)
+          const to = flags.to.toUpperCase()
+          if (!/^[A-Z]{2}$/.test(to)) throw new UsageError(`--to ${flags.to}: must be a country code like FR`)
+          const form = await readForm(flags.file)
+          if (flags.attach !== undefined && form !== null && typeof form === 'object') {
+            const f = form as { attachments?: unknown }
+            const earlier = Array.isArray(f.attachments) ? f.attachments : []
+            f.attachments = [...earlier, ...(await Promise.all(flags.attach.map(attachmentOf)))]
+          }
+          const problems = formProblems(form, flags.type)
+          if (problems.length > 0) {
+            if (flags.json) out.json({ sent: false, problems })
+            throw new InvalidFormError(flags.file, problems)
+          }
+          if (flags.check) {
+            if (flags.json) return out.json({ sent: false, problems: [] })
+            return out.line(`${out.style('green', '✓')} ${flags.file}: no problems (not sent: --check)`)
+          }
+          const idempotencyKey =
+            flags.idempotencyKey ??
+            `form-${createHash('sha256')
+              .update(JSON.stringify([to, form]))
+              .digest('hex')
+              .slice(0, 40)}`
+          const r = await ctx.call<{ caseId: string; messageId: string }>('POST', '/cases', {
+            to,
+            request: form,
+            idempotencyKey,
+          })
+          if (flags.json) return out.json({ sent: true, ...r })
+          out.line(
+            `${out.style('green', '✓')} request sent to ${to}: case ${out.style('bold', r.caseId)} (message ${r.messageId})`,
+          )
+          out.line(
+            `  follow it with \`pocnet case show ${r.caseId}\`; the receipt and the acknowledgement appear there`,
+          )
+        },
+      ),
+    'pocnet request send --to FR --type preservation --file req.yaml',
+    'pocnet request send --to FR --file req.yaml --attach headers.eml --check',
+  )
+
+  // ------------------------------------------------------------------ inbox
+  examples(
+    program
+      .command('inbox')
+      .description('open cases with their deadlines (in your time zone); --watch follows new events live')
+      .addOption(jsonOption())
+      .option('--watch', 'after the list, print each new event as it happens (rings on a new request)')
+      .option('--all', 'include finished cases')
+      .action(async (flags: { json?: boolean; watch?: boolean; all?: boolean }, command: Command) => {
+        const ctx = Context.of(command)
+        const { cases } = await ctx.call<{ cases: CaseRow[] }>('GET', '/cases')
+        const shown = flags.all ? cases : cases.filter((c) => !FINISHED.includes(c.status))
+        if (flags.json && !flags.watch) return out.json({ cases: shown })
+        if (!flags.json) {
+          if (shown.length === 0) out.line('no open cases')
+          else
+            out.line(
+              table([
+                ['CASE', 'TYPE', 'FROM→TO', 'STATUS', 'URGENCY', 'ACK DUE', 'PRESERVED UNTIL', 'NEXT ALERT'],
+                ...shown.map((c) => [
+                  c.id,
+                  c.type,
+                  `${c.requester}→${c.requested}`,
+                  c.status,
+                  c.urgency,
+                  deadline(c.ackDueAt, ctx.zone),
+                  deadline(c.preservationExpiresAt, ctx.zone),
+                  nextAlertText(c.nextAlert, ctx.zone),
+                ]),
+              ]),
+            )
+        }
+        if (flags.watch) await watch(ctx, flags.json === true)
+      }),
+    'pocnet inbox',
+    'pocnet inbox --json | jq ".cases[] | select(.status == \\"received\\")"',
+    'pocnet inbox --watch',
+  )
+
+  // ------------------------------------------------------------------ case
+  const kase = program.command('case').description('follow and answer a case (contact point)')
+  examples(kase, 'pocnet case show <id>', 'pocnet case ack <id> --by "Insp. Marie Dupont"')
+
+  examples(
+    kase
+      .command('show <id>')
+      .description('a case: its request, status, deadlines, every event, and what may happen next')
+      .addOption(jsonOption())
+      .option('--request', 'print the full request as well')
+      .action(async (id: string, flags: { json?: boolean; request?: boolean }, command: Command) => {
+        const ctx = Context.of(command)
+        const d = await caseDetail(ctx, id)
+        if (flags.json) return out.json(d)
+        const c = d.case
+        out.line(out.style('bold', `case ${c.id}: ${c.type} ${c.requester}→${c.requested}, ${c.status}`))
+        out.line(`  opened       ${formatTime(c.openedAt, ctx.zone)}`)
+        const ack = c.acknowledgement as { by: string; at: string } | undefined
+        if (ack !== undefined) out.line(`  acknowledged ${formatTime(ack.at, ctx.zone)} by ${ack.by}`)
+        if (c.preservation !== undefined)
+          out.line(
+            `  preserved    ref ${c.preservation.providerReference}, ${c.preservation.current.grantedDays} days, until ${deadline(c.preservation.current.expiresAt, ctx.zone)}`,
+          )
+        const disclosures =
+          (c.disclosures as Array<{ thirdCountry: string; thirdCountryProvider: string }>) ?? []
+        for (const x of disclosures)
+          out.line(
+            `  Art. 30      ${x.thirdCountryProvider} in ${x.thirdCountry}: \`pocnet case followup ${c.id} --out req.yaml\``,
+          )
+        const links = (c.links as Array<{ relation: string; reference: string; caseId?: string }>) ?? []
+        for (const l of links)
+          out.line(`  linked       ${l.relation} ${l.reference}${l.caseId ? ` (case ${l.caseId})` : ''}`)
+        out.line(out.style('bold', 'events'))
+        for (const e of d.events) out.line(eventLine(e, ctx.zone))
+        out.line(
+          `${out.style('bold', 'next')}  ${d.allowedMoves.length === 0 ? 'nothing: the case is finished' : d.allowedMoves.map((m) => `${m.kind} (${m.side})`).join(', ')}`,
+        )
+        if (flags.request) {
+          out.line()
+          out.line(renderSummary(c.request as unknown as Parameters<typeof renderSummary>[0]))
+        }
+      }),
+    'pocnet case show 7f3c…',
+    'pocnet case show 7f3c… --request',
+  )
+
+  examples(
+    kase
+      .command('ack <id>')
+      .description('acknowledge a request: tell the requester a person has it (signed message)')
+      .requiredOption('--by <name>', 'who acknowledges, as the requester should know them')
+      .option('--role <role>', 'their role, e.g. "duty officer"')
+      .option('--json', 'print the result as JSON')
+      .action(async (id: string, flags: { by: string; role?: string; json?: boolean }, command: Command) => {
+        await postEvent(
+          Context.of(command),
+          id,
+          { kind: 'acknowledged', by: flags.by, ...(flags.role === undefined ? {} : { role: flags.role }) },
+          flags.json,
+        )
+      }),
+    'pocnet case ack 7f3c… --by "Insp. Marie Dupont" --role "duty officer"',
+  )
+
+  examples(
+    kase
+      .command('reply <id>')
+      .description('answer the request, with attachments named by their SHA-256')
+      .requiredOption('--summary <text>', 'the answer')
+      .option('--attach <file>', 'a file sent by another channel, named by its hash (repeat)', collect)
+      .option('--json', 'print the result as JSON')
+      .action(
+        async (
+          id: string,
+          flags: { summary: string; attach?: string[]; json?: boolean },
+          command: Command,
+        ) => {
+          const attachments = await Promise.all((flags.attach ?? []).map(attachmentOf))
+          await postEvent(
+            Context.of(command),
+            id,
+            { kind: 'answered', summary: flags.summary, attachments },
+            flags.json,
+          )
+        },
+      ),
+    'pocnet case reply 7f3c… --summary "Subscriber data attached" --attach subscriber.pdf',
+  )
+
+  examples(
+    kase
+      .command('preserve <id>')
+      .description('record that the provider preserved the data, for the period your law grants')
+      .requiredOption(
+        '--provider-ref <ref>',
+        "the provider's or your own reference for the preservation order",
+      )
+      .requiredOption(
+        '--days <n>',
+        'days granted (national periods differ: 60, 90, 120...)',
+        positiveInt('--days'),
+      )
+      .option('--expires-at <time>', 'end of the period, with offset (default: now + days)')
+      .option('--json', 'print the result as JSON')
+      .action(
+        async (
+          id: string,
+          flags: { providerRef: string; days: number; expiresAt?: string; json?: boolean },
+          command: Command,
+        ) => {
+          const expiresAt = flags.expiresAt ?? new Date(Date.now() + flags.days * DAY_MS).toISOString()
+          await postEvent(
+            Context.of(command),
+            id,
+            { kind: 'preserved', providerReference: flags.providerRef, grantedDays: flags.days, expiresAt },
+            flags.json,
+          )
+        },
+      ),
+    'pocnet case preserve 7f3c… --provider-ref "OVH-2026-4471" --days 90',
+  )
+
+  examples(
+    kase
+      .command('disclose <id>')
+      .description('Art. 30: disclose the traffic data naming a provider in a third country')
+      .requiredOption('--third-country <CC>', 'country of the provider that took part in the communication')
+      .requiredOption('--provider <name>', 'that provider')
+      .requiredOption('--traffic-data <text>', 'the disclosed path and what links it to the provider')
+      .requiredOption(
+        '--identifier <yaml>',
+        'an identifier to preserve there, as YAML (repeat), e.g. "{type: ip, address: 203.0.113.7, timestamp: 2026-11-28T10:00:00Z}"',
+        collect,
+      )
+      .option('--json', 'print the result as JSON')
+      .action(
+        async (
+          id: string,
+          flags: {
+            thirdCountry: string
+            provider: string
+            trafficData: string
+            identifier: string[]
+            json?: boolean
+          },
+          command: Command,
+        ) => {
+          const identifiers = flags.identifier.map((text, i) => {
+            const doc = parseDocument(text)
+            if (doc.errors.length > 0)
+              throw new UsageError(`--identifier #${i + 1} is not valid YAML: ${doc.errors[0]!.message}`)
+            return doc.toJS() as unknown
+          })
+          await postEvent(
+            Context.of(command),
+            id,
+            {
+              kind: 'partially-disclosed',
+              thirdCountry: flags.thirdCountry.toUpperCase(),
+              thirdCountryProvider: flags.provider,
+              trafficData: flags.trafficData,
+              identifiers,
+            },
+            flags.json,
+          )
+        },
+      ),
+    'pocnet case disclose 7f3c… --third-country US --provider "Example Cloud Inc." \\\n' +
+      '      --traffic-data "relayed via 203.0.113.7" --identifier "{type: ip, address: 203.0.113.7, timestamp: 2026-11-28T09:12:00Z}"',
+  )
+
+  examples(
+    kase
+      .command('refuse <id>')
+      .description('refuse the request on a Convention ground (Art. 29(4)-(5)), with an explanation')
+      .addOption(
+        new Option('--ground <ground>', 'refusal ground').choices([...REFUSAL_GROUNDS]).makeOptionMandatory(),
+      )
+      .requiredOption('--explanation <text>', 'why, in words the requester can act on')
+      .option('--json', 'print the result as JSON')
+      .action(
+        async (
+          id: string,
+          flags: { ground: string; explanation: string; json?: boolean },
+          command: Command,
+        ) => {
+          await postEvent(
+            Context.of(command),
+            id,
+            { kind: 'refused', ground: flags.ground, explanation: flags.explanation },
+            flags.json,
+          )
+        },
+      ),
+    'pocnet case refuse 7f3c… --ground essential-interests --explanation "…"',
+  )
+
+  examples(
+    kase
+      .command('extend <id>')
+      .description('request an extension of a preservation (requester), or grant / refuse one (requested)')
+      .option('--reason <text>', 'why (to request or refuse)')
+      .option('--days <n>', 'days asked for, or days granted', positiveInt('--days'))
+      .option('--grant', 'grant the pending extension for --days')
+      .option('--refuse', 'refuse the pending extension, with --reason')
+      .option('--expires-at <time>', 'with --grant: the new end, with offset (default: current end + days)')
+      .option('--json', 'print the result as JSON')
+      .action(
+        async (
+          id: string,
+          flags: {
+            reason?: string
+            days?: number
+            grant?: boolean
+            refuse?: boolean
+            expiresAt?: string
+            json?: boolean
+          },
+          command: Command,
+        ) => {
+          const ctx = Context.of(command)
+          if (flags.grant && flags.refuse) throw new UsageError('--grant and --refuse exclude each other')
+          if (flags.grant) {
+            if (flags.days === undefined) throw new UsageError('--grant needs --days')
+            let expiresAt = flags.expiresAt
+            if (expiresAt === undefined) {
+              const current = (await caseDetail(ctx, id)).case.preservation?.current.expiresAt
+              if (current === undefined)
+                throw new CliError('ERR_NOT_PRESERVED', `case ${id} has no preservation to extend`)
+              expiresAt = new Date(Date.parse(current) + flags.days * DAY_MS).toISOString()
+            }
+            return postEvent(
+              ctx,
+              id,
+              { kind: 'extension-granted', grantedDays: flags.days, expiresAt },
+              flags.json,
+            )
+          }
+          if (flags.reason === undefined)
+            throw new UsageError('--reason is required to request or refuse an extension')
+          if (flags.refuse)
+            return postEvent(ctx, id, { kind: 'extension-refused', reason: flags.reason }, flags.json)
+          return postEvent(
+            ctx,
+            id,
+            {
+              kind: 'extension-requested',
+              reason: flags.reason,
+              ...(flags.days === undefined ? {} : { days: flags.days }),
+            },
+            flags.json,
+          )
+        },
+      ),
+    'pocnet case extend 7f3c… --reason "MLA request delayed" --days 90     # requester',
+    'pocnet case extend 7f3c… --grant --days 90                            # requested',
+  )
+
+  examples(
+    kase
+      .command('mla <id>')
+      .description('record that the MLA request was submitted (Art. 29(7): preservation continues)')
+      .requiredOption('--reference <ref>', 'the MLA request reference')
+      .option('--authority <name>', 'the authority it was sent to')
+      .option('--json', 'print the result as JSON')
+      .action(
+        async (
+          id: string,
+          flags: { reference: string; authority?: string; json?: boolean },
+          command: Command,
+        ) => {
+          await postEvent(
+            Context.of(command),
+            id,
+            {
+              kind: 'mla-submitted',
+              mlaReference: flags.reference,
+              ...(flags.authority === undefined ? {} : { authority: flags.authority }),
+            },
+            flags.json,
+          )
+        },
+      ),
+    'pocnet case mla 7f3c… --reference "MLA/2026/118" --authority "Ministère de la Justice"',
+  )
+
+  examples(
+    kase
+      .command('close <id>')
+      .description('close the case')
+      .option('--reason <text>', 'why', 'no further action needed')
+      .option('--json', 'print the result as JSON')
+      .action(async (id: string, flags: { reason: string; json?: boolean }, command: Command) => {
+        await postEvent(Context.of(command), id, { kind: 'closed', reason: flags.reason }, flags.json)
+      }),
+    'pocnet case close 7f3c… --reason "data received under MLA"',
+  )
+
+  examples(
+    kase
+      .command('followup <id>')
+      .description(
+        'Art. 30: write the pre-filled preservation request to the third country, linked to this case',
+      )
+      .requiredOption('--out <req.yaml>', 'where to write the form, to review then send')
+      .option('--json', 'print the result as JSON')
+      .action(async (id: string, flags: { out: string; json?: boolean }, command: Command) => {
+        const ctx = Context.of(command)
+        const { request: form } = await ctx.call<{ request: Record<string, unknown> }>(
+          'POST',
+          `/cases/${encodeURIComponent(id)}/followup`,
+        )
+        const to = String((form.custodian as { country?: string } | undefined)?.country ?? '??')
+        await writeFile(
+          flags.out,
+          `# pocnet follow-up preservation request (Art. 30) to ${to}, linked to case ${id}.\n` +
+            `# Review it, then: pocnet request send --to ${to} --type preservation --file ${flags.out}\n` +
+            stringify(form, { lineWidth: 0 }),
+        )
+        if (flags.json) return out.json({ to, file: flags.out, request: form })
+        out.line(
+          `${out.style('green', '✓')} wrote ${flags.out}: preservation request to ${to}, follow-up of case ${id}`,
+        )
+        out.line(`  review it, then: pocnet request send --to ${to} --type preservation --file ${flags.out}`)
+      }),
+    'pocnet case followup 7f3c… --out us-req.yaml && pocnet request send --to US --file us-req.yaml',
+  )
+}
+
+/** Long-polls `GET /events` and prints each event as it comes; rings the bell on a new request at a terminal. */
+async function watch(ctx: Context, json: boolean): Promise<void> {
+  const bell = process.stdout.isTTY === true
+  // The first call only learns where "now" is: what happened before is in the list above.
+  let cursor = (await ctx.call<{ cursor: string | number }>('GET', '/events?waitMs=0')).cursor
+  if (!json) out.line(out.style('dim', 'watching for new events (Ctrl-C to stop)…'))
+  let failures = 0
+  for (;;) {
+    let batch: { events: EventView[]; cursor: string | number }
+    try {
+      if (failures > 0) {
+        // The daemon keeps its event feed in memory: after a restart its cursors start again.
+        cursor = (await ctx.call<{ cursor: string | number }>('GET', '/events?waitMs=0')).cursor
+        if (!json)
+          out.line(out.style('yellow', '(reconnected: events missed meanwhile are in `pocnet inbox`)'))
+        failures = 0
+      }
+      batch = await ctx.call(
+        'GET',
+        `/events?after=${encodeURIComponent(String(cursor))}&waitMs=25000`,
+        undefined,
+        40_000,
+      )
+    } catch (e) {
+      // a refusal (token, role) will not change by retrying; a daemon restarting will
+      if (e instanceof CliError && e.code !== 'ERR_DAEMON_UNREACHABLE') throw e
+      failures++
+      if (failures > 30) throw e
+      if (!json && failures === 1) out.line(out.style('yellow', `(${(e as Error).message}; retrying)`))
+      await sleep(2_000)
+      continue
+    }
+    for (const e of batch.events) {
+      if (json) out.line(JSON.stringify(e))
+      else {
+        const colour =
+          e.type === 'deadline-missed' || e.type === 'delivery-failed'
+            ? 'red'
+            : e.type === 'new-request'
+              ? 'green'
+              : 'cyan'
+        out.line(
+          `${formatTime(e.at, ctx.zone)}  ${out.style(colour, e.type.padEnd(15))}  ${e.caseId}  ${e.summary}`,
+        )
+      }
+      if (bell && e.type === 'new-request') process.stdout.write('\x07')
+    }
+    cursor = batch.cursor
+  }
+}

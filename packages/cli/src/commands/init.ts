@@ -1,0 +1,191 @@
+import { join } from 'node:path'
+import {
+  CONTACT_KINDS,
+  type ContactKind,
+  encodeRecordBody,
+  exportMemberDescriptor,
+  RecordFieldError,
+  SERVICES,
+  type Service,
+} from '@pocnet/directory'
+import { type ContactFile, initNode, NodeError, obtainPassphrase } from '@pocnet/node'
+import { type Command, InvalidArgumentError, Option } from 'commander'
+import { Context } from '../context.ts'
+import { CliError } from '../errors.ts'
+import { collect, examples } from '../help.ts'
+import { out } from '../output.ts'
+
+export const MEMBER_FILE = 'member.json'
+
+interface InitFlags {
+  country: string
+  name: string
+  network: string
+  contactKind: ContactKind
+  unit: string
+  phone: string
+  email: string
+  timeZone: string
+  language?: string[]
+  service?: Service[]
+  mlaName?: string
+  mlaPhone?: string
+  mlaEmail?: string
+  reservation?: string[]
+  listen?: string[]
+  bootstrap?: string[]
+  operator: string
+  json?: boolean
+}
+
+/** "+33 1 23-45 67 89" → "+33123456789": the directory keeps E.164. */
+function e164(phone: string): string {
+  return phone.replace(/[\s().-]/g, '')
+}
+
+/** Checks the contact details with the directory's own record rules before anything is written. */
+function checkContact(country: string, contact: ContactFile): void {
+  const now = Date.now()
+  try {
+    encodeRecordBody({
+      ...contact,
+      country,
+      seq: 1,
+      issuedAt: now,
+      expiresAt: now + 86_400_000,
+      boxPublicKey: new Uint8Array(32),
+      addresses: [],
+    })
+  } catch (e) {
+    if (e instanceof RecordFieldError) {
+      const flag = e.field.replace(/^record\./, '').replace(/\[\d+\]$/, '')
+      throw new CliError('ERR_CONTACT', e.message, {
+        hint: `fix the option that sets ${flag} (see \`pocnet init --help\`)`,
+      })
+    }
+    throw e
+  }
+}
+
+/** Asks twice on a terminal so a typo does not lock the key away; env/file sources are taken as is. */
+async function newPassphrase(): Promise<string> {
+  const interactive =
+    !process.env.POCNET_PASSPHRASE_FILE && !process.env.POCNET_PASSPHRASE && process.stdin.isTTY === true
+  const pass = await obtainPassphrase(process.env, 'New key passphrase: ')
+  if (interactive) {
+    const again = await obtainPassphrase(process.env, 'Repeat the passphrase: ')
+    if (again !== pass)
+      throw new CliError('ERR_PASSPHRASE', 'the two passphrases differ; nothing was written')
+  }
+  return pass
+}
+
+export function registerInit(program: Command): void {
+  const cmd = program
+    .command('init')
+    .description("create this country's node: keys, config, contact details and a first operator")
+    .requiredOption('--country <CC>', 'ISO 3166-1 alpha-2 code of this country, e.g. FR')
+    .requiredOption('--name <name>', 'display name in the roster, e.g. "France — OCLCTIC"')
+    .requiredOption('--network <id>', 'federation network id (a-z, 0-9, ".", "-"), e.g. g8-24-7')
+    .addOption(
+      new Option('--contact-kind <kind>', 'who answers the 24/7 line')
+        .choices([...CONTACT_KINDS])
+        .default('telecom-centre'),
+    )
+    .requiredOption('--unit <unit>', 'unit name, e.g. "OCLCTIC — 24/7 desk"')
+    .requiredOption('--phone <phone>', '24/7 phone, international form, e.g. "+33 1 23 45 67 89"')
+    .requiredOption('--email <email>', '24/7 e-mail address')
+    .requiredOption('--time-zone <zone>', 'IANA time zone of the desk, e.g. Europe/Paris')
+    .option('--language <tag>', 'a language the desk works in (repeat), default en', collect)
+    .option(
+      '--service <service>',
+      `a service offered (repeat), default preservation; one of: ${SERVICES.join(', ')}`,
+      (v: string, prev: string[] | undefined) => {
+        if (!(SERVICES as readonly string[]).includes(v))
+          throw new InvalidArgumentError(`use one of ${SERVICES.join(', ')}`)
+        return collect(v, prev)
+      },
+    )
+    .option('--mla-name <name>', 'MLA central authority to coordinate with')
+    .option('--mla-phone <phone>', "MLA authority's phone")
+    .option('--mla-email <email>', "MLA authority's e-mail")
+    .option('--reservation <text>', 'a reservation or declaration under the Convention (repeat)', collect)
+    .option('--listen <multiaddr>', 'libp2p listen address (repeat), default /ip4/0.0.0.0/tcp/4001', collect)
+    .option('--bootstrap <multiaddr>', 'a member to dial at start, with /p2p/<peer id> (repeat)', collect)
+    .option('--operator <user>', 'name of the first operator user', 'operator')
+    .option('--json', 'print the result as JSON (includes the operator token)')
+    .action(async (flags: InitFlags, command: Command) => {
+      const ctx = Context.of(command)
+      const country = flags.country.toUpperCase()
+      const services = flags.service ?? ['preservation']
+      const contact: ContactFile = {
+        contactKind: flags.contactKind,
+        unit: flags.unit,
+        phone: e164(flags.phone),
+        email: flags.email,
+        languages: [...new Set(flags.language ?? ['en'])],
+        timeZone: flags.timeZone,
+        services: [...new Set(services)],
+        mlaAuthority:
+          flags.mlaName === undefined
+            ? null
+            : {
+                name: flags.mlaName,
+                ...(flags.mlaPhone === undefined ? {} : { phone: e164(flags.mlaPhone) }),
+                ...(flags.mlaEmail === undefined ? {} : { email: flags.mlaEmail }),
+              },
+        reservations: flags.reservation ?? [],
+      }
+      checkContact(country, contact)
+      const passphrase = await newPassphrase()
+      let result: Awaited<ReturnType<typeof initNode>>
+      try {
+        result = await initNode({
+          dataDir: ctx.dataDir,
+          network: flags.network,
+          country,
+          name: flags.name,
+          passphrase,
+          contact,
+          operator: flags.operator,
+          ...(flags.listen === undefined ? {} : { listen: flags.listen }),
+          ...(flags.bootstrap === undefined ? {} : { bootstrap: flags.bootstrap }),
+        })
+      } catch (e) {
+        if (e instanceof NodeError && e.code === 'ERR_INIT_EXISTS')
+          throw new CliError(e.code, e.message, { hint: 'use --data-dir (or POCNET_HOME) for a new node' })
+        throw e
+      }
+      const memberFile = join(ctx.dataDir, MEMBER_FILE)
+      await exportMemberDescriptor(memberFile, { identity: result.identity, country, name: flags.name })
+      if (flags.json) {
+        out.json({
+          dataDir: result.dataDir,
+          country,
+          network: flags.network,
+          peerId: result.peerId,
+          signingPublicKey: result.signingPublicKeyHex,
+          boxPublicKey: result.boxPublicKeyHex,
+          memberFile,
+          operator: flags.operator,
+          operatorToken: result.operatorToken,
+        })
+        return
+      }
+      out.line(`${out.style('green', '✓')} ${country} node created in ${result.dataDir}`)
+      out.line(`  peer id       ${result.peerId}`)
+      out.line(`  member file   ${memberFile}`)
+      out.line('                (send it to the federation coordinator: it names your country and key)')
+      out.line()
+      out.line(out.style('bold', `Operator token for user "${flags.operator}" — shown once, store it now:`))
+      out.line(`  ${result.operatorToken}`)
+      out.line()
+      out.line('Next: the roster ceremony (`pocnet roster --help`), then `pocnet start`.')
+    })
+  examples(
+    cmd,
+    'POCNET_PASSPHRASE_FILE=/etc/pocnet/pass pocnet init --country FR --name "France — OCLCTIC" \\\n' +
+      '      --network g8-24-7 --unit "OCLCTIC 24/7" --phone "+33 1 23 45 67 89" --email 247@oclctic.example \\\n' +
+      '      --time-zone Europe/Paris --language en --language fr --service preservation --listen /ip4/0.0.0.0/tcp/4001',
+  )
+}

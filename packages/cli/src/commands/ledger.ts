@@ -1,0 +1,383 @@
+import { resolve } from 'node:path'
+import { fromHex, readKeyFile, toHex } from '@pocnet/crypto'
+import { readRosterChainFile, verifyRosterChain } from '@pocnet/directory'
+import {
+  ENTRY_KINDS,
+  type VerifyReport,
+  verifyCheckpoint,
+  verifyInclusion,
+  verifyLedger,
+} from '@pocnet/ledger'
+import { obtainPassphrase, readConfig } from '@pocnet/node'
+import { type Command, InvalidArgumentError, Option } from 'commander'
+import { Context } from '../context.ts'
+import { CliError, LedgerInvalidError } from '../errors.ts'
+import { examples, jsonOption, nonNegativeInt, positiveInt } from '../help.ts'
+import { describe, formatTime, out, table } from '../output.ts'
+
+interface Durations {
+  count: number
+  medianMinutes: number | null
+  worstMinutes: number | null
+}
+
+/** `GET /audit/report`. */
+interface AuditReportView {
+  generatedAt: string
+  country: string
+  cases: number
+  byCountryAndType?: Array<{ counterpart: string; side: string; type: string; count: number }>
+  acknowledgement?: Durations
+  answer?: Durations
+  preservationsExpiringWithin14Days?: Array<{ caseId: string; expiresAt: string; mlaSubmitted: boolean }>
+  deadlineBreaches?: Array<{ caseId: string; alert: string; dueAt: string; raisedAt: string }>
+  ledgerSize: number
+}
+
+function minutes(m: number | null): string {
+  if (m === null) return '-'
+  return m >= 120 ? `${Math.floor(m / 60)}h ${m % 60}m` : `${m}m`
+}
+
+function printAudit(r: AuditReportView, zone: string): void {
+  if (r.byCountryAndType === undefined || r.acknowledgement === undefined || r.answer === undefined) {
+    for (const l of describe(r)) out.line(l)
+    return
+  }
+  out.line(out.style('bold', `audit report of ${r.country}, ${formatTime(r.generatedAt, zone)}`))
+  out.line(`${r.cases} case(s), ledger of ${r.ledgerSize} entries`)
+  out.line()
+  out.line(
+    table([
+      ['COUNTRY', 'WE ARE', 'TYPE', 'CASES'],
+      ...r.byCountryAndType.map((x) => [x.counterpart, x.side, x.type, String(x.count)]),
+    ]),
+  )
+  out.line()
+  out.line(
+    `acknowledgement  ${r.acknowledgement.count} measured, median ${minutes(r.acknowledgement.medianMinutes)}, worst ${minutes(r.acknowledgement.worstMinutes)}`,
+  )
+  out.line(
+    `answer           ${r.answer.count} measured, median ${minutes(r.answer.medianMinutes)}, worst ${minutes(r.answer.worstMinutes)}`,
+  )
+  const expiring = r.preservationsExpiringWithin14Days ?? []
+  out.line(`preservations expiring within 14 days: ${expiring.length}`)
+  for (const x of expiring)
+    out.line(
+      `  ${x.caseId}  ${formatTime(x.expiresAt, zone)}  ${x.mlaSubmitted ? 'MLA submitted' : out.style('red', 'no MLA yet')}`,
+    )
+  const breaches = r.deadlineBreaches ?? []
+  out.line(`deadline breaches: ${breaches.length}`)
+  for (const b of breaches)
+    out.line(
+      `  ${b.caseId}  ${b.alert}  due ${formatTime(b.dueAt, zone)}, raised ${formatTime(b.raisedAt, zone)}`,
+    )
+}
+
+interface EntryView {
+  seq: number
+  time: number | string
+  kind: string
+  actor: string
+  caseId?: string | null
+  counterpart?: string | null
+  messageId?: string | null
+  detail?: Record<string, unknown> | null
+}
+
+/** A time option: ISO 8601 with its offset (or Z), or milliseconds since the epoch; kept as UTC ISO text. */
+function timeArg(value: string): string {
+  const ms = /^\d+$/.test(value)
+    ? Number(value)
+    : /(Z|[+-]\d{2}:\d{2})$/.test(value)
+      ? Date.parse(value)
+      : Number.NaN
+  if (!Number.isFinite(ms))
+    throw new InvalidArgumentError('use ISO 8601 with an offset, e.g. 2026-11-28T00:00:00Z')
+  return new Date(ms).toISOString()
+}
+
+/** The key a country's ledger must be signed with, from the local roster. */
+async function rosterKeyOf(ctx: Context, country: string | undefined): Promise<Uint8Array | undefined> {
+  let cc = country
+  let state: ReturnType<typeof verifyRosterChain>['state']
+  try {
+    state = verifyRosterChain(await readRosterChainFile(ctx.path('roster'))).state
+    cc ??= (await readConfig(ctx.dataDir)).country
+  } catch {
+    if (country !== undefined)
+      throw new CliError('ERR_NO_ROSTER', `no readable roster in ${ctx.dataDir} to find ${country}'s key`, {
+        hint: 'pass --key <hex> instead, or --data-dir of a node that holds the roster',
+      })
+    return undefined
+  }
+  const member = state.members.get(cc)
+  if (member === undefined && country !== undefined)
+    throw new CliError('ERR_NOT_A_MEMBER', `${country} is not in the roster`)
+  return member?.publicKey
+}
+
+function progressBar(): (p: { verified: number; total: number }) => void {
+  if (process.stderr.isTTY !== true) return () => {}
+  return ({ verified, total }) => {
+    const width = 30
+    const done = total === 0 ? width : Math.round((verified / total) * width)
+    process.stderr.write(`\r[${'#'.repeat(done)}${' '.repeat(width - done)}] ${verified}/${total} entries`)
+    if (verified >= total) process.stderr.write('\n')
+  }
+}
+
+function reportJson(r: VerifyReport) {
+  return {
+    ok: r.ok,
+    source: r.source,
+    origin: r.origin ?? null,
+    publicKey: r.publicKey === undefined ? null : toHex(r.publicKey),
+    entries: r.entries,
+    root: r.root === undefined ? null : toHex(r.root),
+    checkpoints: r.checkpoints,
+    latestCheckpointSize: r.latestCheckpoint?.size ?? null,
+    blobs: r.blobs,
+    problem: r.problem ?? null,
+  }
+}
+
+export function registerLedger(program: Command): void {
+  const ledger = program.command('ledger').description("the node's tamper-evident ledger (auditor)")
+  examples(
+    ledger,
+    'pocnet ledger verify',
+    'pocnet ledger log --case 7f3c…',
+    'pocnet ledger export --out fr.bundle',
+  )
+
+  examples(
+    ledger
+      .command('verify')
+      .description('verify a ledger offline (data directory or export bundle); names the first bad entry')
+      .option('--bundle <path>', 'an export bundle instead of the data directory')
+      .option('--key <hex>', 'the Ed25519 key the ledger must be signed by')
+      .option('--country <CC>', 'take the expected key from the local roster for this country')
+      .option(
+        '--check-blobs',
+        "decrypt and hash every blob too (data directory only; needs the node's passphrase)",
+      )
+      .addOption(jsonOption())
+      .action(
+        async (
+          flags: { bundle?: string; key?: string; country?: string; checkBlobs?: boolean; json?: boolean },
+          command: Command,
+        ) => {
+          const ctx = Context.of(command)
+          const source = flags.bundle === undefined ? ctx.path('ledger') : resolve(flags.bundle)
+          let publicKey: Uint8Array | undefined
+          if (flags.key !== undefined) {
+            try {
+              publicKey = fromHex(flags.key)
+            } catch {
+              throw new CliError('ERR_USAGE', '--key must be hex', { exitCode: 2 })
+            }
+          } else if (flags.country !== undefined || flags.bundle === undefined) {
+            publicKey = await rosterKeyOf(ctx, flags.country?.toUpperCase())
+          }
+          const identity =
+            flags.checkBlobs && flags.bundle === undefined
+              ? await readKeyFile(ctx.path('key'), await obtainPassphrase())
+              : undefined
+          let report: VerifyReport
+          try {
+            report = await verifyLedger(source, {
+              onProgress: flags.json ? () => {} : progressBar(),
+              ...(publicKey === undefined ? {} : { publicKey }),
+              ...(identity === undefined ? {} : { identity }),
+            })
+          } catch (e) {
+            const code = (e as NodeJS.ErrnoException).code
+            if (code === 'ENOENT')
+              throw new CliError('ERR_NO_LEDGER', `no ledger at ${source}`, {
+                hint: 'check --data-dir, or give an export bundle with --bundle',
+              })
+            throw e
+          }
+          if (flags.json) out.json(reportJson(report))
+          if (!report.ok)
+            throw new LedgerInvalidError(report.problem?.reason ?? 'unknown problem', report.problem?.seq)
+          if (flags.json) return
+          out.line(
+            `${out.style('green', '✓')} ledger OK: ${report.entries} entries, ${report.checkpoints} signed checkpoint(s)`,
+          )
+          out.line(`  origin   ${report.origin}`)
+          out.line(
+            `  key      ${report.publicKey === undefined ? '-' : toHex(report.publicKey)}${publicKey === undefined ? " (the ledger's own: compare it with the roster)" : ' (pinned)'}`,
+          )
+          out.line(`  root     ${report.root === undefined ? '-' : toHex(report.root)}`)
+          out.line(
+            `  blobs    ${report.blobs.referenced} referenced, ${report.blobs.hashChecked} hash-checked, ${report.blobs.presenceOnly} presence only`,
+          )
+        },
+      ),
+    'pocnet ledger verify',
+    'pocnet ledger verify --bundle fr-2026-11.bundle --country FR',
+  )
+
+  examples(
+    ledger
+      .command('log')
+      .description('ledger entries, filtered by case, country, kind and time')
+      .option('--case <id>', 'entries of one case')
+      .option('--country <CC>', 'entries concerning one counterpart country')
+      .addOption(new Option('--kind <kind>', 'one kind of entry').choices([...ENTRY_KINDS]))
+      .option('--from <time>', 'entries at or after (ISO 8601 with offset)', timeArg)
+      .option('--to <time>', 'entries before (ISO 8601 with offset)', timeArg)
+      .option('--limit <n>', 'at most n entries', positiveInt('--limit'))
+      .addOption(jsonOption())
+      .action(
+        async (
+          flags: {
+            case?: string
+            country?: string
+            kind?: string
+            from?: string
+            to?: string
+            limit?: number
+            json?: boolean
+          },
+          command: Command,
+        ) => {
+          const ctx = Context.of(command)
+          const q = new URLSearchParams()
+          if (flags.case !== undefined) q.set('caseId', flags.case)
+          if (flags.country !== undefined) q.set('counterpart', flags.country.toUpperCase())
+          if (flags.kind !== undefined) q.set('kind', flags.kind)
+          if (flags.from !== undefined) q.set('from', flags.from)
+          if (flags.to !== undefined) q.set('to', flags.to)
+          if (flags.limit !== undefined) q.set('limit', String(flags.limit))
+          const qs = q.toString()
+          const { entries } = await ctx.call<{ entries: EntryView[] }>(
+            'GET',
+            `/ledger/entries${qs === '' ? '' : `?${qs}`}`,
+          )
+          if (flags.json) return out.json({ entries })
+          if (entries.length === 0) return out.line('no entries')
+          out.line(
+            table([
+              ['SEQ', 'TIME', 'KIND', 'ACTOR', 'COUNTRY', 'CASE', 'DETAIL'],
+              ...entries.map((e) => [
+                String(e.seq),
+                formatTime(e.time, ctx.zone),
+                e.kind,
+                e.actor,
+                e.counterpart ?? '',
+                e.caseId ?? '',
+                e.detail ? JSON.stringify(e.detail) : '',
+              ]),
+            ]),
+          )
+        },
+      ),
+    'pocnet ledger log --country FR --from 2026-11-01T00:00:00Z',
+    'pocnet ledger log --case 7f3c… --json',
+    'pocnet ledger log --kind auditor-access',
+  )
+
+  examples(
+    ledger
+      .command('export')
+      .description(
+        'write an export bundle (entries, checkpoints, blob hashes) for an auditor to verify offline',
+      )
+      .requiredOption('--out <path>', 'bundle file to write (the daemon writes it: give a path it can write)')
+      .option('--include-blob-bytes', 'include the message bytes themselves, not only their hashes')
+      .option('--json', 'print the result as JSON')
+      .action(
+        async (flags: { out: string; includeBlobBytes?: boolean; json?: boolean }, command: Command) => {
+          const ctx = Context.of(command)
+          const r = await ctx.call<{ path: string; entries: number }>(
+            'POST',
+            '/ledger/export',
+            { path: resolve(flags.out), includeBlobBytes: flags.includeBlobBytes === true },
+            300_000,
+          )
+          if (flags.json) return out.json(r)
+          out.line(`${out.style('green', '✓')} exported ${r.entries} entries to ${r.path}`)
+          out.line(`  verify it anywhere with: pocnet ledger verify --bundle ${r.path}`)
+        },
+      ),
+    'pocnet ledger export --out /tmp/fr-2026-11.bundle',
+  )
+
+  examples(
+    ledger
+      .command('prove <seq>')
+      .description('inclusion proof of one entry against the latest signed checkpoint, checked here')
+      .addOption(jsonOption())
+      .action(async (seqText: string, flags: { json?: boolean }, command: Command) => {
+        const ctx = Context.of(command)
+        const seq = nonNegativeInt('<seq>')(seqText)
+        const p = await ctx.call<{
+          seq: number
+          treeSize: number
+          leafHash: string
+          proof: string[]
+          checkpoint: string
+        }>('GET', `/ledger/proof/${seq}`)
+        let verified: string
+        try {
+          const key = await rosterKeyOf(ctx, undefined)
+          if (key === undefined) throw new Error('no roster key to check the checkpoint with')
+          const cp = verifyCheckpoint(p.checkpoint, key)
+          if (cp.size !== p.treeSize)
+            throw new Error(`checkpoint size ${cp.size} is not the proof's ${p.treeSize}`)
+          const ok = verifyInclusion(fromHex(p.leafHash), p.seq, p.treeSize, p.proof.map(fromHex), cp.root)
+          verified = ok ? 'ok' : 'FAILED'
+        } catch (e) {
+          verified = `not checked (${(e as Error).message})`
+        }
+        if (flags.json) return out.json({ ...p, verifiedLocally: verified })
+        out.line(`entry ${p.seq} of ${p.treeSize}, leaf ${p.leafHash}`)
+        out.line(`proof (${p.proof.length} hashes):`)
+        for (const h of p.proof) out.line(`  ${h}`)
+        out.line('checkpoint:')
+        for (const l of p.checkpoint.trimEnd().split('\n')) out.line(`  ${l}`)
+        out.line(
+          `checked here against the roster key: ${verified === 'ok' ? out.style('green', 'ok') : out.style('red', verified)}`,
+        )
+        if (verified === 'FAILED')
+          throw new CliError('ERR_PROOF', `the inclusion proof of entry ${seq} does not verify`)
+      }),
+    'pocnet ledger prove 42',
+  )
+
+  examples(
+    ledger
+      .command('checkpoint')
+      .description('sign a checkpoint of the ledger now (the daemon also signs one periodically)')
+      .option('--json', 'print the result as JSON')
+      .action(async (flags: { json?: boolean }, command: Command) => {
+        const ctx = Context.of(command)
+        const r = await ctx.call<{ size: number; root: string; note: string }>('POST', '/ledger/checkpoint')
+        if (flags.json) return out.json(r)
+        out.line(`${out.style('green', '✓')} checkpoint signed at size ${r.size}, root ${r.root}`)
+      }),
+    'pocnet ledger checkpoint',
+  )
+
+  const audit = program.command('audit').description('oversight reports (auditor)')
+  examples(audit, 'pocnet audit report')
+  examples(
+    audit
+      .command('report')
+      .description(
+        'counts per country and type, acknowledgement and answer times (median, worst), expiring preservations, missed deadlines',
+      )
+      .addOption(jsonOption())
+      .action(async (flags: { json?: boolean }, command: Command) => {
+        const ctx = Context.of(command)
+        const report = await ctx.call<AuditReportView>('GET', '/audit/report')
+        if (flags.json) return out.json(report)
+        printAudit(report, ctx.zone)
+      }),
+    'pocnet audit report',
+    'pocnet audit report --json > report-2026-11.json',
+  )
+}

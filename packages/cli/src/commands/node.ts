@@ -1,0 +1,298 @@
+import { access } from 'node:fs/promises'
+import {
+  ControlCallError,
+  ControlClient,
+  DaemonUnreachableError,
+  type Health,
+  type LogLevel,
+  ROLES,
+  runDaemon,
+} from '@pocnet/node'
+import { type Command, Option } from 'commander'
+import { Context, controlError } from '../context.ts'
+import { CliError } from '../errors.ts'
+import { examples, jsonOption } from '../help.ts'
+import { describe, formatTime, out, relative, table } from '../output.ts'
+
+interface PeerView {
+  peerId: string
+  country: string | null
+  address: string
+  direction: string
+  openedAt: number
+}
+
+interface UserView {
+  name: string
+  role: string
+  createdAt: number
+}
+
+interface KnownCountryView {
+  country: string
+  name?: string
+  member: boolean
+  seq?: number
+  expiresAt?: number
+  fetchedAt?: number
+  fresh: boolean
+  connected: boolean
+  lastSeenAt?: number
+}
+
+/** The daemon answers HTTP on its socket: a tokenless call is refused with 401, which proves it serves. */
+async function pingDaemon(socket: string): Promise<boolean> {
+  try {
+    await new ControlClient(socket, '').call('GET', '/health', undefined, 5_000)
+    return true
+  } catch (e) {
+    return e instanceof ControlCallError
+  }
+}
+
+async function mustExist(path: string, what: string, hint: string): Promise<void> {
+  try {
+    await access(path)
+  } catch {
+    throw new CliError('ERR_NOT_READY', `${what} missing: ${path}`, { hint })
+  }
+}
+
+export function registerNode(program: Command): void {
+  examples(
+    program
+      .command('start')
+      .description('run the node in the foreground until SIGTERM or Ctrl-C (logs JSON to stderr)')
+      .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']))
+      .option('--json', 'print the ready line as JSON on stdout')
+      .action(async (flags: { logLevel?: LogLevel; json?: boolean }, command: Command) => {
+        const ctx = Context.of(command)
+        await mustExist(
+          ctx.path('config'),
+          'node config',
+          'run `pocnet init` first, or set --data-dir / POCNET_HOME',
+        )
+        await mustExist(
+          ctx.path('roster'),
+          'roster chain',
+          'finish the roster ceremony (`pocnet roster --help`) and put roster.cbor in the data directory',
+        )
+        const code = await runDaemon({
+          dataDir: ctx.dataDir,
+          ...(flags.logLevel === undefined ? {} : { logLevel: flags.logLevel }),
+          onReady: (info) => {
+            if (flags.json) out.line(JSON.stringify({ ready: true, ...info }))
+            else {
+              out.line(`${out.style('green', '●')} pocnet node ${info.peerId} serving`)
+              for (const a of info.addresses) out.line(`  listening ${a}`)
+              out.line(`  control   ${info.socket}`)
+            }
+          },
+        })
+        if (code !== 0)
+          throw new CliError('ERR_DAEMON', `the node stopped with code ${code}`, {
+            hint: 'read the JSON log lines above (event node.start-failed names the cause)',
+          })
+      }),
+    'POCNET_PASSPHRASE_FILE=/etc/pocnet/pass pocnet start',
+    'pocnet --data-dir /var/lib/pocnet start --log-level debug 2>>pocnet.log',
+  )
+
+  examples(
+    program
+      .command('status')
+      .description("the running node's health: peers, outbox, ledger, roster")
+      .addOption(jsonOption())
+      .option(
+        '--ping',
+        'only check that the daemon serves its control API (no token needed: for health checks)',
+      )
+      .action(async (flags: { json?: boolean; ping?: boolean }, command: Command) => {
+        const ctx = Context.of(command)
+        if (flags.ping) {
+          const alive = await pingDaemon(ctx.socketPath)
+          if (flags.json) out.json({ serving: alive, socket: ctx.socketPath })
+          if (!alive) throw controlError(new DaemonUnreachableError(ctx.socketPath, 'no answer'))
+          if (!flags.json) out.line(`${out.style('green', '●')} the daemon serves on ${ctx.socketPath}`)
+          return
+        }
+        const h = await ctx.call<Health>('GET', '/health')
+        if (flags.json) return out.json(h)
+        out.line(
+          `${out.style('green', '●')} ${out.style('bold', h.country)} on ${h.network}, up since ${formatTime(h.startedAt, ctx.zone)}`,
+        )
+        out.line(`  peer id        ${h.peerId}`)
+        out.line(`  roster         version ${h.rosterVersion}`)
+        out.line(`  peers          ${h.peersConnected} (${h.connectedCountries.join(', ') || 'none'})`)
+        out.line(
+          `  outbox         ${h.outboxDepth} waiting${h.oldestUndeliveredAt === null ? '' : `, oldest queued ${relative(h.oldestUndeliveredAt)}`}`,
+        )
+        out.line(`  delivered      ${h.delivered}   received ${h.received}`)
+        const rejected = Object.entries(h.rejected)
+        if (rejected.length > 0)
+          out.line(`  rejected       ${rejected.map(([k, v]) => `${k}=${v}`).join(' ')}`)
+        out.line(
+          `  ledger         ${h.ledgerSize} entries${h.lastCheckpoint === null ? '' : `, checkpoint at ${h.lastCheckpoint.size}`}`,
+        )
+      }),
+    'pocnet status',
+    'pocnet status --json | jq .outboxDepth',
+  )
+
+  examples(
+    program
+      .command('peers')
+      .description('connections open now, with the member country of each peer')
+      .addOption(jsonOption())
+      .action(async (flags: { json?: boolean }, command: Command) => {
+        const ctx = Context.of(command)
+        const { peers } = await ctx.call<{ peers: PeerView[] }>('GET', '/peers')
+        if (flags.json) return out.json({ peers })
+        if (peers.length === 0) return out.line('no peers connected')
+        out.line(
+          table([
+            ['COUNTRY', 'DIRECTION', 'SINCE', 'ADDRESS', 'PEER ID'],
+            ...peers.map((p) => [
+              p.country ?? '??',
+              p.direction,
+              formatTime(p.openedAt, ctx.zone),
+              p.address,
+              p.peerId,
+            ]),
+          ]),
+        )
+      }),
+    'pocnet peers',
+    'pocnet peers --json',
+  )
+
+  const user = program.command('user').description('local users of this node and their roles (operator)')
+  examples(user, 'pocnet user add duty-officer --role contact', 'pocnet user list')
+  examples(
+    user
+      .command('add <name>')
+      .description('add a user and print their token, once')
+      .addOption(
+        new Option('--role <role>', 'what the user may do').choices([...ROLES]).makeOptionMandatory(),
+      )
+      .option('--json', 'print the result as JSON (includes the token)')
+      .action(async (name: string, flags: { role: string; json?: boolean }, command: Command) => {
+        const ctx = Context.of(command)
+        const r = await ctx.call<{ name: string; role: string; token: string }>('POST', '/users', {
+          name,
+          role: flags.role,
+        })
+        if (flags.json) return out.json(r)
+        out.line(`${out.style('green', '✓')} user ${r.name} (${r.role}) added`)
+        out.line(out.style('bold', 'Token — shown once, hand it to the user now:'))
+        out.line(`  ${r.token}`)
+      }),
+    'pocnet user add duty-officer --role contact',
+    'pocnet user add oversight --role auditor',
+  )
+  examples(
+    user
+      .command('list')
+      .description('list the users and their roles (never their tokens)')
+      .addOption(jsonOption())
+      .action(async (flags: { json?: boolean }, command: Command) => {
+        const ctx = Context.of(command)
+        const { users } = await ctx.call<{ users: UserView[] }>('GET', '/users')
+        if (flags.json) return out.json({ users })
+        out.line(
+          table([
+            ['NAME', 'ROLE', 'CREATED'],
+            ...users.map((u) => [u.name, u.role, formatTime(u.createdAt, ctx.zone)]),
+          ]),
+        )
+      }),
+    'pocnet user list',
+  )
+  examples(
+    user
+      .command('remove <name>')
+      .description('remove a user: their token stops working at once')
+      .action(async (name: string, _flags: unknown, command: Command) => {
+        const ctx = Context.of(command)
+        await ctx.call('DELETE', `/users/${encodeURIComponent(name)}`)
+        out.line(`${out.style('green', '✓')} user ${name} removed`)
+      }),
+    'pocnet user remove duty-officer',
+  )
+
+  const directory = program.command('directory').description('the signed directory of the points of contact')
+  examples(directory, 'pocnet directory list', 'pocnet directory show FR', 'pocnet directory publish')
+  examples(
+    directory
+      .command('publish')
+      .description("publish this country's record (from contact.json) to the DHT now")
+      .addOption(jsonOption())
+      .action(async (flags: { json?: boolean }, command: Command) => {
+        const ctx = Context.of(command)
+        const r = await ctx.call<{ seq: number; storedBy: number }>('POST', '/directory/publish')
+        if (flags.json) return out.json(r)
+        out.line(`${out.style('green', '✓')} published record seq ${r.seq}, stored by ${r.storedBy} peer(s)`)
+      }),
+    'pocnet directory publish',
+  )
+  examples(
+    directory
+      .command('show <CC>')
+      .description(
+        "a country's directory record: unit, 24/7 phone and e-mail, languages, time zone, services",
+      )
+      .addOption(jsonOption())
+      .action(async (cc: string, flags: { json?: boolean }, command: Command) => {
+        const ctx = Context.of(command)
+        const r = await ctx.call<{ record: Record<string, unknown>; source: string; fetchedAt: number }>(
+          'GET',
+          `/directory/${encodeURIComponent(cc.toUpperCase())}`,
+        )
+        if (flags.json) return out.json(r)
+        const rec = r.record
+        out.line(out.style('bold', `${rec.country} — ${rec.unit}`))
+        out.line(`  kind         ${rec.contactKind}`)
+        out.line(`  phone 24/7   ${rec.phone}`)
+        out.line(`  e-mail       ${rec.email}`)
+        out.line(`  languages    ${(rec.languages as string[]).join(', ')}`)
+        out.line(
+          `  time zone    ${rec.timeZone}  (local time there: ${formatTime(Date.now(), String(rec.timeZone))})`,
+        )
+        out.line(`  services     ${(rec.services as string[]).join(', ')}`)
+        if (rec.mlaAuthority !== null)
+          for (const l of describe({ 'MLA authority': rec.mlaAuthority }, '  ')) out.line(l)
+        const res = rec.reservations as string[]
+        if (res.length > 0) out.line(`  reservations ${res.join('; ')}`)
+        out.line(
+          `  record       seq ${rec.seq}, expires ${formatTime(rec.expiresAt, ctx.zone)} (from ${r.source}, ${formatTime(r.fetchedAt, ctx.zone)})`,
+        )
+      }),
+    'pocnet directory show FR',
+    'pocnet directory show US --json | jq .record.phone',
+  )
+  examples(
+    directory
+      .command('list')
+      .description('every member country: record freshness and connection')
+      .addOption(jsonOption())
+      .action(async (flags: { json?: boolean }, command: Command) => {
+        const ctx = Context.of(command)
+        const { countries } = await ctx.call<{ countries: KnownCountryView[] }>('GET', '/directory')
+        if (flags.json) return out.json({ countries })
+        out.line(
+          table([
+            ['COUNTRY', 'NAME', 'MEMBER', 'RECORD', 'EXPIRES', 'CONNECTED'],
+            ...countries.map((c) => [
+              c.country,
+              c.name ?? '-',
+              c.member ? 'yes' : 'no',
+              c.seq === undefined || c.seq === null ? 'none' : `seq ${c.seq}${c.fresh ? '' : ' (stale)'}`,
+              formatTime(c.expiresAt, ctx.zone),
+              c.connected ? 'yes' : 'no',
+            ]),
+          ]),
+        )
+      }),
+    'pocnet directory list',
+  )
+}

@@ -1,0 +1,290 @@
+import { access } from 'node:fs/promises'
+import { peerIdFromEd25519PublicKey, readKeyFile, toHex } from '@pocnet/crypto'
+import {
+  combineSignatures,
+  proposeAmendment,
+  proposeGenesis,
+  type RosterBody,
+  type RosterChange,
+  type RosterState,
+  readMemberDescriptor,
+  readProposal,
+  readRosterChainFile,
+  signProposal,
+  verifyRosterChain,
+} from '@pocnet/directory'
+import { obtainPassphrase, readConfig } from '@pocnet/node'
+import type { Command } from 'commander'
+import { Context } from '../context.ts'
+import { CliError, UsageError } from '../errors.ts'
+import { collect, examples, jsonOption, positiveInt } from '../help.ts'
+import { formatTime, out, table } from '../output.ts'
+
+function peerIdOf(key: Uint8Array): string {
+  return peerIdFromEd25519PublicKey(key).toString()
+}
+
+function describeChange(c: RosterChange): string {
+  switch (c.op) {
+    case 'admit':
+      return `admit ${c.member.country} "${c.member.name}" key ${toHex(c.member.publicKey)}`
+    case 'revoke':
+      return `revoke ${c.country}`
+    case 'rotate':
+      return `rotate ${c.country} to key ${toHex(c.publicKey)}`
+    case 'threshold':
+      return `set threshold to ${c.threshold}`
+  }
+}
+
+/** What a signer reads before signing: every byte that the signature will cover, decoded. */
+export function describeBody(body: RosterBody, zone: string): string[] {
+  const head = [
+    `${body.kind} proposal, network ${body.network}, version ${body.version}, created ${formatTime(body.createdAt, zone)}`,
+  ]
+  if (body.kind === 'genesis') {
+    return [
+      ...head,
+      `threshold: ${body.threshold} of ${body.members.length}`,
+      ...body.members.map((m) => `  ${m.country}  ${m.name}  ${peerIdOf(m.publicKey)}`),
+    ]
+  }
+  return [
+    ...head,
+    `previous version hash: ${toHex(body.prev)}`,
+    ...body.changes.map((c) => `  ${describeChange(c)}`),
+  ]
+}
+
+function stateJson(state: RosterState) {
+  return {
+    network: state.network,
+    version: state.version,
+    hash: toHex(state.hash),
+    genesisHash: toHex(state.genesisHash),
+    threshold: state.threshold,
+    createdAt: state.createdAt,
+    members: [...state.members.values()].map((m) => ({
+      country: m.country,
+      name: m.name,
+      publicKey: toHex(m.publicKey),
+      peerId: peerIdOf(m.publicKey),
+    })),
+    retired: [...state.retired.entries()].map(([key, r]) => ({ key, ...r })),
+  }
+}
+
+function printState(state: RosterState, zone: string): void {
+  out.line(
+    `roster of ${out.style('bold', state.network)}: version ${state.version}, threshold ${state.threshold} of ${state.members.size}, created ${formatTime(state.createdAt, zone)}`,
+  )
+  out.line(`hash ${toHex(state.hash)}`)
+  out.line(
+    table([
+      ['COUNTRY', 'NAME', 'PEER ID'],
+      ...[...state.members.values()].map((m) => [m.country, m.name, peerIdOf(m.publicKey)]),
+    ]),
+  )
+}
+
+async function readChain(path: string): Promise<Uint8Array[]> {
+  try {
+    await access(path)
+  } catch {
+    throw new CliError('ERR_NO_ROSTER', `no roster chain at ${path}`, {
+      hint: 'run the genesis ceremony (`pocnet roster genesis --help`) or pass the chain file with --chain',
+    })
+  }
+  return readRosterChainFile(path)
+}
+
+export function registerRoster(program: Command): void {
+  const roster = program
+    .command('roster')
+    .description('the federation roster: who is a member, under which key (offline ceremony)')
+  examples(
+    roster,
+    'pocnet roster genesis --member it.json --member fr.json --member us.json --threshold 2 --out genesis.json',
+    'pocnet roster sign genesis.json --out fr.sig.json',
+    'pocnet roster combine genesis.json --sig it.sig.json --sig fr.sig.json --out roster.cbor',
+  )
+
+  examples(
+    roster
+      .command('genesis')
+      .description("write the genesis proposal from the founders' member files (coordinator)")
+      .requiredOption('--member <file>', "a founder's member.json from `pocnet init` (repeat)", collect)
+      .requiredOption('--threshold <n>', 'signatures needed for any later change', positiveInt('--threshold'))
+      .option('--network <id>', "the network id (default: this node's config)")
+      .requiredOption('--out <file>', 'where to write the proposal (JSON)')
+      .action(
+        async (
+          flags: { member: string[]; threshold: number; network?: string; out: string },
+          command: Command,
+        ) => {
+          const ctx = Context.of(command)
+          let network = flags.network
+          if (network === undefined) {
+            try {
+              network = (await readConfig(ctx.dataDir)).network
+            } catch {
+              throw new UsageError('no --network and no node config to take it from', 'pass --network <id>')
+            }
+          }
+          const members = await Promise.all(flags.member.map((f) => readMemberDescriptor(f)))
+          if (flags.threshold > members.length)
+            throw new UsageError(`--threshold ${flags.threshold} is more than the ${members.length} members`)
+          const proposal = await proposeGenesis(flags.out, { network, threshold: flags.threshold, members })
+          for (const line of describeBody(proposal.body, ctx.zone)) out.line(line)
+          out.line(
+            `wrote ${flags.out}: every founder signs it with \`pocnet roster sign ${flags.out} --out <sig>\``,
+          )
+        },
+      ),
+    'pocnet roster genesis --network g8-24-7 --member it.json --member fr.json --member us.json --threshold 2 --out genesis.json',
+  )
+
+  examples(
+    roster
+      .command('propose')
+      .description('write an amendment proposal: admit, revoke, rotate a key, change the threshold')
+      .option('--admit <file>', 'admit the country of this member.json (repeat)', collect)
+      .option('--revoke <CC>', 'revoke a country (repeat)', collect)
+      .option('--rotate <file>', "a member.json carrying a country's new key (repeat)", collect)
+      .option('--threshold <n>', 'new threshold', positiveInt('--threshold'))
+      .option('--chain <file>', "the current roster chain (default: the data directory's roster.cbor)")
+      .requiredOption('--out <file>', 'where to write the proposal (JSON)')
+      .action(
+        async (
+          flags: {
+            admit?: string[]
+            revoke?: string[]
+            rotate?: string[]
+            threshold?: number
+            chain?: string
+            out: string
+          },
+          command: Command,
+        ) => {
+          const ctx = Context.of(command)
+          const changes: RosterChange[] = []
+          for (const f of flags.admit ?? [])
+            changes.push({ op: 'admit', member: await readMemberDescriptor(f) })
+          for (const cc of flags.revoke ?? []) changes.push({ op: 'revoke', country: cc.toUpperCase() })
+          for (const f of flags.rotate ?? []) {
+            const m = await readMemberDescriptor(f)
+            changes.push({ op: 'rotate', country: m.country, publicKey: m.publicKey })
+          }
+          if (flags.threshold !== undefined) changes.push({ op: 'threshold', threshold: flags.threshold })
+          if (changes.length === 0)
+            throw new UsageError(
+              'nothing to propose',
+              'give at least one of --admit, --revoke, --rotate, --threshold',
+            )
+          const chain = await readChain(flags.chain ?? ctx.path('roster'))
+          const proposal = await proposeAmendment(flags.out, { chain, changes })
+          for (const line of describeBody(proposal.body, ctx.zone)) out.line(line)
+          out.line(
+            `wrote ${flags.out}: current members sign it with \`pocnet roster sign ${flags.out} --out <sig>\``,
+          )
+        },
+      ),
+    'pocnet roster propose --admit de.json --out admit-de.json',
+    'pocnet roster propose --revoke XX --threshold 3 --out change.json',
+  )
+
+  examples(
+    roster
+      .command('sign <proposal>')
+      .description("sign a proposal with this node's key (shows what is signed first; needs the passphrase)")
+      .requiredOption('--out <file>', 'where to write the signature (JSON)')
+      .action(async (proposalPath: string, flags: { out: string }, command: Command) => {
+        const ctx = Context.of(command)
+        const proposal = await readProposal(proposalPath)
+        for (const line of describeBody(proposal.body, ctx.zone)) out.line(line)
+        const identity = await readKeyFile(ctx.path('key'), await obtainPassphrase())
+        await signProposal(proposalPath, identity, flags.out)
+        out.line(`signed as ${identity.peerId.toString()}: wrote ${flags.out}`)
+      }),
+    'POCNET_PASSPHRASE_FILE=/etc/pocnet/pass pocnet roster sign genesis.json --out fr.sig.json',
+  )
+
+  examples(
+    roster
+      .command('combine <proposal>')
+      .description('combine the signatures into the signed roster chain and verify it')
+      .requiredOption('--sig <file>', 'a signature file from `roster sign` (repeat)', collect)
+      .option(
+        '--chain <file>',
+        "for an amendment: the current chain (default: the data directory's roster.cbor)",
+      )
+      .option('--out <file>', "where to write the chain (default: the data directory's roster.cbor)")
+      .action(
+        async (
+          proposalPath: string,
+          flags: { sig: string[]; chain?: string; out?: string },
+          command: Command,
+        ) => {
+          const ctx = Context.of(command)
+          const proposal = await readProposal(proposalPath)
+          const chain =
+            proposal.body.kind === 'amendment'
+              ? await readChain(flags.chain ?? ctx.path('roster'))
+              : undefined
+          const chainPath = flags.out ?? ctx.path('roster')
+          const verified = await combineSignatures({
+            proposalPath,
+            signaturePaths: flags.sig,
+            chainPath,
+            ...(chain === undefined ? {} : { chain }),
+          })
+          printState(verified.state, ctx.zone)
+          out.line(`${out.style('green', '✓')} chain verified, wrote ${chainPath}`)
+        },
+      ),
+    'pocnet roster combine genesis.json --sig it.sig.json --sig fr.sig.json --sig us.sig.json --out roster.cbor',
+    'pocnet roster combine admit-de.json --sig it.sig.json --sig fr.sig.json   # into the data directory',
+  )
+
+  examples(
+    roster
+      .command('show')
+      .description("show this node's roster: members, keys, threshold")
+      .option('--file <chain>', "a roster chain file (default: the data directory's roster.cbor)")
+      .addOption(jsonOption())
+      .action(async (flags: { file?: string; json?: boolean }, command: Command) => {
+        const ctx = Context.of(command)
+        const { state } = verifyRosterChain(await readChain(flags.file ?? ctx.path('roster')))
+        if (flags.json) out.json(stateJson(state))
+        else printState(state, ctx.zone)
+      }),
+    'pocnet roster show',
+    'pocnet roster show --json | jq .members',
+  )
+
+  examples(
+    roster
+      .command('verify <chain-file>')
+      .description('verify a roster chain from genesis: signatures, links, thresholds')
+      .addOption(jsonOption())
+      .action(async (file: string, flags: { json?: boolean }, command: Command) => {
+        const ctx = Context.of(command)
+        const chain = await readChain(file)
+        let state: RosterState
+        try {
+          state = verifyRosterChain(chain).state
+        } catch (e) {
+          throw new CliError(
+            (e as { code?: string }).code ?? 'ERR_ROSTER',
+            `${file}: ${(e as Error).message}`,
+          )
+        }
+        if (flags.json) out.json({ ok: true, ...stateJson(state) })
+        else {
+          printState(state, ctx.zone)
+          out.line(`${out.style('green', '✓')} ${file}: ${chain.length} document(s) verified`)
+        }
+      }),
+    'pocnet roster verify roster.cbor',
+  )
+}

@@ -1,0 +1,123 @@
+import { readFile } from 'node:fs/promises'
+import { connect } from 'node:net'
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { ControlCallError, ControlClient, DATA_DIR, DaemonUnreachableError } from '@pocnet/node'
+import type { Command } from 'commander'
+import { CliError, NoTokenError } from './errors.ts'
+import { displayZone } from './output.ts'
+
+/** The options every command inherits from `pocnet`. */
+export interface GlobalOptions {
+  dataDir?: string
+  tokenFile?: string
+  timeZone?: string
+}
+
+/** What a command needs from its surroundings: where the node lives and how to reach it. */
+export class Context {
+  readonly dataDir: string
+  readonly zone: string
+  readonly #tokenFile: string | undefined
+  readonly #env: NodeJS.ProcessEnv
+
+  constructor(globals: GlobalOptions, env: NodeJS.ProcessEnv = process.env) {
+    this.#env = env
+    this.dataDir = resolve(globals.dataDir ?? env.POCNET_HOME ?? join(homedir(), '.pocnet'))
+    this.#tokenFile = globals.tokenFile ?? (env.POCNET_TOKEN_FILE || undefined)
+    this.zone = displayZone(globals.timeZone)
+  }
+
+  static of(command: Command): Context {
+    return new Context(command.optsWithGlobals<GlobalOptions>())
+  }
+
+  get socketPath(): string {
+    return join(this.dataDir, DATA_DIR.socket)
+  }
+
+  path(file: keyof typeof DATA_DIR): string {
+    return join(this.dataDir, DATA_DIR[file])
+  }
+
+  async token(): Promise<string> {
+    if (this.#tokenFile !== undefined) {
+      let text: string
+      try {
+        text = await readFile(this.#tokenFile, 'utf8')
+      } catch (e) {
+        throw new CliError('ERR_TOKEN_FILE', `cannot read token file ${this.#tokenFile}`, {
+          hint: `(${(e as NodeJS.ErrnoException).code}) check the path given to --token-file or POCNET_TOKEN_FILE`,
+        })
+      }
+      const token = text.trim()
+      if (token === '') throw new CliError('ERR_TOKEN_FILE', `token file ${this.#tokenFile} is empty`)
+      return token
+    }
+    const token = this.#env.POCNET_TOKEN?.trim()
+    if (token === undefined || token === '') throw new NoTokenError()
+    return token
+  }
+
+  /** Calls the control API; daemon errors become CliErrors carrying the daemon's hint. */
+  async call<T>(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body?: unknown,
+    timeoutMs?: number,
+  ): Promise<T> {
+    const client = new ControlClient(this.socketPath, await this.token())
+    try {
+      return await client.call<T>(method, path, body, timeoutMs)
+    } catch (e) {
+      throw controlError(e)
+    }
+  }
+}
+
+/** Maps the control client's errors to what the CLI prints. */
+export function controlError(e: unknown): unknown {
+  if (e instanceof DaemonUnreachableError) {
+    return new CliError(e.code, e.message, {
+      hint: 'start the node with `pocnet start` (or `systemctl start pocnet`), or point --data-dir / POCNET_HOME at it',
+    })
+  }
+  if (e instanceof ControlCallError) {
+    const problems = (e.details as { problems?: unknown } | undefined)?.problems
+    const lines = Array.isArray(problems)
+      ? problems.map(
+          (p: { path?: string; message?: string; rule?: string }) =>
+            `  ${p.path || '(form)'}: ${p.message} [${p.rule}]`,
+        )
+      : []
+    let hint = e.hint
+    if (hint === undefined && e.status === 401) hint = 'check POCNET_TOKEN or --token-file'
+    if (hint === undefined && e.status === 404 && e.code === 'ERR_NOT_FOUND')
+      hint = 'this daemon does not serve that endpoint: is it older than this CLI?'
+    return new CliError(e.code, `${e.message} (${e.status})`, {
+      lines,
+      ...(hint === undefined ? {} : { hint }),
+    })
+  }
+  return e
+}
+
+/** Whether a daemon answers on the socket (any answer counts, even a refusal). */
+export function daemonAnswers(socketPath: string, timeoutMs = 2_000): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect(socketPath)
+    const timer = setTimeout(() => {
+      socket.destroy()
+      done(false)
+    }, timeoutMs)
+    socket.once('connect', () => {
+      clearTimeout(timer)
+      socket.end()
+      done(true)
+    })
+    socket.once('error', () => {
+      clearTimeout(timer)
+      done(false)
+    })
+  })
+}

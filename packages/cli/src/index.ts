@@ -1,0 +1,13 @@
+export { attachmentOf, formProblems, readForm } from './commands/cases.ts'
+export { Context, daemonAnswers } from './context.ts'
+export {
+  CliError,
+  DaemonRunningError,
+  EXIT,
+  InvalidFormError,
+  LedgerInvalidError,
+  NoTokenError,
+  UsageError,
+} from './errors.ts'
+export { colourEnabled, formatTime } from './output.ts'
+export { buildProgram, main, report, VERSION } from './program.ts'

@@ -1,0 +1,107 @@
+import { styleText } from 'node:util'
+
+type Style = 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'cyan'
+
+/** Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org). */
+export function colourEnabled(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
+  return stream.isTTY === true && env.NO_COLOR === undefined
+}
+
+export function paint(stream: NodeJS.WriteStream, style: Style, text: string): string {
+  return colourEnabled(stream) ? styleText(style, text, { validateStream: false }) : text
+}
+
+/** Writes to stdout; `out.style` colours for stdout. */
+export const out = {
+  line(text = ''): void {
+    process.stdout.write(`${text}\n`)
+  },
+  json(value: unknown): void {
+    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+  },
+  style(style: Style, text: string): string {
+    return paint(process.stdout, style, text)
+  },
+}
+
+export const err = {
+  line(text = ''): void {
+    process.stderr.write(`${text}\n`)
+  },
+  style(style: Style, text: string): string {
+    return paint(process.stderr, style, text)
+  },
+}
+
+/** Pads columns to their widest cell; the first row is the header. */
+export function table(rows: string[][]): string {
+  if (rows.length === 0) return ''
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
+  return rows
+    .map((r, n) => {
+      const line = r
+        .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd()
+      return n === 0 ? out.style('bold', line) : line
+    })
+    .join('\n')
+}
+
+/** The zone people see times in: --time-zone, else TZ, else the system's. */
+export function displayZone(explicit?: string): string {
+  return explicit ?? process.env.TZ ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC'
+}
+
+/**
+ * A UTC instant (ms or ISO text) shown in `zone`, with the zone named: "2026-11-28 14:03 Europe/Paris".
+ * Times stay UTC on the wire and in the ledger; only people see zoned times.
+ */
+export function formatTime(value: unknown, zone: string): string {
+  if (value === null || value === undefined || value === '') return '-'
+  const ms = typeof value === 'number' ? value : Date.parse(String(value))
+  if (!Number.isFinite(ms)) return String(value)
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(ms))
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '??'
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')} ${zone}`
+}
+
+/** "in 3h 20m" / "2d 4h ago", for deadlines. */
+export function relative(value: unknown, now = Date.now()): string {
+  if (value === null || value === undefined || value === '') return ''
+  const ms = typeof value === 'number' ? value : Date.parse(String(value))
+  if (!Number.isFinite(ms)) return ''
+  const delta = ms - now
+  const abs = Math.abs(delta)
+  const d = Math.floor(abs / 86_400_000)
+  const h = Math.floor((abs % 86_400_000) / 3_600_000)
+  const m = Math.floor((abs % 3_600_000) / 60_000)
+  const text = d > 0 ? `${d}d ${h}h` : h > 0 ? `${h}h ${m}m` : `${m}m`
+  return delta >= 0 ? `in ${text}` : `${text} ago`
+}
+
+/** Renders any JSON value as indented "key: value" lines, for the human form of generic answers. */
+export function describe(value: unknown, indent = ''): string[] {
+  if (value === null || typeof value !== 'object') return [`${indent}${String(value)}`]
+  if (Array.isArray(value)) {
+    if (value.length === 0) return [`${indent}(none)`]
+    return value.flatMap((item) => {
+      if (item === null || typeof item !== 'object') return [`${indent}- ${String(item)}`]
+      const [first, ...rest] = describe(item, `${indent}  `)
+      return [`${indent}- ${(first ?? '').trimStart()}`, ...rest]
+    })
+  }
+  return Object.entries(value).flatMap(([k, v]) => {
+    if (v === null || typeof v !== 'object') return [`${indent}${k}: ${String(v)}`]
+    if (Array.isArray(v) && v.length === 0) return [`${indent}${k}: (none)`]
+    return [`${indent}${k}:`, ...describe(v, `${indent}  `)]
+  })
+}

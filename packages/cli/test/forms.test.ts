@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { REQUEST_TYPES, SCHEMAS, templateFor } from '@pocnet/cases'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
+import { attachmentOf, CliError, formProblems, readForm } from '../src/index.ts'
+
+let dir: string
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'pocnet-cli-forms-'))
+})
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('request forms', () => {
+  it.each(REQUEST_TYPES)(
+    'the %s template reads as YAML with its schema, and an empty form has problems',
+    async (type) => {
+      const file = join(dir, `${type}.yaml`)
+      await writeFile(file, templateFor(type))
+      const form = await readForm(file)
+      expect((form as { schema: string }).schema).toBe(SCHEMAS[type])
+      const problems = formProblems(form, type)
+      expect(problems.length).toBeGreaterThan(0)
+      for (const p of problems) expect(p.path).not.toBe('schema')
+    },
+  )
+
+  it('reports a form whose schema is not the --type asked for, with the other problems', async () => {
+    const form = parse(templateFor('technical-advice'))
+    const problems = formProblems(form, 'preservation')
+    expect(problems[0]).toMatchObject({ path: 'schema', rule: 'consistency' })
+    expect(problems.length).toBeGreaterThan(1)
+    expect(formProblems(form, 'technical-advice').some((p) => p.path === 'schema')).toBe(false)
+  })
+
+  it('names the line of a YAML syntax error', async () => {
+    const file = join(dir, 'broken.yaml')
+    await writeFile(file, 'schema: pocnet/preservation/v1\nfacts: "unterminated\nurgency: urgent\n')
+    const failure = await readForm(file).catch((e: unknown) => e)
+    expect(failure).toBeInstanceOf(CliError)
+    expect((failure as CliError).message).toContain('is not valid YAML')
+    expect((failure as CliError).lines.join('\n')).toMatch(/line \d+/)
+  })
+
+  it('a missing form file is an error with a hint', async () => {
+    const failure = (await readForm(join(dir, 'nope.yaml')).catch((e: unknown) => e)) as CliError
+    expect(failure.code).toBe('ERR_FORM')
+    expect(failure.hint).toContain('pocnet request template')
+  })
+
+  it('an attachment is named by the SHA-256 of its bytes, its name and size', async () => {
+    const file = join(dir, 'headers.eml')
+    const bytes = Buffer.from('Received: from example.org\r\n\r\nhello')
+    await writeFile(file, bytes)
+    const a = await attachmentOf(file)
+    expect(a).toEqual({
+      name: 'headers.eml',
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      size: bytes.length,
+    })
+    await expect(attachmentOf(join(dir, 'missing.bin'))).rejects.toThrow(/cannot read attachment/)
+  })
+})

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest'
+import { Context, colourEnabled, formatTime } from '../src/index.ts'
+
+describe('times are shown with their zone', () => {
+  it('formats a UTC instant in the zone asked for, naming it', () => {
+    const at = '2026-11-28T13:03:00Z'
+    expect(formatTime(at, 'UTC')).toBe('2026-11-28 13:03 UTC')
+    expect(formatTime(at, 'Europe/Paris')).toBe('2026-11-28 14:03 Europe/Paris')
+    expect(formatTime(Date.parse(at), 'America/New_York')).toBe('2026-11-28 08:03 America/New_York')
+    expect(formatTime(null, 'UTC')).toBe('-')
+  })
+})
+
+describe('colour', () => {
+  const tty = { isTTY: true } as NodeJS.WriteStream
+  const pipe = { isTTY: false } as NodeJS.WriteStream
+  it('only on a terminal, and never with NO_COLOR', () => {
+    expect(colourEnabled(tty, {})).toBe(true)
+    expect(colourEnabled(tty, { NO_COLOR: '1' })).toBe(false)
+    expect(colourEnabled(tty, { NO_COLOR: '' })).toBe(false)
+    expect(colourEnabled(pipe, {})).toBe(false)
+  })
+})
+
+describe('context', () => {
+  it('takes the data directory from --data-dir, else POCNET_HOME, else ~/.pocnet', () => {
+    expect(new Context({ dataDir: '/srv/a' }, { POCNET_HOME: '/srv/b' }).dataDir).toBe('/srv/a')
+    expect(new Context({}, { POCNET_HOME: '/srv/b' }).dataDir).toBe('/srv/b')
+    expect(new Context({}, {}).dataDir).toMatch(/\/\.pocnet$/)
+    expect(new Context({ dataDir: '/srv/a' }, {}).socketPath).toBe('/srv/a/control.sock')
+  })
+
+  it('takes the token from --token-file, else POCNET_TOKEN_FILE, else POCNET_TOKEN; none is an error with a hint', async () => {
+    expect(await new Context({}, { POCNET_TOKEN: ' pn_abc \n' }).token()).toBe('pn_abc')
+    await expect(
+      new Context({ tokenFile: '/nonexistent/token' }, { POCNET_TOKEN: 'pn_abc' }).token(),
+    ).rejects.toThrow(/cannot read token file \/nonexistent\/token/)
+    await expect(new Context({}, { POCNET_TOKEN_FILE: '/nonexistent/t2' }).token()).rejects.toThrow(/t2/)
+    await expect(new Context({}, {}).token()).rejects.toMatchObject({
+      code: 'ERR_NO_TOKEN',
+      hint: expect.stringContaining('POCNET_TOKEN'),
+    })
+  })
+})

@@ -1,0 +1,179 @@
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import type { Command } from 'commander'
+import { describe, expect, it } from 'vitest'
+import { buildProgram } from '../src/index.ts'
+
+const BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url))
+
+/** Every command of the tree with its full path, e.g. "case ack". */
+function allCommands(cmd: Command, prefix: string[] = []): Array<{ path: string; cmd: Command }> {
+  return cmd.commands
+    .filter((c) => c.name() !== 'help')
+    .flatMap((c) => {
+      const path = [...prefix, c.name()]
+      return [{ path: path.join(' '), cmd: c }, ...allCommands(c, path)]
+    })
+}
+
+/** The help text exactly as `--help` prints it, including the text added after it. */
+function helpOf(cmd: Command): string {
+  let text = ''
+  cmd.configureOutput({ writeOut: (s) => (text += s), writeErr: (s) => (text += s) })
+  cmd.outputHelp()
+  return text
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...env },
+  })
+}
+
+const READ_COMMANDS = [
+  'status',
+  'peers',
+  'user list',
+  'directory show',
+  'directory list',
+  'roster show',
+  'roster verify',
+  'inbox',
+  'case show',
+  'ledger verify',
+  'ledger log',
+  'ledger prove',
+  'audit report',
+]
+
+const ISSUE_COMMANDS = [
+  'init',
+  'roster genesis',
+  'roster propose',
+  'roster sign',
+  'roster combine',
+  'roster show',
+  'roster verify',
+  'start',
+  'status',
+  'user add',
+  'user list',
+  'user remove',
+  'peers',
+  'directory publish',
+  'directory show',
+  'directory list',
+  'backup',
+  'restore',
+  'request template',
+  'request send',
+  'inbox',
+  'case show',
+  'case ack',
+  'case reply',
+  'case preserve',
+  'case refuse',
+  'case extend',
+  'case mla',
+  'case close',
+  'case followup',
+  'ledger verify',
+  'ledger log',
+  'ledger export',
+  'ledger prove',
+  'audit report',
+]
+
+describe('the pocnet command tree', () => {
+  const program = buildProgram()
+  const commands = allCommands(program)
+
+  it('has every command issue 8 names', () => {
+    const paths = commands.map((c) => c.path)
+    for (const name of ISSUE_COMMANDS) expect(paths, name).toContain(name)
+  })
+
+  it('gives every command a description and an example in its help', () => {
+    expect(commands.length).toBeGreaterThan(30)
+    for (const { path, cmd } of [{ path: '(root)', cmd: program }, ...commands]) {
+      expect(cmd.description().length, `${path} description`).toBeGreaterThan(10)
+      const help = helpOf(cmd)
+      expect(help, `${path} help`).toMatch(/\nExamples:\n {2}\$ /)
+      const leaf = path.split(' ').at(-1)!
+      // each command's own examples use it (a group's examples use its subcommands)
+      if (path !== '(root)') expect(help, `${path} example`).toMatch(new RegExp(`\\$ .*\\b${leaf}\\b`))
+    }
+  })
+
+  it('offers --json on every read command', () => {
+    for (const name of READ_COMMANDS) {
+      const found = commands.find((c) => c.path === name)
+      expect(found, name).toBeDefined()
+      expect(
+        found!.cmd.options.map((o) => o.long),
+        name,
+      ).toContain('--json')
+    }
+  })
+
+  it('has the global --data-dir, --token-file and --tz options', () => {
+    const longs = program.options.map((o) => o.long)
+    expect(longs).toEqual(expect.arrayContaining(['--data-dir', '--token-file', '--tz']))
+  })
+})
+
+describe('exit codes of the binary', () => {
+  it('exits 0 on --help and --version', () => {
+    const help = run(['--help'])
+    expect(help.status).toBe(0)
+    expect(help.stdout).toContain('Usage: pocnet')
+    const sub = run(['case', 'preserve', '--help'])
+    expect(sub.status).toBe(0)
+    expect(sub.stdout).toContain('--provider-ref')
+    expect(sub.stdout).toContain('Examples:')
+    expect(run(['--version']).status).toBe(0)
+    const helpCmd = run(['help', 'case'])
+    expect(helpCmd.status).toBe(0)
+    expect(helpCmd.stdout).toContain('Usage: pocnet case')
+  })
+
+  it.each([
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['user', 'add', 'alice'], /required option '--role <role>' not specified/],
+    [['user', 'add', 'alice', '--role', 'king'], /Allowed choices are operator, contact, auditor/],
+    [
+      ['case', 'preserve', 'X', '--provider-ref', 'r', '--days', 'ninety'],
+      /--days must be a positive whole number/,
+    ],
+    [['request', 'template', 'pizza'], /Allowed choices are preservation/],
+    [['status', '--jsn'], /unknown option '--jsn'/],
+    [['roster'], /Usage: pocnet roster/],
+  ])('exits 2 on a usage error: %j', (args, message) => {
+    const r = run(args)
+    expect(r.status).toBe(2)
+    expect(r.stderr).toMatch(message)
+  })
+
+  it('exits 1 with an error and a hint when the daemon is not there', () => {
+    const r = run(['--data-dir', '/nonexistent/pocnet', 'status'], { POCNET_TOKEN: 'pn_x' })
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/^error: no pocnet daemon answers on \/nonexistent\/pocnet\/control\.sock/m)
+    expect(r.stderr).toMatch(/^hint: start the node with `pocnet start`/m)
+  })
+
+  it('exits 1 with a hint when there is no token', () => {
+    const r = run(['--data-dir', '/nonexistent/pocnet', 'inbox'])
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/^error: no control API token$/m)
+    expect(r.stderr).toMatch(/^hint: set POCNET_TOKEN/m)
+  })
+
+  it('prints no colour codes when NO_COLOR is set or the output is not a terminal', () => {
+    const { NO_COLOR: _unset, ...env } = process.env
+    const r = spawnSync(process.execPath, [BIN, 'frobnicate'], { encoding: 'utf8', env })
+    expect(r.status).toBe(2)
+    expect(r.stderr).toContain("unknown command 'frobnicate'")
+    expect(r.stderr).not.toContain('\x1b[')
+  })
+})

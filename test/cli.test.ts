@@ -1,0 +1,647 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { readConfig, writeConfig } from '@pocnet/node'
+import { freePorts, KEEP_ENV, waitFor } from '@pocnet/test-utils'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+// The pocnet CLI binary against real daemons it started itself (`pocnet start`): a two-country
+// federation built with `pocnet init` and the roster ceremony, then each role's commands.
+
+const BIN = fileURLToPath(new URL('../packages/cli/src/bin.ts', import.meta.url))
+const COUNTRIES = ['IT', 'FR'] as const
+type CC = (typeof COUNTRIES)[number]
+
+interface Result {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+let base: string
+const tokens: Record<string, string> = {}
+const daemons = new Map<CC, ChildProcess>()
+/** The case IT sends to FR, followed through its life by the tests below. */
+let caseId: string
+
+function env(cc: CC, token: string | undefined, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const clean: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('POCNET_') && k !== 'NO_COLOR') clean[k] = v
+  return {
+    ...clean,
+    NO_COLOR: '1',
+    TZ: 'UTC',
+    POCNET_HOME: join(base, cc),
+    POCNET_PASSPHRASE_FILE: join(base, `${cc}.pass`),
+    ...(token === undefined ? {} : { POCNET_TOKEN: token }),
+    ...extra,
+  }
+}
+
+/** Runs `pocnet <args>` as a separate process, as `cc`'s user with `token`. */
+function pocnet(
+  cc: CC,
+  token: string | undefined,
+  args: string[],
+  extra: NodeJS.ProcessEnv = {},
+): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: env(cc, token, extra) })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d))
+    child.stderr.on('data', (d: Buffer) => (stderr += d))
+    child.once('error', reject)
+    child.once('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+/** Runs a command that must succeed and returns its stdout parsed as JSON. */
+async function json<T = Record<string, unknown>>(
+  cc: CC,
+  token: string | undefined,
+  args: string[],
+): Promise<T> {
+  const r = await pocnet(cc, token, args)
+  expect(r.code, `pocnet ${args.join(' ')}\n${r.stderr}`).toBe(0)
+  return JSON.parse(r.stdout) as T
+}
+
+const op = (cc: CC) => tokens[`${cc}:operator`]!
+
+function validForm(seen: string): string {
+  return `schema: pocnet/preservation/v1
+issuedAt: "${new Date().toISOString()}"
+caseReference: "IT-E2E-0001"
+urgency: urgent
+language: en
+requestingAuthority:
+  name: "Polizia Postale"
+  officer:
+    name: "Isp. Giulia Rossi"
+  phones: ["+39 06 0000 0001"]
+  email: "247@it.example"
+  officeHours: "24/7 desk"
+  timeZone: Europe/Rome
+  preferredChannel: pocnet
+attachments: []
+relatedCases: []
+requestKind: new
+offence:
+  description: "Ransomware attack on a hospital"
+facts: "Servers encrypted on 27 November; the ransom note points to a VPS in France."
+data:
+  description: "Connection logs of the VPS"
+  relationToOffence: "The VPS ran the command-and-control server"
+  identifiers:
+    - type: ip
+      address: 192.0.2.44
+      timestamp: "${seen}"
+custodian:
+  provider: "Example Hosting SAS"
+  country: FR
+necessity: "The provider keeps logs for 7 days only."
+mlaIntent:
+  intendsToSubmit: true
+`
+}
+
+async function startDaemon(cc: CC): Promise<void> {
+  const child = spawn(process.execPath, [BIN, 'start', '--json'], { env: env(cc, undefined) })
+  daemons.set(cc, child)
+  let log = ''
+  child.stderr!.on('data', (d: Buffer) => {
+    log = (log + d).slice(-4000)
+  })
+  const lines = createInterface({ input: child.stdout! })
+  await new Promise<void>((resolve, reject) => {
+    const guard = setTimeout(() => reject(new Error(`${cc}: no ready line\n${log}`)), 60_000)
+    child.once('exit', (code) => {
+      clearTimeout(guard)
+      reject(new Error(`${cc}: pocnet start exited with ${code}\n${log}`))
+    })
+    lines.on('line', (line) => {
+      if ((JSON.parse(line) as { ready?: boolean }).ready === true) {
+        clearTimeout(guard)
+        resolve()
+      }
+    })
+  })
+}
+
+async function stopDaemon(cc: CC): Promise<number | null> {
+  const child = daemons.get(cc)
+  if (child === undefined || child.exitCode !== null) return child?.exitCode ?? null
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  child.kill('SIGTERM')
+  const code = await exited
+  daemons.delete(cc)
+  return code
+}
+
+beforeAll(async () => {
+  // short: Unix socket paths are limited to ~107 bytes
+  base = await mkdtemp(join(tmpdir(), 'pocnet-cli-'))
+  const ports = await freePorts(COUNTRIES.length)
+  const peers: Record<string, string> = {}
+  for (const [i, cc] of COUNTRIES.entries()) {
+    await writeFile(join(base, `${cc}.pass`), `e2e passphrase of ${cc}\n`, { mode: 0o600 })
+    const init = await json<{ peerId: string; operatorToken: string; memberFile: string }>(cc, undefined, [
+      'init',
+      '--json',
+      '--country',
+      cc,
+      '--name',
+      `${cc} e2e desk`,
+      '--network',
+      'cli-e2e',
+      '--unit',
+      `${cc} 24/7`,
+      '--phone',
+      `+33 1 00 00 00 0${i}`,
+      '--email',
+      `desk@${cc.toLowerCase()}.example`,
+      '--time-zone',
+      'Europe/Paris',
+      '--service',
+      'preservation',
+      '--listen',
+      `/ip4/127.0.0.1/tcp/${ports[i]}`,
+    ])
+    expect(init.memberFile).toBe(join(base, cc, 'member.json'))
+    tokens[`${cc}:operator`] = init.operatorToken
+    peers[cc] = `/ip4/127.0.0.1/tcp/${ports[i]}/p2p/${init.peerId}`
+  }
+  // the genesis ceremony, every step through the CLI
+  const genesis = join(base, 'genesis.json')
+  const members = COUNTRIES.flatMap((cc) => ['--member', join(base, cc, 'member.json')])
+  expect(
+    (await pocnet('IT', undefined, ['roster', 'genesis', '--threshold', '2', '--out', genesis, ...members]))
+      .code,
+  ).toBe(0)
+  for (const cc of COUNTRIES) {
+    const signed = await pocnet(cc, undefined, ['roster', 'sign', genesis, '--out', join(base, `${cc}.sig`)])
+    expect(signed.code, signed.stderr).toBe(0)
+  }
+  const sigs = COUNTRIES.flatMap((cc) => ['--sig', join(base, `${cc}.sig`)])
+  const combined = await pocnet('IT', undefined, ['roster', 'combine', genesis, ...sigs])
+  expect(combined.code, combined.stderr).toBe(0)
+  await copyFile(join(base, 'IT', 'roster.cbor'), join(base, 'FR', 'roster.cbor'))
+  for (const cc of COUNTRIES) {
+    const config = await readConfig(join(base, cc))
+    await writeConfig(join(base, cc), {
+      ...config,
+      bootstrap: COUNTRIES.filter((o) => o !== cc).map((o) => peers[o]!),
+    })
+  }
+  await Promise.all(COUNTRIES.map(startDaemon))
+  for (const cc of COUNTRIES) {
+    for (const [name, role] of [
+      ['duty', 'contact'],
+      ['audit', 'auditor'],
+    ] as const) {
+      const added = await json<{ token: string; role: string }>(cc, op(cc), [
+        'user',
+        'add',
+        name,
+        '--role',
+        role,
+        '--json',
+      ])
+      expect(added.role).toBe(role)
+      tokens[`${cc}:${role}`] = added.token
+    }
+  }
+  // IT can reach FR: connected, and FR's record found through the directory
+  await waitFor(
+    async () => {
+      await pocnet('FR', op('FR'), ['directory', 'publish'])
+      const r = await pocnet('IT', op('IT'), ['directory', 'show', 'FR', '--json'])
+      return r.code === 0
+    },
+    { timeoutMs: 90_000, intervalMs: 500, description: 'IT to find FR in the directory' },
+  )
+}, 240_000)
+
+afterAll(async () => {
+  for (const cc of COUNTRIES) {
+    const child = daemons.get(cc)
+    if (child !== undefined && child.exitCode === null) child.kill('SIGKILL')
+  }
+  if (base === undefined) return
+  if (process.env[KEEP_ENV]) process.stderr.write(`${KEEP_ENV}: keeping ${base}\n`)
+  else await rm(base, { recursive: true, force: true })
+})
+
+describe('pocnet CLI against real daemons', () => {
+  it('roster show/verify, status, peers, directory and user commands print JSON that parses', async () => {
+    const roster = await json<{ version: number; threshold: number; members: Array<{ country: string }> }>(
+      'FR',
+      undefined,
+      ['roster', 'show', '--json'],
+    )
+    expect(roster.version).toBe(0)
+    expect(roster.threshold).toBe(2)
+    expect(roster.members.map((m) => m.country).sort()).toEqual(['FR', 'IT'])
+    const verified = await json<{ ok: boolean }>('FR', undefined, [
+      'roster',
+      'verify',
+      join(base, 'FR', 'roster.cbor'),
+      '--json',
+    ])
+    expect(verified.ok).toBe(true)
+
+    const status = await json<{ country: string; network: string; peersConnected: number }>('IT', op('IT'), [
+      'status',
+      '--json',
+    ])
+    expect(status).toMatchObject({ country: 'IT', network: 'cli-e2e' })
+    expect(status.peersConnected).toBeGreaterThanOrEqual(1)
+
+    const { peers } = await json<{ peers: Array<{ country: string }> }>('IT', op('IT'), ['peers', '--json'])
+    expect(peers.map((p) => p.country)).toContain('FR')
+
+    const { countries } = await json<{ countries: Array<{ country: string; member: boolean }> }>(
+      'IT',
+      op('IT'),
+      ['directory', 'list', '--json'],
+    )
+    expect(
+      countries
+        .filter((c) => c.member)
+        .map((c) => c.country)
+        .sort(),
+    ).toEqual(['FR', 'IT'])
+
+    const fr = await json<{ record: { country: string; phone: string; email: string } }>(
+      'IT',
+      tokens['IT:contact'],
+      ['directory', 'show', 'FR', '--json'],
+    )
+    expect(fr.record).toMatchObject({ country: 'FR', phone: '+33100000001', email: 'desk@fr.example' })
+
+    const { users } = await json<{ users: Array<{ name: string; role: string }> }>('IT', op('IT'), [
+      'user',
+      'list',
+      '--json',
+    ])
+    expect(users.map((u) => `${u.name}:${u.role}`).sort()).toEqual([
+      'audit:auditor',
+      'duty:contact',
+      'operator:operator',
+    ])
+
+    // human output too
+    const text = await pocnet('IT', op('IT'), ['status'])
+    expect(text.code).toBe(0)
+    expect(text.stdout).toMatch(/IT on cli-e2e/)
+  })
+
+  it('refuses a wrong token, with a hint', async () => {
+    const r = await pocnet('IT', 'pn_not-a-real-token', ['status'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/^error: missing or unknown token \(401\)$/m)
+    expect(r.stderr).toMatch(/^hint: set POCNET_TOKEN/m)
+    expect(r.stdout).toBe('')
+  })
+
+  it('an auditor token cannot send a request', async () => {
+    const form = join(base, 'auditor-form.yaml')
+    await writeFile(form, validForm(new Date(Date.now() - 3_600_000).toISOString()))
+    const r = await pocnet('IT', tokens['IT:auditor'], [
+      'request',
+      'send',
+      '--to',
+      'FR',
+      '--type',
+      'preservation',
+      '--file',
+      form,
+    ])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/^error: role auditor may not POST \/cases \(403\)$/m)
+    expect(r.stderr).toMatch(/^hint: this needs one of: operator, contact$/m)
+    const { cases } = await json<{ cases: unknown[] }>('IT', tokens['IT:auditor'], [
+      'inbox',
+      '--json',
+      '--all',
+    ])
+    expect(cases).toEqual([])
+  })
+
+  it('a contact-point token cannot add users', async () => {
+    const r = await pocnet('FR', tokens['FR:contact'], ['user', 'add', 'intruder', '--role', 'operator'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/^error: role contact may not POST \/users \(403\)$/m)
+    expect(r.stderr).toMatch(/^hint: this needs one of: operator$/m)
+    const { users } = await json<{ users: Array<{ name: string }> }>('FR', op('FR'), [
+      'user',
+      'list',
+      '--json',
+    ])
+    expect(users.map((u) => u.name)).not.toContain('intruder')
+  })
+
+  it('request send lists every problem of a bad form and sends nothing; a good form goes through', async () => {
+    const seen = new Date(Date.now() - 3_600_000).toISOString()
+    // three problems: an unknown urgency, no facts, an IP address without its timestamp
+    const bad = validForm(seen)
+      .replace('urgency: urgent', 'urgency: soon')
+      .replace(/^facts: .*\n/m, '')
+      .replace(`      timestamp: "${seen}"\n`, '')
+    const badFile = join(base, 'bad.yaml')
+    await writeFile(badFile, bad)
+    // FR watches its inbox live: the bad form must not show up, the good one must
+    const watcher = spawn(process.execPath, [BIN, 'inbox', '--watch', '--json'], {
+      env: env('FR', tokens['FR:contact']),
+    })
+    const events: Array<{ type: string; caseId: string }> = []
+    createInterface({ input: watcher.stdout! }).on('line', (line) => {
+      const parsed = JSON.parse(line) as { type?: string; caseId?: string; cases?: unknown }
+      if (parsed.type !== undefined) events.push(parsed as { type: string; caseId: string })
+    })
+    try {
+      const r = await pocnet('IT', tokens['IT:contact'], [
+        'request',
+        'send',
+        '--to',
+        'FR',
+        '--type',
+        'preservation',
+        '--file',
+        badFile,
+      ])
+      expect(r.code).toBe(1)
+      expect(r.stderr).toMatch(/^error: .*bad\.yaml: 3 problems; nothing was sent$/m)
+      expect(r.stderr).toMatch(/^ {2}urgency: .*\[enum\]$/m)
+      expect(r.stderr).toMatch(/^ {2}facts: .*\[required\]$/m)
+      expect(r.stderr).toMatch(/^ {2}data\.identifiers\[0\]\.timestamp: .*\[required\]$/m)
+      expect(r.stderr).toMatch(/^hint: /m)
+      const itCases = await json<{ cases: unknown[] }>('IT', tokens['IT:contact'], [
+        'inbox',
+        '--json',
+        '--all',
+      ])
+      expect(itCases.cases).toEqual([])
+
+      const goodFile = join(base, 'good.yaml')
+      await writeFile(goodFile, validForm(seen))
+      const sent = await json<{ sent: boolean; caseId: string }>('IT', tokens['IT:contact'], [
+        'request',
+        'send',
+        '--to',
+        'FR',
+        '--type',
+        'preservation',
+        '--file',
+        goodFile,
+        '--json',
+      ])
+      expect(sent.sent).toBe(true)
+      caseId = sent.caseId
+      await waitFor(() => events.some((e) => e.type === 'new-request' && e.caseId === sent.caseId), {
+        timeoutMs: 60_000,
+        description: 'the watcher to print the new request',
+      })
+      // sending the same form again is a retry, not a second request (idempotency key from the form)
+      const again = await json<{ caseId: string }>('IT', tokens['IT:contact'], [
+        'request',
+        'send',
+        '--to',
+        'FR',
+        '--file',
+        goodFile,
+        '--json',
+      ])
+      expect(again.caseId).toBe(sent.caseId)
+      // only the good request reached FR, once
+      const frCases = await json<{ cases: Array<{ id: string }> }>('FR', tokens['FR:contact'], [
+        'inbox',
+        '--json',
+        '--all',
+      ])
+      expect(frCases.cases.map((c) => c.id)).toEqual([sent.caseId])
+
+      const ack = await pocnet('FR', tokens['FR:contact'], [
+        'case',
+        'ack',
+        sent.caseId,
+        '--by',
+        'Cdt. Marie Dupont',
+      ])
+      expect(ack.code, ack.stderr).toBe(0)
+      await waitFor(
+        async () => {
+          const d = await json<{ case: { status: string; acknowledgement?: { by: string } } }>(
+            'IT',
+            tokens['IT:contact'],
+            ['case', 'show', sent.caseId, '--json'],
+          )
+          return d.case.acknowledgement?.by === 'Cdt. Marie Dupont'
+        },
+        { timeoutMs: 60_000, intervalMs: 500, description: "IT to see FR's acknowledgement" },
+      )
+    } finally {
+      watcher.kill('SIGTERM')
+    }
+  })
+
+  it('a case through preserve, extension, Art. 30 disclosure and follow-up, MLA and close', async () => {
+    const contact = (cc: CC) => tokens[`${cc}:contact`]!
+    const statusAt = async (cc: CC) =>
+      (await json<{ case: { status: string } }>(cc, contact(cc), ['case', 'show', caseId, '--json'])).case
+        .status
+    const waitStatus = (cc: CC, status: string) =>
+      waitFor(async () => (await statusAt(cc)) === status, {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+        description: `${cc} to see case ${caseId} ${status}`,
+      })
+    const ok = async (cc: CC, args: string[]) => {
+      const r = await pocnet(cc, contact(cc), args)
+      expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(0)
+      return r
+    }
+
+    const preserved = await ok('FR', [
+      'case',
+      'preserve',
+      caseId,
+      '--provider-ref',
+      'EXH-4471',
+      '--days',
+      '90',
+    ])
+    expect(preserved.stdout).toMatch(/status now preserved/)
+    await waitStatus('IT', 'preserved')
+    const shown = await json<{
+      case: { preservation: { current: { grantedDays: number; expiresAt: string } } }
+    }>('IT', contact('IT'), ['case', 'show', caseId, '--json'])
+    expect(shown.case.preservation.current.grantedDays).toBe(90)
+    const firstExpiry = Date.parse(shown.case.preservation.current.expiresAt)
+
+    await ok('IT', ['case', 'extend', caseId, '--reason', 'the MLA request is delayed', '--days', '90'])
+    await waitStatus('FR', 'extension-requested')
+    // the wrong side cannot grant: the node refuses and says what may happen next
+    const wrongSide = await pocnet('IT', contact('IT'), ['case', 'extend', caseId, '--grant', '--days', '90'])
+    expect(wrongSide.code).toBe(1)
+    expect(wrongSide.stderr).toMatch(/^error: .*extension-granted/m)
+    await ok('FR', ['case', 'extend', caseId, '--grant', '--days', '90'])
+    await waitFor(
+      async () => {
+        const d = await json<{ case: { preservation: { current: { expiresAt: string } } } }>(
+          'IT',
+          contact('IT'),
+          ['case', 'show', caseId, '--json'],
+        )
+        return Date.parse(d.case.preservation.current.expiresAt) > firstExpiry
+      },
+      { timeoutMs: 60_000, intervalMs: 500, description: 'IT to see the extension' },
+    )
+
+    await ok('FR', [
+      'case',
+      'disclose',
+      caseId,
+      '--third-country',
+      'US',
+      '--provider',
+      'Example Cloud Inc.',
+      '--traffic-data',
+      'administered over SSH from 198.51.100.23',
+      '--identifier',
+      `{type: ip, address: 198.51.100.23, timestamp: "${new Date(Date.now() - 7_200_000).toISOString()}"}`,
+    ])
+    await waitStatus('IT', 'partially-disclosed')
+    const followup = join(base, 'followup.yaml')
+    const written = await ok('IT', ['case', 'followup', caseId, '--out', followup])
+    expect(written.stdout).toMatch(/preservation request to US/)
+    const form = await readFile(followup, 'utf8')
+    expect(form).toContain('Example Cloud Inc.')
+    expect(form).toMatch(new RegExp(`relation: follow-up-of[\\s\\S]*caseId: ${caseId}`))
+    const checked = await ok('IT', [
+      'request',
+      'send',
+      '--to',
+      'US',
+      '--type',
+      'preservation',
+      '--file',
+      followup,
+      '--check',
+    ])
+    expect(checked.stdout).toMatch(/no problems \(not sent: --check\)/)
+
+    await ok('IT', ['case', 'mla', caseId, '--reference', 'MLA/2026/118'])
+    await waitStatus('FR', 'mla-submitted')
+    await ok('IT', ['case', 'close', caseId, '--reason', 'data received under MLA'])
+    await waitStatus('FR', 'closed')
+    const open = await json<{ cases: unknown[] }>('FR', contact('FR'), ['inbox', '--json'])
+    expect(open.cases).toEqual([])
+  })
+
+  it('ledger commands: log, prove, export; verify names the entry of a tampered copy', async () => {
+    const auditor = tokens['FR:auditor']!
+    const cp = await pocnet('FR', auditor, ['ledger', 'checkpoint'])
+    expect(cp.code, cp.stderr).toBe(0)
+    const { entries } = await json<{
+      entries: Array<{ seq: number; kind: string; detail?: Record<string, unknown> }>
+    }>('FR', auditor, ['ledger', 'log', '--kind', 'admin-action', '--json'])
+    const target = entries.find((e) => e.detail?.action === 'user-add' && e.detail?.name === 'duty')
+    const since = new Date(Date.now() - 3_600_000).toISOString()
+    const aboutIt = await json<{ entries: Array<{ counterpart?: string }> }>('FR', auditor, [
+      'ledger',
+      'log',
+      '--country',
+      'IT',
+      '--from',
+      since,
+      '--json',
+    ])
+    expect(aboutIt.entries.length).toBeGreaterThan(0)
+    expect(aboutIt.entries.every((e) => e.counterpart === 'IT')).toBe(true)
+    const none = await json<{ entries: unknown[] }>('FR', auditor, ['ledger', 'log', '--to', since, '--json'])
+    expect(none.entries).toEqual([])
+    expect(target).toBeDefined()
+    const proof = await json<{ seq: number; entry: string; verifiedLocally: string }>('FR', auditor, [
+      'ledger',
+      'prove',
+      String(target!.seq),
+      '--json',
+    ])
+    expect(proof.verifiedLocally).toBe('ok')
+
+    const bundle = join(base, 'fr.bundle')
+    const exported = await json<{ path: string; entries: number }>('FR', auditor, [
+      'ledger',
+      'export',
+      '--out',
+      bundle,
+      '--json',
+    ])
+    expect(exported.entries).toBeGreaterThan(target!.seq)
+    const pristine = await json<{ ok: boolean; entries: number }>('FR', undefined, [
+      'ledger',
+      'verify',
+      '--bundle',
+      bundle,
+      '--country',
+      'FR',
+      '--json',
+    ])
+    expect(pristine).toMatchObject({ ok: true, entries: exported.entries })
+
+    // the tampered copy: the target entry's kind rewritten in place, every other byte the same
+    const bytes = await readFile(bundle)
+    const entryBytes = Buffer.from(proof.entry, 'hex')
+    const at = bytes.indexOf(entryBytes)
+    expect(at).toBeGreaterThan(0)
+    const kindAt = bytes.indexOf(Buffer.from('admin-action'), at)
+    expect(kindAt).toBeGreaterThan(at)
+    expect(kindAt).toBeLessThan(at + entryBytes.length)
+    const tampered = Buffer.from(bytes)
+    tampered.write('admin-actiom', kindAt)
+    const tamperedFile = join(base, 'fr-tampered.bundle')
+    await writeFile(tamperedFile, tampered)
+    const r = await pocnet('FR', undefined, ['ledger', 'verify', '--bundle', tamperedFile, '--country', 'FR'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(
+      new RegExp(`^error: ledger invalid at entry ${target!.seq}: entry ${target!.seq} `, 'm'),
+    )
+
+    const audit = await json<{ country: string; cases: number }>('FR', auditor, ['audit', 'report', '--json'])
+    expect(audit).toMatchObject({ country: 'FR', cases: 1 })
+  })
+
+  it('backup refuses while the daemon runs; after a clean stop the data directory verifies and backs up', async () => {
+    const refused = await pocnet('FR', undefined, ['backup', '--out', join(base, 'fr-backup')])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/^error: a pocnet daemon is running on this data directory/m)
+    expect(await stopDaemon('FR')).toBe(0)
+    const verified = await json<{ ok: boolean; entries: number; problem: unknown }>('FR', undefined, [
+      'ledger',
+      'verify',
+      '--json',
+    ])
+    expect(verified.ok).toBe(true)
+    const backup = await pocnet('FR', undefined, ['backup', '--out', join(base, 'fr-backup')])
+    expect(backup.code, backup.stderr).toBe(0)
+    expect(backup.stdout).toMatch(/ledger copy verified: \d+ entries/)
+    const again = await pocnet('FR', undefined, ['restore', '--from', join(base, 'fr-backup')])
+    expect(again.code).toBe(1)
+    expect(again.stderr).toMatch(/already holds a node/)
+    const restored = await pocnet('FR', undefined, [
+      '--data-dir',
+      join(base, 'FR2'),
+      'restore',
+      '--from',
+      join(base, 'fr-backup'),
+    ])
+    expect(restored.code, restored.stderr).toBe(0)
+    expect(restored.stdout).toMatch(/ledger verified: \d+ entries/)
+  })
+})
