@@ -279,7 +279,9 @@ export function nodeRoutes(daemon: PocnetDaemon, users: UserStore): Route[] {
           throw new ControlApiError(400, 'ERR_FIELD', 'after and waitMs must be whole numbers')
         }
         const events = await daemon.feed.after(after, waitMs)
-        return { events, cursor: events.at(-1)?.cursor ?? Math.max(after, 0) }
+        // epoch: the feed lives in memory, so cursors restart with the daemon; a client seeing a
+        // new epoch knows to re-read the inbox instead of trusting its cursor
+        return { events, cursor: events.at(-1)?.cursor ?? Math.max(after, 0), epoch: daemon.startedAt }
       },
     },
     {

@@ -423,6 +423,12 @@ export class PocnetDaemon {
       })()
       await Promise.race([network, new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS).unref())])
       await this.#memory.flush().catch(() => {})
+      // a checkpoint covering everything, so an auditor's copy taken after a stop is complete
+      if (this.ledger.size > (this.ledger.latestCheckpoint()?.size ?? 0)) {
+        await this.ledger
+          .checkpoint()
+          .catch((err: unknown) => this.log.error('ledger.checkpoint-failed', { error: String(err) }))
+      }
       await this.ledger.close()
       this.log.info('node.stopped')
     })()

@@ -169,6 +169,8 @@ describe('node daemon: the outbox survives a restart', () => {
           .map((i) => i.messageId)
           .sort(),
       ).toEqual([...ids].sort())
+      // the clean stop cut a checkpoint covering every entry written before it
+      expect(a.ledger.latestCheckpoint()?.size).toBeGreaterThanOrEqual(5)
       const b2 = await fed.start(1)
       await until(() => a.outbox.depth === 0, 'the resumed outbox to drain', 60_000)
       const got = await b2.ledger.query({ kind: 'message-received', caseId: 'later' })
