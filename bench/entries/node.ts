@@ -17,7 +17,14 @@ import { lpStream } from '@libp2p/utils'
 import { checkpointOrigin, Ledger } from '@pocnet/ledger'
 import { createLogger, DELIVERY_PROTOCOL, PocnetDaemon } from '@pocnet/node'
 import { MAX_RECEIPT_BYTES, seal, verifyReceipt } from '@pocnet/protocol'
-import { createFederation, type Federation, spawnNode, stopNode, waitFor } from '@pocnet/test-utils'
+import {
+  createFederation,
+  type Federation,
+  type FederationNode,
+  spawnNode,
+  stopNode,
+  waitFor,
+} from '@pocnet/test-utils'
 import { type BenchEntry, measureLatencies, median, percentile, spreadOf } from '../harness.ts'
 
 const PAYLOAD_BYTES = 2048
@@ -128,6 +135,15 @@ async function rssKiB(pid: number): Promise<number> {
   const match = /VmRSS:\s+(\d+) kB/.exec(status)
   if (match === null) throw new Error(`no VmRSS for pid ${pid}`)
   return Number(match[1])
+}
+
+/** Starts the node's daemon, lets it settle, reads its RSS, stops it. */
+async function settledRssKiB(node: FederationNode): Promise<number> {
+  await spawnNode(node)
+  await new Promise((r) => setTimeout(r, 2000))
+  const rss = await rssKiB(node.process!.pid)
+  await stopNode(node)
+  return rss
 }
 
 /** A bare libp2p node (TCP, Noise, Yamux) in its own process: start-up time and RSS. */
@@ -242,15 +258,10 @@ export const entries: BenchEntry[] = [
       try {
         const node = fed.nodes[0]!
         const starts: number[] = []
-        let rss = 0
         for (let i = 0; i < 3; i++) {
           const t0 = performance.now()
           await spawnNode(node)
           starts.push(performance.now() - t0)
-          if (i === 0) {
-            await new Promise((r) => setTimeout(r, 1000))
-            rss = await rssKiB(node.process!.pid)
-          }
           await stopNode(node)
         }
         const bare = await bareLibp2pProcess()
@@ -260,7 +271,6 @@ export const entries: BenchEntry[] = [
           baselineName: 'a bare libp2p node process (TCP, Noise, Yamux) until it listens',
           spread: spreadOf(starts),
           note: 'includes scrypt at the test cost (log2N 10), opening LevelDB and rebuilding state',
-          extra: { idleRssKiB: rss, bareRssKiB: bare.rssKiB },
         }
       } finally {
         await fed.cleanup()
@@ -274,10 +284,7 @@ export const entries: BenchEntry[] = [
       const fed = await createFederation({ countries: ['IT'] })
       try {
         const node = fed.nodes[0]!
-        await spawnNode(node)
-        await new Promise((r) => setTimeout(r, 2000))
-        const rss = await rssKiB(node.process!.pid)
-        await stopNode(node)
+        const rss = await settledRssKiB(node)
         const bare = await bareLibp2pProcess()
         return {
           value: rss / 1024,
@@ -298,10 +305,7 @@ export const entries: BenchEntry[] = [
       const fed = await createFederation({ countries: ['IT'] })
       try {
         const node = fed.nodes[0]!
-        await spawnNode(node)
-        await new Promise((r) => setTimeout(r, 2000))
-        const idle = await rssKiB(node.process!.pid)
-        await stopNode(node)
+        const idle = await settledRssKiB(node)
         const ledger = await Ledger.open({
           dir: join(node.dataDir, 'ledger'),
           identity: node.identity,
@@ -320,10 +324,7 @@ export const entries: BenchEntry[] = [
           )
         }
         await ledger.close()
-        await spawnNode(node)
-        await new Promise((r) => setTimeout(r, 2000))
-        const full = await rssKiB(node.process!.pid)
-        await stopNode(node)
+        const full = await settledRssKiB(node)
         return {
           value: full / 1024,
           baseline: idle / 1024,

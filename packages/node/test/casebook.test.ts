@@ -1,7 +1,13 @@
 import { IllegalTransitionError, InvalidRequestError } from '@pocnet/cases'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PocnetDaemon } from '../src/index.ts'
-import { createTestFederation, preservationRequest, type TestFederation, until } from './fixtures.ts'
+import {
+  createTestFederation,
+  preservationRequest,
+  startPublishedPair,
+  type TestFederation,
+  until,
+} from './fixtures.ts'
 
 describe('cases over the network: a preservation request between two nodes', () => {
   let fed: TestFederation
@@ -9,12 +15,7 @@ describe('cases over the network: a preservation request between two nodes', () 
   let b: PocnetDaemon
 
   beforeAll(async () => {
-    fed = await createTestFederation(['IT', 'FR'])
-    a = await fed.start(0)
-    b = await fed.start(1)
-    await until(() => a.health().peersConnected > 0, 'IT to connect to FR')
-    await a.publishOwnRecord()
-    await b.publishOwnRecord()
+    ;({ fed, a, b } = await startPublishedPair(['IT', 'FR']))
   })
 
   afterAll(async () => {

@@ -10,7 +10,7 @@ import { verifyReceipt } from '@pocnet/protocol'
 import { createLibp2p } from 'libp2p'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DELIVERY_PROTOCOL, type PocnetDaemon, readConfig, writeConfig } from '../src/index.ts'
-import { createTestFederation, type TestFederation, until } from './fixtures.ts'
+import { createTestFederation, startPublishedPair, type TestFederation, until } from './fixtures.ts'
 
 describe('node daemon: delivery between two in-process nodes on loopback', () => {
   let fed: TestFederation
@@ -18,12 +18,7 @@ describe('node daemon: delivery between two in-process nodes on loopback', () =>
   let b: PocnetDaemon
 
   beforeAll(async () => {
-    fed = await createTestFederation(['IT', 'FR'])
-    a = await fed.start(0)
-    b = await fed.start(1)
-    await until(() => a.health().peersConnected > 0, 'A to connect to B')
-    await a.publishOwnRecord()
-    await b.publishOwnRecord()
+    ;({ fed, a, b } = await startPublishedPair(['IT', 'FR']))
   })
 
   afterAll(async () => {

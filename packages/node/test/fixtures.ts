@@ -171,3 +171,16 @@ export function preservationRequest(): Record<string, unknown> {
     mlaIntent: { intendsToSubmit: true, expectedBy: '2026-12-20T12:00:00+01:00' },
   }
 }
+
+/** Two started nodes of a fresh federation, connected, each with its directory record published. */
+export async function startPublishedPair(
+  countries: [string, string],
+): Promise<{ fed: TestFederation; a: PocnetDaemon; b: PocnetDaemon }> {
+  const fed = await createTestFederation(countries)
+  const a = await fed.start(0)
+  const b = await fed.start(1)
+  await until(() => a.health().peersConnected > 0, `${countries[0]} to connect to ${countries[1]}`)
+  await a.publishOwnRecord()
+  await b.publishOwnRecord()
+  return { fed, a, b }
+}
