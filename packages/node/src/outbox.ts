@@ -8,7 +8,7 @@ import { DELIVERY_PROTOCOL, OUTBOX_CONCURRENCY } from './constants.ts'
 import { DeliveryError } from './errors.ts'
 import type { Host } from './host.ts'
 import type { Logger } from './log.ts'
-import { errorReason, sendRequest } from './reqresp.ts'
+import { errorReason, RequestStreams } from './reqresp.ts'
 
 /** Where a counterpart's node is, from its directory record. */
 export interface Counterpart {
@@ -95,6 +95,7 @@ export class Outbox {
   readonly #now: () => number
   readonly #pending = new Map<string, OutboxItem>()
   readonly #running = new Set<string>()
+  readonly #streams: RequestStreams
   /** Idempotency key → ledger seq of the "message-sent" entry it produced. */
   readonly #byKey = new Map<string, number>()
   readonly #keyInFlight = new Map<string, Promise<OutboxItem>>()
@@ -105,6 +106,11 @@ export class Outbox {
   constructor(init: OutboxInit) {
     this.#init = init
     this.#now = init.now ?? Date.now
+    this.#streams = new RequestStreams(init.host, DELIVERY_PROTOCOL, {
+      maxRequestBytes: init.limits.maxEnvelopeBytes,
+      maxResponseBytes: MAX_RECEIPT_BYTES,
+      timeoutMs: init.limits.readTimeoutMs,
+    })
   }
 
   get depth(): number {
@@ -165,6 +171,7 @@ export class Outbox {
     this.#stopped = true
     if (this.#timer !== undefined) clearTimeout(this.#timer)
     this.#timer = undefined
+    await this.#streams.close()
   }
 
   /**
@@ -280,11 +287,7 @@ export class Outbox {
       // Addresses come from the signed directory record; the peer id pins who must answer.
       const addrs = counterpart.addresses.map((a) => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${peer}`))
       const target = addrs.length > 0 ? addrs : peer
-      const response = await sendRequest(this.#init.host, target, DELIVERY_PROTOCOL, item.envelope, {
-        maxRequestBytes: this.#init.limits.maxEnvelopeBytes,
-        maxResponseBytes: MAX_RECEIPT_BYTES,
-        timeoutMs: this.#init.limits.readTimeoutMs,
-      })
+      const response = await this.#streams.request(peer, target, item.envelope)
       const checked = verifyReceipt(response, {
         receiverPublicKey: counterpart.signingPublicKey,
         networkId: this.#init.network,

@@ -54,6 +54,13 @@ export interface HandlerEvents {
   onStreamError?(from: PeerId, reason: string): void
 }
 
+/**
+ * Serves `protocol`: each stream carries one or more requests in turn, each answered before
+ * the next is read, so a sender can keep a stream open for many requests instead of paying a
+ * stream negotiation per request. Every frame has the size cap and its own deadline; after
+ * at least one answered request, the sender closing the stream or going quiet past the
+ * deadline simply ends it.
+ */
 export async function handleRequests(
   libp2p: Libp2p,
   protocol: string,
@@ -65,16 +72,28 @@ export async function handleRequests(
   await libp2p.handle(
     protocol,
     async (stream: Stream, connection: Connection) => {
-      const signal = AbortSignal.timeout(limits.timeoutMs)
       const lp = lpStream(stream, {
         maxDataLength: limits.maxRequestBytes,
         lengthDecoder: cappedLengthDecoder(limits.maxRequestBytes),
       })
+      let answered = 0
       try {
-        const request = (await lp.read({ signal })).subarray()
-        const response = await handler(request, connection.remotePeer, connection)
-        await lp.write(response, { signal })
-        await stream.close({ signal })
+        for (;;) {
+          let request: Uint8Array
+          try {
+            request = (await lp.read({ signal: AbortSignal.timeout(limits.timeoutMs) })).subarray()
+          } catch (err) {
+            const reason = errorReason(err)
+            if (answered > 0 && (reason === 'timeout' || reason === 'UnexpectedEOFError')) {
+              await stream.close({ signal: AbortSignal.timeout(limits.timeoutMs) }).catch(() => {})
+              return
+            }
+            throw err
+          }
+          const response = await handler(request, connection.remotePeer, connection)
+          await lp.write(response, { signal: AbortSignal.timeout(limits.timeoutMs) })
+          answered++
+        }
       } catch (err) {
         events.onStreamError?.(connection.remotePeer, errorReason(err))
         stream.abort(err instanceof Error ? err : new Error(String(err)))
@@ -84,27 +103,94 @@ export async function handleRequests(
   )
 }
 
-export async function sendRequest(
-  libp2p: Libp2p,
-  peer: PeerId | Multiaddr | Multiaddr[],
-  protocol: string,
-  request: Uint8Array,
-  limits: ReqRespLimits,
-): Promise<Uint8Array> {
-  const signal = AbortSignal.timeout(limits.timeoutMs)
-  const stream = await libp2p.dialProtocol(peer, protocol, { signal })
-  try {
-    const lp = lpStream(stream, {
-      maxDataLength: limits.maxResponseBytes,
-      lengthDecoder: cappedLengthDecoder(limits.maxResponseBytes),
-    })
-    await lp.write(request, { signal })
-    const response = (await lp.read({ signal })).subarray()
-    await stream.close({ signal }).catch(() => {})
-    return response
-  } catch (err) {
-    stream.abort(err instanceof Error ? err : new Error(String(err)))
-    throw err
+interface OpenStream {
+  stream: Stream
+  lp: ReturnType<typeof lpStream<Stream>>
+  idleSince: number
+}
+
+/**
+ * The sending side: streams to each peer are kept open and reused, at most `maxPerPeer` at a
+ * time (one request in flight on each). A stream idle for half the receiver's deadline is
+ * dropped, since the receiver will end it; a request on a reused stream that fails is tried
+ * once more on a fresh one (the receiver deduplicates, so this is safe).
+ */
+export class RequestStreams {
+  readonly #libp2p: Libp2p
+  readonly #protocol: string
+  readonly #limits: ReqRespLimits
+  readonly #idle = new Map<string, OpenStream[]>()
+
+  constructor(libp2p: Libp2p, protocol: string, limits: ReqRespLimits) {
+    this.#libp2p = libp2p
+    this.#protocol = protocol
+    this.#limits = limits
+  }
+
+  async request(
+    peer: PeerId,
+    target: PeerId | Multiaddr | Multiaddr[],
+    request: Uint8Array,
+  ): Promise<Uint8Array> {
+    const reused = this.#takeIdle(peer)
+    if (reused !== undefined) {
+      try {
+        return await this.#exchange(peer, reused, request)
+      } catch {
+        // the receiver may have ended the stream meanwhile: one try on a fresh stream
+      }
+    }
+    const signal = AbortSignal.timeout(this.#limits.timeoutMs)
+    const stream = await this.#libp2p.dialProtocol(target, this.#protocol, { signal })
+    const fresh: OpenStream = {
+      stream,
+      lp: lpStream(stream, {
+        maxDataLength: this.#limits.maxResponseBytes,
+        lengthDecoder: cappedLengthDecoder(this.#limits.maxResponseBytes),
+      }),
+      idleSince: 0,
+    }
+    return this.#exchange(peer, fresh, request)
+  }
+
+  async #exchange(peer: PeerId, open: OpenStream, request: Uint8Array): Promise<Uint8Array> {
+    const signal = AbortSignal.timeout(this.#limits.timeoutMs)
+    try {
+      await open.lp.write(request, { signal })
+      const response = (await open.lp.read({ signal })).subarray()
+      open.idleSince = Date.now()
+      const list = this.#idle.get(peer.toString()) ?? []
+      list.push(open)
+      this.#idle.set(peer.toString(), list)
+      return response
+    } catch (err) {
+      open.stream.abort(err instanceof Error ? err : new Error(String(err)))
+      throw err
+    }
+  }
+
+  #takeIdle(peer: PeerId): OpenStream | undefined {
+    const list = this.#idle.get(peer.toString())
+    const fresh = Date.now() - this.#limits.timeoutMs / 2
+    while (list !== undefined && list.length > 0) {
+      const candidate = list.pop()!
+      if (candidate.stream.status === 'open' && candidate.idleSince > fresh) return candidate
+      candidate.stream.abort(new Error('idle stream dropped'))
+    }
+    return undefined
+  }
+
+  /** Closes every idle stream (the node is stopping). */
+  async close(): Promise<void> {
+    const all = [...this.#idle.values()].flat()
+    this.#idle.clear()
+    await Promise.all(
+      all.map((o) =>
+        o.stream
+          .close({ signal: AbortSignal.timeout(1_000) })
+          .catch(() => o.stream.abort(new Error('closing'))),
+      ),
+    )
   }
 }
 

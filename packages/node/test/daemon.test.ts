@@ -76,6 +76,35 @@ describe('node daemon: delivery between two in-process nodes on loopback', () =>
     expect(b.ledger.size).toBe(sizeBefore)
   })
 
+  it('answers several envelopes in turn on one stream, and ends it quietly when the sender closes', async () => {
+    const errorsBefore = b.receiver.rejections.stream ?? 0
+    const stream = await a.host.dialProtocol(b.identity.peerId, DELIVERY_PROTOCOL)
+    const lp = lpStream(stream)
+    const ids: string[] = []
+    for (let i = 0; i < 3; i++) {
+      const item = await a.outbox.submit({
+        to: 'FR',
+        caseId: 'one-stream',
+        kind: 'test',
+        payload: randomBytes(64),
+        actor: 'user:t',
+      })
+      ids.push(item.messageId)
+      await lp.write(item.envelope)
+      const checked = verifyReceipt((await lp.read()).subarray(), {
+        receiverPublicKey: b.identity.signingPublicKey,
+        networkId: 'pocnet-test',
+        envelopeHash: item.envelopeHash,
+      })
+      expect(checked.ok && checked.receipt.status).toBe('accepted')
+    }
+    await stream.close()
+    await until(() => a.outbox.depth === 0, 'the outbox to settle')
+    const stored = await b.ledger.query({ kind: 'message-received', caseId: 'one-stream' })
+    expect(stored.map((e) => e.messageId).sort()).toEqual([...ids].sort())
+    expect(b.receiver.rejections.stream ?? 0).toBe(errorsBefore)
+  })
+
   it('rejects garbage from a member with a signed "malformed" receipt, counts it, and keeps serving', async () => {
     const before = b.receiver.rejections.malformed ?? 0
     const stream = await a.host.dialProtocol(b.identity.peerId, DELIVERY_PROTOCOL)
