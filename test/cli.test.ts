@@ -617,6 +617,52 @@ describe('pocnet CLI against real daemons', () => {
     expect(audit).toMatchObject({ country: 'FR', cases: 1 })
   })
 
+  it('killing the sending daemon mid-send and restarting it loses nothing', async () => {
+    const sent: string[] = []
+    for (let i = 0; i < 4; i++) {
+      const form = validForm(new Date(Date.now() - 3_600_000).toISOString()).replace(
+        'caseReference: "IT-E2E-0001"',
+        `caseReference: "IT-E2E-KILL-${i}"`,
+      )
+      const file = join(base, `kill-${i}.yaml`)
+      await writeFile(file, form)
+      const r = await json<{ caseId: string }>('IT', tokens['IT:contact'], [
+        'request',
+        'send',
+        '--to',
+        'FR',
+        '--file',
+        file,
+        '--json',
+      ])
+      sent.push(r.caseId)
+    }
+    // every send above was acknowledged by IT's daemon (stored durably); kill it before it can finish delivering
+    const it_ = daemons.get('IT')!
+    const killed = new Promise((resolve) => it_.once('exit', resolve))
+    it_.kill('SIGKILL')
+    await killed
+    daemons.delete('IT')
+    await startDaemon('IT')
+    await waitFor(
+      async () => {
+        const fr = await json<{ cases: Array<{ id: string }> }>('FR', tokens['FR:contact'], [
+          'inbox',
+          '--json',
+          '--all',
+        ])
+        return sent.every((id) => fr.cases.some((c) => c.id === id))
+      },
+      { timeoutMs: 90_000, intervalMs: 1000, description: "FR to hold every request IT's CLI reported sent" },
+    )
+    const fr = await json<{ cases: Array<{ id: string }> }>('FR', tokens['FR:contact'], [
+      'inbox',
+      '--json',
+      '--all',
+    ])
+    for (const id of sent) expect(fr.cases.filter((c) => c.id === id)).toHaveLength(1)
+  })
+
   it('backup refuses while the daemon runs; after a clean stop the data directory verifies and backs up', async () => {
     const refused = await pocnet('FR', undefined, ['backup', '--out', join(base, 'fr-backup')])
     expect(refused.code).toBe(1)
