@@ -254,6 +254,13 @@ describe('pocnet CLI against real daemons', () => {
       '--json',
     ])
     expect(verified.ok).toBe(true)
+    // offering the node the chain it already holds changes nothing
+    const pushed = await json<{ outcome: string; version: number }>('FR', op('FR'), [
+      'roster',
+      'push',
+      '--json',
+    ])
+    expect(pushed).toEqual({ outcome: 'current', version: 0 })
 
     const status = await json<{ country: string; network: string; peersConnected: number }>('IT', op('IT'), [
       'status',

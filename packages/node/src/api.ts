@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path'
 import { IllegalTransitionError, InvalidEventError, InvalidRequestError } from '@pocnet/cases'
 import { toHex } from '@pocnet/crypto'
-import { RecordNotFoundError } from '@pocnet/directory'
+import { DirectoryError, decodeRosterChain, RecordNotFoundError } from '@pocnet/directory'
 import { ENTRY_KINDS, hashLeaf, type LedgerEntry } from '@pocnet/ledger'
 import { auditReport } from './audit.ts'
 import { CaseNotFoundError } from './casebook.ts'
@@ -372,6 +372,33 @@ export function nodeRoutes(daemon: PocnetDaemon, users: UserStore): Route[] {
           alertEntries: await daemon.ledger.query({ kind: 'admin-action' }),
           ledgerSize: daemon.ledger.size,
         }),
+    },
+    {
+      method: 'POST',
+      path: '/roster',
+      roles: OPERATOR,
+      handler: async ({ body, user }) => {
+        const b = bodyObject(body)
+        const chainB64 = requireString(b, 'chain', BASE64, 'must be the roster chain file, base64')
+        try {
+          const outcome = daemon.offerRoster(
+            decodeRosterChain(new Uint8Array(Buffer.from(chainB64, 'base64'))),
+          )
+          await daemon.ledger.append({
+            kind: 'admin-action',
+            actor: `user:${user.name}`,
+            detail: { action: 'roster-offer', outcome, version: daemon.roster.version },
+          })
+          return { outcome, version: daemon.roster.version }
+        } catch (err) {
+          if (err instanceof DirectoryError) {
+            throw new ControlApiError(409, err.code, err.message, {
+              hint: 'check the chain with `pocnet roster verify <file>`',
+            })
+          }
+          throw err
+        }
+      },
     },
     {
       method: 'GET',

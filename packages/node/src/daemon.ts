@@ -10,6 +10,7 @@ import {
   Directory,
   DirectoryMemory,
   FileDirectoryStore,
+  type OfferOutcome,
   RosterKeeper,
   type RosterState,
   RosterSync,
@@ -372,6 +373,14 @@ export class PocnetDaemon {
     })
     this.log.info('directory.published', { seq: result.record.seq, storedBy: result.storedBy })
     return { seq: result.record.seq, storedBy: result.storedBy }
+  }
+
+  /**
+   * Offers a roster chain (e.g. an amendment the operator just combined) to the running node:
+   * verified from the trusted genesis, adopted when longer, then announced to every peer.
+   */
+  offerRoster(chain: Uint8Array[]): OfferOutcome {
+    return this.#keeper.offer(chain)
   }
 
   countryOf(peer: PeerId): string | undefined {

@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises'
 import { peerIdFromEd25519PublicKey, readKeyFile, toHex } from '@pocnet/crypto'
 import {
   combineSignatures,
+  encodeRosterChain,
   proposeAmendment,
   proposeGenesis,
   type RosterBody,
@@ -286,5 +287,29 @@ export function registerRoster(program: Command): void {
         }
       }),
     'pocnet roster verify roster.cbor',
+  )
+
+  examples(
+    roster
+      .command('push [chain-file]')
+      .description(
+        "offer a roster chain (default: the data directory's roster.cbor) to the running node, which adopts it if newer and passes it to its peers",
+      )
+      .addOption(jsonOption())
+      .action(async (file: string | undefined, flags: { json?: boolean }, command: Command) => {
+        const ctx = Context.of(command)
+        const path = file ?? ctx.path('roster')
+        const chain = await readChain(path)
+        const r = await ctx.call<{ outcome: string; version: number }>('POST', '/roster', {
+          chain: Buffer.from(encodeRosterChain(chain)).toString('base64'),
+        })
+        if (flags.json) out.json(r)
+        else if (r.outcome === 'adopted') {
+          out.line(
+            `${out.style('green', '✓')} the node adopted roster version ${r.version} and is passing it to its peers`,
+          )
+        } else out.line(`the node already holds roster version ${r.version} (${r.outcome}); nothing changed`)
+      }),
+    'pocnet roster combine admit-de.json --sig it.sig.json --sig fr.sig.json && pocnet roster push',
   )
 }
