@@ -1,0 +1,75 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { EventFeed } from '../src/feed.ts'
+import { createLogger } from '../src/index.ts'
+import { until } from './fixtures.ts'
+
+describe('event feed and notification hook', () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pocnet-feed-'))
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it("runs the operator's command with each event as JSON on stdin", async () => {
+    const out = join(dir, 'paged.jsonl')
+    const feed = new EventFeed({ notifyCommand: `cat >> '${out}'`, log: createLogger({ level: 'error' }) })
+    feed.publish({
+      type: 'new-request',
+      caseId: 'IT-1',
+      at: '2026-11-28T21:00:00.000Z',
+      summary: 'urgent preservation request from IT',
+    })
+    feed.publish({
+      type: 'deadline-missed',
+      caseId: 'IT-1',
+      at: '2026-11-28T22:00:00.000Z',
+      summary: 'acknowledgement-overdue',
+    })
+    await until(
+      async () => (await readFile(out, 'utf8').catch(() => '')).trim().split('\n').length === 2,
+      'both events paged',
+    )
+    const events = (await readFile(out, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    expect(events.map((e) => e.type).sort()).toEqual(['deadline-missed', 'new-request'])
+    expect(events.every((e) => e.caseId === 'IT-1' && typeof e.cursor === 'number')).toBe(true)
+  })
+
+  it('logs a failing hook and carries on', async () => {
+    const lines: string[] = []
+    const feed = new EventFeed({
+      notifyCommand: 'echo paging failed >&2; exit 3',
+      log: createLogger({ write: (l) => lines.push(l) }),
+    })
+    const event = feed.publish({
+      type: 'delivery-failed',
+      caseId: 'IT-2',
+      at: '2026-11-28T21:00:00.000Z',
+      summary: 'x',
+    })
+    await until(() => lines.some((l) => l.includes('notify.failed')), 'the failure to be logged')
+    const logged = JSON.parse(lines.find((l) => l.includes('notify.failed'))!)
+    expect(logged).toMatchObject({ type: 'delivery-failed', exitCode: 3, stderr: 'paging failed' })
+    expect(await feed.after(event.cursor - 1, 0)).toEqual([event])
+  })
+
+  it('answers a long poll as soon as an event arrives, and with nothing when none does', async () => {
+    const feed = new EventFeed({ log: createLogger({ level: 'error' }) })
+    expect(await feed.after(feed.cursor, 50)).toEqual([])
+    const waiting = feed.after(feed.cursor, 60_000)
+    const event = feed.publish({
+      type: 'case-message',
+      caseId: 'FR-3',
+      at: '2026-11-28T21:00:00.000Z',
+      summary: 'y',
+    })
+    expect(await waiting).toEqual([event])
+  })
+})
