@@ -371,7 +371,13 @@ export class CaseBook {
     }
     if (payload.type !== 'event') return refuse('type')
     const held = this.#cases.get(payload.caseId)
-    if (held === undefined || held.counterpart !== fromCountry) return refuse('unknown case')
+    if (held === undefined) {
+      // Envelopes travel concurrently: a step may overtake the request that opens its case.
+      // "try-later" makes the sender retry; once the request is in, the step is accepted.
+      this.#init.log.info('cases.early-event', { from: fromCountry, messageId: opened.messageIdHex })
+      return 'try-later'
+    }
+    if (held.counterpart !== fromCountry) return refuse('case of another counterpart')
     const checked = validateEvent(payload.event)
     if (!checked.ok) return refuse('event does not validate')
     if (checked.value.side === held.side) return refuse('side')

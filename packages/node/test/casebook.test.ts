@@ -1,6 +1,8 @@
+import { lpStream } from '@libp2p/utils'
 import { IllegalTransitionError, InvalidRequestError } from '@pocnet/cases'
+import { verifyReceipt } from '@pocnet/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { PocnetDaemon } from '../src/index.ts'
+import { DELIVERY_PROTOCOL, type PocnetDaemon } from '../src/index.ts'
 import {
   createTestFederation,
   preservationRequest,
@@ -171,5 +173,47 @@ describe('cases over the network: legal clocks and the Art. 30 follow-up', () =>
     const atUs = us.cases.detail(linked.caseId).case
     expect(atUs.requester).toBe('IT')
     expect(atUs.links).toEqual(expect.arrayContaining([expect.objectContaining({ caseId })]))
+  })
+})
+
+describe('cases over the network: a step that overtakes its request', () => {
+  it('is answered "try-later" and accepted once the request is in', async () => {
+    const { fed, a, b } = await startPublishedPair(['HU', 'AT'])
+    try {
+      // HU's outbox is paused, so this test decides the order in which AT sees the two messages
+      await a.outbox.stop()
+      const { caseId } = await a.cases.openRequest('AT', preservationRequest(), 'user:anna')
+      const request = a.outbox.list().find((i) => i.caseId === caseId)!
+      await a.cases.addEvent(
+        caseId,
+        { kind: 'withdrawn', reason: 'suspect identified otherwise' },
+        'user:anna',
+      )
+      const withdrawal = a.outbox
+        .list()
+        .find((i) => i.caseId === caseId && i.messageId !== request.messageId)!
+      // the withdrawal reaches AT first
+      const stream = await a.host.dialProtocol(b.identity.peerId, DELIVERY_PROTOCOL)
+      const lp = lpStream(stream)
+      await lp.write(withdrawal.envelope)
+      const first = verifyReceipt((await lp.read()).subarray(), {
+        receiverPublicKey: b.identity.signingPublicKey,
+        networkId: 'pocnet-test',
+      })
+      expect(first.ok && first.receipt.status === 'rejected' && first.receipt.reason).toBe('try-later')
+      // then the request, then the withdrawal again (as the outbox's retry would)
+      for (const item of [request, withdrawal]) {
+        await lp.write(item.envelope)
+        const r = verifyReceipt((await lp.read()).subarray(), {
+          receiverPublicKey: b.identity.signingPublicKey,
+          networkId: 'pocnet-test',
+        })
+        expect(r.ok && r.receipt.status).toBe('accepted')
+      }
+      await stream.close()
+      await until(() => b.cases.detail(caseId).case.status === 'withdrawn', 'AT to apply the withdrawal')
+    } finally {
+      await fed.cleanup()
+    }
   })
 })
