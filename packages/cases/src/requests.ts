@@ -788,36 +788,27 @@ function readLocateSuspect(
  * Checks a request form (parsed YAML or JSON, or a decoded message) and returns the typed request
  * or every problem found in one pass. Never throws on bad input.
  */
+/** The reader of each request type's own fields. */
+const READERS: Record<
+  RequestType,
+  (reader: FormReader, fields: Fields, common: CommonFields | undefined) => CaseRequest | undefined
+> = {
+  preservation: readPreservation,
+  'traffic-data-disclosure': readTrafficData,
+  'emergency-disclosure': readEmergency,
+  'technical-advice': readTechnicalAdvice,
+  'evidence-collection': readEvidence,
+  'legal-information': readLegalInformation,
+  'locate-suspect': readLocateSuspect,
+}
+
 export function validateRequest(input: unknown): Validation<CaseRequest> {
   const reader = new FormReader()
   const type = readSchema(reader, input)
   if (type === undefined) return { ok: false, problems: reader.problems }
   const fields = reader.object(input, '', REQUEST_FIELDS[type])!
   const common = readCommon(reader, fields)
-  let request: CaseRequest | undefined
-  switch (type) {
-    case 'preservation':
-      request = readPreservation(reader, fields, common)
-      break
-    case 'traffic-data-disclosure':
-      request = readTrafficData(reader, fields, common)
-      break
-    case 'emergency-disclosure':
-      request = readEmergency(reader, fields, common)
-      break
-    case 'technical-advice':
-      request = readTechnicalAdvice(reader, fields, common)
-      break
-    case 'evidence-collection':
-      request = readEvidence(reader, fields, common)
-      break
-    case 'legal-information':
-      request = readLegalInformation(reader, fields, common)
-      break
-    case 'locate-suspect':
-      request = readLocateSuspect(reader, fields, common)
-      break
-  }
+  const request = READERS[type](reader, fields, common)
   if (reader.problems.length > 0 || request === undefined) return { ok: false, problems: reader.problems }
   return { ok: true, value: request }
 }

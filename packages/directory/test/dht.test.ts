@@ -17,7 +17,7 @@ import {
   signRecord,
   verifyRosterChain,
 } from '../src/index.ts'
-import { contactDetails, makeFounders } from './network.ts'
+import { makeFounders, recordAt } from './network.ts'
 
 const NOW = 1_800_000_000_000
 const f = makeFounders(2, 1)
@@ -25,20 +25,8 @@ const [fr] = f.identities as [NodeIdentity, NodeIdentity]
 const [FR, DE] = f.countries as [string, string]
 const roster = verifyRosterChain(f.chain).state
 
-function record(
-  identity: NodeIdentity,
-  country: string,
-  over: Partial<DirectoryRecord> = {},
-): DirectoryRecord {
-  return {
-    ...contactDetails(identity),
-    country,
-    seq: 5,
-    issuedAt: NOW - 1000,
-    expiresAt: NOW + 86_400_000,
-    ...over,
-  }
-}
+const record = (identity: NodeIdentity, country: string, over: Partial<DirectoryRecord> = {}) =>
+  recordAt(NOW, identity, country, over)
 
 describe('DHT keys and options', () => {
   it('keys are /pocnet-dir/<CC> and map back to the country', () => {

@@ -11,6 +11,7 @@ import {
   type ContactDetails,
   Directory,
   DirectoryMemory,
+  type DirectoryRecord,
   type DirectoryStore,
   directoryDhtOptions,
   encodeRosterBody,
@@ -196,5 +197,22 @@ export async function waitFor(
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+/** A record of `country` issued a second before `now`, valid a day, with seq 5 unless `over` says otherwise. */
+export function recordAt(
+  now: number,
+  identity: NodeIdentity,
+  country: string,
+  over: Partial<DirectoryRecord> = {},
+): DirectoryRecord {
+  return {
+    ...contactDetails(identity),
+    country,
+    seq: 5,
+    issuedAt: now - 1000,
+    expiresAt: now + 86_400_000,
+    ...over,
   }
 }

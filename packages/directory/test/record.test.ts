@@ -13,7 +13,7 @@ import {
   verifyRecord,
   verifyRosterChain,
 } from '../src/index.ts'
-import { contactDetails, makeFounders, NETWORK, signedDocument } from './network.ts'
+import { makeFounders, NETWORK, recordAt, signedDocument } from './network.ts'
 
 const NOW = 1_800_000_000_000
 const f = makeFounders(3, 2)
@@ -21,20 +21,8 @@ const [fr, de, it3] = f.identities as [NodeIdentity, NodeIdentity, NodeIdentity]
 const [FR, DE] = f.countries as [string, string]
 const roster = verifyRosterChain(f.chain).state
 
-function record(
-  identity: NodeIdentity,
-  country: string,
-  over: Partial<DirectoryRecord> = {},
-): DirectoryRecord {
-  return {
-    ...contactDetails(identity),
-    country,
-    seq: 5,
-    issuedAt: NOW - 1000,
-    expiresAt: NOW + 86_400_000,
-    ...over,
-  }
-}
+const record = (identity: NodeIdentity, country: string, over: Partial<DirectoryRecord> = {}) =>
+  recordAt(NOW, identity, country, over)
 
 function problemOf(fn: () => unknown): string | undefined {
   try {
