@@ -80,6 +80,11 @@ describe('cases over the network: a preservation request between two nodes', () 
   })
 
   it('rebuilds every case from the ledger after a restart', async () => {
+    // The earlier tests do not wait for every request to arrive; a case landing between the
+    // snapshot and the stop would make the comparison race.
+    const sent = a.cases.list().map((c) => c.id)
+    await until(() => sent.every((id) => b.cases.list().some((c) => c.id === id)), 'B to hold every case')
+    await until(() => a.outbox.depth === 0, 'A to have delivered everything')
     const before = b.cases.list()
     await b.stop()
     b = await fed.start(1)
