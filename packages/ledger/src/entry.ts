@@ -1,4 +1,4 @@
-import { type CborValue, decode, encode } from '@pocnet/protocol'
+import { CborReader, type CborValue, decode, encode } from '@pocnet/protocol'
 import { HASH_LENGTH, MAX_BLOB_REFS, MAX_ENTRY_BYTES, MAX_ID_LENGTH } from './constants.ts'
 import { InvalidEntryError } from './errors.ts'
 
@@ -150,6 +150,96 @@ export function encodeEntry(entry: LedgerEntry): Uint8Array {
  * CborDecodeError from @pocnet/protocol for bytes that are not deterministic CBOR.
  */
 export function decodeEntry(bytes: Uint8Array): LedgerEntry {
+  return decodeWellFormedEntry(bytes) ?? decodeEntryChecked(bytes)
+}
+
+/** The fields in deterministic key order (shorter encodings first, then bytewise). */
+const FIELD_ORDER = [
+  'v',
+  'seq',
+  'kind',
+  'time',
+  'actor',
+  'blobs',
+  'caseId',
+  'detail',
+  'messageId',
+  'counterpart',
+]
+/** Index = key length: the fields of that length with their rank, to match key bytes in place. */
+const FIELDS_BY_LENGTH: Array<Array<{ ascii: Uint8Array; rank: number }>> = []
+for (const [rank, key] of FIELD_ORDER.entries()) {
+  FIELDS_BY_LENGTH[key.length] ??= []
+  FIELDS_BY_LENGTH[key.length]!.push({ ascii: new TextEncoder().encode(key), rank })
+}
+
+/** The rank of the field whose key starts at `at` (a short text string head then ASCII), or -1. */
+function fieldRankAt(bytes: Uint8Array, at: number): number {
+  const head = bytes[at]!
+  // 0x60 | n: a text string of n < 24 bytes, which is also its shortest form
+  if (head >>> 5 !== 3) return -1
+  const candidates = FIELDS_BY_LENGTH[head & 0x1f]
+  if (candidates === undefined) return -1
+  for (const { ascii, rank } of candidates) {
+    let same = at + ascii.length < bytes.length
+    for (let i = 0; same && i < ascii.length; i++) same = bytes[at + 1 + i] === ascii[i]
+    if (same) return rank
+  }
+  return -1
+}
+
+/**
+ * The verifier's hot path: reads the entry map field by field instead of building a generic
+ * map first. Returns an entry only when every check passes; anything unusual returns undefined
+ * and decodeEntryChecked, the reference, decodes again to say exactly what is wrong.
+ */
+function decodeWellFormedEntry(bytes: Uint8Array): LedgerEntry | undefined {
+  if (bytes.length > MAX_ENTRY_BYTES) return undefined
+  const fields: Array<CborValue | undefined> = new Array(FIELD_ORDER.length)
+  try {
+    const reader = new CborReader(bytes)
+    const count = reader.mapLength()
+    if (count === undefined) return undefined
+    // strictly rising ranks: known fields, in deterministic order, none twice
+    let previous = -1
+    for (let i = 0; i < count; i++) {
+      if (reader.pos >= bytes.length) return undefined
+      const rank = fieldRankAt(bytes, reader.pos)
+      if (rank <= previous) return undefined
+      previous = rank
+      reader.pos += 1 + FIELD_ORDER[rank]!.length
+      fields[rank] = reader.item(1)
+    }
+    if (!reader.atEnd) return undefined
+  } catch {
+    return undefined
+  }
+  const [v, seq, kind, time, actor, blobs, caseId, detail, messageId, counterpart] = fields
+  if (v !== ENTRY_VERSION) return undefined
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return undefined
+  if (typeof time !== 'number' || !Number.isSafeInteger(time) || time < 0) return undefined
+  if (blobs !== undefined && (!Array.isArray(blobs) || blobs.length === 0)) return undefined
+  const entry: LedgerEntry = {
+    seq,
+    time,
+    kind: kind as EntryKind,
+    actor: actor as string,
+    blobs: (blobs ?? []) as Uint8Array[],
+  }
+  if (caseId !== undefined) entry.caseId = caseId as string
+  if (counterpart !== undefined) entry.counterpart = counterpart as string
+  if (messageId !== undefined) entry.messageId = messageId as string
+  if (detail !== undefined) entry.detail = detail as { [key: string]: CborValue }
+  try {
+    checkEvent(entry)
+  } catch {
+    return undefined
+  }
+  return entry
+}
+
+/** The reference decoder: builds the generic map, then checks it, naming what is wrong. */
+export function decodeEntryChecked(bytes: Uint8Array): LedgerEntry {
   if (bytes.length > MAX_ENTRY_BYTES)
     throw new InvalidEntryError('entry', `must be at most ${MAX_ENTRY_BYTES} bytes`)
   const value = decode(bytes, { maxBytes: MAX_ENTRY_BYTES })

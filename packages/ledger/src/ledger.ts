@@ -484,7 +484,11 @@ export class Ledger {
             : undefined
     const out: LedgerEntry[] = []
     if (field !== undefined) {
-      for await (const key of this.#db.keys(prefixRange(indexValuePrefix(field, q[field]!)))) {
+      const prefix = indexValuePrefix(field, q[field]!)
+      const range = prefixRange(prefix)
+      // index keys end in the sequence number, and times rise with it: skip what is before `from`
+      if (q.from !== undefined) range.gte = indexKey(prefix, await this.#firstSeqAtOrAfter(q.from))
+      for await (const key of this.#db.keys(range)) {
         const entry = await this.get(seqOfIndexKey(key))
         if (matches(entry)) out.push(entry)
         if (out.length >= limit) break

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { cp, mkdtemp, rm, stat } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { bytesEqual, type NodeIdentity, toHex } from '@pocnet/crypto'
 import { blobHash, deriveBlobKey, openBlob } from './blobs.ts'
@@ -12,7 +12,9 @@ import {
   readBundleRecords,
 } from './bundle.ts'
 import { type SignedCheckpoint, verifyCheckpoint } from './checkpoint.ts'
-import { MAX_ENTRY_BYTES, PROGRESS_EVERY } from './constants.ts'
+import type { ChunkResult } from './chunk.ts'
+import { ChunkPool } from './chunk-pool.ts'
+import { HASH_LENGTH, MAX_ENTRY_BYTES, PROGRESS_EVERY } from './constants.ts'
 import { decodeEntry } from './entry.ts'
 import { LedgerError } from './errors.ts'
 import { blobKey, META_KEY, PREFIX, prefixRange, readU64, splitEntryValue } from './layout.ts'
@@ -24,7 +26,7 @@ import {
   openLevel,
   readLatestCheckpointFile,
 } from './ledger.ts'
-import { EMPTY_ROOT, hashLeaf, MerkleFrontier } from './merkle.ts'
+import { EMPTY_ROOT, foldRange, hashLeaf, MerkleFrontier } from './merkle.ts'
 
 export interface VerifyProgress {
   verified: number
@@ -37,7 +39,24 @@ export interface VerifyOptions {
   publicKey?: Uint8Array
   /** Data directory only: the node identity, so blobs can be decrypted and their hashes checked. */
   identity?: NodeIdentity
+  /**
+   * Worker threads that decode and hash entries side by side (default: one per CPU, at most 8);
+   * 0 checks everything on the calling thread. Ledgers under 50,000 entries always use 0.
+   */
+  threads?: number
+  /** Entries per chunk handed to a worker, a power of two (default 4096). For tests and tuning. */
+  chunkEntries?: number
+  /** Smallest ledger checked with worker threads (default 50,000). For tests and tuning. */
+  parallelFrom?: number
 }
+
+const DEFAULT_CHUNK_ENTRIES = 4096
+const DEFAULT_PARALLEL_FROM = 50_000
+const MAX_THREADS = 8
+/** Entries per LevelDB read in a data directory. */
+const ENTRY_READ_BATCH = 4096
+/** Chunks in flight per worker: enough to keep each busy while the source is read. */
+const CHUNKS_IN_FLIGHT_PER_THREAD = 2
 
 export interface VerifyReport {
   ok: boolean
@@ -59,11 +78,20 @@ export interface VerifyReport {
     /** Blobs only known to be present (no key for a data directory; hash list only in a bundle). */
     presenceOnly: number
   }
+  /** Worker threads that decoded and hashed entries (0: all on the calling thread). */
+  threads: number
   /** When not ok: the first bad entry (when the problem is one) and why. */
   problem?: { seq?: number; reason: string }
 }
 
 type BlobStatus = 'ok' | 'present' | 'missing' | 'altered'
+type BlobLookup = (hash: Uint8Array) => Promise<BlobStatus>
+
+/** Where a source hands its entries, in order; a promise means "wait before the next one". */
+interface EntrySink {
+  entry(seq: number, bytes: Uint8Array, storedLeaf?: Uint8Array): Promise<void> | undefined
+  end(): Promise<void>
+}
 
 class Failure extends Error {
   readonly seq: number | undefined
@@ -82,10 +110,17 @@ class Audit {
   readonly #frontier = new MerkleFrontier()
   readonly #onProgress: ((p: VerifyProgress) => void) | undefined
   readonly #total: number
+  readonly #options: VerifyOptions
   #lastTime = 0
   /** Size of the last checkpoint the entries so far matched: bad entries lie beyond it. */
   #goodUpTo = 0
   #maxCheckpointSize = -1
+  /** Chunked mode: the tree over whole chunks (each a perfect subtree), as leaves one level up. */
+  #chunkRoots: MerkleFrontier | undefined
+  /** Chunked mode: the frontier of the last, partial chunk. */
+  #tail: Uint8Array[] = []
+  #chunkedSize = 0
+  #pool: ChunkPool | undefined
 
   constructor(
     source: VerifyReport['source'],
@@ -102,6 +137,7 @@ class Audit {
     this.#origin = origin
     this.#total = total
     this.#onProgress = options.onProgress
+    this.#options = options
     this.report = {
       ok: false,
       source,
@@ -109,6 +145,7 @@ class Audit {
       publicKey: this.#publicKey,
       entries: 0,
       checkpoints: 0,
+      threads: 0,
       blobs: { referenced: 0, hashChecked: 0, presenceOnly: 0 },
     }
   }
@@ -137,6 +174,67 @@ class Audit {
     this.report.checkpoints++
     if (cp.size === 0 && !bytesEqual(cp.root, EMPTY_ROOT))
       throw new Failure('the checkpoint at size 0 does not sign the empty tree')
+  }
+
+  /**
+   * Where the source should hand its entries: this thread, or worker threads for a large ledger
+   * when the caller allows them. `storedLeaves` says whether the source stores leaf hashes.
+   */
+  sink(blobStatus: BlobLookup, storedLeaves: boolean): EntrySink {
+    const threads = Math.min(this.#options.threads ?? availableParallelism(), MAX_THREADS)
+    if (threads < 1 || this.#total < (this.#options.parallelFrom ?? DEFAULT_PARALLEL_FROM))
+      return {
+        entry: (seq, bytes, storedLeaf) => this.entry(seq, bytes, blobStatus, storedLeaf),
+        end: async () => {},
+      }
+    this.#pool = new ChunkPool(threads)
+    this.report.threads = threads
+    this.#chunkRoots = new MerkleFrontier()
+    const capacity = this.#options.chunkEntries ?? DEFAULT_CHUNK_ENTRIES
+    if (!Number.isInteger(Math.log2(capacity))) throw new RangeError('chunkEntries must be a power of two')
+    return new ChunkedEntries(this, this.#pool, blobStatus, capacity, storedLeaves, threads)
+  }
+
+  /** Checkpoint sizes in (from, to], ascending. */
+  checkpointSizesIn(from: number, to: number): number[] {
+    return [...this.#bySize.keys()].filter((size) => size > from && size <= to).sort((a, b) => a - b)
+  }
+
+  /** Chunked mode: the main-thread half of checking a chunk a worker has checked. */
+  async acceptChunk(
+    start: number,
+    count: number,
+    capacity: number,
+    cuts: number[],
+    result: Extract<ChunkResult, { ok: true }>,
+    blobStatus: BlobLookup,
+  ): Promise<void> {
+    if (start !== this.#chunkedSize || this.#tail.length > 0)
+      throw new Failure(`entry ${this.#chunkedSize} is missing`, this.#chunkedSize)
+    if (result.firstTime < this.#lastTime)
+      throw new Failure(
+        `entry ${start} has time ${result.firstTime}, before the previous entry's ${this.#lastTime}`,
+        start,
+      )
+    for (const ref of result.blobRefs) await this.#checkBlobs(ref.seq, ref.hashes, blobStatus)
+    const whole = this.#chunkRoots!.hashes()
+    cuts.forEach((cut, i) => {
+      const size = start + cut
+      const root = foldRange([...whole, ...result.cutFrontiers[i]!])
+      if (!bytesEqual(root, this.#bySize.get(size)![0]!.root))
+        throw new Failure(`the entries do not hash to the root signed at size ${size}`, this.#goodUpTo)
+      this.#goodUpTo = size
+    })
+    if (count === capacity) this.#chunkRoots!.append(result.frontier[0]!)
+    else this.#tail = result.frontier
+    this.#lastTime = result.lastTime
+    this.#chunkedSize = start + count
+    this.report.entries = this.#chunkedSize
+    this.#onProgress?.({ verified: this.#chunkedSize, total: this.#total })
+  }
+
+  async close(): Promise<void> {
+    await this.#pool?.close()
   }
 
   /** Checks the next entry; returns a promise only when blobs must be looked up (most entries have none). */
@@ -211,16 +309,130 @@ class Audit {
   }
 
   finish(): VerifyReport {
-    const size = this.#frontier.size
+    const chunked = this.#chunkRoots !== undefined
+    const size = chunked ? this.#chunkedSize : this.#frontier.size
     if (this.#maxCheckpointSize > size)
       throw new Failure(
         `entries ${size}..${this.#maxCheckpointSize - 1} are missing: a checkpoint signs size ${this.#maxCheckpointSize}`,
         size,
       )
     this.#onProgress?.({ verified: size, total: this.#total })
-    this.report.root = this.#frontier.root()
+    this.report.root = chunked
+      ? foldRange([...this.#chunkRoots!.hashes(), ...this.#tail])
+      : this.#frontier.root()
     this.report.ok = true
     return this.report
+  }
+}
+
+/**
+ * Packs entries into chunks of `capacity` (the chunk at index k holds entries k·capacity …), has
+ * workers decode and hash them, and hands the results back to the audit in order.
+ */
+class ChunkedEntries implements EntrySink {
+  readonly #audit: Audit
+  readonly #pool: ChunkPool
+  readonly #blobStatus: BlobLookup
+  readonly #capacity: number
+  readonly #storedLeaves: boolean
+  readonly #maxInFlight: number
+  readonly #inFlight: Array<{ start: number; count: number; cuts: number[]; result: Promise<ChunkResult> }> =
+    []
+  #expected = 0
+  #start = 0
+  #count = 0
+  #used = 0
+  #leaves = new Uint8Array(0)
+  #offsets = new Uint32Array(0)
+  #stored: Uint8Array | undefined
+
+  constructor(
+    audit: Audit,
+    pool: ChunkPool,
+    blobStatus: BlobLookup,
+    capacity: number,
+    storedLeaves: boolean,
+    threads: number,
+  ) {
+    this.#audit = audit
+    this.#pool = pool
+    this.#blobStatus = blobStatus
+    this.#capacity = capacity
+    this.#storedLeaves = storedLeaves
+    this.#maxInFlight = threads * CHUNKS_IN_FLIGHT_PER_THREAD
+    this.#reset()
+  }
+
+  #reset(): void {
+    this.#start = this.#expected
+    this.#count = 0
+    this.#used = 0
+    // typical entries are ~150 bytes; #append grows the buffer when they are not
+    this.#leaves = new Uint8Array(this.#capacity * 256)
+    this.#offsets = new Uint32Array(this.#capacity + 1)
+    this.#stored = this.#storedLeaves ? new Uint8Array(this.#capacity * HASH_LENGTH) : undefined
+  }
+
+  entry(seq: number, bytes: Uint8Array, storedLeaf?: Uint8Array): Promise<void> | undefined {
+    if (seq !== this.#expected)
+      throw new Failure(
+        `entry ${this.#expected} is missing (the next stored entry is ${seq})`,
+        this.#expected,
+      )
+    if (bytes.length > MAX_ENTRY_BYTES)
+      throw new Failure(`entry ${seq} is over ${MAX_ENTRY_BYTES} bytes`, seq)
+    if (this.#used + 1 + bytes.length > this.#leaves.length) {
+      const grown = new Uint8Array(Math.max(this.#leaves.length * 2, this.#used + 1 + bytes.length))
+      grown.set(this.#leaves.subarray(0, this.#used))
+      this.#leaves = grown
+    }
+    this.#leaves[this.#used] = 0x00
+    this.#leaves.set(bytes, this.#used + 1)
+    if (this.#stored !== undefined && storedLeaf !== undefined)
+      this.#stored.set(storedLeaf, this.#count * HASH_LENGTH)
+    this.#used += 1 + bytes.length
+    this.#count++
+    this.#offsets[this.#count] = this.#used
+    this.#expected++
+    if (this.#count < this.#capacity) return undefined
+    this.#dispatch()
+    return this.#inFlight.length >= this.#maxInFlight ? this.#acceptOldest() : undefined
+  }
+
+  async end(): Promise<void> {
+    if (this.#count > 0) this.#dispatch()
+    while (this.#inFlight.length > 0) await this.#acceptOldest()
+  }
+
+  #dispatch(): void {
+    const start = this.#start
+    const count = this.#count
+    const cuts = this.#audit.checkpointSizesIn(start, start + count).map((size) => size - start)
+    const result = this.#pool.check({
+      start,
+      leaves: this.#leaves,
+      offsets: count === this.#capacity ? this.#offsets : this.#offsets.slice(0, count + 1),
+      ...(this.#stored !== undefined && { storedLeaves: this.#stored }),
+      cuts,
+    })
+    // a chunk left behind by an earlier failure must not become an unhandled rejection
+    result.catch(() => {})
+    this.#inFlight.push({ start, count, cuts, result })
+    this.#reset()
+  }
+
+  async #acceptOldest(): Promise<void> {
+    const chunk = this.#inFlight.shift()!
+    const result = await chunk.result
+    if (!result.ok) throw new Failure(`entry ${result.seq} ${result.reason}`, result.seq)
+    await this.#audit.acceptChunk(
+      chunk.start,
+      chunk.count,
+      this.#capacity,
+      chunk.cuts,
+      result,
+      this.#blobStatus,
+    )
   }
 }
 
@@ -245,6 +457,7 @@ async function run(
       source,
       entries: 0,
       checkpoints: 0,
+      threads: 0,
       blobs: { referenced: 0, hashChecked: 0, presenceOnly: 0 },
     }
     return {
@@ -252,6 +465,8 @@ async function run(
       ok: false,
       problem: seq === undefined ? { reason: err.message } : { seq, reason: err.message },
     }
+  } finally {
+    await audit?.close()
   }
 }
 
@@ -262,7 +477,15 @@ async function run(
  */
 export async function verifyLedger(path: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const info = await stat(path)
-  return info.isDirectory() ? verifyDataDir(path, options) : verifyBundle(path, options)
+  const once = (opts: VerifyOptions) =>
+    info.isDirectory() ? verifyDataDir(path, opts) : verifyBundle(path, opts)
+  if (options.threads === 0) return once(options)
+  const report = await once(options)
+  if (report.ok) return report
+  // Workers find that something is wrong, not always which entry comes first (a checkpoint may
+  // fail on a chunk whose entries are fine). A second pass in order names the first bad entry
+  // exactly as a one-thread check would; failures are rare, so the cost is paid only then.
+  return once({ ...options, threads: 0 })
 }
 
 async function verifyDataDir(dir: string, options: VerifyOptions): Promise<VerifyReport> {
@@ -331,22 +554,33 @@ async function auditDb(
     return bytes !== undefined && bytesEqual(blobHash(bytes), hash) ? 'ok' : 'altered'
   }
 
+  const sink = audit.sink(blobStatus, true)
   const entries = db.iterator(prefixRange(new Uint8Array([PREFIX.entry])))
   try {
+    // read the next batch while this one is checked: LevelDB reads on libuv's thread pool
+    const read = () => {
+      const batch = entries.nextv(ENTRY_READ_BATCH)
+      // a read still running when a failure ends the loop must not become an unhandled rejection
+      batch.catch(() => {})
+      return batch
+    }
+    let next = read()
     for (;;) {
-      const chunk = await entries.nextv(1000)
+      const chunk = await next
       if (chunk.length === 0) break
+      next = read()
       for (const [key, value] of chunk) {
         const seq = readU64(key, 1)
         const split = splitEntryValue(value)
         if (split === undefined) throw new Failure(`entry ${seq} is too short to hold its leaf hash`, seq)
-        const pending = audit.entry(seq, split.bytes, blobStatus, split.leafHash)
+        const pending = sink.entry(seq, split.bytes, split.leafHash)
         if (pending !== undefined) await pending
       }
     }
   } finally {
     await entries.close()
   }
+  await sink.end()
 }
 
 async function verifyBundle(path: string, options: VerifyOptions): Promise<VerifyReport> {
@@ -361,6 +595,7 @@ async function auditBundle(
   const order = [RECORD.header, RECORD.checkpoint, RECORD.blob, RECORD.entry, RECORD.trailer]
   let stage = -1
   let audit: Audit | undefined
+  let sink: EntrySink | undefined
   let declaredSize = 0
   let seq = 0
   let blobCount = 0
@@ -369,54 +604,62 @@ async function auditBundle(
   const blobs = new Map<string, BlobStatus>()
   const blobStatus = async (hash: Uint8Array): Promise<BlobStatus> => blobs.get(toHex(hash)) ?? 'missing'
 
-  for await (const record of readBundleRecords(path)) {
-    if (trailerSeen) throw new Failure('the bundle has records after its trailer')
-    const at = order.indexOf(record.type as (typeof order)[number])
-    if (at < 0) throw new Failure(`the bundle holds a record of unknown type 0x${record.type.toString(16)}`)
-    if (at < stage || (at === 0 && stage === 0)) throw new Failure('the bundle records are out of order')
-    if (stage === -1 && at !== 0) throw new Failure('the bundle does not start with its header')
-    stage = at
-    switch (record.type) {
-      case RECORD.header: {
-        const header = decodeBundleHeader(record.payload)
-        declaredSize = header.size
-        audit = start(header.origin, header.publicKey, header.size)
-        break
-      }
-      case RECORD.checkpoint:
-        checkpointCount++
-        audit!.checkpoint(
-          new TextDecoder().decode(record.payload),
-          `checkpoint ${checkpointCount} of the bundle`,
-        )
-        break
-      case RECORD.blob: {
-        blobCount++
-        const blob = decodeBundleBlob(record.payload)
-        const status: BlobStatus =
-          blob.bytes === undefined
-            ? 'present'
-            : bytesEqual(blobHash(blob.bytes), blob.hash)
-              ? 'ok'
-              : 'altered'
-        blobs.set(toHex(blob.hash), status)
-        break
-      }
-      case RECORD.entry: {
-        const pending = audit!.entry(seq, record.payload, blobStatus)
-        if (pending !== undefined) await pending
-        seq++
-        break
-      }
-      case RECORD.trailer: {
-        const trailer = decodeBundleTrailer(record.payload)
-        if (trailer.entries !== seq || trailer.checkpoints !== checkpointCount || trailer.blobs !== blobCount)
-          throw new Failure('the bundle trailer counts do not match its records', seq)
-        trailerSeen = true
-        break
+  for await (const batch of readBundleRecords(path))
+    for (const record of batch) {
+      if (trailerSeen) throw new Failure('the bundle has records after its trailer')
+      const at = order.indexOf(record.type as (typeof order)[number])
+      if (at < 0) throw new Failure(`the bundle holds a record of unknown type 0x${record.type.toString(16)}`)
+      if (at < stage || (at === 0 && stage === 0)) throw new Failure('the bundle records are out of order')
+      if (stage === -1 && at !== 0) throw new Failure('the bundle does not start with its header')
+      stage = at
+      switch (record.type) {
+        case RECORD.header: {
+          const header = decodeBundleHeader(record.payload)
+          declaredSize = header.size
+          audit = start(header.origin, header.publicKey, header.size)
+          break
+        }
+        case RECORD.checkpoint:
+          checkpointCount++
+          audit!.checkpoint(
+            new TextDecoder().decode(record.payload),
+            `checkpoint ${checkpointCount} of the bundle`,
+          )
+          break
+        case RECORD.blob: {
+          blobCount++
+          const blob = decodeBundleBlob(record.payload)
+          const status: BlobStatus =
+            blob.bytes === undefined
+              ? 'present'
+              : bytesEqual(blobHash(blob.bytes), blob.hash)
+                ? 'ok'
+                : 'altered'
+          blobs.set(toHex(blob.hash), status)
+          break
+        }
+        case RECORD.entry: {
+          // blob records all precede the entries, so the lookup table is complete by now
+          sink ??= audit!.sink(blobStatus, false)
+          const pending = sink.entry(seq, record.payload)
+          if (pending !== undefined) await pending
+          seq++
+          break
+        }
+        case RECORD.trailer: {
+          await sink?.end()
+          const trailer = decodeBundleTrailer(record.payload)
+          if (
+            trailer.entries !== seq ||
+            trailer.checkpoints !== checkpointCount ||
+            trailer.blobs !== blobCount
+          )
+            throw new Failure('the bundle trailer counts do not match its records', seq)
+          trailerSeen = true
+          break
+        }
       }
     }
-  }
   if (!trailerSeen) throw new Failure(`the bundle is truncated: no trailer after ${seq} entries`, seq)
   if (seq !== declaredSize)
     throw new Failure(`the bundle header declares ${declaredSize} entries but holds ${seq}`, seq)

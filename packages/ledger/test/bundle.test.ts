@@ -25,7 +25,7 @@ async function* items<T>(list: T[]): AsyncGenerator<T> {
 
 async function collect(path: string) {
   const out = []
-  for await (const r of readBundleRecords(path)) out.push(r)
+  for await (const batch of readBundleRecords(path)) out.push(...batch)
   return out
 }
 

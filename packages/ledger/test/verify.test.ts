@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { blobHash } from '../src/blobs.ts'
 import { blobKey, checkpointKey, entryKey } from '../src/layout.ts'
 import { hashLeaf } from '../src/merkle.ts'
-import { type VerifyProgress, verifyLedger } from '../src/verify.ts'
+import { type VerifyOptions, type VerifyProgress, verifyLedger as verifyWith } from '../src/verify.ts'
 import { NodeIdentity, openTestLedger, sampleEvent, tempDir } from './fixtures/ledger.ts'
 
 const ENTRIES = 40
@@ -29,6 +29,16 @@ afterAll(async () => {
   await work.cleanup()
 })
 
+/*
+ * Every test runs twice: all on the calling thread, and with worker threads on chunks of 8
+ * entries (so chunk edges fall between and on checkpoints). A problem the workers miss would
+ * show as an OK report; a problem they find is reported by an in-order second pass.
+ */
+const MODES: Array<{ mode: string; options: VerifyOptions; threads: number }> = [
+  { mode: 'one thread', options: { threads: 0 }, threads: 0 },
+  { mode: 'worker threads', options: { threads: 2, chunkEntries: 8, parallelFrom: 0 }, threads: 2 },
+]
+
 /** A copy of the pristine ledger, changed by `tamper` through a raw LevelDB handle. */
 async function tampered(tamper: (db: Level<Uint8Array, Uint8Array>) => Promise<void>): Promise<string> {
   const dir = join(work.path, `copy-${copies++}`)
@@ -42,12 +52,16 @@ async function tampered(tamper: (db: Level<Uint8Array, Uint8Array>) => Promise<v
   return dir
 }
 
-describe('verifying a data directory', () => {
+describe.each(MODES)('verifying a data directory ($mode)', ({ options: mode, threads }) => {
+  const verifyLedger = (path: string, options: VerifyOptions = {}) =>
+    verifyWith(path, { ...options, ...mode })
+
   it('reports OK with figures and progress for an untouched ledger', async () => {
     const progress: VerifyProgress[] = []
     const report = await verifyLedger(pristine, { identity, onProgress: (p) => progress.push(p) })
     expect(report.problem).toBeUndefined()
     expect(report.ok).toBe(true)
+    expect(report.threads).toBe(threads)
     expect(report.entries).toBe(ENTRIES)
     expect(report.latestCheckpoint?.size).toBe(ENTRIES)
     // four stored checkpoints plus the latest-checkpoint file
@@ -171,7 +185,10 @@ describe('verifying a data directory', () => {
   })
 })
 
-describe('verifying an export bundle', () => {
+describe.each(MODES)('verifying an export bundle ($mode)', ({ options: mode, threads }) => {
+  const verifyLedger = (path: string, options: VerifyOptions = {}) =>
+    verifyWith(path, { ...options, ...mode })
+
   let bundle: string
   let bundleWithBlobs: string
   let entry8: Uint8Array
@@ -188,6 +205,7 @@ describe('verifying an export bundle', () => {
   it('reports OK with the same figures as the data directory', async () => {
     const report = await verifyLedger(bundle)
     expect(report.ok).toBe(true)
+    expect(report.threads).toBe(threads)
     expect(report.source).toBe('bundle')
     expect(report.entries).toBe(ENTRIES)
     expect(report.checkpoints).toBe(4)

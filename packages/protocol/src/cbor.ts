@@ -53,6 +53,7 @@ const textEncoder = new TextEncoder()
 // fatal: invalid UTF-8 throws; ignoreBOM: a leading U+FEFF is content, not to be stripped.
 const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 const ASCII_FAST_PATH_MAX_BYTES = 64
+const SHORT_TEXT_MAX_BYTES = 12
 
 /** Bytewise lexicographic order, the map-key order of RFC 8949 §4.2.1. */
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -61,6 +62,27 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
     if (a[i] !== b[i]) return a[i]! - b[i]!
   }
   return a.length - b.length
+}
+
+/** bytes[start, end) as a string when all ASCII. Below V8's cons-string threshold, appending builds a flat string. */
+function shortAscii(bytes: Uint8Array, start: number, end: number): string | undefined {
+  let out = ''
+  for (let i = start; i < end; i++) {
+    const c = bytes[i]!
+    if (c >= 0x80) return undefined
+    out += String.fromCharCode(c)
+  }
+  return out
+}
+
+/** compareBytes over two ranges of one array. */
+function compareRanges(b: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): number {
+  const n = Math.min(aEnd - aStart, bEnd - bStart)
+  for (let i = 0; i < n; i++) {
+    const d = b[aStart + i]! - b[bStart + i]!
+    if (d !== 0) return d
+  }
+  return aEnd - aStart - (bEnd - bStart)
 }
 
 // One spare output buffer, reused by successive encodes: allocating is most of the cost of
@@ -236,14 +258,32 @@ export function encode(value: CborValue): Uint8Array {
   return w.result()
 }
 
-class Reader {
+/**
+ * A strict reader positioned in one buffer. `decode` uses it for whole items; decoders of one
+ * fixed shape (ledger entries) use `mapLength` and `item` to skip building generic maps, reading
+ * keys themselves. It applies every rule `decode` applies to what it reads; the caller checks
+ * the keys it reads and their order.
+ */
+export class CborReader {
   readonly bytes: Uint8Array
   readonly maxDepth: number
   pos = 0
 
-  constructor(bytes: Uint8Array, maxDepth: number) {
+  constructor(bytes: Uint8Array, maxDepth: number = DEFAULT_CBOR_MAX_DEPTH) {
     this.bytes = bytes
     this.maxDepth = maxDepth
+  }
+
+  get atEnd(): boolean {
+    return this.pos === this.bytes.length
+  }
+
+  /** If the next item is a map, reads its head and returns its entry count; otherwise undefined, reading nothing. */
+  mapLength(): number | undefined {
+    if (this.pos >= this.bytes.length || this.bytes[this.pos]! >>> 5 !== MAJOR_MAP) return undefined
+    const headAt = this.pos
+    const initial = this.#u8()
+    return this.#length(initial & 0x1f, headAt, 2, 'map')
   }
 
   #need(n: number, what: string): void {
@@ -306,15 +346,20 @@ class Reader {
     // Keys, ids, kinds and codes are short ASCII: building those directly avoids TextDecoder's
     // per-call cost, which dominated decoding ledger entries. ASCII is valid UTF-8 as it is.
     if (n <= ASCII_FAST_PATH_MAX_BYTES) {
-      let ascii = true
-      for (let i = start; i < this.pos; i++) {
-        if (this.bytes[i]! >= 0x80) {
-          ascii = false
-          break
+      const b = this.bytes
+      if (n <= SHORT_TEXT_MAX_BYTES) {
+        const short = shortAscii(b, start, this.pos)
+        if (short !== undefined) return short
+      } else {
+        let ascii = true
+        for (let i = start; i < this.pos; i++) {
+          if (b[i]! >= 0x80) {
+            ascii = false
+            break
+          }
         }
+        if (ascii) return String.fromCharCode.apply(null, b.subarray(start, this.pos) as unknown as number[])
       }
-      if (ascii)
-        return String.fromCharCode.apply(null, this.bytes.subarray(start, this.pos) as unknown as number[])
     }
     try {
       return textDecoder.decode(this.bytes.subarray(start, this.pos))
@@ -360,20 +405,22 @@ class Reader {
         const n = this.#length(ai, headAt, 2, 'map')
         if (depth >= this.maxDepth) throw new CborTooDeepError(this.maxDepth, headAt)
         const out: { [key: string]: CborValue } = Object.create(null)
-        let previous: Uint8Array | undefined
+        // the previous key's encoding, compared in place: no subarray per key
+        let previousAt = -1
+        let previousEnd = -1
         for (let i = 0; i < n; i++) {
           const keyAt = this.pos
           this.#need(1, 'a map key')
           const keyInitial = this.#u8()
           if (keyInitial >>> 5 !== MAJOR_TEXT) throw new CborMapKeyTypeError(keyAt)
           const key = this.#text(keyInitial & 0x1f, keyAt)
-          const encodedKey = this.bytes.subarray(keyAt, this.pos)
-          if (previous !== undefined) {
-            const order = compareBytes(previous, encodedKey)
+          if (previousAt >= 0) {
+            const order = compareRanges(this.bytes, previousAt, previousEnd, keyAt, this.pos)
             if (order === 0) throw new CborDuplicateKeyError(key, keyAt)
             if (order > 0) throw new CborMapKeyOrderError(key, keyAt)
           }
-          previous = encodedKey
+          previousAt = keyAt
+          previousEnd = this.pos
           out[key] = this.item(depth + 1)
         }
         return out
@@ -409,7 +456,7 @@ export function decode(bytes: Uint8Array, options: DecodeOptions = {}): CborValu
   const maxBytes = options.maxBytes ?? DEFAULT_CBOR_MAX_BYTES
   const maxDepth = options.maxDepth ?? DEFAULT_CBOR_MAX_DEPTH
   if (bytes.length > maxBytes) throw new CborTooLargeError(bytes.length, maxBytes)
-  const reader = new Reader(bytes, maxDepth)
+  const reader = new CborReader(bytes, maxDepth)
   const value = reader.item(0)
   if (reader.pos !== bytes.length) throw new CborTrailingBytesError(reader.pos, bytes.length - reader.pos)
   return value

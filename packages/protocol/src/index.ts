@@ -1,4 +1,4 @@
-export { type CborValue, type DecodeOptions, decode, encode } from './cbor.ts'
+export { CborReader, type CborValue, type DecodeOptions, decode, encode } from './cbor.ts'
 export {
   DEFAULT_CBOR_MAX_BYTES,
   DEFAULT_CBOR_MAX_DEPTH,

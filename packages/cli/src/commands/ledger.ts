@@ -138,6 +138,7 @@ function reportJson(r: VerifyReport) {
     checkpoints: r.checkpoints,
     latestCheckpointSize: r.latestCheckpoint?.size ?? null,
     blobs: r.blobs,
+    threads: r.threads,
     problem: r.problem ?? null,
   }
 }
@@ -162,10 +163,22 @@ export function registerLedger(program: Command): void {
         '--check-blobs',
         "decrypt and hash every blob too (data directory only; needs the node's passphrase)",
       )
+      .option(
+        '--threads <n>',
+        'worker threads that decode and hash entries (default: one per CPU; 0: none)',
+        nonNegativeInt('--threads'),
+      )
       .addOption(jsonOption())
       .action(
         async (
-          flags: { bundle?: string; key?: string; country?: string; checkBlobs?: boolean; json?: boolean },
+          flags: {
+            bundle?: string
+            key?: string
+            country?: string
+            checkBlobs?: boolean
+            threads?: number
+            json?: boolean
+          },
           command: Command,
         ) => {
           const ctx = Context.of(command)
@@ -190,6 +203,7 @@ export function registerLedger(program: Command): void {
               onProgress: flags.json ? () => {} : progressBar(),
               ...(publicKey === undefined ? {} : { publicKey }),
               ...(identity === undefined ? {} : { identity }),
+              ...(flags.threads === undefined ? {} : { threads: flags.threads }),
             })
           } catch (e) {
             const code = (e as NodeJS.ErrnoException).code
