@@ -13,6 +13,7 @@ import {
 import { DELIVERY_PROTOCOL, MAX_INBOUND_DELIVERY_STREAMS } from './constants.ts'
 import type { Host } from './host.ts'
 import type { Logger } from './log.ts'
+import { type Accepted, ReplayMemory } from './replay.ts'
 import { handleRequests } from './reqresp.ts'
 
 export interface InboundMessage {
@@ -52,11 +53,6 @@ export interface DeliveryInit {
   onMessage?: (message: InboundMessage, opened: OpenedEnvelope) => void
 }
 
-interface Accepted {
-  envelopeHash: Uint8Array
-  receiptHash: Uint8Array
-}
-
 const BOX_KEY_CACHE_MS = 60_000
 
 /** A member's box key could not be found (no directory record reachable yet). */
@@ -76,7 +72,7 @@ export class DeliveryReceiver {
   readonly rejections: RejectionCounts = {}
   readonly #init: DeliveryInit
   readonly #now: () => number
-  readonly #accepted = new Map<string, Accepted>()
+  #accepted: ReplayMemory
   readonly #inFlight = new Map<string, Promise<Uint8Array>>()
   readonly #limiter: RateLimiter
   /** Senders' box keys from their directory records, so a burst does not verify the record per message. */
@@ -87,6 +83,16 @@ export class DeliveryReceiver {
     this.#init = init
     this.#now = init.now ?? Date.now
     this.#limiter = new RateLimiter({ points: init.limits.perPeerPerMinute, duration: 60 })
+    this.#accepted = new ReplayMemory(this.#replayWindowMs, this.#now)
+  }
+
+  get #replayWindowMs(): number {
+    return this.#init.limits.maxAgeMs + this.#init.limits.clockSkewMs
+  }
+
+  /** Accepted message ids held for answering retries (only those open() could still accept). */
+  get replayMemorySize(): number {
+    return this.#accepted.size
   }
 
   get acceptedCount(): number {
@@ -95,11 +101,7 @@ export class DeliveryReceiver {
 
   /** Rebuilds the replay memory from the ledger, then starts serving. */
   async start(): Promise<void> {
-    for (const entry of await this.#init.ledger.query({ kind: 'message-received' })) {
-      if (entry.messageId !== undefined && entry.blobs.length >= 2) {
-        this.#accepted.set(entry.messageId, { envelopeHash: entry.blobs[0]!, receiptHash: entry.blobs[1]! })
-      }
-    }
+    this.#accepted = await ReplayMemory.load(this.#init.ledger, this.#replayWindowMs, this.#now)
     const { maxEnvelopeBytes, readTimeoutMs } = this.#init.limits
     await handleRequests(
       this.#init.host,
@@ -212,9 +214,10 @@ export class DeliveryReceiver {
       // without the sender's key); blobs are encrypted at rest by the ledger
       { blobs: [request, receipt, opened.payload] },
     )
-    this.#accepted.set(opened.messageIdHex, {
+    this.#accepted.remember(opened.messageIdHex, {
       envelopeHash: opened.envelopeHash,
       receiptHash: entry.blobs[1]!,
+      createdAt: opened.createdAt,
     })
     this.#acceptedCount++
     this.#init.log.info('delivery.accepted', {
