@@ -1,29 +1,5 @@
-export {
-  combineSignatures,
-  exportMemberDescriptor,
-  proposeAmendment,
-  proposeGenesis,
-  type RosterProposal,
-  readMemberDescriptor,
-  readProposal,
-  readRosterChainFile,
-  readSignature,
-  signProposal,
-  writeRosterChainFile,
-} from './ceremony.ts'
-export {
-  DEFAULT_CACHE_FRESH_MS,
-  DEFAULT_DHT_QUERY_TIMEOUT_MS,
-  DEFAULT_RECORD_VALIDITY_MS,
-  DEFAULT_REPUBLISH_INTERVAL_MS,
-  DHT_PROTOCOL,
-  DIR_FETCH_PROTOCOL,
-  DIRECTORY_KEY_NAMESPACE,
-  MAX_RECORD_BYTES,
-  MAX_ROSTER_CHAIN_BYTES,
-  MAX_ROSTER_DOCUMENT_BYTES,
-  ROSTER_PROTOCOL,
-} from './constants.ts'
+// everything that works offline, then the network parts
+
 export {
   checkDirectoryValue,
   countryOfKey,
@@ -43,25 +19,6 @@ export {
   type LookupSource,
   type PublishResult,
 } from './directory.ts'
-export {
-  DirectoryError,
-  NotAMemberError,
-  PeerProtocolError,
-  RecordFieldError,
-  RecordNotFoundError,
-  type RecordProblem,
-  RecordRejectedError,
-  RosterChangeError,
-  RosterForkError,
-  RosterFormatError,
-  RosterGenesisMismatchError,
-  RosterLinkError,
-  RosterRevokedSignerError,
-  RosterSignatureError,
-  RosterThresholdError,
-  RosterUnknownSignerError,
-} from './errors.ts'
-export { isCountryCode } from './fields.ts'
 export { type OfferOutcome, type RosterAdoption, RosterKeeper, type RosterKeeperInit } from './keeper.ts'
 export {
   type CachedRecord,
@@ -71,40 +28,5 @@ export {
   FileDirectoryStore,
   MemoryDirectoryStore,
 } from './memory.ts'
-export {
-  CONTACT_KINDS,
-  type ContactDetails,
-  type ContactKind,
-  compareRecords,
-  type DirectoryRecord,
-  decodeRecordBody,
-  encodeRecordBody,
-  type MlaAuthority,
-  SERVICES,
-  type Service,
-  signRecord,
-  type VerifiedRecord,
-  verifyRecord,
-} from './record.ts'
-export {
-  type AmendmentBody,
-  decodeRosterBody,
-  decodeRosterChain,
-  encodeRosterBody,
-  encodeRosterChain,
-  encodeRosterDocument,
-  type GenesisBody,
-  parseRosterDocument,
-  type RetiredKey,
-  type RosterBody,
-  type RosterChange,
-  type RosterDocument,
-  type RosterMember,
-  type RosterSignature,
-  RosterState,
-  signRosterBody,
-  type VerifiedRosterChain,
-  type VerifyChainOptions,
-  verifyRosterChain,
-} from './roster.ts'
+export * from './offline.ts'
 export { RosterSync, type RosterSyncInit } from './roster-sync.ts'

@@ -16,7 +16,6 @@ import {
   validateRequest,
 } from '@pocnet/cases'
 import { Argument, type Command, Option } from 'commander'
-import { parseDocument, stringify } from 'yaml'
 import { Context } from '../context.ts'
 import { CliError, InvalidFormError, UsageError } from '../errors.ts'
 import { collect, examples, jsonOption, positiveInt } from '../help.ts'
@@ -91,6 +90,8 @@ export async function readForm(file: string): Promise<unknown> {
       hint: 'write one from `pocnet request template <type> > req.yaml`',
     })
   }
+  // YAML is loaded only by the commands that read or write forms: it is a third of start-up
+  const { parseDocument } = await import('yaml')
   const doc = parseDocument(text, { prettyErrors: true })
   if (doc.errors.length > 0) {
     throw new CliError('ERR_FORM_YAML', `${file} is not valid YAML`, {
@@ -442,6 +443,7 @@ export function registerCases(program: Command): void {
           },
           command: Command,
         ) => {
+          const { parseDocument } = await import('yaml')
           const identifiers = flags.identifier.map((text, i) => {
             const doc = parseDocument(text)
             if (doc.errors.length > 0)
@@ -608,6 +610,7 @@ export function registerCases(program: Command): void {
           `/cases/${encodeURIComponent(id)}/followup`,
         )
         const to = String((form.custodian as { country?: string } | undefined)?.country ?? '??')
+        const { stringify } = await import('yaml')
         await writeFile(
           flags.out,
           `# pocnet follow-up preservation request (Art. 30) to ${to}, linked to case ${id}.\n` +
@@ -627,26 +630,32 @@ export function registerCases(program: Command): void {
 /** Long-polls `GET /events` and prints each event as it comes; rings the bell on a new request at a terminal. */
 async function watch(ctx: Context, json: boolean): Promise<void> {
   const bell = process.stdout.isTTY === true
+  type Batch = { events: EventView[]; cursor: number; epoch: number }
   // The first call only learns where "now" is: what happened before is in the list above.
-  let cursor = (await ctx.call<{ cursor: string | number }>('GET', '/events?waitMs=0')).cursor
-  if (!json) out.line(out.style('dim', 'watching for new events (Ctrl-C to stop)…'))
+  let { cursor, epoch } = await ctx.call<Batch>('GET', '/events?waitMs=0')
+  // with --json, one line without a `type` tells a script that events from now on will be seen
+  if (json) out.line(JSON.stringify({ watching: true }))
+  else out.line(out.style('dim', 'watching for new events (Ctrl-C to stop)…'))
+  /**
+   * The daemon keeps its event feed in memory, numbered from its start (its epoch). A new epoch
+   * means it restarted: every event it has is one this watch has not shown, so read from 0.
+   */
+  const restartedSince = (latest: number): boolean => {
+    if (latest === epoch) return false
+    epoch = latest
+    cursor = 0
+    if (!json) out.line(out.style('yellow', '(the node restarted: showing its events since)'))
+    return true
+  }
   let failures = 0
   for (;;) {
-    let batch: { events: EventView[]; cursor: string | number }
+    let batch: Batch
     try {
       if (failures > 0) {
-        // The daemon keeps its event feed in memory: after a restart its cursors start again.
-        cursor = (await ctx.call<{ cursor: string | number }>('GET', '/events?waitMs=0')).cursor
-        if (!json)
-          out.line(out.style('yellow', '(reconnected: events missed meanwhile are in `pocnet inbox`)'))
+        restartedSince((await ctx.call<Batch>('GET', '/events?waitMs=0')).epoch)
         failures = 0
       }
-      batch = await ctx.call(
-        'GET',
-        `/events?after=${encodeURIComponent(String(cursor))}&waitMs=25000`,
-        undefined,
-        40_000,
-      )
+      batch = await ctx.call<Batch>('GET', `/events?after=${cursor}&waitMs=25000`, undefined, 40_000)
     } catch (e) {
       // a refusal (token, role) will not change by retrying; a daemon restarting will
       if (e instanceof CliError && e.code !== 'ERR_DAEMON_UNREACHABLE') throw e
@@ -656,6 +665,8 @@ async function watch(ctx: Context, json: boolean): Promise<void> {
       await sleep(2_000)
       continue
     }
+    // a restart between two polls: this batch was cut by a cursor of the old epoch
+    if (restartedSince(batch.epoch)) continue
     for (const e of batch.events) {
       if (json) out.line(JSON.stringify(e))
       else {

@@ -7,8 +7,8 @@ import {
   RecordFieldError,
   SERVICES,
   type Service,
-} from '@pocnet/directory'
-import { type ContactFile, initNode, NodeError, obtainPassphrase } from '@pocnet/node'
+} from '@pocnet/directory/offline'
+import { type ContactFile, initNode, NodeError, obtainPassphrase } from '@pocnet/node/client'
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import { Context } from '../context.ts'
 import { CliError } from '../errors.ts'

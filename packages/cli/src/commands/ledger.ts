@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { fromHex, readKeyFile, toHex } from '@pocnet/crypto'
-import { readRosterChainFile, verifyRosterChain } from '@pocnet/directory'
+import { readRosterChainFile, verifyRosterChain } from '@pocnet/directory/offline'
 import {
   ENTRY_KINDS,
   type VerifyReport,
@@ -8,7 +8,7 @@ import {
   verifyInclusion,
   verifyLedger,
 } from '@pocnet/ledger'
-import { obtainPassphrase, readConfig } from '@pocnet/node'
+import { obtainPassphrase, readConfig } from '@pocnet/node/client'
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import { Context } from '../context.ts'
 import { CliError, LedgerInvalidError } from '../errors.ts'

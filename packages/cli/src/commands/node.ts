@@ -6,8 +6,7 @@ import {
   type Health,
   type LogLevel,
   ROLES,
-  runDaemon,
-} from '@pocnet/node'
+} from '@pocnet/node/client'
 import { type Command, Option } from 'commander'
 import { Context, controlError } from '../context.ts'
 import { CliError } from '../errors.ts'
@@ -77,6 +76,8 @@ export function registerNode(program: Command): void {
           'roster chain',
           'finish the roster ceremony (`pocnet roster --help`) and put roster.cbor in the data directory',
         )
+        // the daemon (libp2p and all) loads only here, so the other commands start fast
+        const { runDaemon } = await import('@pocnet/node')
         const code = await runDaemon({
           dataDir: ctx.dataDir,
           ...(flags.logLevel === undefined ? {} : { logLevel: flags.logLevel }),

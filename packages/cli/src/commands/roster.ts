@@ -13,8 +13,8 @@ import {
   readRosterChainFile,
   signProposal,
   verifyRosterChain,
-} from '@pocnet/directory'
-import { obtainPassphrase, readConfig } from '@pocnet/node'
+} from '@pocnet/directory/offline'
+import { obtainPassphrase, readConfig } from '@pocnet/node/client'
 import type { Command } from 'commander'
 import { Context } from '../context.ts'
 import { CliError, UsageError } from '../errors.ts'

@@ -1,0 +1,86 @@
+/**
+ * `@pocnet/directory/offline`: the parts that need no network, for tools such as the CLI that
+ * must start quickly: roster chains and their ceremony files, directory records, limits and
+ * errors. The main entry point adds the DHT, the directory service and roster sync.
+ */
+export {
+  combineSignatures,
+  exportMemberDescriptor,
+  proposeAmendment,
+  proposeGenesis,
+  type RosterProposal,
+  readMemberDescriptor,
+  readProposal,
+  readRosterChainFile,
+  readSignature,
+  signProposal,
+  writeRosterChainFile,
+} from './ceremony.ts'
+export {
+  DEFAULT_CACHE_FRESH_MS,
+  DEFAULT_DHT_QUERY_TIMEOUT_MS,
+  DEFAULT_RECORD_VALIDITY_MS,
+  DEFAULT_REPUBLISH_INTERVAL_MS,
+  DHT_PROTOCOL,
+  DIR_FETCH_PROTOCOL,
+  DIRECTORY_KEY_NAMESPACE,
+  MAX_RECORD_BYTES,
+  MAX_ROSTER_CHAIN_BYTES,
+  MAX_ROSTER_DOCUMENT_BYTES,
+  ROSTER_PROTOCOL,
+} from './constants.ts'
+export {
+  DirectoryError,
+  NotAMemberError,
+  PeerProtocolError,
+  RecordFieldError,
+  RecordNotFoundError,
+  type RecordProblem,
+  RecordRejectedError,
+  RosterChangeError,
+  RosterForkError,
+  RosterFormatError,
+  RosterGenesisMismatchError,
+  RosterLinkError,
+  RosterRevokedSignerError,
+  RosterSignatureError,
+  RosterThresholdError,
+  RosterUnknownSignerError,
+} from './errors.ts'
+export { isCountryCode } from './fields.ts'
+export {
+  CONTACT_KINDS,
+  type ContactDetails,
+  type ContactKind,
+  compareRecords,
+  type DirectoryRecord,
+  decodeRecordBody,
+  encodeRecordBody,
+  type MlaAuthority,
+  SERVICES,
+  type Service,
+  signRecord,
+  type VerifiedRecord,
+  verifyRecord,
+} from './record.ts'
+export {
+  type AmendmentBody,
+  decodeRosterBody,
+  decodeRosterChain,
+  encodeRosterBody,
+  encodeRosterChain,
+  encodeRosterDocument,
+  type GenesisBody,
+  parseRosterDocument,
+  type RetiredKey,
+  type RosterBody,
+  type RosterChange,
+  type RosterDocument,
+  type RosterMember,
+  type RosterSignature,
+  RosterState,
+  signRosterBody,
+  type VerifiedRosterChain,
+  type VerifyChainOptions,
+  verifyRosterChain,
+} from './roster.ts'
