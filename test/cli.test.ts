@@ -110,6 +110,26 @@ mlaIntent:
 `
 }
 
+/** IT's contact point sends the valid form under another case reference; returns the case id. */
+async function sendFromItToFr(caseReference: string): Promise<string> {
+  const form = validForm(new Date(Date.now() - 3_600_000).toISOString()).replace(
+    'caseReference: "IT-E2E-0001"',
+    `caseReference: "${caseReference}"`,
+  )
+  const file = join(base, `${caseReference}.yaml`)
+  await writeFile(file, form)
+  const sent = await json<{ caseId: string }>('IT', tokens['IT:contact'], [
+    'request',
+    'send',
+    '--to',
+    'FR',
+    '--file',
+    file,
+    '--json',
+  ])
+  return sent.caseId
+}
+
 async function startDaemon(cc: CC): Promise<void> {
   const child = spawn(process.execPath, [BIN, 'start', '--json'], { env: env(cc, undefined) })
   daemons.set(cc, child)
@@ -627,22 +647,7 @@ describe('pocnet CLI against real daemons', () => {
   it('killing the sending daemon mid-send and restarting it loses nothing', async () => {
     const sent: string[] = []
     for (let i = 0; i < 4; i++) {
-      const form = validForm(new Date(Date.now() - 3_600_000).toISOString()).replace(
-        'caseReference: "IT-E2E-0001"',
-        `caseReference: "IT-E2E-KILL-${i}"`,
-      )
-      const file = join(base, `kill-${i}.yaml`)
-      await writeFile(file, form)
-      const r = await json<{ caseId: string }>('IT', tokens['IT:contact'], [
-        'request',
-        'send',
-        '--to',
-        'FR',
-        '--file',
-        file,
-        '--json',
-      ])
-      sent.push(r.caseId)
+      sent.push(await sendFromItToFr(`IT-E2E-KILL-${i}`))
     }
     // every send above was acknowledged by IT's daemon (stored durably); kill it before it can finish delivering
     const it_ = daemons.get('IT')!
@@ -668,6 +673,34 @@ describe('pocnet CLI against real daemons', () => {
       '--all',
     ])
     for (const id of sent) expect(fr.cases.filter((c) => c.id === id)).toHaveLength(1)
+  })
+
+  it('inbox --watch follows the node across a restart and shows what arrived while it reconnected', async () => {
+    const watcher = spawn(process.execPath, [BIN, 'inbox', '--watch', '--json'], {
+      env: env('FR', tokens['FR:contact']),
+    })
+    const events: Array<{ type: string; caseId: string }> = []
+    let watching = false
+    createInterface({ input: watcher.stdout! }).on('line', (line) => {
+      const parsed = JSON.parse(line) as { type?: string; caseId?: string; watching?: boolean }
+      if (parsed.watching === true) watching = true
+      if (parsed.type !== undefined) events.push(parsed as { type: string; caseId: string })
+    })
+    try {
+      await waitFor(() => watching, { timeoutMs: 30_000, description: 'the watcher to start' })
+      expect(await stopDaemon('FR')).toBe(0)
+      await startDaemon('FR')
+      // a request that reaches FR before the watcher has noticed the restart must still be shown
+      const caseId = await sendFromItToFr('IT-E2E-WATCH')
+      await waitFor(() => events.some((e) => e.type === 'new-request' && e.caseId === caseId), {
+        timeoutMs: 90_000,
+        description: 'the watcher to print the request sent after the restart',
+      })
+      expect(events.filter((e) => e.type === 'new-request' && e.caseId === caseId)).toHaveLength(1)
+      expect(watcher.exitCode).toBeNull()
+    } finally {
+      watcher.kill('SIGTERM')
+    }
   })
 
   it('backup refuses while the daemon runs; after a clean stop the data directory verifies and backs up', async () => {
