@@ -416,6 +416,8 @@ export class PocnetDaemon {
     this.#stopping ??= (async () => {
       this.log.info('node.stopping')
       if (this.#bootstrapTimer !== undefined) clearInterval(this.#bootstrapTimer)
+      // long polls answer now, so their connections can close
+      this.feed.close()
       if (this.#control !== undefined) {
         const server = this.#control
         await new Promise<void>((resolve) => {

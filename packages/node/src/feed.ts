@@ -31,6 +31,7 @@ const HOOK_TIMEOUT_MS = 15_000
 export class EventFeed {
   readonly #events: FeedEvent[] = []
   readonly #waiters = new Set<() => void>()
+  #closed = false
   readonly #hook: string | undefined
   readonly #log: Logger
   #cursor = 0
@@ -42,6 +43,13 @@ export class EventFeed {
 
   get cursor(): number {
     return this.#cursor
+  }
+
+  /** Ends every long poll now (the daemon is stopping); later polls return at once. */
+  close(): void {
+    this.#closed = true
+    for (const wake of this.#waiters) wake()
+    this.#waiters.clear()
   }
 
   publish(event: Omit<FeedEvent, 'cursor'>): FeedEvent {
@@ -59,11 +67,14 @@ export class EventFeed {
     const pick = () => this.#events.filter((e) => e.cursor > cursor)
     let found = pick()
     if (found.length > 0 || waitMs <= 0) return found
+    if (this.#closed) return found
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.#waiters.delete(wake)
         resolve()
       }, waitMs)
+      // a client's long poll must never keep a stopping daemon's process alive
+      timer.unref()
       const wake = () => {
         clearTimeout(timer)
         resolve()

@@ -72,4 +72,13 @@ describe('event feed and notification hook', () => {
     })
     expect(await waiting).toEqual([event])
   })
+
+  it('ends every long poll when closed, so a stopping daemon is not held up by a watcher', async () => {
+    const feed = new EventFeed({ log: createLogger({ level: 'error' }) })
+    const waiting = feed.after(feed.cursor, 60_000)
+    feed.close()
+    expect(await waiting).toEqual([])
+    // after close a poll does not wait at all: this would otherwise hang the test for a minute
+    expect(await feed.after(feed.cursor, 60_000)).toEqual([])
+  })
 })
