@@ -9,6 +9,7 @@ import {
   DEFAULT_REPUBLISH_INTERVAL_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DIR_FETCH_PROTOCOL,
+  MAX_CLOCK_SKEW_MS,
   MAX_RECORD_BYTES,
   MAX_REQUEST_BYTES,
   REISSUE_BEFORE_EXPIRY_MS,
@@ -97,6 +98,11 @@ export class Directory {
   readonly #identity: NodeIdentity
   readonly #getRoster: () => RosterState
   readonly #memory: DirectoryMemory
+  /** The last successful verification of each country's cached record bytes, under which roster. */
+  readonly #verifiedCache = new Map<
+    string,
+    { bytes: Uint8Array; roster: RosterState; verified: VerifiedRecord }
+  >()
   readonly #rules: DirectoryRules
   readonly #now: () => number
   readonly #republishIntervalMs: number
@@ -278,9 +284,21 @@ export class Directory {
   #cachedValid(country: string, now: number): (VerifiedRecord & { fetchedAt: number }) | undefined {
     const cached = this.#memory.cached(country)
     if (cached === undefined) return undefined
+    const roster = this.#getRoster()
+    // The outbox looks its counterpart up on every attempt: the signature and decoding of the
+    // same bytes under the same (immutable) roster state need checking once; the clock, each time.
+    const memo = this.#verifiedCache.get(country)
+    if (memo !== undefined && memo.bytes === cached.bytes && memo.roster === roster) {
+      const { record } = memo.verified
+      if (record.expiresAt > now && record.issuedAt <= now + MAX_CLOCK_SKEW_MS)
+        return { ...memo.verified, fetchedAt: cached.fetchedAt }
+    }
     try {
-      return { ...verifyRecord(cached.bytes, country, this.#getRoster(), now), fetchedAt: cached.fetchedAt }
+      const verified = verifyRecord(cached.bytes, country, roster, now)
+      this.#verifiedCache.set(country, { bytes: cached.bytes, roster, verified })
+      return { ...verified, fetchedAt: cached.fetchedAt }
     } catch {
+      this.#verifiedCache.delete(country)
       return undefined
     }
   }
