@@ -47,7 +47,9 @@ export class ChunkPool {
     for (const queue of this.#queues) for (const pending of queue.splice(0)) pending.reject(err)
   }
 
+  /** Stops the workers; anything still pending, and any later check, fails. */
   async close(): Promise<void> {
     await Promise.all(this.#workers.map((w) => w.terminate()))
+    this.#fail(new Error('the verifier worker pool is closed'))
   }
 }
