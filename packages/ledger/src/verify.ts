@@ -31,6 +31,8 @@ import { EMPTY_ROOT, foldRange, hashLeaf, MerkleFrontier } from './merkle.ts'
 export interface VerifyProgress {
   verified: number
   total: number
+  /** True in the in-order second pass that follows a problem found by worker threads. */
+  recheck?: boolean
 }
 
 export interface VerifyOptions {
@@ -181,6 +183,7 @@ class Audit {
    * when the caller allows them. `storedLeaves` says whether the source stores leaf hashes.
    */
   sink(blobStatus: BlobLookup, storedLeaves: boolean): EntrySink {
+    this.#onProgress?.({ verified: 0, total: this.#total })
     const threads = Math.min(this.#options.threads ?? availableParallelism(), MAX_THREADS)
     if (threads < 1 || this.#total < (this.#options.parallelFrom ?? DEFAULT_PARALLEL_FROM))
       return {
@@ -485,7 +488,14 @@ export async function verifyLedger(path: string, options: VerifyOptions = {}): P
   // Workers find that something is wrong, not always which entry comes first (a checkpoint may
   // fail on a chunk whose entries are fine). A second pass in order names the first bad entry
   // exactly as a one-thread check would; failures are rare, so the cost is paid only then.
-  return once({ ...options, threads: 0 })
+  const onProgress = options.onProgress
+  return once({
+    ...options,
+    threads: 0,
+    ...(onProgress !== undefined && {
+      onProgress: (p: VerifyProgress) => onProgress({ ...p, recheck: true }),
+    }),
+  })
 }
 
 async function verifyDataDir(dir: string, options: VerifyOptions): Promise<VerifyReport> {

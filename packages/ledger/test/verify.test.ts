@@ -91,10 +91,14 @@ describe.each(MODES)('verifying a data directory ($mode)', ({ options: mode, thr
       bytes[at + 4] = '8'.charCodeAt(0)
       await db.put(entryKey(17), bytes)
     })
-    const report = await verifyLedger(dir, { identity })
+    const progress: VerifyProgress[] = []
+    const report = await verifyLedger(dir, { identity, onProgress: (p) => progress.push(p) })
     expect(report.ok).toBe(false)
     expect(report.problem).toEqual({ seq: 17, reason: expect.stringMatching(/entry 17 does not match/) })
     expect(report.entries).toBe(17)
+    // a problem found by workers is named by an in-order pass, and the progress says which pass
+    expect(report.threads).toBe(0)
+    expect(progress.some((p) => p.recheck === true)).toBe(threads > 0)
   })
 
   it('names a deleted entry', async () => {

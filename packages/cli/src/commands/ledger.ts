@@ -3,6 +3,7 @@ import { fromHex, readKeyFile, toHex } from '@pocnet/crypto'
 import { readRosterChainFile, verifyRosterChain } from '@pocnet/directory/offline'
 import {
   ENTRY_KINDS,
+  type VerifyProgress,
   type VerifyReport,
   verifyCheckpoint,
   verifyInclusion,
@@ -117,12 +118,16 @@ async function rosterKeyOf(ctx: Context, country: string | undefined): Promise<U
   return member?.publicKey
 }
 
-function progressBar(): (p: { verified: number; total: number }) => void {
+function progressBar(): (p: VerifyProgress) => void {
   if (process.stderr.isTTY !== true) return () => {}
-  return ({ verified, total }) => {
+  return ({ verified, total, recheck }) => {
     const width = 30
     const done = total === 0 ? width : Math.round((verified / total) * width)
-    process.stderr.write(`\r[${'#'.repeat(done)}${' '.repeat(width - done)}] ${verified}/${total} entries`)
+    // after a problem found by worker threads, an in-order pass names the first bad entry
+    const pass = recheck === true ? ' (re-checking in order)' : ''
+    process.stderr.write(
+      `\r[${'#'.repeat(done)}${' '.repeat(width - done)}] ${verified}/${total} entries${pass}`,
+    )
     if (verified >= total) process.stderr.write('\n')
   }
 }
