@@ -104,18 +104,10 @@ interface Transition {
 }
 
 const PRESERVING = ['preservation'] as const satisfies readonly RequestType[]
-const OPEN: readonly CaseStatus[] = [
-  'sent',
-  'delivered',
-  'acknowledged',
-  'in-progress',
-  'needs-information',
-  'limitation-notified',
-  'preserved',
-  'extension-requested',
-  'partially-disclosed',
-  'mla-submitted',
-]
+/** Every status but the final ones: a request can still be withdrawn from these. */
+const OPEN: readonly CaseStatus[] = CASE_STATUSES.filter(
+  (s) => !['answered', 'refused', 'withdrawn', 'closed'].includes(s),
+)
 
 /** The whole state machine: for each event, who may send it, from which states, and where it leads. */
 export const TRANSITIONS: Record<CaseEventKind, Transition> = {

@@ -165,22 +165,7 @@ export class CaseBook {
       return
     }
     if (payload.type === 'request') {
-      const requester = sent ? this.#init.country : entry.counterpart
-      const requested = sent ? entry.counterpart : this.#init.country
-      const opening = openCase({
-        caseId: payload.caseId,
-        requester,
-        requested,
-        openedAt: payload.openedAt,
-        request: payload.request,
-      })
-      this.#cases.set(payload.caseId, {
-        opening,
-        events: [],
-        current: opening,
-        side: sent ? 'requester' : 'requested',
-        counterpart: entry.counterpart,
-      })
+      this.#hold(payload, sent ? 'requester' : 'requested', entry.counterpart)
     } else {
       const held = this.#cases.get(payload.caseId)
       const checked = validateEvent(payload.event)
@@ -188,6 +173,20 @@ export class CaseBook {
       held.events.push(checked.value)
       held.current = replayCase(held.opening, held.events).case
     }
+  }
+
+  /** Opens the case a request payload describes, held on this node's `side` against `counterpart`. */
+  #hold(payload: Extract<CasePayload, { type: 'request' }>, side: Side, counterpart: string): Case {
+    const ours = this.#init.country
+    const opening = openCase({
+      caseId: payload.caseId,
+      requester: side === 'requester' ? ours : counterpart,
+      requested: side === 'requester' ? counterpart : ours,
+      openedAt: payload.openedAt,
+      request: payload.request,
+    })
+    this.#cases.set(payload.caseId, { opening, events: [], current: opening, side, counterpart })
+    return opening
   }
 
   #serial<T>(work: () => Promise<T>): Promise<T> {
@@ -395,20 +394,7 @@ export class CaseBook {
     if (payload === undefined) return
     const actor = `country:${message.from}`
     if (payload.type === 'request') {
-      const opening = openCase({
-        caseId: payload.caseId,
-        requester: message.from,
-        requested: this.#init.country,
-        openedAt: payload.openedAt,
-        request: payload.request,
-      })
-      this.#cases.set(payload.caseId, {
-        opening,
-        events: [],
-        current: opening,
-        side: 'requested',
-        counterpart: message.from,
-      })
+      const opening = this.#hold(payload, 'requested', message.from)
       await this.#recordState(payload.caseId, message.from, actor, undefined, opening.status, 'opened')
       this.#publish(
         'new-request',
