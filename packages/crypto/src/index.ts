@@ -30,6 +30,7 @@ export {
   KEY_FILE_LENGTH,
   readKeyFile,
   type ScryptParameters,
+  writeAtomically,
   writeFileAtomic,
   writeKeyFile,
 } from './keyfile.ts'

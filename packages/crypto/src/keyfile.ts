@@ -1,5 +1,5 @@
 import { randomBytes, scrypt as scryptCb } from 'node:crypto'
-import { open, readFile, rename, rm } from 'node:fs/promises'
+import { type FileHandle, open, readFile, rename, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import nacl from 'tweetnacl'
 import { KeyFileError } from './errors.ts'
@@ -143,11 +143,23 @@ export async function decodeKeyFile(
  * Writes `bytes` to `path` atomically with mode 0600: a temporary file in the same
  * directory, fsync'd, renamed over the target, then the directory fsync'd.
  */
-export async function writeFileAtomic(path: string, bytes: Uint8Array, mode = 0o600): Promise<void> {
+export function writeFileAtomic(path: string, bytes: Uint8Array, mode = 0o600): Promise<void> {
+  return writeAtomically(path, (fh) => fh.writeFile(bytes), mode)
+}
+
+/**
+ * writeFileAtomic for content written piece by piece: `write` fills the temporary file; on
+ * any failure it is removed and `path` is left as it was.
+ */
+export async function writeAtomically(
+  path: string,
+  write: (fh: FileHandle) => Promise<void>,
+  mode = 0o600,
+): Promise<void> {
   const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`
   const fh = await open(tmp, 'wx', mode)
   try {
-    await fh.writeFile(bytes)
+    await write(fh)
     await fh.sync()
   } catch (err) {
     await fh.close()

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto'
-import { type FileHandle, open, rename, rm } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { type FileHandle, open } from 'node:fs/promises'
+import { writeAtomically } from '@pocnet/crypto'
 import { type CborValue, decode, encode } from '@pocnet/protocol'
 import { MAX_BUNDLE_RECORD_BYTES } from './constants.ts'
 import { BundleFormatError } from './errors.ts'
@@ -77,10 +76,8 @@ class RecordWriter {
 }
 
 /** Writes a bundle atomically: a temporary file beside `path`, fsync'd, then renamed over it. */
-export async function writeBundle(path: string, contents: BundleContents): Promise<void> {
-  const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`
-  const fh = await open(tmp, 'wx', 0o600)
-  try {
+export function writeBundle(path: string, contents: BundleContents): Promise<void> {
+  return writeAtomically(path, async (fh) => {
     const w = new RecordWriter(fh)
     await w.raw(BUNDLE_MAGIC)
     const header: CborValue = {
@@ -109,20 +106,7 @@ export async function writeBundle(path: string, contents: BundleContents): Promi
       throw new BundleFormatError(`the ledger yielded ${entries} entries, not its size ${contents.size}`)
     await w.record(RECORD.trailer, encode({ entries, checkpoints: contents.checkpoints.length, blobs }))
     await w.flush()
-    await fh.sync()
-  } catch (err) {
-    await fh.close()
-    await rm(tmp, { force: true })
-    throw err
-  }
-  await fh.close()
-  await rename(tmp, path)
-  const dir = await open(dirname(path), 'r')
-  try {
-    await dir.sync()
-  } finally {
-    await dir.close()
-  }
+  })
 }
 
 export interface BundleRecord {
