@@ -198,9 +198,9 @@ class Audit {
     return new ChunkedEntries(this, this.#pool, blobStatus, capacity, storedLeaves, threads)
   }
 
-  /** Checkpoint sizes in (from, to], ascending. */
-  checkpointSizesIn(from: number, to: number): number[] {
-    return [...this.#bySize.keys()].filter((size) => size > from && size <= to).sort((a, b) => a - b)
+  /** Every signed checkpoint size, ascending (all checkpoints come before the entries in every source). */
+  checkpointSizes(): number[] {
+    return [...this.#bySize.keys()].sort((a, b) => a - b)
   }
 
   /** Chunked mode: the main-thread half of checking a chunk a worker has checked. */
@@ -341,6 +341,8 @@ class ChunkedEntries implements EntrySink {
   readonly #maxInFlight: number
   readonly #inFlight: Array<{ start: number; count: number; cuts: number[]; result: Promise<ChunkResult> }> =
     []
+  readonly #cutSizes: number[]
+  #nextCut = 0
   #expected = 0
   #start = 0
   #count = 0
@@ -363,6 +365,7 @@ class ChunkedEntries implements EntrySink {
     this.#capacity = capacity
     this.#storedLeaves = storedLeaves
     this.#maxInFlight = threads * CHUNKS_IN_FLIGHT_PER_THREAD
+    this.#cutSizes = audit.checkpointSizes()
     this.#reset()
   }
 
@@ -410,7 +413,12 @@ class ChunkedEntries implements EntrySink {
   #dispatch(): void {
     const start = this.#start
     const count = this.#count
-    const cuts = this.#audit.checkpointSizesIn(start, start + count).map((size) => size - start)
+    // chunks go out in order, so one pass over the sorted sizes finds each chunk's cuts
+    const cuts: number[] = []
+    while (this.#nextCut < this.#cutSizes.length && this.#cutSizes[this.#nextCut]! <= start + count) {
+      const size = this.#cutSizes[this.#nextCut++]!
+      if (size > start) cuts.push(size - start)
+    }
     const result = this.#pool.check({
       start,
       leaves: this.#leaves,
