@@ -110,6 +110,11 @@ mlaIntent:
 `
 }
 
+/** Every case a country's node holds, finished ones too (`pocnet inbox --json --all`). */
+async function allCases(cc: CC, token: string | undefined): Promise<Array<{ id: string }>> {
+  return (await json<{ cases: Array<{ id: string }> }>(cc, token, ['inbox', '--json', '--all'])).cases
+}
+
 /** IT's contact point sends the valid form under another case reference; returns the case id. */
 async function sendFromItToFr(caseReference: string): Promise<string> {
   const form = validForm(new Date(Date.now() - 3_600_000).toISOString()).replace(
@@ -352,11 +357,7 @@ describe('pocnet CLI against real daemons', () => {
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/^error: role auditor may not POST \/cases \(403\)$/m)
     expect(r.stderr).toMatch(/^hint: this needs one of: operator, contact$/m)
-    const { cases } = await json<{ cases: unknown[] }>('IT', tokens['IT:auditor'], [
-      'inbox',
-      '--json',
-      '--all',
-    ])
+    const cases = await allCases('IT', tokens['IT:auditor'])
     expect(cases).toEqual([])
   })
 
@@ -408,12 +409,8 @@ describe('pocnet CLI against real daemons', () => {
       expect(r.stderr).toMatch(/^ {2}facts: .*\[required\]$/m)
       expect(r.stderr).toMatch(/^ {2}data\.identifiers\[0\]\.timestamp: .*\[required\]$/m)
       expect(r.stderr).toMatch(/^hint: /m)
-      const itCases = await json<{ cases: unknown[] }>('IT', tokens['IT:contact'], [
-        'inbox',
-        '--json',
-        '--all',
-      ])
-      expect(itCases.cases).toEqual([])
+      const itCases = await allCases('IT', tokens['IT:contact'])
+      expect(itCases).toEqual([])
 
       const goodFile = join(base, 'good.yaml')
       await writeFile(goodFile, validForm(seen))
@@ -446,12 +443,8 @@ describe('pocnet CLI against real daemons', () => {
       ])
       expect(again.caseId).toBe(sent.caseId)
       // only the good request reached FR, once
-      const frCases = await json<{ cases: Array<{ id: string }> }>('FR', tokens['FR:contact'], [
-        'inbox',
-        '--json',
-        '--all',
-      ])
-      expect(frCases.cases.map((c) => c.id)).toEqual([sent.caseId])
+      const frCases = await allCases('FR', tokens['FR:contact'])
+      expect(frCases.map((c) => c.id)).toEqual([sent.caseId])
 
       const ack = await pocnet('FR', tokens['FR:contact'], [
         'case',
@@ -658,21 +651,13 @@ describe('pocnet CLI against real daemons', () => {
     await startDaemon('IT')
     await waitFor(
       async () => {
-        const fr = await json<{ cases: Array<{ id: string }> }>('FR', tokens['FR:contact'], [
-          'inbox',
-          '--json',
-          '--all',
-        ])
-        return sent.every((id) => fr.cases.some((c) => c.id === id))
+        const fr = await allCases('FR', tokens['FR:contact'])
+        return sent.every((id) => fr.some((c) => c.id === id))
       },
       { timeoutMs: 90_000, intervalMs: 1000, description: "FR to hold every request IT's CLI reported sent" },
     )
-    const fr = await json<{ cases: Array<{ id: string }> }>('FR', tokens['FR:contact'], [
-      'inbox',
-      '--json',
-      '--all',
-    ])
-    for (const id of sent) expect(fr.cases.filter((c) => c.id === id)).toHaveLength(1)
+    const fr = await allCases('FR', tokens['FR:contact'])
+    for (const id of sent) expect(fr.filter((c) => c.id === id)).toHaveLength(1)
   })
 
   it('inbox --watch follows the node across a restart and shows what arrived while it reconnected', async () => {
