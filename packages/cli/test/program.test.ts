@@ -147,6 +147,8 @@ describe('exit codes of the binary', () => {
       /--days must be a positive whole number/,
     ],
     [['request', 'template', 'pizza'], /Allowed choices are preservation/],
+    [['ledger', 'verify', '--threads', 'two'], /--threads must be/],
+    [['ledger', 'verify', '--threads', '-1'], /--threads must be/],
     [['status', '--jsn'], /unknown option '--jsn'/],
     [['roster'], /Usage: pocnet roster/],
   ])('exits 2 on a usage error: %j', (args, message) => {

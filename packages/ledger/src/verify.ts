@@ -190,11 +190,11 @@ class Audit {
         entry: (seq, bytes, storedLeaf) => this.entry(seq, bytes, blobStatus, storedLeaf),
         end: async () => {},
       }
+    const capacity = this.#options.chunkEntries ?? DEFAULT_CHUNK_ENTRIES
+    if (!Number.isInteger(Math.log2(capacity))) throw new RangeError('chunkEntries must be a power of two')
     this.#pool = new ChunkPool(threads)
     this.report.threads = threads
     this.#chunkRoots = new MerkleFrontier()
-    const capacity = this.#options.chunkEntries ?? DEFAULT_CHUNK_ENTRIES
-    if (!Number.isInteger(Math.log2(capacity))) throw new RangeError('chunkEntries must be a power of two')
     return new ChunkedEntries(this, this.#pool, blobStatus, capacity, storedLeaves, threads)
   }
 

@@ -189,6 +189,12 @@ describe.each(MODES)('verifying a data directory ($mode)', ({ options: mode, thr
   })
 })
 
+it('refuses a chunk size that is not a power of two (chunks must be perfect subtrees)', async () => {
+  await expect(verifyWith(pristine, { threads: 2, parallelFrom: 0, chunkEntries: 6 })).rejects.toThrow(
+    /power of two/,
+  )
+})
+
 describe.each(MODES)('verifying an export bundle ($mode)', ({ options: mode, threads }) => {
   const verifyLedger = (path: string, options: VerifyOptions = {}) =>
     verifyWith(path, { ...options, ...mode })
