@@ -1,6 +1,6 @@
 import { type FileHandle, open } from 'node:fs/promises'
 import { writeAtomically } from '@pocnet/crypto'
-import { type CborValue, decode, encode } from '@pocnet/protocol'
+import { type CborValue, decode, encode } from '@pocnet/protocol/cbor'
 import { MAX_BUNDLE_RECORD_BYTES } from './constants.ts'
 import { BundleFormatError } from './errors.ts'
 

@@ -27,18 +27,23 @@ export class ChunkPool {
     }
   }
 
+  /**
+   * Queues a chunk. Each run's whole ArrayBuffer is transferred, so each run must own its
+   * buffer (structured cloning a view copies all of its buffer, and transferring detaches it).
+   */
   check(input: ChunkInput): Promise<ChunkResult> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure)
+    for (const run of input.runs)
+      if (run.byteOffset !== 0 || run.byteLength !== run.buffer.byteLength)
+        return Promise.reject(new RangeError('a chunk run must own its whole buffer'))
     const at = this.#next
     this.#next = (this.#next + 1) % this.#workers.length
     return new Promise((resolve, reject) => {
       this.#queues[at]!.push({ resolve, reject })
-      const transfer: ArrayBuffer[] = [
-        input.leaves.buffer as ArrayBuffer,
-        input.offsets.buffer as ArrayBuffer,
-      ]
-      if (input.storedLeaves !== undefined) transfer.push(input.storedLeaves.buffer as ArrayBuffer)
-      this.#workers[at]!.postMessage(input, transfer)
+      this.#workers[at]!.postMessage(
+        input,
+        input.runs.map((run) => run.buffer as ArrayBuffer),
+      )
     })
   }
 

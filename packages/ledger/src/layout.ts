@@ -1,10 +1,11 @@
-import { HASH_LENGTH } from './constants.ts'
+import { HASH_LENGTH, MAX_ENTRY_BYTES } from './constants.ts'
 
 /*
  * LevelDB key layout (docs/ledger.md §Storage). Keys are bytes; numbers are 8-byte big-endian so
  * that key order is numeric order.
  *
  *   m format                          → CBOR { format, version, origin, publicKey }
+ *   t <tile>                          → entries tile·256 … tile·256+255 as one entry run (below)
  *   e <seq>                           → leaf hash (32 bytes) || entry bytes (deterministic CBOR)
  *   n <level:1> <index>               → hash of the perfect subtree, levels ≥ 1
  *   c <size>                          → signed checkpoint note (UTF-8)
@@ -12,7 +13,12 @@ import { HASH_LENGTH } from './constants.ts'
  *   i <field:1> <len:2> <value> <seq> → (empty) index by case 'c', counterpart 'p', kind 'k'
  *
  * Entries need no time index: times never decrease along sequence numbers, so a binary search
- * over entries finds a time. Leaf hashes live in the entry record to save a key per append.
+ * over entries finds a time. Leaf hashes live beside the entry bytes to save a key per append.
+ *
+ * Entries of a full tile of 256 live in one `t` record; the entries after the last full tile
+ * live in `e` records, one each, until the append that fills their tile replaces them with it
+ * (in the same batch). Reading a million entries is then ~4,000 LevelDB records, not a million:
+ * per record, LevelDB's JavaScript binding costs more than the entry's hashing.
  */
 
 const textEncoder = new TextEncoder()
@@ -20,6 +26,7 @@ const textEncoder = new TextEncoder()
 export const PREFIX = {
   meta: 0x6d,
   entry: 0x65,
+  tile: 0x74,
   node: 0x6e,
   checkpoint: 0x63,
   blob: 0x62,
@@ -64,11 +71,12 @@ function numberKey(prefix: number, n: number): Uint8Array {
 }
 
 export const entryKey = (seq: number): Uint8Array => numberKey(PREFIX.entry, seq)
+export const tileKey = (tile: number): Uint8Array => numberKey(PREFIX.tile, tile)
 export const checkpointKey = (size: number): Uint8Array => numberKey(PREFIX.checkpoint, size)
 
-/** Where a tree node's hash is stored: the first 32 bytes of the value under this key. */
+/** Where a tree node's hash is stored, levels ≥ 1: the value under this key. */
 export function nodeKey(level: number, index: number): Uint8Array {
-  if (level === 0) return entryKey(index)
+  if (level < 1) throw new RangeError('leaf hashes are stored with their entries')
   const key = new Uint8Array(10)
   key[0] = PREFIX.node
   key[1] = level
@@ -142,4 +150,73 @@ export function prefixRange(prefix: Uint8Array): { gte: Uint8Array; lt: Uint8Arr
   while (i >= 0 && lt[i] === 0xff) i--
   lt[i]! += 1
   return { gte: prefix, lt: lt.subarray(0, i + 1) }
+}
+
+/** Entries per tile: a full tile is one perfect subtree of 2^8 leaves. */
+export const TILE_WIDTH = 256
+
+/*
+ * An entry run: consecutive entries packed into one buffer. A stored tile is one, with leaf
+ * hashes; the verifier packs runs without them for bundles (which store no leaf hashes).
+ *
+ *   count (4 bytes) ‖ [count × 32-byte leaf hash] ‖ count × end (4 bytes) ‖ entry bytes
+ *
+ * End i is where entry i's bytes end, counted from the start of the entry bytes.
+ */
+
+/** A parsed entry run: where each part of `bytes` lies. */
+export interface EntryRun {
+  bytes: Uint8Array
+  count: number
+  /** Offset of the leaf hashes, or -1 in a run without them. */
+  leavesAt: number
+  /** count + 1 offsets into `bytes`: entry i is bytes[bounds[i], bounds[i + 1]). */
+  bounds: Uint32Array
+}
+
+/** Packs entries into an entry run, with their leaf hashes unless `withLeaves` is false. */
+export function encodeEntryRun(
+  entries: ReadonlyArray<{ leafHash?: Uint8Array; bytes: Uint8Array }>,
+  withLeaves = true,
+): Uint8Array {
+  const count = entries.length
+  const endsAt = 4 + (withLeaves ? count * HASH_LENGTH : 0)
+  const head = endsAt + count * 4
+  let total = head
+  for (const e of entries) total += e.bytes.length
+  const out = new Uint8Array(total)
+  const view = new DataView(out.buffer)
+  view.setUint32(0, count)
+  let end = 0
+  for (const [i, e] of entries.entries()) {
+    if (withLeaves) {
+      if (e.leafHash?.length !== HASH_LENGTH) throw new RangeError(`entry ${i} of the run has no leaf hash`)
+      out.set(e.leafHash, 4 + i * HASH_LENGTH)
+    }
+    out.set(e.bytes, head + end)
+    end += e.bytes.length
+    view.setUint32(endsAt + i * 4, end)
+  }
+  return out
+}
+
+/** Parses an entry run; a string says what is malformed. Entries over the size limit are refused. */
+export function parseEntryRun(bytes: Uint8Array, withLeaves: boolean): EntryRun | string {
+  if (bytes.length < 4) return 'is too short to hold its entry count'
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const count = view.getUint32(0)
+  const leavesAt = withLeaves ? 4 : -1
+  const endsAt = 4 + (withLeaves ? count * HASH_LENGTH : 0)
+  const bytesAt = endsAt + count * 4
+  if (bytesAt > bytes.length) return `is too short for the ${count} entries it declares`
+  const bounds = new Uint32Array(count + 1)
+  bounds[0] = bytesAt
+  for (let i = 0; i < count; i++) {
+    const end = bytesAt + view.getUint32(endsAt + i * 4)
+    if (end < bounds[i]! || end > bytes.length) return `has a bad end offset for its entry ${i}`
+    if (end - bounds[i]! > MAX_ENTRY_BYTES) return `holds an entry (its ${i}) over ${MAX_ENTRY_BYTES} bytes`
+    bounds[i + 1] = end
+  }
+  if (bounds[count] !== bytes.length) return 'has bytes after its last entry'
+  return { bytes, count, leavesAt, bounds }
 }

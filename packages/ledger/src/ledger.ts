@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { bytesEqual, type NodeIdentity, writeFileAtomic } from '@pocnet/crypto'
-import { type CborValue, decode, encode } from '@pocnet/protocol'
+import { type CborValue, decode, encode } from '@pocnet/protocol/cbor'
 import { Level } from 'level'
 import { blobHash, deriveBlobKey, openBlob, sealBlob } from './blobs.ts'
 import { writeBundle } from './bundle.ts'
@@ -18,6 +18,8 @@ import {
 import {
   blobKey,
   checkpointKey,
+  type EntryRun,
+  encodeEntryRun,
   entryKey,
   entryValue,
   type IndexedField,
@@ -26,10 +28,13 @@ import {
   META_KEY,
   nodeKey,
   PREFIX,
+  parseEntryRun,
   prefixRange,
   readU64,
   seqOfIndexKey,
   splitEntryValue,
+  TILE_WIDTH,
+  tileKey,
 } from './layout.ts'
 import {
   consistencyProofPlan,
@@ -43,7 +48,8 @@ import {
 } from './merkle.ts'
 
 export const LEDGER_FORMAT = 'pocnet-ledger'
-export const LEDGER_FORMAT_VERSION = 1
+/** Version 2 keeps full tiles of 256 entries in one record; version 1 kept every entry alone. */
+export const LEDGER_FORMAT_VERSION = 2
 /** Inside the ledger directory: the LevelDB and the latest checkpoint, as a plain file. */
 export const DB_DIR = 'db'
 export const LATEST_CHECKPOINT_FILE = 'checkpoint'
@@ -59,20 +65,26 @@ export function openLevel(location: string, createIfMissing: boolean): LedgerDb 
 }
 
 export interface LedgerMeta {
+  version: number
   origin: string
   publicKey: Uint8Array
 }
 
+export function encodeMeta(meta: LedgerMeta): Uint8Array {
+  return encode({ format: LEDGER_FORMAT, ...meta })
+}
+
+/** Reads the format record; versions 1 and 2 are read (Ledger.open upgrades 1 to 2). */
 export function decodeMeta(bytes: Uint8Array): LedgerMeta {
   const meta = decode(bytes, { maxBytes: 1024 }) as { [key: string]: CborValue }
   if (
     meta.format !== LEDGER_FORMAT ||
-    meta.version !== LEDGER_FORMAT_VERSION ||
+    (meta.version !== 1 && meta.version !== LEDGER_FORMAT_VERSION) ||
     typeof meta.origin !== 'string' ||
     !(meta.publicKey instanceof Uint8Array)
   )
-    throw new LedgerStateError(`not a version ${LEDGER_FORMAT_VERSION} ${LEDGER_FORMAT} database`)
-  return { origin: meta.origin, publicKey: meta.publicKey }
+    throw new LedgerStateError(`not a version 1 or ${LEDGER_FORMAT_VERSION} ${LEDGER_FORMAT} database`)
+  return { version: meta.version, origin: meta.origin, publicKey: meta.publicKey }
 }
 
 export interface CheckpointPolicy {
@@ -112,7 +124,18 @@ export interface QueryOptions {
   limit?: number
 }
 
-type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array }
+type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array }
+
+/** An entry of the open (not yet full) tile, kept in memory: the only entries stored alone. */
+interface OpenEntry {
+  leafHash: Uint8Array
+  bytes: Uint8Array
+}
+
+/** Tiles a ledger keeps parsed for reads (40 KB each for typical entries); tiles never change. */
+const TILE_CACHE_SIZE = 16
+/** Tiles per batch when Ledger.open upgrades a version 1 database. */
+const UPGRADE_TILES_PER_BATCH = 64
 
 interface PendingWrite {
   checked: Array<LedgerEvent & { blobs: Uint8Array[] }>
@@ -143,6 +166,11 @@ export class Ledger {
   readonly #clock: () => number
   readonly #policy: CheckpointPolicy
   #frontier: MerkleFrontier
+  /** Entries below this are in full tiles; those from it up to the size are in #openTile. */
+  #tiled: number
+  /** Replaced, never changed in place, so a reader can hold on to the array it saw. */
+  #openTile: readonly OpenEntry[]
+  readonly #tileCache = new Map<number, EntryRun>()
   #lastTime: number
   #latest: SignedCheckpoint | undefined
   readonly #onCheckpointError: (err: Error) => void
@@ -156,6 +184,7 @@ export class Ledger {
     options: LedgerOptions,
     db: LedgerDb,
     frontier: MerkleFrontier,
+    openTile: OpenEntry[],
     lastTime: number,
     latest: SignedCheckpoint | undefined,
   ) {
@@ -169,6 +198,8 @@ export class Ledger {
     this.#policy = options.checkpointEvery ?? {}
     this.#onCheckpointError = options.onCheckpointError ?? (() => {})
     this.#frontier = frontier
+    this.#openTile = openTile
+    this.#tiled = frontier.size - openTile.length
     this.#lastTime = lastTime
     this.#latest = latest
     if (this.#policy.ms !== undefined) {
@@ -189,32 +220,39 @@ export class Ledger {
     try {
       const publicKey = options.identity.signingPublicKey
       const metaBytes = await db.get(META_KEY)
+      const meta: LedgerMeta = { version: LEDGER_FORMAT_VERSION, origin: options.origin, publicKey }
       if (metaBytes === undefined) {
-        const meta = {
-          format: LEDGER_FORMAT,
-          version: LEDGER_FORMAT_VERSION,
-          origin: options.origin,
-          publicKey,
-        }
-        await db.put(META_KEY, encode(meta), { sync: true })
+        await db.put(META_KEY, encodeMeta(meta), { sync: true })
       } else {
-        const meta = decodeMeta(metaBytes)
-        if (meta.origin !== options.origin)
-          throw new LedgerStateError(`this ledger's origin is ${meta.origin}, not ${options.origin}`)
-        if (!bytesEqual(meta.publicKey, publicKey))
+        const stored = decodeMeta(metaBytes)
+        if (stored.origin !== options.origin)
+          throw new LedgerStateError(`this ledger's origin is ${stored.origin}, not ${options.origin}`)
+        if (!bytesEqual(stored.publicKey, publicKey))
           throw new LedgerStateError('this ledger was created with a different node key')
+        if (stored.version === 1) await db.put(META_KEY, encodeMeta(meta), { sync: true })
       }
-      const size = await afterLastNumberKey(db, PREFIX.entry)
+      let tiled = (await afterLastNumberKey(db, PREFIX.tile)) * TILE_WIDTH
+      const size = Math.max(tiled, await afterLastNumberKey(db, PREFIX.entry))
+      // a version 1 database (or one whose upgrade was cut short) holds full tiles' entries alone
+      tiled = await tileSingleEntries(db, tiled, size)
+      const openTile = await readSingleEntries(db, tiled, size)
       const nodes = rangeNodes(0, size)
-      const hashes = await db.getMany(nodes.map((n) => nodeKey(n.level, n.index)))
+      const leafAt = (index: number): Uint8Array => openTile[index - tiled]!.leafHash
+      const hashes = await db.getMany(nodes.filter((n) => n.level > 0).map((n) => nodeKey(n.level, n.index)))
       if (hashes.some((h) => h === undefined || h.length < HASH_LENGTH))
         throw new LedgerStateError(`the stored tree lacks subtree hashes for size ${size}`)
+      let next = 0
+      // the last frontier node can be a single leaf, which is always in the open tile
       const frontier = new MerkleFrontier(
         size,
-        (hashes as Uint8Array[]).map((h) => plain(h.subarray(0, HASH_LENGTH))),
+        nodes.map((n) => (n.level === 0 ? leafAt(n.index) : plain(hashes[next++]!.subarray(0, HASH_LENGTH)))),
       )
       let lastTime = 0
-      if (size > 0) lastTime = decodeEntry(entryBytesOf((await db.get(entryKey(size - 1)))!, size - 1)).time
+      if (openTile.length > 0) lastTime = decodeEntry(openTile.at(-1)!.bytes).time
+      else if (size > 0)
+        lastTime = decodeEntry(
+          entryOfRun(await readTile(db, tiled / TILE_WIDTH - 1), TILE_WIDTH - 1).bytes,
+        ).time
       let latest: SignedCheckpoint | undefined
       const afterLastCheckpoint = await afterLastNumberKey(db, PREFIX.checkpoint)
       if (afterLastCheckpoint > 0) {
@@ -225,7 +263,7 @@ export class Ledger {
             `the latest checkpoint covers ${latest.size} entries but only ${size} exist`,
           )
       }
-      return new Ledger(options, db, frontier, lastTime, latest)
+      return new Ledger(options, db, frontier, openTile, lastTime, latest)
     } catch (err) {
       await db.close()
       throw err
@@ -309,7 +347,10 @@ export class Ledger {
       void this.#serial(() => this.#flush())
     }
     if (group.length === 0) return
-    const frontier = new MerkleFrontier(this.#frontier.size, this.#frontier.hashes())
+    const before = this.#frontier.size
+    const frontier = new MerkleFrontier(before, this.#frontier.hashes())
+    let tiled = this.#tiled
+    let openTile = [...this.#openTile]
     const time = Math.max(this.#clock(), this.#lastTime)
     const ops: BatchOp[] = []
     const results: LedgerEntry[][] = []
@@ -319,7 +360,14 @@ export class Ledger {
         const entry: LedgerEntry = { seq: frontier.size, time, ...event }
         const bytes = encodeEntry(entry)
         const leafHash = hashLeaf(bytes)
-        ops.push({ type: 'put', key: entryKey(entry.seq), value: entryValue(leafHash, bytes) })
+        openTile.push({ leafHash, bytes })
+        if (openTile.length === TILE_WIDTH) {
+          // the tile is full: one record replaces the entries stored alone by earlier batches
+          ops.push({ type: 'put', key: tileKey(tiled / TILE_WIDTH), value: encodeEntryRun(openTile) })
+          for (let seq = tiled; seq < before; seq++) ops.push({ type: 'del', key: entryKey(seq) })
+          tiled += TILE_WIDTH
+          openTile = []
+        }
         frontier.append(leafHash, (level, index, hash) => {
           if (level > 0) ops.push({ type: 'put', key: nodeKey(level, index), value: hash })
         })
@@ -333,6 +381,10 @@ export class Ledger {
       ops.push(...write.ops)
       results.push(entries)
     }
+    for (let seq = Math.max(tiled, before); seq < frontier.size; seq++) {
+      const { leafHash, bytes } = openTile[seq - tiled]!
+      ops.push({ type: 'put', key: entryKey(seq), value: entryValue(leafHash, bytes) })
+    }
     try {
       await this.#db.batch(ops, { sync: true })
     } catch (err) {
@@ -340,6 +392,8 @@ export class Ledger {
       return
     }
     this.#frontier = frontier
+    this.#tiled = tiled
+    this.#openTile = openTile
     this.#lastTime = time
     const every = this.#policy.entries
     if (every !== undefined && this.size - (this.#latest?.size ?? 0) >= every) {
@@ -357,9 +411,26 @@ export class Ledger {
   async getBytes(seq: number): Promise<Uint8Array> {
     this.#check()
     this.#checkSize('sequence number', seq, this.size - 1)
-    const value = await this.#db.get(entryKey(seq))
-    if (value === undefined) throw new LedgerStateError(`entry ${seq} is missing from the database`)
-    return entryBytesOf(value, seq)
+    return (await this.#entry(seq)).bytes
+  }
+
+  /** Entry `seq` (below the size) with its leaf hash: from the open tile, or from its full tile. */
+  async #entry(seq: number): Promise<OpenEntry> {
+    if (seq >= this.#tiled) return this.#openTile[seq - this.#tiled]!
+    return entryOfRun(await this.#tile(Math.floor(seq / TILE_WIDTH)), seq % TILE_WIDTH)
+  }
+
+  async #tile(tile: number): Promise<EntryRun> {
+    let run = this.#tileCache.get(tile)
+    if (run === undefined) {
+      run = await readTile(this.#db, tile)
+      if (this.#tileCache.size >= TILE_CACHE_SIZE)
+        this.#tileCache.delete(this.#tileCache.keys().next().value!)
+    } else {
+      this.#tileCache.delete(tile)
+    }
+    this.#tileCache.set(tile, run)
+    return run
   }
 
   #checkSize(what: string, n: number, max: number): void {
@@ -369,12 +440,18 @@ export class Ledger {
 
   async #hashes(plan: NodeRef[][]): Promise<Uint8Array[]> {
     const flat = plan.flat()
-    const values = await this.#db.getMany(flat.map((n) => nodeKey(n.level, n.index)))
-    let i = 0
+    const interior = flat.filter((n) => n.level > 0)
+    const values = await this.#db.getMany(interior.map((n) => nodeKey(n.level, n.index)))
+    const leaves = await Promise.all(
+      flat.filter((n) => n.level === 0).map(async (n) => (await this.#entry(n.index)).leafHash),
+    )
+    let nextInterior = 0
+    let nextLeaf = 0
     return plan.map((range) =>
       foldRange(
-        range.map(() => {
-          const v = values[i++]
+        range.map((n) => {
+          if (n.level === 0) return leaves[nextLeaf++]!
+          const v = values[nextInterior++]
           if (v === undefined || v.length < HASH_LENGTH)
             throw new LedgerStateError('a subtree hash is missing from the database')
           return plain(v.subarray(0, HASH_LENGTH))
@@ -542,10 +619,24 @@ export class Ledger {
   /** Entry bytes of sequence numbers from ≤ seq < to, in order (for export and audit). */
   async *entryBytes(from = 0, to = this.size): AsyncGenerator<{ seq: number; bytes: Uint8Array }> {
     this.#check()
-    for await (const [key, value] of this.#db.iterator({ gte: entryKey(from), lt: entryKey(to) })) {
-      const seq = readU64(key, 1)
-      yield { seq, bytes: entryBytesOf(value, seq) }
+    // what is read is what was there at the call: tiles never change, the open tile is replaced
+    const tiled = this.#tiled
+    const openTile = this.#openTile
+    to = Math.min(to, tiled + openTile.length)
+    let seq = from
+    if (seq < Math.min(to, tiled)) {
+      let tile = Math.floor(seq / TILE_WIDTH)
+      const range = { gte: tileKey(tile), lt: tileKey(Math.ceil(Math.min(to, tiled) / TILE_WIDTH)) }
+      for await (const [key, value] of this.#db.iterator(range)) {
+        if (readU64(key, 1) !== tile) throw new LedgerStateError(`tile ${tile} is missing from the database`)
+        const run = parseTile(value, tile)
+        for (let i = seq % TILE_WIDTH; i < TILE_WIDTH && seq < to; i++, seq++)
+          yield { seq, bytes: plain(entryOfRun(run, i).bytes) }
+        tile++
+      }
+      if (seq < Math.min(to, tiled)) throw new LedgerStateError(`tile ${tile} is missing from the database`)
     }
+    for (; seq < to; seq++) yield { seq, bytes: openTile[seq - tiled]!.bytes }
   }
 
   /** Every stored blob's hash and plaintext (for export); blobs that fail to open are skipped. */
@@ -594,10 +685,65 @@ export class Ledger {
   }
 }
 
-function entryBytesOf(value: Uint8Array, seq: number): Uint8Array {
-  const split = splitEntryValue(value)
-  if (split === undefined) throw new LedgerStateError(`entry ${seq} is too short to hold its leaf hash`)
-  return plain(split.bytes)
+function entryOfRun(run: EntryRun, i: number): OpenEntry {
+  const at = run.leavesAt + i * HASH_LENGTH
+  return {
+    leafHash: run.bytes.subarray(at, at + HASH_LENGTH),
+    bytes: run.bytes.subarray(run.bounds[i]!, run.bounds[i + 1]!),
+  }
+}
+
+function parseTile(value: Uint8Array, tile: number): EntryRun {
+  const run = parseEntryRun(plain(value), true)
+  if (typeof run === 'string') throw new LedgerStateError(`tile ${tile} ${run}`)
+  if (run.count !== TILE_WIDTH) throw new LedgerStateError(`tile ${tile} holds ${run.count} entries`)
+  return run
+}
+
+async function readTile(db: LedgerDb, tile: number): Promise<EntryRun> {
+  const value = await db.get(tileKey(tile))
+  if (value === undefined) throw new LedgerStateError(`tile ${tile} is missing from the database`)
+  return parseTile(value, tile)
+}
+
+/** The entries stored alone from `from` up to `to`, which must all be there. */
+async function readSingleEntries(db: LedgerDb, from: number, to: number): Promise<OpenEntry[]> {
+  const out: OpenEntry[] = []
+  if (from >= to) return out
+  for await (const [key, value] of db.iterator({ gte: entryKey(from), lt: entryKey(to) })) {
+    const seq = readU64(key, 1)
+    if (seq !== from + out.length)
+      throw new LedgerStateError(`entry ${from + out.length} is missing from the database`)
+    const split = splitEntryValue(value)
+    if (split === undefined) throw new LedgerStateError(`entry ${seq} is too short to hold its leaf hash`)
+    out.push({ leafHash: plain(split.leafHash), bytes: plain(split.bytes) })
+  }
+  if (out.length !== to - from)
+    throw new LedgerStateError(`entry ${from + out.length} is missing from the database`)
+  return out
+}
+
+/**
+ * Moves entries stored alone into tiles wherever they fill one (upgrading a version 1 database,
+ * or finishing an upgrade a crash cut short), a bounded batch at a time: each batch writes its
+ * tiles and deletes their single entries atomically, so the database is valid between batches.
+ * Returns the new count of entries in tiles.
+ */
+async function tileSingleEntries(db: LedgerDb, tiled: number, size: number): Promise<number> {
+  while (size - tiled >= TILE_WIDTH) {
+    const tiles = Math.min(UPGRADE_TILES_PER_BATCH, Math.floor((size - tiled) / TILE_WIDTH))
+    const entries = await readSingleEntries(db, tiled, tiled + tiles * TILE_WIDTH)
+    const ops: BatchOp[] = []
+    for (let t = 0; t < tiles; t++) {
+      const first = tiled + t * TILE_WIDTH
+      const tile = entries.slice(t * TILE_WIDTH, (t + 1) * TILE_WIDTH)
+      ops.push({ type: 'put', key: tileKey(first / TILE_WIDTH), value: encodeEntryRun(tile) })
+      for (let seq = first; seq < first + TILE_WIDTH; seq++) ops.push({ type: 'del', key: entryKey(seq) })
+    }
+    await db.batch(ops, { sync: true })
+    tiled += tiles * TILE_WIDTH
+  }
+  return tiled
 }
 
 /** 1 + the largest number key under `prefix`, or 0 when there is none. */

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
-import { cp, mkdtemp, rm, stat } from 'node:fs/promises'
+import { copyFile, link, mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
-import { basename, join } from 'node:path'
+import { join } from 'node:path'
 import { bytesEqual, type NodeIdentity, toHex } from '@pocnet/crypto'
 import { blobHash, deriveBlobKey, openBlob } from './blobs.ts'
 import {
@@ -13,11 +13,22 @@ import {
 } from './bundle.ts'
 import { type SignedCheckpoint, verifyCheckpoint } from './checkpoint.ts'
 import type { ChunkResult } from './chunk.ts'
+import { leafHashLatin1 } from './chunk.ts'
 import { ChunkPool } from './chunk-pool.ts'
 import { HASH_LENGTH, MAX_ENTRY_BYTES, PROGRESS_EVERY } from './constants.ts'
-import { decodeEntry } from './entry.ts'
+import { type EntryFacts, entryFacts } from './entry.ts'
 import { LedgerError } from './errors.ts'
-import { blobKey, META_KEY, PREFIX, prefixRange, readU64, splitEntryValue } from './layout.ts'
+import {
+  blobKey,
+  type EntryRun,
+  META_KEY,
+  PREFIX,
+  parseEntryRun,
+  prefixRange,
+  readU64,
+  splitEntryValue,
+  TILE_WIDTH,
+} from './layout.ts'
 import {
   DB_DIR,
   decodeMeta,
@@ -26,7 +37,7 @@ import {
   openLevel,
   readLatestCheckpointFile,
 } from './ledger.ts'
-import { EMPTY_ROOT, foldRange, hashLeaf, MerkleFrontier } from './merkle.ts'
+import { EMPTY_ROOT, foldRangeLatin1, hashToLatin1, Latin1Frontier, latin1ToHash } from './merkle.ts'
 
 export interface VerifyProgress {
   verified: number
@@ -55,8 +66,9 @@ export interface VerifyOptions {
 const DEFAULT_CHUNK_ENTRIES = 4096
 const DEFAULT_PARALLEL_FROM = 50_000
 const MAX_THREADS = 8
-/** Entries per LevelDB read in a data directory. */
+/** Records per LevelDB read in a data directory: single entries, or tiles of 256. */
 const ENTRY_READ_BATCH = 4096
+const TILE_READ_BATCH = 64
 /** Chunks in flight per worker: enough to keep each busy while the source is read. */
 const CHUNKS_IN_FLIGHT_PER_THREAD = 2
 
@@ -92,7 +104,21 @@ type BlobLookup = (hash: Uint8Array) => Promise<BlobStatus>
 /** Where a source hands its entries, in order; a promise means "wait before the next one". */
 interface EntrySink {
   entry(seq: number, bytes: Uint8Array, storedLeaf?: Uint8Array): Promise<void> | undefined
+  /** A stored tile (its entries from `seq` on, with their stored leaf hashes). */
+  run(seq: number, run: EntryRun): Promise<void> | undefined
   end(): Promise<void>
+}
+
+/** Hands the entries of a run starting at `seq` to `sink.entry`, one by one from its entry `from`. */
+function entriesOfRun(sink: EntrySink, seq: number, run: EntryRun, from = 0): Promise<void> | undefined {
+  for (let i = from; i < run.count; i++) {
+    const bytes = run.bytes.subarray(run.bounds[i]!, run.bounds[i + 1]!)
+    const at = run.leavesAt + i * HASH_LENGTH
+    const leaf = run.leavesAt < 0 ? undefined : run.bytes.subarray(at, at + HASH_LENGTH)
+    const pending = sink.entry(seq + i, bytes, leaf)
+    if (pending !== undefined) return pending.then(() => entriesOfRun(sink, seq, run, i + 1))
+  }
+  return undefined
 }
 
 class Failure extends Error {
@@ -109,7 +135,7 @@ class Audit {
   readonly #publicKey: Uint8Array
   readonly #origin: string
   readonly #bySize = new Map<number, SignedCheckpoint[]>()
-  readonly #frontier = new MerkleFrontier()
+  readonly #frontier = new Latin1Frontier()
   readonly #onProgress: ((p: VerifyProgress) => void) | undefined
   readonly #total: number
   readonly #options: VerifyOptions
@@ -118,11 +144,11 @@ class Audit {
   #goodUpTo = 0
   #maxCheckpointSize = -1
   /** Chunked mode: the tree over whole chunks (each a perfect subtree), as leaves one level up. */
-  #chunkRoots: MerkleFrontier | undefined
+  #chunkRoots: Latin1Frontier | undefined
   /** Chunked mode: the frontier of the last, partial chunk. */
-  #tail: Uint8Array[] = []
+  #tail: string[] = []
   #chunkedSize = 0
-  #pool: ChunkPool | undefined
+  readonly #workers: Workers
 
   constructor(
     source: VerifyReport['source'],
@@ -130,6 +156,7 @@ class Audit {
     sourceKey: Uint8Array,
     total: number,
     options: VerifyOptions,
+    workers: Workers,
   ) {
     if (options.publicKey !== undefined && !bytesEqual(options.publicKey, sourceKey))
       throw new Failure(
@@ -140,6 +167,7 @@ class Audit {
     this.#total = total
     this.#onProgress = options.onProgress
     this.#options = options
+    this.#workers = workers
     this.report = {
       ok: false,
       source,
@@ -184,18 +212,26 @@ class Audit {
    */
   sink(blobStatus: BlobLookup, storedLeaves: boolean): EntrySink {
     this.#onProgress?.({ verified: 0, total: this.#total })
-    const threads = Math.min(this.#options.threads ?? availableParallelism(), MAX_THREADS)
-    if (threads < 1 || this.#total < (this.#options.parallelFrom ?? DEFAULT_PARALLEL_FROM))
-      return {
+    const threads = this.#workers.threads
+    if (threads < 1 || this.#total < (this.#options.parallelFrom ?? DEFAULT_PARALLEL_FROM)) {
+      const sink: EntrySink = {
         entry: (seq, bytes, storedLeaf) => this.entry(seq, bytes, blobStatus, storedLeaf),
+        run: (seq, run) => entriesOfRun(sink, seq, run),
         end: async () => {},
       }
+      return sink
+    }
     const capacity = this.#options.chunkEntries ?? DEFAULT_CHUNK_ENTRIES
     if (!Number.isInteger(Math.log2(capacity))) throw new RangeError('chunkEntries must be a power of two')
-    this.#pool = new ChunkPool(threads)
     this.report.threads = threads
-    this.#chunkRoots = new MerkleFrontier()
-    return new ChunkedEntries(this, this.#pool, blobStatus, capacity, storedLeaves, threads)
+    this.#chunkRoots = new Latin1Frontier()
+    return new ChunkedEntries(this, this.#workers.pool(), blobStatus, capacity, storedLeaves, threads)
+  }
+
+  /** The root signed at `size` (checked: all checkpoints of one size agree), as latin1. */
+  #signedRoot(size: number): string | undefined {
+    const signed = this.#bySize.get(size)
+    return signed === undefined ? undefined : hashToLatin1(signed[0]!.root)
   }
 
   /** Every signed checkpoint size, ascending (all checkpoints come before the entries in every source). */
@@ -223,8 +259,8 @@ class Audit {
     const whole = this.#chunkRoots!.hashes()
     cuts.forEach((cut, i) => {
       const size = start + cut
-      const root = foldRange([...whole, ...result.cutFrontiers[i]!])
-      if (!bytesEqual(root, this.#bySize.get(size)![0]!.root))
+      const root = foldRangeLatin1([...whole, ...result.cutFrontiers[i]!])
+      if (root !== this.#signedRoot(size))
         throw new Failure(`the entries do not hash to the root signed at size ${size}`, this.#goodUpTo)
       this.#goodUpTo = size
     })
@@ -236,10 +272,6 @@ class Audit {
     this.#onProgress?.({ verified: this.#chunkedSize, total: this.#total })
   }
 
-  async close(): Promise<void> {
-    await this.#pool?.close()
-  }
-
   /** Checks the next entry; returns a promise only when blobs must be looked up (most entries have none). */
   entry(
     seq: number,
@@ -248,13 +280,14 @@ class Audit {
     storedLeaf?: Uint8Array,
   ): Promise<void> | undefined {
     const expected = this.#frontier.size
+    if (seq < expected) throw new Failure(`entry ${seq} is stored more than once`, seq)
     if (seq !== expected)
       throw new Failure(`entry ${expected} is missing (the next stored entry is ${seq})`, expected)
     if (bytes.length > MAX_ENTRY_BYTES)
       throw new Failure(`entry ${seq} is over ${MAX_ENTRY_BYTES} bytes`, seq)
-    let entry: ReturnType<typeof decodeEntry>
+    let entry: EntryFacts
     try {
-      entry = decodeEntry(bytes)
+      entry = entryFacts(bytes)
     } catch (err) {
       throw new Failure(`entry ${seq} is not a valid entry: ${(err as Error).message}`, seq)
     }
@@ -264,8 +297,8 @@ class Audit {
         `entry ${seq} has time ${entry.time}, before the previous entry's ${this.#lastTime}`,
         seq,
       )
-    const leaf = hashLeaf(bytes)
-    if (storedLeaf !== undefined && !bytesEqual(storedLeaf, leaf))
+    const leaf = leafHashLatin1(bytes)
+    if (storedLeaf !== undefined && hashToLatin1(storedLeaf) !== leaf)
       throw new Failure(`entry ${seq} does not match its stored leaf hash: its bytes were changed`, seq)
     if (entry.blobs.length === 0) {
       this.#accept(entry.time, leaf)
@@ -292,15 +325,14 @@ class Audit {
   }
 
   /** Adds a checked entry to the tree and compares the root with any checkpoint of the new size. */
-  #accept(time: number, leaf: Uint8Array): void {
+  #accept(time: number, leaf: string): void {
     this.#lastTime = time
     this.#frontier.append(leaf)
     const size = this.#frontier.size
     this.report.entries = size
-    const signed = this.#bySize.get(size)
+    const signed = this.#signedRoot(size)
     if (signed !== undefined) {
-      const root = this.#frontier.root()
-      if (!bytesEqual(root, signed[0]!.root))
+      if (this.#frontier.root() !== signed)
         throw new Failure(
           `entries ${this.#goodUpTo}..${size - 1} do not hash to the root signed at size ${size}: ` +
             `the first bad entry is among them`,
@@ -320,17 +352,18 @@ class Audit {
         size,
       )
     this.#onProgress?.({ verified: size, total: this.#total })
-    this.report.root = chunked
-      ? foldRange([...this.#chunkRoots!.hashes(), ...this.#tail])
-      : this.#frontier.root()
+    this.report.root = latin1ToHash(
+      chunked ? foldRangeLatin1([...this.#chunkRoots!.hashes(), ...this.#tail]) : this.#frontier.root(),
+    )
     this.report.ok = true
     return this.report
   }
 }
 
 /**
- * Packs entries into chunks of `capacity` (the chunk at index k holds entries k·capacity …), has
- * workers decode and hash them, and hands the results back to the audit in order.
+ * Gathers entries into chunks of `capacity` (the chunk at index k holds entries k·capacity …),
+ * has workers decode and hash them, and hands the results back to the audit in order. Stored
+ * tiles go to the workers as read; single entries are packed into runs of the same layout.
  */
 class ChunkedEntries implements EntrySink {
   readonly #audit: Audit
@@ -344,12 +377,16 @@ class ChunkedEntries implements EntrySink {
   readonly #cutSizes: number[]
   #nextCut = 0
   #expected = 0
+  /** The chunk being gathered: its first entry, its entry count and its finished runs. */
   #start = 0
   #count = 0
+  #runs: Uint8Array[] = []
+  /** The run being packed from single entries: their bytes back to back, ends and leaf hashes. */
+  #packed = 0
   #used = 0
+  #bytes = new Uint8Array(0)
+  #ends = new Uint32Array(0)
   #leaves = new Uint8Array(0)
-  #offsets = new Uint32Array(0)
-  #stored: Uint8Array | undefined
 
   constructor(
     audit: Audit,
@@ -366,43 +403,74 @@ class ChunkedEntries implements EntrySink {
     this.#storedLeaves = storedLeaves
     this.#maxInFlight = threads * CHUNKS_IN_FLIGHT_PER_THREAD
     this.#cutSizes = audit.checkpointSizes()
-    this.#reset()
+    this.#ends = new Uint32Array(capacity)
+    this.#leaves = new Uint8Array(storedLeaves ? capacity * HASH_LENGTH : 0)
+    // typical entries are ~150 bytes; #pack grows the buffer when they are not
+    this.#bytes = new Uint8Array(capacity * 256)
   }
 
-  #reset(): void {
-    this.#start = this.#expected
-    this.#count = 0
-    this.#used = 0
-    // typical entries are ~150 bytes; #append grows the buffer when they are not
-    this.#leaves = new Uint8Array(this.#capacity * 256)
-    this.#offsets = new Uint32Array(this.#capacity + 1)
-    this.#stored = this.#storedLeaves ? new Uint8Array(this.#capacity * HASH_LENGTH) : undefined
-  }
-
-  entry(seq: number, bytes: Uint8Array, storedLeaf?: Uint8Array): Promise<void> | undefined {
+  #checkNext(seq: number): void {
+    if (seq < this.#expected) throw new Failure(`entry ${seq} is stored more than once`, seq)
     if (seq !== this.#expected)
       throw new Failure(
         `entry ${this.#expected} is missing (the next stored entry is ${seq})`,
         this.#expected,
       )
+  }
+
+  entry(seq: number, bytes: Uint8Array, storedLeaf?: Uint8Array): Promise<void> | undefined {
+    this.#checkNext(seq)
     if (bytes.length > MAX_ENTRY_BYTES)
       throw new Failure(`entry ${seq} is over ${MAX_ENTRY_BYTES} bytes`, seq)
-    if (this.#used + 1 + bytes.length > this.#leaves.length) {
-      const grown = new Uint8Array(Math.max(this.#leaves.length * 2, this.#used + 1 + bytes.length))
-      grown.set(this.#leaves.subarray(0, this.#used))
-      this.#leaves = grown
+    if (this.#used + bytes.length > this.#bytes.length) {
+      const grown = new Uint8Array(Math.max(this.#bytes.length * 2, this.#used + bytes.length))
+      grown.set(this.#bytes.subarray(0, this.#used))
+      this.#bytes = grown
     }
-    this.#leaves[this.#used] = 0x00
-    this.#leaves.set(bytes, this.#used + 1)
-    if (this.#stored !== undefined && storedLeaf !== undefined)
-      this.#stored.set(storedLeaf, this.#count * HASH_LENGTH)
-    this.#used += 1 + bytes.length
-    this.#count++
-    this.#offsets[this.#count] = this.#used
-    this.#expected++
+    this.#bytes.set(bytes, this.#used)
+    this.#used += bytes.length
+    if (this.#storedLeaves && storedLeaf !== undefined)
+      this.#leaves.set(storedLeaf, this.#packed * HASH_LENGTH)
+    this.#ends[this.#packed++] = this.#used
+    return this.#added(1)
+  }
+
+  run(seq: number, run: EntryRun): Promise<void> | undefined {
+    this.#checkNext(seq)
+    // a tile that does not fit the chunk (chunks under 256 entries: tests) goes in entry by entry
+    if (this.#count + run.count > this.#capacity) return entriesOfRun(this, seq, run)
+    this.#finishPacked()
+    const bytes = run.bytes
+    // a worker needs a buffer of its own to take over (new Uint8Array(view) copies; a Buffer's slice would not)
+    this.#runs.push(
+      bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes),
+    )
+    return this.#added(run.count)
+  }
+
+  #added(count: number): Promise<void> | undefined {
+    this.#expected += count
+    this.#count += count
     if (this.#count < this.#capacity) return undefined
     this.#dispatch()
     return this.#inFlight.length >= this.#maxInFlight ? this.#acceptOldest() : undefined
+  }
+
+  /** Closes the run packed from single entries into the chunk's runs (layout.ts §entry run). */
+  #finishPacked(): void {
+    const count = this.#packed
+    if (count === 0) return
+    const leaves = this.#storedLeaves ? count * HASH_LENGTH : 0
+    const head = 4 + leaves + count * 4
+    const run = new Uint8Array(head + this.#used)
+    const view = new DataView(run.buffer)
+    view.setUint32(0, count)
+    run.set(this.#leaves.subarray(0, leaves), 4)
+    for (let i = 0; i < count; i++) view.setUint32(4 + leaves + i * 4, this.#ends[i]!)
+    run.set(this.#bytes.subarray(0, this.#used), head)
+    this.#runs.push(run)
+    this.#packed = 0
+    this.#used = 0
   }
 
   async end(): Promise<void> {
@@ -411,6 +479,7 @@ class ChunkedEntries implements EntrySink {
   }
 
   #dispatch(): void {
+    this.#finishPacked()
     const start = this.#start
     const count = this.#count
     // chunks go out in order, so one pass over the sorted sizes finds each chunk's cuts
@@ -419,17 +488,13 @@ class ChunkedEntries implements EntrySink {
       const size = this.#cutSizes[this.#nextCut++]!
       if (size > start) cuts.push(size - start)
     }
-    const result = this.#pool.check({
-      start,
-      leaves: this.#leaves,
-      offsets: count === this.#capacity ? this.#offsets : this.#offsets.slice(0, count + 1),
-      ...(this.#stored !== undefined && { storedLeaves: this.#stored }),
-      cuts,
-    })
+    const result = this.#pool.check({ start, runs: this.#runs, storedLeaves: this.#storedLeaves, cuts })
     // a chunk left behind by an earlier failure must not become an unhandled rejection
     result.catch(() => {})
     this.#inFlight.push({ start, count, cuts, result })
-    this.#reset()
+    this.#start = this.#expected
+    this.#count = 0
+    this.#runs = []
   }
 
   async #acceptOldest(): Promise<void> {
@@ -447,17 +512,52 @@ class ChunkedEntries implements EntrySink {
   }
 }
 
+/** A source's size per entry, about: to guess from a source's size whether it will need workers. */
+const SOURCE_BYTES_PER_ENTRY = 200
+
+/**
+ * The worker threads of one verification. They take about 100 ms to start, so they are started
+ * as soon as the source's size suggests a ledger large enough to use them (`warm`), while the
+ * source is still being opened, or else when the entries begin.
+ */
+class Workers {
+  readonly threads: number
+  readonly #parallelFrom: number
+  #pool: ChunkPool | undefined
+
+  constructor(options: VerifyOptions) {
+    this.threads = Math.min(options.threads ?? availableParallelism(), MAX_THREADS)
+    this.#parallelFrom = options.parallelFrom ?? DEFAULT_PARALLEL_FROM
+  }
+
+  warm(sourceBytes: number): void {
+    if (this.threads > 0 && sourceBytes / SOURCE_BYTES_PER_ENTRY >= this.#parallelFrom) this.pool()
+  }
+
+  pool(): ChunkPool {
+    this.#pool ??= new ChunkPool(this.threads)
+    return this.#pool
+  }
+
+  async close(): Promise<void> {
+    await this.#pool?.close()
+  }
+}
+
+type StartAudit = (origin: string, key: Uint8Array, total: number) => Audit
+
 async function run(
   source: VerifyReport['source'],
-  body: (start: (origin: string, key: Uint8Array, total: number) => Audit) => Promise<void>,
+  body: (start: StartAudit, workers: Workers) => Promise<void>,
   options: VerifyOptions,
 ): Promise<VerifyReport> {
   let audit: Audit | undefined
+  const workers = new Workers(options)
   try {
     await body((origin, key, total) => {
-      audit = new Audit(source, origin, key, total, options)
+      audit = new Audit(source, origin, key, total, options, workers)
       return audit
-    })
+    }, workers)
     if (audit === undefined) throw new Failure('the source holds no ledger')
     return audit.finish()
   } catch (err) {
@@ -477,7 +577,7 @@ async function run(
       problem: seq === undefined ? { reason: err.message } : { seq, reason: err.message },
     }
   } finally {
-    await audit?.close()
+    await workers.close()
   }
 }
 
@@ -511,11 +611,11 @@ async function verifyDataDir(dir: string, options: VerifyOptions): Promise<Verif
   try {
     return await run(
       'data-dir',
-      async (start) => {
+      async (start, workers) => {
         const source = join(dir, DB_DIR)
         if (!existsSync(source)) throw new Failure(`${dir} holds no ledger database (${DB_DIR}/)`)
         try {
-          await cp(source, copy, { recursive: true, filter: (src) => basename(src) !== 'LOCK' })
+          await copyDatabase(source, copy, workers)
         } catch (err) {
           // a running node may compact away a file mid-copy
           throw new Failure(`could not copy ${source} (retry if the node is busy): ${(err as Error).message}`)
@@ -539,19 +639,39 @@ async function verifyDataDir(dir: string, options: VerifyOptions): Promise<Verif
   }
 }
 
-async function auditDb(
-  db: LedgerDb,
-  dir: string,
-  start: (origin: string, key: Uint8Array, total: number) => Audit,
-  options: VerifyOptions,
-): Promise<void> {
+/**
+ * Copies a LevelDB directory for reading, without its lock. LevelDB never changes a table file
+ * (.ldb, .sst) once written, only deletes it, so those are hard-linked where the file system
+ * allows (a big ledger is mostly tables); the log, manifest and CURRENT, which it appends to or
+ * replaces, are copied. Warms the workers once the directory's size is known.
+ */
+async function copyDatabase(source: string, copy: string, workers: Workers): Promise<void> {
+  const names = (await readdir(source)).filter((name) => name !== 'LOCK')
+  const sizes = await Promise.all(names.map(async (name) => (await stat(join(source, name))).size))
+  workers.warm(sizes.reduce((a, b) => a + b, 0))
+  for (const name of names) {
+    const from = join(source, name)
+    const to = join(copy, name)
+    if (/\.(ldb|sst)$/.test(name)) {
+      try {
+        await link(from, to)
+        continue
+      } catch {
+        // another file system, or one that refuses links: copy instead
+      }
+    }
+    await copyFile(from, to)
+  }
+}
+
+async function auditDb(db: LedgerDb, dir: string, start: StartAudit, options: VerifyOptions): Promise<void> {
   const metaBytes = await db.get(META_KEY)
   if (metaBytes === undefined) throw new Failure('the database has no ledger format record')
   const meta = decodeMeta(metaBytes)
-  const last = await db
-    .keys({ ...prefixRange(new Uint8Array([PREFIX.entry])), reverse: true, limit: 1 })
-    .all()
-  const audit = start(meta.origin, meta.publicKey, last.length === 0 ? 0 : readU64(last[0]!, 1) + 1)
+  const lastTile = await lastNumberKey(db, PREFIX.tile)
+  const lastSingle = await lastNumberKey(db, PREFIX.entry)
+  const total = Math.max((lastTile + 1) * TILE_WIDTH, lastSingle + 1)
+  const audit = start(meta.origin, meta.publicKey, total)
   if (options.identity !== undefined && !bytesEqual(options.identity.signingPublicKey, meta.publicKey))
     throw new Failure("the identity given to check blobs is not this ledger's node key")
 
@@ -572,43 +692,85 @@ async function auditDb(
     return bytes !== undefined && bytesEqual(blobHash(bytes), hash) ? 'ok' : 'altered'
   }
 
+  // full tiles first, then the entries after the last of them (layout.ts)
   const sink = audit.sink(blobStatus, true)
-  const entries = db.iterator(prefixRange(new Uint8Array([PREFIX.entry])))
+  await eachRecord(db, PREFIX.tile, TILE_READ_BATCH, (key, value) => {
+    const tile = readU64(key, 1)
+    const first = tile * TILE_WIDTH
+    const where = `tile ${tile} (entries ${first}..${first + TILE_WIDTH - 1})`
+    const run = parseEntryRun(value, true)
+    if (typeof run === 'string') throw new Failure(`${where} ${run}`, first)
+    if (run.count === TILE_WIDTH) return sink.run(first, run)
+    // a tile of another size: its entries' own sequence numbers say which one is out of place
+    return (async () => {
+      await sink.run(first, run)
+      const seq = first + Math.min(run.count, TILE_WIDTH)
+      throw new Failure(
+        run.count < TILE_WIDTH
+          ? `entry ${seq} is missing from ${where}`
+          : `${where} holds ${run.count} entries, more than ${TILE_WIDTH}`,
+        seq,
+      )
+    })()
+  })
+  await eachRecord(db, PREFIX.entry, ENTRY_READ_BATCH, (key, value) => {
+    const seq = readU64(key, 1)
+    const split = splitEntryValue(value)
+    if (split === undefined) throw new Failure(`entry ${seq} is too short to hold its leaf hash`, seq)
+    return sink.entry(seq, split.bytes, split.leafHash)
+  })
+  await sink.end()
+}
+
+/** The largest number key under `prefix`, or -1 when there is none. */
+async function lastNumberKey(db: LedgerDb, prefix: number): Promise<number> {
+  const keys = await db.keys({ ...prefixRange(new Uint8Array([prefix])), reverse: true, limit: 1 }).all()
+  return keys.length === 0 ? -1 : readU64(keys[0]!, 1)
+}
+
+/** Hands every record under `prefix` to `each` in key order, reading the next batch meanwhile. */
+async function eachRecord(
+  db: LedgerDb,
+  prefix: number,
+  batchSize: number,
+  each: (key: Uint8Array, value: Uint8Array) => Promise<void> | undefined,
+): Promise<void> {
+  const records = db.iterator(prefixRange(new Uint8Array([prefix])))
   try {
-    // read the next batch while this one is checked: LevelDB reads on libuv's thread pool
+    // LevelDB reads on libuv's thread pool: the next batch is read while this one is checked
     const read = () => {
-      const batch = entries.nextv(ENTRY_READ_BATCH)
+      const batch = records.nextv(batchSize)
       // a read still running when a failure ends the loop must not become an unhandled rejection
       batch.catch(() => {})
       return batch
     }
     let next = read()
     for (;;) {
-      const chunk = await next
-      if (chunk.length === 0) break
+      const batch = await next
+      if (batch.length === 0) break
       next = read()
-      for (const [key, value] of chunk) {
-        const seq = readU64(key, 1)
-        const split = splitEntryValue(value)
-        if (split === undefined) throw new Failure(`entry ${seq} is too short to hold its leaf hash`, seq)
-        const pending = sink.entry(seq, split.bytes, split.leafHash)
+      for (const [key, value] of batch) {
+        const pending = each(key, value)
         if (pending !== undefined) await pending
       }
     }
   } finally {
-    await entries.close()
+    await records.close()
   }
-  await sink.end()
 }
 
 async function verifyBundle(path: string, options: VerifyOptions): Promise<VerifyReport> {
-  return run('bundle', (start) => auditBundle(path, start), options)
+  return run(
+    'bundle',
+    async (start, workers) => {
+      workers.warm((await stat(path)).size)
+      await auditBundle(path, start)
+    },
+    options,
+  )
 }
 
-async function auditBundle(
-  path: string,
-  start: (origin: string, key: Uint8Array, total: number) => Audit,
-): Promise<void> {
+async function auditBundle(path: string, start: StartAudit): Promise<void> {
   // Record order is part of the format: H, C*, B*, E*, Z.
   const order = [RECORD.header, RECORD.checkpoint, RECORD.blob, RECORD.entry, RECORD.trailer]
   let stage = -1

@@ -2,22 +2,25 @@ import { describe, expect, it } from 'vitest'
 import type { ChunkInput } from '../src/chunk.ts'
 import { ChunkPool } from '../src/chunk-pool.ts'
 import { encodeEntry } from '../src/entry.ts'
-import { hashLeaf } from '../src/merkle.ts'
+import { encodeEntryRun } from '../src/layout.ts'
+import { hashLeaf, hashToLatin1 } from '../src/merkle.ts'
 import { sampleEvent } from './fixtures/ledger.ts'
 
 function chunk(start: number, count: number): ChunkInput {
   const entries = Array.from({ length: count }, (_, i) =>
     encodeEntry({ ...sampleEvent(start + i), seq: start + i, time: 1000 + start + i, blobs: [] }),
   )
-  const leaves = new Uint8Array(entries.reduce((n, e) => n + 1 + e.length, 0))
-  const offsets = new Uint32Array(count + 1)
-  let at = 0
-  for (const [i, e] of entries.entries()) {
-    leaves.set(e, at + 1)
-    at += 1 + e.length
-    offsets[i + 1] = at
+  return {
+    start,
+    runs: [
+      encodeEntryRun(
+        entries.map((bytes) => ({ bytes })),
+        false,
+      ),
+    ],
+    storedLeaves: false,
+    cuts: [],
   }
-  return { start, leaves, offsets, cuts: [] }
 }
 
 describe('the verifier worker pool', () => {
@@ -29,9 +32,9 @@ describe('the verifier worker pool', () => {
       expect(results.map((r) => (r.ok ? r.firstTime : -1))).toEqual([1000, 1008, 1016, 1024])
       // a one-entry chunk's root is its leaf hash
       const single = chunk(3, 1)
-      const expected = hashLeaf(single.leaves.slice(1))
+      const expected = hashLeaf(encodeEntry({ ...sampleEvent(3), seq: 3, time: 1003, blobs: [] }))
       const result = await pool.check(single)
-      expect(result.ok && result.frontier).toEqual([expected])
+      expect(result.ok && result.frontier).toEqual([hashToLatin1(expected)])
     } finally {
       await pool.close()
     }
@@ -43,6 +46,20 @@ describe('the verifier worker pool', () => {
     await pool.close()
     await expect(pending).rejects.toThrow(/verifier worker exited|pool is closed/)
     await expect(pool.check(chunk(0, 8))).rejects.toThrow()
+  })
+
+  it('refuses a run that does not own its buffer, which it could not hand over whole', async () => {
+    const pool = new ChunkPool(1)
+    try {
+      const input = chunk(0, 8)
+      const shared = new Uint8Array(input.runs[0]!.length + 8)
+      shared.set(input.runs[0]!, 8)
+      await expect(pool.check({ ...input, runs: [shared.subarray(8)] })).rejects.toThrow(
+        /own its whole buffer/,
+      )
+    } finally {
+      await pool.close()
+    }
   })
 
   it('refuses work once closed, even with nothing pending', async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { type ChunkInput, checkChunk } from '../src/chunk.ts'
 import { encodeEntry } from '../src/entry.ts'
-import { hashLeaf, MerkleFrontier } from '../src/merkle.ts'
+import { encodeEntryRun } from '../src/layout.ts'
+import { hashLeaf, hashToLatin1, MerkleFrontier } from '../src/merkle.ts'
 import { sampleEvent } from './fixtures/ledger.ts'
 
 const T0 = Date.UTC(2026, 0, 1)
@@ -11,24 +12,16 @@ function entryBytes(seq: number, time = T0 + seq * 1000): Uint8Array {
   return encodeEntry({ ...sampleEvent(seq), seq, time, blobs })
 }
 
-/** A chunk as the verifier packs it: 0x00 ‖ entry, back to back, with offsets. */
+/** A chunk of one entry run, with stored leaf hashes when `stored` is given. */
 function pack(start: number, entries: Uint8Array[], cuts: number[] = [], stored?: Uint8Array[]): ChunkInput {
-  const offsets = new Uint32Array(entries.length + 1)
-  const leaves = new Uint8Array(entries.reduce((n, e) => n + 1 + e.length, 0))
-  let at = 0
-  entries.forEach((e, i) => {
-    leaves.set(e, at + 1)
-    at += 1 + e.length
-    offsets[i + 1] = at
-  })
-  const input: ChunkInput = { start, leaves, offsets, cuts }
-  if (stored !== undefined) {
-    const all = new Uint8Array(32 * stored.length)
-    for (const [i, leaf] of stored.entries()) all.set(leaf, 32 * i)
-    input.storedLeaves = all
-  }
-  return input
+  const run = encodeEntryRun(
+    entries.map((bytes, i) => ({ bytes, leafHash: stored?.[i] })),
+    stored !== undefined,
+  )
+  return { start, runs: [run], storedLeaves: stored !== undefined, cuts }
 }
+
+const latin1 = (hashes: Uint8Array[]) => hashes.map(hashToLatin1)
 
 describe('checking a chunk of entries', () => {
   it('hashes the chunk as the tree does, with the frontier at each cut, times and blob references', () => {
@@ -43,8 +36,8 @@ describe('checking a chunk of entries', () => {
       expected.append(hashLeaf(e))
       if ([1, 5, 16].includes(i + 1)) atCuts.push(expected.hashes())
     })
-    expect(result.cutFrontiers).toEqual(atCuts)
-    expect(result.frontier).toEqual([expected.root()])
+    expect(result.cutFrontiers).toEqual(atCuts.map(latin1))
+    expect(result.frontier).toEqual(latin1([expected.root()]))
     expect(result.firstTime).toBe(T0 + 16_000)
     expect(result.lastTime).toBe(T0 + 31_000)
     expect(result.blobRefs.map((r) => r.seq)).toEqual([20, 25, 30])
@@ -69,6 +62,32 @@ describe('checking a chunk of entries', () => {
       ok: false,
       seq: 6,
       reason: /stored leaf/,
+    })
+  })
+
+  it('checks the runs of a chunk as one sequence, and refuses a malformed run', () => {
+    const entries = Array.from({ length: 12 }, (_, i) => entryBytes(i))
+    const leaves = entries.map(hashLeaf)
+    const whole = checkChunk(pack(0, entries, [7], leaves))
+    const runs = [0, 5, 12]
+      .slice(0, -1)
+      .map((from, k) =>
+        encodeEntryRun(
+          entries.slice(from, [5, 12][k]).map((bytes, i) => ({ bytes, leafHash: leaves[from + i] })),
+        ),
+      )
+    expect(checkChunk({ start: 0, runs, storedLeaves: true, cuts: [7] })).toEqual(whole)
+
+    const cut = runs[1]!.slice(0, -3)
+    expect(checkChunk({ start: 0, runs: [runs[0]!, cut], storedLeaves: true, cuts: [] })).toMatchObject({
+      ok: false,
+      seq: 5,
+      reason: /run of entries/,
+    })
+    // a run read as if it had no leaf hashes does not parse as one
+    expect(checkChunk({ start: 0, runs: [runs[0]!], storedLeaves: false, cuts: [] })).toMatchObject({
+      ok: false,
+      seq: 0,
     })
   })
 })

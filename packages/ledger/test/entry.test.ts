@@ -6,7 +6,9 @@ import {
   decodeEntryChecked,
   ENTRY_KINDS,
   encodeEntry,
+  entryFacts,
   type LedgerEntry,
+  scanEntry,
   validateEvent,
 } from '../src/entry.ts'
 import { InvalidEntryError } from '../src/errors.ts'
@@ -22,6 +24,16 @@ const base: LedgerEntry = {
   blobs: [new Uint8Array(32).fill(1)],
   detail: { state: 'sent' },
 }
+
+/** Entries of every shape the in-place check accepts (actors, 1 and 30 blobs, big numbers, long ids). */
+const scannedShapes: LedgerEntry[] = [
+  { ...base, actor: 'country:DE', blobs: Array.from({ length: 30 }, (_, i) => new Uint8Array(32).fill(i)) },
+  { ...base, actor: 'node', seq: 2 ** 40, time: 2 ** 53 - 1, detail: { n: [1, -2, { deep: null }] } },
+  { ...base, actor: `user:${'b'.repeat(128)}`, caseId: 'x'.repeat(128), messageId: 'm 1 ~' },
+  { seq: 300, time: 70_000, kind: 'auditor-access', actor: 'user:audit.or', blobs: [] },
+  { ...base, detail: { a: 1, bb: 'x y', state: 'received', bytes: 2 ** 33, z: '' } },
+  { ...base, detail: {} },
+]
 
 function fieldOf(fn: () => unknown): string | undefined {
   try {
@@ -105,11 +117,27 @@ describe('entry encoding', () => {
     }
   }
 
+  function factsOutcome(bytes: Uint8Array): unknown {
+    try {
+      return { entry: entryFacts(bytes) }
+    } catch (err) {
+      return { error: (err as Error).constructor.name, message: (err as Error).message }
+    }
+  }
+
+  /** The verifier's facts of a reference outcome: the same error, or seq, time and blobs. */
+  function factsOf(reference: unknown): unknown {
+    const r = reference as { entry?: LedgerEntry }
+    if (r.entry === undefined) return reference
+    return { entry: { seq: r.entry.seq, time: r.entry.time, blobs: r.entry.blobs } }
+  }
+
   it('decodes exactly as the reference decoder on any bytes near a valid entry (property)', () => {
     const variants = [
       base,
       { ...base, blobs: [], detail: { state: 'x', n: [1, { deep: true }] } },
       { seq: 0, time: 0, kind: 'receipt' as const, actor: 'node', blobs: [] },
+      ...scannedShapes,
     ].map(encodeEntry)
     const mutation = fc.oneof(
       fc.record({ flip: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
@@ -130,11 +158,56 @@ describe('entry encoding', () => {
               bytes = Uint8Array.from([...bytes.subarray(0, at), edit.byte, ...bytes.subarray(at)])
             }
           }
-          expect(outcome(decodeEntry, bytes)).toEqual(outcome(decodeEntryChecked, bytes))
+          const reference = outcome(decodeEntryChecked, bytes)
+          expect(outcome(decodeEntry, bytes)).toEqual(reference)
+          expect(factsOutcome(bytes)).toEqual(factsOf(reference))
         },
       ),
       { numRuns: 5000 },
     )
+  })
+
+  it('checks every one-byte change of every common shape exactly as the reference decoder', () => {
+    // the CBOR head boundaries (23/24, 0x5f/0x60, …), printable ASCII's edges and the neighbours
+    const values = [0x00, 0x01, 0x17, 0x18, 0x19, 0x1b, 0x1f, 0x20, 0x21, 0x41, 0x5a, 0x5b, 0x58, 0x60, 0x78]
+    values.push(0x7e, 0x7f, 0x80, 0x98, 0x9f, 0xa0, 0xc2, 0xf6, 0xff)
+    const brief = (fn: () => { seq: number; time: number; blobs: Uint8Array[] }): string => {
+      try {
+        const { seq, time, blobs } = fn()
+        return `${seq} ${time} ${blobs.map((h) => Buffer.from(h).toString('hex')).join(',')}`
+      } catch (err) {
+        return `${(err as Error).constructor.name}: ${(err as Error).message}`
+      }
+    }
+    const mismatches: string[] = []
+    let checked = 0
+    for (const entry of [base, ...scannedShapes]) {
+      const valid = encodeEntry(entry)
+      for (let i = 0; i < valid.length; i++)
+        for (const value of [...values, (valid[i]! + 1) & 0xff, (valid[i]! + 255) & 0xff]) {
+          if (value === valid[i]) continue
+          const bytes = valid.slice()
+          bytes[i] = value
+          const fast = brief(() => entryFacts(bytes))
+          const reference = brief(() => decodeEntryChecked(bytes))
+          if (fast !== reference)
+            mismatches.push(`${Buffer.from(bytes).toString('hex')}: ${fast} ≠ ${reference}`)
+          checked++
+        }
+    }
+    expect(mismatches).toEqual([])
+    expect(checked).toBeGreaterThan(10_000)
+  })
+
+  it('checks the common entry in place, and leaves anything else to the full decoder', () => {
+    for (const entry of [base, ...scannedShapes]) {
+      const bytes = encodeEntry(entry)
+      expect(scanEntry(bytes)).toEqual({ seq: entry.seq, time: entry.time, blobs: entry.blobs })
+    }
+    // valid, but not ASCII: the full decoder checks it
+    const accented = encodeEntry({ ...base, caseId: 'FR-2026-Ü' })
+    expect(scanEntry(accented)).toBeUndefined()
+    expect(entryFacts(accented)).toEqual({ seq: base.seq, time: base.time, blobs: base.blobs })
   })
 
   it('falls back to the reference decoder for keys out of order, twice, unknown or not in shortest form', () => {

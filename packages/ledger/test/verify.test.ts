@@ -1,12 +1,23 @@
-import { cp, readFile, writeFile } from 'node:fs/promises'
+import { cp, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Level } from 'level'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { blobHash } from '../src/blobs.ts'
-import { blobKey, checkpointKey, entryKey } from '../src/layout.ts'
+import {
+  blobKey,
+  checkpointKey,
+  entryKey,
+  entryValue,
+  PREFIX,
+  prefixRange,
+  readU64,
+  TILE_WIDTH,
+  tileKey,
+} from '../src/layout.ts'
 import { hashLeaf } from '../src/merkle.ts'
 import { type VerifyOptions, type VerifyProgress, verifyLedger as verifyWith } from '../src/verify.ts'
 import { NodeIdentity, openTestLedger, sampleEvent, tempDir } from './fixtures/ledger.ts'
+import { type RawDb, readStored, writeStored } from './fixtures/stored.ts'
 
 const ENTRIES = 40
 const identity = NodeIdentity.generate()
@@ -39,10 +50,10 @@ const MODES: Array<{ mode: string; options: VerifyOptions; threads: number }> = 
   { mode: 'worker threads', options: { threads: 2, chunkEntries: 8, parallelFrom: 0 }, threads: 2 },
 ]
 
-/** A copy of the pristine ledger, changed by `tamper` through a raw LevelDB handle. */
-async function tampered(tamper: (db: Level<Uint8Array, Uint8Array>) => Promise<void>): Promise<string> {
+/** A copy of a ledger (the pristine one unless said), changed by `tamper` through a raw LevelDB handle. */
+async function tampered(tamper: (db: RawDb) => Promise<void>, source = pristine): Promise<string> {
   const dir = join(work.path, `copy-${copies++}`)
-  await cp(pristine, dir, { recursive: true })
+  await cp(source, dir, { recursive: true })
   const db = new Level<Uint8Array, Uint8Array>(join(dir, 'db'), {
     keyEncoding: 'view',
     valueEncoding: 'view',
@@ -77,10 +88,19 @@ describe.each(MODES)('verifying a data directory ($mode)', ({ options: mode, thr
   it('works while the ledger is open and never writes to the directory', async () => {
     const dir = await tampered(async () => {})
     const ledger = await openTestLedger(dir, identity)
-    const before = await readFile(join(dir, 'db', 'CURRENT'))
+    // every file as it was: table files are hard-linked into the verifier's copy, never written
+    const snapshot = async () =>
+      Promise.all(
+        (await readdir(join(dir, 'db'))).sort().map(async (name) => {
+          const path = join(dir, 'db', name)
+          return { name, bytes: await readFile(path), mtime: (await stat(path)).mtimeMs }
+        }),
+      )
+    const before = await snapshot()
+    expect(before.some((file) => file.name.endsWith('.ldb'))).toBe(true)
     const report = await verifyLedger(dir, { identity })
     expect(report.ok).toBe(true)
-    expect(await readFile(join(dir, 'db', 'CURRENT'))).toEqual(before)
+    expect(await snapshot()).toEqual(before)
     await ledger.close()
   })
 
@@ -282,3 +302,159 @@ describe.each(MODES)('verifying an export bundle ($mode)', ({ options: mode, thr
     expect(report.problem?.reason).toMatch(/magic/)
   })
 })
+
+/*
+ * A ledger past its first full tiles: entries 0..511 live in two tile records, 512..551 alone.
+ * Tampering inside a tile must be named as precisely as tampering with an entry stored alone,
+ * with the tile split across chunks (chunks of 8) and handed to a worker whole (chunks of 512).
+ */
+const TILED_ENTRIES = 2 * TILE_WIDTH + 40
+const TILED_MODES = [
+  ...MODES,
+  {
+    mode: 'worker threads, whole tiles',
+    options: { threads: 2, chunkEntries: 512, parallelFrom: 0 },
+    threads: 2,
+  },
+]
+
+describe.each(TILED_MODES)(
+  'verifying a data directory with full tiles ($mode)',
+  ({ options: mode, threads }) => {
+    const verifyLedger = (path: string, options: VerifyOptions = {}) =>
+      verifyWith(path, { ...options, ...mode })
+    let tiledPristine: string
+    let root: Uint8Array
+
+    const tamperedTiles = (tamper: (db: RawDb) => Promise<void>) => tampered(tamper, tiledPristine)
+
+    beforeAll(async () => {
+      tiledPristine = join(work.path, `tiled-pristine-${copies++}`)
+      const ledger = await openTestLedger(tiledPristine, identity, { checkpointEvery: { entries: 100 } })
+      while (ledger.size < TILED_ENTRIES) {
+        const i = ledger.size
+        if (i % 50 === 0)
+          await ledger.append(sampleEvent(i), { blobs: [new TextEncoder().encode(`blob ${i}`)] })
+        else
+          await ledger.appendBatch(
+            Array.from({ length: Math.min(37, TILED_ENTRIES - i) }, (_, k) => sampleEvent(i + k)),
+          )
+      }
+      await ledger.checkpoint()
+      root = await ledger.root()
+      await ledger.close()
+    })
+
+    it('reports OK with the ledger root, reading the tiles and the entries after them', async () => {
+      const report = await verifyLedger(tiledPristine, { identity })
+      expect(report.problem).toBeUndefined()
+      expect(report.threads).toBe(threads)
+      expect(report.entries).toBe(TILED_ENTRIES)
+      expect(report.root).toEqual(root)
+      expect(report.blobs.hashChecked).toBe(report.blobs.referenced)
+      expect(report.blobs.referenced).toBeGreaterThan(0)
+      const db = new Level<Uint8Array, Uint8Array>(join(tiledPristine, 'db'), {
+        keyEncoding: 'view',
+        valueEncoding: 'view',
+      })
+      try {
+        expect((await readStored(db, 300)).inTile).toBe(true)
+        expect((await readStored(db, 520)).inTile).toBe(false)
+      } finally {
+        await db.close()
+      }
+    })
+
+    it('names the entry in a tile when one byte of it changed', async () => {
+      const dir = await tamperedTiles(async (db) => {
+        const entry = await readStored(db, 300)
+        const at = Buffer.from(entry.bytes).indexOf('msg-300')
+        entry.bytes[at + 4] = '4'.charCodeAt(0)
+        await writeStored(db, 300, entry)
+      })
+      const report = await verifyLedger(dir, { identity })
+      expect(report.problem).toEqual({ seq: 300, reason: expect.stringMatching(/entry 300 does not match/) })
+    })
+
+    it('names an entry taken out of its tile, and two entries swapped inside one', async () => {
+      const removed = await tamperedTiles((db) => writeStored(db, 300, undefined))
+      expect((await verifyLedger(removed, { identity })).problem).toEqual({
+        seq: 300,
+        reason: expect.stringMatching(/entry 300 carries sequence number 301/),
+      })
+      const lastCut = await tamperedTiles((db) => writeStored(db, 2 * TILE_WIDTH - 1, undefined))
+      expect((await verifyLedger(lastCut, { identity })).problem).toEqual({
+        seq: 511,
+        reason: expect.stringMatching(/entry 511 is missing from tile 1 \(entries 256..511\)/),
+      })
+      const swapped = await tamperedTiles(async (db) => {
+        const a = await readStored(db, 260)
+        const b = await readStored(db, 290)
+        await writeStored(db, 260, b)
+        await writeStored(db, 290, a)
+      })
+      expect((await verifyLedger(swapped, { identity })).problem).toEqual({
+        seq: 260,
+        reason: expect.stringMatching(/entry 260 carries sequence number 290/),
+      })
+    })
+
+    it('names the first entry of a deleted tile, and an entry stored a second time', async () => {
+      const deleted = await tamperedTiles((db) => db.del(tileKey(1)))
+      expect((await verifyLedger(deleted, { identity })).problem).toEqual({
+        seq: 256,
+        reason: expect.stringMatching(/entry 256 is missing \(the next stored entry is 512\)/),
+      })
+      const twice = await tamperedTiles(async (db) => {
+        const entry = await readStored(db, 300)
+        await db.put(entryKey(300), entryValue(entry.leafHash, entry.bytes))
+      })
+      expect((await verifyLedger(twice, { identity })).problem).toEqual({
+        seq: 300,
+        reason: expect.stringMatching(/entry 300 is stored more than once/),
+      })
+    })
+
+    it('names the tile whose layout was damaged', async () => {
+      const dir = await tamperedTiles(async (db) => {
+        const value = (await db.get(tileKey(1)))!.slice()
+        // the end offsets follow the count and the 256 leaf hashes: make entry 10's end run backwards
+        new DataView(value.buffer).setUint32(4 + TILE_WIDTH * 32 + 10 * 4, 1)
+        await db.put(tileKey(1), value)
+      })
+      expect((await verifyLedger(dir, { identity })).problem).toEqual({
+        seq: 256,
+        reason: expect.stringMatching(/tile 1 \(entries 256..511\) has a bad end offset for its entry 10/),
+      })
+    })
+
+    it('catches a rewrite inside a tile that also fixed the stored leaf hash, at the next checkpoint', async () => {
+      const checkpoints: number[] = []
+      const dir = await tamperedTiles(async (db) => {
+        for await (const key of db.keys(prefixRange(new Uint8Array([PREFIX.checkpoint]))))
+          checkpoints.push(readU64(key, 1))
+        const entry = await readStored(db, 300)
+        const at = Buffer.from(entry.bytes).indexOf('msg-300')
+        entry.bytes[at + 4] = '4'.charCodeAt(0)
+        await writeStored(db, 300, { bytes: entry.bytes, leafHash: hashLeaf(entry.bytes) })
+      })
+      const before = Math.max(...checkpoints.filter((size) => size <= 300))
+      const after = Math.min(...checkpoints.filter((size) => size > 300))
+      expect((await verifyLedger(dir, { identity })).problem).toEqual({
+        seq: before,
+        reason: expect.stringContaining(`entries ${before}..${after - 1} do not hash to the root`),
+      })
+    })
+
+    it('names the first missing entry when the last tile and the entries after it are gone', async () => {
+      const dir = await tamperedTiles(async (db) => {
+        await db.del(tileKey(1))
+        for (let seq = 2 * TILE_WIDTH; seq < TILED_ENTRIES; seq++) await db.del(entryKey(seq))
+      })
+      expect((await verifyLedger(dir, { identity })).problem).toEqual({
+        seq: 256,
+        reason: expect.stringMatching(new RegExp(`entries 256..${TILED_ENTRIES - 1} are missing`)),
+      })
+    })
+  },
+)
