@@ -174,14 +174,14 @@ for (const [rank, key] of FIELD_ORDER.entries()) {
 }
 
 /** The rank of the field whose key starts at `at` (a short text string head then ASCII), or -1. */
-function fieldRankAt(bytes: Uint8Array, at: number): number {
+function fieldRankAt(bytes: Uint8Array, at: number, end = bytes.length): number {
   const head = bytes[at]!
   // 0x60 | n: a text string of n < 24 bytes, which is also its shortest form
   if (head >>> 5 !== 3) return -1
   const candidates = FIELDS_BY_LENGTH[head & 0x1f]
   if (candidates === undefined) return -1
   for (const { ascii, rank } of candidates) {
-    let same = at + ascii.length < bytes.length
+    let same = at + ascii.length < end
     for (let i = 0; same && i < ascii.length; i++) same = bytes[at + 1 + i] === ascii[i]
     if (same) return rank
   }
@@ -266,12 +266,14 @@ const [R_V, R_SEQ, R_KIND, R_TIME, R_ACTOR, R_BLOBS, R_CASE, R_DETAIL, R_MESSAGE
 // The scanner's cursor, and the bounds of the text it read last: module state, so that the
 // hot loop allocates nothing. Everything here is synchronous.
 let at = 0
+/** Where the entry being scanned ends. */
+let limit = 0
 let textStart = 0
 let textEnd = 0
 
 /** An unsigned integer in shortest form, at most 2^53 − 1, at `at`; −1 for anything else. */
 function scanUint(b: Uint8Array): number {
-  if (at >= b.length) return -1
+  if (at >= limit) return -1
   const head = b[at]!
   if (head >>> 5 !== 0) return -1
   const ai = head & 0x1f
@@ -280,7 +282,7 @@ function scanUint(b: Uint8Array): number {
     return ai
   }
   const width = ai === 24 ? 1 : ai === 25 ? 2 : ai === 26 ? 4 : ai === 27 ? 8 : 0
-  if (width === 0 || at + 1 + width > b.length) return -1
+  if (width === 0 || at + 1 + width > limit) return -1
   let n = 0
   for (let i = 1; i <= width; i++) n = n * 256 + b[at + i]!
   const least = width === 1 ? 24 : width === 2 ? 0x100 : width === 4 ? 0x10000 : 0x100000000
@@ -291,19 +293,19 @@ function scanUint(b: Uint8Array): number {
 
 /** A text string of printable ASCII (0x20–0x7e) in shortest form at `at`; false for anything else. */
 function scanPrintable(b: Uint8Array): boolean {
-  if (at >= b.length) return false
+  if (at >= limit) return false
   const head = b[at]!
   if (head >>> 5 !== 3) return false
   let n = head & 0x1f
   let start = at + 1
   if (n === 24) {
-    if (start >= b.length) return false
+    if (start >= limit) return false
     n = b[start]!
     if (n < 24) return false
     start += 1
   } else if (n > 24) return false
   const end = start + n
-  if (end > b.length) return false
+  if (end > limit) return false
   for (let i = start; i < end; i++) {
     const c = b[i]!
     if (c < 0x20 || c > 0x7e) return false
@@ -344,7 +346,7 @@ function actorIsValid(b: Uint8Array): boolean {
  * integers (the usual detail), else through the reference CBOR reader. False when not a valid map.
  */
 function scanDetail(b: Uint8Array): boolean {
-  if (at >= b.length || b[at]! >>> 5 !== 5) return false
+  if (at >= limit || b[at]! >>> 5 !== 5) return false
   const start = at
   const count = b[at]! & 0x1f
   if (count < 24) {
@@ -361,14 +363,14 @@ function scanDetail(b: Uint8Array): boolean {
       else {
         previousStart = keyAt
         previousEnd = textEnd
-        const valueHead = at < b.length ? b[at]! >>> 5 : -1
+        const valueHead = at < limit ? b[at]! >>> 5 : -1
         simple = valueHead === 0 ? scanUint(b) >= 0 : valueHead === 3 && scanPrintable(b)
       }
     }
     if (simple) return true
   }
   // anything else: the reference reader decides, building the value
-  const reader = new CborReader(b)
+  const reader = new CborReader(b.subarray(0, limit))
   reader.pos = start
   try {
     reader.item(1)
@@ -391,23 +393,24 @@ function rangeBefore(b: Uint8Array, a: number, aEnd: number, c: number, cEnd: nu
  * printable ASCII, every head in its shortest form, a detail map decoded by the reference
  * CBOR reader. Returns undefined for anything else, valid or not, and entryFacts then asks the
  * full decoder, which says exactly what is wrong. It accepts only what decodeEntryChecked
- * accepts, with the same facts (a property test holds it to that).
+ * accepts, with the same facts (a property test holds it to that). Scans b[start, end).
  */
-export function scanEntry(b: Uint8Array): EntryFacts | undefined {
-  if (b.length === 0 || b.length > MAX_ENTRY_BYTES) return undefined
-  const head = b[0]!
+export function scanEntry(b: Uint8Array, start = 0, end = b.length): EntryFacts | undefined {
+  if (end <= start || end - start > MAX_ENTRY_BYTES) return undefined
+  limit = end
+  const head = b[start]!
   // a map of fewer than 24 fields has its count in its head
   if (head >>> 5 !== 5 || (head & 0x1f) >= 24) return undefined
   const count = head & 0x1f
-  at = 1
+  at = start + 1
   let previous = -1
   let seq = -1
   let time = -1
   let blobs = NO_BLOBS
   let required = 0
   for (let i = 0; i < count; i++) {
-    if (at >= b.length) return undefined
-    const rank = fieldRankAt(b, at)
+    if (at >= limit) return undefined
+    const rank = fieldRankAt(b, at, limit)
     if (rank <= previous) return undefined
     previous = rank
     at += 1 + FIELD_ORDER[rank]!.length
@@ -449,13 +452,13 @@ export function scanEntry(b: Uint8Array): EntryFacts | undefined {
         if (!scanPrintable(b) || textEnd - textStart !== 2 || !upperPairAt(b, textStart)) return undefined
         break
       case R_BLOBS: {
-        if (at >= b.length) return undefined
+        if (at >= limit) return undefined
         const arrayHead = b[at]!
         // 1..23 hashes in the head, or 24..64 in one more byte
         let n = arrayHead - 0x80
         at += 1
         if (arrayHead === 0x98) {
-          if (at >= b.length) return undefined
+          if (at >= limit) return undefined
           n = b[at]!
           if (n < 24) return undefined
           at += 1
@@ -464,7 +467,7 @@ export function scanEntry(b: Uint8Array): EntryFacts | undefined {
         blobs = new Array(n)
         for (let j = 0; j < n; j++) {
           // 0x58 0x20: a byte string of 32 bytes
-          if (at + 2 + HASH_LENGTH > b.length || b[at] !== 0x58 || b[at + 1] !== HASH_LENGTH) return undefined
+          if (at + 2 + HASH_LENGTH > limit || b[at] !== 0x58 || b[at + 1] !== HASH_LENGTH) return undefined
           blobs[j] = b.slice(at + 2, at + 2 + HASH_LENGTH)
           at += 2 + HASH_LENGTH
         }
@@ -476,7 +479,7 @@ export function scanEntry(b: Uint8Array): EntryFacts | undefined {
     }
   }
   // v, seq, kind, time and actor are required
-  if (required !== 5 || at !== b.length) return undefined
+  if (required !== 5 || at !== limit) return undefined
   return { seq, time, blobs }
 }
 
