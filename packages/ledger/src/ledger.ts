@@ -421,16 +421,21 @@ export class Ledger {
   }
 
   async #tile(tile: number): Promise<EntryRun> {
-    let run = this.#tileCache.get(tile)
-    if (run === undefined) {
-      run = await readTile(this.#db, tile)
-      if (this.#tileCache.size >= TILE_CACHE_SIZE)
-        this.#tileCache.delete(this.#tileCache.keys().next().value!)
-    } else {
+    const cached = this.#tileCache.get(tile)
+    if (cached !== undefined) {
+      // most recently used last
       this.#tileCache.delete(tile)
+      this.#tileCache.set(tile, cached)
+      return cached
     }
-    this.#tileCache.set(tile, run)
+    const run = await readTile(this.#db, tile)
+    this.#cacheTile(tile, run)
     return run
+  }
+
+  #cacheTile(tile: number, run: EntryRun): void {
+    if (this.#tileCache.size >= TILE_CACHE_SIZE) this.#tileCache.delete(this.#tileCache.keys().next().value!)
+    this.#tileCache.set(tile, run)
   }
 
   #checkSize(what: string, n: number, max: number): void {
@@ -441,16 +446,37 @@ export class Ledger {
   async #hashes(plan: NodeRef[][]): Promise<Uint8Array[]> {
     const flat = plan.flat()
     const interior = flat.filter((n) => n.level > 0)
-    const values = await this.#db.getMany(interior.map((n) => nodeKey(n.level, n.index)))
-    const leaves = await Promise.all(
-      flat.filter((n) => n.level === 0).map(async (n) => (await this.#entry(n.index)).leafHash),
-    )
+    // leaf hashes of full tiles come from their tile: read, in the same round trip, those not cached
+    const tiles = [
+      ...new Set(
+        flat
+          .filter((n) => n.level === 0 && n.index < this.#tiled)
+          .map((n) => Math.floor(n.index / TILE_WIDTH))
+          .filter((tile) => !this.#tileCache.has(tile)),
+      ),
+    ]
+    const values = await this.#db.getMany([
+      ...interior.map((n) => nodeKey(n.level, n.index)),
+      ...tiles.map((tile) => tileKey(tile)),
+    ])
+    const fetched = new Map<number, EntryRun>()
+    tiles.forEach((tile, i) => {
+      const value = values[interior.length + i]
+      if (value === undefined) throw new LedgerStateError(`tile ${tile} is missing from the database`)
+      const run = parseTile(value, tile)
+      fetched.set(tile, run)
+      this.#cacheTile(tile, run)
+    })
+    const leafHash = (index: number): Uint8Array => {
+      if (index >= this.#tiled) return this.#openTile[index - this.#tiled]!.leafHash
+      const tile = Math.floor(index / TILE_WIDTH)
+      return entryOfRun((fetched.get(tile) ?? this.#tileCache.get(tile))!, index % TILE_WIDTH).leafHash
+    }
     let nextInterior = 0
-    let nextLeaf = 0
     return plan.map((range) =>
       foldRange(
         range.map((n) => {
-          if (n.level === 0) return leaves[nextLeaf++]!
+          if (n.level === 0) return leafHash(n.index)
           const v = values[nextInterior++]
           if (v === undefined || v.length < HASH_LENGTH)
             throw new LedgerStateError('a subtree hash is missing from the database')
