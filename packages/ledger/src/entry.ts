@@ -322,6 +322,12 @@ function textIs(b: Uint8Array, ascii: Uint8Array, from = textStart): boolean {
   return true
 }
 
+/** Whether the text just read, `length` bytes, is one of the entry kinds. */
+function isKind(b: Uint8Array, length: number): boolean {
+  for (const kind of KIND_ASCII) if (kind.length === length && textIs(b, kind)) return true
+  return false
+}
+
 function upperPairAt(b: Uint8Array, i: number): boolean {
   return b[i]! >= 0x41 && b[i]! <= 0x5a && b[i + 1]! >= 0x41 && b[i + 1]! <= 0x5a
 }
@@ -433,7 +439,7 @@ export function scanEntry(b: Uint8Array, start = 0, end = b.length): EntryFacts 
       case R_KIND: {
         if (!scanPrintable(b)) return undefined
         const length = textEnd - textStart
-        if (!KIND_ASCII.some((kind) => kind.length === length && textIs(b, kind))) return undefined
+        if (!isKind(b, length)) return undefined
         required++
         break
       }

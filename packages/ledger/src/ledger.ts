@@ -407,11 +407,12 @@ export class Ledger {
     return decodeEntry(await this.getBytes(seq))
   }
 
-  /** The exact stored bytes of entry `seq` (what its leaf hash covers). */
+  /** The exact stored bytes of entry `seq` (what its leaf hash covers), as a copy of the caller's own. */
   async getBytes(seq: number): Promise<Uint8Array> {
     this.#check()
     this.#checkSize('sequence number', seq, this.size - 1)
-    return (await this.#entry(seq)).bytes
+    // a copy: the bytes live in a cached tile or in the open tile, which the next append writes out
+    return (await this.#entry(seq)).bytes.slice()
   }
 
   /** Entry `seq` (below the size) with its leaf hash: from the open tile, or from its full tile. */
@@ -642,7 +643,7 @@ export class Ledger {
     return bytes
   }
 
-  /** Entry bytes of sequence numbers from ≤ seq < to, in order (for export and audit). */
+  /** Entry bytes (copies) of sequence numbers from ≤ seq < to, in order (for export and audit). */
   async *entryBytes(from = 0, to = this.size): AsyncGenerator<{ seq: number; bytes: Uint8Array }> {
     this.#check()
     // what is read is what was there at the call: tiles never change, the open tile is replaced
@@ -657,12 +658,12 @@ export class Ledger {
         if (readU64(key, 1) !== tile) throw new LedgerStateError(`tile ${tile} is missing from the database`)
         const run = parseTile(value, tile)
         for (let i = seq % TILE_WIDTH; i < TILE_WIDTH && seq < to; i++, seq++)
-          yield { seq, bytes: plain(entryOfRun(run, i).bytes) }
+          yield { seq, bytes: entryOfRun(run, i).bytes.slice() }
         tile++
       }
       if (seq < Math.min(to, tiled)) throw new LedgerStateError(`tile ${tile} is missing from the database`)
     }
-    for (; seq < to; seq++) yield { seq, bytes: openTile[seq - tiled]!.bytes }
+    for (; seq < to; seq++) yield { seq, bytes: openTile[seq - tiled]!.bytes.slice() }
   }
 
   /** Every stored blob's hash and plaintext (for export); blobs that fail to open are skipped. */

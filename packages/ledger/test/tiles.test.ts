@@ -113,6 +113,22 @@ describe('full tiles', () => {
     expect((await verifyLedger(dir.path, { identity })).ok).toBe(true)
   })
 
+  it('hands out copies: changing bytes a reader got changes nothing stored', async () => {
+    const ledger = await openTestLedger(dir.path, identity)
+    await fill(ledger, TILE_WIDTH + 10)
+    for (const seq of [5, TILE_WIDTH + 5]) {
+      const bytes = await ledger.getBytes(seq)
+      const original = bytes.slice()
+      bytes.fill(0)
+      for await (const e of ledger.entryBytes(seq, seq + 1)) e.bytes.fill(0)
+      expect(await ledger.getBytes(seq)).toEqual(original)
+    }
+    // the open tile's entries go into their tile record as they were appended
+    await fill(ledger, TILE_WIDTH - 10)
+    await ledger.close()
+    expect((await verifyLedger(dir.path, { identity })).ok).toBe(true)
+  })
+
   it('refuses to open when an entry of the open tile is gone', async () => {
     const ledger = await openTestLedger(dir.path, identity)
     await fill(ledger, TILE_WIDTH + 10)
