@@ -12,8 +12,7 @@ import {
   readBundleRecords,
 } from './bundle.ts'
 import { type SignedCheckpoint, verifyCheckpoint } from './checkpoint.ts'
-import type { ChunkResult } from './chunk.ts'
-import { leafHashLatin1 } from './chunk.ts'
+import { type ChunkResult, leafHashLatin1 } from './chunk.ts'
 import { ChunkPool } from './chunk-pool.ts'
 import { HASH_LENGTH, MAX_ENTRY_BYTES, PROGRESS_EVERY } from './constants.ts'
 import { type EntryFacts, entryFacts } from './entry.ts'

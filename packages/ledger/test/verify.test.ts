@@ -209,6 +209,13 @@ describe.each(MODES)('verifying a data directory ($mode)', ({ options: mode, thr
   })
 })
 
+it('stops workers it started early for a source that then holds too few entries to use them', async () => {
+  // the database's files take more than 200 bytes per entry here, so its size suggests 50+ entries
+  const report = await verifyWith(pristine, { threads: 2, parallelFrom: ENTRIES + 10 })
+  expect(report.ok).toBe(true)
+  expect(report.threads).toBe(0)
+})
+
 it('refuses a chunk size that is not a power of two (chunks must be perfect subtrees)', async () => {
   await expect(verifyWith(pristine, { threads: 2, parallelFrom: 0, chunkEntries: 6 })).rejects.toThrow(
     /power of two/,
