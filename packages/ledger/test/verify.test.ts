@@ -422,6 +422,41 @@ describe.each(TILED_MODES)(
       })
     })
 
+    it('fails on any one changed byte of a tile, naming an entry of that tile', async () => {
+      const value = await (async () => {
+        const db = new Level<Uint8Array, Uint8Array>(join(tiledPristine, 'db'), {
+          keyEncoding: 'view',
+          valueEncoding: 'view',
+        })
+        try {
+          return (await db.get(tileKey(1)))!.slice()
+        } finally {
+          await db.close()
+        }
+      })()
+      // one byte in each part (count, leaf hashes, end offsets, entry bytes), then spread at random
+      const endsAt = 4 + TILE_WIDTH * 32
+      const positions = [2, 4 + 40 * 32 + 7, endsAt + 17 * 4 + 3, endsAt + TILE_WIDTH * 4 + 99]
+      let x = 2026
+      while (positions.length < 16) {
+        x = (x * 1103515245 + 12345) % 2 ** 31
+        positions.push(x % value.length)
+      }
+      for (const at of positions) {
+        const dir = await tampered(async (db) => {
+          const changed = value.slice()
+          changed[at]! ^= 1 << (at % 8)
+          await db.put(tileKey(1), changed)
+        }, tiledPristine)
+        const report = await verifyLedger(dir, { identity })
+        expect(report.ok, `byte ${at}`).toBe(false)
+        expect(report.problem?.seq, `byte ${at}: ${report.problem?.reason}`).toBeGreaterThanOrEqual(
+          TILE_WIDTH,
+        )
+        expect(report.problem?.seq, `byte ${at}: ${report.problem?.reason}`).toBeLessThan(2 * TILE_WIDTH)
+      }
+    })
+
     it('names the tile whose layout was damaged', async () => {
       const dir = await tamperedTiles(async (db) => {
         const value = (await db.get(tileKey(1)))!.slice()
