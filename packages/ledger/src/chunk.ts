@@ -61,10 +61,16 @@ function hashLeafScratch(length: number): string {
   return sha256Latin1(view)
 }
 
-/** Whether latin1 hash `hash` equals the 32 bytes at `bytes[at]`. */
-function sameHash(hash: string, bytes: Uint8Array, at: number): boolean {
-  for (let i = 0; i < HASH_LENGTH; i++) if (hash.charCodeAt(i) !== bytes[at + i]) return false
-  return true
+/**
+ * The first of a run's first `count` entries whose computed leaf hash (`leaves`, latin1) differs
+ * from the one stored at `leavesAt`, or -1 (also when the run stores none).
+ */
+function firstLeafMismatch(source: Buffer, leavesAt: number, leaves: string[], count: number): number {
+  if (leavesAt < 0 || count === 0) return -1
+  const stored = source.toString('latin1', leavesAt, leavesAt + count * HASH_LENGTH)
+  if (leaves.length === count && leaves.join('') === stored) return -1
+  for (let i = 0; i < count; i++) if (stored.substr(i * HASH_LENGTH, HASH_LENGTH) !== leaves[i]) return i
+  return -1
 }
 
 /** Checks a chunk's entries (size, decoding, sequence, time order, stored leaf) and hashes its tree. */
@@ -80,6 +86,15 @@ export function checkChunk(input: ChunkInput): ChunkResult {
     const run = parseEntryRun(bytes, input.storedLeaves)
     if (typeof run === 'string') return { ok: false, seq, reason: `begins a run of entries that ${run}` }
     const source = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    const first = seq
+    // stored leaf hashes are compared a run at a time, in one string comparison
+    const leaves: string[] = []
+    const failure = (i: number, reason: string): ChunkResult => {
+      const bad = firstLeafMismatch(source, run.leavesAt, leaves, i)
+      return bad < 0
+        ? { ok: false, seq: first + i, reason }
+        : { ok: false, seq: first + bad, reason: 'does not match its stored leaf hash' }
+    }
     for (let i = 0; i < run.count; i++, seq++) {
       const start = run.bounds[i]!
       const end = run.bounds[i + 1]!
@@ -89,15 +104,14 @@ export function checkChunk(input: ChunkInput): ChunkResult {
         try {
           entry = entryFacts(bytes.subarray(start, end))
         } catch (err) {
-          return { ok: false, seq, reason: (err as Error).message }
+          return failure(i, (err as Error).message)
         }
-      if (entry.seq !== seq) return { ok: false, seq, reason: `carries sequence number ${entry.seq}` }
+      if (entry.seq !== seq) return failure(i, `carries sequence number ${entry.seq}`)
       if (seq === input.start) firstTime = entry.time
-      else if (entry.time < lastTime) return { ok: false, seq, reason: 'time goes backwards' }
+      else if (entry.time < lastTime) return failure(i, 'time goes backwards')
       lastTime = entry.time
       const leaf = leafHashLatin1Of(source, start, end)
-      if (run.leavesAt >= 0 && !sameHash(leaf, bytes, run.leavesAt + i * HASH_LENGTH))
-        return { ok: false, seq, reason: 'does not match its stored leaf hash' }
+      if (run.leavesAt >= 0) leaves.push(leaf)
       if (entry.blobs.length > 0) blobRefs.push({ seq, hashes: entry.blobs })
       frontier.append(leaf)
       while (cut < input.cuts.length && input.cuts[cut] === frontier.size) {
@@ -105,6 +119,8 @@ export function checkChunk(input: ChunkInput): ChunkResult {
         cut++
       }
     }
+    const bad = firstLeafMismatch(source, run.leavesAt, leaves, run.count)
+    if (bad >= 0) return { ok: false, seq: first + bad, reason: 'does not match its stored leaf hash' }
   }
   return { ok: true, firstTime, lastTime, blobRefs, cutFrontiers, frontier: frontier.hashes() }
 }

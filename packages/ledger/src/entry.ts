@@ -166,11 +166,15 @@ const FIELD_ORDER = [
   'messageId',
   'counterpart',
 ]
-/** Index = key length: the fields of that length with their rank, to match key bytes in place. */
-const FIELDS_BY_LENGTH: Array<Array<{ ascii: Uint8Array; rank: number }>> = []
+/**
+ * The field with a given key length and first byte (no two fields share both), with its rank:
+ * index (length << 8) | first byte. Matches key bytes in place.
+ */
+const FIELD_BY_HEAD: Array<{ ascii: Uint8Array; rank: number }> = []
 for (const [rank, key] of FIELD_ORDER.entries()) {
-  FIELDS_BY_LENGTH[key.length] ??= []
-  FIELDS_BY_LENGTH[key.length]!.push({ ascii: new TextEncoder().encode(key), rank })
+  const index = (key.length << 8) | key.charCodeAt(0)
+  if (FIELD_BY_HEAD[index] !== undefined) throw new Error(`fields collide: ${key}`)
+  FIELD_BY_HEAD[index] = { ascii: new TextEncoder().encode(key), rank }
 }
 
 /** The rank of the field whose key starts at `at` (a short text string head then ASCII), or -1. */
@@ -178,14 +182,13 @@ function fieldRankAt(bytes: Uint8Array, at: number, end = bytes.length): number 
   const head = bytes[at]!
   // 0x60 | n: a text string of n < 24 bytes, which is also its shortest form
   if (head >>> 5 !== 3) return -1
-  const candidates = FIELDS_BY_LENGTH[head & 0x1f]
-  if (candidates === undefined) return -1
-  for (const { ascii, rank } of candidates) {
-    let same = at + ascii.length < end
-    for (let i = 0; same && i < ascii.length; i++) same = bytes[at + 1 + i] === ascii[i]
-    if (same) return rank
-  }
-  return -1
+  if (at + 1 >= end) return -1
+  const field = FIELD_BY_HEAD[((head & 0x1f) << 8) | bytes[at + 1]!]
+  if (field === undefined) return -1
+  const { ascii, rank } = field
+  if (at + ascii.length >= end) return -1
+  for (let i = 1; i < ascii.length; i++) if (bytes[at + 1 + i] !== ascii[i]) return -1
+  return rank
 }
 
 /**
@@ -258,7 +261,12 @@ export function entryFacts(bytes: Uint8Array): EntryFacts {
 }
 
 const NO_BLOBS: Uint8Array[] = []
-const KIND_ASCII = ENTRY_KINDS.map((kind) => new TextEncoder().encode(kind))
+/** The entry kinds by length (index), as ASCII bytes: at most two share a length. */
+const KINDS_BY_LENGTH: Uint8Array[][] = []
+for (const kind of ENTRY_KINDS) {
+  KINDS_BY_LENGTH[kind.length] ??= []
+  KINDS_BY_LENGTH[kind.length]!.push(new TextEncoder().encode(kind))
+}
 // each field's rank, in FIELD_ORDER's order
 const [R_V, R_SEQ, R_KIND, R_TIME, R_ACTOR, R_BLOBS, R_CASE, R_DETAIL, R_MESSAGE, R_COUNTERPART] =
   FIELD_ORDER.map((_, rank) => rank)
@@ -324,7 +332,9 @@ function textIs(b: Uint8Array, ascii: Uint8Array, from = textStart): boolean {
 
 /** Whether the text just read, `length` bytes, is one of the entry kinds. */
 function isKind(b: Uint8Array, length: number): boolean {
-  for (const kind of KIND_ASCII) if (kind.length === length && textIs(b, kind)) return true
+  const kinds = KINDS_BY_LENGTH[length]
+  if (kinds === undefined) return false
+  for (let i = 0; i < kinds.length; i++) if (textIs(b, kinds[i]!)) return true
   return false
 }
 
