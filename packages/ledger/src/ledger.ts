@@ -106,6 +106,11 @@ export interface LedgerOptions {
   checkpointEvery?: CheckpointPolicy
   /** Told when an automatic checkpoint fails (the append itself has succeeded by then). */
   onCheckpointError?: (err: Error) => void
+  /**
+   * Told as `open` moves a version 1 database's entries into tiles (docs/ledger.md §3): before the
+   * first batch and after each, with the entries in tiles so far out of those to tile.
+   */
+  onUpgrade?: (progress: { tiled: number; total: number }) => void
 }
 
 export interface AppendOptions {
@@ -234,7 +239,7 @@ export class Ledger {
       let tiled = (await afterLastNumberKey(db, PREFIX.tile)) * TILE_WIDTH
       const size = Math.max(tiled, await afterLastNumberKey(db, PREFIX.entry))
       // a version 1 database (or one whose upgrade was cut short) holds full tiles' entries alone
-      tiled = await tileSingleEntries(db, tiled, size)
+      tiled = await tileSingleEntries(db, tiled, size, options.onUpgrade)
       const openTile = await readSingleEntries(db, tiled, size)
       const nodes = rangeNodes(0, size)
       const leafAt = (index: number): Uint8Array => openTile[index - tiled]!.leafHash
@@ -756,7 +761,14 @@ async function readSingleEntries(db: LedgerDb, from: number, to: number): Promis
  * tiles and deletes their single entries atomically, so the database is valid between batches.
  * Returns the new count of entries in tiles.
  */
-async function tileSingleEntries(db: LedgerDb, tiled: number, size: number): Promise<number> {
+async function tileSingleEntries(
+  db: LedgerDb,
+  tiled: number,
+  size: number,
+  onUpgrade?: (progress: { tiled: number; total: number }) => void,
+): Promise<number> {
+  const total = size - (size % TILE_WIDTH)
+  if (tiled < total) onUpgrade?.({ tiled, total })
   while (size - tiled >= TILE_WIDTH) {
     const tiles = Math.min(UPGRADE_TILES_PER_BATCH, Math.floor((size - tiled) / TILE_WIDTH))
     const entries = await readSingleEntries(db, tiled, tiled + tiles * TILE_WIDTH)
@@ -769,6 +781,7 @@ async function tileSingleEntries(db: LedgerDb, tiled: number, size: number): Pro
     }
     await db.batch(ops, { sync: true })
     tiled += tiles * TILE_WIDTH
+    onUpgrade?.({ tiled, total })
   }
   return tiled
 }

@@ -167,7 +167,12 @@ describe('upgrading a version 1 database', () => {
     // a version 1 database verifies as it is
     expect((await verifyLedger(dir.path, { identity })).ok).toBe(true)
 
-    const upgraded = await openTestLedger(dir.path, identity)
+    const progress: Array<{ tiled: number; total: number }> = []
+    const upgraded = await openTestLedger(dir.path, identity, { onUpgrade: (p) => progress.push(p) })
+    expect(progress).toEqual([
+      { tiled: 0, total: 3 * TILE_WIDTH },
+      { tiled: 3 * TILE_WIDTH, total: 3 * TILE_WIDTH },
+    ])
     expect(await upgraded.root()).toEqual(root)
     for (const seq of [0, 300, entries.length - 1]) expect(await upgraded.get(seq)).toEqual(entries[seq])
     await upgraded.close()
@@ -186,12 +191,18 @@ describe('upgrading a version 1 database', () => {
     await ledger.close()
     await withRawDb((db) => downgrade(db, [1, 2]))
     expect((await verifyLedger(dir.path, { identity })).ok).toBe(true)
-    const upgraded = await openTestLedger(dir.path, identity)
+    const progress: Array<{ tiled: number; total: number }> = []
+    const upgraded = await openTestLedger(dir.path, identity, { onUpgrade: (p) => progress.push(p) })
+    expect(progress.at(0)).toEqual({ tiled: TILE_WIDTH, total: 3 * TILE_WIDTH })
     expect(await upgraded.root()).toEqual(root)
     await upgraded.close()
     await withRawDb(async (db) => {
       expect(await countRecords(db, PREFIX.tile)).toBe(3)
       expect(await countRecords(db, PREFIX.entry)).toBe(0)
     })
+    // nothing left to upgrade: not told at all
+    const again = await openTestLedger(dir.path, identity, { onUpgrade: (p) => progress.push(p) })
+    await again.close()
+    expect(progress).toHaveLength(2)
   })
 })

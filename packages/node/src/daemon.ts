@@ -153,12 +153,19 @@ export class PocnetDaemon {
     await mkdir(join(dataDir, DATA_DIR.ledger), { recursive: true, mode: 0o700 })
     let ledger: Ledger
     try {
+      let upgradeLogged = -1
       ledger = await Ledger.open({
         dir: join(dataDir, DATA_DIR.ledger),
         identity,
         origin: checkpointOrigin(config.network, config.country),
         checkpointEvery: { entries: config.checkpoint.everyEntries, ms: config.checkpoint.everyMs },
         onCheckpointError: (err) => log.error('ledger.checkpoint-failed', { error: err.message }),
+        // a ledger from before format 2 is rewritten into tiles once, before the node serves: say so
+        onUpgrade: ({ tiled, total }) => {
+          if (upgradeLogged >= 0 && tiled < total && tiled - upgradeLogged < 100_000) return
+          upgradeLogged = tiled
+          log.info('ledger.upgrading', { format: 2, entriesInTiles: tiled, entriesToTile: total })
+        },
       })
     } catch (err) {
       if (/lock/i.test(String((err as Error).cause ?? err))) throw new DataDirLockedError(dataDir)

@@ -23,7 +23,7 @@ export {
   TEST_SCRYPT,
   testContact,
 } from './federation.ts'
-export { ledgerEntries, verifyNodeLedger, withNodeLedger } from './ledger.ts'
+export { ledgerEntries, rewriteLedgerAsFormat1, verifyNodeLedger, withNodeLedger } from './ledger.ts'
 export { freePort, freePorts } from './ports.ts'
 export {
   DAEMON_MAIN,

@@ -2,12 +2,15 @@ import { join } from 'node:path'
 import {
   checkpointOrigin,
   type EntryKind,
+  hashLeaf,
   Ledger,
   type LedgerEntry,
   type VerifyReport,
   verifyLedger,
 } from '@pocnet/ledger'
 import { DATA_DIR } from '@pocnet/node'
+import { type CborValue, decode, encode } from '@pocnet/protocol'
+import { Level } from 'level'
 import { HarnessError } from './errors.ts'
 import type { FederationNode } from './federation.ts'
 
@@ -58,4 +61,44 @@ export async function ledgerEntries<K extends EntryKind>(
     for (const kind of kinds) out[kind] = await ledger.query({ kind })
     return out
   })
+}
+
+/**
+ * Rewrites a stopped node's ledger as ledger format 1 stored it (docs/ledger.md §3), from the
+ * documented layout alone: every entry in its own `"e" ‖ seq` record (leaf hash ‖ bytes), no tile
+ * records, and version 1 in the format record. For tests of the upgrade to format 2.
+ */
+export async function rewriteLedgerAsFormat1(node: FederationNode): Promise<void> {
+  const entries: Array<{ seq: number; bytes: Uint8Array }> = []
+  await withNodeLedger(node, async (ledger) => {
+    for await (const entry of ledger.entryBytes()) entries.push(entry)
+  })
+  const db = new Level<Uint8Array, Uint8Array>(join(ledgerDir(node), 'db'), {
+    keyEncoding: 'view',
+    valueEncoding: 'view',
+  })
+  const numberKey = (prefix: string, n: number): Uint8Array => {
+    const key = new Uint8Array(9)
+    key[0] = prefix.charCodeAt(0)
+    new DataView(key.buffer).setBigUint64(1, BigInt(n))
+    return key
+  }
+  await db.open()
+  try {
+    const batch = db.batch()
+    for (const { seq, bytes } of entries) {
+      const value = new Uint8Array(32 + bytes.length)
+      value.set(hashLeaf(bytes), 0)
+      value.set(bytes, 32)
+      batch.put(numberKey('e', seq), value)
+    }
+    for await (const key of db.keys({ gte: new Uint8Array([0x74]), lt: new Uint8Array([0x75]) }))
+      batch.del(key)
+    const metaKey = new TextEncoder().encode('mformat')
+    const meta = decode((await db.get(metaKey))!) as { [key: string]: CborValue }
+    batch.put(metaKey, encode({ ...meta, version: 1 }))
+    await batch.write({ sync: true })
+  } finally {
+    await db.close()
+  }
 }
