@@ -272,13 +272,13 @@ export function nodeRoutes(daemon: PocnetDaemon, users: UserStore): Route[] {
       method: 'GET',
       path: '/events',
       roles: ALL,
-      handler: async ({ query }) => {
+      handler: async ({ query, signal }) => {
         const after = Number(query.get('after') ?? daemon.feed.cursor)
         const waitMs = Math.min(Math.max(Number(query.get('waitMs') ?? 0), 0), 25_000)
         if (!Number.isSafeInteger(after) || Number.isNaN(waitMs)) {
           throw new ControlApiError(400, 'ERR_FIELD', 'after and waitMs must be whole numbers')
         }
-        const events = await daemon.feed.after(after, waitMs)
+        const events = await daemon.feed.after(after, waitMs, signal)
         // epoch: the feed lives in memory, so cursors restart with the daemon; a client seeing a
         // new epoch knows to re-read the inbox instead of trusting its cursor
         return { events, cursor: events.at(-1)?.cursor ?? Math.max(after, 0), epoch: daemon.startedAt }

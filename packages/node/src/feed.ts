@@ -62,24 +62,32 @@ export class EventFeed {
     return full
   }
 
-  /** Events after `cursor`; waits up to `waitMs` for the first one when there are none yet. */
-  async after(cursor: number, waitMs: number): Promise<FeedEvent[]> {
+  /** Long polls waiting for an event now. */
+  get waiting(): number {
+    return this.#waiters.size
+  }
+
+  /**
+   * Events after `cursor`; waits up to `waitMs` for the first one when there are none yet, unless
+   * `signal` aborts first (the client went away).
+   */
+  async after(cursor: number, waitMs: number, signal?: AbortSignal): Promise<FeedEvent[]> {
     const pick = () => this.#events.filter((e) => e.cursor > cursor)
     let found = pick()
     if (found.length > 0 || waitMs <= 0) return found
-    if (this.#closed) return found
+    if (this.#closed || signal?.aborted) return found
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.#waiters.delete(wake)
-        resolve()
-      }, waitMs)
-      // a client's long poll must never keep a stopping daemon's process alive
-      timer.unref()
-      const wake = () => {
+      const done = () => {
         clearTimeout(timer)
+        this.#waiters.delete(done)
+        signal?.removeEventListener('abort', done)
         resolve()
       }
-      this.#waiters.add(wake)
+      const timer = setTimeout(done, waitMs)
+      // a client's long poll must never keep a stopping daemon's process alive
+      timer.unref()
+      this.#waiters.add(done)
+      signal?.addEventListener('abort', done, { once: true })
     })
     found = pick()
     return found

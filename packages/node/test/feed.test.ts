@@ -73,6 +73,19 @@ describe('event feed and notification hook', () => {
     expect(await waiting).toEqual([event])
   })
 
+  it('stops a long poll whose client went away, leaving nothing waiting', async () => {
+    const feed = new EventFeed({ log: createLogger({ level: 'error' }) })
+    const gone = new AbortController()
+    const waiting = feed.after(feed.cursor, 60_000, gone.signal)
+    expect(feed.waiting).toBe(1)
+    gone.abort()
+    expect(await waiting).toEqual([])
+    expect(feed.waiting).toBe(0)
+    // a poll for a client already gone does not wait at all
+    expect(await feed.after(feed.cursor, 60_000, gone.signal)).toEqual([])
+    expect(feed.waiting).toBe(0)
+  })
+
   it('ends every long poll when closed, so a stopping daemon is not held up by a watcher', async () => {
     const feed = new EventFeed({ log: createLogger({ level: 'error' }) })
     const waiting = feed.after(feed.cursor, 60_000)

@@ -27,6 +27,8 @@ export interface ControlCall {
   params: Record<string, string>
   query: URLSearchParams
   body: unknown
+  /** Aborted when the client goes away before its answer is sent (a long poll can stop waiting). */
+  signal: AbortSignal
 }
 
 export interface Route {
@@ -93,6 +95,10 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Se
     const url = new URL(req.url ?? '/', 'http://pocnet')
     const auth = req.headers.authorization
     const user = auth?.startsWith('Bearer ') ? opts.users.authenticate(auth.slice(7)) : undefined
+    const gone = new AbortController()
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort()
+    })
     let status = 500
     try {
       if (user === undefined) {
@@ -127,7 +133,13 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Se
         )
       }
       const body = await readBody(req, limit)
-      const result = await found.route.handler({ user, params: found.params, query: url.searchParams, body })
+      const result = await found.route.handler({
+        user,
+        params: found.params,
+        query: url.searchParams,
+        body,
+        signal: gone.signal,
+      })
       status = 200
       send(res, 200, result ?? {})
     } catch (err) {

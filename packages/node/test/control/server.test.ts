@@ -1,8 +1,8 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises'
-import type { Server } from 'node:http'
+import { request as httpRequest, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   ControlApiError,
   ControlCallError,
@@ -20,6 +20,7 @@ describe('control API server on a Unix socket', () => {
   let operator: string
   let auditor: string
   const calls: string[] = []
+  let longCallStarted = false
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pocnet-control-'))
@@ -43,6 +44,17 @@ describe('control API server on a Unix socket', () => {
           path: '/only-operator',
           roles: ['operator'],
           handler: async ({ body }) => ({ got: body }),
+        },
+        {
+          method: 'GET',
+          path: '/long',
+          roles: ['operator'],
+          handler: ({ signal }) => {
+            longCallStarted = true
+            return new Promise((resolve) =>
+              signal.addEventListener('abort', () => resolve({}), { once: true }),
+            )
+          },
         },
         {
           method: 'GET',
@@ -98,6 +110,20 @@ describe('control API server on a Unix socket', () => {
       hint: 'later',
     })
     expect(await client.call('POST', '/only-operator', { a: 1 })).toEqual({ got: { a: 1 } })
+  })
+
+  it('tells a handler when its client went away, so a long poll stops waiting', async () => {
+    const request = httpRequest({
+      socketPath: socket,
+      path: '/long',
+      headers: { authorization: `Bearer ${operator}` },
+    })
+    request.on('error', () => {})
+    request.end()
+    await vi.waitFor(() => expect(longCallStarted).toBe(true))
+    request.destroy()
+    // the handler returns only once its signal aborts; then the call is recorded
+    await vi.waitFor(() => expect(calls).toContain('olga GET /long 200'), { timeout: 10_000 })
   })
 
   it('tells the client plainly when no daemon listens', async () => {
