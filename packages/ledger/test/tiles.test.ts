@@ -84,6 +84,12 @@ describe('full tiles', () => {
     expect(byCase.map((e) => e.seq)).toEqual(entries.filter((e) => e.caseId === 'case-3').map((e) => e.seq))
     const byTime = await ledger.query({ from: entries[300]!.time, to: entries[900]!.time })
     expect(byTime[0]!.seq).toBe(entries.findIndex((e) => e.time >= entries[300]!.time))
+    // an export carries the tiled entries as plain entry records, in order
+    const bundle = join(dir.path, 'export.pnlb')
+    await ledger.export(bundle)
+    const fromBundle = await verifyLedger(bundle, { threads: 0 })
+    expect(fromBundle.entries).toBe(size)
+    expect(fromBundle.root).toEqual(root)
     await ledger.close()
 
     await withRawDb(async (db) => {
