@@ -575,8 +575,21 @@ export class Ledger {
    * found by binary search, since times never decrease along sequence numbers.
    */
   async query(q: QueryOptions): Promise<LedgerEntry[]> {
-    this.#check()
     const limit = q.limit ?? Number.POSITIVE_INFINITY
+    const out: LedgerEntry[] = []
+    for await (const entry of this.scan(q)) {
+      out.push(entry)
+      if (out.length >= limit) break
+    }
+    return out
+  }
+
+  /**
+   * The entries `query` finds, one at a time: for a caller that need not hold them all at once,
+   * such as a start-up that rebuilds its state from the ledger. (`limit` is the caller's to apply.)
+   */
+  async *scan(q: Omit<QueryOptions, 'limit'>): AsyncGenerator<LedgerEntry> {
+    this.#check()
     const matches = (e: LedgerEntry): boolean =>
       (q.caseId === undefined || e.caseId === q.caseId) &&
       (q.counterpart === undefined || e.counterpart === q.counterpart) &&
@@ -591,27 +604,26 @@ export class Ledger {
           : q.kind !== undefined
             ? 'kind'
             : undefined
-    const out: LedgerEntry[] = []
     if (field !== undefined) {
       const prefix = indexValuePrefix(field, q[field]!)
       const range = prefixRange(prefix)
       // index keys end in the sequence number, and times rise with it: skip what is before `from`
       if (q.from !== undefined) range.gte = indexKey(prefix, await this.#firstSeqAtOrAfter(q.from))
       for await (const key of this.#db.keys(range)) {
-        const entry = await this.get(seqOfIndexKey(key))
-        if (matches(entry)) out.push(entry)
-        if (out.length >= limit) break
+        const seq = seqOfIndexKey(key)
+        // an append committing while this reads: its entries are past what this scan sees
+        if (seq >= this.size) break
+        const entry = decodeEntry((await this.#entry(seq)).bytes)
+        if (matches(entry)) yield entry
       }
-      return out
+      return
     }
     const start = q.from === undefined ? 0 : await this.#firstSeqAtOrAfter(q.from)
     for await (const { bytes } of this.entryBytes(start)) {
       const entry = decodeEntry(bytes)
       if (q.to !== undefined && entry.time >= q.to) break
-      out.push(entry)
-      if (out.length >= limit) break
+      yield entry
     }
-    return out
   }
 
   /** The first sequence number whose time is ≥ `time` (the size when there is none). */

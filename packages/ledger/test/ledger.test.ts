@@ -221,7 +221,12 @@ describe('queries', () => {
       q: Parameters<Ledger['query']>[0],
       pick: (e: (typeof all)[number]) => boolean,
     ) => {
-      expect((await ledger.query(q)).map((e) => e.seq)).toEqual(all.filter(pick).map((e) => e.seq))
+      const expected = all.filter(pick).map((e) => e.seq)
+      expect((await ledger.query(q)).map((e) => e.seq)).toEqual(expected)
+      // scan finds the same, one at a time
+      const scanned: number[] = []
+      for await (const e of ledger.scan(q)) scanned.push(e.seq)
+      expect(scanned).toEqual(expected)
     }
     await expectQuery({ caseId: 'case-3' }, (e) => e.caseId === 'case-3')
     await expectQuery({ counterpart: 'IT' }, (e) => e.counterpart === 'IT')
@@ -238,6 +243,8 @@ describe('queries', () => {
     await expectQuery({ caseId: 'no-such-case' }, () => false)
     expect(await ledger.query({ counterpart: 'ES', limit: 3 })).toHaveLength(3)
     expect(await ledger.query({})).toHaveLength(40)
+    // a scan left early lets go of what it read with, and the ledger closes
+    for await (const e of ledger.scan({ kind: 'receipt' })) if (e.seq > 10) break
     await ledger.close()
   })
 })

@@ -126,14 +126,15 @@ export class CaseBook {
 
   async start(): Promise<void> {
     const { ledger } = this.#init
-    const traffic = [
-      ...(await ledger.query({ kind: 'message-sent' })),
-      ...(await ledger.query({ kind: 'message-received' })),
-    ]
-      .filter((e) => e.detail?.messageKind === CASE_REQUEST_KIND || e.detail?.messageKind === CASE_EVENT_KIND)
-      .sort((a, b) => a.seq - b.seq)
+    // scanned, not queried: only the case traffic is held, not every message the node exchanged
+    const traffic: LedgerEntry[] = []
+    for (const kind of ['message-sent', 'message-received'] as const)
+      for await (const e of ledger.scan({ kind }))
+        if (e.detail?.messageKind === CASE_REQUEST_KIND || e.detail?.messageKind === CASE_EVENT_KIND)
+          traffic.push(e)
+    traffic.sort((a, b) => a.seq - b.seq)
     for (const entry of traffic) await this.#replayEntry(entry)
-    for (const e of await ledger.query({ kind: 'admin-action' })) {
+    for await (const e of ledger.scan({ kind: 'admin-action' })) {
       if (e.detail?.action === 'alert' && typeof e.detail.key === 'string') this.#alerted.add(e.detail.key)
     }
     // A request received just before a crash may still lack its "delivered" answer.

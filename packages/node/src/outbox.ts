@@ -137,9 +137,9 @@ export class Outbox {
     const { ledger } = this.#init
     const finished = new Set<string>()
     for (const kind of ['receipt', 'delivery-failed'] as const) {
-      for (const e of await ledger.query({ kind })) if (e.messageId !== undefined) finished.add(e.messageId)
+      for await (const e of ledger.scan({ kind })) if (e.messageId !== undefined) finished.add(e.messageId)
     }
-    for (const sent of await ledger.query({ kind: 'message-sent' })) {
+    for await (const sent of ledger.scan({ kind: 'message-sent' })) {
       const key = sent.detail?.idempotencyKey
       if (typeof key === 'string') this.#byKey.set(key, sent.seq)
       if (sent.messageId === undefined || finished.has(sent.messageId)) continue

@@ -34,7 +34,7 @@ export class ReplayMemory {
     const memory = new ReplayMemory(windowMs, now)
     // an entry's time is when it arrived, which is at least its creation time minus the skew
     const from = now() - windowMs
-    for (const entry of await ledger.query({ kind: 'message-received', from })) {
+    for await (const entry of ledger.scan({ kind: 'message-received', from })) {
       const createdAt = entry.detail?.createdAt
       if (entry.messageId === undefined || entry.blobs.length < 2 || typeof createdAt !== 'number') continue
       memory.remember(entry.messageId, {
