@@ -2,7 +2,7 @@ import { isAbsolute } from 'node:path'
 import { IllegalTransitionError, InvalidEventError, InvalidRequestError } from '@pocnet/cases'
 import { toHex } from '@pocnet/crypto'
 import { DirectoryError, decodeRosterChain, RecordNotFoundError } from '@pocnet/directory'
-import { ENTRY_KINDS, hashLeaf, type LedgerEntry } from '@pocnet/ledger'
+import { ENTRY_KINDS, hashLeaf, type Ledger, type LedgerEntry } from '@pocnet/ledger'
 import { auditReport } from './audit.ts'
 import { CaseNotFoundError } from './casebook.ts'
 import { ControlApiError, type Route } from './control/server.ts'
@@ -38,6 +38,17 @@ async function caseCall<T>(work: () => Promise<T> | T): Promise<T> {
     }
     throw err
   }
+}
+
+/**
+ * The deadline alerts the node raised: admin-action entries, scanned so that only the alerts are
+ * held (every control call that changes something is an admin action too).
+ */
+async function alertEntries(ledger: Ledger): Promise<LedgerEntry[]> {
+  const alerts: LedgerEntry[] = []
+  for await (const e of ledger.scan({ kind: 'admin-action' }))
+    if (e.detail?.action === 'alert') alerts.push(e)
+  return alerts
 }
 
 function entryJson(e: LedgerEntry) {
@@ -369,7 +380,7 @@ export function nodeRoutes(daemon: PocnetDaemon, users: UserStore): Route[] {
               counterpart: s.side === 'requester' ? s.requested : s.requester,
             }
           }),
-          alertEntries: await daemon.ledger.query({ kind: 'admin-action' }),
+          alertEntries: await alertEntries(daemon.ledger),
           ledgerSize: daemon.ledger.size,
         }),
     },
