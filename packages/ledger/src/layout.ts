@@ -179,25 +179,41 @@ export function encodeEntryRun(
   entries: ReadonlyArray<{ leafHash?: Uint8Array; bytes: Uint8Array }>,
   withLeaves = true,
 ): Uint8Array {
-  const count = entries.length
-  const endsAt = 4 + (withLeaves ? count * HASH_LENGTH : 0)
-  const head = endsAt + count * 4
-  let total = head
-  for (const e of entries) total += e.bytes.length
-  const out = new Uint8Array(total)
-  const view = new DataView(out.buffer)
-  view.setUint32(0, count)
+  const leaves = withLeaves ? new Uint8Array(entries.length * HASH_LENGTH) : undefined
+  const ends = new Uint32Array(entries.length)
   let end = 0
   for (const [i, e] of entries.entries()) {
-    if (withLeaves) {
+    if (leaves !== undefined) {
       if (e.leafHash?.length !== HASH_LENGTH) throw new RangeError(`entry ${i} of the run has no leaf hash`)
-      out.set(e.leafHash, 4 + i * HASH_LENGTH)
+      leaves.set(e.leafHash, i * HASH_LENGTH)
     }
-    out.set(e.bytes, head + end)
     end += e.bytes.length
-    view.setUint32(endsAt + i * 4, end)
+    ends[i] = end
   }
-  return out
+  const bytes = new Uint8Array(end)
+  let at = 0
+  for (const e of entries) {
+    bytes.set(e.bytes, at)
+    at += e.bytes.length
+  }
+  return packEntryRun(ends, bytes, leaves)
+}
+
+/**
+ * An entry run from its parts, already laid out: each entry's end offset, the entries' bytes
+ * back to back, and (when the run carries them) their leaf hashes back to back.
+ */
+export function packEntryRun(ends: Uint32Array, bytes: Uint8Array, leaves?: Uint8Array): Uint8Array {
+  const count = ends.length
+  const endsAt = 4 + (leaves?.length ?? 0)
+  const head = endsAt + count * 4
+  const run = new Uint8Array(head + bytes.length)
+  const view = new DataView(run.buffer)
+  view.setUint32(0, count)
+  if (leaves !== undefined) run.set(leaves, 4)
+  for (let i = 0; i < count; i++) view.setUint32(endsAt + i * 4, ends[i]!)
+  run.set(bytes, head)
+  return run
 }
 
 /** Parses an entry run; a string says what is malformed. Entries over the size limit are refused. */

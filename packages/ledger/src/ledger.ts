@@ -799,7 +799,7 @@ async function tileSingleEntries(
 }
 
 /** 1 + the largest number key under `prefix`, or 0 when there is none. */
-async function afterLastNumberKey(db: LedgerDb, prefix: number): Promise<number> {
+export async function afterLastNumberKey(db: LedgerDb, prefix: number): Promise<number> {
   const keys = await db.keys({ ...prefixRange(new Uint8Array([prefix])), reverse: true, limit: 1 }).all()
   return keys.length === 0 ? 0 : readU64(keys[0]!, 1) + 1
 }

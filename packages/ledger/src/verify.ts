@@ -22,6 +22,7 @@ import {
   type EntryRun,
   META_KEY,
   PREFIX,
+  packEntryRun,
   parseEntryRun,
   prefixRange,
   readU64,
@@ -29,6 +30,7 @@ import {
   TILE_WIDTH,
 } from './layout.ts'
 import {
+  afterLastNumberKey,
   DB_DIR,
   decodeMeta,
   LATEST_CHECKPOINT_FILE,
@@ -455,19 +457,17 @@ class ChunkedEntries implements EntrySink {
     return this.#inFlight.length >= this.#maxInFlight ? this.#acceptOldest() : undefined
   }
 
-  /** Closes the run packed from single entries into the chunk's runs (layout.ts §entry run). */
+  /** Closes the run packed from single entries into the chunk's runs. */
   #finishPacked(): void {
     const count = this.#packed
     if (count === 0) return
-    const leaves = this.#storedLeaves ? count * HASH_LENGTH : 0
-    const head = 4 + leaves + count * 4
-    const run = new Uint8Array(head + this.#used)
-    const view = new DataView(run.buffer)
-    view.setUint32(0, count)
-    run.set(this.#leaves.subarray(0, leaves), 4)
-    for (let i = 0; i < count; i++) view.setUint32(4 + leaves + i * 4, this.#ends[i]!)
-    run.set(this.#bytes.subarray(0, this.#used), head)
-    this.#runs.push(run)
+    this.#runs.push(
+      packEntryRun(
+        this.#ends.subarray(0, count),
+        this.#bytes.subarray(0, this.#used),
+        this.#storedLeaves ? this.#leaves.subarray(0, count * HASH_LENGTH) : undefined,
+      ),
+    )
     this.#packed = 0
     this.#used = 0
   }
@@ -667,9 +667,10 @@ async function auditDb(db: LedgerDb, dir: string, start: StartAudit, options: Ve
   const metaBytes = await db.get(META_KEY)
   if (metaBytes === undefined) throw new Failure('the database has no ledger format record')
   const meta = decodeMeta(metaBytes)
-  const lastTile = await lastNumberKey(db, PREFIX.tile)
-  const lastSingle = await lastNumberKey(db, PREFIX.entry)
-  const total = Math.max((lastTile + 1) * TILE_WIDTH, lastSingle + 1)
+  const total = Math.max(
+    (await afterLastNumberKey(db, PREFIX.tile)) * TILE_WIDTH,
+    await afterLastNumberKey(db, PREFIX.entry),
+  )
   const audit = start(meta.origin, meta.publicKey, total)
   if (options.identity !== undefined && !bytesEqual(options.identity.signingPublicKey, meta.publicKey))
     throw new Failure("the identity given to check blobs is not this ledger's node key")
@@ -719,12 +720,6 @@ async function auditDb(db: LedgerDb, dir: string, start: StartAudit, options: Ve
     return sink.entry(seq, split.bytes, split.leafHash)
   })
   await sink.end()
-}
-
-/** The largest number key under `prefix`, or -1 when there is none. */
-async function lastNumberKey(db: LedgerDb, prefix: number): Promise<number> {
-  const keys = await db.keys({ ...prefixRange(new Uint8Array([prefix])), reverse: true, limit: 1 }).all()
-  return keys.length === 0 ? -1 : readU64(keys[0]!, 1)
 }
 
 /** Hands every record under `prefix` to `each` in key order, reading the next batch meanwhile. */
