@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Level } from 'level'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { blobHash } from '../src/blobs.ts'
 import { verifyCheckpoint } from '../src/checkpoint.ts'
@@ -24,6 +23,7 @@ import {
   steppingClock,
   tempDir,
 } from './fixtures/ledger.ts'
+import { withRawDb } from './fixtures/stored.ts'
 
 let dir: { path: string; cleanup: () => Promise<void> }
 let identity: NodeIdentity
@@ -35,10 +35,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await dir.cleanup()
 })
-
-function rawDb(path: string): Level<Uint8Array, Uint8Array> {
-  return new Level<Uint8Array, Uint8Array>(join(path, 'db'), { keyEncoding: 'view', valueEncoding: 'view' })
-}
 
 /** MTH by the RFC's recursive definition over entry bytes. */
 function referenceRoot(leaves: Uint8Array[]): Uint8Array {
@@ -181,9 +177,7 @@ describe('checkpoints', () => {
     await ledger.checkpoint()
     await ledger.close()
     // rewrite history under the checkpoint: the stored hash of leaves 0..3
-    const db = rawDb(dir.path)
-    await db.put(nodeKey(2, 0), hashLeaf(new Uint8Array([1])))
-    await db.close()
+    await withRawDb(dir.path, (db) => db.put(nodeKey(2, 0), hashLeaf(new Uint8Array([1]))))
     const tampered = await openTestLedger(dir.path, identity)
     await tampered.append(sampleEvent(4))
     await expect(tampered.checkpoint()).rejects.toThrow(CheckpointRefusedError)
@@ -196,9 +190,7 @@ describe('checkpoints', () => {
     await ledger.appendBatch([0, 1, 2, 3].map(sampleEvent))
     await ledger.checkpoint()
     await ledger.close()
-    const db = rawDb(dir.path)
-    await db.del(entryKey(3))
-    await db.close()
+    await withRawDb(dir.path, (db) => db.del(entryKey(3)))
     await expect(openTestLedger(dir.path, identity)).rejects.toThrow(LedgerStateError)
   })
 
@@ -264,12 +256,12 @@ describe('blobs', () => {
     expect(await ledger.getBlob(blobHash(attachment))).toEqual(attachment)
     await ledger.close()
 
-    const db = rawDb(dir.path)
-    const sealed = (await db.get(blobKey(hash)))!
-    expect(Buffer.from(sealed).includes(Buffer.from('preservation request'))).toBe(false)
-    // replace the blob with another sealed blob: reading it must fail, not return other bytes
-    await db.put(blobKey(hash), (await db.get(blobKey(blobHash(attachment))))!)
-    await db.close()
+    await withRawDb(dir.path, async (db) => {
+      const sealed = (await db.get(blobKey(hash)))!
+      expect(Buffer.from(sealed).includes(Buffer.from('preservation request'))).toBe(false)
+      // replace the blob with another sealed blob: reading it must fail, not return other bytes
+      await db.put(blobKey(hash), (await db.get(blobKey(blobHash(attachment))))!)
+    })
     const reopened = await openTestLedger(dir.path, identity)
     await expect(reopened.getBlob(hash)).rejects.toThrow(BlobError)
     await reopened.close()

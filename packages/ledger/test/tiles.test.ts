@@ -1,6 +1,5 @@
 import { join } from 'node:path'
 import { decode, encode } from '@pocnet/protocol'
-import { Level } from 'level'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { LedgerEntry } from '../src/entry.ts'
 import { LedgerStateError } from '../src/errors.ts'
@@ -8,7 +7,7 @@ import { entryKey, entryValue, META_KEY, PREFIX, prefixRange, TILE_WIDTH, tileKe
 import { hashLeaf, verifyConsistency, verifyInclusion } from '../src/merkle.ts'
 import { verifyLedger } from '../src/verify.ts'
 import { NodeIdentity, openTestLedger, sampleEvent, tempDir } from './fixtures/ledger.ts'
-import { type RawDb, readStored } from './fixtures/stored.ts'
+import { type RawDb, readStored, withRawDb as withRawDbOf } from './fixtures/stored.ts'
 
 let dir: { path: string; cleanup: () => Promise<void> }
 let identity: NodeIdentity
@@ -21,17 +20,8 @@ afterEach(async () => {
   await dir.cleanup()
 })
 
-async function withRawDb<T>(fn: (db: RawDb) => Promise<T>): Promise<T> {
-  const db = new Level<Uint8Array, Uint8Array>(join(dir.path, 'db'), {
-    keyEncoding: 'view',
-    valueEncoding: 'view',
-  })
-  try {
-    return await fn(db)
-  } finally {
-    await db.close()
-  }
-}
+/** withRawDb on this test's ledger. */
+const withRawDb = <T>(use: (db: RawDb) => Promise<T>): Promise<T> => withRawDbOf(dir.path, use)
 
 async function countRecords(db: RawDb, prefix: number): Promise<number> {
   let n = 0
@@ -188,6 +178,22 @@ describe('upgrading a version 1 database', () => {
       expect((decode((await db.get(META_KEY))!) as { version: number }).version).toBe(2)
     })
     expect((await verifyLedger(dir.path, { identity })).ok).toBe(true)
+  })
+
+  it('refuses a database of a format version it does not know, in the node and in the verifier', async () => {
+    const ledger = await openTestLedger(dir.path, identity)
+    await fill(ledger, 10)
+    await ledger.close()
+    await withRawDb(async (db) => {
+      const meta = decode((await db.get(META_KEY))!) as { [key: string]: unknown }
+      await db.put(META_KEY, encode({ ...meta, version: 3 } as Parameters<typeof encode>[0]))
+    })
+    await expect(openTestLedger(dir.path, identity)).rejects.toThrow(
+      /not a version 1 or 2 pocnet-ledger database/,
+    )
+    const report = await verifyLedger(dir.path, { identity })
+    expect(report.ok).toBe(false)
+    expect(report.problem?.reason).toMatch(/not a version 1 or 2 pocnet-ledger database/)
   })
 
   it('finishes an upgrade that a crash cut short (tiles first, then single entries)', async () => {

@@ -1,6 +1,5 @@
 import { cp, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Level } from 'level'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { blobHash } from '../src/blobs.ts'
 import {
@@ -17,7 +16,7 @@ import {
 import { hashLeaf } from '../src/merkle.ts'
 import { type VerifyOptions, type VerifyProgress, verifyLedger as verifyWith } from '../src/verify.ts'
 import { NodeIdentity, openTestLedger, sampleEvent, tempDir } from './fixtures/ledger.ts'
-import { type RawDb, readStored, writeStored } from './fixtures/stored.ts'
+import { type RawDb, readStored, withRawDb, writeStored } from './fixtures/stored.ts'
 
 const ENTRIES = 40
 const identity = NodeIdentity.generate()
@@ -54,12 +53,7 @@ const MODES: Array<{ mode: string; options: VerifyOptions; threads: number }> = 
 async function tampered(tamper: (db: RawDb) => Promise<void>, source = pristine): Promise<string> {
   const dir = join(work.path, `copy-${copies++}`)
   await cp(source, dir, { recursive: true })
-  const db = new Level<Uint8Array, Uint8Array>(join(dir, 'db'), {
-    keyEncoding: 'view',
-    valueEncoding: 'view',
-  })
-  await tamper(db)
-  await db.close()
+  await withRawDb(dir, tamper)
   return dir
 }
 
@@ -360,16 +354,10 @@ describe.each(TILED_MODES)(
       expect(report.root).toEqual(root)
       expect(report.blobs.hashChecked).toBe(report.blobs.referenced)
       expect(report.blobs.referenced).toBeGreaterThan(0)
-      const db = new Level<Uint8Array, Uint8Array>(join(tiledPristine, 'db'), {
-        keyEncoding: 'view',
-        valueEncoding: 'view',
-      })
-      try {
+      await withRawDb(tiledPristine, async (db) => {
         expect((await readStored(db, 300)).inTile).toBe(true)
         expect((await readStored(db, 520)).inTile).toBe(false)
-      } finally {
-        await db.close()
-      }
+      })
     })
 
     it('names the entry in a tile when one byte of it changed', async () => {
@@ -423,17 +411,7 @@ describe.each(TILED_MODES)(
     })
 
     it('fails on any one changed byte of a tile, naming an entry of that tile', async () => {
-      const value = await (async () => {
-        const db = new Level<Uint8Array, Uint8Array>(join(tiledPristine, 'db'), {
-          keyEncoding: 'view',
-          valueEncoding: 'view',
-        })
-        try {
-          return (await db.get(tileKey(1)))!.slice()
-        } finally {
-          await db.close()
-        }
-      })()
+      const value = await withRawDb(tiledPristine, async (db) => (await db.get(tileKey(1)))!.slice())
       // one byte in each part (count, leaf hashes, end offsets, entry bytes), then spread at random
       const endsAt = 4 + TILE_WIDTH * 32
       const positions = [2, 4 + 40 * 32 + 7, endsAt + 17 * 4 + 3, endsAt + TILE_WIDTH * 4 + 99]
