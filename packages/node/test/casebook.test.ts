@@ -1,10 +1,9 @@
-import { lpStream } from '@libp2p/utils'
 import { IllegalTransitionError, InvalidRequestError } from '@pocnet/cases'
-import { verifyReceipt } from '@pocnet/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DELIVERY_PROTOCOL, type PocnetDaemon } from '../src/index.ts'
+import type { PocnetDaemon } from '../src/index.ts'
 import {
   createTestFederation,
+  deliveryStream,
   preservationRequest,
   startPublishedPair,
   type TestFederation,
@@ -198,24 +197,15 @@ describe('cases over the network: a step that overtakes its request', () => {
         .list()
         .find((i) => i.caseId === caseId && i.messageId !== request.messageId)!
       // the withdrawal reaches AT first
-      const stream = await a.host.dialProtocol(b.identity.peerId, DELIVERY_PROTOCOL)
-      const lp = lpStream(stream)
-      await lp.write(withdrawal.envelope)
-      const first = verifyReceipt((await lp.read()).subarray(), {
-        receiverPublicKey: b.identity.signingPublicKey,
-        networkId: 'pocnet-test',
-      })
+      const delivery = await deliveryStream(a, b)
+      const first = await delivery.exchange(withdrawal.envelope)
       expect(first.ok && first.receipt.status === 'rejected' && first.receipt.reason).toBe('try-later')
       // then the request, then the withdrawal again (as the outbox's retry would)
       for (const item of [request, withdrawal]) {
-        await lp.write(item.envelope)
-        const r = verifyReceipt((await lp.read()).subarray(), {
-          receiverPublicKey: b.identity.signingPublicKey,
-          networkId: 'pocnet-test',
-        })
+        const r = await delivery.exchange(item.envelope)
         expect(r.ok && r.receipt.status).toBe('accepted')
       }
-      await stream.close()
+      await delivery.close()
       await until(() => b.cases.detail(caseId).case.status === 'withdrawn', 'AT to apply the withdrawal')
     } finally {
       await fed.cleanup()

@@ -10,7 +10,13 @@ import { verifyReceipt } from '@pocnet/protocol'
 import { createLibp2p } from 'libp2p'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DELIVERY_PROTOCOL, type PocnetDaemon, readConfig, writeConfig } from '../src/index.ts'
-import { createTestFederation, startPublishedPair, type TestFederation, until } from './fixtures.ts'
+import {
+  createTestFederation,
+  deliveryStream,
+  startPublishedPair,
+  type TestFederation,
+  until,
+} from './fixtures.ts'
 
 describe('node daemon: delivery between two in-process nodes on loopback', () => {
   let fed: TestFederation
@@ -67,19 +73,16 @@ describe('node daemon: delivery between two in-process nodes on loopback', () =>
     const [receiptEntry] = await a.ledger.query({ kind: 'receipt', caseId: 'case-2' })
     const original = await a.ledger.getBlob(receiptEntry!.blobs[0]!)
     const sizeBefore = b.ledger.size
-    const stream = await a.host.dialProtocol(b.identity.peerId, DELIVERY_PROTOCOL)
-    const lp = lpStream(stream)
-    await lp.write(item.envelope)
-    const again = (await lp.read()).subarray()
-    await stream.close()
+    const delivery = await deliveryStream(a, b)
+    const again = await delivery.send(item.envelope)
+    await delivery.close()
     expect(Buffer.from(again).equals(Buffer.from(original!))).toBe(true)
     expect(b.ledger.size).toBe(sizeBefore)
   })
 
   it('answers several envelopes in turn on one stream, and ends it quietly when the sender closes', async () => {
     const errorsBefore = b.receiver.rejections.stream ?? 0
-    const stream = await a.host.dialProtocol(b.identity.peerId, DELIVERY_PROTOCOL)
-    const lp = lpStream(stream)
+    const delivery = await deliveryStream(a, b)
     const ids: string[] = []
     for (let i = 0; i < 3; i++) {
       const item = await a.outbox.submit({
@@ -90,15 +93,10 @@ describe('node daemon: delivery between two in-process nodes on loopback', () =>
         actor: 'user:t',
       })
       ids.push(item.messageId)
-      await lp.write(item.envelope)
-      const checked = verifyReceipt((await lp.read()).subarray(), {
-        receiverPublicKey: b.identity.signingPublicKey,
-        networkId: 'pocnet-test',
-        envelopeHash: item.envelopeHash,
-      })
+      const checked = await delivery.exchange(item.envelope, item.envelopeHash)
       expect(checked.ok && checked.receipt.status).toBe('accepted')
     }
-    await stream.close()
+    await delivery.close()
     await until(() => a.outbox.depth === 0, 'the outbox to settle')
     const stored = await b.ledger.query({ kind: 'message-received', caseId: 'one-stream' })
     expect(stored.map((e) => e.messageId).sort()).toEqual([...ids].sort())
@@ -107,15 +105,9 @@ describe('node daemon: delivery between two in-process nodes on loopback', () =>
 
   it('rejects garbage from a member with a signed "malformed" receipt, counts it, and keeps serving', async () => {
     const before = b.receiver.rejections.malformed ?? 0
-    const stream = await a.host.dialProtocol(b.identity.peerId, DELIVERY_PROTOCOL)
-    const lp = lpStream(stream)
-    await lp.write(randomBytes(500))
-    const answer = (await lp.read()).subarray()
-    await stream.close()
-    const checked = verifyReceipt(answer, {
-      receiverPublicKey: b.identity.signingPublicKey,
-      networkId: 'pocnet-test',
-    })
+    const delivery = await deliveryStream(a, b)
+    const checked = await delivery.exchange(randomBytes(500))
+    await delivery.close()
     expect(checked.ok && checked.receipt.status === 'rejected' && checked.receipt.reason).toBe('malformed')
     expect(b.receiver.rejections.malformed).toBe(before + 1)
 
@@ -225,14 +217,9 @@ describe('node daemon: limits and reconnection', () => {
           actor: 'user:t',
         })
         await a.outbox.stop() // deliver by hand below, one at a time
-        const stream = await a.host.dialProtocol(b.identity.peerId, DELIVERY_PROTOCOL)
-        const lp = lpStream(stream)
-        await lp.write(item.envelope)
-        const checked = verifyReceipt((await lp.read()).subarray(), {
-          receiverPublicKey: b.identity.signingPublicKey,
-          networkId: 'pocnet-test',
-        })
-        await stream.close()
+        const delivery = await deliveryStream(a, b)
+        const checked = await delivery.exchange(item.envelope)
+        await delivery.close()
         if (!checked.ok) throw new Error(checked.message)
         statuses.push(checked.receipt.status === 'accepted' ? 'accepted' : checked.receipt.reason)
       }

@@ -2,9 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { lpStream } from '@libp2p/utils'
 import { combineSignatures, proposeGenesis, signProposal } from '@pocnet/directory'
+import { verifyReceipt } from '@pocnet/protocol'
 import {
   createLogger,
+  DELIVERY_PROTOCOL,
   type InitResult,
   initNode,
   type NodeConfig,
@@ -15,6 +18,28 @@ import {
 
 export const PASSPHRASE = 'correct horse battery staple'
 export const TEST_NETWORK = 'pocnet-test'
+
+/** A delivery stream from `from` to `to`, driven by hand: each frame written, its receipt read. */
+export async function deliveryStream(from: PocnetDaemon, to: PocnetDaemon) {
+  const stream = await from.host.dialProtocol(to.identity.peerId, DELIVERY_PROTOCOL)
+  const lp = lpStream(stream)
+  const send = async (frame: Uint8Array): Promise<Uint8Array> => {
+    await lp.write(frame)
+    return (await lp.read()).subarray()
+  }
+  return {
+    /** Writes a frame and returns the receipt's bytes as they came. */
+    send,
+    /** Writes a frame and returns its receipt as checked against `to`'s key (and the envelope, when given). */
+    exchange: async (frame: Uint8Array, envelopeHash?: Uint8Array) =>
+      verifyReceipt(await send(frame), {
+        receiverPublicKey: to.identity.signingPublicKey,
+        networkId: TEST_NETWORK,
+        ...(envelopeHash !== undefined && { envelopeHash }),
+      }),
+    close: () => stream.close(),
+  }
+}
 
 export function contactFor(country: string) {
   return {
