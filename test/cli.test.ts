@@ -115,6 +115,11 @@ async function allCases(cc: CC, token: string | undefined): Promise<Array<{ id: 
   return (await json<{ cases: Array<{ id: string }> }>(cc, token, ['inbox', '--json', '--all'])).cases
 }
 
+/** The argv of `pocnet request send` of `file` to `to`, with any more flags. */
+function requestSend(to: string, file: string, ...flags: string[]): string[] {
+  return ['request', 'send', '--to', to, '--file', file, ...flags]
+}
+
 /** IT's contact point sends the valid form under another case reference; returns the case id. */
 async function sendFromItToFr(caseReference: string): Promise<string> {
   const form = validForm(new Date(Date.now() - 3_600_000).toISOString()).replace(
@@ -123,15 +128,7 @@ async function sendFromItToFr(caseReference: string): Promise<string> {
   )
   const file = join(base, `${caseReference}.yaml`)
   await writeFile(file, form)
-  const sent = await json<{ caseId: string }>('IT', tokens['IT:contact'], [
-    'request',
-    'send',
-    '--to',
-    'FR',
-    '--file',
-    file,
-    '--json',
-  ])
+  const sent = await json<{ caseId: string }>('IT', tokens['IT:contact'], requestSend('FR', file, '--json'))
   return sent.caseId
 }
 
@@ -344,16 +341,7 @@ describe('pocnet CLI against real daemons', () => {
   it('an auditor token cannot send a request', async () => {
     const form = join(base, 'auditor-form.yaml')
     await writeFile(form, validForm(new Date(Date.now() - 3_600_000).toISOString()))
-    const r = await pocnet('IT', tokens['IT:auditor'], [
-      'request',
-      'send',
-      '--to',
-      'FR',
-      '--type',
-      'preservation',
-      '--file',
-      form,
-    ])
+    const r = await pocnet('IT', tokens['IT:auditor'], requestSend('FR', form, '--type', 'preservation'))
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/^error: role auditor may not POST \/cases \(403\)$/m)
     expect(r.stderr).toMatch(/^hint: this needs one of: operator, contact$/m)
@@ -393,16 +381,7 @@ describe('pocnet CLI against real daemons', () => {
       if (parsed.type !== undefined) events.push(parsed as { type: string; caseId: string })
     })
     try {
-      const r = await pocnet('IT', tokens['IT:contact'], [
-        'request',
-        'send',
-        '--to',
-        'FR',
-        '--type',
-        'preservation',
-        '--file',
-        badFile,
-      ])
+      const r = await pocnet('IT', tokens['IT:contact'], requestSend('FR', badFile, '--type', 'preservation'))
       expect(r.code).toBe(1)
       expect(r.stderr).toMatch(/^error: .*bad\.yaml: 3 problems; nothing was sent$/m)
       expect(r.stderr).toMatch(/^ {2}urgency: .*\[enum\]$/m)
@@ -414,17 +393,11 @@ describe('pocnet CLI against real daemons', () => {
 
       const goodFile = join(base, 'good.yaml')
       await writeFile(goodFile, validForm(seen))
-      const sent = await json<{ sent: boolean; caseId: string }>('IT', tokens['IT:contact'], [
-        'request',
-        'send',
-        '--to',
-        'FR',
-        '--type',
-        'preservation',
-        '--file',
-        goodFile,
-        '--json',
-      ])
+      const sent = await json<{ sent: boolean; caseId: string }>(
+        'IT',
+        tokens['IT:contact'],
+        requestSend('FR', goodFile, '--type', 'preservation', '--json'),
+      )
       expect(sent.sent).toBe(true)
       caseId = sent.caseId
       await waitFor(() => events.some((e) => e.type === 'new-request' && e.caseId === sent.caseId), {
@@ -432,15 +405,11 @@ describe('pocnet CLI against real daemons', () => {
         description: 'the watcher to print the new request',
       })
       // sending the same form again is a retry, not a second request (idempotency key from the form)
-      const again = await json<{ caseId: string }>('IT', tokens['IT:contact'], [
-        'request',
-        'send',
-        '--to',
-        'FR',
-        '--file',
-        goodFile,
-        '--json',
-      ])
+      const again = await json<{ caseId: string }>(
+        'IT',
+        tokens['IT:contact'],
+        requestSend('FR', goodFile, '--json'),
+      )
       expect(again.caseId).toBe(sent.caseId)
       // only the good request reached FR, once
       const frCases = await allCases('FR', tokens['FR:contact'])
@@ -543,17 +512,7 @@ describe('pocnet CLI against real daemons', () => {
     const form = await readFile(followup, 'utf8')
     expect(form).toContain('Example Cloud Inc.')
     expect(form).toMatch(new RegExp(`relation: follow-up-of[\\s\\S]*caseId: ${caseId}`))
-    const checked = await ok('IT', [
-      'request',
-      'send',
-      '--to',
-      'US',
-      '--type',
-      'preservation',
-      '--file',
-      followup,
-      '--check',
-    ])
+    const checked = await ok('IT', requestSend('US', followup, '--type', 'preservation', '--check'))
     expect(checked.stdout).toMatch(/no problems \(not sent: --check\)/)
 
     await ok('IT', ['case', 'mla', caseId, '--reference', 'MLA/2026/118'])
