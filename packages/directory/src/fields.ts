@@ -84,7 +84,7 @@ export class FieldReader {
     key: string,
     maxItems: number,
     maxLength: number,
-    pattern?: RegExp,
+    pattern?: RegExp | ((item: string) => boolean),
     patternRule?: string,
   ): string[] {
     const items = this.array(key, maxItems)
@@ -92,7 +92,7 @@ export class FieldReader {
     for (const [i, item] of items.entries()) {
       const field = `${this.field(key)}[${i}]`
       if (typeof item !== 'string') throw this.#fail(field, 'must be a text string')
-      if (pattern !== undefined && !pattern.test(item))
+      if (pattern !== undefined && !(typeof pattern === 'function' ? pattern(item) : pattern.test(item)))
         throw this.#fail(field, patternRule ?? `must match ${pattern}`)
       if (item.length === 0 || item.length > maxLength)
         throw this.#fail(field, `must be 1-${maxLength} characters`)

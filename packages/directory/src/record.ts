@@ -1,3 +1,4 @@
+import { multiaddr } from '@multiformats/multiaddr'
 import {
   BOX_PUBLIC_KEY_LENGTH,
   ED25519_SIGNATURE_LENGTH,
@@ -79,7 +80,16 @@ export interface DirectoryRecord extends ContactDetails {
 const PHONE = /^\+[0-9]{6,15}$/
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 const LANGUAGE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/
-const MULTIADDR = /^\/[^\s]+$/
+/** A multiaddr libp2p can parse: a record's addresses are dialled as they stand. */
+function isMultiaddr(text: string): boolean {
+  if (!/^\/[^\s]+$/.test(text)) return false
+  try {
+    multiaddr(text)
+    return true
+  } catch {
+    return false
+  }
+}
 
 const fieldFail = (field: string, rule: string) => new RecordFieldError(field, rule)
 
@@ -206,7 +216,7 @@ export function decodeRecordBody(bytes: Uint8Array): DirectoryRecord {
     mlaAuthority,
     reservations: r.textList('reservations', MAX_LIST_LENGTH, MAX_TEXT_LENGTH),
     boxPublicKey,
-    addresses: r.textList('addresses', MAX_LIST_LENGTH, 256, MULTIADDR, 'must be a multiaddr ("/ip4/...")'),
+    addresses: r.textList('addresses', MAX_LIST_LENGTH, 256, isMultiaddr, 'must be a multiaddr ("/ip4/...")'),
   }
 }
 

@@ -50,6 +50,8 @@ describe('record body', () => {
     [{ expiresAt: NOW + 40 * 86_400_000 }, 'record.expiresAt', /at most 30 days/],
     [{ boxPublicKey: new Uint8Array(31) }, 'record.boxPublicKey', /32-byte/],
     [{ seq: 0 }, 'record.seq', /within 1\.\./],
+    [{ addresses: ['/garbage'] }, 'record.addresses[0]', /multiaddr/],
+    [{ addresses: ['/ip4/192.0.2.1/tcp/4001', '/ip4/192.0.2.1/tcp/x'] }, 'record.addresses[1]', /multiaddr/],
   ] as Array<[Partial<DirectoryRecord>, string, RegExp]>)('refuses %o naming %s', (over, field, rule) => {
     const err = (() => {
       try {
@@ -150,6 +152,18 @@ describe('verifyRecord', () => {
       body: nonCanonicalBody,
       sig: fr.signer.sign(SignatureContext.directoryRecord, nonCanonicalBody),
     })
+    expect(problemOf(() => verifyRecord(signed, FR, roster, NOW))).toBe('malformed')
+  })
+
+  it('refuses a record its country signed with an address libp2p cannot parse', () => {
+    // nodes dial a record's addresses as they stand: one that does not parse must never be cached
+    const body = encodeRecordBody(record(fr, FR, { addresses: ['/ip4/192.0.2.1/tcp/4001'] }))
+    const good = new TextEncoder().encode('/ip4/192.0.2.1/tcp/4001')
+    const at = body.findIndex((_, i) => good.every((byte, j) => body[i + j] === byte))
+    expect(at).toBeGreaterThan(0)
+    const bad = new Uint8Array(body)
+    bad.set(new TextEncoder().encode('/garbage/garbage/garbag'), at)
+    const signed = encode({ body: bad, sig: fr.signer.sign(SignatureContext.directoryRecord, bad) })
     expect(problemOf(() => verifyRecord(signed, FR, roster, NOW))).toBe('malformed')
   })
 })

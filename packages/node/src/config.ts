@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
 import { CLOCK_PRESETS, type ClockPresetName } from '@pocnet/cases'
 import { writeFileAtomic } from '@pocnet/crypto'
 import { ConfigError, type ConfigProblem } from './errors.ts'
@@ -85,8 +86,13 @@ export function validateConfig(raw: unknown): { config: NodeConfig } | { problem
   }
   for (const key of ['listen', 'bootstrap'] as const) {
     const v = raw[key]
-    if (!Array.isArray(v) || !v.every((a) => typeof a === 'string' && a.startsWith('/'))) {
+    if (!Array.isArray(v)) {
       problems.push({ path: key, message: 'must be a list of multiaddr strings, each starting with "/"' })
+      continue
+    }
+    for (const [i, a] of v.entries()) {
+      const problem = multiaddrProblem(a)
+      if (problem !== undefined) problems.push({ path: `${key}[${i}]`, message: problem })
     }
   }
   const positive = (section: string, fields: string[]) => {
@@ -147,4 +153,16 @@ export async function writeConfig(dataDir: string, config: NodeConfig): Promise<
     join(dataDir, CONFIG_FILE),
     new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`),
   )
+}
+
+/** Why `value` is not a multiaddr libp2p can use, or undefined when it is one. */
+function multiaddrProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !value.startsWith('/'))
+    return 'must be a multiaddr string starting with "/", e.g. "/ip4/192.0.2.1/tcp/4001"'
+  try {
+    multiaddr(value)
+    return undefined
+  } catch (err) {
+    return `is not a multiaddr (${(err as Error).message})`
+  }
 }

@@ -2,7 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises'
 import type { Server } from 'node:http'
 import { join } from 'node:path'
 import type { PeerId } from '@libp2p/interface'
-import { multiaddr } from '@multiformats/multiaddr'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { CLOCK_PRESETS } from '@pocnet/cases'
 import { type NodeIdentity, peerIdFromEd25519PublicKey, readKeyFile, toHex } from '@pocnet/crypto'
 import {
@@ -302,7 +302,14 @@ export class PocnetDaemon {
     await this.directory.start()
     await this.#sync.start()
     this.#dialBootstrap()
-    this.#bootstrapTimer = setInterval(() => this.#dialBootstrap(), BOOTSTRAP_INTERVAL_MS)
+    this.#bootstrapTimer = setInterval(() => {
+      // a throw here would end the process: nothing a peer or a record holds may do that
+      try {
+        this.#dialBootstrap()
+      } catch (err) {
+        this.log.error('bootstrap.failed', { error: String((err as Error).message ?? err) })
+      }
+    }, BOOTSTRAP_INTERVAL_MS)
     this.#bootstrapTimer.unref()
     void this.publishOwnRecord().catch((err: unknown) =>
       this.log.warn('directory.publish-failed', { error: String((err as Error).message ?? err) }),
@@ -343,7 +350,9 @@ export class PocnetDaemon {
       } catch {
         continue // expired or no longer valid under the current roster
       }
-      const addrs = addresses.map((a) => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${peer}`))
+      const addrs = addresses.flatMap(
+        (a) => parseMultiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${peer}`) ?? [],
+      )
       if (addrs.length === 0) continue
       connected.add(peer.toString())
       this.host.dial(addrs, { signal: AbortSignal.timeout(5_000) }).catch((err: unknown) => {
@@ -351,11 +360,12 @@ export class PocnetDaemon {
       })
     }
     for (const addr of this.config.bootstrap) {
-      const peer = multiaddr(addr)
-        .getComponents()
-        .find((c) => c.name === 'p2p')?.value
+      // validateConfig parsed each one; parsing again costs nothing and keeps this loop total
+      const ma = parseMultiaddr(addr)
+      if (ma === undefined) continue
+      const peer = ma.getComponents().find((c) => c.name === 'p2p')?.value
       if (peer !== undefined && (connected.has(peer) || peer === this.identity.peerId.toString())) continue
-      this.host.dial(multiaddr(addr), { signal: AbortSignal.timeout(5_000) }).catch((err: unknown) => {
+      this.host.dial(ma, { signal: AbortSignal.timeout(5_000) }).catch((err: unknown) => {
         this.log.debug('bootstrap.dial-failed', { addr, error: String((err as Error).message ?? err) })
       })
     }
@@ -451,5 +461,14 @@ export class PocnetDaemon {
       this.log.info('node.stopped')
     })()
     return this.#stopping
+  }
+}
+
+/** `text` as a multiaddr, or undefined when libp2p cannot parse it. */
+function parseMultiaddr(text: string): Multiaddr | undefined {
+  try {
+    return multiaddr(text)
+  } catch {
+    return undefined
   }
 }

@@ -38,6 +38,19 @@ describe('node config', () => {
     )
   })
 
+  it('names each listen or bootstrap address libp2p cannot parse', () => {
+    const bad = {
+      ...defaultConfig('pocnet-test', 'FR'),
+      listen: ['/ip4/0.0.0.0/tcp/4001', 'ip4/0.0.0.0/tcp/4002'],
+      bootstrap: ['/ip4/192.0.2.1/tcp/4001', '/tcp/x', '/garbage'],
+    }
+    const result = validateConfig(bad)
+    const problems = 'problems' in result ? result.problems : []
+    expect(problems.map((p) => p.path)).toEqual(['listen[1]', 'bootstrap[1]', 'bootstrap[2]'])
+    expect(problems[0]!.message).toMatch(/starting with "\/"/)
+    expect(problems[1]!.message).toMatch(/is not a multiaddr/)
+  })
+
   it('says when the file is missing or not JSON', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pocnet-config-'))
     try {
