@@ -4,7 +4,7 @@ import { toHex } from '@pocnet/crypto'
 import { DirectoryError, decodeRosterChain, RecordNotFoundError } from '@pocnet/directory'
 import { ENTRY_KINDS, hashLeaf, type Ledger, type LedgerEntry } from '@pocnet/ledger'
 import { auditReport } from './audit.ts'
-import { CaseNotFoundError } from './casebook.ts'
+import { CASE_EVENT_KIND, CASE_REQUEST_KIND, CaseNotFoundError } from './casebook.ts'
 import { ControlApiError, type Route } from './control/server.ts'
 import { ROLES, type Role, type UserStore } from './control/users.ts'
 import type { PocnetDaemon } from './daemon.ts'
@@ -142,6 +142,12 @@ export function nodeRoutes(daemon: PocnetDaemon, users: UserStore): Route[] {
           'must be up to 128 printable characters',
         )
         const kind = requireString(b, 'kind', /^[a-z][a-z0-9.-]{0,63}$/, 'must be a lower-case message kind')
+        // case traffic goes through /cases, which checks the request or the event and the case's state
+        if (kind === CASE_REQUEST_KIND || kind === CASE_EVENT_KIND)
+          throw new ControlApiError(400, 'ERR_FIELD', `kind: '${kind}' is reserved for case messages`, {
+            details: { field: 'kind' },
+            hint: 'send case requests with `pocnet request send` and case messages with `pocnet case ...`',
+          })
         const payload = requireString(b, 'payload', BASE64, 'must be base64')
         if (daemon.roster.members.get(to) === undefined) {
           throw new ControlApiError(404, 'ERR_NOT_A_MEMBER', `${to} is not a member of the federation`, {

@@ -165,14 +165,21 @@ export class CaseBook {
       this.#init.log.error('cases.unreadable-payload', { seq: entry.seq })
       return
     }
-    if (payload.type === 'request') {
-      this.#hold(payload, sent ? 'requester' : 'requested', entry.counterpart)
-    } else {
-      const held = this.#cases.get(payload.caseId)
-      const checked = validateEvent(payload.event)
-      if (held === undefined || !checked.ok) return
-      held.events.push(checked.value)
-      held.current = replayCase(held.opening, held.events).case
+    // The ledger cannot drop an entry: one this release cannot replay is logged and passed over,
+    // never allowed to stop the node from starting.
+    try {
+      if (payload.type === 'request') {
+        this.#hold(payload, sent ? 'requester' : 'requested', entry.counterpart)
+      } else {
+        const held = this.#cases.get(payload.caseId)
+        const checked = validateEvent(payload.event)
+        if (held === undefined || !checked.ok) return
+        const events = [...held.events, checked.value]
+        held.current = replayCase(held.opening, events).case
+        held.events = events
+      }
+    } catch (err) {
+      this.#init.log.error('cases.unreplayable-entry', { seq: entry.seq, error: (err as Error).name })
     }
   }
 

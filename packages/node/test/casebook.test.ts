@@ -1,9 +1,12 @@
 import { IllegalTransitionError, InvalidRequestError } from '@pocnet/cases'
+import { encode } from '@pocnet/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { PocnetDaemon } from '../src/index.ts'
+import { UserStore } from '../src/control/users.ts'
+import { ControlApiError, createLogger, nodeRoutes, PocnetDaemon } from '../src/index.ts'
 import {
   createTestFederation,
   deliveryStream,
+  PASSPHRASE,
   preservationRequest,
   startPublishedPair,
   type TestFederation,
@@ -88,6 +91,63 @@ describe('cases over the network: a preservation request between two nodes', () 
     await b.stop()
     b = await fed.start(1)
     expect(b.cases.list()).toEqual(before)
+  })
+
+  it('POST /messages refuses the case kinds, naming the field: case traffic goes through /cases', async () => {
+    const route = nodeRoutes(a, await UserStore.open(fed.nodes[0]!.dataDir)).find(
+      (r) => r.method === 'POST' && r.path === '/messages',
+    )!
+    const before = a.ledger.size
+    for (const kind of ['case-request', 'case-event']) {
+      const err = await route
+        .handler({
+          user: { name: 'anna', role: 'contact', tokenHash: '', createdAt: 0 },
+          params: {},
+          query: new URLSearchParams(),
+          body: { to: 'FR', caseId: 'IT-1', kind, payload: '' },
+          signal: new AbortController().signal,
+        })
+        .catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(ControlApiError)
+      expect(err).toMatchObject({ status: 400, code: 'ERR_FIELD', details: { field: 'kind' } })
+      expect((err as Error).message).toBe(`kind: '${kind}' is reserved for case messages`)
+    }
+    expect(a.ledger.size).toBe(before)
+  })
+
+  it('passes over, and logs, a case entry it cannot replay, so the node still starts', async () => {
+    // Before /messages refused the case kinds, a contact could send a case request no case can
+    // open from; the ledger keeps it for ever, and replaying it used to stop every start.
+    const payload = encode({
+      v: 1,
+      type: 'request',
+      caseId: 'IT-unreplayable',
+      openedAt: '2026-01-01T00:00:00Z',
+      request: {},
+    })
+    await a.outbox.submit({
+      to: 'FR',
+      caseId: 'IT-unreplayable',
+      kind: 'case-request',
+      actor: 'user:t',
+      payload,
+    })
+    await until(() => a.outbox.depth === 0, 'FR to answer the request')
+    const before = a.cases.list()
+    await a.stop()
+    const lines: string[] = []
+    const log = createLogger({ level: 'error', write: (line) => lines.push(line) })
+    a = await PocnetDaemon.start({ dataDir: fed.nodes[0]!.dataDir, passphrase: PASSPHRASE, log })
+    try {
+      expect(a.cases.list()).toEqual(before)
+      expect(lines.map((line) => JSON.parse(line))).toContainEqual(
+        expect.objectContaining({ event: 'cases.unreplayable-entry', error: 'InvalidRequestError' }),
+      )
+      // the request's contents are never logged
+      expect(lines.join('')).not.toContain('IT-unreplayable')
+    } finally {
+      await a.stop()
+    }
   })
 })
 
