@@ -247,7 +247,7 @@ function verifyBench(source: 'data dir' | 'bundle'): BenchEntry {
         ...(subjectRates.length > 1 && { spread: spreadOf(subjectRates) }),
         note:
           (source === 'data dir'
-            ? 'includes copying the LevelDB to a temporary directory, table files hard-linked (the verifier never writes to the source); '
+            ? 'includes copying the LevelDB to a temporary directory, every file copied (the verifier never writes to the source); '
             : 'streams the bundle file; ') +
           `${threads} worker threads decode and hash; extra gives the one-thread rate, the raw RFC 9162 ` +
           'tree hash (2n-1 SHA-256 calls) over the same entries, the raw hash with Buffer digests (the ' +

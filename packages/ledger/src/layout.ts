@@ -1,4 +1,5 @@
 import { HASH_LENGTH, MAX_ENTRY_BYTES } from './constants.ts'
+import { LedgerStateError } from './errors.ts'
 
 /*
  * LevelDB key layout (docs/ledger.md §Storage). Keys are bytes; numbers are 8-byte big-endian so
@@ -68,6 +69,16 @@ function numberKey(prefix: number, n: number): Uint8Array {
   key[0] = prefix
   writeU64(key, 1, n)
   return key
+}
+
+/**
+ * The number in a key numberKey made (an entry's seq, a tile's index, a checkpoint's size); a key
+ * of another length under those prefixes is damage, named as such rather than misread.
+ */
+export function numberOfKey(key: Uint8Array): number {
+  if (key.length !== 9)
+    throw new LedgerStateError(`a key under prefix 0x${key[0]?.toString(16)} is ${key.length} bytes, not 9`)
+  return readU64(key, 1)
 }
 
 export const entryKey = (seq: number): Uint8Array => numberKey(PREFIX.entry, seq)

@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises'
+import { type FileHandle, mkdir, open } from 'node:fs/promises'
 import { join } from 'node:path'
 import { bytesEqual, type NodeIdentity, writeFileAtomic } from '@pocnet/crypto'
 import { type CborValue, decode, encode } from '@pocnet/protocol/cbor'
@@ -6,7 +6,7 @@ import { Level } from 'level'
 import { blobHash, deriveBlobKey, openBlob, sealBlob } from './blobs.ts'
 import { writeBundle } from './bundle.ts'
 import { checkOrigin, type SignedCheckpoint, signCheckpoint, verifyCheckpoint } from './checkpoint.ts'
-import { HASH_LENGTH, MAX_BATCH_ENTRIES } from './constants.ts'
+import { HASH_LENGTH, MAX_BATCH_ENTRIES, MAX_CHECKPOINT_BYTES } from './constants.ts'
 import { decodeEntry, encodeEntry, type LedgerEntry, type LedgerEvent, validateEvent } from './entry.ts'
 import {
   BlobError,
@@ -27,10 +27,10 @@ import {
   indexValuePrefix,
   META_KEY,
   nodeKey,
+  numberOfKey,
   PREFIX,
   parseEntryRun,
   prefixRange,
-  readU64,
   seqOfIndexKey,
   splitEntryValue,
   TILE_WIDTH,
@@ -76,8 +76,17 @@ export function encodeMeta(meta: LedgerMeta): Uint8Array {
 
 /** Reads the format record; versions 1 and 2 are read (Ledger.open upgrades 1 to 2). */
 export function decodeMeta(bytes: Uint8Array): LedgerMeta {
-  const meta = decode(bytes, { maxBytes: 1024 }) as { [key: string]: CborValue }
+  let meta: { [key: string]: CborValue }
+  try {
+    meta = decode(bytes, { maxBytes: 1024 }) as { [key: string]: CborValue }
+  } catch (err) {
+    throw new LedgerStateError(`the ledger's format record is not valid CBOR (${(err as Error).message})`)
+  }
   if (
+    typeof meta !== 'object' ||
+    meta === null ||
+    meta instanceof Uint8Array ||
+    Array.isArray(meta) ||
     meta.format !== LEDGER_FORMAT ||
     (meta.version !== 1 && meta.version !== LEDGER_FORMAT_VERSION) ||
     typeof meta.origin !== 'string' ||
@@ -672,7 +681,7 @@ export class Ledger {
       let tile = Math.floor(seq / TILE_WIDTH)
       const range = { gte: tileKey(tile), lt: tileKey(Math.ceil(Math.min(to, tiled) / TILE_WIDTH)) }
       for await (const [key, value] of this.#db.iterator(range)) {
-        if (readU64(key, 1) !== tile) throw new LedgerStateError(`tile ${tile} is missing from the database`)
+        if (numberOfKey(key) !== tile) throw new LedgerStateError(`tile ${tile} is missing from the database`)
         const run = parseTile(value, tile)
         for (let i = seq % TILE_WIDTH; i < TILE_WIDTH && seq < to; i++, seq++)
           yield { seq, bytes: entryOfRun(run, i).bytes.slice() }
@@ -755,7 +764,7 @@ async function readSingleEntries(db: LedgerDb, from: number, to: number): Promis
   const out: OpenEntry[] = []
   if (from >= to) return out
   for await (const [key, value] of db.iterator({ gte: entryKey(from), lt: entryKey(to) })) {
-    const seq = readU64(key, 1)
+    const seq = numberOfKey(key)
     if (seq !== from + out.length)
       throw new LedgerStateError(`entry ${from + out.length} is missing from the database`)
     const split = splitEntryValue(value)
@@ -801,15 +810,26 @@ async function tileSingleEntries(
 /** 1 + the largest number key under `prefix`, or 0 when there is none. */
 export async function afterLastNumberKey(db: LedgerDb, prefix: number): Promise<number> {
   const keys = await db.keys({ ...prefixRange(new Uint8Array([prefix])), reverse: true, limit: 1 }).all()
-  return keys.length === 0 ? 0 : readU64(keys[0]!, 1) + 1
+  return keys.length === 0 ? 0 : numberOfKey(keys[0]!) + 1
 }
 
 /** Reads the latest-checkpoint file of a ledger directory, if there is one. */
 export async function readLatestCheckpointFile(dir: string): Promise<string | undefined> {
+  let file: FileHandle
   try {
-    return await readFile(join(dir, LATEST_CHECKPOINT_FILE), 'utf8')
+    file = await open(join(dir, LATEST_CHECKPOINT_FILE), 'r')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw err
+  }
+  try {
+    // one byte past the limit says the file is over it, without reading the rest
+    const buffer = Buffer.alloc(MAX_CHECKPOINT_BYTES + 1)
+    const { bytesRead } = await file.read(buffer, 0, buffer.length, 0)
+    if (bytesRead > MAX_CHECKPOINT_BYTES)
+      throw new LedgerStateError(`the ${LATEST_CHECKPOINT_FILE} file is over ${MAX_CHECKPOINT_BYTES} bytes`)
+    return buffer.toString('utf8', 0, bytesRead)
+  } finally {
+    await file.close()
   }
 }

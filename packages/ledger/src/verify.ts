@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs'
-import { copyFile, link, mkdtemp, readdir, rm, stat } from 'node:fs/promises'
+import { constants, existsSync } from 'node:fs'
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { bytesEqual, type NodeIdentity, toHex } from '@pocnet/crypto'
@@ -21,11 +21,11 @@ import {
   blobKey,
   type EntryRun,
   META_KEY,
+  numberOfKey,
   PREFIX,
   packEntryRun,
   parseEntryRun,
   prefixRange,
-  readU64,
   splitEntryValue,
   TILE_WIDTH,
 } from './layout.ts'
@@ -613,12 +613,10 @@ async function verifyDataDir(dir: string, options: VerifyOptions): Promise<Verif
       async (start, workers) => {
         const source = join(dir, DB_DIR)
         if (!existsSync(source)) throw new Failure(`${dir} holds no ledger database (${DB_DIR}/)`)
-        try {
-          await copyDatabase(source, copy, workers)
-        } catch (err) {
-          // a running node may compact away a file mid-copy
-          throw new Failure(`could not copy ${source} (retry if the node is busy): ${(err as Error).message}`)
-        }
+        // Read before the database is copied: the node writes this file after the entries it
+        // signs, so it never signs more than the copy holds, even while the node runs.
+        const latestFile = await readLatestCheckpointFile(dir)
+        await copyDatabase(source, copy, workers)
         const db = openLevel(copy, false)
         try {
           await db.open()
@@ -626,7 +624,7 @@ async function verifyDataDir(dir: string, options: VerifyOptions): Promise<Verif
           throw new Failure(`the ledger database does not open: ${(err as Error).message}`)
         }
         try {
-          await auditDb(db, dir, start, options)
+          await auditDb(db, latestFile, start, options)
         } finally {
           await db.close()
         }
@@ -638,32 +636,69 @@ async function verifyDataDir(dir: string, options: VerifyOptions): Promise<Verif
   }
 }
 
+/** How many times the copy of a database that keeps changing under it is started again. */
+const COPY_ATTEMPTS = 10
+
 /**
- * Copies a LevelDB directory for reading, without its lock. LevelDB never changes a table file
- * (.ldb, .sst) once written, only deletes it, so those are hard-linked where the file system
- * allows (a big ledger is mostly tables); the log, manifest and CURRENT, which it appends to or
- * replaces, are copied. Warms the workers once the directory's size is known.
+ * Copies a LevelDB directory, without its lock, as one state of the database, even while the
+ * node writes to it. That state is the manifest CURRENT names — the table files it lists and the
+ * logs after it — so the manifest is copied first, the tables next and the logs last, and the copy
+ * is kept only if CURRENT and the manifest did not change meanwhile. Appends to a log during the
+ * copy do no harm: LevelDB drops a torn last record whole when it opens the copy, and each ledger
+ * write is one record. A flush or a compaction (the manifest changed) or a file that vanished
+ * starts the copy again.
+ *
+ * Every file is copied — cloned where the file system can (copy-on-write) — and never hard-linked:
+ * LevelDB writes files when it opens the copy, and through a link it could overwrite the node's.
  */
 async function copyDatabase(source: string, copy: string, workers: Workers): Promise<void> {
-  const names = (await readdir(source)).filter((name) => name !== 'LOCK')
-  const sizes = await Promise.all(names.map(async (name) => (await stat(join(source, name))).size))
-  workers.warm(sizes.reduce((a, b) => a + b, 0))
-  for (const name of names) {
-    const from = join(source, name)
-    const to = join(copy, name)
-    if (/\.(ldb|sst)$/.test(name)) {
-      try {
-        await link(from, to)
-        continue
-      } catch {
-        // another file system, or one that refuses links: copy instead
-      }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (await copyDatabaseOnce(source, copy, workers)) return
+    } catch (err) {
+      if (err instanceof Failure) throw err
+      // a file compacted away mid-copy is the database changing; anything else is a real error
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= COPY_ATTEMPTS)
+        throw new Failure(`could not copy ${source}: ${(err as Error).message}`)
     }
-    await copyFile(from, to)
+    if (attempt >= COPY_ATTEMPTS)
+      throw new Failure(
+        `${source} changed during each of ${COPY_ATTEMPTS} copies; retry, or verify an export bundle (pocnet ledger export)`,
+      )
+    await rm(copy, { recursive: true, force: true })
+    await mkdir(copy, { recursive: true })
   }
 }
 
-async function auditDb(db: LedgerDb, dir: string, start: StartAudit, options: VerifyOptions): Promise<void> {
+/** One try of copyDatabase: false when the database changed during it. */
+async function copyDatabaseOnce(source: string, copy: string, workers: Workers): Promise<boolean> {
+  const current = await readFile(join(source, 'CURRENT'), 'latin1')
+  const manifest = current.trimEnd()
+  if (!/^MANIFEST-[0-9]+$/.test(manifest))
+    throw new Failure(`${join(source, 'CURRENT')} does not name a LevelDB manifest`)
+  const manifestSize = (await stat(join(source, manifest))).size
+  const names = await readdir(source)
+  const tables = names.filter((name) => /^[0-9]+\.(ldb|sst)$/.test(name))
+  const logs = names.filter((name) => /^[0-9]+\.log$/.test(name))
+  const sizes = await Promise.all(
+    tables.map(async (name) => (await stat(join(source, name)).catch(() => ({ size: 0 }))).size),
+  )
+  workers.warm(sizes.reduce((a, b) => a + b, manifestSize))
+  await writeFile(join(copy, 'CURRENT'), current, 'latin1')
+  await copyFile(join(source, manifest), join(copy, manifest))
+  for (const name of [...tables, ...logs])
+    await copyFile(join(source, name), join(copy, name), constants.COPYFILE_FICLONE)
+  const currentAfter = await readFile(join(source, 'CURRENT'), 'latin1')
+  const manifestSizeAfter = (await stat(join(source, manifest)).catch(() => ({ size: -1 }))).size
+  return currentAfter === current && manifestSizeAfter === manifestSize
+}
+
+async function auditDb(
+  db: LedgerDb,
+  latestFile: string | undefined,
+  start: StartAudit,
+  options: VerifyOptions,
+): Promise<void> {
   const metaBytes = await db.get(META_KEY)
   if (metaBytes === undefined) throw new Failure('the database has no ledger format record')
   const meta = decodeMeta(metaBytes)
@@ -676,10 +711,9 @@ async function auditDb(db: LedgerDb, dir: string, start: StartAudit, options: Ve
     throw new Failure("the identity given to check blobs is not this ledger's node key")
 
   for await (const [key, note] of db.iterator(prefixRange(new Uint8Array([PREFIX.checkpoint])))) {
-    const size = readU64(key, 1)
+    const size = numberOfKey(key)
     audit.checkpoint(new TextDecoder().decode(note), `the stored checkpoint at size ${size}`, size)
   }
-  const latestFile = await readLatestCheckpointFile(dir)
   if (latestFile !== undefined) audit.checkpoint(latestFile, `the ${LATEST_CHECKPOINT_FILE} file`)
 
   const blobKeyBytes =
@@ -695,7 +729,7 @@ async function auditDb(db: LedgerDb, dir: string, start: StartAudit, options: Ve
   // full tiles first, then the entries after the last of them (layout.ts)
   const sink = audit.sink(blobStatus, true)
   await eachRecord(db, PREFIX.tile, TILE_READ_BATCH, (key, value) => {
-    const tile = readU64(key, 1)
+    const tile = numberOfKey(key)
     const first = tile * TILE_WIDTH
     const where = `tile ${tile} (entries ${first}..${first + TILE_WIDTH - 1})`
     const run = parseEntryRun(value, true)
@@ -714,7 +748,7 @@ async function auditDb(db: LedgerDb, dir: string, start: StartAudit, options: Ve
     })()
   })
   await eachRecord(db, PREFIX.entry, ENTRY_READ_BATCH, (key, value) => {
-    const seq = readU64(key, 1)
+    const seq = numberOfKey(key)
     const split = splitEntryValue(value)
     if (split === undefined) throw new Failure(`entry ${seq} is too short to hold its leaf hash`, seq)
     return sink.entry(seq, split.bytes, split.leafHash)

@@ -83,3 +83,37 @@ describe('crash safety', () => {
     expect(previousSize).toBeGreaterThan(2 * TILE_WIDTH)
   })
 })
+
+describe('verifying a ledger while its node writes', () => {
+  it('verifies a point-in-time copy each time, and leaves the live database undamaged', async () => {
+    const dir = join(work.path, 'live')
+    const identity = NodeIdentity.generate()
+    const appender = startAppender(dir, identity)
+    await appender.started
+    try {
+      // enough rounds that LevelDB flushes and compacts under the copies
+      let checked = 0
+      for (let round = 0; round < 12; round++) {
+        const floor = appender.acknowledged()
+        const report = await verifyLedger(dir, { threads: round % 2 === 0 ? 0 : 2, parallelFrom: 1 })
+        expect(report.problem, `round ${round}`).toBeUndefined()
+        expect(report.ok).toBe(true)
+        // the copy is taken after `floor` entries were committed, and never runs backwards
+        expect(report.entries).toBeGreaterThanOrEqual(Math.max(floor, checked))
+        checked = report.entries
+        // the appender is still alive: the copy and its opening never touched the node's files
+        expect(appender.child.exitCode).toBeNull()
+        expect(appender.child.signalCode).toBeNull()
+      }
+      expect(appender.acknowledged()).toBeGreaterThan(checked / 2)
+    } finally {
+      appender.child.kill('SIGKILL')
+      await appender.exited
+    }
+    const ledger = await openTestLedger(dir, identity)
+    const report = await verifyLedger(dir, { identity })
+    expect(report.problem).toBeUndefined()
+    expect(report.entries).toBe(ledger.size)
+    await ledger.close()
+  })
+})

@@ -2,11 +2,13 @@ import { cp, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { blobHash } from '../src/blobs.ts'
+import { MAX_CHECKPOINT_BYTES } from '../src/constants.ts'
 import {
   blobKey,
   checkpointKey,
   entryKey,
   entryValue,
+  META_KEY,
   PREFIX,
   prefixRange,
   readU64,
@@ -82,7 +84,7 @@ describe.each(MODES)('verifying a data directory ($mode)', ({ options: mode, thr
   it('works while the ledger is open and never writes to the directory', async () => {
     const dir = await tampered(async () => {})
     const ledger = await openTestLedger(dir, identity)
-    // every file as it was: table files are hard-linked into the verifier's copy, never written
+    // every file as it was: the verifier opens a copy of every file, never a link to one
     const snapshot = async () =>
       Promise.all(
         (await readdir(join(dir, 'db'))).sort().map(async (name) => {
@@ -200,6 +202,32 @@ describe.each(MODES)('verifying a data directory ($mode)', ({ options: mode, thr
     const report = await verifyLedger(work.path)
     expect(report.ok).toBe(false)
     expect(report.problem?.reason).toMatch(/holds no ledger database/)
+  })
+
+  it('reports a damaged format record or record key as a problem, without throwing', async () => {
+    for (const [meta, rule] of [
+      [new Uint8Array([0xff, 0x00]), /format record is not valid CBOR/],
+      [new Uint8Array([0xf6]), /not a version 1 or 2/],
+    ] as const) {
+      const dir = await tampered((db) => db.put(META_KEY, meta))
+      const report = await verifyLedger(dir)
+      expect(report.ok).toBe(false)
+      expect(report.problem?.reason).toMatch(rule)
+    }
+    for (const prefix of [PREFIX.tile, PREFIX.checkpoint, PREFIX.entry]) {
+      const dir = await tampered((db) => db.put(new Uint8Array([prefix, 1, 2]), new Uint8Array(4)))
+      const report = await verifyLedger(dir)
+      expect(report.ok).toBe(false)
+      expect(report.problem?.reason).toBe(`a key under prefix 0x${prefix.toString(16)} is 3 bytes, not 9`)
+    }
+  })
+
+  it('refuses a latest-checkpoint file over the size limit without reading it whole', async () => {
+    const dir = await tampered(async () => {})
+    await writeFile(join(dir, 'checkpoint'), Buffer.alloc(64 * 1024 * 1024, 0x61))
+    const report = await verifyLedger(dir)
+    expect(report.ok).toBe(false)
+    expect(report.problem?.reason).toBe(`the checkpoint file is over ${MAX_CHECKPOINT_BYTES} bytes`)
   })
 })
 
