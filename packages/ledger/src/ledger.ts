@@ -340,39 +340,68 @@ export class Ledger {
     this.#check()
     return new Promise<LedgerEntry[]>((resolve, reject) => {
       this.#pending.push({ checked, ops, resolve, reject })
-      if (!this.#flushQueued) {
-        this.#flushQueued = true
-        void this.#serial(() => this.#flush())
-      }
+      if (!this.#flushQueued) this.#queueFlush()
     })
+  }
+
+  /**
+   * Queues a flush after the work already queued. Not through #serial: a write accepted before
+   * close() began must still be stored (or refused), or its caller would wait for ever.
+   */
+  #queueFlush(): void {
+    this.#flushQueued = true
+    const run = this.#queue.then(() => this.#flush())
+    this.#queue = run.catch(() => {})
   }
 
   async #flush(): Promise<void> {
     this.#flushQueued = false
+    // whole writes, up to MAX_BATCH_ENTRIES entries in all (one write alone is never over it)
     const group: PendingWrite[] = []
     let entryCount = 0
-    while (this.#pending.length > 0 && entryCount < MAX_BATCH_ENTRIES) {
+    while (
+      this.#pending.length > 0 &&
+      (group.length === 0 || entryCount + this.#pending[0]!.checked.length <= MAX_BATCH_ENTRIES)
+    ) {
       const next = this.#pending.shift()!
       group.push(next)
       entryCount += next.checked.length
     }
-    if (this.#pending.length > 0 && !this.#flushQueued) {
-      this.#flushQueued = true
-      void this.#serial(() => this.#flush())
-    }
+    if (this.#pending.length > 0 && !this.#flushQueued) this.#queueFlush()
     if (group.length === 0) return
+    try {
+      await this.#store(group)
+    } catch (err) {
+      // nothing of the group was stored; every writer in it hears why
+      for (const write of group) write.reject(err)
+    }
+  }
+
+  /** Stores a group of writes in one fsync'd batch, then answers each writer. */
+  async #store(group: PendingWrite[]): Promise<void> {
     const before = this.#frontier.size
+    const time = Math.max(this.#clock(), this.#lastTime)
+    // Encoded first, a write at a time: one the encoder refuses (an entry over the size limit)
+    // is refused alone and takes no sequence numbers, and the rest of the group goes on.
+    const accepted: Array<{ write: PendingWrite; entries: LedgerEntry[]; encoded: Uint8Array[] }> = []
+    let next = before
+    for (const write of group) {
+      try {
+        const entries = write.checked.map((event, i): LedgerEntry => ({ seq: next + i, time, ...event }))
+        accepted.push({ write, entries, encoded: entries.map(encodeEntry) })
+        next += entries.length
+      } catch (err) {
+        write.reject(err)
+      }
+    }
+    if (accepted.length === 0) return
     const frontier = new MerkleFrontier(before, this.#frontier.hashes())
     let tiled = this.#tiled
     let openTile = [...this.#openTile]
-    const time = Math.max(this.#clock(), this.#lastTime)
     const ops: BatchOp[] = []
-    const results: LedgerEntry[][] = []
-    for (const write of group) {
-      const entries: LedgerEntry[] = []
-      for (const event of write.checked) {
-        const entry: LedgerEntry = { seq: frontier.size, time, ...event }
-        const bytes = encodeEntry(entry)
+    for (const { write, entries, encoded } of accepted) {
+      for (const [i, entry] of entries.entries()) {
+        const bytes = encoded[i]!
         const leafHash = hashLeaf(bytes)
         openTile.push({ leafHash, bytes })
         if (openTile.length === TILE_WIDTH) {
@@ -390,10 +419,8 @@ export class Ledger {
           if (value !== undefined)
             ops.push({ type: 'put', key: indexKey(indexValuePrefix(field, value), entry.seq), value: EMPTY })
         }
-        entries.push(entry)
       }
       ops.push(...write.ops)
-      results.push(entries)
     }
     for (let seq = Math.max(tiled, before); seq < frontier.size; seq++) {
       const { leafHash, bytes } = openTile[seq - tiled]!
@@ -402,7 +429,7 @@ export class Ledger {
     try {
       await this.#db.batch(ops, { sync: true })
     } catch (err) {
-      for (const write of group) write.reject(err)
+      for (const { write } of accepted) write.reject(err)
       return
     }
     this.#frontier = frontier
@@ -413,7 +440,7 @@ export class Ledger {
     if (every !== undefined && this.size - (this.#latest?.size ?? 0) >= every) {
       await this.#cutCheckpoint().catch((err: Error) => this.#onCheckpointError(err))
     }
-    for (const [i, write] of group.entries()) write.resolve(results[i]!)
+    for (const { write, entries } of accepted) write.resolve(entries)
   }
 
   /** The entry with sequence number `seq`. */
@@ -733,7 +760,12 @@ export class Ledger {
     if (this.#closed) return
     this.#closed = true
     if (this.#timer !== undefined) clearInterval(this.#timer)
-    await this.#queue
+    // a flush may queue the next one (a group holds at most MAX_BATCH_ENTRIES): wait for them all
+    let queue: Promise<unknown>
+    do {
+      queue = this.#queue
+      await queue
+    } while (queue !== this.#queue)
     await this.#db.close()
   }
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { blobHash } from '../src/blobs.ts'
 import { verifyCheckpoint } from '../src/checkpoint.ts'
+import { MAX_BATCH_ENTRIES, MAX_ENTRY_BYTES } from '../src/constants.ts'
 import { encodeEntry, type LedgerEntry } from '../src/entry.ts'
 import {
   BlobError,
@@ -92,6 +93,43 @@ describe('appending', () => {
     expect(entries.map((e) => e.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i))
     for (const e of entries) expect((await ledger.get(e.seq)).messageId).toBe(e.messageId)
     await ledger.close()
+  })
+
+  it('refuses an entry over the size limit alone, and stores the writes committed with it', async () => {
+    const ledger = await openTestLedger(dir.path, identity)
+    // a detail map small enough to pass the field rules, too big once encoded
+    const big = { ...sampleEvent(1), detail: { note: 'x'.repeat(MAX_ENTRY_BYTES) } }
+    const [before, oversize, after] = await Promise.allSettled([
+      ledger.append(sampleEvent(0)),
+      ledger.append(big),
+      ledger.appendBatch([sampleEvent(2), sampleEvent(3)]),
+    ])
+    expect(oversize.status).toBe('rejected')
+    const err = (oversize as PromiseRejectedResult).reason
+    expect(err).toBeInstanceOf(InvalidEntryError)
+    expect((err as InvalidEntryError).field).toBe('detail')
+    // the refused entry took no sequence number
+    expect(before).toMatchObject({ status: 'fulfilled', value: { seq: 0 } })
+    expect(after).toMatchObject({ status: 'fulfilled', value: [{ seq: 1 }, { seq: 2 }] })
+    expect(ledger.size).toBe(3)
+    expect((await ledger.get(1)).messageId).toBe(sampleEvent(2).messageId)
+    await ledger.close()
+  })
+
+  it('stores every write accepted before close(), even more than one group holds', async () => {
+    const ledger = await openTestLedger(dir.path, identity)
+    const batch = (from: number) => Array.from({ length: MAX_BATCH_ENTRIES }, (_, i) => sampleEvent(from + i))
+    const writes = [
+      ledger.appendBatch(batch(0)),
+      ledger.appendBatch(batch(MAX_BATCH_ENTRIES)),
+      ledger.append(sampleEvent(2 * MAX_BATCH_ENTRIES)),
+    ]
+    await ledger.close()
+    const settled = await Promise.allSettled(writes)
+    expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled'])
+    const reopened = await openTestLedger(dir.path, identity)
+    expect(reopened.size).toBe(2 * MAX_BATCH_ENTRIES + 1)
+    await reopened.close()
   })
 
   it('refuses use after close', async () => {
