@@ -2,7 +2,7 @@ import type { PeerId } from '@libp2p/interface'
 import { RateLimiter } from '@libp2p/utils'
 import { bytesEqual, type NodeIdentity, sha256 } from '@pocnet/crypto'
 import type { RosterState } from '@pocnet/directory'
-import type { Ledger } from '@pocnet/ledger'
+import { InvalidEntryError, type Ledger } from '@pocnet/ledger'
 import {
   createReceipt,
   type OpenedEnvelope,
@@ -176,6 +176,12 @@ export class DeliveryReceiver {
     this.#inFlight.set(id, work)
     try {
       return await work
+    } catch (err) {
+      // An envelope open() passed but the ledger cannot record (a field the ledger's rules
+      // refuse): still a signed answer, or the sender would retry for days.
+      if (err instanceof InvalidEntryError)
+        return this.#reject('malformed', envelopeHash, from, `ledger refused ${err.field}`)
+      throw err
     } finally {
       this.#inFlight.delete(id)
     }

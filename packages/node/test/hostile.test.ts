@@ -310,6 +310,21 @@ describe('node under hostile input, serving a legitimate peer throughout', () =>
     await legitDelivers('legit-mismatch')
   })
 
+  it('a case id with a control character: "malformed", counted, nothing stored', async () => {
+    // the ledger takes no control characters; open() must refuse what the ledger would, so the
+    // sender gets a signed answer instead of a reset stream and days of retries
+    for (const caseId of ['IT-1\nforged log line', 'IT-1\u0000', 'IT-1\u009b']) {
+      const crafted = sealByHand({
+        sender: attacker.identity,
+        recipient: keysOf(victim.identity),
+        networkId: TEST_NETWORK,
+        caseId,
+      })
+      await expectRejected(crafted.bytes, 'malformed', 'inner-payload')
+    }
+    await legitDelivers('legit-control-character')
+  })
+
   it('an envelope addressed to another node: "not-for-me", counted, nothing stored', async () => {
     const forIT = seal({
       sender: attacker.identity,

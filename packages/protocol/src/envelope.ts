@@ -52,7 +52,14 @@ export type SenderInfo = PeerKeys & { member?: boolean }
 export type SenderResolver = (sender: PeerId) => SenderInfo | undefined | Promise<SenderInfo | undefined>
 
 const NETWORK_ID_LIMITS = { minBytes: 1, maxBytes: MAX_NETWORK_ID_BYTES }
-const CASE_ID_LIMITS = { minBytes: 0, maxBytes: MAX_CASE_ID_BYTES }
+// a case id is free text from another system, but it ends up in ledger entries, index keys and
+// logs, which take no control characters (the ledger refuses them: docs/ledger.md §2)
+const CASE_ID_LIMITS = {
+  minBytes: 0,
+  maxBytes: MAX_CASE_ID_BYTES,
+  rule: /^\P{Cc}*$/u,
+  ruleText: 'must have no control characters',
+}
 const KIND_LIMITS = { minBytes: 1, maxBytes: MAX_KIND_BYTES, rule: KIND_RULE }
 
 const HEADER_KEYS = ['v', 'net', 'from', 'to', 'id', 't', 'nonce', 'ct'] as const

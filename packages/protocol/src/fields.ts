@@ -35,23 +35,22 @@ export function bytesField(map: CborMap, key: string, field: string, length?: nu
   return value
 }
 
-export function textField(
-  map: CborMap,
-  key: string,
-  field: string,
-  limits: { minBytes: number; maxBytes: number; rule?: RegExp },
-): string {
+export function textField(map: CborMap, key: string, field: string, limits: TextLimits): string {
   const value = map[key]
   if (typeof value !== 'string') throw new MessageFieldError(`${field}.${key}`, 'must be a text string')
   checkText(value, `${field}.${key}`, limits)
   return value
 }
 
-export function checkText(
-  value: string,
-  field: string,
-  limits: { minBytes: number; maxBytes: number; rule?: RegExp },
-): void {
+/** A text field's size in UTF-8 bytes and, when it has one, its rule (`ruleText` says it in words). */
+export interface TextLimits {
+  minBytes: number
+  maxBytes: number
+  rule?: RegExp
+  ruleText?: string
+}
+
+export function checkText(value: string, field: string, limits: TextLimits): void {
   const size = textEncoder.encode(value).length
   if (size < limits.minBytes || size > limits.maxBytes) {
     throw new MessageFieldError(
@@ -60,7 +59,7 @@ export function checkText(
     )
   }
   if (limits.rule !== undefined && !limits.rule.test(value)) {
-    throw new MessageFieldError(field, `must match ${limits.rule}`)
+    throw new MessageFieldError(field, limits.ruleText ?? `must match ${limits.rule}`)
   }
 }
 

@@ -211,6 +211,8 @@ describe('seal and open', () => {
       [{ kind: 'Preservation Request' }, 'seal.kind'],
       [{ kind: 'k'.repeat(65) }, 'seal.kind'],
       [{ caseId: 'c'.repeat(129) }, 'seal.caseId'],
+      [{ caseId: 'IT-1\r\nforged' }, 'seal.caseId'],
+      [{ caseId: 'IT-\u0085' }, 'seal.caseId'],
       [{ createdAt: -1 }, 'seal.createdAt'],
       [{ createdAt: 1.5 }, 'seal.createdAt'],
       [
@@ -232,6 +234,9 @@ describe('seal and open', () => {
       expect(error, field).toBeInstanceOf(MessageFieldError)
       expect((error as MessageFieldError).field).toBe(field)
     }
+    expect(() => sealFromAliceToBob({ caseId: 'IT-1\tx' })).toThrow(/must have no control characters/)
+    // anything else printable in any script is a case id
+    expect(() => sealFromAliceToBob({ caseId: 'DE-Ärzte 2026/ü—№ 7' })).not.toThrow()
   })
 })
 
