@@ -57,10 +57,20 @@ function match(pattern: string, path: string): Record<string, string> | undefine
   if (p.length !== a.length) return undefined
   const params: Record<string, string> = {}
   for (let i = 0; i < p.length; i++) {
-    if (p[i]!.startsWith(':')) params[p[i]!.slice(1)] = decodeURIComponent(a[i]!)
+    if (p[i]!.startsWith(':')) params[p[i]!.slice(1)] = decodePathParam(p[i]!.slice(1), a[i]!)
     else if (p[i] !== a[i]) return undefined
   }
   return params
+}
+
+function decodePathParam(name: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    throw new ControlApiError(400, 'ERR_FIELD', `${name}: is not percent-encoded UTF-8`, {
+      details: { field: name },
+    })
+  }
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {

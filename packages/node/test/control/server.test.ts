@@ -110,6 +110,12 @@ describe('control API server on a Unix socket', () => {
       hint: 'later',
     })
     expect(await client.call('POST', '/only-operator', { a: 1 })).toEqual({ got: { a: 1 } })
+    // a path parameter that does not decode is the caller's error, named, not the server's
+    await expect(client.call('GET', '/echo/%E0%A4')).rejects.toMatchObject({
+      status: 400,
+      code: 'ERR_FIELD',
+      message: 'word: is not percent-encoded UTF-8',
+    })
   })
 
   it('tells a handler when its client went away, so a long poll stops waiting', async () => {
