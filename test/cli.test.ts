@@ -523,6 +523,93 @@ describe('pocnet CLI against real daemons', () => {
     expect(open.cases).toEqual([])
   })
 
+  it('a case through progress, a question and its answer, an Art. 29(6) limitation, and withdrawal', async () => {
+    const contact = (cc: CC) => tokens[`${cc}:contact`]!
+    const ok = async (cc: CC, args: string[]) => {
+      const r = await pocnet(cc, contact(cc), args)
+      expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(0)
+      return r
+    }
+    const file = join(base, 'second-request.yaml')
+    await writeFile(
+      file,
+      validForm(new Date(Date.now() - 3_600_000).toISOString()).replace('IT-E2E-0001', 'IT-E2E-0002'),
+    )
+    const { caseId: id } = await json<{ caseId: string }>(
+      'IT',
+      contact('IT'),
+      requestSend('FR', file, '--json'),
+    )
+    const show = (cc: CC) =>
+      json<{
+        case: { status: string }
+        events: Array<{ kind: string; answer?: string }>
+      }>(cc, contact(cc), ['case', 'show', id, '--json'])
+    const waitStatus = (cc: CC, status: string) =>
+      waitFor(async () => (await show(cc)).case.status === status, {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+        description: `${cc} to see case ${id} ${status}`,
+      })
+
+    await waitFor(async () => (await allCases('FR', contact('FR'))).some((c) => c.id === id), {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+      description: 'FR to hold the second request',
+    })
+    await ok('FR', ['case', 'ack', id, '--by', 'Cdt. Marie Dupont'])
+    await ok('FR', ['case', 'progress', id, '--note', 'order served on the provider'])
+    await waitStatus('IT', 'in-progress')
+    await ok('FR', ['case', 'ask', id, '--questions', 'Which time zone are the log timestamps in?'])
+    await waitStatus('IT', 'needs-information')
+    // only the requester answers: the requested side is told what it may do instead
+    const wrongSide = await pocnet('FR', contact('FR'), ['case', 'inform', id, '--answer', 'UTC'])
+    expect(wrongSide.code).toBe(1)
+    expect(wrongSide.stderr).toMatch(/^error: .*information-provided/m)
+    await ok('IT', ['case', 'inform', id, '--answer', 'UTC, as the provider logs'])
+    await waitStatus('FR', 'in-progress')
+    const limit = await pocnet('FR', contact('FR'), [
+      'case',
+      'limit',
+      id,
+      '--limit',
+      'everything',
+      '--details',
+      'x',
+    ])
+    expect(limit.code).toBe(2)
+    expect(limit.stderr).toMatch(/--limit.*availability-not-ensured, confidentiality-threatened/)
+    await ok('FR', [
+      'case',
+      'limit',
+      id,
+      '--limit',
+      'confidentiality-threatened',
+      '--details',
+      'The provider would alert its customer',
+    ])
+    await waitStatus('IT', 'limitation-notified')
+    await ok('IT', ['case', 'proceed', id, '--note', 'Proceed; the prosecutor accepts the risk'])
+    await waitStatus('FR', 'in-progress')
+    await ok('IT', ['case', 'withdraw', id, '--reason', 'suspect identified by other means'])
+    await waitStatus('FR', 'withdrawn')
+    const atFr = await show('FR')
+    expect(atFr.events.map((e) => e.kind)).toEqual(
+      expect.arrayContaining([
+        'acknowledged',
+        'in-progress',
+        'information-requested',
+        'information-provided',
+        'limitation-notified',
+        'proceed-confirmed',
+        'withdrawn',
+      ]),
+    )
+    expect(atFr.events.find((e) => e.kind === 'information-provided')?.answer).toBe(
+      'UTC, as the provider logs',
+    )
+  })
+
   it('ledger commands: log, prove, export; verify names the entry of a tampered copy', async () => {
     const auditor = tokens['FR:auditor']!
     const cp = await pocnet('FR', auditor, ['ledger', 'checkpoint'])
@@ -593,7 +680,8 @@ describe('pocnet CLI against real daemons', () => {
     )
 
     const audit = await json<{ country: string; cases: number }>('FR', auditor, ['audit', 'report', '--json'])
-    expect(audit).toMatchObject({ country: 'FR', cases: 1 })
+    // the request of the earlier tests, and the second one, withdrawn
+    expect(audit).toMatchObject({ country: 'FR', cases: 2 })
   })
 
   it('killing the sending daemon mid-send and restarting it loses nothing', async () => {

@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
   type Attachment,
+  PRESERVATION_LIMITS,
   type Problem,
   REFUSAL_GROUNDS,
   REQUEST_TYPES,
@@ -358,6 +359,116 @@ export function registerCases(program: Command): void {
         )
       }),
     'pocnet case ack 7f3c… --by "Insp. Marie Dupont" --role "duty officer"',
+  )
+
+  examples(
+    kase
+      .command('progress <id>')
+      .description('tell the requester the request is being worked on (requested side)')
+      .option('--note <text>', 'what is happening, e.g. "sent to the provider"')
+      .option('--json', 'print the result as JSON')
+      .action(async (id: string, flags: { note?: string; json?: boolean }, command: Command) => {
+        await postEvent(
+          Context.of(command),
+          id,
+          { kind: 'in-progress', ...(flags.note === undefined ? {} : { note: flags.note }) },
+          flags.json,
+        )
+      }),
+    'pocnet case progress 7f3c… --note "order served on the provider"',
+  )
+
+  examples(
+    kase
+      .command('ask <id>')
+      .description(
+        'ask the requester for what the request lacks (requested side); the case waits for the answer',
+      )
+      .requiredOption('--questions <text>', 'what is needed')
+      .option('--json', 'print the result as JSON')
+      .action(async (id: string, flags: { questions: string; json?: boolean }, command: Command) => {
+        await postEvent(
+          Context.of(command),
+          id,
+          { kind: 'information-requested', questions: flags.questions },
+          flags.json,
+        )
+      }),
+    'pocnet case ask 7f3c… --questions "Which time zone are the log timestamps in?"',
+  )
+
+  examples(
+    kase
+      .command('inform <id>')
+      .description('answer the questions the requested side asked (requester side)')
+      .requiredOption('--answer <text>', 'the information asked for')
+      .option('--json', 'print the result as JSON')
+      .action(async (id: string, flags: { answer: string; json?: boolean }, command: Command) => {
+        await postEvent(
+          Context.of(command),
+          id,
+          { kind: 'information-provided', answer: flags.answer },
+          flags.json,
+        )
+      }),
+    'pocnet case inform 7f3c… --answer "UTC, as the provider\'s logs"',
+  )
+
+  examples(
+    kase
+      .command('limit <id>')
+      .description(
+        "notify that preservation will not ensure the data's availability, or threatens confidentiality (Art. 29(6), requested side)",
+      )
+      .addOption(
+        new Option('--limit <limit>', 'which limitation')
+          .choices([...PRESERVATION_LIMITS])
+          .makeOptionMandatory(),
+      )
+      .requiredOption('--details <text>', 'what the requester needs to know to decide')
+      .option('--json', 'print the result as JSON')
+      .action(
+        async (id: string, flags: { limit: string; details: string; json?: boolean }, command: Command) => {
+          await postEvent(
+            Context.of(command),
+            id,
+            { kind: 'limitation-notified', limit: flags.limit, details: flags.details },
+            flags.json,
+          )
+        },
+      ),
+    'pocnet case limit 7f3c… --limit confidentiality-threatened --details "The provider would alert its customer"',
+  )
+
+  examples(
+    kase
+      .command('proceed <id>')
+      .description(
+        'confirm the request should go ahead despite a notified limitation (Art. 29(6), requester side)',
+      )
+      .option('--note <text>', 'why, or on what terms')
+      .option('--json', 'print the result as JSON')
+      .action(async (id: string, flags: { note?: string; json?: boolean }, command: Command) => {
+        await postEvent(
+          Context.of(command),
+          id,
+          { kind: 'proceed-confirmed', ...(flags.note === undefined ? {} : { note: flags.note }) },
+          flags.json,
+        )
+      }),
+    'pocnet case proceed 7f3c… --note "Proceed; the prosecutor accepts the risk"',
+  )
+
+  examples(
+    kase
+      .command('withdraw <id>')
+      .description('withdraw a request that is still open (requester side)')
+      .requiredOption('--reason <text>', 'why')
+      .option('--json', 'print the result as JSON')
+      .action(async (id: string, flags: { reason: string; json?: boolean }, command: Command) => {
+        await postEvent(Context.of(command), id, { kind: 'withdrawn', reason: flags.reason }, flags.json)
+      }),
+    'pocnet case withdraw 7f3c… --reason "suspect identified by other means"',
   )
 
   examples(
