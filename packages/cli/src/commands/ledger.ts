@@ -10,7 +10,7 @@ import {
   verifyLedger,
 } from '@pocnet/ledger'
 import { obtainPassphrase, readConfig } from '@pocnet/node/client'
-import { type Command, InvalidArgumentError, Option } from 'commander'
+import { Argument, type Command, InvalidArgumentError, Option } from 'commander'
 import { Context } from '../context.ts'
 import { CliError, LedgerInvalidError } from '../errors.ts'
 import { examples, jsonOption, nonNegativeInt, positiveInt } from '../help.ts'
@@ -327,12 +327,12 @@ export function registerLedger(program: Command): void {
 
   examples(
     ledger
-      .command('prove <seq>')
+      .command('prove')
       .description('inclusion proof of one entry against the latest signed checkpoint, checked here')
+      .addArgument(new Argument('<seq>', "the entry's sequence number").argParser(nonNegativeInt('<seq>')))
       .addOption(jsonOption())
-      .action(async (seqText: string, flags: { json?: boolean }, command: Command) => {
+      .action(async (seq: number, flags: { json?: boolean }, command: Command) => {
         const ctx = Context.of(command)
-        const seq = nonNegativeInt('<seq>')(seqText)
         const p = await ctx.call<{
           seq: number
           treeSize: number
