@@ -659,7 +659,16 @@ describe('pocnet CLI against real daemons', () => {
       'FR',
       '--json',
     ])
-    expect(pristine).toMatchObject({ ok: true, entries: exported.entries })
+    // the export signed a checkpoint first: nothing in the bundle is left unvouched for
+    expect(pristine).toMatchObject({
+      ok: true,
+      entries: exported.entries,
+      latestCheckpointSize: exported.entries,
+      unsignedEntries: 0,
+    })
+    const text = await pocnet('FR', undefined, ['ledger', 'verify', '--bundle', bundle, '--country', 'FR'])
+    expect(text.stdout).toMatch(/\(pinned\)$/m)
+    expect(text.stdout).not.toMatch(/vouches for/)
 
     // the tampered copy: the target entry's kind rewritten in place, every other byte the same
     const bytes = await readFile(bundle)

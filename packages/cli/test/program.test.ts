@@ -150,7 +150,10 @@ describe('exit codes of the binary', () => {
     [['ledger', 'verify', '--threads', 'two'], /--threads must be/],
     [['ledger', 'verify', '--threads', '-1'], /--threads must be/],
     [['ledger', 'prove', 'abc'], /<seq> must be a whole number ≥ 0, not "abc"/],
-    [['case', 'limit', 'X', '--limit', 'all', '--details', 'd'], /Allowed choices are availability-not-ensured/],
+    [
+      ['case', 'limit', 'X', '--limit', 'all', '--details', 'd'],
+      /Allowed choices are availability-not-ensured/,
+    ],
     [['status', '--jsn'], /unknown option '--jsn'/],
     [['roster'], /Usage: pocnet roster/],
   ])('exits 2 on a usage error: %j', (args, message) => {

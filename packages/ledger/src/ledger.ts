@@ -730,13 +730,20 @@ export class Ledger {
   }
 
   /**
-   * Writes an export bundle (docs/ledger.md §Export bundle) of the entries present now, every
-   * checkpoint up to that size and the hashes of the blobs that open and match their address —
+   * Writes an export bundle (docs/ledger.md §Export bundle) of the entries present now, under a
+   * checkpoint signed for them if the latest does not cover them all, every checkpoint up to that size and the hashes of the blobs that open and match their address —
    * with their plaintext too when `includeBlobBytes` (the bundle then holds message contents).
+   * Returns how many entries it holds and the checkpoint it ends at.
    */
-  async export(path: string, options: { includeBlobBytes?: boolean } = {}): Promise<void> {
+  async export(
+    path: string,
+    options: { includeBlobBytes?: boolean } = {},
+  ): Promise<{ entries: number; checkpoint: SignedCheckpoint }> {
     this.#check()
-    const size = this.size
+    // A bundle ends at a checkpoint signed now, so the auditor's copy is vouched for to its last
+    // entry; entries appended meanwhile wait for the next export.
+    const checkpoint = await this.checkpoint()
+    const size = checkpoint.size
     const checkpoints = (await this.checkpoints()).filter((c) => c.size <= size).map((c) => c.note)
     const blobs = this.blobs()
     const entries = this.entryBytes(0, size)
@@ -753,6 +760,7 @@ export class Ledger {
         for await (const e of entries) yield e.bytes
       })(),
     })
+    return { entries: size, checkpoint }
   }
 
   /** Waits for pending writes, then closes the database. */

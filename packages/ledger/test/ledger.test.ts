@@ -16,6 +16,7 @@ import {
 import { blobKey, entryKey, nodeKey } from '../src/layout.ts'
 import { Ledger } from '../src/ledger.ts'
 import { EMPTY_ROOT, hashChildren, hashLeaf, verifyConsistency, verifyInclusion } from '../src/merkle.ts'
+import { verifyLedger } from '../src/verify.ts'
 import {
   NodeIdentity,
   ORIGIN,
@@ -191,6 +192,23 @@ describe('checkpoints', () => {
     const reopened = await openTestLedger(dir.path, identity)
     expect(reopened.latestCheckpoint()?.note).toBe(next.note)
     await reopened.close()
+  })
+
+  it('signs a checkpoint of what it exports, so a bundle is vouched for to its last entry', async () => {
+    const ledger = await openTestLedger(dir.path, identity)
+    await ledger.appendBatch([sampleEvent(0), sampleEvent(1), sampleEvent(2)])
+    expect(ledger.latestCheckpoint()).toBeUndefined()
+    const bundle = join(dir.path, 'export.pnlb')
+    await ledger.export(bundle)
+    expect(ledger.latestCheckpoint()?.size).toBe(3)
+    const report = await verifyLedger(bundle, { publicKey: identity.signingPublicKey })
+    expect(report.ok).toBe(true)
+    expect(report.entries).toBe(3)
+    expect(report.latestCheckpoint?.size).toBe(3)
+    // nothing new: the next export signs nothing more
+    await ledger.export(bundle)
+    expect(await ledger.checkpoints()).toHaveLength(1)
+    await ledger.close()
   })
 
   it('cuts a checkpoint every N entries', async () => {

@@ -334,8 +334,10 @@ export function nodeRoutes(daemon: PocnetDaemon, users: UserStore): Route[] {
         if (typeof path !== 'string' || !isAbsolute(path)) {
           throw new ControlApiError(400, 'ERR_FIELD', 'path: must be an absolute path for the bundle')
         }
-        await daemon.ledger.export(path, { includeBlobBytes: b.includeBlobBytes === true })
-        return { path, entries: daemon.ledger.size }
+        const { entries } = await daemon.ledger.export(path, {
+          includeBlobBytes: b.includeBlobBytes === true,
+        })
+        return { path, entries }
       },
     },
     {

@@ -142,6 +142,8 @@ function reportJson(r: VerifyReport) {
     root: r.root === undefined ? null : toHex(r.root),
     checkpoints: r.checkpoints,
     latestCheckpointSize: r.latestCheckpoint?.size ?? null,
+    /** Entries after the latest signed checkpoint: checked, but not yet vouched for by a signature. */
+    unsignedEntries: r.entries - (r.latestCheckpoint?.size ?? 0),
     blobs: r.blobs,
     threads: r.threads,
     problem: r.problem ?? null,
@@ -225,10 +227,23 @@ export function registerLedger(program: Command): void {
           out.line(
             `${out.style('green', '✓')} ledger OK: ${report.entries} entries, ${report.checkpoints} signed checkpoint(s)`,
           )
+          const signedUpTo = report.latestCheckpoint?.size ?? 0
+          if (signedUpTo < report.entries)
+            out.line(
+              `${out.style('yellow', '!')} ${
+                signedUpTo === 0
+                  ? `no signed checkpoint: nothing signed vouches for these ${report.entries} entries yet`
+                  : `entries ${signedUpTo}..${report.entries - 1} come after the latest signed checkpoint: checked, but nothing signed vouches for them yet`
+              } (\`pocnet ledger checkpoint\` signs one; an export signs one first)`,
+            )
           out.line(`  origin   ${report.origin}`)
-          out.line(
-            `  key      ${report.publicKey === undefined ? '-' : toHex(report.publicKey)}${publicKey === undefined ? " (the ledger's own: compare it with the roster)" : ' (pinned)'}`,
-          )
+          const keyNote =
+            publicKey === undefined
+              ? " (the ledger's own: compare it with the roster)"
+              : report.checkpoints === 0
+                ? ' (pinned, but no checkpoint was there to check against it)'
+                : ' (pinned)'
+          out.line(`  key      ${report.publicKey === undefined ? '-' : toHex(report.publicKey)}${keyNote}`)
           out.line(`  root     ${report.root === undefined ? '-' : toHex(report.root)}`)
           out.line(
             `  blobs    ${report.blobs.referenced} referenced, ${report.blobs.hashChecked} hash-checked, ${report.blobs.presenceOnly} presence only`,
