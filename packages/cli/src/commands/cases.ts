@@ -293,7 +293,7 @@ export function registerCases(program: Command): void {
         if (flags.watch) await watch(ctx, flags.json === true)
       }),
     'pocnet inbox',
-    'pocnet inbox --json | jq ".cases[] | select(.status == \\"received\\")"',
+    'pocnet inbox --json | jq \'.cases[] | select(.side == "requested" and .status == "delivered")\'',
     'pocnet inbox --watch',
   )
 
