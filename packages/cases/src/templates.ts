@@ -39,7 +39,21 @@ relatedCases: []            # earlier requests: - { relation: related-to, refere
                             #   relation: extension-of | follow-up-of | related-to
 `
 
-function identifiers(indent: string, key: string, note: string): string {
+/**
+ * The identifier list of a form. An optional one is commented out like every optional field, so
+ * a form filled in only where it must be still passes: an empty list entry left in would not.
+ */
+function identifiers(indent: string, key: string, note: 'optional' | (string & {})): string {
+  const block = identifierBlock(
+    indent,
+    key,
+    note === 'optional' ? 'optional: remove the # of these lines to use it' : note,
+  )
+  if (note !== 'optional') return block
+  return block.replace(new RegExp(`^${indent}(?=.)`, 'gm'), `${indent}# `)
+}
+
+function identifierBlock(indent: string, key: string, note: string): string {
   return `${indent}${key}:${' '.repeat(Math.max(1, 26 - indent.length - key.length))}# ${note}
 ${indent}  - type: ip                # ip | email | account | url | domain | phone | other
 ${indent}    address: ""             # IPv4 or IPv6, like 192.0.2.10 or 2001:db8::10

@@ -33,6 +33,20 @@ describe('templateFor', () => {
     }
   })
 
+  it('comments out an optional identifier list, so a form filled in only where it must be still passes', () => {
+    for (const type of ['technical-advice', 'evidence-collection', 'emergency-disclosure'] as const) {
+      const template = templateFor(type)
+      expect(template, type).not.toMatch(/^\s*identifiers:/m)
+      expect(template, type).toMatch(
+        /^\s*# identifiers: +# optional: remove the # of these lines to use it$/m,
+      )
+      // every line of the block is commented, the list entry included
+      expect(template, type).not.toMatch(/^\s*- type: ip/m)
+    }
+    // where identifiers are required, the list stays in, to be filled in
+    expect(templateFor('preservation')).toMatch(/^ {2}identifiers: +# at least one$/m)
+  })
+
   it('explains the offset rule for timestamps', () => {
     expect(templateFor('preservation')).toContain('2026-11-28T14:03:00+01:00')
   })
