@@ -31,7 +31,10 @@ describe('request forms', () => {
 
   it('a technical-advice template filled in only where it must be has no problems', async () => {
     // what an officer in a hurry does: fill in the empty mandatory fields, leave the rest alone
-    const form = parse(templateFor('technical-advice')) as Record<string, any>
+    const form = parse(templateFor('technical-advice')) as {
+      [key: string]: unknown
+      requestingAuthority: { [key: string]: unknown; officer: { name: string } }
+    }
     form.issuedAt = '2026-11-28T14:03:00+01:00'
     form.caseReference = 'HU-NNI-2026-0412'
     Object.assign(form.requestingAuthority, {
