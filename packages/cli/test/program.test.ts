@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
 import { describe, expect, it } from 'vitest'
@@ -167,6 +170,46 @@ describe('exit codes of the binary', () => {
     expect(r.status).toBe(1)
     expect(r.stderr).toMatch(/^error: no pocnet daemon answers on \/nonexistent\/pocnet\/control\.sock/m)
     expect(r.stderr).toMatch(/^hint: start the node with `pocnet start`/m)
+  })
+
+  it('init names every option that breaks a directory rule at once, and writes nothing', () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'pocnet-init-')), 'node')
+    const r = run(
+      [
+        '--data-dir',
+        dataDir,
+        'init',
+        '--country',
+        'FR',
+        '--name',
+        'France',
+        '--network',
+        'g8-24-7',
+        '--unit',
+        '24/7 desk',
+        '--phone',
+        '030 1234',
+        '--email',
+        'nope',
+        '--time-zone',
+        'Berlin',
+        '--language',
+        'xx-!!',
+      ],
+      { POCNET_PASSPHRASE: 'not asked for' },
+    )
+    expect(r.status).toBe(1)
+    expect(r.stderr).toContain(
+      'error: the contact details break 4 directory record rules; nothing was written',
+    )
+    for (const line of [
+      '  --phone: must be E.164: + then 6-15 digits (record.phone)',
+      '  --email: must be an e-mail address (record.email)',
+      '  --language: must be a BCP 47 language tag (record.languages[0])',
+      '  --time-zone: must be an IANA time zone name (record.timeZone)',
+    ])
+      expect(r.stderr).toContain(line)
+    expect(existsSync(dataDir)).toBe(false)
   })
 
   it('exits 1 with a hint when there is no token', () => {

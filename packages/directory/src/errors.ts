@@ -125,9 +125,11 @@ export class RecordRejectedError extends DirectoryError {
 /** A record body field breaks its rule (used when building a record as well as decoding one). */
 export class RecordFieldError extends DirectoryError {
   readonly field: string
+  readonly rule: string
   constructor(field: string, rule: string) {
     super('ERR_RECORD_FIELD', `record field ${field}: ${rule}`)
     this.field = field
+    this.rule = rule
   }
 }
 

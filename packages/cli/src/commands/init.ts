@@ -43,28 +43,80 @@ function e164(phone: string): string {
   return phone.replace(/[\s().-]/g, '')
 }
 
-/** Checks the contact details with the directory's own record rules before anything is written. */
+/** The option that sets each contact field, to name it in a problem. */
+const FLAG_OF_FIELD: Record<string, string> = {
+  country: '--country',
+  contactKind: '--contact-kind',
+  unit: '--unit',
+  phone: '--phone',
+  email: '--email',
+  languages: '--language',
+  timeZone: '--time-zone',
+  services: '--service',
+  mlaAuthority: '--mla-name',
+  'mlaAuthority.name': '--mla-name',
+  'mlaAuthority.phone': '--mla-phone',
+  'mlaAuthority.email': '--mla-email',
+  reservations: '--reservation',
+}
+
+/** Contact details that pass every record rule: each field is checked against these others. */
+const VALID_CONTACT: ContactFile = {
+  contactKind: 'telecom-centre',
+  unit: '24/7 desk',
+  phone: '+33123456789',
+  email: 'desk@example.org',
+  languages: ['en'],
+  timeZone: 'UTC',
+  services: ['preservation'],
+  mlaAuthority: null,
+  reservations: [],
+}
+
+/**
+ * Checks the contact details with the directory's own record rules before anything is written,
+ * and reports every option that breaks one, not just the first: each field is tried alone among
+ * valid others, since the record's decoder stops at its first problem.
+ */
 function checkContact(country: string, contact: ContactFile): void {
   const now = Date.now()
-  try {
-    encodeRecordBody({
-      ...contact,
-      country,
-      seq: 1,
-      issuedAt: now,
-      expiresAt: now + 86_400_000,
-      boxPublicKey: new Uint8Array(32),
-      addresses: [],
-    })
-  } catch (e) {
-    if (e instanceof RecordFieldError) {
-      const flag = e.field.replace(/^record\./, '').replace(/\[\d+\]$/, '')
-      throw new CliError('ERR_CONTACT', e.message, {
-        hint: `fix the option that sets ${flag} (see \`pocnet init --help\`)`,
+  const problemOf = (record: ContactFile & { country: string }): RecordFieldError | undefined => {
+    try {
+      encodeRecordBody({
+        ...record,
+        seq: 1,
+        issuedAt: now,
+        expiresAt: now + 86_400_000,
+        boxPublicKey: new Uint8Array(32),
+        addresses: [],
       })
+      return undefined
+    } catch (e) {
+      if (e instanceof RecordFieldError) return e
+      throw e
     }
-    throw e
   }
+  if (problemOf({ ...contact, country }) === undefined) return
+  const lines: string[] = []
+  const fields = ['country', ...(Object.keys(VALID_CONTACT) as Array<keyof ContactFile>)]
+  for (const field of fields) {
+    const alone =
+      field === 'country'
+        ? { ...VALID_CONTACT, country }
+        : { ...VALID_CONTACT, [field]: contact[field as keyof ContactFile], country: 'FR' }
+    const problem = problemOf(alone)
+    if (problem === undefined) continue
+    const path = problem.field.replace(/^record\./, '')
+    const flag = FLAG_OF_FIELD[path.replace(/\[\d+\]$/, '')] ?? FLAG_OF_FIELD[field] ?? field
+    lines.push(`  ${flag}: ${problem.rule} (${problem.field})`)
+  }
+  // the fields are fine alone but not together (no such rule today): the first problem as it is
+  if (lines.length === 0) lines.push(`  ${problemOf({ ...contact, country })!.message}`)
+  throw new CliError(
+    'ERR_CONTACT',
+    `the contact details break ${lines.length} directory record rule${lines.length === 1 ? '' : 's'}; nothing was written`,
+    { lines, hint: 'fix these options (see `pocnet init --help`)' },
+  )
 }
 
 /** Asks twice on a terminal so a typo does not lock the key away; env/file sources are taken as is. */
