@@ -479,6 +479,13 @@ describe('pocnet CLI against real daemons', () => {
     const wrongSide = await pocnet('IT', contact('IT'), ['case', 'extend', caseId, '--grant', '--days', '90'])
     expect(wrongSide.code).toBe(1)
     expect(wrongSide.stderr).toMatch(/^error: .*extension-granted/m)
+    // the hint gives what this side can run instead, as commands
+    expect(wrongSide.stderr).toMatch(
+      new RegExp(
+        `^hint: the requester side can now run: pocnet case mla ${caseId}; pocnet case withdraw ${caseId}$`,
+        'm',
+      ),
+    )
     await ok('FR', ['case', 'extend', caseId, '--grant', '--days', '90'])
     await waitFor(
       async () => {
@@ -566,6 +573,9 @@ describe('pocnet CLI against real daemons', () => {
     const wrongSide = await pocnet('FR', contact('FR'), ['case', 'inform', id, '--answer', 'UTC'])
     expect(wrongSide.code).toBe(1)
     expect(wrongSide.stderr).toMatch(/^error: .*information-provided/m)
+    expect(wrongSide.stderr).toMatch(
+      new RegExp(`^hint: the requested side can now run: pocnet case refuse ${id}$`, 'm'),
+    )
     await ok('IT', ['case', 'inform', id, '--answer', 'UTC, as the provider logs'])
     await waitStatus('FR', 'in-progress')
     const limit = await pocnet('FR', contact('FR'), [

@@ -96,6 +96,7 @@ export function controlError(e: unknown): unknown {
       hint = 'this daemon does not serve that endpoint: is it older than this CLI?'
     return new CliError(e.code, `${e.message} (${e.status})`, {
       lines,
+      details: e.details,
       ...(hint === undefined ? {} : { hint }),
     })
   }

@@ -8,10 +8,12 @@ export class CliError extends Error {
   readonly exitCode: number
   /** Extra lines printed after the message (e.g. every problem of a request form). */
   readonly lines: readonly string[]
+  /** The daemon's machine-readable details of the error, when it came from the daemon. */
+  readonly details: unknown
   constructor(
     code: string,
     message: string,
-    opts: { hint?: string; exitCode?: number; lines?: string[] } = {},
+    opts: { hint?: string; exitCode?: number; lines?: string[]; details?: unknown } = {},
   ) {
     super(message)
     this.name = new.target.name
@@ -19,6 +21,7 @@ export class CliError extends Error {
     this.hint = opts.hint
     this.exitCode = opts.exitCode ?? EXIT.failure
     this.lines = opts.lines ?? []
+    this.details = opts.details
   }
 }
 

@@ -26,9 +26,14 @@ async function caseCall<T>(work: () => Promise<T> | T): Promise<T> {
       })
     }
     if (err instanceof IllegalTransitionError) {
+      // the message lists both sides' moves; the hint, what this node's side can do instead
+      const ours = err.allowed.filter((m) => m.side === err.side).map((m) => m.kind)
       throw new ControlApiError(409, err.code, err.message, {
-        details: { status: err.status, allowed: err.allowed },
-        hint: `allowed now: ${err.allowed.map((m) => `${m.kind} (${m.side})`).join(', ') || 'nothing'}`,
+        details: { status: err.status, side: err.side, allowed: err.allowed },
+        hint:
+          ours.length === 0
+            ? `nothing the ${err.side} side can send now`
+            : `the ${err.side} side can send now: ${ours.join(', ')}`,
       })
     }
     if (err instanceof CaseNotFoundError) {

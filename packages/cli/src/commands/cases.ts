@@ -147,21 +147,64 @@ function eventLine(e: Record<string, unknown>, zone: string): string {
   return `  ${formatTime(at, zone)}  ${String(side).padEnd(9)}  ${out.style('bold', String(kind))}  ${facts}`.trimEnd()
 }
 
+/** The `pocnet case` command that sends each event kind (docs/cases.md §5.1). */
+const COMMAND_OF_EVENT: Record<string, string> = {
+  acknowledged: 'ack',
+  'in-progress': 'progress',
+  'information-requested': 'ask',
+  'information-provided': 'inform',
+  'limitation-notified': 'limit',
+  'proceed-confirmed': 'proceed',
+  preserved: 'preserve',
+  'partially-disclosed': 'disclose',
+  answered: 'reply',
+  refused: 'refuse',
+  'extension-requested': 'extend',
+  'extension-granted': 'extend --grant',
+  'extension-refused': 'extend --refuse',
+  'mla-submitted': 'mla',
+  withdrawn: 'withdraw',
+  closed: 'close',
+}
+
 async function postEvent(
   ctx: Context,
   caseId: string,
   event: Record<string, unknown>,
   json: boolean | undefined,
 ) {
-  const r = await ctx.call<{ status: string; messageId: string }>(
-    'POST',
-    `/cases/${encodeURIComponent(caseId)}/events`,
-    event,
-  )
+  let r: { status: string; messageId: string }
+  try {
+    r = await ctx.call('POST', `/cases/${encodeURIComponent(caseId)}/events`, event)
+  } catch (e) {
+    throw e instanceof CliError && e.code === 'ERR_ILLEGAL_TRANSITION' ? withNextCommands(e, caseId) : e
+  }
   if (json) return out.json(r)
   out.line(
     `${out.style('green', '✓')} ${String(event.kind)} sent on case ${caseId}: status now ${r.status} (message ${r.messageId})`,
   )
+}
+
+/** An illegal step's error, its hint giving the commands this side can run instead. */
+function withNextCommands(e: CliError, caseId: string): CliError {
+  const details = e.details as { side?: string; allowed?: Array<{ kind: string; side: string }> } | undefined
+  if (details?.side === undefined || details.allowed === undefined) return e
+  const commands = details.allowed
+    .filter((m) => m.side === details.side)
+    .flatMap((m) => {
+      const command = COMMAND_OF_EVENT[m.kind]
+      // 'delivered' is the node's own answer, never typed
+      return command === undefined ? [] : [`pocnet case ${command} ${caseId}`]
+    })
+  return new CliError(e.code, e.message, {
+    lines: [...e.lines],
+    details: e.details,
+    exitCode: e.exitCode,
+    hint:
+      commands.length === 0
+        ? `nothing the ${details.side} side can do on this case now`
+        : `the ${details.side} side can now run: ${commands.join('; ')}`,
+  })
 }
 
 async function caseDetail(ctx: Context, id: string): Promise<CaseDetail> {
