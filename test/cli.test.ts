@@ -542,6 +542,11 @@ describe('pocnet CLI against real daemons', () => {
       file,
       validForm(new Date(Date.now() - 3_600_000).toISOString()).replace('IT-E2E-0001', 'IT-E2E-0002'),
     )
+    // --check reads the local roster: a country outside the federation is caught before sending
+    const notMember = await pocnet('IT', contact('IT'), requestSend('DE', file, '--check'))
+    expect(notMember.code).toBe(1)
+    expect(notMember.stderr).toMatch(/^error: --to DE: not a member of the federation/m)
+    expect(notMember.stderr).toMatch(/^hint: the members are FR, IT/m)
     const { caseId: id } = await json<{ caseId: string }>(
       'IT',
       contact('IT'),

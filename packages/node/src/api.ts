@@ -249,7 +249,9 @@ export function nodeRoutes(daemon: PocnetDaemon, users: UserStore): Route[] {
         if (to === daemon.config.country)
           throw new ControlApiError(400, 'ERR_FIELD', 'to: cannot send a request to your own country')
         if (daemon.roster.members.get(to) === undefined) {
-          throw new ControlApiError(404, 'ERR_NOT_A_MEMBER', `${to} is not a member of the federation`)
+          throw new ControlApiError(404, 'ERR_NOT_A_MEMBER', `${to} is not a member of the federation`, {
+            hint: 'see `pocnet directory list` for the members',
+          })
         }
         const key = optionalKey(b)
         return caseCall(() => daemon.cases.openRequest(to, b.request, `user:${user.name}`, key))

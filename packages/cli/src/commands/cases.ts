@@ -16,6 +16,7 @@ import {
   templateFor,
   validateRequest,
 } from '@pocnet/cases'
+import { readRosterChainFile, verifyRosterChain } from '@pocnet/directory/offline'
 import { Argument, type Command, Option } from 'commander'
 import { Context } from '../context.ts'
 import { CliError, InvalidFormError, UsageError } from '../errors.ts'
@@ -185,6 +186,27 @@ async function postEvent(
   )
 }
 
+/**
+ * For --check, which does not need the daemon: that `to` is a member of the roster in the data
+ * directory, when one is there to read (the daemon checks again when the request is sent).
+ */
+async function checkMember(ctx: Context, to: string): Promise<void> {
+  let members: ReadonlyMap<string, unknown>
+  try {
+    members = verifyRosterChain(await readRosterChainFile(ctx.path('roster'))).state.members
+  } catch {
+    return
+  }
+  if (!members.has(to))
+    throw new CliError(
+      'ERR_NOT_A_MEMBER',
+      `--to ${to}: not a member of the federation (${ctx.path('roster')})`,
+      {
+        hint: `the members are ${[...members.keys()].sort().join(', ')} (\`pocnet directory list\`)`,
+      },
+    )
+}
+
 /** An illegal step's error, its hint giving the commands this side can run instead. */
 function withNextCommands(e: CliError, caseId: string): CliError {
   const details = e.details as { side?: string; allowed?: Array<{ kind: string; side: string }> } | undefined
@@ -274,6 +296,7 @@ export function registerCases(program: Command): void {
             throw new InvalidFormError(flags.file, problems)
           }
           if (flags.check) {
+            await checkMember(ctx, to)
             if (flags.json) return out.json({ sent: false, problems: [] })
             return out.line(`${out.style('green', '✓')} ${flags.file}: no problems (not sent: --check)`)
           }
