@@ -59,7 +59,10 @@ const BOX_KEY_CACHE_MS = 60_000
 class SenderKeyUnavailable extends Error {}
 
 /** Rejections by reason since start: the "counted" of "rejected, counted, logged". */
-export type RejectionCounts = Partial<Record<RejectReason | 'stream', number>>
+export type RejectionCounts = Partial<Record<RejectReason | 'stream' | 'stream-limit', number>>
+
+/** At most one `delivery.stream-limit` line per peer this often: a flood is counted, not echoed. */
+const STREAM_LIMIT_LOG_EVERY_MS = 10_000
 
 /**
  * The receiving side of `/pocnet/deliver/1.0.0`. Per envelope: rate limit, `open()` (size,
@@ -70,6 +73,8 @@ export type RejectionCounts = Partial<Record<RejectReason | 'stream', number>>
  */
 export class DeliveryReceiver {
   readonly rejections: RejectionCounts = {}
+  /** Streams refused over the per-connection limit, by peer (members only: the gater), for the log. */
+  readonly #refusedStreams = new Map<string, { count: number; loggedAt: number }>()
   readonly #init: DeliveryInit
   readonly #now: () => number
   #accepted: ReplayMemory
@@ -114,11 +119,26 @@ export class DeliveryReceiver {
           this.#count('stream')
           this.#init.log.warn('delivery.stream-error', { peer: from.toString(), reason })
         },
+        onStreamRefused: (from) => {
+          this.#count('stream-limit')
+          const peer = from.toString()
+          const refused = (this.#refusedStreams.get(peer)?.count ?? 0) + 1
+          const lastLog = this.#refusedStreams.get(peer)?.loggedAt ?? Number.NEGATIVE_INFINITY
+          const now = this.#now()
+          const log = now - lastLog >= STREAM_LIMIT_LOG_EVERY_MS
+          this.#refusedStreams.set(peer, { count: refused, loggedAt: log ? now : lastLog })
+          if (log)
+            this.#init.log.warn('delivery.stream-limit', {
+              peer,
+              limit: MAX_INBOUND_DELIVERY_STREAMS,
+              refusedSinceStart: refused,
+            })
+        },
       },
     )
   }
 
-  #count(reason: RejectReason | 'stream'): void {
+  #count(reason: keyof RejectionCounts): void {
     this.rejections[reason] = (this.rejections[reason] ?? 0) + 1
   }
 

@@ -52,7 +52,16 @@ export type RequestHandler = (
 export interface HandlerEvents {
   /** A peer's request broke a limit or the handler threw; the stream was aborted. */
   onStreamError?(from: PeerId, reason: string): void
+  /** A peer opened a stream past `maxInboundStreams` on one connection; it was aborted unread. */
+  onStreamRefused?(from: PeerId): void
 }
+
+/**
+ * How many streams of a protocol libp2p lets through to the handler per connection: yamux's own
+ * cap on a connection's inbound streams. The handler enforces the real limit itself, so that a
+ * stream over it is counted and logged; libp2p would refuse it without a word.
+ */
+const STREAMS_REACHING_THE_HANDLER = 1_000
 
 /**
  * Serves `protocol`: each stream carries one or more requests in turn, each answered before
@@ -69,38 +78,54 @@ export async function handleRequests(
   handler: RequestHandler,
   events: HandlerEvents = {},
 ): Promise<void> {
+  const active = new WeakMap<Connection, number>()
   await libp2p.handle(
     protocol,
     async (stream: Stream, connection: Connection) => {
-      const lp = lpStream(stream, {
-        maxDataLength: limits.maxRequestBytes,
-        lengthDecoder: cappedLengthDecoder(limits.maxRequestBytes),
-      })
-      let answered = 0
+      const open = active.get(connection) ?? 0
+      if (open >= maxInboundStreams) {
+        events.onStreamRefused?.(connection.remotePeer)
+        stream.abort(new Error(`over ${maxInboundStreams} streams on one connection`))
+        return
+      }
+      active.set(connection, open + 1)
       try {
-        for (;;) {
-          let request: Uint8Array
-          try {
-            request = (await lp.read({ signal: AbortSignal.timeout(limits.timeoutMs) })).subarray()
-          } catch (err) {
-            const reason = errorReason(err)
-            if (answered > 0 && (reason === 'timeout' || reason === 'UnexpectedEOFError')) {
-              await stream.close({ signal: AbortSignal.timeout(limits.timeoutMs) }).catch(() => {})
-              return
-            }
-            throw err
-          }
-          const response = await handler(request, connection.remotePeer, connection)
-          await lp.write(response, { signal: AbortSignal.timeout(limits.timeoutMs) })
-          answered++
-        }
-      } catch (err) {
-        events.onStreamError?.(connection.remotePeer, errorReason(err))
-        stream.abort(err instanceof Error ? err : new Error(String(err)))
+        await serveStream(stream, connection)
+      } finally {
+        active.set(connection, (active.get(connection) ?? 1) - 1)
       }
     },
-    { maxInboundStreams, maxOutboundStreams: maxInboundStreams },
+    { maxInboundStreams: STREAMS_REACHING_THE_HANDLER, maxOutboundStreams: maxInboundStreams },
   )
+
+  async function serveStream(stream: Stream, connection: Connection): Promise<void> {
+    const lp = lpStream(stream, {
+      maxDataLength: limits.maxRequestBytes,
+      lengthDecoder: cappedLengthDecoder(limits.maxRequestBytes),
+    })
+    let answered = 0
+    try {
+      for (;;) {
+        let request: Uint8Array
+        try {
+          request = (await lp.read({ signal: AbortSignal.timeout(limits.timeoutMs) })).subarray()
+        } catch (err) {
+          const reason = errorReason(err)
+          if (answered > 0 && (reason === 'timeout' || reason === 'UnexpectedEOFError')) {
+            await stream.close({ signal: AbortSignal.timeout(limits.timeoutMs) }).catch(() => {})
+            return
+          }
+          throw err
+        }
+        const response = await handler(request, connection.remotePeer, connection)
+        await lp.write(response, { signal: AbortSignal.timeout(limits.timeoutMs) })
+        answered++
+      }
+    } catch (err) {
+      events.onStreamError?.(connection.remotePeer, errorReason(err))
+      stream.abort(err instanceof Error ? err : new Error(String(err)))
+    }
+  }
 }
 
 interface OpenStream {

@@ -433,12 +433,13 @@ describe('node under hostile input, serving a legitimate peer throughout', () =>
     await legitDelivers('legit-after-slow-sender')
   })
 
-  it('500 parallel streams from one peer: at most the inbound limit served, the rest refused, legit unaffected', async () => {
+  it('500 parallel streams from one peer: at most the inbound limit served, the rest refused and counted, legit unaffected', async () => {
     // A hostile member ignores its own outbound stream cap: lift the one the attacker's daemon
     // registered for itself, so all 500 streams reach the victim.
     await attacker.host.unhandle(DELIVERY_PROTOCOL)
     const malformedBefore = victim.receiver.rejections.malformed ?? 0
     const streamErrorsBefore = victim.receiver.rejections.stream ?? 0
+    const overLimitBefore = victim.receiver.rejections['stream-limit'] ?? 0
     const stored = await storedFromAttacker()
     const mark = logs.length
     const frame = lengthPrefixed(HTTP_GARBAGE)
@@ -462,7 +463,7 @@ describe('node under hostile input, serving a legitimate peer throughout', () =>
     // The legitimate peer sends during the burst...
     const during = legitDelivers('legit-flood-during', 10)
     const attempts = await Promise.all(Array.from({ length: 500 }, open))
-    // Refused streams are reset by libp2p before the receiver sees them (not in its counts).
+    // Streams over the limit are aborted by the receiver's handler unread, and counted.
     const live = () => attempts.filter((a): a is Held => a !== undefined && a.stream.status === 'open')
     await until(
       () => live().length <= MAX_INBOUND_DELIVERY_STREAMS,
@@ -503,6 +504,18 @@ describe('node under hostile input, serving a legitimate peer throughout', () =>
     expect(served, 'some streams served').toBeGreaterThan(0)
     expect(served, 'never more than the inbound limit').toBeLessThanOrEqual(MAX_INBOUND_DELIVERY_STREAMS)
     expect(500 - served, 'refused').toBeGreaterThanOrEqual(500 - MAX_INBOUND_DELIVERY_STREAMS)
+    // every stream the victim refused over its limit is counted (one the attacker's side gave up on
+    // during negotiation never reached it), and the flood is one log line, not hundreds
+    const overLimit = (victim.receiver.rejections['stream-limit'] ?? 0) - overLimitBefore
+    expect(overLimit, 'refused streams counted').toBeGreaterThan(0)
+    expect(served + overLimit).toBeLessThanOrEqual(500)
+    expect(logsSince(mark, 'delivery.stream-limit')).toEqual([
+      expect.objectContaining({
+        peer: attacker.identity.peerId.toString(),
+        limit: MAX_INBOUND_DELIVERY_STREAMS,
+        refusedSinceStart: 1,
+      }),
+    ])
     for (const a of attempts) {
       if (a !== undefined && a.stream.status === 'open') a.stream.abort(new Error('test done'))
     }
