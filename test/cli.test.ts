@@ -328,6 +328,8 @@ describe('pocnet CLI against real daemons', () => {
     const text = await pocnet('IT', op('IT'), ['status'])
     expect(text.code).toBe(0)
     expect(text.stdout).toMatch(/IT on cli-e2e/)
+    // the rejection counts are always shown, so an operator sees that nothing was refused
+    expect(text.stdout).toMatch(/^ {2}rejected {7}none since start$/m)
   })
 
   it('refuses a wrong token, with a hint', async () => {

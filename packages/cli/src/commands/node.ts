@@ -130,8 +130,9 @@ export function registerNode(program: Command): void {
         )
         out.line(`  delivered      ${h.delivered}   received ${h.received}`)
         const rejected = Object.entries(h.rejected)
-        if (rejected.length > 0)
-          out.line(`  rejected       ${rejected.map(([k, v]) => `${k}=${v}`).join(' ')}`)
+        out.line(
+          `  rejected       ${rejected.length === 0 ? 'none since start' : rejected.map(([k, v]) => `${k}=${v}`).join(' ')}`,
+        )
         out.line(
           `  ledger         ${h.ledgerSize} entries${h.lastCheckpoint === null ? '' : `, checkpoint at ${h.lastCheckpoint.size}`}`,
         )
