@@ -173,10 +173,9 @@ function guard(c: Case, event: CaseEvent): string | undefined {
     case 'extension-requested':
     case 'mla-submitted':
       if (c.preservation === undefined) return 'nothing has been preserved yet'
-      if (
-        event.kind === 'extension-requested' &&
-        Date.parse(event.at) >= Date.parse(c.preservation.current.expiresAt)
-      ) {
+      // Art. 29(7) continues a preservation still in force; after its end there is nothing to
+      // extend or to keep, and recording either would stop the expiry alerts
+      if (Date.parse(event.at) >= Date.parse(c.preservation.current.expiresAt)) {
         return `the preservation expired at ${c.preservation.current.expiresAt}; send a new preservation request`
       }
       return undefined
@@ -188,6 +187,10 @@ function guard(c: Case, event: CaseEvent): string | undefined {
       )
       if (event.ground === 'dual-criminality-reservation' && exempt.length > 0) {
         return `Art. 29(4) does not allow a dual-criminality refusal for an offence under Art. ${exempt.join(', ')}`
+      }
+      // Art. 30(2) allows withholding traffic data only for a political offence or essential interests
+      if (event.ground === 'dual-criminality-reservation' && c.type === 'traffic-data-disclosure') {
+        return 'Art. 30(2) allows no dual-criminality refusal of a traffic-data disclosure'
       }
       return undefined
     }

@@ -124,7 +124,8 @@ function readUtc(reader: FormReader, f: Fields, key: string): string | undefined
 
 /**
  * Checks that an expiry fits the days granted counted from `from` (the event, or the expiry an
- * extension prolongs), with a day's slack for national rules that count whole days.
+ * extension prolongs), within a day either way for national rules that count whole days: the
+ * alerts follow `expiresAt`, so it must say the same as `grantedDays`.
  */
 export function expiryProblem(from: string, expiresAt: string, days: number): Problem | undefined {
   const span = Date.parse(expiresAt) - Date.parse(from)
@@ -132,6 +133,10 @@ export function expiryProblem(from: string, expiresAt: string, days: number): Pr
     return { path: 'expiresAt', rule: 'consistency', message: `${expiresAt} is not after ${from}` }
   if (span > (days + 1) * DAY_MS) {
     const message = `${expiresAt} is ${Math.floor(span / DAY_MS)} days after ${from}, but only ${days} days were granted`
+    return { path: 'expiresAt', rule: 'consistency', message }
+  }
+  if (span < (days - 1) * DAY_MS) {
+    const message = `${expiresAt} is only ${(span / DAY_MS).toFixed(1)} days after ${from}, but ${days} days were granted`
     return { path: 'expiresAt', rule: 'consistency', message }
   }
   return undefined

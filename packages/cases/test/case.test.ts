@@ -176,6 +176,8 @@ describe('applyEvent', () => {
     ['preserved', { grantedDays: 0 }, ['grantedDays']],
     ['preserved', { expiresAt: '2027-02-26T14:00:00' }, ['expiresAt']],
     ['preserved', { grantedDays: 30 }, ['expiresAt']],
+    // 90 days granted, an expiry one hour away: the alerts would follow the hour
+    ['preserved', { grantedDays: 90, expiresAt: hoursAfter(5) }, ['expiresAt']],
     ['refused', { ground: 'we are busy' }, ['ground']],
     ['partially-disclosed', { thirdCountry: 'Germany', identifiers: [] }, ['thirdCountry', 'identifiers']],
   ])('refuses %s carrying %j, naming the fields', (kind, extra, fields) => {
@@ -194,6 +196,16 @@ describe('applyEvent', () => {
     const other = { ...EXAMPLES.preservation, offence: { description: 'defamation' } }
     const d = run(openPreservation(other), [...TO_PRESERVED.slice(0, 3), ['refused', 'requested', dual]])
     expect(d.refusal).toMatchObject({ ground: 'dual-criminality-reservation' })
+  })
+
+  it('refuses a dual-criminality refusal of a traffic-data disclosure (Art. 30(2)), whatever the offence', () => {
+    const dual = { ground: 'dual-criminality-reservation', explanation: 'not an offence here' }
+    const c = run(openPreservation(EXAMPLES['traffic-data-disclosure']), TO_PRESERVED.slice(0, 3))
+    expect(() => applyEvent(c, eventFor('refused', 'requested', 4, hoursAfter(4), dual))).toThrow(
+      'Art. 30(2)',
+    )
+    const interests = { ground: 'essential-interests', explanation: 'ordre public' }
+    expect(run(c, [['refused', 'requested', interests]]).status).toBe('refused')
   })
 
   it('extends a preservation, keeping each period, and refuses an extension after expiry', () => {
@@ -216,6 +228,12 @@ describe('applyEvent', () => {
     expect(() => applyEvent(shorter, backwards)).toThrow(InvalidEventError)
     const late = eventFor('extension-requested', 'requester', 5, expiresAt)
     expect(() => applyEvent(preserved, late)).toThrow('send a new preservation request')
+    // nor can an MLA request keep an expired preservation going (Art. 29(7)): it would stop the alerts
+    const lateMla = eventFor('mla-submitted', 'requester', 5, expiresAt)
+    expect(() => applyEvent(preserved, lateMla)).toThrow('send a new preservation request')
+    expect(applyEvent(preserved, eventFor('mla-submitted', 'requester', 5, hoursAfter(5))).status).toBe(
+      'mla-submitted',
+    )
   })
 
   it('lets the requester decide after an Art. 29(6) notice', () => {

@@ -45,7 +45,8 @@ export function payloadFor(kind: CaseEventKind, at: string): Record<string, unkn
     case 'extension-requested':
       return { reason: 'MLA request delayed by translation', days: 90 }
     case 'extension-granted':
-      return { grantedDays: 90, expiresAt: inDays(90) }
+      // 90 more days, counted from the first grant's 90-day expiry (a few hours before `at`)
+      return { grantedDays: 90, expiresAt: inDays(180) }
     case 'extension-refused':
     case 'withdrawn':
     case 'closed':
