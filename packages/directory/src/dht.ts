@@ -44,14 +44,15 @@ export function checkDirectoryValue(
 ): VerifiedRecord {
   const country = countryOfKey(key)
   if (country === undefined) throw new RecordRejectedError('malformed', 'DHT key is not /pocnet-dir/<CC>')
-  const verified = verifyRecord(value, country, rules.getRoster(), (rules.now ?? Date.now)())
-  const highest = rules.memory.highestSeq(country)
+  const now = (rules.now ?? Date.now)()
+  const verified = verifyRecord(value, country, rules.getRoster(), now)
+  const highest = rules.memory.highestSeq(country, now)
   if (verified.record.seq < highest)
     throw new RecordRejectedError(
       'stale',
       `record for ${country} has seq ${verified.record.seq}; seq ${highest} was already seen`,
     )
-  rules.memory.observeSeq(country, verified.record.seq)
+  rules.memory.observeSeq(country, verified.record.seq, now)
   return verified
 }
 

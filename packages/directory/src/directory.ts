@@ -183,14 +183,14 @@ export class Directory {
     const record: DirectoryRecord = {
       ...details,
       country: this.country,
-      seq: Math.max(this.#memory.highestSeq(this.country) + 1, now),
+      seq: Math.max(this.#memory.highestSeq(this.country, now) + 1, now),
       issuedAt: now,
       expiresAt: now + this.#recordValidityMs,
     }
     const bytes = signRecord(this.#identity, record)
     const verified = { record, bytes }
     this.#own = { details, verified }
-    this.#memory.cache(this.country, record.seq, { bytes, fetchedAt: now })
+    this.#memory.cache(this.country, record.seq, { bytes, fetchedAt: now }, now)
     return { ...verified, storedBy: await this.#put(bytes, options.signal) }
   }
 
@@ -308,7 +308,7 @@ export class Directory {
     const verified = checkDirectoryValue(this.#rules, directoryKey(country), bytes)
     const current = this.#memory.cached(country)
     if (current === undefined || !bytesEqual(current.bytes, bytes))
-      this.#memory.cache(country, verified.record.seq, { bytes, fetchedAt: this.#now() })
+      this.#memory.cache(country, verified.record.seq, { bytes, fetchedAt: this.#now() }, this.#now())
     return verified
   }
 

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { fromHex, toHex, writeFileAtomic } from '@pocnet/crypto'
+import { MAX_CLOCK_SKEW_MS } from './constants.ts'
 import { isCountryCode } from './fields.ts'
 
 /** A record this node has verified, with when it got it. */
@@ -107,13 +108,19 @@ export class DirectoryMemory {
     return new DirectoryMemory(store, await store.load())
   }
 
-  highestSeq(country: string): number {
-    return this.#highestSeq.get(country) ?? 0
+  /**
+   * The highest seq seen for `country`, or 0 when the remembered one is beyond `now` plus the
+   * clock skew: a seq is its record's issue time at most, so no record that passes today's rules
+   * set it, and a stolen key's record from before the rule must not lock the country out for ever.
+   */
+  highestSeq(country: string, now = Date.now()): number {
+    const seq = this.#highestSeq.get(country) ?? 0
+    return seq > now + MAX_CLOCK_SKEW_MS ? 0 : seq
   }
 
-  /** Records a verified seq; never lowers the remembered value. */
-  observeSeq(country: string, seq: number): void {
-    if (seq > this.highestSeq(country)) {
+  /** Records a verified seq; never lowers the remembered value (unless highestSeq disowns it). */
+  observeSeq(country: string, seq: number, now = Date.now()): void {
+    if (seq > this.highestSeq(country, now)) {
       this.#highestSeq.set(country, seq)
       this.#scheduleSave()
     }
@@ -128,9 +135,9 @@ export class DirectoryMemory {
   }
 
   /** Caches a verified record. */
-  cache(country: string, seq: number, record: CachedRecord): void {
+  cache(country: string, seq: number, record: CachedRecord, now = Date.now()): void {
     this.#records.set(country, record)
-    this.observeSeq(country, seq)
+    this.observeSeq(country, seq, now)
     this.#scheduleSave()
   }
 

@@ -297,6 +297,10 @@ export function verifyRecord(
   if (record.expiresAt <= now) throw reject('expired', `record for ${country} expired at ${record.expiresAt}`)
   if (record.issuedAt > now + MAX_CLOCK_SKEW_MS)
     throw reject('not-yet-valid', `record for ${country} is issued in the future (${record.issuedAt})`)
+  // A seq is the issue time in ms at most (Directory.publish): a higher one would raise every
+  // node's "highest seen" out of reach, locking out the country's next records, new key or not.
+  if (record.seq > now + MAX_CLOCK_SKEW_MS)
+    throw reject('not-yet-valid', `record for ${country} has seq ${record.seq}, beyond the current time`)
   return { record, bytes }
 }
 

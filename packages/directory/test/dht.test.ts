@@ -71,6 +71,26 @@ describe('DHT validator and selector', () => {
     ).rejects.toThrow(/not \/pocnet-dir\/<CC>/)
   })
 
+  it('refuses a seq beyond the current time, and a remembered one from before that rule locks no one out', async () => {
+    // a stolen key signing seq 2^53 - 1 would raise every node's "highest seen" out of reach
+    const memory = await DirectoryMemory.open()
+    const validate = directoryValidator({ getRoster: () => roster, memory, now: () => NOW })
+    const key = directoryKey(FR)
+    const farSeq = signRecord(fr, record(fr, FR, { seq: Number.MAX_SAFE_INTEGER }))
+    await expect(async () => validate(key, farSeq)).rejects.toThrow(
+      /has seq 9007199254740991, beyond the current time/,
+    )
+    await validate(key, signRecord(fr, record(fr, FR, { seq: NOW + 60_000 })))
+    expect(memory.highestSeq(FR, NOW)).toBe(NOW + 60_000)
+    // what an earlier version may have remembered: the next honest record still passes, and is remembered
+    const poisoned = await DirectoryMemory.open()
+    poisoned.observeSeq(FR, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
+    expect(poisoned.highestSeq(FR, NOW)).toBe(0)
+    const recover = directoryValidator({ getRoster: () => roster, memory: poisoned, now: () => NOW })
+    await recover(key, signRecord(fr, record(fr, FR, { seq: NOW })))
+    expect(poisoned.highestSeq(FR, NOW)).toBe(NOW)
+  })
+
   it('the selector prefers the highest seq, then the latest expiry, and ranks garbage last', () => {
     const key = directoryKey(FR)
     const s3 = signRecord(fr, record(fr, FR, { seq: 3 }))
