@@ -32,6 +32,8 @@ import type { Outbox } from './outbox.ts'
 export const CASE_REQUEST_KIND = 'case-request'
 export const CASE_EVENT_KIND = 'case-event'
 const PAYLOAD_VERSION = 1
+/** How far ahead of the case's seq an incoming event's may be: far more steps than a case takes. */
+const MAX_SEQ_AHEAD = 1_000
 const ALERT_INTERVAL_MS = 15_000
 
 interface HeldCase {
@@ -388,6 +390,9 @@ export class CaseBook {
     const checked = validateEvent(payload.event)
     if (!checked.ok) return refuse('event does not validate')
     if (checked.value.side === held.side) return refuse('side')
+    // A Lamport seq is one more than the highest the sender saw. One far beyond ours would make
+    // every step we send after it carry a seq past what validateEvent takes: the case locked.
+    if (checked.value.seq > held.current.seq + MAX_SEQ_AHEAD) return refuse('seq too far ahead')
     return undefined
   }
 

@@ -93,6 +93,31 @@ describe('cases over the network: a preservation request between two nodes', () 
     expect(b.cases.list()).toEqual(before)
   })
 
+  it('refuses a case step whose seq runs far ahead, so the case cannot be locked against this side', async () => {
+    const { caseId } = await a.cases.openRequest('FR', preservationRequest(), 'user:anna')
+    await until(() => a.cases.detail(caseId).case.status === 'delivered', 'A to see "delivered"')
+    const event = {
+      id: 'f'.repeat(32),
+      seq: Number.MAX_SAFE_INTEGER,
+      at: new Date().toISOString(),
+      side: 'requested',
+      kind: 'acknowledged',
+      by: 'Mallory',
+    }
+    const payload = encode({ v: 1, type: 'event', caseId, event })
+    const item = await b.outbox.submit({ to: 'IT', caseId, kind: 'case-event', actor: 'user:t', payload })
+    await until(() => b.outbox.depth === 0, 'IT to answer the step')
+    // the step was answered "malformed", and the case goes on as normal
+    const receipts = await b.ledger.query({ kind: 'receipt', caseId })
+    expect(receipts.find((r) => r.messageId === item.messageId)?.detail).toEqual({
+      status: 'rejected',
+      reason: 'malformed',
+    })
+    expect(a.cases.detail(caseId).case.status).toBe('delivered')
+    await b.cases.addEvent(caseId, { kind: 'acknowledged', by: 'Jean Dupont' }, 'user:jean')
+    await until(() => a.cases.detail(caseId).case.status === 'acknowledged', 'A to see the real step')
+  })
+
   it('POST /messages refuses the case kinds, naming the field: case traffic goes through /cases', async () => {
     const route = nodeRoutes(a, await UserStore.open(fed.nodes[0]!.dataDir)).find(
       (r) => r.method === 'POST' && r.path === '/messages',
