@@ -1,5 +1,5 @@
 import type { Connection, Libp2p, Logger, PeerId } from '@libp2p/interface'
-import { bytesEqual } from '@pocnet/crypto'
+import { bytesEqual, toHex } from '@pocnet/crypto'
 import { decode, encode } from '@pocnet/protocol'
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -19,6 +19,11 @@ export interface RosterSyncInit {
   requestTimeoutMs?: number
 }
 
+/** The least time between two pulls the same claim to be ahead (version and head) can trigger. */
+const PULL_ON_REQUEST_INTERVAL_MS = 5_000
+/** How long a peer's claims to be ahead are not followed after a pull from it failed. */
+const PULL_AFTER_FAILURE_MS = 30_000
+
 const peerFail = (field: string, rule: string) => new PeerProtocolError(`roster exchange ${field}: ${rule}`)
 
 /**
@@ -35,6 +40,13 @@ export class RosterSync {
   readonly #log: Logger
   #unsubscribe: (() => void) | undefined
   #failures = 0
+  #suppressed = 0
+  /** Peers we are pulling from now: one pull per peer at a time. */
+  readonly #pulling = new Set<string>()
+  /** What each asker last claimed (version and head), and when, when it made us pull. */
+  readonly #lastClaim = new Map<string, { claim: string; at: number }>()
+  /** When a pull from each peer last failed (an invalid chain, bad bytes, no answer). */
+  readonly #failedAt = new Map<string, number>()
 
   constructor(init: RosterSyncInit) {
     this.#libp2p = init.libp2p
@@ -46,6 +58,11 @@ export class RosterSync {
   /** Exchanges that failed so far: unreachable peers, bad bytes, invalid chains, forks. */
   get failures(): number {
     return this.#failures
+  }
+
+  /** Pulls not made: one already running from that peer, or one it asked for too soon after the last. */
+  get suppressed(): number {
+    return this.#suppressed
   }
 
   readonly #onConnect = (event: CustomEvent<PeerId>): void => {
@@ -102,7 +119,18 @@ export class RosterSync {
   }
 
   #syncQuietly(peer: PeerId): void {
-    this.sync(peer).catch((err: Error) => this.#reject(err, peer))
+    const id = peer.toString()
+    if (this.#pulling.has(id)) {
+      this.#suppressed++
+      return
+    }
+    this.#pulling.add(id)
+    this.sync(peer)
+      .catch((err: Error) => {
+        this.#failedAt.set(id, Date.now())
+        this.#reject(err, peer)
+      })
+      .finally(() => this.#pulling.delete(id))
   }
 
   async #answer(request: Uint8Array, connection: Connection): Promise<Uint8Array> {
@@ -118,8 +146,26 @@ export class RosterSync {
     const differs = theirVersion === state.version && !bytesEqual(theirHead, state.hash)
     // the asker is ahead (or on another branch): pull from it after answering. Once a fork froze
     // adoption there is nothing to pull, and two forked nodes would otherwise ask each other forever.
-    if ((theirVersion > state.version || differs) && this.#keeper.fork === undefined)
-      this.#syncQuietly(connection.remotePeer)
+    if ((theirVersion > state.version || differs) && this.#keeper.fork === undefined) {
+      // A member can claim to be ahead as often as it likes, and each claim costs us a pull and
+      // the chain's verification: the same claim again soon, or any claim soon after a pull from
+      // it failed, is not followed (a real new version is a new claim, and peers still sync on
+      // every connection).
+      const peer = connection.remotePeer.toString()
+      const now = Date.now()
+      const claim = `${theirVersion}:${toHex(theirHead)}`
+      const last = this.#lastClaim.get(peer)
+      const failed = this.#failedAt.get(peer) ?? Number.NEGATIVE_INFINITY
+      if (
+        (last?.claim === claim && now - last.at < PULL_ON_REQUEST_INTERVAL_MS) ||
+        now - failed < PULL_AFTER_FAILURE_MS
+      )
+        this.#suppressed++
+      else {
+        this.#lastClaim.set(peer, { claim, at: now })
+        this.#syncQuietly(connection.remotePeer)
+      }
+    }
     const chain = theirVersion < state.version || differs ? this.#keeper.documents : null
     return chain === null ? encode({ chain: null }) : encode({ chain })
   }

@@ -1,5 +1,7 @@
 import { NodeIdentity, toHex } from '@pocnet/crypto'
+import { encode } from '@pocnet/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ROSTER_PROTOCOL } from '../src/constants.ts'
 import {
   RecordNotFoundError,
   type RosterAdoption,
@@ -7,6 +9,7 @@ import {
   RosterForkError,
   RosterThresholdError,
 } from '../src/index.ts'
+import { requestOnce } from '../src/wire.ts'
 import {
   contactDetails,
   type Founders,
@@ -105,6 +108,27 @@ describe('roster exchange between 5 member nodes (threshold 3)', () => {
       /2 valid signature\(s\) of members of version 1, 3 required/,
     )
     expect(nodes[1]!.keeper.state.version).toBe(1)
+  })
+
+  it('a member claiming to be ahead over and over makes the answerer pull from it once', async () => {
+    const [asker, answerer] = [nodes[0]!, nodes[1]!]
+    const state = answerer.keeper.state
+    // a version ahead of everyone's, with a head no one has: each claim would cost a pull
+    const claim = encode({ version: state.version + 1, head: new Uint8Array(32).fill(7) })
+    const suppressedBefore = answerer.sync.suppressed
+    const failuresBefore = answerer.sync.failures
+    for (let i = 0; i < 10; i++) {
+      const answer = await requestOnce(asker.libp2p, answerer.identity.peerId, ROSTER_PROTOCOL, claim, {
+        maxResponseBytes: 1 << 20,
+        signal: AbortSignal.timeout(5_000),
+      })
+      expect(answer.length).toBeGreaterThan(0)
+    }
+    // one pull followed the first claim (the asker then answered it was not ahead at all);
+    // the nine repeats were not followed, and nothing was adopted
+    expect(answerer.sync.suppressed - suppressedBefore).toBe(9)
+    expect(answerer.sync.failures).toBe(failuresBefore)
+    expect(answerer.keeper.state.version).toBe(state.version)
   })
 
   it('revoking a country: its connections are closed and refused, and its record no longer resolves', async () => {
