@@ -24,6 +24,14 @@ function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate()
 }
 
+/** Whether `text` is a real calendar date written YYYY-MM-DD (no 2023-02-30, which Date.parse takes). */
+export function isCalendarDate(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text)
+  if (m === null) return false
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])]
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month)
+}
+
 /** A date and time with an explicit UTC offset (`Z` or `±hh:mm`), as RFC 3339 requires. */
 export function checkTimestamp(value: string): FormatCheck<Timestamp> {
   const m = DATE_TIME.exec(value)

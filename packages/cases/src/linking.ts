@@ -58,9 +58,7 @@ export function followUpPreservation(
     relatedCases: [{ relation: 'follow-up-of', reference: first.caseReference, caseId: c.id }],
     requestKind: 'new',
     offence: first.offence,
-    facts:
-      `${first.facts}\n\nUnder Art. 30, ${c.requested} disclosed (case ${c.id}) that ${event.thirdCountryProvider} ` +
-      `in ${event.thirdCountry} took part in the communication: ${event.trafficData}`,
+    facts: followUpFacts(first.facts, c, event),
     data: {
       description: `Traffic data and subscriber information held by ${event.thirdCountryProvider} for the identifiers below.`,
       relationToOffence: `The communication under investigation passed through ${event.thirdCountryProvider}.`,
@@ -74,4 +72,27 @@ export function followUpPreservation(
   const checked = validateRequest(request)
   if (!checked.ok) throw new InvalidRequestError(checked.problems)
   return { requested: event.thirdCountry, request }
+}
+
+/** The most characters a request's free text may hold (requests.ts). */
+const MAX_FACTS = 10_000
+
+/**
+ * The first request's facts, then what the Art. 30 disclosure said. Both may be long: the first
+ * facts give way (shortened, saying where the rest is), never the disclosure, which is why the
+ * third country is asked at all.
+ */
+function followUpFacts(
+  firstFacts: string,
+  c: Case,
+  event: { thirdCountryProvider: string; thirdCountry: string; trafficData: string },
+): string {
+  const disclosure =
+    `Under Art. 30, ${c.requested} disclosed (case ${c.id}) that ${event.thirdCountryProvider} ` +
+    `in ${event.thirdCountry} took part in the communication: ${event.trafficData}`
+  const whole = `${firstFacts}\n\n${disclosure}`
+  if (whole.length <= MAX_FACTS) return whole
+  const note = ` […] (shortened: the full facts are in case ${c.id})`
+  const room = Math.max(0, MAX_FACTS - disclosure.length - note.length - 2)
+  return `${firstFacts.slice(0, room)}${note}\n\n${disclosure}`.slice(0, MAX_FACTS)
 }

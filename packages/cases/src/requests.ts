@@ -11,7 +11,15 @@ import {
   URGENCIES,
   type Urgency,
 } from './constants.ts'
-import { checkCountry, checkEmail, checkLanguage, checkPhone, checkSha256, checkTimeZone } from './formats.ts'
+import {
+  checkCountry,
+  checkEmail,
+  checkLanguage,
+  checkPhone,
+  checkSha256,
+  checkTimeZone,
+  isCalendarDate,
+} from './formats.ts'
 import { type Identifier, readFormatted, readIdentifier, readTimestamp } from './identifiers.ts'
 import { describeValue, FormReader, joinPath, type Validation } from './problems.ts'
 
@@ -736,8 +744,7 @@ function readLocateSuspect(
   let dateOfBirth: string | undefined
   if (s !== undefined && reader.present(s, 'dateOfBirth')) {
     const text = reader.string(s, 'dateOfBirth', path, SHORT)
-    const valid =
-      text !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(`${text}T00:00:00Z`))
+    const valid = text !== undefined && isCalendarDate(text)
     if (text !== undefined && !valid) {
       reader.report('suspect.dateOfBirth', 'format', `'${text}' is not a date; write it like 1990-04-23`)
     } else dateOfBirth = text

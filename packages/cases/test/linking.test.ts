@@ -8,6 +8,7 @@ import {
   validateRequest,
 } from '../src/index.ts'
 import { eventFor, hoursAfter, openPreservation } from './events.ts'
+import { EXAMPLES } from './fixtures.ts'
 
 function disclosed() {
   let c = openPreservation()
@@ -50,6 +51,23 @@ describe('followUpPreservation', () => {
     expect(second.links).toEqual([
       { relation: 'follow-up-of', reference: c.request.caseReference, caseId: 'case-1' },
     ])
+  })
+
+  it('shortens long first facts, never the disclosure, so the draft is still a valid request', () => {
+    let c = openPreservation({ ...EXAMPLES.preservation, facts: 'F'.repeat(9_000) })
+    for (const kind of ['delivered', 'acknowledged', 'in-progress'] as const) {
+      c = applyEvent(c, eventFor(kind, 'requested', c.seq + 1, hoursAfter(c.seq + 1)))
+    }
+    const trafficData = `relayed via 198.51.100.23 ${'T'.repeat(2_000)}`
+    const event = eventFor('partially-disclosed', 'requested', c.seq + 1, hoursAfter(5), {
+      trafficData,
+    }) as CaseEventOf<'partially-disclosed'>
+    const followUp = followUpPreservation(applyEvent(c, event), event, '2026-11-28T19:00:00+01:00')
+    expect(validateRequest(followUp.request).ok).toBe(true)
+    const facts = followUp.request.facts
+    expect(facts.length).toBeLessThanOrEqual(10_000)
+    expect(facts.endsWith(trafficData)).toBe(true)
+    expect(facts).toContain('(shortened: the full facts are in case case-1)')
   })
 
   it('refuses an event that is not in the case', () => {

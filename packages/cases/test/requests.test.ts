@@ -220,6 +220,17 @@ describe('validateRequest', () => {
     expect(problemPaths({ ...EXAMPLES['locate-suspect'], suspect })).toEqual(['suspect.name'])
   })
 
+  it("refuses a suspect's date of birth that is not a real date", () => {
+    const suspect = (dateOfBirth: string) => ({
+      ...EXAMPLES['locate-suspect'],
+      suspect: { ...(EXAMPLES['locate-suspect'].suspect as object), dateOfBirth },
+    })
+    // Date.parse takes the first two
+    for (const date of ['2023-02-30', '2023-04-31', '2023-13-01', '2023-00-10', '23-04-01'])
+      expect(problemPaths(suspect(date)), date).toEqual(['suspect.dateOfBirth'])
+    expect(problemPaths(suspect('2024-02-29'))).toEqual([])
+  })
+
   it('names an unknown schema and lists the known ones', () => {
     const result = validateRequest({ ...preservation, schema: 'pocnet/preservation/v9' })
     expect(result.ok ? '' : result.problems[0]?.message).toContain('pocnet/preservation/v1')
