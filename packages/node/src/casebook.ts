@@ -117,6 +117,8 @@ export class CaseBook {
   readonly #now: () => Date
   readonly #cases = new Map<string, HeldCase>()
   readonly #alerted = new Set<string>()
+  /** This side's steps by the message that carries them, until it is delivered or given up. */
+  readonly #sentSteps = new Map<string, { caseId: string; eventId: string }>()
   #timer: ReturnType<typeof setInterval> | undefined
   // One change at a time: each step's seq depends on the state the previous one left.
   #queue: Promise<unknown> = Promise.resolve()
@@ -135,7 +137,8 @@ export class CaseBook {
         if (e.detail?.messageKind === CASE_REQUEST_KIND || e.detail?.messageKind === CASE_EVENT_KIND)
           traffic.push(e)
     traffic.sort((a, b) => a.seq - b.seq)
-    for (const entry of traffic) await this.#replayEntry(entry)
+    const undelivered = await undeliveredMessages(ledger)
+    for (const entry of traffic) await this.#replayEntry(entry, undelivered)
     for await (const e of ledger.scan({ kind: 'admin-action' })) {
       if (e.detail?.action === 'alert' && typeof e.detail.key === 'string') this.#alerted.add(e.detail.key)
     }
@@ -157,7 +160,7 @@ export class CaseBook {
     if (this.#timer !== undefined) clearInterval(this.#timer)
   }
 
-  async #replayEntry(entry: LedgerEntry): Promise<void> {
+  async #replayEntry(entry: LedgerEntry, undelivered: ReadonlySet<string>): Promise<void> {
     const sent = entry.kind === 'message-sent'
     const payloadHash = entry.blobs[sent ? 1 : 2]
     if (payloadHash === undefined || entry.counterpart === undefined) return
@@ -176,6 +179,10 @@ export class CaseBook {
         const held = this.#cases.get(payload.caseId)
         const checked = validateEvent(payload.event)
         if (held === undefined || !checked.ok) return
+        // a step of ours the counterpart never took (given up, or refused) is not in the case
+        if (sent && entry.messageId !== undefined && undelivered.has(entry.messageId)) return
+        if (sent && entry.messageId !== undefined)
+          this.#sentSteps.set(entry.messageId, { caseId: payload.caseId, eventId: checked.value.id })
         const events = [...held.events, checked.value]
         held.current = replayCase(held.opening, events).case
         held.events = events
@@ -333,9 +340,43 @@ export class CaseBook {
     })
     held.events.push(checked.value)
     held.current = replayCase(held.opening, held.events).case
+    if (!item.repeated) this.#sentSteps.set(item.messageId, { caseId, eventId: checked.value.id })
     await this.#recordState(caseId, held.counterpart, actor, before, held.current.status, checked.value.kind)
     await this.checkClocks()
     return { status: held.current.status, messageId: item.messageId }
+  }
+
+  /**
+   * The outbox gave up on a message (expired undelivered, or refused for good). If it carried a
+   * step of ours, the counterpart never took it: the step is taken back out of the case, so both
+   * sides hold the same case, and the change is recorded and shown.
+   */
+  undelivered(messageId: string, why: string): Promise<void> {
+    return this.#serial(async () => {
+      const step = this.#sentSteps.get(messageId)
+      this.#sentSteps.delete(messageId)
+      const held = step === undefined ? undefined : this.#cases.get(step.caseId)
+      if (step === undefined || held === undefined) return
+      const taken = held.events.find((e) => e.id === step.eventId)
+      if (taken === undefined) return
+      const before = held.current.status
+      held.events = held.events.filter((e) => e.id !== step.eventId)
+      held.current = replayCase(held.opening, held.events).case
+      await this.#recordState(
+        step.caseId,
+        held.counterpart,
+        'node',
+        before,
+        held.current.status,
+        `${taken.kind} undelivered`,
+      )
+      this.#publish(
+        'case-message',
+        step.caseId,
+        `your ${taken.kind} never reached ${held.counterpart} (${why}): taken back, case now ${held.current.status}`,
+      )
+      await this.checkClocks()
+    })
   }
 
   /** The pre-filled Art. 30 follow-up preservation request to the third country named in the latest partial disclosure. */
@@ -517,4 +558,17 @@ export class CaseBook {
     }
     return raised
   }
+}
+
+/**
+ * Messages the outbox gave up on, from the ledger: expired undelivered ('delivery-failed') or
+ * refused for good (a 'receipt' whose status is rejected).
+ */
+async function undeliveredMessages(ledger: Ledger): Promise<Set<string>> {
+  const ids = new Set<string>()
+  for await (const e of ledger.scan({ kind: 'delivery-failed' }))
+    if (e.messageId !== undefined) ids.add(e.messageId)
+  for await (const e of ledger.scan({ kind: 'receipt' }))
+    if (e.messageId !== undefined && e.detail?.status === 'rejected') ids.add(e.messageId)
+  return ids
 }

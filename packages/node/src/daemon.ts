@@ -19,7 +19,7 @@ import {
   writeRosterChainFile,
 } from '@pocnet/directory'
 import { checkpointOrigin, Ledger } from '@pocnet/ledger'
-import { CaseBook } from './casebook.ts'
+import { CASE_EVENT_KIND, CaseBook } from './casebook.ts'
 import { type NodeConfig, readConfig } from './config.ts'
 import { DATA_DIR, STOP_TIMEOUT_MS } from './constants.ts'
 import { DeliveryReceiver, type InboundMessage } from './delivery.ts'
@@ -240,6 +240,15 @@ export class PocnetDaemon {
       log: log.child('outbox'),
       onOutcome: (item, outcome) => {
         if (outcome.status === 'accepted') return
+        if (item.kind === CASE_EVENT_KIND)
+          casesRef.book
+            ?.undelivered(
+              item.messageId,
+              outcome.status === 'expired' ? 'expired' : `refused: ${outcome.reason}`,
+            )
+            .catch((err: unknown) =>
+              log.error('cases.undelivered-failed', { messageId: item.messageId, error: String(err) }),
+            )
         feed.publish({
           type: 'delivery-failed',
           caseId: item.caseId,

@@ -297,3 +297,52 @@ describe('cases over the network: a step that overtakes its request', () => {
     }
   })
 })
+
+describe('cases over the network: a step that never reaches the counterpart', () => {
+  let fed: TestFederation
+  let a: PocnetDaemon
+  let b: PocnetDaemon
+
+  beforeAll(async () => {
+    // the outbox gives up after 3 s, so a step sent while the counterpart is down is given up
+    ;({ fed, a, b } = await startPublishedPair(['IT', 'FR'], (config) => {
+      config.outbox = { initialBackoffMs: 100, maxBackoffMs: 500, expiryMs: 3_000 }
+    }))
+  })
+
+  afterAll(async () => {
+    await fed?.cleanup()
+  })
+
+  it("is taken back out of the sender's case, live and after a restart, so both sides agree", async () => {
+    const { caseId } = await a.cases.openRequest('FR', preservationRequest(), 'user:anna')
+    await until(() => a.cases.detail(caseId).case.status === 'delivered', 'A to see "delivered"')
+    await b.stop()
+    const cursor = a.feed.cursor
+    const { status } = await a.cases.addEvent(caseId, { kind: 'withdrawn', reason: 'solved' }, 'user:anna')
+    expect(status).toBe('withdrawn')
+    await until(
+      () => a.cases.detail(caseId).case.status === 'delivered',
+      'A to take the withdrawal back',
+      15_000,
+    )
+    const shown = (await a.feed.after(cursor, 0)).filter((e) => e.caseId === caseId).map((e) => e.summary)
+    expect(shown).toContain('your withdrawn never reached FR (expired): taken back, case now delivered')
+    const states = await a.ledger.query({ kind: 'case-state-changed', caseId })
+    expect(states.at(-1)?.detail).toEqual({
+      from: 'withdrawn',
+      to: 'delivered',
+      event: 'withdrawn undelivered',
+    })
+
+    // rebuilt from the ledger: the step stays out
+    await a.stop()
+    a = await fed.start(0)
+    expect(a.cases.detail(caseId).case.status).toBe('delivered')
+    b = await fed.start(1)
+    expect(b.cases.detail(caseId).case.status).toBe('delivered')
+    // and the case goes on from there on both sides
+    await b.cases.addEvent(caseId, { kind: 'acknowledged', by: 'Jean Dupont' }, 'user:jean')
+    await until(() => a.cases.detail(caseId).case.status === 'acknowledged', 'A to see the acknowledgement')
+  })
+})

@@ -200,8 +200,9 @@ export function preservationRequest(): Record<string, unknown> {
 /** Two started nodes of a fresh federation, connected, each with its directory record published. */
 export async function startPublishedPair(
   countries: [string, string],
+  configure?: (config: NodeConfig, index: number) => void,
 ): Promise<{ fed: TestFederation; a: PocnetDaemon; b: PocnetDaemon }> {
-  const fed = await createTestFederation(countries)
+  const fed = await createTestFederation(countries, configure)
   const a = await fed.start(0)
   const b = await fed.start(1)
   await until(() => a.health().peersConnected > 0, `${countries[0]} to connect to ${countries[1]}`)
