@@ -266,10 +266,19 @@ export class Outbox {
       }
       if (this.#running.size >= limit) break
       this.#running.add(item.messageId)
-      void this.#attempt(item).finally(() => {
-        this.#running.delete(item.messageId)
-        this.#schedule(0)
-      })
+      void this.#attempt(item)
+        // an attempt handles its own failures; this is for the ledger failing under it (a full
+        // disk, a stop mid-write): logged, and the item stays pending for the next attempt
+        .catch((err: unknown) =>
+          this.#init.log.error('outbox.attempt-failed', {
+            messageId: item.messageId,
+            error: String((err as Error).message ?? err),
+          }),
+        )
+        .finally(() => {
+          this.#running.delete(item.messageId)
+          this.#schedule(0)
+        })
     }
     if (Number.isFinite(next) && this.#running.size < limit) this.#schedule(next - now)
   }
