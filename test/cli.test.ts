@@ -521,8 +521,16 @@ describe('pocnet CLI against real daemons', () => {
     const form = await readFile(followup, 'utf8')
     expect(form).toContain('Example Cloud Inc.')
     expect(form).toMatch(new RegExp(`relation: follow-up-of[\\s\\S]*caseId: ${caseId}`))
-    const checked = await ok('IT', requestSend('US', followup, '--type', 'preservation', '--check'))
-    expect(checked.stdout).toMatch(/no problems \(not sent: --check\)/)
+    // the drafted form has no problems; US is no member of this two-country federation, and --check
+    // says so only once the form passed (form problems would come first)
+    const checked = await pocnet(
+      'IT',
+      contact('IT'),
+      requestSend('US', followup, '--type', 'preservation', '--check'),
+    )
+    expect(checked.code).toBe(1)
+    expect(checked.stderr).toMatch(/^error: --to US: not a member of the federation/m)
+    expect(checked.stderr).not.toMatch(/problem/)
 
     await ok('IT', ['case', 'mla', caseId, '--reference', 'MLA/2026/118'])
     await waitStatus('FR', 'mla-submitted')
