@@ -129,24 +129,9 @@ export class CaseBook {
   }
 
   async start(): Promise<void> {
-    const { ledger } = this.#init
-    // scanned, not queried: only the case traffic is held, not every message the node exchanged
-    const traffic: LedgerEntry[] = []
-    for (const kind of ['message-sent', 'message-received'] as const)
-      for await (const e of ledger.scan({ kind }))
-        if (e.detail?.messageKind === CASE_REQUEST_KIND || e.detail?.messageKind === CASE_EVENT_KIND)
-          traffic.push(e)
-    traffic.sort((a, b) => a.seq - b.seq)
-    const undelivered = await undeliveredMessages(ledger)
-    for (const entry of traffic) await this.#replayEntry(entry, undelivered)
-    for await (const e of ledger.scan({ kind: 'admin-action' })) {
-      if (e.detail?.action === 'alert' && typeof e.detail.key === 'string') this.#alerted.add(e.detail.key)
-    }
-    // A request received just before a crash may still lack its "delivered" answer.
-    for (const held of this.#cases.values()) {
-      if (held.side === 'requested' && held.current.status === 'sent')
-        await this.#sendDelivered(held.current.id)
-    }
+    // In the queue like every change: the outbox may give up on a step (undelivered()) while the
+    // book is still being rebuilt, and that must wait for the step to be in the book.
+    await this.#serial(() => this.#rebuild())
     this.#timer = setInterval(() => {
       this.checkClocks().catch((err: unknown) =>
         this.#init.log.error('cases.clock-failed', { error: String(err) }),
@@ -156,11 +141,32 @@ export class CaseBook {
     await this.checkClocks()
   }
 
+  async #rebuild(): Promise<void> {
+    const { ledger } = this.#init
+    // scanned, not queried: only the case traffic is held, not every message the node exchanged
+    const traffic: LedgerEntry[] = []
+    for (const kind of ['message-sent', 'message-received'] as const)
+      for await (const e of ledger.scan({ kind }))
+        if (e.detail?.messageKind === CASE_REQUEST_KIND || e.detail?.messageKind === CASE_EVENT_KIND)
+          traffic.push(e)
+    traffic.sort((a, b) => a.seq - b.seq)
+    const outcomes = await deliveryOutcomes(ledger)
+    for (const entry of traffic) await this.#replayEntry(entry, outcomes)
+    for await (const e of ledger.scan({ kind: 'admin-action' })) {
+      if (e.detail?.action === 'alert' && typeof e.detail.key === 'string') this.#alerted.add(e.detail.key)
+    }
+    // A request received just before a crash may still lack its "delivered" answer.
+    for (const held of this.#cases.values()) {
+      if (held.side === 'requested' && held.current.status === 'sent')
+        await this.#sendDelivered(held.current.id)
+    }
+  }
+
   stop(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer)
   }
 
-  async #replayEntry(entry: LedgerEntry, undelivered: ReadonlySet<string>): Promise<void> {
+  async #replayEntry(entry: LedgerEntry, outcomes: DeliveryOutcomes): Promise<void> {
     const sent = entry.kind === 'message-sent'
     const payloadHash = entry.blobs[sent ? 1 : 2]
     if (payloadHash === undefined || entry.counterpart === undefined) return
@@ -178,13 +184,24 @@ export class CaseBook {
       } else {
         const held = this.#cases.get(payload.caseId)
         const checked = validateEvent(payload.event)
-        if (held === undefined || !checked.ok) return
+        if (held === undefined) return
+        if (!checked.ok) {
+          // stored under an earlier release's rules, which this one has tightened
+          this.#init.log.error('cases.unreplayable-entry', { seq: entry.seq, error: 'InvalidEventError' })
+          return
+        }
+        const messageId = entry.messageId
         // a step of ours the counterpart never took (given up, or refused) is not in the case
-        if (sent && entry.messageId !== undefined && undelivered.has(entry.messageId)) return
-        if (sent && entry.messageId !== undefined)
-          this.#sentSteps.set(entry.messageId, { caseId: payload.caseId, eventId: checked.value.id })
+        if (sent && messageId !== undefined && outcomes.failed.has(messageId)) return
+        // one still on its way may yet be given up: remembered, to take it back then
+        if (sent && messageId !== undefined && !outcomes.settled.has(messageId))
+          this.#sentSteps.set(messageId, { caseId: payload.caseId, eventId: checked.value.id })
         const events = [...held.events, checked.value]
-        held.current = replayCase(held.opening, events).case
+        const replay = replayCase(held.opening, events)
+        const refused = replay.rejected.find((r) => r.event.id === checked.value.id)
+        if (refused !== undefined)
+          this.#init.log.error('cases.unreplayable-entry', { seq: entry.seq, error: refused.error.name })
+        held.current = replay.case
         held.events = events
       }
     } catch (err) {
@@ -375,8 +392,15 @@ export class CaseBook {
         step.caseId,
         `your ${taken.kind} never reached ${held.counterpart} (${why}): taken back, case now ${held.current.status}`,
       )
+      // the requester must still learn its request arrived: "delivered" is sent again, as at start
+      if (taken.kind === 'delivered') await this.#sendDelivered(step.caseId)
       await this.checkClocks()
     })
+  }
+
+  /** The outbox delivered a message: a step it carried is settled and need not be remembered. */
+  delivered(messageId: string): void {
+    this.#sentSteps.delete(messageId)
   }
 
   /** The pre-filled Art. 30 follow-up preservation request to the third country named in the latest partial disclosure. */
@@ -560,15 +584,26 @@ export class CaseBook {
   }
 }
 
-/**
- * Messages the outbox gave up on, from the ledger: expired undelivered ('delivery-failed') or
- * refused for good (a 'receipt' whose status is rejected).
- */
-async function undeliveredMessages(ledger: Ledger): Promise<Set<string>> {
-  const ids = new Set<string>()
+interface DeliveryOutcomes {
+  /** Given up on: expired undelivered ('delivery-failed') or refused for good (a rejected 'receipt'). */
+  failed: Set<string>
+  /** Every message with an outcome: the failed ones and the delivered ones. */
+  settled: Set<string>
+}
+
+/** What became of the messages this node sent, from its ledger. */
+async function deliveryOutcomes(ledger: Ledger): Promise<DeliveryOutcomes> {
+  const failed = new Set<string>()
+  const settled = new Set<string>()
   for await (const e of ledger.scan({ kind: 'delivery-failed' }))
-    if (e.messageId !== undefined) ids.add(e.messageId)
+    if (e.messageId !== undefined) {
+      failed.add(e.messageId)
+      settled.add(e.messageId)
+    }
   for await (const e of ledger.scan({ kind: 'receipt' }))
-    if (e.messageId !== undefined && e.detail?.status === 'rejected') ids.add(e.messageId)
-  return ids
+    if (e.messageId !== undefined) {
+      settled.add(e.messageId)
+      if (e.detail?.status === 'rejected') failed.add(e.messageId)
+    }
+  return { failed, settled }
 }

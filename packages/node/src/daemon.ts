@@ -239,7 +239,10 @@ export class PocnetDaemon {
       policy: config.outbox,
       log: log.child('outbox'),
       onOutcome: (item, outcome) => {
-        if (outcome.status === 'accepted') return
+        if (outcome.status === 'accepted') {
+          if (item.kind === CASE_EVENT_KIND) casesRef.book?.delivered(item.messageId)
+          return
+        }
         if (item.kind === CASE_EVENT_KIND)
           casesRef.book
             ?.undelivered(
