@@ -667,14 +667,13 @@ describe('pocnet CLI against real daemons', () => {
     expect(proof.verifiedLocally).toBe('ok')
 
     const bundle = join(base, 'fr.bundle')
-    const exported = await json<{ path: string; entries: number }>('FR', auditor, [
-      'ledger',
-      'export',
-      '--out',
-      bundle,
-      '--json',
-    ])
+    const exported = await json<{ path: string; entries: number; checkpoint: { size: number } }>(
+      'FR',
+      auditor,
+      ['ledger', 'export', '--out', bundle, '--json'],
+    )
     expect(exported.entries).toBeGreaterThan(target!.seq)
+    expect(exported.checkpoint.size).toBe(exported.entries)
     const pristine = await json<{ ok: boolean; entries: number }>('FR', undefined, [
       'ledger',
       'verify',

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { buildProgram } from '../src/index.ts'
 
 const BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url))
@@ -173,7 +173,9 @@ describe('exit codes of the binary', () => {
   })
 
   it('init names every option that breaks a directory rule at once, and writes nothing', () => {
-    const dataDir = join(mkdtempSync(join(tmpdir(), 'pocnet-init-')), 'node')
+    const parent = mkdtempSync(join(tmpdir(), 'pocnet-init-'))
+    onTestFinished(() => rmSync(parent, { recursive: true, force: true }))
+    const dataDir = join(parent, 'node')
     const r = run(
       [
         '--data-dir',

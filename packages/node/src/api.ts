@@ -341,10 +341,10 @@ export function nodeRoutes(daemon: PocnetDaemon, users: UserStore): Route[] {
         if (typeof path !== 'string' || !isAbsolute(path)) {
           throw new ControlApiError(400, 'ERR_FIELD', 'path: must be an absolute path for the bundle')
         }
-        const { entries } = await daemon.ledger.export(path, {
+        const { entries, checkpoint } = await daemon.ledger.export(path, {
           includeBlobBytes: b.includeBlobBytes === true,
         })
-        return { path, entries }
+        return { path, entries, checkpoint: { size: checkpoint.size, root: toHex(checkpoint.root) } }
       },
     },
     {

@@ -326,7 +326,11 @@ export function registerLedger(program: Command): void {
       .action(
         async (flags: { out: string; includeBlobBytes?: boolean; json?: boolean }, command: Command) => {
           const ctx = Context.of(command)
-          const r = await ctx.call<{ path: string; entries: number }>(
+          const r = await ctx.call<{
+            path: string
+            entries: number
+            checkpoint: { size: number; root: string }
+          }>(
             'POST',
             '/ledger/export',
             { path: resolve(flags.out), includeBlobBytes: flags.includeBlobBytes === true },
@@ -334,6 +338,9 @@ export function registerLedger(program: Command): void {
           )
           if (flags.json) return out.json(r)
           out.line(`${out.style('green', '✓')} exported ${r.entries} entries to ${r.path}`)
+          out.line(
+            `  ending at the signed checkpoint of size ${r.checkpoint.size}, root ${r.checkpoint.root}`,
+          )
           out.line(`  verify it anywhere with: pocnet ledger verify --bundle ${r.path}`)
         },
       ),
