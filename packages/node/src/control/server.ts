@@ -44,7 +44,10 @@ export interface ControlServerOptions {
   users: UserStore
   routes: Route[]
   log: Logger
-  /** Every authenticated call, allowed or not, for the ledger (Second Protocol Art. 14). */
+  /**
+   * Every authenticated call, allowed or not, before it is answered, for the ledger (Second
+   * Protocol Art. 14). If it throws, a successful read is answered 503 instead of its data.
+   */
   onCall?(user: UserRecord, method: string, path: string, status: number): Promise<void>
   maxBodyBytes?: number
 }
@@ -110,6 +113,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Se
       if (!res.writableFinished) gone.abort()
     })
     let status = 500
+    let answer: unknown
     try {
       if (user === undefined) {
         throw new ControlApiError(401, 'ERR_UNAUTHENTICATED', 'missing or unknown token', {
@@ -151,38 +155,50 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Se
         signal: gone.signal,
       })
       status = 200
-      send(res, 200, result ?? {})
+      answer = result ?? {}
     } catch (err) {
       if (err instanceof ControlApiError) {
         status = err.status
-        send(res, err.status, {
-          error: { code: err.code, message: err.message, hint: err.hint, details: err.details },
-        })
+        answer = { error: { code: err.code, message: err.message, hint: err.hint, details: err.details } }
       } else if (
         err instanceof NodeError ||
         (err instanceof Error && 'code' in err && typeof err.code === 'string')
       ) {
         status = 400
         const e = err as Error & { code: string }
-        send(res, 400, { error: { code: e.code, message: e.message } })
+        answer = { error: { code: e.code, message: e.message } }
       } else {
         status = 500
         opts.log.error('control.internal-error', { path: url.pathname, error: String(err) })
-        send(res, 500, { error: { code: 'ERR_INTERNAL', message: 'internal error; see the daemon log' } })
-      }
-    } finally {
-      opts.log.info('control.call', {
-        user: user?.name ?? null,
-        method: req.method,
-        path: url.pathname,
-        status,
-      })
-      if (user !== undefined && opts.onCall !== undefined) {
-        await opts.onCall(user, req.method ?? '', url.pathname, status).catch((err: unknown) => {
-          opts.log.error('control.audit-failed', { error: String(err) })
-        })
+        answer = { error: { code: 'ERR_INTERNAL', message: 'internal error; see the daemon log' } }
       }
     }
+    opts.log.info('control.call', {
+      user: user?.name ?? null,
+      method: req.method,
+      path: url.pathname,
+      status,
+    })
+    // The call is recorded before it is answered, so nothing is read without its record
+    // (Second Additional Protocol Art. 14). A read whose record fails is refused; a change has
+    // happened already, so its answer stands and the failure is logged.
+    if (user !== undefined && opts.onCall !== undefined) {
+      try {
+        await opts.onCall(user, req.method ?? '', url.pathname, status)
+      } catch (err) {
+        opts.log.error('control.audit-failed', { error: String(err) })
+        if (req.method === 'GET' && status === 200) {
+          status = 503
+          answer = {
+            error: {
+              code: 'ERR_NOT_RECORDED',
+              message: 'the call could not be recorded in the ledger, so nothing was returned',
+            },
+          }
+        }
+      }
+    }
+    send(res, status, answer)
   })
   server.requestTimeout = 30_000
   server.headersTimeout = 10_000

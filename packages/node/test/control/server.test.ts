@@ -132,6 +132,42 @@ describe('control API server on a Unix socket', () => {
     await vi.waitFor(() => expect(calls).toContain('olga GET /long 200'), { timeout: 10_000 })
   })
 
+  it('records a call before answering it, and returns nothing of a read it cannot record', async () => {
+    const socketPath = join(dir, 'unrecorded.sock')
+    const users = await UserStore.open(dir)
+    let recording: 'works' | 'fails' = 'works'
+    const recorded: string[] = []
+    const failing = await startControlServer({
+      socketPath,
+      users,
+      log: createLogger({ level: 'error', write: () => {} }),
+      routes: [
+        { method: 'GET', path: '/secret', roles: ['auditor'], handler: async () => ({ secret: 42 }) },
+        { method: 'POST', path: '/change', roles: ['operator'], handler: async () => ({ changed: true }) },
+      ],
+      onCall: async (user, method, path, status) => {
+        if (recording === 'fails') throw new Error('disk full')
+        recorded.push(`${user.name} ${method} ${path} ${status}`)
+      },
+    })
+    try {
+      // recorded before the answer left: there is no window where the client has it and the ledger does not
+      expect(await new ControlClient(socketPath, auditor).call('GET', '/secret')).toEqual({ secret: 42 })
+      expect(recorded).toEqual(['aud GET /secret 200'])
+      recording = 'fails'
+      await expect(new ControlClient(socketPath, auditor).call('GET', '/secret')).rejects.toMatchObject({
+        status: 503,
+        code: 'ERR_NOT_RECORDED',
+      })
+      // a change has happened whether or not its record could be written: its answer stands
+      expect(await new ControlClient(socketPath, operator).call('POST', '/change', {})).toEqual({
+        changed: true,
+      })
+    } finally {
+      await new Promise((r) => failing.close(r))
+    }
+  })
+
   it('tells the client plainly when no daemon listens', async () => {
     await expect(
       new ControlClient(join(dir, 'absent.sock'), operator).call('GET', '/echo/x'),
