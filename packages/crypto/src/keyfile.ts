@@ -1,5 +1,5 @@
 import { randomBytes, scrypt as scryptCb } from 'node:crypto'
-import { type FileHandle, open, readFile, rename, rm } from 'node:fs/promises'
+import { type FileHandle, link, open, readFile, rename, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import nacl from 'tweetnacl'
 import { KeyFileError } from './errors.ts'
@@ -149,12 +149,14 @@ export function writeFileAtomic(path: string, bytes: Uint8Array, mode = 0o600): 
 
 /**
  * writeFileAtomic for content written piece by piece: `write` fills the temporary file; on
- * any failure it is removed and `path` is left as it was.
+ * any failure it is removed and `path` is left as it was. With `replace: false` an existing
+ * `path` is never replaced: the call fails with EEXIST instead.
  */
 export async function writeAtomically(
   path: string,
   write: (fh: FileHandle) => Promise<void>,
   mode = 0o600,
+  options: { replace?: boolean } = {},
 ): Promise<void> {
   const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`
   const fh = await open(tmp, 'wx', mode)
@@ -168,11 +170,14 @@ export async function writeAtomically(
   }
   await fh.close()
   try {
-    await rename(tmp, path)
+    // link refuses an existing name where rename would replace it: no window to win a race in
+    if (options.replace === false) await link(tmp, path)
+    else await rename(tmp, path)
   } catch (err) {
     await rm(tmp, { force: true })
     throw err
   }
+  if (options.replace === false) await rm(tmp, { force: true })
   const dir = await open(dirname(path), 'r')
   try {
     await dir.sync()

@@ -75,38 +75,51 @@ class RecordWriter {
   }
 }
 
-/** Writes a bundle atomically: a temporary file beside `path`, fsync'd, then renamed over it. */
-export function writeBundle(path: string, contents: BundleContents): Promise<void> {
-  return writeAtomically(path, async (fh) => {
-    const w = new RecordWriter(fh)
-    await w.raw(BUNDLE_MAGIC)
-    const header: CborValue = {
-      format: BUNDLE_FORMAT,
-      version: BUNDLE_VERSION,
-      origin: contents.origin,
-      publicKey: contents.publicKey,
-      size: contents.size,
-      exportedAt: contents.exportedAt,
-    }
-    await w.record(RECORD.header, encode(header))
-    for (const note of contents.checkpoints) await w.record(RECORD.checkpoint, new TextEncoder().encode(note))
-    let blobs = 0
-    for await (const blob of contents.blobs) {
-      const payload: { [key: string]: CborValue } = { hash: blob.hash }
-      if (blob.bytes !== undefined) payload.bytes = blob.bytes
-      await w.record(RECORD.blob, encode(payload))
-      blobs++
-    }
-    let entries = 0
-    for await (const bytes of contents.entries) {
-      await w.record(RECORD.entry, bytes)
-      entries++
-    }
-    if (entries !== contents.size)
-      throw new BundleFormatError(`the ledger yielded ${entries} entries, not its size ${contents.size}`)
-    await w.record(RECORD.trailer, encode({ entries, checkpoints: contents.checkpoints.length, blobs }))
-    await w.flush()
-  })
+/**
+ * Writes a bundle atomically: a temporary file beside `path`, fsync'd, then put in place. With
+ * `replace: false` an existing file at `path` is never replaced (the write fails with EEXIST).
+ */
+export function writeBundle(
+  path: string,
+  contents: BundleContents,
+  options: { replace?: boolean } = {},
+): Promise<void> {
+  return writeAtomically(
+    path,
+    async (fh) => {
+      const w = new RecordWriter(fh)
+      await w.raw(BUNDLE_MAGIC)
+      const header: CborValue = {
+        format: BUNDLE_FORMAT,
+        version: BUNDLE_VERSION,
+        origin: contents.origin,
+        publicKey: contents.publicKey,
+        size: contents.size,
+        exportedAt: contents.exportedAt,
+      }
+      await w.record(RECORD.header, encode(header))
+      for (const note of contents.checkpoints)
+        await w.record(RECORD.checkpoint, new TextEncoder().encode(note))
+      let blobs = 0
+      for await (const blob of contents.blobs) {
+        const payload: { [key: string]: CborValue } = { hash: blob.hash }
+        if (blob.bytes !== undefined) payload.bytes = blob.bytes
+        await w.record(RECORD.blob, encode(payload))
+        blobs++
+      }
+      let entries = 0
+      for await (const bytes of contents.entries) {
+        await w.record(RECORD.entry, bytes)
+        entries++
+      }
+      if (entries !== contents.size)
+        throw new BundleFormatError(`the ledger yielded ${entries} entries, not its size ${contents.size}`)
+      await w.record(RECORD.trailer, encode({ entries, checkpoints: contents.checkpoints.length, blobs }))
+      await w.flush()
+    },
+    0o600,
+    options,
+  )
 }
 
 export interface BundleRecord {

@@ -737,7 +737,7 @@ export class Ledger {
    */
   async export(
     path: string,
-    options: { includeBlobBytes?: boolean } = {},
+    options: { includeBlobBytes?: boolean; replace?: boolean } = {},
   ): Promise<{ entries: number; checkpoint: SignedCheckpoint }> {
     this.#check()
     // A bundle ends at a checkpoint signed now, so the auditor's copy is vouched for to its last
@@ -747,19 +747,23 @@ export class Ledger {
     const checkpoints = (await this.checkpoints()).filter((c) => c.size <= size).map((c) => c.note)
     const blobs = this.blobs()
     const entries = this.entryBytes(0, size)
-    await writeBundle(path, {
-      origin: this.origin,
-      publicKey: this.publicKey,
-      size,
-      exportedAt: this.#clock(),
-      checkpoints,
-      blobs: (async function* () {
-        for await (const b of blobs) yield options.includeBlobBytes ? b : { hash: b.hash }
-      })(),
-      entries: (async function* () {
-        for await (const e of entries) yield e.bytes
-      })(),
-    })
+    await writeBundle(
+      path,
+      {
+        origin: this.origin,
+        publicKey: this.publicKey,
+        size,
+        exportedAt: this.#clock(),
+        checkpoints,
+        blobs: (async function* () {
+          for await (const b of blobs) yield options.includeBlobBytes ? b : { hash: b.hash }
+        })(),
+        entries: (async function* () {
+          for await (const e of entries) yield e.bytes
+        })(),
+      },
+      { replace: options.replace ?? true },
+    )
     return { entries: size, checkpoint }
   }
 

@@ -1,4 +1,5 @@
-import { isAbsolute } from 'node:path'
+import { realpath } from 'node:fs/promises'
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path'
 import { IllegalTransitionError, InvalidEventError, InvalidRequestError } from '@pocnet/cases'
 import { toHex } from '@pocnet/crypto'
 import { DirectoryError, decodeRosterChain, RecordNotFoundError } from '@pocnet/directory'
@@ -341,9 +342,31 @@ export function nodeRoutes(daemon: PocnetDaemon, users: UserStore): Route[] {
         if (typeof path !== 'string' || !isAbsolute(path)) {
           throw new ControlApiError(400, 'ERR_FIELD', 'path: must be an absolute path for the bundle')
         }
-        const { entries, checkpoint } = await daemon.ledger.export(path, {
-          includeBlobBytes: b.includeBlobBytes === true,
-        })
+        // The daemon writes the bundle with its own rights, for a caller who may be only an
+        // auditor: never into the data directory (its key, users, ledger), never over a file.
+        if (await isInside(path, daemon.dataDir))
+          throw new ControlApiError(400, 'ERR_FIELD', "path: must be outside the node's data directory")
+        let exported: Awaited<ReturnType<typeof daemon.ledger.export>>
+        try {
+          exported = await daemon.ledger.export(path, {
+            includeBlobBytes: b.includeBlobBytes === true,
+            replace: false,
+          })
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code
+          if (code === 'EEXIST')
+            throw new ControlApiError(
+              409,
+              'ERR_EXISTS',
+              `path: ${path} exists; the bundle never replaces a file`,
+            )
+          if (code === 'ENOENT' || code === 'EACCES' || code === 'EROFS')
+            throw new ControlApiError(400, 'ERR_FIELD', `path: the daemon cannot write ${path} (${code})`, {
+              hint: 'give a directory the daemon can write; under systemd its /tmp is private',
+            })
+          throw err
+        }
+        const { entries, checkpoint } = exported
         return { path, entries, checkpoint: { size: checkpoint.size, root: toHex(checkpoint.root) } }
       },
     },
@@ -472,4 +495,21 @@ export function nodeRoutes(daemon: PocnetDaemon, users: UserStore): Route[] {
       },
     },
   ]
+}
+
+/**
+ * Whether `path` is `dir` or inside it, following symbolic links on both sides (the file itself
+ * need not exist yet: its nearest existing parent is resolved).
+ */
+async function isInside(path: string, dir: string): Promise<boolean> {
+  const real = async (p: string): Promise<string> => {
+    try {
+      return await realpath(p)
+    } catch {
+      const parent = dirname(p)
+      return parent === p ? p : join(await real(parent), basename(p))
+    }
+  }
+  const rel = relative(await real(dir), await real(path))
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel))
 }

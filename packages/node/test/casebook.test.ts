@@ -1,3 +1,5 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { IllegalTransitionError, InvalidRequestError } from '@pocnet/cases'
 import { encode } from '@pocnet/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -138,6 +140,37 @@ describe('cases over the network: a preservation request between two nodes', () 
       expect((err as Error).message).toBe(`kind: '${kind}' is reserved for case messages`)
     }
     expect(a.ledger.size).toBe(before)
+  })
+
+  it('POST /ledger/export writes neither into the data directory nor over a file', async () => {
+    const route = nodeRoutes(a, await UserStore.open(fed.nodes[0]!.dataDir)).find(
+      (r) => r.method === 'POST' && r.path === '/ledger/export',
+    )!
+    const call = (path: string) =>
+      route
+        .handler({
+          user: { name: 'aud', role: 'auditor', tokenHash: '', createdAt: 0 },
+          params: {},
+          query: new URLSearchParams(),
+          body: { path },
+          signal: new AbortController().signal,
+        })
+        .catch((e: unknown) => e)
+    const dataDir = fed.nodes[0]!.dataDir
+    const keyBefore = await readFile(join(dataDir, 'node.key'))
+    // an auditor's export used to be able to replace the node's key file
+    for (const path of [join(dataDir, 'node.key'), join(dataDir, 'exports', 'a.bundle'), dataDir])
+      expect(await call(path)).toMatchObject({
+        status: 400,
+        message: "path: must be outside the node's data directory",
+      })
+    expect(await readFile(join(dataDir, 'node.key'))).toEqual(keyBefore)
+    const outside = join(fed.base, 'it.bundle')
+    await writeFile(outside, 'an earlier file')
+    expect(await call(outside)).toMatchObject({ status: 409, code: 'ERR_EXISTS' })
+    expect(await readFile(outside, 'utf8')).toBe('an earlier file')
+    const fresh = join(fed.base, 'it-fresh.bundle')
+    expect(await call(fresh)).toMatchObject({ path: fresh, entries: expect.any(Number) })
   })
 
   it('passes over, and logs, a case entry it cannot replay, so the node still starts', async () => {
