@@ -98,6 +98,7 @@ export class EventFeed {
     const child = spawn('/bin/sh', ['-c', this.#hook!], {
       stdio: ['pipe', 'ignore', 'pipe'],
       timeout: HOOK_TIMEOUT_MS,
+      env: hookEnvironment(process.env),
     })
     let stderr = ''
     child.stderr.on('data', (d: Buffer) => {
@@ -112,4 +113,12 @@ export class EventFeed {
     child.stdin.on('error', () => {})
     child.stdin.end(`${JSON.stringify(event)}\n`)
   }
+}
+
+/**
+ * The notification hook's environment: the daemon's, less pocnet's own settings (a passphrase
+ * or token there is for the node, not for whatever the operator's command runs).
+ */
+export function hookEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith('POCNET_')))
 }

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { createInterface } from 'node:readline/promises'
+import { createInterface } from 'node:readline'
 import { PassphraseError } from './errors.ts'
 
 /**
@@ -32,8 +32,10 @@ export async function obtainPassphrase(
       'no passphrase: set POCNET_PASSPHRASE_FILE (or POCNET_PASSPHRASE), or run on a terminal',
     )
   }
+  // The callback readline: it writes everything, the echo of each key included, through
+  // _writeToOutput, which is muted after the prompt. (readline/promises never calls it, so with
+  // it the passphrase showed on the screen as it was typed.)
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true })
-  // Mute the echo of what is typed after the prompt.
   const out = rl as unknown as { _writeToOutput?: (s: string) => void }
   let prompted = false
   out._writeToOutput = (s: string) => {
@@ -43,7 +45,12 @@ export async function obtainPassphrase(
     }
   }
   try {
-    const pass = await rl.question(prompt)
+    const pass = await new Promise<string>((resolve, reject) => {
+      rl.once('close', () => reject(new PassphraseError('no passphrase: the prompt was closed')))
+      // Ctrl-C at the prompt (the terminal is raw, so no signal is sent): give up
+      rl.once('SIGINT', () => rl.close())
+      rl.question(prompt, resolve)
+    })
     process.stderr.write('\n')
     if (pass === '') throw new PassphraseError('empty passphrase')
     return pass

@@ -38,30 +38,44 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
 
-  let daemon: PocnetDaemon
-  try {
-    const passphrase = await obtainPassphrase()
-    daemon = await PocnetDaemon.start({ dataDir: opts.dataDir, passphrase, log })
-  } catch (err) {
+  const startFailed = (err: unknown): number => {
     log.error('node.start-failed', { error: (err as Error).message, code: (err as { code?: string }).code })
     return 1
   }
-  const users = await UserStore.open(opts.dataDir)
+  let daemon: PocnetDaemon
+  let users: UserStore
+  try {
+    const passphrase = await obtainPassphrase()
+    // read, it has no business in the environment of what the node starts (the notification hook)
+    delete process.env.POCNET_PASSPHRASE
+    // users first: a damaged users file must stop the start before the node joins the network
+    users = await UserStore.open(opts.dataDir)
+    daemon = await PocnetDaemon.start({ dataDir: opts.dataDir, passphrase, log })
+  } catch (err) {
+    return startFailed(err)
+  }
   const socket = join(opts.dataDir, DATA_DIR.socket)
-  const server = await startControlServer({
-    socketPath: socket,
-    users,
-    routes: nodeRoutes(daemon, users),
-    log: log.child('control'),
-    onCall: async (user, method, path, status) => {
-      if (method === 'GET' && user.role !== 'auditor') return
-      await daemon.ledger.append({
-        kind: user.role === 'auditor' ? 'auditor-access' : 'admin-action',
-        actor: `user:${user.name}`,
-        detail: { method, path, status },
-      })
-    },
-  })
+  let server: Awaited<ReturnType<typeof startControlServer>>
+  try {
+    server = await startControlServer({
+      socketPath: socket,
+      users,
+      routes: nodeRoutes(daemon, users),
+      log: log.child('control'),
+      onCall: async (user, method, path, status) => {
+        if (method === 'GET' && user.role !== 'auditor') return
+        await daemon.ledger.append({
+          kind: user.role === 'auditor' ? 'auditor-access' : 'admin-action',
+          actor: `user:${user.name}`,
+          detail: { method, path, status },
+        })
+      },
+    })
+  } catch (err) {
+    // the node is up but cannot be reached or stopped through its socket: take it down again
+    await daemon.stop().catch((stopErr: unknown) => log.error('node.stop-failed', { error: String(stopErr) }))
+    return startFailed(err)
+  }
   daemon.attachControlServer(server)
   const ready = {
     peerId: daemon.identity.peerId.toString(),

@@ -42,6 +42,23 @@ describe('event feed and notification hook', () => {
     expect(events.every((e) => e.caseId === 'IT-1' && typeof e.cursor === 'number')).toBe(true)
   })
 
+  it("runs the hook without pocnet's own settings in its environment (no passphrase, no token)", async () => {
+    const out = join(dir, 'env.txt')
+    process.env.POCNET_PASSPHRASE = 'leak-me-secret'
+    process.env.POCNET_TOKEN = 'pn_leak-me-token'
+    try {
+      const feed = new EventFeed({ notifyCommand: `env > '${out}'`, log: createLogger({ level: 'error' }) })
+      feed.publish({ type: 'new-request', caseId: 'IT-2', at: '2026-11-28T21:00:00.000Z', summary: 's' })
+      await until(async () => (await readFile(out, 'utf8').catch(() => '')).includes('PATH='), 'the hook ran')
+      const env = await readFile(out, 'utf8')
+      expect(env).not.toContain('leak-me')
+      expect(env).not.toMatch(/^POCNET_/m)
+    } finally {
+      delete process.env.POCNET_PASSPHRASE
+      delete process.env.POCNET_TOKEN
+    }
+  })
+
   it('logs a failing hook and carries on', async () => {
     const lines: string[] = []
     const feed = new EventFeed({
