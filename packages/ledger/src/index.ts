@@ -35,6 +35,7 @@ export {
   type CheckpointPolicy,
   Ledger,
   type LedgerOptions,
+  ledgerInUse,
   type QueryOptions,
 } from './ledger.ts'
 export { EMPTY_ROOT, hashLeaf, verifyConsistency, verifyInclusion } from './merkle.ts'

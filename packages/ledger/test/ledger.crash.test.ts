@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { toHex } from '@pocnet/crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TILE_WIDTH } from '../src/layout.ts'
+import { ledgerInUse } from '../src/ledger.ts'
 import { verifyLedger } from '../src/verify.ts'
 import { NodeIdentity, ORIGIN, openTestLedger, tempDir } from './fixtures/ledger.ts'
 
@@ -115,5 +116,21 @@ describe('verifying a ledger while its node writes', () => {
     expect(report.problem).toBeUndefined()
     expect(report.entries).toBe(ledger.size)
     await ledger.close()
+  })
+})
+
+describe('telling whether another process holds the ledger', () => {
+  it('is true while a process has it open, false once it is gone', async () => {
+    const dir = join(work.path, 'held')
+    const identity = NodeIdentity.generate()
+    const appender = startAppender(dir, identity)
+    await appender.started
+    try {
+      expect(await ledgerInUse(dir)).toBe(true)
+    } finally {
+      appender.child.kill('SIGKILL')
+      await appender.exited
+    }
+    expect(await ledgerInUse(dir)).toBe(false)
   })
 })

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { chmod, copyFile, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
+import { chmod, copyFile, mkdir, open, readdir, readFile, rename, stat } from 'node:fs/promises'
 import { dirname, join, relative, resolve } from 'node:path'
 import { pipeline } from 'node:stream/promises'
+import { writeFileAtomic } from '@pocnet/crypto'
 import { readRosterChainFile, verifyRosterChain } from '@pocnet/directory/offline'
-import { verifyLedger } from '@pocnet/ledger'
+import { ledgerInUse, verifyLedger } from '@pocnet/ledger'
 import { DATA_DIR, readConfig } from '@pocnet/node/client'
 import type { Command } from 'commander'
 import { Context, daemonAnswers } from '../context.ts'
@@ -92,8 +93,22 @@ async function verifyCopy(dataDir: string): Promise<number> {
   return report.entries
 }
 
+/** fsync of a file or a directory (a directory's entries: the names of the files in it). */
+async function syncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
 async function refuseWhileRunning(ctx: Context): Promise<void> {
   if (await daemonAnswers(ctx.socketPath)) throw new DaemonRunningError(ctx.socketPath)
+  // a node still starting (upgrading its ledger, rebuilding its cases) has no socket yet, but
+  // it holds the ledger's lock already
+  if ((await exists(ctx.path('ledger'))) && (await ledgerInUse(ctx.path('ledger'))))
+    throw new DaemonRunningError(ctx.socketPath)
 }
 
 export function registerBackup(program: Command): void {
@@ -118,13 +133,18 @@ export function registerBackup(program: Command): void {
         await mkdir(target, { recursive: true, mode: 0o700 })
         await chmod(target, 0o700)
         const files: ManifestFile[] = []
+        const dirs = new Set<string>([target])
         for (const f of present) {
           const dest = join(target, f)
           await mkdir(dirname(dest), { recursive: true, mode: 0o700 })
+          dirs.add(dirname(dest))
           await copyFile(join(ctx.dataDir, f), dest)
           await chmod(dest, 0o600)
+          await syncPath(dest)
           files.push({ path: f, size: (await stat(dest)).size, sha256: await hashFile(dest) })
         }
+        // on disk before the manifest says the backup is whole: a power cut leaves no manifest
+        for (const dir of dirs) await syncPath(dir)
         const manifest: Manifest = {
           format: BACKUP_FORMAT,
           createdAt: new Date().toISOString(),
@@ -132,9 +152,11 @@ export function registerBackup(program: Command): void {
           network,
           files,
         }
-        await writeFile(join(target, BACKUP_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, {
-          mode: 0o600,
-        })
+        await writeFileAtomic(
+          join(target, BACKUP_MANIFEST),
+          new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`),
+          0o600,
+        )
         const entries = await verifyCopy(target)
         out.line(
           `${out.style('green', '✓')} backup of ${country} written to ${target}: ${files.length} files`,
