@@ -10,6 +10,7 @@ import { PassphraseError } from './errors.ts'
 export async function obtainPassphrase(
   env: NodeJS.ProcessEnv = process.env,
   prompt = 'Key passphrase: ',
+  signal?: AbortSignal,
 ): Promise<string> {
   const file = env.POCNET_PASSPHRASE_FILE
   if (file !== undefined && file !== '') {
@@ -49,6 +50,9 @@ export async function obtainPassphrase(
       rl.once('close', () => reject(new PassphraseError('no passphrase: the prompt was closed')))
       // Ctrl-C at the prompt (the terminal is raw, so no signal is sent): give up
       rl.once('SIGINT', () => rl.close())
+      // a stop asked for meanwhile (SIGTERM) closes the prompt too
+      if (signal?.aborted) rl.close()
+      else signal?.addEventListener('abort', () => rl.close(), { once: true })
       rl.question(prompt, resolve)
     })
     process.stderr.write('\n')

@@ -25,6 +25,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   // Signals are caught from the first moment: a stop asked for during start-up waits for the
   // start to finish and then stops cleanly, and a repeated signal never kills a stopping node.
   const stopAsked = Promise.withResolvers<string>()
+  const stopping = new AbortController()
   let signalled: string | undefined
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled !== undefined) {
@@ -34,6 +35,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     signalled = signal
     log.info('node.signal', { signal })
     stopAsked.resolve(signal)
+    stopping.abort()
   }
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
@@ -45,7 +47,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   let daemon: PocnetDaemon
   let users: UserStore
   try {
-    const passphrase = await obtainPassphrase()
+    const passphrase = await obtainPassphrase(process.env, undefined, stopping.signal)
     // read, it has no business in the environment of what the node starts (the notification hook)
     delete process.env.POCNET_PASSPHRASE
     // users first: a damaged users file must stop the start before the node joins the network
