@@ -5,6 +5,7 @@ import type { RosterState } from '@pocnet/directory'
 import { InvalidEntryError, type Ledger } from '@pocnet/ledger'
 import {
   createReceipt,
+  envelopeSigner,
   type OpenedEnvelope,
   open,
   type RejectReason,
@@ -162,6 +163,12 @@ export class DeliveryReceiver {
     } catch {
       return this.#reject('rate-limited', envelopeHash, from, 'per-peer limit')
     }
+    // The sender must be the connected peer (checked again on what open() verified). Checked
+    // here first so that an envelope naming another member costs nothing: open() looks up the
+    // named sender's box key, in the DHT when it is not cached, before it checks the signature.
+    const signer = envelopeSigner(request, this.#init.limits.maxEnvelopeBytes)
+    if (signer !== undefined && !bytesEqual(signer, from.publicKey?.raw ?? new Uint8Array(0)))
+      return this.#reject('bad-signature', envelopeHash, from, 'sender is not the connected peer')
     let result: Awaited<ReturnType<typeof open>>
     try {
       result = await this.#open(request)

@@ -31,6 +31,8 @@ import { createTestFederation, PASSPHRASE, TEST_NETWORK, type TestFederation, un
 const LEGIT = 0
 const VICTIM = 1
 const ATTACKER = 2
+/** A member in the roster that never starts: no one can find its directory record. */
+const ABSENT = 3
 /** The victim's read deadline, short so that the slow-sender case ends soon. */
 const READ_TIMEOUT_MS = 5_000
 /** Failure guard for every wait: nothing here should come near it. */
@@ -53,7 +55,7 @@ describe('node under hostile input, serving a legitimate peer throughout', () =>
   const logs: LogLine[] = []
 
   beforeAll(async () => {
-    fed = await createTestFederation(['IT', 'FR', 'DE'], (config, i) => {
+    fed = await createTestFederation(['IT', 'FR', 'DE', 'PL'], (config, i) => {
       if (i === VICTIM) config.delivery.readTimeoutMs = READ_TIMEOUT_MS
     })
     legit = await fed.start(LEGIT)
@@ -323,6 +325,19 @@ describe('node under hostile input, serving a legitimate peer throughout', () =>
       await expectRejected(crafted.bytes, 'malformed', 'inner-payload')
     }
     await legitDelivers('legit-control-character')
+  })
+
+  it('an envelope signed by another member: "bad-signature" at once, without looking that member up', async () => {
+    // Signed, validly, by PL, whose record no one has, and sent over the attacker's connection.
+    // The victim used to look up PL's box key before anything else and, the lookup failing,
+    // answer "try-later": each such frame cost it a DHT query.
+    const crafted = sealByHand({
+      sender: fed.nodes[ABSENT]!.identity,
+      recipient: keysOf(victim.identity),
+      networkId: TEST_NETWORK,
+    })
+    await expectRejected(crafted.bytes, 'bad-signature', 'sender is not the connected peer')
+    await legitDelivers('legit-absent-member')
   })
 
   it('an envelope addressed to another node: "not-for-me", counted, nothing stored', async () => {

@@ -16,6 +16,7 @@ export {
 } from './constants.ts'
 export {
   type EnvelopeRejectReason,
+  envelopeSigner,
   type OpenCheck,
   type OpenedEnvelope,
   type OpenOptions,
