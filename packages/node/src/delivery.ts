@@ -5,7 +5,6 @@ import type { RosterState } from '@pocnet/directory'
 import { InvalidEntryError, type Ledger } from '@pocnet/ledger'
 import {
   createReceipt,
-  envelopeSigner,
   type OpenedEnvelope,
   open,
   type RejectReason,
@@ -58,6 +57,8 @@ const BOX_KEY_CACHE_MS = 60_000
 
 /** A member's box key could not be found (no directory record reachable yet). */
 class SenderKeyUnavailable extends Error {}
+/** The envelope names a sender other than the connected peer (open() asked for its keys). */
+class NotTheConnectedPeer extends Error {}
 
 /** Rejections by reason since start: the "counted" of "rejected, counted, logged". */
 export type RejectionCounts = Partial<Record<RejectReason | 'stream' | 'stream-limit', number>>
@@ -163,30 +164,24 @@ export class DeliveryReceiver {
     } catch {
       return this.#reject('rate-limited', envelopeHash, from, 'per-peer limit')
     }
-    // The sender must be the connected peer (checked again on what open() verified). Checked
-    // here first so that an envelope naming another member costs nothing: open() looks up the
-    // named sender's box key, in the DHT when it is not cached, before it checks the signature.
-    const signer = envelopeSigner(request, this.#init.limits.maxEnvelopeBytes)
-    if (signer !== undefined && !bytesEqual(signer, from.publicKey?.raw ?? new Uint8Array(0)))
-      return this.#reject('bad-signature', envelopeHash, from, 'sender is not the connected peer')
     let result: Awaited<ReturnType<typeof open>>
     try {
-      result = await this.#open(request)
+      result = await this.#open(request, from)
       if (!result.ok && result.check === 'decrypt' && this.#dropCachedBoxKey(from)) {
         // the sender may have rotated its box key since we cached it: look it up afresh once
-        result = await this.#open(request)
+        result = await this.#open(request, from)
       }
     } catch (err) {
+      // Delivery must come from the sender itself, or receipts would go to the wrong party (a
+      // member relaying another's envelope); and the check comes before open() looks up the
+      // named sender's box key, so naming another member costs the receiver no DHT query.
+      if (err instanceof NotTheConnectedPeer)
+        return this.#reject('bad-signature', envelopeHash, from, 'sender is not the connected peer')
       if (!(err instanceof SenderKeyUnavailable)) throw err
       // a member whose record we cannot get right now: not its fault, so not final
       return this.#reject('try-later', envelopeHash, from, 'no directory record of the sender')
     }
     if (!result.ok) return this.#reject(result.reason, envelopeHash, from, result.check)
-    if (!result.sender.equals(from)) {
-      // A member relaying another member's envelope: the signature is fine, but delivery
-      // must come from the sender itself, or receipts would go to the wrong party.
-      return this.#reject('bad-signature', envelopeHash, from, 'sender is not the connected peer')
-    }
     const id = result.messageIdHex
     const known = this.#accepted.get(id)
     if (known !== undefined) return this.#repeat(id, known, envelopeHash, from)
@@ -282,12 +277,16 @@ export class DeliveryReceiver {
     return country !== undefined && this.#boxKeys.delete(country)
   }
 
-  #open(request: Uint8Array): ReturnType<typeof open> {
+  /** open() of an envelope that came from `from`: a sender other than `from` is refused unresolved. */
+  #open(request: Uint8Array, from: PeerId): ReturnType<typeof open> {
     const { identity, network, limits } = this.#init
     return open(request, {
       identity,
       networkId: network,
-      resolveSender: (sender) => this.#resolveSender(sender),
+      resolveSender: (sender) => {
+        if (!sender.equals(from)) throw new NotTheConnectedPeer()
+        return this.#resolveSender(sender)
+      },
       now: this.#now(),
       maxBytes: limits.maxEnvelopeBytes,
       skew: { maxAgeMs: limits.maxAgeMs, maxFutureMs: limits.clockSkewMs },

@@ -269,22 +269,6 @@ function malformed(
 }
 
 /**
- * The key an envelope says it is signed by (its outer frame's signer), or undefined when the
- * bytes are not a well-formed frame. Nothing is verified: a receiver uses it only to refuse, before
- * open() does any work, an envelope that does not even claim to come from the connected peer.
- */
-export function envelopeSigner(
-  bytes: Uint8Array,
-  maxBytes = DEFAULT_MAX_ENVELOPE_BYTES,
-): Uint8Array | undefined {
-  try {
-    return decodeSignedFrame(bytes, 'envelope', maxBytes).signer
-  } catch {
-    return undefined
-  }
-}
-
-/**
  * Opens an envelope addressed to `options.identity`. Checks, in order: size, outer frame,
  * sender membership, outer signature over the received header bytes, header fields, network,
  * recipient, decryption, inner signature over the received inner bytes, inner fields equal

@@ -16,7 +16,6 @@ export {
 } from './constants.ts'
 export {
   type EnvelopeRejectReason,
-  envelopeSigner,
   type OpenCheck,
   type OpenedEnvelope,
   type OpenOptions,
