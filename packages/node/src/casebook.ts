@@ -26,7 +26,7 @@ import type { InboundMessage } from './delivery.ts'
 import { NodeError } from './errors.ts'
 import type { EventFeed, FeedEventType } from './feed.ts'
 import type { Logger } from './log.ts'
-import type { Outbox } from './outbox.ts'
+import type { DeliveryOutcomes, Outbox } from './outbox.ts'
 
 /** Envelope kinds of case traffic: the opening request, then every later step. */
 export const CASE_REQUEST_KIND = 'case-request'
@@ -150,7 +150,8 @@ export class CaseBook {
         if (e.detail?.messageKind === CASE_REQUEST_KIND || e.detail?.messageKind === CASE_EVENT_KIND)
           traffic.push(e)
     traffic.sort((a, b) => a.seq - b.seq)
-    const outcomes = await deliveryOutcomes(ledger)
+    // read by the outbox's start, which the daemon runs first: one scan of receipts, not two
+    const outcomes = this.#init.outbox.outcomesAtStart
     for (const entry of traffic) await this.#replayEntry(entry, outcomes)
     for await (const e of ledger.scan({ kind: 'admin-action' })) {
       if (e.detail?.action === 'alert' && typeof e.detail.key === 'string') this.#alerted.add(e.detail.key)
@@ -582,28 +583,4 @@ export class CaseBook {
     }
     return raised
   }
-}
-
-interface DeliveryOutcomes {
-  /** Given up on: expired undelivered ('delivery-failed') or refused for good (a rejected 'receipt'). */
-  failed: Set<string>
-  /** Every message with an outcome: the failed ones and the delivered ones. */
-  settled: Set<string>
-}
-
-/** What became of the messages this node sent, from its ledger. */
-async function deliveryOutcomes(ledger: Ledger): Promise<DeliveryOutcomes> {
-  const failed = new Set<string>()
-  const settled = new Set<string>()
-  for await (const e of ledger.scan({ kind: 'delivery-failed' }))
-    if (e.messageId !== undefined) {
-      failed.add(e.messageId)
-      settled.add(e.messageId)
-    }
-  for await (const e of ledger.scan({ kind: 'receipt' }))
-    if (e.messageId !== undefined) {
-      settled.add(e.messageId)
-      if (e.detail?.status === 'rejected') failed.add(e.messageId)
-    }
-  return { failed, settled }
 }

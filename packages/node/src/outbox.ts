@@ -58,6 +58,12 @@ export interface OutboxInit {
   onOutcome?: (item: OutboxItem, outcome: OutboxOutcome) => void
 }
 
+/** Message ids by what became of them: given up on (expired, or refused for good), or any outcome. */
+export interface DeliveryOutcomes {
+  failed: ReadonlySet<string>
+  settled: ReadonlySet<string>
+}
+
 export interface SubmitInput {
   to: string
   caseId: string
@@ -93,6 +99,7 @@ const FINAL_REASONS: ReadonlySet<RejectReason> = new Set([
 export class Outbox {
   readonly #init: OutboxInit
   readonly #now: () => number
+  #outcomesAtStart: DeliveryOutcomes = { failed: new Set(), settled: new Set() }
   readonly #pending = new Map<string, OutboxItem>()
   readonly #running = new Set<string>()
   readonly #streams: RequestStreams
@@ -133,16 +140,33 @@ export class Outbox {
     return [...this.#pending.values()].sort((a, b) => a.queuedAt - b.queuedAt)
   }
 
+  /**
+   * What became of the messages sent before this start, read from the ledger by start(): the case
+   * book's rebuild needs the same to leave out the steps never delivered.
+   */
+  get outcomesAtStart(): DeliveryOutcomes {
+    return this.#outcomesAtStart
+  }
+
   async start(): Promise<void> {
     const { ledger } = this.#init
-    const finished = new Set<string>()
-    for (const kind of ['receipt', 'delivery-failed'] as const) {
-      for await (const e of ledger.scan({ kind })) if (e.messageId !== undefined) finished.add(e.messageId)
-    }
+    const failed = new Set<string>()
+    const settled = new Set<string>()
+    for await (const e of ledger.scan({ kind: 'delivery-failed' }))
+      if (e.messageId !== undefined) {
+        failed.add(e.messageId)
+        settled.add(e.messageId)
+      }
+    for await (const e of ledger.scan({ kind: 'receipt' }))
+      if (e.messageId !== undefined) {
+        settled.add(e.messageId)
+        if (e.detail?.status === 'rejected') failed.add(e.messageId)
+      }
+    this.#outcomesAtStart = { failed, settled }
     for await (const sent of ledger.scan({ kind: 'message-sent' })) {
       const key = sent.detail?.idempotencyKey
       if (typeof key === 'string') this.#byKey.set(key, sent.seq)
-      if (sent.messageId === undefined || finished.has(sent.messageId)) continue
+      if (sent.messageId === undefined || settled.has(sent.messageId)) continue
       const envelope = await ledger.getBlob(sent.blobs[0]!)
       if (envelope === undefined) throw new Error(`envelope of queued message ${sent.messageId} is missing`)
       this.#pending.set(sent.messageId, this.#itemOf(sent, envelope))
