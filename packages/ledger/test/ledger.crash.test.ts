@@ -54,6 +54,22 @@ function startAppender(dir: string, identity: NodeIdentity) {
   return { child, started, exited, acknowledged: () => acknowledged }
 }
 
+/** Runs `use` while a child process appends to the ledger in `dir`, then kills the child. */
+async function whileAppending(
+  dir: string,
+  identity: NodeIdentity,
+  use: (appender: ReturnType<typeof startAppender>) => Promise<void>,
+): Promise<void> {
+  const appender = startAppender(dir, identity)
+  await appender.started
+  try {
+    await use(appender)
+  } finally {
+    appender.child.kill('SIGKILL')
+    await appender.exited
+  }
+}
+
 describe('crash safety', () => {
   it(`survives ${KILLS} SIGKILLs at random moments with no gap, loss or half-written entry`, async () => {
     const dir = join(work.path, 'ledger')
@@ -89,9 +105,7 @@ describe('verifying a ledger while its node writes', () => {
   it('verifies a point-in-time copy each time, and leaves the live database undamaged', async () => {
     const dir = join(work.path, 'live')
     const identity = NodeIdentity.generate()
-    const appender = startAppender(dir, identity)
-    await appender.started
-    try {
+    await whileAppending(dir, identity, async (appender) => {
       // enough rounds that LevelDB flushes and compacts under the copies
       let checked = 0
       for (let round = 0; round < 12; round++) {
@@ -107,10 +121,7 @@ describe('verifying a ledger while its node writes', () => {
         expect(appender.child.signalCode).toBeNull()
       }
       expect(appender.acknowledged()).toBeGreaterThan(checked / 2)
-    } finally {
-      appender.child.kill('SIGKILL')
-      await appender.exited
-    }
+    })
     const ledger = await openTestLedger(dir, identity)
     const report = await verifyLedger(dir, { identity })
     expect(report.problem).toBeUndefined()
@@ -122,15 +133,9 @@ describe('verifying a ledger while its node writes', () => {
 describe('telling whether another process holds the ledger', () => {
   it('is true while a process has it open, false once it is gone', async () => {
     const dir = join(work.path, 'held')
-    const identity = NodeIdentity.generate()
-    const appender = startAppender(dir, identity)
-    await appender.started
-    try {
+    await whileAppending(dir, NodeIdentity.generate(), async () => {
       expect(await ledgerInUse(dir)).toBe(true)
-    } finally {
-      appender.child.kill('SIGKILL')
-      await appender.exited
-    }
+    })
     expect(await ledgerInUse(dir)).toBe(false)
   })
 })
