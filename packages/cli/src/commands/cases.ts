@@ -233,6 +233,41 @@ async function caseDetail(ctx: Context, id: string): Promise<CaseDetail> {
   return ctx.call<CaseDetail>('GET', `/cases/${encodeURIComponent(id)}`)
 }
 
+/**
+ * A `case <name> <id>` command that sends one `kind` event with one text field, given by the
+ * option of the same name (`--note`, `--reason`, …).
+ */
+function textStep(
+  kase: Command,
+  step: {
+    name: string
+    kind: string
+    description: string
+    field: string
+    help: string
+    presence: 'required' | 'optional' | { default: string }
+    example: string
+  },
+): void {
+  const flag = `--${step.field} <text>`
+  const command = kase.command(`${step.name} <id>`).description(step.description)
+  if (step.presence === 'required') command.requiredOption(flag, step.help)
+  else if (step.presence === 'optional') command.option(flag, step.help)
+  else command.option(flag, step.help, step.presence.default)
+  command
+    .option('--json', 'print the result as JSON')
+    .action(async (id: string, flags: Record<string, string | boolean | undefined>, cmd: Command) => {
+      const value = flags[step.field]
+      await postEvent(
+        Context.of(cmd),
+        id,
+        { kind: step.kind, ...(value === undefined ? {} : { [step.field]: value }) },
+        flags.json === true,
+      )
+    })
+  examples(command, step.example)
+}
+
 export function registerCases(program: Command): void {
   // ------------------------------------------------------------------ request
   const request = program
@@ -427,58 +462,36 @@ export function registerCases(program: Command): void {
     'pocnet case ack 7f3c… --by "Insp. Marie Dupont" --role "duty officer"',
   )
 
-  examples(
-    kase
-      .command('progress <id>')
-      .description('tell the requester the request is being worked on (requested side)')
-      .option('--note <text>', 'what is happening, e.g. "sent to the provider"')
-      .option('--json', 'print the result as JSON')
-      .action(async (id: string, flags: { note?: string; json?: boolean }, command: Command) => {
-        await postEvent(
-          Context.of(command),
-          id,
-          { kind: 'in-progress', ...(flags.note === undefined ? {} : { note: flags.note }) },
-          flags.json,
-        )
-      }),
-    'pocnet case progress 7f3c… --note "order served on the provider"',
-  )
+  textStep(kase, {
+    name: 'progress',
+    kind: 'in-progress',
+    description: 'tell the requester the request is being worked on (requested side)',
+    field: 'note',
+    help: 'what is happening, e.g. "sent to the provider"',
+    presence: 'optional',
+    example: 'pocnet case progress 7f3c… --note "order served on the provider"',
+  })
 
-  examples(
-    kase
-      .command('ask <id>')
-      .description(
-        'ask the requester for what the request lacks (requested side); the case waits for the answer',
-      )
-      .requiredOption('--questions <text>', 'what is needed')
-      .option('--json', 'print the result as JSON')
-      .action(async (id: string, flags: { questions: string; json?: boolean }, command: Command) => {
-        await postEvent(
-          Context.of(command),
-          id,
-          { kind: 'information-requested', questions: flags.questions },
-          flags.json,
-        )
-      }),
-    'pocnet case ask 7f3c… --questions "Which time zone are the log timestamps in?"',
-  )
+  textStep(kase, {
+    name: 'ask',
+    kind: 'information-requested',
+    description:
+      'ask the requester for what the request lacks (requested side); the case waits for the answer',
+    field: 'questions',
+    help: 'what is needed',
+    presence: 'required',
+    example: 'pocnet case ask 7f3c… --questions "Which time zone are the log timestamps in?"',
+  })
 
-  examples(
-    kase
-      .command('inform <id>')
-      .description('answer the questions the requested side asked (requester side)')
-      .requiredOption('--answer <text>', 'the information asked for')
-      .option('--json', 'print the result as JSON')
-      .action(async (id: string, flags: { answer: string; json?: boolean }, command: Command) => {
-        await postEvent(
-          Context.of(command),
-          id,
-          { kind: 'information-provided', answer: flags.answer },
-          flags.json,
-        )
-      }),
-    'pocnet case inform 7f3c… --answer "UTC, as the provider\'s logs"',
-  )
+  textStep(kase, {
+    name: 'inform',
+    kind: 'information-provided',
+    description: 'answer the questions the requested side asked (requester side)',
+    field: 'answer',
+    help: 'the information asked for',
+    presence: 'required',
+    example: 'pocnet case inform 7f3c… --answer "UTC, as the provider\'s logs"',
+  })
 
   examples(
     kase
@@ -506,36 +519,26 @@ export function registerCases(program: Command): void {
     'pocnet case limit 7f3c… --limit confidentiality-threatened --details "The provider would alert its customer"',
   )
 
-  examples(
-    kase
-      .command('proceed <id>')
-      .description(
-        'confirm the request should go ahead despite a notified limitation (Art. 29(6), requester side)',
-      )
-      .option('--note <text>', 'why, or on what terms')
-      .option('--json', 'print the result as JSON')
-      .action(async (id: string, flags: { note?: string; json?: boolean }, command: Command) => {
-        await postEvent(
-          Context.of(command),
-          id,
-          { kind: 'proceed-confirmed', ...(flags.note === undefined ? {} : { note: flags.note }) },
-          flags.json,
-        )
-      }),
-    'pocnet case proceed 7f3c… --note "Proceed; the prosecutor accepts the risk"',
-  )
+  textStep(kase, {
+    name: 'proceed',
+    kind: 'proceed-confirmed',
+    description:
+      'confirm the request should go ahead despite a notified limitation (Art. 29(6), requester side)',
+    field: 'note',
+    help: 'why, or on what terms',
+    presence: 'optional',
+    example: 'pocnet case proceed 7f3c… --note "Proceed; the prosecutor accepts the risk"',
+  })
 
-  examples(
-    kase
-      .command('withdraw <id>')
-      .description('withdraw a request that is still open (requester side)')
-      .requiredOption('--reason <text>', 'why')
-      .option('--json', 'print the result as JSON')
-      .action(async (id: string, flags: { reason: string; json?: boolean }, command: Command) => {
-        await postEvent(Context.of(command), id, { kind: 'withdrawn', reason: flags.reason }, flags.json)
-      }),
-    'pocnet case withdraw 7f3c… --reason "suspect identified by other means"',
-  )
+  textStep(kase, {
+    name: 'withdraw',
+    kind: 'withdrawn',
+    description: 'withdraw a request that is still open (requester side)',
+    field: 'reason',
+    help: 'why',
+    presence: 'required',
+    example: 'pocnet case withdraw 7f3c… --reason "suspect identified by other means"',
+  })
 
   examples(
     kase
@@ -760,17 +763,15 @@ export function registerCases(program: Command): void {
     'pocnet case mla 7f3c… --reference "MLA/2026/118" --authority "Ministère de la Justice"',
   )
 
-  examples(
-    kase
-      .command('close <id>')
-      .description('close the case')
-      .option('--reason <text>', 'why', 'no further action needed')
-      .option('--json', 'print the result as JSON')
-      .action(async (id: string, flags: { reason: string; json?: boolean }, command: Command) => {
-        await postEvent(Context.of(command), id, { kind: 'closed', reason: flags.reason }, flags.json)
-      }),
-    'pocnet case close 7f3c… --reason "data received under MLA"',
-  )
+  textStep(kase, {
+    name: 'close',
+    kind: 'closed',
+    description: 'close the case',
+    field: 'reason',
+    help: 'why',
+    presence: { default: 'no further action needed' },
+    example: 'pocnet case close 7f3c… --reason "data received under MLA"',
+  })
 
   examples(
     kase
