@@ -2,6 +2,22 @@
 export const DELIVERY_PROTOCOL = '/pocnet/deliver/1.0.0'
 /** Concurrent inbound delivery streams per connection. */
 export const MAX_INBOUND_DELIVERY_STREAMS = 64
+/**
+ * How long a failed lookup of a sender's directory record is remembered. Meanwhile envelopes from
+ * that member are answered `try-later` at once, with no DHT query: without this, each envelope
+ * of a member whose record cannot be found cost one lookup, up to the per-peer rate (6000 a minute
+ * by default). 30 s: such a member costs at most about two lookups a minute however fast it
+ * sends, and as a lookup may take up to 10 s (the DHT query deadline), at most about a third
+ * of the time is spent on it; while an honest member whose record is still propagating waits at most
+ * 30 s more, less than the sender's outbox backoff reaches (60 s), and not at all once its
+ * record reaches this node or the roster changes (either ends the wait early).
+ */
+export const SENDER_NOT_FOUND_TTL_MS = 30_000
+/**
+ * Most members remembered as not found at once. The roster bounds them already (one entry per
+ * member); the cap keeps the memory fixed whatever happens. Past it, the oldest entry goes.
+ */
+export const MAX_SENDERS_NOT_FOUND = 256
 /** Envelopes the outbox sends at once. */
 export const OUTBOX_CONCURRENCY = 32
 /** How long `stop()` may take before the process exits anyway. */

@@ -35,6 +35,8 @@ export interface DaemonOptions {
   log?: Logger
   /** The case clock (ms since the epoch), for drills and tests that move time; the wire always uses real time. */
   caseClock?: () => number
+  /** How long a failed lookup of a sender's directory record is remembered (SENDER_NOT_FOUND_TTL_MS); for tests. */
+  senderNotFoundTtlMs?: number
 }
 
 export interface Health {
@@ -216,6 +218,9 @@ export class PocnetDaemon {
       ledger,
       getRoster,
       boxKeyOf: async (country) => (await resolve(country).catch(() => undefined))?.boxPublicKey,
+      // a record stored here for the DHT raises the highest seq; one a lookup caches, its fetch time
+      recordStampOf: (country) => `${memory.highestSeq(country)}/${memory.cached(country)?.fetchedAt ?? 0}`,
+      ...(opts.senderNotFoundTtlMs !== undefined && { senderNotFoundTtlMs: opts.senderNotFoundTtlMs }),
       limits,
       log: log.child('delivery'),
       checkPayload: (opened, fromCountry) => casesRef.book?.check(opened, fromCountry),

@@ -10,7 +10,12 @@ import {
   type RejectReason,
   type SenderInfo,
 } from '@pocnet/protocol'
-import { DELIVERY_PROTOCOL, MAX_INBOUND_DELIVERY_STREAMS } from './constants.ts'
+import {
+  DELIVERY_PROTOCOL,
+  MAX_INBOUND_DELIVERY_STREAMS,
+  MAX_SENDERS_NOT_FOUND,
+  SENDER_NOT_FOUND_TTL_MS,
+} from './constants.ts'
 import type { Host } from './host.ts'
 import type { Logger } from './log.ts'
 import { type Accepted, ReplayMemory } from './replay.ts'
@@ -36,6 +41,13 @@ export interface DeliveryInit {
   getRoster: () => RosterState
   /** The sender's box key, from its directory record. */
   boxKeyOf: (country: string) => Promise<Uint8Array | undefined>
+  /**
+   * A value that changes when a newer directory record of `country` reaches this node (stored
+   * for the DHT, or cached by a lookup): a failed lookup remembered under another value is void.
+   */
+  recordStampOf?: (country: string) => string
+  /** How long a failed lookup of a sender's record is remembered; SENDER_NOT_FOUND_TTL_MS by default. */
+  senderNotFoundTtlMs?: number
   limits: {
     maxEnvelopeBytes: number
     readTimeoutMs: number
@@ -59,12 +71,38 @@ const BOX_KEY_CACHE_MS = 60_000
 class SenderKeyUnavailable extends Error {}
 /** The envelope names a sender other than the connected peer (open() asked for its keys). */
 class NotTheConnectedPeer extends Error {}
+/** A lookup of this member's record failed a moment ago: answered from memory, without another lookup. */
+class SenderRecentlyNotFound extends Error {
+  readonly country: string
+  readonly miss: SenderMiss
+  constructor(country: string, miss: SenderMiss) {
+    super(`no directory record of ${country} a moment ago`)
+    this.country = country
+    this.miss = miss
+  }
+}
+
+/** A failed lookup of a member's record, remembered for a short time (the negative cache). */
+interface SenderMiss {
+  /** When the entry ends (ms since epoch). */
+  until: number
+  /** The roster version and the member's record stamp when the lookup failed: a change ends the entry. */
+  rosterVersion: number
+  stamp: string | undefined
+  /** Envelopes answered from this entry, and when a line about them was last logged. */
+  deferred: number
+  loggedAt: number
+}
 
 /** Rejections by reason since start: the "counted" of "rejected, counted, logged". */
-export type RejectionCounts = Partial<Record<RejectReason | 'stream' | 'stream-limit', number>>
+export type RejectionCounts = Partial<
+  Record<RejectReason | 'stream' | 'stream-limit' | 'try-later-not-found', number>
+>
 
 /** At most one `delivery.stream-limit` line per peer this often: a flood is counted, not echoed. */
 const STREAM_LIMIT_LOG_EVERY_MS = 10_000
+/** At most one `delivery.sender-not-found` line per member this often, likewise. */
+const SENDER_NOT_FOUND_LOG_EVERY_MS = 10_000
 
 /**
  * The receiving side of `/pocnet/deliver/1.0.0`. Per envelope: rate limit, `open()` (size,
@@ -84,11 +122,21 @@ export class DeliveryReceiver {
   readonly #limiter: RateLimiter
   /** Senders' box keys from their directory records, so a burst does not verify the record per message. */
   readonly #boxKeys = new Map<string, { key: Uint8Array; at: number }>()
+  /**
+   * Members whose record a lookup failed to find a moment ago, by country: their envelopes are
+   * answered `try-later` without another lookup until the entry ends (at most MAX_SENDERS_NOT_FOUND).
+   */
+  readonly #notFound = new Map<string, SenderMiss>()
+  /** Lookups under way, by country: envelopes arriving meanwhile wait for the same answer. */
+  readonly #lookups = new Map<string, Promise<Uint8Array | undefined>>()
+  readonly #notFoundTtlMs: number
   #acceptedCount = 0
+  #senderLookups = 0
 
   constructor(init: DeliveryInit) {
     this.#init = init
     this.#now = init.now ?? Date.now
+    this.#notFoundTtlMs = init.senderNotFoundTtlMs ?? SENDER_NOT_FOUND_TTL_MS
     this.#limiter = new RateLimiter({ points: init.limits.perPeerPerMinute, duration: 60 })
     this.#accepted = new ReplayMemory(this.#replayWindowMs, this.#now)
   }
@@ -104,6 +152,11 @@ export class DeliveryReceiver {
 
   get acceptedCount(): number {
     return this.#acceptedCount
+  }
+
+  /** Lookups of senders' box keys (directory cache, else DHT and peers) started since start. */
+  get senderLookups(): number {
+    return this.#senderLookups
   }
 
   /** Rebuilds the replay memory from the ledger, then starts serving. */
@@ -177,6 +230,7 @@ export class DeliveryReceiver {
       // named sender's box key, so naming another member costs the receiver no DHT query.
       if (err instanceof NotTheConnectedPeer)
         return this.#reject('bad-signature', envelopeHash, from, 'sender is not the connected peer')
+      if (err instanceof SenderRecentlyNotFound) return this.#deferNotFound(err, envelopeHash, from)
       if (!(err instanceof SenderKeyUnavailable)) throw err
       // a member whose record we cannot get right now: not its fault, so not final
       return this.#reject('try-later', envelopeHash, from, 'no directory record of the sender')
@@ -207,6 +261,35 @@ export class DeliveryReceiver {
     } finally {
       this.#inFlight.delete(id)
     }
+  }
+
+  /**
+   * `try-later` for a member whose record was not found a moment ago, without looking it up
+   * again: counted apart (`try-later-not-found`), and logged at most once per member every
+   * SENDER_NOT_FOUND_LOG_EVERY_MS, since a member may send up to the per-peer rate.
+   */
+  #deferNotFound(err: SenderRecentlyNotFound, envelopeHash: Uint8Array, from: PeerId): Uint8Array {
+    this.#count('try-later-not-found')
+    const { miss } = err
+    miss.deferred++
+    const now = this.#now()
+    if (now - miss.loggedAt >= SENDER_NOT_FOUND_LOG_EVERY_MS) {
+      miss.loggedAt = now
+      this.#init.log.warn('delivery.sender-not-found', {
+        peer: from.toString(),
+        country: err.country,
+        deferred: miss.deferred,
+        lookupAgainInMs: Math.max(0, miss.until - now),
+      })
+    }
+    return createReceipt({
+      receiver: this.#init.identity,
+      networkId: this.#init.network,
+      envelopeHash,
+      receivedAt: now,
+      status: 'rejected',
+      reason: 'try-later',
+    })
   }
 
   async #repeat(id: string, known: Accepted, envelopeHash: Uint8Array, from: PeerId): Promise<Uint8Array> {
@@ -300,10 +383,75 @@ export class DeliveryReceiver {
     let boxPublicKey =
       cached !== undefined && this.#now() - cached.at < BOX_KEY_CACHE_MS ? cached.key : undefined
     if (boxPublicKey === undefined) {
-      boxPublicKey = await this.#init.boxKeyOf(member.country)
-      if (boxPublicKey === undefined) throw new SenderKeyUnavailable()
+      const miss = this.#recentMiss(member.country)
+      if (miss !== undefined) throw new SenderRecentlyNotFound(member.country, miss)
+      const joined = this.#lookups.has(member.country)
+      boxPublicKey = await this.#lookUp(member.country)
+      if (boxPublicKey === undefined) {
+        // an envelope that joined another's lookup cost none of its own: counted and logged as above
+        const missed = joined ? this.#notFound.get(member.country) : undefined
+        if (missed !== undefined) throw new SenderRecentlyNotFound(member.country, missed)
+        throw new SenderKeyUnavailable()
+      }
       this.#boxKeys.set(member.country, { key: boxPublicKey, at: this.#now() })
     }
     return { signingPublicKey: member.publicKey, boxPublicKey, member: true }
+  }
+
+  /**
+   * The box key of `country` from its directory record: one lookup at a time per country (envelopes
+   * arriving meanwhile share its answer); a failure is remembered, a success ends what was.
+   */
+  #lookUp(country: string): Promise<Uint8Array | undefined> {
+    const pending = this.#lookups.get(country)
+    if (pending !== undefined) return pending
+    this.#senderLookups++
+    // taken before the lookup, so that a record arriving while it runs also ends the entry it leaves
+    const rosterVersion = this.#init.getRoster().version
+    const stamp = this.#init.recordStampOf?.(country)
+    const lookup = (async () => {
+      let key: Uint8Array | undefined
+      try {
+        key = await this.#init.boxKeyOf(country)
+      } catch {
+        key = undefined // a lookup that fails is a record not found, for now
+      }
+      if (key === undefined) this.#rememberMiss(country, rosterVersion, stamp)
+      else this.#notFound.delete(country)
+      return key
+    })().finally(() => this.#lookups.delete(country))
+    this.#lookups.set(country, lookup)
+    return lookup
+  }
+
+  /** The live negative entry of `country`, if any; one that expired, or whose roster or record changed, is dropped. */
+  #recentMiss(country: string): SenderMiss | undefined {
+    const miss = this.#notFound.get(country)
+    if (miss === undefined) return undefined
+    if (
+      this.#now() < miss.until &&
+      miss.rosterVersion === this.#init.getRoster().version &&
+      miss.stamp === this.#init.recordStampOf?.(country)
+    )
+      return miss
+    this.#notFound.delete(country)
+    return undefined
+  }
+
+  #rememberMiss(country: string, rosterVersion: number, stamp: string | undefined): void {
+    const now = this.#now()
+    this.#notFound.delete(country) // re-inserted last: the map's order is the entries' age
+    if (this.#notFound.size >= MAX_SENDERS_NOT_FOUND) {
+      for (const [c, m] of this.#notFound) if (m.until <= now) this.#notFound.delete(c)
+      const oldest = this.#notFound.keys().next()
+      if (this.#notFound.size >= MAX_SENDERS_NOT_FOUND && !oldest.done) this.#notFound.delete(oldest.value)
+    }
+    this.#notFound.set(country, {
+      until: now + this.#notFoundTtlMs,
+      rosterVersion,
+      stamp,
+      deferred: 0,
+      loggedAt: Number.NEGATIVE_INFINITY,
+    })
   }
 }
