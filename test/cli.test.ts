@@ -35,6 +35,8 @@ function env(cc: CC, token: string | undefined, extra: NodeJS.ProcessEnv = {}): 
     ...clean,
     NO_COLOR: '1',
     TZ: 'UTC',
+    // the CLI's compile cache goes to this run's folder, not the developer's ~/.cache/pocnet
+    XDG_CACHE_HOME: join(base, 'cache'),
     POCNET_HOME: join(base, cc),
     POCNET_PASSPHRASE_FILE: join(base, `${cc}.pass`),
     ...(token === undefined ? {} : { POCNET_TOKEN: token }),

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { buildProgram } from '../src/index.ts'
 
 const BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url))
@@ -27,10 +27,17 @@ function helpOf(cmd: Command): string {
   return text
 }
 
+// The binary's compile cache goes to a folder of this run, not the developer's ~/.cache/pocnet.
+let cacheHome: string
+beforeAll(() => {
+  cacheHome = mkdtempSync(join(tmpdir(), 'pocnet-program-cache-'))
+})
+afterAll(() => rmSync(cacheHome, { recursive: true, force: true }))
+
 function run(args: string[], env: NodeJS.ProcessEnv = {}) {
   return spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', XDG_CACHE_HOME: cacheHome, ...env },
   })
 }
 
@@ -223,7 +230,10 @@ describe('exit codes of the binary', () => {
 
   it('prints no colour codes when NO_COLOR is set or the output is not a terminal', () => {
     const { NO_COLOR: _unset, ...env } = process.env
-    const r = spawnSync(process.execPath, [BIN, 'frobnicate'], { encoding: 'utf8', env })
+    const r = spawnSync(process.execPath, [BIN, 'frobnicate'], {
+      encoding: 'utf8',
+      env: { ...env, XDG_CACHE_HOME: cacheHome },
+    })
     expect(r.status).toBe(2)
     expect(r.stderr).toContain("unknown command 'frobnicate'")
     expect(r.stderr).not.toContain('\x1b[')
