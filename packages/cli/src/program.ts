@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander'
+import { Command, CommanderError, type Option } from 'commander'
 import { registerBackup } from './commands/backup.ts'
 import { registerCases } from './commands/cases.ts'
 import { registerInit } from './commands/init.ts'
@@ -48,7 +48,37 @@ export function buildProgram(): Command {
   registerBackup(program)
   registerCases(program)
   registerLedger(program)
+  argumentsBeforeRequiredOptions(program)
   return program
+}
+
+/**
+ * Commander checks a command's required options before its positional arguments, so
+ * `pocnet case ack` (no id) complained about `--by` and only the next try named the missing id.
+ * Here every command's required options are checked just before its action instead: after
+ * commander has checked the arguments (missing, extra) and unknown options. Same message and
+ * code as commander's own check; the help text does not change.
+ */
+function argumentsBeforeRequiredOptions(program: Command): void {
+  const required = new Map<Command, Option[]>()
+  const walk = (cmd: Command): void => {
+    const mandatory = cmd.options.filter((o) => o.mandatory)
+    if (mandatory.length > 0) {
+      for (const o of mandatory) o.makeOptionMandatory(false)
+      required.set(cmd, mandatory)
+    }
+    for (const sub of cmd.commands) walk(sub)
+  }
+  walk(program)
+  program.hook('preAction', (_program, action) => {
+    // the command's own and its parents' (commander's check covers both)
+    for (let cmd: Command | null = action; cmd !== null; cmd = cmd.parent)
+      for (const o of required.get(cmd) ?? [])
+        if (cmd.getOptionValue(o.attributeName()) === undefined)
+          action.error(`error: required option '${o.flags}' not specified`, {
+            code: 'commander.missingMandatoryOptionValue',
+          })
+  })
 }
 
 /** Prints an error as `error: …` / `hint: …` on stderr and returns the exit code. */

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Command } from 'commander'
+import { type Command, CommanderError } from 'commander'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { buildProgram } from '../src/index.ts'
 
@@ -127,6 +127,23 @@ describe('the pocnet command tree', () => {
     }
   })
 
+  it('reports a missing positional argument before missing required options, for every command', async () => {
+    const program = buildProgram()
+    const silent = { writeOut: () => {}, writeErr: () => {}, outputError: () => {} }
+    for (const cmd of [program, ...allCommands(program).map((c) => c.cmd)]) cmd.configureOutput(silent)
+    const withArgs = allCommands(program).filter(({ cmd }) => cmd.registeredArguments.some((a) => a.required))
+    expect(withArgs.map((c) => c.path)).toEqual(
+      expect.arrayContaining(['case ack', 'case preserve', 'user add']),
+    )
+    for (const { path, cmd } of withArgs) {
+      const first = cmd.registeredArguments.find((a) => a.required)!.name()
+      const thrown = await program.parseAsync(['node', 'pocnet', ...path.split(' ')]).catch((e: unknown) => e)
+      expect(thrown, path).toBeInstanceOf(CommanderError)
+      expect((thrown as CommanderError).code, path).toBe('commander.missingArgument')
+      expect((thrown as CommanderError).message, path).toBe(`error: missing required argument '${first}'`)
+    }
+  })
+
   it('has the global --data-dir, --token-file and --tz options', () => {
     const longs = program.options.map((o) => o.long)
     expect(longs).toEqual(expect.arrayContaining(['--data-dir', '--token-file', '--tz']))
@@ -165,11 +182,24 @@ describe('exit codes of the binary', () => {
       /Allowed choices are availability-not-ensured/,
     ],
     [['status', '--jsn'], /unknown option '--jsn'/],
+    [['case', 'ack', 'X'], /required option '--by <name>' not specified/],
+    [['backup'], /required option '--out <dir>' not specified/],
     [['roster'], /Usage: pocnet roster/],
   ])('exits 2 on a usage error: %j', (args, message) => {
     const r = run(args)
     expect(r.status).toBe(2)
     expect(r.stderr).toMatch(message)
+  })
+
+  it('names a missing id before a missing required option: `case ack` without its id', () => {
+    const r = run(['case', 'ack'])
+    expect(r.status).toBe(2)
+    expect(r.stderr).toMatch(/^error: missing required argument 'id'$/m)
+    expect(r.stderr).not.toContain('--by')
+    // with the id, the option is still required
+    const noBy = run(['case', 'ack', 'IT-20261128-dd69bafb'])
+    expect(noBy.status).toBe(2)
+    expect(noBy.stderr).toMatch(/^error: required option '--by <name>' not specified$/m)
   })
 
   it('exits 1 with an error and a hint when the daemon is not there', () => {
