@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { writeFile } from 'node:fs/promises'
+import { cp, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -29,7 +29,7 @@ function runMain(dataDir: string): Promise<{ code: number | null; stderr: string
 describe('the daemon process when its start fails part-way', () => {
   let fed: TestFederation
   beforeAll(async () => {
-    fed = await createTestFederation(['IT', 'FR'])
+    fed = await createTestFederation(['IT', 'FR', 'US'])
   })
   afterAll(async () => {
     await fed?.cleanup()
@@ -48,5 +48,44 @@ describe('the daemon process when its start fails part-way', () => {
     // it never got as far as starting libp2p or the control socket
     expect(lines.map((l) => l.event)).not.toContain('node.started')
     expect(existsSync(join(dataDir, DATA_DIR.socket))).toBe(false)
+  })
+
+  /** The JSON log lines of a daemon's stderr. */
+  const events = (stderr: string) =>
+    stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; error?: string })
+
+  it('a directory where its control socket goes stops it after it started, and it exits 1 naming the socket', async () => {
+    const dataDir = fed.nodes[1]!.dataDir
+    const socket = join(dataDir, DATA_DIR.socket)
+    await mkdir(socket)
+    await writeFile(join(socket, 'left-behind'), 'not a socket')
+    const { code, stderr } = await runMain(dataDir)
+    expect(code).toBe(1)
+    const lines = events(stderr)
+    const failed = lines.find((l) => l.event === 'node.start-failed')
+    expect(failed?.error).toContain(socket)
+    // it had joined the network: it left it again before exiting (it did not linger without a socket)
+    const order = lines.map((l) => l.event)
+    expect(order).toContain('node.started')
+    expect(order.indexOf('node.stopped')).toBeGreaterThan(order.indexOf('node.started'))
+    expect(order.indexOf('node.start-failed')).toBeGreaterThan(order.indexOf('node.stopped'))
+    // what was at the socket's path is left as it was
+    expect(existsSync(join(socket, 'left-behind'))).toBe(true)
+  })
+
+  it('a socket path too long for a Unix socket stops it, and it exits 1 naming the socket', async () => {
+    // the same node in a data directory whose socket path is over the ~107 bytes the kernel takes
+    const dataDir = join(fed.base, 'd'.repeat(110))
+    await cp(fed.nodes[2]!.dataDir, dataDir, { recursive: true })
+    const socket = join(dataDir, DATA_DIR.socket)
+    const { code, stderr } = await runMain(dataDir)
+    expect(code).toBe(1)
+    const lines = events(stderr)
+    expect(lines.find((l) => l.event === 'node.start-failed')?.error).toContain(socket)
+    expect(lines.map((l) => l.event)).toContain('node.stopped')
+    expect(existsSync(socket)).toBe(false)
   })
 })
