@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { readConfig, writeConfig } from '@pocnet/node'
+import { DATA_DIR, readConfig, writeConfig } from '@pocnet/node'
 import { freePorts, KEEP_ENV, waitFor } from '@pocnet/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -12,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // federation built with `pocnet init` and the roster ceremony, then each role's commands.
 
 const BIN = fileURLToPath(new URL('../packages/cli/src/bin.ts', import.meta.url))
+const HOLD_LEDGER = fileURLToPath(new URL('./hold-ledger-lock.ts', import.meta.url))
 const COUNTRIES = ['IT', 'FR'] as const
 type CC = (typeof COUNTRIES)[number]
 
@@ -796,5 +798,43 @@ describe('pocnet CLI against real daemons', () => {
     ])
     expect(restored.code, restored.stderr).toBe(0)
     expect(restored.stdout).toMatch(/ledger verified: \d+ entries/)
+  })
+
+  it('backup and restore refuse while another process holds the ledger, as a node still starting does (no socket yet)', async () => {
+    // FR is stopped (the test above): a child process takes its ledger's LevelDB lock
+    const holder = spawn(process.execPath, [HOLD_LEDGER, join(base, 'FR', DATA_DIR.ledger)], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let holderErr = ''
+    holder.stderr!.on('data', (d: Buffer) => (holderErr += d))
+    const released = new Promise<number | null>((resolve) => holder.once('exit', (code) => resolve(code)))
+    const target = join(base, 'fr-backup-while-locked')
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout!.once('data', () => resolve())
+        holder.once('exit', (code) => reject(new Error(`the lock holder exited with ${code}: ${holderErr}`)))
+      })
+      const backup = await pocnet('FR', undefined, ['backup', '--out', target])
+      expect(backup.code, backup.stderr).toBe(1)
+      expect(backup.stderr).toContain(
+        `error: another process holds this node's ledger (${join(base, 'FR', DATA_DIR.ledger)}): a pocnet daemon still starting`,
+      )
+      expect(backup.stderr).toMatch(/^hint: wait for it, or stop it/m)
+      expect(backup.stdout).toBe('')
+      expect(existsSync(target)).toBe(false)
+      const before = (await readdir(base)).sort()
+      const restore = await pocnet('FR', undefined, ['restore', '--from', join(base, 'fr-backup'), '--force'])
+      expect(restore.code, restore.stderr).toBe(1)
+      expect(restore.stderr).toMatch(/^error: another process holds this node's ledger/m)
+      expect(restore.stdout).toBe('')
+      // nothing moved aside, nothing restored over FR
+      expect((await readdir(base)).sort()).toEqual(before)
+    } finally {
+      holder.stdin!.end()
+    }
+    expect(await released).toBe(0)
+    // the lock was the only obstacle
+    const backup = await pocnet('FR', undefined, ['backup', '--out', target])
+    expect(backup.code, backup.stderr).toBe(0)
   })
 })

@@ -50,6 +50,23 @@ export class DaemonRunningError extends CliError {
   }
 }
 
+/**
+ * An offline command needs the daemon stopped (backup, restore) and another process holds the
+ * node's ledger: a daemon still starting (upgrading its ledger, rebuilding its cases) has no
+ * socket yet, but it holds the ledger's lock already.
+ */
+export class LedgerInUseError extends CliError {
+  constructor(ledger: string) {
+    super(
+      'ERR_LEDGER_IN_USE',
+      `another process holds this node's ledger (${ledger}): a pocnet daemon still starting, with no socket yet, or another pocnet command`,
+      {
+        hint: 'wait for it, or stop it (systemctl stop pocnet, or Ctrl-C on `pocnet start`), then run this again',
+      },
+    )
+  }
+}
+
 /** A request form has problems: every one of them is listed, nothing was sent. */
 export class InvalidFormError extends CliError {
   readonly problems: ReadonlyArray<{ path: string; rule: string; message: string }>

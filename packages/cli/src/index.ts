@@ -5,6 +5,7 @@ export {
   DaemonRunningError,
   EXIT,
   InvalidFormError,
+  LedgerInUseError,
   LedgerInvalidError,
   NoTokenError,
   UsageError,

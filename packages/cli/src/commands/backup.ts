@@ -9,7 +9,7 @@ import { ledgerInUse, verifyLedger } from '@pocnet/ledger'
 import { DATA_DIR, readConfig } from '@pocnet/node/client'
 import type { Command } from 'commander'
 import { Context, daemonAnswers } from '../context.ts'
-import { CliError, DaemonRunningError, LedgerInvalidError } from '../errors.ts'
+import { CliError, DaemonRunningError, LedgerInUseError, LedgerInvalidError } from '../errors.ts'
 import { examples } from '../help.ts'
 import { out } from '../output.ts'
 import { MEMBER_FILE } from './init.ts'
@@ -108,7 +108,7 @@ async function refuseWhileRunning(ctx: Context): Promise<void> {
   // a node still starting (upgrading its ledger, rebuilding its cases) has no socket yet, but
   // it holds the ledger's lock already
   if ((await exists(ctx.path('ledger'))) && (await ledgerInUse(ctx.path('ledger'))))
-    throw new DaemonRunningError(ctx.socketPath)
+    throw new LedgerInUseError(ctx.path('ledger'))
 }
 
 export function registerBackup(program: Command): void {
