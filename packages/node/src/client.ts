@@ -20,7 +20,14 @@ export {
 } from './control/client.ts'
 export { ROLES, type Role, type UserRecord, UserStore } from './control/users.ts'
 export type { ContactFile, Health } from './daemon.ts'
-export { ConfigError, type ConfigProblem, DataDirLockedError, NodeError, PassphraseError } from './errors.ts'
+export {
+  ConfigError,
+  type ConfigProblem,
+  ControlSocketError,
+  DataDirLockedError,
+  NodeError,
+  PassphraseError,
+} from './errors.ts'
 export { type InitOptions, type InitResult, initNode } from './init.ts'
 export type { LogLevel } from './log.ts'
 export { obtainPassphrase } from './passphrase.ts'

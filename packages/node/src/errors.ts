@@ -29,6 +29,15 @@ export class PassphraseError extends NodeError {
   }
 }
 
+/** The control API's Unix socket cannot be made at its path; the message names the path and why. */
+export class ControlSocketError extends NodeError {
+  readonly path: string
+  constructor(path: string, reason: string) {
+    super('ERR_CONTROL_SOCKET', `control socket ${path}: ${reason}`)
+    this.path = path
+  }
+}
+
 /** Another daemon already runs on this data directory. */
 export class DataDirLockedError extends NodeError {
   constructor(dir: string) {

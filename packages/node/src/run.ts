@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { nodeRoutes } from './api.ts'
 import { DATA_DIR, STOP_TIMEOUT_MS } from './constants.ts'
-import { startControlServer } from './control/server.ts'
+import { checkControlSocketPath, startControlServer } from './control/server.ts'
 import { UserStore } from './control/users.ts'
 import { PocnetDaemon } from './daemon.ts'
 import { createLogger, type LogLevel } from './log.ts'
@@ -44,19 +44,21 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     log.error('node.start-failed', { error: (err as Error).message, code: (err as { code?: string }).code })
     return 1
   }
+  const socket = join(opts.dataDir, DATA_DIR.socket)
   let daemon: PocnetDaemon
   let users: UserStore
   try {
     const passphrase = await obtainPassphrase(process.env, undefined, stopping.signal)
     // read, it has no business in the environment of what the node starts (the notification hook)
     delete process.env.POCNET_PASSPHRASE
-    // users first: a damaged users file must stop the start before the node joins the network
+    // users first: a damaged users file must stop the start before the node joins the network,
     users = await UserStore.open(opts.dataDir)
+    // and a socket path that cannot work: better now than after joining the network
+    await checkControlSocketPath(socket)
     daemon = await PocnetDaemon.start({ dataDir: opts.dataDir, passphrase, log })
   } catch (err) {
     return startFailed(err)
   }
-  const socket = join(opts.dataDir, DATA_DIR.socket)
   let server: Awaited<ReturnType<typeof startControlServer>>
   try {
     server = await startControlServer({

@@ -1,6 +1,6 @@
-import { chmod, rm } from 'node:fs/promises'
+import { chmod, lstat, rm } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { NodeError } from '../errors.ts'
+import { ControlSocketError, NodeError } from '../errors.ts'
 import type { Logger } from '../log.ts'
 import type { Role, UserRecord, UserStore } from './users.ts'
 
@@ -202,11 +202,50 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Se
   })
   server.requestTimeout = 30_000
   server.headersTimeout = 10_000
-  await rm(opts.socketPath, { force: true })
+  await clearControlSocketPath(opts.socketPath)
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new ControlSocketError(opts.socketPath, `cannot listen (${err.code ?? err.message})`)),
+    )
     server.listen(opts.socketPath, () => resolve())
   })
   await chmod(opts.socketPath, 0o600)
   return server
+}
+
+/** sun_path holds 108 bytes on Linux, the terminating NUL included. */
+const MAX_SOCKET_PATH_BYTES = 107
+
+/**
+ * Refuses a socket path the kernel would not take, or one where something other than a socket
+ * lies (it is never removed); a socket left by an earlier run is fine. The daemon asks before it
+ * joins the network, so such a path stops the start at once.
+ */
+export async function checkControlSocketPath(path: string): Promise<void> {
+  const bytes = Buffer.byteLength(path)
+  if (bytes > MAX_SOCKET_PATH_BYTES)
+    throw new ControlSocketError(
+      path,
+      `the path is ${bytes} bytes, and a Unix socket's may be at most ${MAX_SOCKET_PATH_BYTES}: use a shorter data directory path`,
+    )
+  let kind: string
+  try {
+    const stat = await lstat(path)
+    if (stat.isSocket()) return
+    kind = stat.isDirectory()
+      ? 'a directory'
+      : stat.isSymbolicLink()
+        ? 'a symbolic link'
+        : 'a file that is not a socket'
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw new ControlSocketError(path, `cannot be checked (${(err as NodeJS.ErrnoException).code ?? err})`)
+  }
+  throw new ControlSocketError(path, `${kind} is in the way: move it elsewhere`)
+}
+
+/** checkControlSocketPath, then removes the socket an earlier run left. */
+async function clearControlSocketPath(path: string): Promise<void> {
+  await checkControlSocketPath(path)
+  await rm(path, { force: true })
 }

@@ -1,4 +1,5 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { spawnSync } from 'node:child_process'
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { request as httpRequest, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,6 +8,7 @@ import {
   ControlApiError,
   ControlCallError,
   ControlClient,
+  ControlSocketError,
   createLogger,
   DaemonUnreachableError,
   startControlServer,
@@ -166,6 +168,35 @@ describe('control API server on a Unix socket', () => {
     } finally {
       await new Promise((r) => failing.close(r))
     }
+  })
+
+  it('takes the place of a socket an earlier run left, but never of anything else at its path', async () => {
+    const users = await UserStore.open(dir)
+    const log = createLogger({ level: 'error', write: () => {} })
+    const start = (socketPath: string) => startControlServer({ socketPath, users, log, routes: [] })
+    // a socket left behind by a process killed while it listened (a clean close removes it)
+    const stale = join(dir, 'stale.sock')
+    const killed = spawnSync(process.execPath, [
+      '-e',
+      `require('node:net').createServer().listen(${JSON.stringify(stale)}, () => process.kill(process.pid, 'SIGKILL'))`,
+    ])
+    expect(killed.signal).toBe('SIGKILL')
+    expect((await stat(stale)).isSocket()).toBe(true)
+    const second = await start(stale)
+    await new Promise((r) => second.close(r))
+    await writeFile(join(dir, 'not-a-socket'), 'kept')
+    for (const [name, what] of [
+      ['not-a-socket', 'a file that is not a socket'],
+      ['.', 'a directory'],
+    ] as const) {
+      const path = join(dir, name)
+      await expect(start(path)).rejects.toThrow(
+        new ControlSocketError(path, `${what} is in the way: move it elsewhere`),
+      )
+    }
+    expect(await readFile(join(dir, 'not-a-socket'), 'utf8')).toBe('kept')
+    const long = join(dir, 'x'.repeat(120))
+    await expect(start(long)).rejects.toBeInstanceOf(ControlSocketError)
   })
 
   it('tells the client plainly when no daemon listens', async () => {
