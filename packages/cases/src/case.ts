@@ -133,9 +133,10 @@ export const TRANSITIONS: Record<CaseEventKind, Transition> = {
     to: 'preserved',
     types: PRESERVING,
   },
+  // A path can cross several third countries (Art. 30(1)): one disclosure each, one after another.
   'partially-disclosed': {
     side: 'requested',
-    from: ['acknowledged', 'in-progress', 'preserved'],
+    from: ['acknowledged', 'in-progress', 'preserved', 'partially-disclosed'],
     to: 'partially-disclosed',
     types: ['preservation', 'traffic-data-disclosure'],
   },

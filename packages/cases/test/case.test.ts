@@ -236,6 +236,31 @@ describe('applyEvent', () => {
     )
   })
 
+  it('records an Art. 30 disclosure for each third country on the path, one after another', () => {
+    const second = {
+      thirdCountry: 'NL',
+      thirdCountryProvider: 'Voorbeeld VPN B.V.',
+      trafficData: 'The session to Beispiel Hosting came from a Voorbeeld VPN exit node',
+      identifiers: [{ type: 'ip', address: '192.0.2.77', timestamp: '2026-11-27T22:40:58Z' }],
+    }
+    const traffic = openCase({
+      caseId: 't',
+      requester: 'HU',
+      requested: 'FR',
+      openedAt: OPENED_AT,
+      request: EXAMPLES['traffic-data-disclosure'],
+    })
+    for (const opening of [openPreservation(), traffic]) {
+      const c = run(opening, [
+        ...TO_PRESERVED.slice(0, 3),
+        ['partially-disclosed', 'requested'],
+        ['partially-disclosed', 'requested', second],
+      ])
+      expect(c.status).toBe('partially-disclosed')
+      expect(c.disclosures.map((d) => d.thirdCountry)).toEqual(['DE', 'NL'])
+    }
+  })
+
   it('lets the requester decide after an Art. 29(6) notice', () => {
     const noticed = run(openPreservation(), [
       ...TO_PRESERVED.slice(0, 2),
