@@ -1,5 +1,13 @@
 import type { ConnectionGater, PeerId } from '@libp2p/interface'
-import { type KadDHTInit, passthroughMapper, type SelectFn, type ValidateFn } from '@libp2p/kad-dht'
+import {
+  type KadDHT,
+  type KadDHTComponents,
+  type KadDHTInit,
+  kadDHT,
+  passthroughMapper,
+  type SelectFn,
+  type ValidateFn,
+} from '@libp2p/kad-dht'
 import { decode } from '@pocnet/protocol'
 import { DHT_PROTOCOL, DIRECTORY_KEY_NAMESPACE, MAX_RECORD_BYTES } from './constants.ts'
 import { RecordRejectedError } from './errors.ts'
@@ -30,6 +38,18 @@ export interface DirectoryRules {
   getRoster: () => RosterState
   memory: DirectoryMemory
   now?: () => number
+  /**
+   * Told each time a peer asks this node to store what pocnet never stores in the DHT: a record
+   * outside `/pocnet-dir/` (kad-dht's own `/pk/`) or a provider record. The request is refused.
+   */
+  onForeign?: (what: 'record' | 'provider') => void
+}
+
+/** A record or provider record pocnet does not store: kad-dht refuses the request that carried it. */
+export class ForeignDhtDataError extends RecordRejectedError {
+  constructor(what: string) {
+    super('malformed', `${what}: pocnet's DHT stores only /${DIRECTORY_KEY_NAMESPACE}/<CC> records`)
+  }
 }
 
 /**
@@ -97,8 +117,51 @@ export function directoryDhtOptions(rules: DirectoryRules): KadDHTInit {
     protocol: DHT_PROTOCOL,
     clientMode: false,
     peerInfoMapper: passthroughMapper,
-    validators: { [DIRECTORY_KEY_NAMESPACE]: directoryValidator(rules) },
+    validators: {
+      [DIRECTORY_KEY_NAMESPACE]: directoryValidator(rules),
+      // kad-dht adds a validator for its own /pk/ namespace unless overridden: any peer could
+      // then store one record per key pair it makes up, in memory, without bound
+      pk: () => {
+        rules.onForeign?.('record')
+        throw new ForeignDhtDataError('a /pk/ record')
+      },
+    },
     selectors: { [DIRECTORY_KEY_NAMESPACE]: directorySelector },
+  }
+}
+
+/** Where kad-dht keeps provider records in the libp2p datastore (its default `datastorePrefix`). */
+const PROVIDER_KEY_PREFIX = '/dht/provider/'
+
+/**
+ * The directory's kad-dht service: `directoryDhtOptions`, and a datastore that refuses provider
+ * records. kad-dht stores an ADD_PROVIDER for any content id from any peer, and pocnet provides
+ * nothing, so each would only be memory a member could fill without bound (libp2p's datastore is
+ * in memory), and a slower scan of every datastore query.
+ */
+export function directoryDht(rules: DirectoryRules): (components: KadDHTComponents) => KadDHT {
+  const create = kadDHT(directoryDhtOptions(rules))
+  return (components) => {
+    const real = components.datastore
+    const datastore = new Proxy(real, {
+      get(target, prop) {
+        if (prop === 'put')
+          return (key: { toString(): string }, ...rest: unknown[]) => {
+            if (key.toString().startsWith(PROVIDER_KEY_PREFIX)) {
+              rules.onForeign?.('provider')
+              return Promise.reject(new ForeignDhtDataError('a provider record'))
+            }
+            return (target.put as (...args: unknown[]) => unknown)(key, ...rest)
+          }
+        const value = Reflect.get(target, prop, target)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    return create(
+      new Proxy(components, {
+        get: (target, prop) => (prop === 'datastore' ? datastore : Reflect.get(target, prop, target)),
+      }),
+    )
   }
 }
 

@@ -4,10 +4,12 @@ export {
   checkDirectoryValue,
   countryOfKey,
   type DirectoryRules,
+  directoryDht,
   directoryDhtOptions,
   directoryKey,
   directorySelector,
   directoryValidator,
+  ForeignDhtDataError,
   rosterConnectionGater,
 } from './dht.ts'
 export {

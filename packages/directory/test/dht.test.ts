@@ -40,7 +40,11 @@ describe('DHT keys and options', () => {
     const options = directoryDhtOptions({ getRoster: () => roster, memory: await DirectoryMemory.open() })
     expect(options.protocol).toBe('/pocnet/kad/1.0.0')
     expect(options.clientMode).toBe(false)
-    expect(Object.keys(options.validators ?? {})).toEqual(['pocnet-dir'])
+    expect(Object.keys(options.validators ?? {})).toEqual(['pocnet-dir', 'pk'])
+    // kad-dht's own /pk/ namespace is replaced by a validator that refuses everything
+    await expect(async () => options.validators?.pk?.(new Uint8Array(8), new Uint8Array(8))).rejects.toThrow(
+      /stores only \/pocnet-dir\//,
+    )
     expect(Object.keys(options.selectors ?? {})).toEqual(['pocnet-dir'])
   })
 

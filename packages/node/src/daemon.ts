@@ -63,6 +63,8 @@ export interface Health {
 export type ContactFile = Omit<ContactDetails, 'boxPublicKey' | 'addresses'>
 
 const BOOTSTRAP_INTERVAL_MS = 10_000
+/** At most one `dht.refused` line this often: a flood is counted, not echoed. */
+const DHT_REFUSED_LOG_EVERY_MS = 10_000
 
 /**
  * A country's node: the encrypted key, the roster, the ledger, the libp2p host with the
@@ -83,6 +85,7 @@ export class PocnetDaemon {
   readonly log: Logger
   readonly startedAt = Date.now()
   readonly #refusedConnections: { count: number }
+  readonly #dhtRefused: { count: number }
   readonly #keeper: RosterKeeper
   readonly #sync: RosterSync
   readonly #memory: DirectoryMemory
@@ -103,6 +106,7 @@ export class PocnetDaemon {
     cases: CaseBook
     feed: EventFeed
     refusedConnections: { count: number }
+    dhtRefused: { count: number }
     keeper: RosterKeeper
     sync: RosterSync
     memory: DirectoryMemory
@@ -120,6 +124,7 @@ export class PocnetDaemon {
     this.cases = init.cases
     this.feed = init.feed
     this.#refusedConnections = init.refusedConnections
+    this.#dhtRefused = init.dhtRefused
     this.#keeper = init.keeper
     this.#sync = init.sync
     this.#memory = init.memory
@@ -174,10 +179,19 @@ export class PocnetDaemon {
       throw err
     }
     const refusedConnections = { count: 0 }
+    // what a peer asked the DHT to store that pocnet never stores: counted, logged at most every 10 s
+    const dhtRefused = { count: 0, loggedAt: Number.NEGATIVE_INFINITY }
+    const onForeign = (what: 'record' | 'provider') => {
+      dhtRefused.count++
+      const now = Date.now()
+      if (now - dhtRefused.loggedAt < DHT_REFUSED_LOG_EVERY_MS) return
+      dhtRefused.loggedAt = now
+      log.warn('dht.refused', { what, refusedSinceStart: dhtRefused.count })
+    }
     const host = await createHost({
       identity,
       listen: config.listen,
-      rules: { getRoster, memory },
+      rules: { getRoster, memory, onForeign },
       onRefused: (peer, stage) => {
         refusedConnections.count++
         log.warn('gater.refused', { peer: peer.toString(), stage })
@@ -289,6 +303,7 @@ export class PocnetDaemon {
       cases,
       feed,
       refusedConnections,
+      dhtRefused,
       keeper,
       sync,
       memory,
@@ -437,7 +452,10 @@ export class PocnetDaemon {
       oldestUndeliveredAt: oldest ?? null,
       delivered: this.outbox.delivered,
       received: this.receiver.acceptedCount,
-      rejected: { ...this.receiver.rejections } as Record<string, number>,
+      rejected: {
+        ...this.receiver.rejections,
+        ...(this.#dhtRefused.count > 0 && { 'dht-refused': this.#dhtRefused.count }),
+      } as Record<string, number>,
       refusedConnections: this.#refusedConnections.count,
       ledgerSize: this.ledger.size,
       lastCheckpoint: latest === undefined ? null : { size: latest.size, rootHex: toHex(latest.root) },

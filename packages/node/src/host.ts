@@ -2,11 +2,11 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import type { ConnectionGater, Libp2p, PeerId } from '@libp2p/interface'
-import { type KadDHT, kadDHT } from '@libp2p/kad-dht'
+import type { KadDHT } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import type { NodeIdentity } from '@pocnet/crypto'
-import { type DirectoryRules, directoryDhtOptions, rosterConnectionGater } from '@pocnet/directory'
+import { type DirectoryRules, directoryDht, rosterConnectionGater } from '@pocnet/directory'
 import { createLibp2p } from 'libp2p'
 
 export type HostServices = {
@@ -65,7 +65,7 @@ export async function createHost(init: HostInit): Promise<Host> {
     services: {
       identify: identify(),
       ping: ping(),
-      dht: kadDHT(directoryDhtOptions(init.rules)),
+      dht: directoryDht(init.rules),
     },
   }) as Promise<Host>
 }

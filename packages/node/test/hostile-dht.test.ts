@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto'
+import type { Stream } from '@libp2p/interface'
+import { Record as DhtRecord } from '@libp2p/kad-dht'
+import { lpStream } from '@libp2p/utils'
+import { NodeIdentity } from '@pocnet/crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createLogger, PocnetDaemon } from '../src/index.ts'
+import { concat, varint } from './craft.ts'
+import { createTestFederation, PASSPHRASE, type TestFederation, until } from './fixtures.ts'
+
+/**
+ * A member turned hostile (DE) speaking the directory's kad-dht protocol to FR by hand. pocnet
+ * stores nothing in the DHT but `/pocnet-dir/<CC>` records, one per member; anything else a
+ * peer asks FR to store would be memory it could fill without bound (libp2p's datastore is in
+ * memory), and a slower query of every later lookup.
+ */
+
+const VICTIM = 0
+const ATTACKER = 1
+const GUARD_MS = 20_000
+/** The directory's private kad-dht protocol id (docs/directory.md). */
+const DHT_PROTOCOL = '/pocnet/kad/1.0.0'
+
+/** kad-dht message types (dht.proto). */
+const PUT_VALUE = 0
+const GET_VALUE = 1
+const ADD_PROVIDER = 2
+const GET_PROVIDERS = 3
+
+interface LogLine {
+  event: string
+  what?: string
+  refusedSinceStart?: number
+}
+
+// ---- a minimal protobuf codec for kad-dht's Message (fields 1 type, 2 key, 3 record, 9 providers)
+
+function field(no: number, bytes: Uint8Array): Uint8Array {
+  return concat(varint((no << 3) | 2), varint(bytes.length), bytes)
+}
+
+function message(type: number, parts: Uint8Array[]): Uint8Array {
+  return concat(varint(1 << 3), varint(type), ...parts)
+}
+
+/** Top-level length-delimited fields of a protobuf message, by field number (varints skipped). */
+function fieldsOf(bytes: Uint8Array): Map<number, Uint8Array[]> {
+  const out = new Map<number, Uint8Array[]>()
+  let at = 0
+  const readVarint = (): number => {
+    let value = 0
+    for (let shift = 0; ; shift += 7) {
+      const b = bytes[at++]!
+      value += (b & 0x7f) * 2 ** shift
+      if ((b & 0x80) === 0) return value
+    }
+  }
+  while (at < bytes.length) {
+    const tag = readVarint()
+    if ((tag & 7) === 0) {
+      readVarint()
+      continue
+    }
+    const length = readVarint()
+    const value = bytes.subarray(at, at + length)
+    at += length
+    out.set(tag >>> 3, [...(out.get(tag >>> 3) ?? []), value])
+  }
+  return out
+}
+
+describe('kad-dht messages from a hostile member', () => {
+  let fed: TestFederation
+  let victim: PocnetDaemon
+  let attacker: PocnetDaemon
+  const logs: LogLine[] = []
+
+  beforeAll(async () => {
+    fed = await createTestFederation(['FR', 'DE'])
+    attacker = await fed.start(ATTACKER)
+    victim = await PocnetDaemon.start({
+      dataDir: fed.nodes[VICTIM]!.dataDir,
+      passphrase: PASSPHRASE,
+      log: createLogger({
+        level: 'warn',
+        component: 'FR',
+        write: (line) => logs.push(JSON.parse(line) as LogLine),
+      }),
+    })
+    await until(() => victim.health().connectedCountries.includes('DE'), 'FR to connect to DE', GUARD_MS)
+  }, 60_000)
+
+  afterAll(async () => {
+    await victim?.stop()
+    await fed?.cleanup()
+  })
+
+  async function dhtStream(): Promise<{ stream: Stream; lp: ReturnType<typeof lpStream<Stream>> }> {
+    const stream = await attacker.host.dialProtocol(victim.identity.peerId, DHT_PROTOCOL, {
+      signal: AbortSignal.timeout(GUARD_MS),
+    })
+    return { stream, lp: lpStream(stream) }
+  }
+
+  /** One request on a fresh stream: the victim's answer, or undefined when it cut the stream. */
+  async function ask(request: Uint8Array, answered: boolean): Promise<Uint8Array | undefined> {
+    const signal = AbortSignal.timeout(GUARD_MS)
+    const { stream, lp } = await dhtStream()
+    try {
+      await lp.write(request, { signal })
+      if (!answered) {
+        // ADD_PROVIDER has no answer: close our side, the victim handles it and ends the stream
+        await stream.close({ signal }).catch(() => {})
+        return undefined
+      }
+      return (await lp.read({ signal })).subarray()
+    } catch {
+      return undefined
+    } finally {
+      stream.abort(new Error('done'))
+    }
+  }
+
+  it('PUT_VALUE of a /pk/ record (any fresh key pair): refused, counted, logged, not stored', async () => {
+    const mark = logs.length
+    const refusedBefore = victim.health().rejected['dht-refused'] ?? 0
+    const stranger = NodeIdentity.generate()
+    const key = new TextEncoder().encode('/pk/')
+    const pkKey = concat(key, stranger.peerId.toMultihash().bytes)
+    // an Ed25519 PeerId is the identity multihash of the key's protobuf: exactly the value /pk/ wants
+    const record = new DhtRecord(pkKey, stranger.peerId.toMultihash().digest, new Date())
+    await ask(message(PUT_VALUE, [field(2, pkKey), field(3, record.serialize())]), true)
+
+    const answer = await ask(message(GET_VALUE, [field(2, pkKey)]), true)
+    expect(answer, 'the victim answers GET_VALUE').toBeDefined()
+    expect(fieldsOf(answer!).get(3), 'no /pk/ record stored').toBeUndefined()
+    await until(
+      () => (victim.health().rejected['dht-refused'] ?? 0) > refusedBefore,
+      'the refusal to be counted',
+      GUARD_MS,
+    )
+    expect(logs.slice(mark).filter((l) => l.event === 'dht.refused')).toEqual([
+      expect.objectContaining({ what: 'record', refusedSinceStart: 1 }),
+    ])
+  })
+
+  it('ADD_PROVIDER for any content id: refused, counted, not stored', async () => {
+    const refusedBefore = victim.health().rejected['dht-refused'] ?? 0
+    const cid = concat(new Uint8Array([0x12, 0x20]), new Uint8Array(randomBytes(32))) // CIDv0: a sha2-256 multihash
+    const addr = attacker.host.getMultiaddrs()[0]!.bytes
+    const provider = concat(field(1, attacker.identity.peerId.toMultihash().bytes), field(2, addr))
+    await ask(message(ADD_PROVIDER, [field(2, cid), field(9, provider)]), false)
+    // the victim handles ADD_PROVIDER after our side closed: wait for its outcome, whichever it is
+    const providers = async () =>
+      fieldsOf((await ask(message(GET_PROVIDERS, [field(2, cid)]), true)) ?? new Uint8Array()).get(9)
+    await until(
+      async () =>
+        (victim.health().rejected['dht-refused'] ?? 0) > refusedBefore || (await providers()) !== undefined,
+      'the victim to handle ADD_PROVIDER',
+      GUARD_MS,
+    )
+    expect(await providers(), 'no provider record stored').toBeUndefined()
+    expect(victim.health().rejected['dht-refused']).toBe(refusedBefore + 1)
+  })
+
+  it('a directory record lookup still works afterwards', async () => {
+    await attacker.publishOwnRecord()
+    const found = await victim.directory.lookup('DE', { sources: ['dht'] })
+    expect(found.record.country).toBe('DE')
+  })
+})
