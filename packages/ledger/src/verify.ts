@@ -135,7 +135,10 @@ class Audit {
   readonly report: VerifyReport
   readonly #publicKey: Uint8Array
   readonly #origin: string
-  readonly #bySize = new Map<number, SignedCheckpoint[]>()
+  /** The first checkpoint seen of each size: any other of that size must sign the same root. */
+  readonly #bySize = new Map<number, SignedCheckpoint>()
+  /** Every checkpoint note whose signature verified, by its text. */
+  readonly #verified = new Map<string, SignedCheckpoint>()
   readonly #frontier = new Latin1Frontier()
   readonly #onProgress: ((p: VerifyProgress) => void) | undefined
   readonly #total: number
@@ -183,21 +186,25 @@ class Audit {
 
   /** Checks a checkpoint's signature and origin; its root is checked when the entries reach its size. */
   checkpoint(note: string, where: string, storedSize?: number): void {
-    let cp: SignedCheckpoint
-    try {
-      cp = verifyCheckpoint(note, this.#publicKey)
-    } catch (err) {
-      throw new Failure(`${where}: ${(err as Error).message}`)
+    // the same note again (a bundle may repeat one) needs no second signature check
+    let cp = this.#verified.get(note)
+    if (cp === undefined) {
+      try {
+        cp = verifyCheckpoint(note, this.#publicKey)
+      } catch (err) {
+        throw new Failure(`${where}: ${(err as Error).message}`)
+      }
+      this.#verified.set(note, cp)
     }
     if (cp.origin !== this.#origin)
       throw new Failure(`${where}: origin ${cp.origin} is not the ledger's ${this.#origin}`)
     if (storedSize !== undefined && storedSize !== cp.size)
       throw new Failure(`${where}: stored under size ${storedSize} but signs size ${cp.size}`)
-    const same = this.#bySize.get(cp.size) ?? []
-    if (same.some((other) => !bytesEqual(other.root, cp.root)))
+    // one per size is kept: comparing each with every other of its size would take quadratic time
+    const same = this.#bySize.get(cp.size)
+    if (same !== undefined && !bytesEqual(same.root, cp.root))
       throw new Failure(`two validly signed checkpoints for size ${cp.size} have different roots (a fork)`)
-    same.push(cp)
-    this.#bySize.set(cp.size, same)
+    if (same === undefined) this.#bySize.set(cp.size, cp)
     if (cp.size > this.#maxCheckpointSize) {
       this.#maxCheckpointSize = cp.size
       this.report.latestCheckpoint = cp
@@ -232,7 +239,7 @@ class Audit {
   /** The root signed at `size` (checked: all checkpoints of one size agree), as latin1. */
   #signedRoot(size: number): string | undefined {
     const signed = this.#bySize.get(size)
-    return signed === undefined ? undefined : hashToLatin1(signed[0]!.root)
+    return signed === undefined ? undefined : hashToLatin1(signed.root)
   }
 
   /** Every signed checkpoint size, ascending (all checkpoints come before the entries in every source). */

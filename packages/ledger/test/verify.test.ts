@@ -2,6 +2,8 @@ import { cp, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { blobHash } from '../src/blobs.ts'
+import { writeBundle } from '../src/bundle.ts'
+import { signCheckpoint } from '../src/checkpoint.ts'
 import { MAX_CHECKPOINT_BYTES } from '../src/constants.ts'
 import {
   blobKey,
@@ -15,9 +17,9 @@ import {
   TILE_WIDTH,
   tileKey,
 } from '../src/layout.ts'
-import { hashLeaf } from '../src/merkle.ts'
+import { EMPTY_ROOT, hashLeaf } from '../src/merkle.ts'
 import { type VerifyOptions, type VerifyProgress, verifyLedger as verifyWith } from '../src/verify.ts'
-import { NodeIdentity, openTestLedger, sampleEvent, tempDir } from './fixtures/ledger.ts'
+import { NodeIdentity, ORIGIN, openTestLedger, sampleEvent, tempDir } from './fixtures/ledger.ts'
 import { type RawDb, readStored, withRawDb, writeStored } from './fixtures/stored.ts'
 
 const ENTRIES = 40
@@ -506,3 +508,51 @@ describe.each(TILED_MODES)(
     })
   },
 )
+
+/*
+ * Sources an operator crafted to mislead the auditor or to harm the auditor's machine: the report
+ * must be a failure naming the problem (or an OK that is true), in bounded time, never a throw.
+ */
+describe('hostile sources', () => {
+  async function* items<T>(list: T[]): AsyncGenerator<T> {
+    for (const x of list) yield x
+  }
+
+  /** A bundle written record by record as given, signed by `identity` unless said. */
+  async function craftedBundle(
+    contents: {
+      origin?: string
+      size?: number
+      checkpoints?: string[]
+      blobs?: Array<{ hash: Uint8Array; bytes?: Uint8Array }>
+      entries?: Uint8Array[]
+    } = {},
+  ): Promise<string> {
+    const path = join(work.path, `crafted-${copies++}.pnlb`)
+    await writeBundle(path, {
+      origin: contents.origin ?? ORIGIN,
+      publicKey: identity.signingPublicKey,
+      size: contents.size ?? contents.entries?.length ?? 0,
+      exportedAt: 0,
+      checkpoints: contents.checkpoints ?? [],
+      blobs: items(contents.blobs ?? []),
+      entries: items(contents.entries ?? []),
+    })
+    return path
+  }
+
+  it('checks many checkpoints of one size in linear time', async () => {
+    const empty = signCheckpoint(
+      { origin: ORIGIN, size: 0, root: EMPTY_ROOT },
+      identity.signer,
+      identity.signingPublicKey,
+    )
+    // a 4 MB bundle: comparing each checkpoint with every other of its size took about 20 s here
+    const path = await craftedBundle({ checkpoints: Array(20_000).fill(empty.note) })
+    const started = performance.now()
+    const report = await verifyWith(path, { threads: 0 })
+    expect(report.ok).toBe(true)
+    expect(report.checkpoints).toBe(20_000)
+    expect(performance.now() - started).toBeLessThan(5_000)
+  })
+})
