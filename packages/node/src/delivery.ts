@@ -101,6 +101,8 @@ export type RejectionCounts = Partial<
 
 /** At most one `delivery.stream-limit` line per peer this often: a flood is counted, not echoed. */
 const STREAM_LIMIT_LOG_EVERY_MS = 10_000
+/** At most one `delivery.rejected` line for `rate-limited` per peer this often, likewise. */
+const RATE_LIMITED_LOG_EVERY_MS = 10_000
 /** At most one `delivery.sender-not-found` line per member this often, likewise. */
 const SENDER_NOT_FOUND_LOG_EVERY_MS = 10_000
 
@@ -115,6 +117,8 @@ export class DeliveryReceiver {
   readonly rejections: RejectionCounts = {}
   /** Streams refused over the per-connection limit, by peer (members only: the gater), for the log. */
   readonly #refusedStreams = new Map<string, { count: number; loggedAt: number }>()
+  /** Envelopes answered `rate-limited`, by peer (members only), for the log. */
+  readonly #rateLimited = new Map<string, { count: number; loggedAt: number }>()
   readonly #init: DeliveryInit
   readonly #now: () => number
   #accepted: ReplayMemory
@@ -199,7 +203,8 @@ export class DeliveryReceiver {
 
   #reject(reason: RejectReason, envelopeHash: Uint8Array, from: PeerId, detail: string): Uint8Array {
     this.#count(reason)
-    this.#init.log.warn('delivery.rejected', { peer: from.toString(), reason, detail })
+    if (reason === 'rate-limited') this.#logRateLimited(from, detail)
+    else this.#init.log.warn('delivery.rejected', { peer: from.toString(), reason, detail })
     return createReceipt({
       receiver: this.#init.identity,
       networkId: this.#init.network,
@@ -261,6 +266,27 @@ export class DeliveryReceiver {
     } finally {
       this.#inFlight.delete(id)
     }
+  }
+
+  /**
+   * The rate bounds how many of a member's other rejections are logged, but not these: a member
+   * past its rate is answered as fast as it sends. So one line per member every
+   * RATE_LIMITED_LOG_EVERY_MS, with the count so far.
+   */
+  #logRateLimited(from: PeerId, detail: string): void {
+    const peer = from.toString()
+    const seen = this.#rateLimited.get(peer) ?? { count: 0, loggedAt: Number.NEGATIVE_INFINITY }
+    seen.count++
+    this.#rateLimited.set(peer, seen)
+    const now = this.#now()
+    if (now - seen.loggedAt < RATE_LIMITED_LOG_EVERY_MS) return
+    seen.loggedAt = now
+    this.#init.log.warn('delivery.rejected', {
+      peer,
+      reason: 'rate-limited',
+      detail,
+      rateLimitedSinceStart: seen.count,
+    })
   }
 
   /**
