@@ -850,7 +850,11 @@ async function auditBundle(path: string, start: StartAudit): Promise<void> {
               : bytesEqual(blobHash(blob.bytes), blob.hash)
                 ? 'ok'
                 : 'altered'
-          blobs.set(toHex(blob.hash), status)
+          const hex = toHex(blob.hash)
+          // a second record of a blob would replace the first's status: bytes that do not match
+          // their hash, followed by the same hash alone, would pass as present
+          if (blobs.has(hex)) throw new Failure(`the bundle lists blob ${hex} more than once`)
+          blobs.set(hex, status)
           break
         }
         case RECORD.entry: {

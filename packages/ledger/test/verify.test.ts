@@ -5,6 +5,7 @@ import { blobHash } from '../src/blobs.ts'
 import { writeBundle } from '../src/bundle.ts'
 import { signCheckpoint } from '../src/checkpoint.ts'
 import { MAX_CHECKPOINT_BYTES } from '../src/constants.ts'
+import { encodeEntry } from '../src/entry.ts'
 import {
   blobKey,
   checkpointKey,
@@ -554,5 +555,21 @@ describe('hostile sources', () => {
     expect(report.ok).toBe(true)
     expect(report.checkpoints).toBe(20_000)
     expect(performance.now() - started).toBeLessThan(5_000)
+  })
+
+  it('refuses a bundle that lists a blob twice (bytes of another blob, then the hash alone)', async () => {
+    const envelope = new TextEncoder().encode('the envelope')
+    const hash = blobHash(envelope)
+    const entry = encodeEntry({ ...sampleEvent(0), seq: 0, time: 1000, blobs: [hash] })
+    const forged = new TextEncoder().encode('another envelope')
+    const path = await craftedBundle({ blobs: [{ hash, bytes: forged }, { hash }], entries: [entry] })
+    const report = await verifyWith(path, { threads: 0 })
+    expect(report.ok).toBe(false)
+    expect(report.problem?.reason).toMatch(/lists blob [0-9a-f]{64} more than once/)
+    // the bytes alone are found altered, naming the entry
+    const altered = await verifyWith(
+      await craftedBundle({ blobs: [{ hash, bytes: forged }], entries: [entry] }),
+    )
+    expect(altered.problem).toEqual({ seq: 0, reason: expect.stringMatching(/altered/) })
   })
 })
