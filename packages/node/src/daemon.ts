@@ -63,6 +63,8 @@ export interface Health {
 export type ContactFile = Omit<ContactDetails, 'boxPublicKey' | 'addresses'>
 
 const BOOTSTRAP_INTERVAL_MS = 10_000
+/** At most one `gater.refused` line this often (the first refusal after a quiet spell, with the count). */
+const GATER_REFUSED_LOG_EVERY_MS = 10_000
 /** At most one `dht.refused` line this often: a flood is counted, not echoed. */
 const DHT_REFUSED_LOG_EVERY_MS = 10_000
 
@@ -178,7 +180,7 @@ export class PocnetDaemon {
       if (/lock/i.test(String((err as Error).cause ?? err))) throw new DataDirLockedError(dataDir)
       throw err
     }
-    const refusedConnections = { count: 0 }
+    const refusedConnections = { count: 0, loggedAt: Number.NEGATIVE_INFINITY }
     // what a peer asked the DHT to store that pocnet never stores: counted, logged at most every 10 s
     const dhtRefused = { count: 0, loggedAt: Number.NEGATIVE_INFINITY }
     const onForeign = (what: 'record' | 'provider') => {
@@ -194,7 +196,15 @@ export class PocnetDaemon {
       rules: { getRoster, memory, onForeign },
       onRefused: (peer, stage) => {
         refusedConnections.count++
-        log.warn('gater.refused', { peer: peer.toString(), stage })
+        // at most one line every 10 s in all, not per peer: a non-member can take a fresh key per try
+        const now = Date.now()
+        if (now - refusedConnections.loggedAt < GATER_REFUSED_LOG_EVERY_MS) return
+        refusedConnections.loggedAt = now
+        log.warn('gater.refused', {
+          peer: peer.toString(),
+          stage,
+          refusedSinceStart: refusedConnections.count,
+        })
       },
     })
     const directory = new Directory({
