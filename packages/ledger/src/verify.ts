@@ -11,7 +11,7 @@ import {
   RECORD,
   readBundleRecords,
 } from './bundle.ts'
-import { type SignedCheckpoint, verifyCheckpoint } from './checkpoint.ts'
+import { checkOrigin, type SignedCheckpoint, verifyCheckpoint } from './checkpoint.ts'
 import { type ChunkResult, leafHashLatin1 } from './chunk.ts'
 import { ChunkPool } from './chunk-pool.ts'
 import { HASH_LENGTH, MAX_ENTRY_BYTES, PROGRESS_EVERY } from './constants.ts'
@@ -167,6 +167,15 @@ class Audit {
         `the ledger's key ${toHex(sourceKey)} is not the expected key ${toHex(options.publicKey)}`,
       )
     this.#publicKey = options.publicKey ?? sourceKey
+    // the report and the CLI show the origin: it must be one a checkpoint could carry, even
+    // when no checkpoint is there to compare it with (not, say, terminal control sequences)
+    try {
+      checkOrigin(origin)
+    } catch {
+      throw new Failure(
+        "the ledger's origin is not a valid checkpoint origin (1-255 printable ASCII characters without spaces or '+')",
+      )
+    }
     this.#origin = origin
     this.#total = total
     this.#onProgress = options.onProgress
@@ -577,14 +586,20 @@ async function run(
       threads: 0,
       blobs: { referenced: 0, hashChecked: 0, presenceOnly: 0 },
     }
-    return {
-      ...base,
-      ok: false,
-      problem: seq === undefined ? { reason: err.message } : { seq, reason: err.message },
-    }
+    // reasons can quote the source (an unknown entry field's name): never a control character
+    const reason = printable(err.message)
+    return { ...base, ok: false, problem: seq === undefined ? { reason } : { seq, reason } }
   } finally {
     await workers.close()
   }
+}
+
+/** `text` with control, line-separator and bidirectional-override characters written as \\u{…}. */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (ch) => `\\u{${ch.codePointAt(0)!.toString(16)}}`,
+  )
 }
 
 /**

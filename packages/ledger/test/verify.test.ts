@@ -1,5 +1,6 @@
 import { cp, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { encode } from '@pocnet/protocol/cbor'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { blobHash } from '../src/blobs.ts'
 import { writeBundle } from '../src/bundle.ts'
@@ -555,6 +556,21 @@ describe('hostile sources', () => {
     expect(report.ok).toBe(true)
     expect(report.checkpoints).toBe(20_000)
     expect(performance.now() - started).toBeLessThan(5_000)
+  })
+
+  it('puts no control character from the source into the report', async () => {
+    // with no checkpoint to compare it with, the origin was taken as the header said: a terminal
+    // showing the report would run its escape sequences (here: erase the line above)
+    const origin = `${ORIGIN}\u001b[1A\u001b[2K`
+    const lying = await verifyWith(await craftedBundle({ origin, entries: [] }), { threads: 0 })
+    expect(lying.ok).toBe(false)
+    expect(lying.problem?.reason).toMatch(/origin is not a valid checkpoint origin/)
+    expect(lying.origin).toBeUndefined()
+    // a reason quoting the source (an unknown field's name) escapes what it quotes
+    const entry = encode({ v: 1, seq: 0, time: 1000, kind: 'admin-action', actor: 'node', '\u001b[2K': 1 })
+    const report = await verifyWith(await craftedBundle({ entries: [entry] }), { threads: 0 })
+    expect(report.problem).toEqual({ seq: 0, reason: expect.stringContaining("'\\u{1b}[2K'") })
+    expect(report.problem?.reason).not.toMatch(/[\u0000-\u001f]/)
   })
 
   it('refuses a bundle that lists a blob twice (bytes of another blob, then the hash alone)', async () => {
