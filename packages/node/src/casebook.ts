@@ -456,6 +456,9 @@ export class CaseBook {
     const checked = validateEvent(payload.event)
     if (!checked.ok) return refuse('event does not validate')
     if (checked.value.side === held.side) return refuse('side')
+    // replayCase keeps one event per id: a step reusing the id of one the case holds (a retry
+    // never gets here: the replay memory answers it) could knock that step out, on both sides
+    if (held.events.some((e) => e.id === checked.value.id)) return refuse('event id exists')
     // A Lamport seq is one more than the highest the sender saw. One far beyond ours would make
     // every step we send after it carry a seq past what validateEvent takes: the case locked.
     if (checked.value.seq > held.current.seq + MAX_SEQ_AHEAD) return refuse('seq too far ahead')

@@ -120,6 +120,38 @@ describe('cases over the network: a preservation request between two nodes', () 
     await until(() => a.cases.detail(caseId).case.status === 'acknowledged', 'A to see the real step')
   })
 
+  it('refuses a case step that reuses the id of a step the case holds, so it cannot knock that step out', async () => {
+    const { caseId } = await a.cases.openRequest('FR', preservationRequest(), 'user:anna')
+    await until(() => a.cases.detail(caseId).case.status === 'delivered', 'A to see "delivered"')
+    await b.cases.addEvent(caseId, { kind: 'acknowledged', by: 'Jean Dupont' }, 'user:jean')
+    await until(() => a.cases.detail(caseId).case.status === 'acknowledged', 'A to see the acknowledgement')
+    await a.cases.addEvent(caseId, { kind: 'withdrawn', reason: 'suspect arrested' }, 'user:anna')
+    await until(() => b.cases.detail(caseId).case.status === 'withdrawn', 'B to see the withdrawal')
+    const withdrawal = a.cases.detail(caseId).case.history.at(-1)!
+    // the same id, the same seq and an earlier time: replayed first, the withdrawal deduplicated away
+    const event = {
+      id: withdrawal.id,
+      seq: withdrawal.seq,
+      at: new Date(Date.parse(withdrawal.at) - 1000).toISOString(),
+      side: 'requested',
+      kind: 'in-progress',
+    }
+    const payload = encode({ v: 1, type: 'event', caseId, event })
+    const item = await b.outbox.submit({ to: 'IT', caseId, kind: 'case-event', actor: 'user:t', payload })
+    await until(() => b.outbox.depth === 0, 'IT to answer the step')
+    const receipts = await b.ledger.query({ kind: 'receipt', caseId })
+    expect(receipts.find((r) => r.messageId === item.messageId)?.detail).toEqual({
+      status: 'rejected',
+      reason: 'malformed',
+    })
+    expect(a.cases.detail(caseId).case.status).toBe('withdrawn')
+    expect(a.cases.detail(caseId).case.history.map((e) => e.kind)).toEqual([
+      'delivered',
+      'acknowledged',
+      'withdrawn',
+    ])
+  })
+
   it('POST /messages refuses the case kinds, naming the field: case traffic goes through /cases', async () => {
     const route = nodeRoutes(a, await UserStore.open(fed.nodes[0]!.dataDir)).find(
       (r) => r.method === 'POST' && r.path === '/messages',
