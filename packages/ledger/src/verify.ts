@@ -1,5 +1,5 @@
 import { constants, existsSync } from 'node:fs'
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { bytesEqual, type NodeIdentity, toHex } from '@pocnet/crypto'
@@ -637,6 +637,9 @@ async function verifyDataDir(dir: string, options: VerifyOptions): Promise<Verif
         if (!existsSync(source)) throw new Failure(`${dir} holds no ledger database (${DB_DIR}/)`)
         // Read before the database is copied: the node writes this file after the entries it
         // signs, so it never signs more than the copy holds, even while the node runs.
+        await regularFileSize(join(dir, LATEST_CHECKPOINT_FILE)).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'ENOENT') throw err
+        })
         const latestFile = await readLatestCheckpointFile(dir)
         await copyDatabase(source, copy, workers)
         const db = openLevel(copy, false)
@@ -692,19 +695,37 @@ async function copyDatabase(source: string, copy: string, workers: Workers): Pro
   }
 }
 
+/**
+ * The size of a file of the database, which must be a regular file: through a symbolic link, a
+ * FIFO or a device, the copy would read what lies elsewhere on the auditor's machine, wait
+ * forever (a FIFO) or never end (/dev/zero). LevelDB itself only makes regular files.
+ */
+async function regularFileSize(path: string): Promise<number> {
+  const info = await lstat(path)
+  if (!info.isFile())
+    throw new Failure(`${path} is not a regular file (a symbolic link, a FIFO or a device): not copied`)
+  return info.size
+}
+
 /** One try of copyDatabase: false when the database changed during it. */
 async function copyDatabaseOnce(source: string, copy: string, workers: Workers): Promise<boolean> {
+  await regularFileSize(join(source, 'CURRENT'))
   const current = await readFile(join(source, 'CURRENT'), 'latin1')
   const manifest = current.trimEnd()
   if (!/^MANIFEST-[0-9]+$/.test(manifest))
     throw new Failure(`${join(source, 'CURRENT')} does not name a LevelDB manifest`)
-  const manifestSize = (await stat(join(source, manifest))).size
+  const manifestSize = await regularFileSize(join(source, manifest))
   const names = await readdir(source)
   const tables = names.filter((name) => /^[0-9]+\.(ldb|sst)$/.test(name))
   const logs = names.filter((name) => /^[0-9]+\.log$/.test(name))
-  const sizes = await Promise.all(
-    tables.map(async (name) => (await stat(join(source, name)).catch(() => ({ size: 0 }))).size),
-  )
+  // a file compacted away meanwhile counts as empty (the copy below finds it gone and starts again)
+  const sizeOf = (name: string) =>
+    regularFileSize(join(source, name)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return 0
+      throw err
+    })
+  const sizes = await Promise.all(tables.map(sizeOf))
+  await Promise.all(logs.map(sizeOf))
   workers.warm(sizes.reduce((a, b) => a + b, manifestSize))
   await writeFile(join(copy, 'CURRENT'), current, 'latin1')
   await copyFile(join(source, manifest), join(copy, manifest))

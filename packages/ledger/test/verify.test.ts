@@ -1,4 +1,5 @@
-import { cp, readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import { cp, readdir, readFile, rename, stat, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { encode } from '@pocnet/protocol/cbor'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -571,6 +572,27 @@ describe('hostile sources', () => {
     const report = await verifyWith(await craftedBundle({ entries: [entry] }), { threads: 0 })
     expect(report.problem).toEqual({ seq: 0, reason: expect.stringContaining("'\\u{1b}[2K'") })
     expect(report.problem?.reason).not.toMatch(/[\u0000-\u001f]/)
+  })
+
+  it('copies only regular files of a data directory: no link out of it, no FIFO', async () => {
+    const linked = await tampered(async () => {})
+    const log = (await readdir(join(linked, 'db'))).find((name) => name.endsWith('.log'))!
+    // the log moved out of the directory and linked back: the copy read it through the link
+    await rename(join(linked, 'db', log), join(work.path, `outside-${copies}.log`))
+    await symlink(join(work.path, `outside-${copies}.log`), join(linked, 'db', log))
+    const report = await verifyWith(linked, { threads: 0 })
+    expect(report.ok).toBe(false)
+    expect(report.problem?.reason).toMatch(/not a regular file/)
+
+    // a FIFO named like a log: the copy waited forever for a writer
+    const withFifo = await tampered(async () => {})
+    try {
+      execFileSync('mkfifo', [join(withFifo, 'db', '999999.log')])
+    } catch {
+      return // no mkfifo here
+    }
+    const fifo = await verifyWith(withFifo, { threads: 0 })
+    expect(fifo.problem?.reason).toMatch(/999999\.log is not a regular file/)
   })
 
   it('refuses a bundle that lists a blob twice (bytes of another blob, then the hash alone)', async () => {
