@@ -650,6 +650,12 @@ async function verifyDataDir(dir: string, options: VerifyOptions): Promise<Verif
         }
         try {
           await auditDb(db, latestFile, start, options)
+        } catch (err) {
+          // a damaged table or log: LevelDB's own error becomes the report's problem
+          const code = (err as { code?: unknown }).code
+          if (typeof code === 'string' && code.startsWith('LEVEL_'))
+            throw new Failure(`the ledger database cannot be read: ${(err as Error).message}`)
+          throw err
         } finally {
           await db.close()
         }

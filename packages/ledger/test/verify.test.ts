@@ -595,6 +595,19 @@ describe('hostile sources', () => {
     expect(fifo.problem?.reason).toMatch(/999999\.log is not a regular file/)
   })
 
+  it('reports a damaged LevelDB table as a problem instead of throwing', async () => {
+    const dir = await tampered(async () => {})
+    // opening the ledger moves its log into a table
+    await (await openTestLedger(dir, identity)).close()
+    const table = (await readdir(join(dir, 'db'))).find((name) => name.endsWith('.ldb'))!
+    const bytes = await readFile(join(dir, 'db', table))
+    for (let i = 100; i < Math.min(bytes.length - 100, 2000); i += 37) bytes[i]! ^= 0xff
+    await writeFile(join(dir, 'db', table), bytes)
+    const report = await verifyWith(dir, { threads: 0 })
+    expect(report.ok).toBe(false)
+    expect(report.problem?.reason).toMatch(/the ledger database cannot be read: Corruption/)
+  })
+
   it('refuses a bundle that lists a blob twice (bytes of another blob, then the hash alone)', async () => {
     const envelope = new TextEncoder().encode('the envelope')
     const hash = blobHash(envelope)
