@@ -50,14 +50,11 @@ describe('cases over the network: a preservation request between two nodes', () 
     await until(() => a.cases.detail(caseId).case.status === 'delivered', 'A to see "delivered"')
 
     await b.cases.addEvent(caseId, { kind: 'acknowledged', by: 'Jean Dupont' }, 'user:jean')
+    // counted from now: the expiry must agree with the days granted, whatever day the test runs
+    const expiresAt = new Date(Date.now() + 90 * 24 * 3600_000).toISOString()
     await b.cases.addEvent(
       caseId,
-      {
-        kind: 'preserved',
-        providerReference: 'EXM-7781',
-        grantedDays: 90,
-        expiresAt: '2027-02-26T14:00:00Z',
-      },
+      { kind: 'preserved', providerReference: 'EXM-7781', grantedDays: 90, expiresAt },
       'user:jean',
     )
     await until(() => a.cases.detail(caseId).case.status === 'preserved', 'A to see "preserved"')
@@ -65,7 +62,7 @@ describe('cases over the network: a preservation request between two nodes', () 
     const atB = b.cases.detail(caseId).case
     expect(atA.preservation?.current).toMatchObject({
       grantedDays: 90,
-      expiresAt: '2027-02-26T14:00:00.000Z',
+      expiresAt,
     })
     expect(atA.status).toBe(atB.status)
     expect(atA.history.map((e) => e.id)).toEqual(atB.history.map((e) => e.id))
