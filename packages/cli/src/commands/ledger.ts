@@ -98,6 +98,35 @@ function timeArg(value: string): string {
   return new Date(ms).toISOString()
 }
 
+/** What `GET /ledger/proof/<seq>` answers. */
+export interface ProofView {
+  seq: number
+  treeSize: number
+  leafHash: string
+  proof: string[]
+  checkpoint: string
+}
+
+/**
+ * Checks a proof the daemon sent for entry `seq` against the roster's key: 'ok', 'FAILED: why'
+ * (anything wrong with what the daemon sent: the checkpoint is not signed by that key, is of
+ * another size, the proof is of another entry, malformed or does not verify), or 'not checked'
+ * when there is no roster key to check with.
+ */
+export function checkProofLocally(p: ProofView, seq: number, key: Uint8Array | undefined): string {
+  if (key === undefined) return 'not checked (no roster key to check the checkpoint with)'
+  try {
+    if (p.seq !== seq) throw new Error(`the daemon sent the proof of entry ${p.seq}, not ${seq}`)
+    const cp = verifyCheckpoint(p.checkpoint, key)
+    if (cp.size !== p.treeSize) throw new Error(`checkpoint size ${cp.size} is not the proof's ${p.treeSize}`)
+    if (!verifyInclusion(fromHex(p.leafHash), seq, p.treeSize, p.proof.map(fromHex), cp.root))
+      throw new Error('the proof does not lead to the checkpoint root')
+    return 'ok'
+  } catch (e) {
+    return `FAILED: ${(e as Error).message}`
+  }
+}
+
 /** The key a country's ledger must be signed with, from the local roster. */
 async function rosterKeyOf(ctx: Context, country: string | undefined): Promise<Uint8Array | undefined> {
   let cc = country
@@ -355,26 +384,14 @@ export function registerLedger(program: Command): void {
       .addOption(jsonOption())
       .action(async (seq: number, flags: { json?: boolean }, command: Command) => {
         const ctx = Context.of(command)
-        const p = await ctx.call<{
-          seq: number
-          treeSize: number
-          leafHash: string
-          proof: string[]
-          checkpoint: string
-        }>('GET', `/ledger/proof/${seq}`)
-        let verified: string
-        try {
-          const key = await rosterKeyOf(ctx, undefined)
-          if (key === undefined) throw new Error('no roster key to check the checkpoint with')
-          const cp = verifyCheckpoint(p.checkpoint, key)
-          if (cp.size !== p.treeSize)
-            throw new Error(`checkpoint size ${cp.size} is not the proof's ${p.treeSize}`)
-          const ok = verifyInclusion(fromHex(p.leafHash), p.seq, p.treeSize, p.proof.map(fromHex), cp.root)
-          verified = ok ? 'ok' : 'FAILED'
-        } catch (e) {
-          verified = `not checked (${(e as Error).message})`
+        const p = await ctx.call<ProofView>('GET', `/ledger/proof/${seq}`)
+        const verified = checkProofLocally(p, seq, await rosterKeyOf(ctx, undefined))
+        const failed = () => new CliError('ERR_PROOF', `the inclusion proof of entry ${seq} does not verify`)
+        if (flags.json) {
+          out.json({ ...p, verifiedLocally: verified })
+          if (verified.startsWith('FAILED')) throw failed()
+          return
         }
-        if (flags.json) return out.json({ ...p, verifiedLocally: verified })
         out.line(`entry ${p.seq} of ${p.treeSize}, leaf ${p.leafHash}`)
         out.line(`proof (${p.proof.length} hashes):`)
         for (const h of p.proof) out.line(`  ${h}`)
@@ -383,8 +400,7 @@ export function registerLedger(program: Command): void {
         out.line(
           `checked here against the roster key: ${verified === 'ok' ? out.style('green', 'ok') : out.style('red', verified)}`,
         )
-        if (verified === 'FAILED')
-          throw new CliError('ERR_PROOF', `the inclusion proof of entry ${seq} does not verify`)
+        if (verified.startsWith('FAILED')) throw failed()
       }),
     'pocnet ledger prove 42',
   )
