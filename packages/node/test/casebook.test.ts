@@ -66,8 +66,15 @@ describe('cases over the network: a preservation request between two nodes', () 
     })
     expect(atA.status).toBe(atB.status)
     expect(atA.history.map((e) => e.id)).toEqual(atB.history.map((e) => e.id))
-    const transitions = await a.ledger.query({ kind: 'case-state-changed', caseId })
-    expect(transitions.map((e) => e.detail?.to)).toEqual(['sent', 'delivered', 'acknowledged', 'preserved'])
+    // the case changes before its ledger entry is written: wait for the entry
+    const transitions = () => a.ledger.query({ kind: 'case-state-changed', caseId })
+    await until(async () => (await transitions()).length === 4, 'A to record "preserved"')
+    expect((await transitions()).map((e) => e.detail?.to)).toEqual([
+      'sent',
+      'delivered',
+      'acknowledged',
+      'preserved',
+    ])
   })
 
   it('rejects an illegal step on the side that tries it, before sending anything', async () => {
@@ -388,8 +395,11 @@ describe('cases over the network: a step that never reaches the counterpart', ()
       'A to take the withdrawal back',
       15_000,
     )
-    const shown = (await a.feed.after(cursor, 0)).filter((e) => e.caseId === caseId).map((e) => e.summary)
-    expect(shown).toContain('your withdrawn never reached FR (expired): taken back, case now delivered')
+    // the case changes before the ledger entry and the feed message: wait for the message
+    const taken = 'your withdrawn never reached FR (expired): taken back, case now delivered'
+    const shown = async () =>
+      (await a.feed.after(cursor, 0)).filter((e) => e.caseId === caseId).map((e) => e.summary)
+    await until(async () => (await shown()).includes(taken), 'A to say the withdrawal was taken back')
     const states = await a.ledger.query({ kind: 'case-state-changed', caseId })
     expect(states.at(-1)?.detail).toEqual({
       from: 'withdrawn',
