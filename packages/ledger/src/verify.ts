@@ -193,6 +193,14 @@ class Audit {
     }
   }
 
+  /**
+   * Reports progress. The total is what the source declared (a bundle's header): a lie must not
+   * show more entries verified than in all (a progress bar drawn from it would break).
+   */
+  #progress(verified: number): void {
+    this.#onProgress?.({ verified, total: Math.max(this.#total, verified) })
+  }
+
   /** Checks a checkpoint's signature and origin; its root is checked when the entries reach its size. */
   checkpoint(note: string, where: string, storedSize?: number): void {
     // the same note again (a bundle may repeat one) needs no second signature check
@@ -228,7 +236,7 @@ class Audit {
    * when the caller allows them. `storedLeaves` says whether the source stores leaf hashes.
    */
   sink(blobStatus: BlobLookup, storedLeaves: boolean): EntrySink {
-    this.#onProgress?.({ verified: 0, total: this.#total })
+    this.#progress(0)
     const threads = this.#workers.threads
     if (threads < 1 || this.#total < (this.#options.parallelFrom ?? DEFAULT_PARALLEL_FROM)) {
       const sink: EntrySink = {
@@ -286,7 +294,7 @@ class Audit {
     this.#lastTime = result.lastTime
     this.#chunkedSize = start + count
     this.report.entries = this.#chunkedSize
-    this.#onProgress?.({ verified: this.#chunkedSize, total: this.#total })
+    this.#progress(this.#chunkedSize)
   }
 
   /** Checks the next entry; returns a promise only when blobs must be looked up (most entries have none). */
@@ -357,7 +365,7 @@ class Audit {
         )
       this.#goodUpTo = size
     }
-    if (size % PROGRESS_EVERY === 0) this.#onProgress?.({ verified: size, total: this.#total })
+    if (size % PROGRESS_EVERY === 0) this.#progress(size)
   }
 
   finish(): VerifyReport {
@@ -368,7 +376,7 @@ class Audit {
         `entries ${size}..${this.#maxCheckpointSize - 1} are missing: a checkpoint signs size ${this.#maxCheckpointSize}`,
         size,
       )
-    this.#onProgress?.({ verified: size, total: this.#total })
+    this.#progress(size)
     this.report.root = latin1ToHash(
       chunked ? foldRangeLatin1([...this.#chunkRoots!.hashes(), ...this.#tail]) : this.#frontier.root(),
     )

@@ -608,6 +608,37 @@ describe('hostile sources', () => {
     expect(report.problem?.reason).toMatch(/the ledger database cannot be read: Corruption/)
   })
 
+  it('never reports more entries verified than in all, whatever the bundle header declares', async () => {
+    const entries = Array.from({ length: 20 }, (_, i) =>
+      encodeEntry({ ...sampleEvent(i), seq: i, time: 1000, blobs: [] }),
+    )
+    // a header that declares 1 entry, and a trailer that counts the 20 there are
+    const head = (type: number, payload: Uint8Array) => {
+      const record = Buffer.alloc(5)
+      record[0] = type
+      record.writeUInt32BE(payload.length, 1)
+      return [record, payload]
+    }
+    const header = { format: 'pocnet-ledger-bundle', version: 1, origin: ORIGIN, size: 1, exportedAt: 0 }
+    const path = join(work.path, `lying-header-${copies++}.pnlb`)
+    await writeFile(
+      path,
+      Buffer.concat([
+        Buffer.from('PNLBUNDL'),
+        ...head(0x48, encode({ ...header, publicKey: identity.signingPublicKey })),
+        ...entries.flatMap((entry) => head(0x45, entry)),
+        ...head(0x5a, encode({ entries: 20, checkpoints: 0, blobs: 0 })),
+      ]),
+    )
+    for (const options of MODES.map((m) => m.options)) {
+      const progress: VerifyProgress[] = []
+      // the CLI's progress bar threw a RangeError (a negative repeat count) on verified > total
+      const report = await verifyWith(path, { ...options, onProgress: (p) => progress.push(p) })
+      expect(report.problem?.reason).toMatch(/the bundle header declares 1 entries but holds 20/)
+      expect(progress.filter((p) => p.verified > p.total)).toEqual([])
+    }
+  })
+
   it('refuses a bundle that lists a blob twice (bytes of another blob, then the hash alone)', async () => {
     const envelope = new TextEncoder().encode('the envelope')
     const hash = blobHash(envelope)
