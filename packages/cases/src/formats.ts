@@ -20,8 +20,16 @@ export interface Timestamp {
   readonly epochMs: number
 }
 
+/** Milliseconds since the epoch of a UTC date and time; unlike Date.UTC, years 0-99 are not read as 19xx. */
+function utcMs(year: number, month: number, day: number, hour = 0, minute = 0, second = 0, ms = 0): number {
+  const date = new Date(0)
+  date.setUTCFullYear(year, month - 1, day)
+  date.setUTCHours(hour, minute, second, ms)
+  return date.getTime()
+}
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate()
+  return new Date(utcMs(year, month + 1, 0)).getUTCDate()
 }
 
 /** Whether `text` is a real calendar date written YYYY-MM-DD (no 2023-02-30, which Date.parse takes). */
@@ -73,7 +81,7 @@ export function checkTimestamp(value: string): FormatCheck<Timestamp> {
     offsetMinutes = (zone[0] === '-' ? -1 : 1) * (oh * 60 + om)
   }
   const millis = fraction === '' ? 0 : Math.floor(Number(`0${fraction}`) * 1000)
-  const epochMs = Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000
+  const epochMs = utcMs(year, month, day, hour, minute, second, millis) - offsetMinutes * 60_000
   return accept({ text: value, utc: new Date(epochMs).toISOString(), epochMs })
 }
 
