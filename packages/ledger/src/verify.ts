@@ -918,12 +918,14 @@ async function auditBundle(path: string, start: StartAudit): Promise<void> {
         case RECORD.trailer: {
           await sink?.end()
           const trailer = decodeBundleTrailer(record.payload)
-          if (
-            trailer.entries !== seq ||
-            trailer.checkpoints !== checkpointCount ||
-            trailer.blobs !== blobCount
-          )
-            throw new Failure('the bundle trailer counts do not match its records', seq)
+          // an entry count that differs names the first entry one of the two counts lacks
+          if (trailer.entries !== seq)
+            throw new Failure(
+              `the bundle trailer counts ${trailer.entries} entries but the bundle holds ${seq}`,
+              Math.min(trailer.entries, seq),
+            )
+          if (trailer.checkpoints !== checkpointCount || trailer.blobs !== blobCount)
+            throw new Failure('the bundle trailer counts do not match its checkpoint and blob records')
           trailerSeen = true
           break
         }
@@ -931,5 +933,8 @@ async function auditBundle(path: string, start: StartAudit): Promise<void> {
     }
   if (!trailerSeen) throw new Failure(`the bundle is truncated: no trailer after ${seq} entries`, seq)
   if (seq !== declaredSize)
-    throw new Failure(`the bundle header declares ${declaredSize} entries but holds ${seq}`, seq)
+    throw new Failure(
+      `the bundle header declares ${declaredSize} entries but holds ${seq}`,
+      Math.min(declaredSize, seq),
+    )
 }

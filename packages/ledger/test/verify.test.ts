@@ -634,9 +634,44 @@ describe('hostile sources', () => {
       const progress: VerifyProgress[] = []
       // the CLI's progress bar threw a RangeError (a negative repeat count) on verified > total
       const report = await verifyWith(path, { ...options, onProgress: (p) => progress.push(p) })
-      expect(report.problem?.reason).toMatch(/the bundle header declares 1 entries but holds 20/)
+      expect(report.problem).toEqual({
+        seq: 1,
+        reason: expect.stringMatching(/the bundle header declares 1 entries but holds 20/),
+      })
       expect(progress.filter((p) => p.verified > p.total)).toEqual([])
     }
+  })
+
+  it('names the first entry past a count the bundle lies about, and no entry for other counts', async () => {
+    const entries = Array.from({ length: 5 }, (_, i) =>
+      encodeEntry({ ...sampleEvent(i), seq: i, time: 1000, blobs: [] }),
+    )
+    const original = await readFile(await craftedBundle({ entries }))
+    const trailer = (counts: { entries: number; checkpoints: number; blobs: number }) => {
+      const payload = encode(counts)
+      const head = Buffer.alloc(5)
+      head[0] = 0x5a
+      head.writeUInt32BE(payload.length, 1)
+      const path = join(work.path, `lying-trailer-${copies++}.pnlb`)
+      // the trailer is the last record
+      const old = encode({ entries: 5, checkpoints: 0, blobs: 0 })
+      return writeFile(
+        path,
+        Buffer.concat([original.subarray(0, original.length - 5 - old.length), head, payload]),
+      ).then(() => path)
+    }
+    // the entries after a cut made where the trailer says: entry 3 is the first extra one
+    const fewer = await verifyWith(await trailer({ entries: 3, checkpoints: 0, blobs: 0 }), { threads: 0 })
+    expect(fewer.problem).toEqual({
+      seq: 3,
+      reason: expect.stringMatching(/counts 3 entries but .* holds 5/),
+    })
+    // entries 5 and 6 are missing
+    const more = await verifyWith(await trailer({ entries: 7, checkpoints: 0, blobs: 0 }), { threads: 0 })
+    expect(more.problem?.seq).toBe(5)
+    // no entry is wrong when the blob count is
+    const blobs = await verifyWith(await trailer({ entries: 5, checkpoints: 0, blobs: 1 }), { threads: 0 })
+    expect(blobs.problem).toEqual({ reason: expect.stringMatching(/checkpoint and blob records/) })
   })
 
   it('refuses a bundle that lists a blob twice (bytes of another blob, then the hash alone)', async () => {
