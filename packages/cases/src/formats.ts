@@ -196,11 +196,36 @@ export function checkLanguage(value: string): FormatCheck<string> {
 
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' })
 
+/**
+ * Codes Intl names that are not countries: ISO 3166-1's exceptionally reserved ones (EU, UN, the
+ * Canary Islands...) and CLDR's own (Outlying Oceania, the pseudo-locales, Unknown Region).
+ */
+const NOT_COUNTRIES = new Set([
+  'AC',
+  'CP',
+  'CQ',
+  'DG',
+  'EA',
+  'EU',
+  'EZ',
+  'IC',
+  'QO',
+  'TA',
+  'UN',
+  'XA',
+  'XB',
+  'ZZ',
+])
+
 /** An ISO 3166-1 alpha-2 country code that names a real region. */
 export function checkCountry(value: string): FormatCheck<string> {
-  if (!/^[A-Z]{2}$/.test(value) || regionNames.of(value) === undefined) {
+  if (!/^[A-Z]{2}$/.test(value) || regionNames.of(value) === undefined || NOT_COUNTRIES.has(value)) {
     return reject(`'${value}' is not an ISO 3166 country code; write two capital letters, like HU or FR`)
   }
+  // Intl also names old and reserved codes (UK, SU, YU...), which rosters and providers do not use
+  const current = Intl.getCanonicalLocales(`und-${value}`)[0]?.slice(4)
+  if (current !== value)
+    return reject(`'${value}' is not the ISO 3166 code of that country; write ${current}`)
   return accept(value)
 }
 

@@ -2,6 +2,7 @@ import { isIPv4 as nodeIsIPv4, isIPv6 as nodeIsIPv6 } from 'node:net'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
+  checkCountry,
   checkDomain,
   checkPhone,
   checkTimestamp,
@@ -109,6 +110,14 @@ describe('other formats', () => {
     expect(checkPhone('+36 (1) 234-5678')).toEqual({ ok: true, value: '+3612345678' })
     expect(checkPhone('06 1 234 5678').ok).toBe(false)
     expect(checkPhone('+0 123 456 789').ok).toBe(false)
+  })
+
+  it('takes ISO 3166-1 country codes and refuses old, reserved and non-country ones', () => {
+    for (const code of ['HU', 'GB', 'DE', 'XK']) expect(checkCountry(code)).toEqual({ ok: true, value: code })
+    // 'UK' is the United Kingdom to Intl, but not its ISO code: a roster or a follow-up knows it as GB
+    expect(checkCountry('UK')).toMatchObject({ ok: false, reason: expect.stringContaining('GB') })
+    expect(checkCountry('SU')).toMatchObject({ ok: false, reason: expect.stringContaining('RU') })
+    for (const code of ['EU', 'UN', 'ZZ', 'XA', 'IC', 'hu', 'H1']) expect(checkCountry(code).ok).toBe(false)
   })
 
   it('takes IANA zone names and refuses bare offsets and unknown zones', () => {
