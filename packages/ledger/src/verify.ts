@@ -604,10 +604,19 @@ async function run(
 
 /** `text` with control, line-separator and bidirectional-override characters written as \\u{…}. */
 function printable(text: string): string {
-  return text.replace(
-    /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
-    (ch) => `\\u{${ch.codePointAt(0)!.toString(16)}}`,
-  )
+  let shown = ''
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!
+    const hidden =
+      c < 0x20 ||
+      (c >= 0x7f && c <= 0x9f) ||
+      c === 0x2028 ||
+      c === 0x2029 ||
+      (c >= 0x202a && c <= 0x202e) ||
+      (c >= 0x2066 && c <= 0x2069)
+    shown += hidden ? `\\u{${c.toString(16)}}` : ch
+  }
+  return shown
 }
 
 /**
