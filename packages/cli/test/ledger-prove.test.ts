@@ -34,14 +34,14 @@ describe('ledger prove checks the daemon proof locally', () => {
     proof: [toHex(leaves[0]!), toHex(leaves[2]!)],
     checkpoint: signed(node),
   }
-  const key = node.signingPublicKey
+  const key = { publicKey: node.signingPublicKey, origin }
 
   it('is ok for a right proof, and not checked without a roster key', () => {
     expect(checkProofLocally(proof, 1, key)).toBe('ok')
     expect(checkProofLocally(proof, 1, undefined)).toMatch(/^not checked/)
   })
 
-  it('fails a checkpoint not signed by the roster key, of another size, or a proof of another entry', () => {
+  it('fails a checkpoint not signed by the roster key, of another log or size, or a proof of another entry', () => {
     expect(checkProofLocally({ ...proof, checkpoint: signed(other) }, 1, key)).toMatch(
       /^FAILED: checkpoint: no signature by the key/,
     )
@@ -49,6 +49,10 @@ describe('ledger prove checks the daemon proof locally', () => {
       /^FAILED: checkpoint size 4/,
     )
     expect(checkProofLocally(proof, 2, key)).toMatch(/^FAILED: the daemon sent the proof of entry 1, not 2/)
+    // signed by the roster key, but for another log (another network's origin)
+    expect(checkProofLocally(proof, 1, { ...key, origin: checkpointOrigin('other-net', 'FR') })).toMatch(
+      /^FAILED: the checkpoint is of the log "pocnet.invalid\/test-net\/FR", not "pocnet.invalid\/other-net\/FR"/,
+    )
     expect(checkProofLocally({ ...proof, proof: ['zz'] }, 1, key)).toMatch(/^FAILED/)
     expect(checkProofLocally({ ...proof, proof: [toHex(leaves[2]!), toHex(leaves[0]!)] }, 1, key)).toMatch(
       /^FAILED: the proof does not lead/,

@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import { fromHex, readKeyFile, toHex } from '@pocnet/crypto'
 import { readRosterChainFile, verifyRosterChain } from '@pocnet/directory/offline'
 import {
+  checkpointOrigin,
   ENTRY_KINDS,
   type VerifyProgress,
   type VerifyReport,
@@ -113,11 +114,17 @@ export interface ProofView {
  * another size, the proof is of another entry, malformed or does not verify), or 'not checked'
  * when there is no roster key to check with.
  */
-export function checkProofLocally(p: ProofView, seq: number, key: Uint8Array | undefined): string {
-  if (key === undefined) return 'not checked (no roster key to check the checkpoint with)'
+export function checkProofLocally(
+  p: ProofView,
+  seq: number,
+  pin: { publicKey: Uint8Array; origin: string } | undefined,
+): string {
+  if (pin === undefined) return 'not checked (no roster key to check the checkpoint with)'
   try {
     if (p.seq !== seq) throw new Error(`the daemon sent the proof of entry ${p.seq}, not ${seq}`)
-    const cp = verifyCheckpoint(p.checkpoint, key)
+    const cp = verifyCheckpoint(p.checkpoint, pin.publicKey)
+    if (cp.origin !== pin.origin)
+      throw new Error(`the checkpoint is of the log "${cp.origin}", not "${pin.origin}"`)
     if (cp.size !== p.treeSize) throw new Error(`checkpoint size ${cp.size} is not the proof's ${p.treeSize}`)
     if (!verifyInclusion(fromHex(p.leafHash), seq, p.treeSize, p.proof.map(fromHex), cp.root))
       throw new Error('the proof does not lead to the checkpoint root')
@@ -127,8 +134,15 @@ export function checkProofLocally(p: ProofView, seq: number, key: Uint8Array | u
   }
 }
 
-/** The key a country's ledger must be signed with, from the local roster. */
-async function rosterKeyOf(ctx: Context, country: string | undefined): Promise<Uint8Array | undefined> {
+/**
+ * The key a country's ledger must be signed with, from the local roster, and the origin its
+ * checkpoints must carry (the roster's network and the country): the key alone would also pass a
+ * log that key signed for another network or purpose.
+ */
+async function rosterPinOf(
+  ctx: Context,
+  country: string | undefined,
+): Promise<{ publicKey: Uint8Array; origin: string } | undefined> {
   let cc = country
   let state: ReturnType<typeof verifyRosterChain>['state']
   try {
@@ -142,9 +156,24 @@ async function rosterKeyOf(ctx: Context, country: string | undefined): Promise<U
     return undefined
   }
   const member = state.members.get(cc)
-  if (member === undefined && country !== undefined)
-    throw new CliError('ERR_NOT_A_MEMBER', `${country} is not in the roster`)
-  return member?.publicKey
+  if (member === undefined) {
+    if (country !== undefined) throw new CliError('ERR_NOT_A_MEMBER', `${country} is not in the roster`)
+    return undefined
+  }
+  return { publicKey: member.publicKey, origin: checkpointOrigin(state.network, cc) }
+}
+
+/** The report, failed when its origin is not the one the roster gives the country's ledger. */
+function withOriginPinned(report: VerifyReport, origin: string | undefined): VerifyReport {
+  if (origin === undefined || !report.ok || report.origin === undefined || report.origin === origin)
+    return report
+  return {
+    ...report,
+    ok: false,
+    problem: {
+      reason: `its checkpoints are of the log "${report.origin}", not "${origin}" (the roster's network and country): signed with that key, but another ledger`,
+    },
+  }
 }
 
 function progressBar(): (p: VerifyProgress) => void {
@@ -220,6 +249,7 @@ export function registerLedger(program: Command): void {
           const ctx = Context.of(command)
           const source = flags.bundle === undefined ? ctx.path('ledger') : resolve(flags.bundle)
           let publicKey: Uint8Array | undefined
+          let origin: string | undefined
           if (flags.key !== undefined) {
             try {
               publicKey = fromHex(flags.key)
@@ -227,7 +257,9 @@ export function registerLedger(program: Command): void {
               throw new CliError('ERR_USAGE', '--key must be hex', { exitCode: 2 })
             }
           } else if (flags.country !== undefined || flags.bundle === undefined) {
-            publicKey = await rosterKeyOf(ctx, flags.country?.toUpperCase())
+            const pin = await rosterPinOf(ctx, flags.country?.toUpperCase())
+            publicKey = pin?.publicKey
+            origin = pin?.origin
           }
           const identity =
             flags.checkBlobs && flags.bundle === undefined
@@ -235,12 +267,13 @@ export function registerLedger(program: Command): void {
               : undefined
           let report: VerifyReport
           try {
-            report = await verifyLedger(source, {
+            const verified = await verifyLedger(source, {
               onProgress: flags.json ? () => {} : progressBar(),
               ...(publicKey === undefined ? {} : { publicKey }),
               ...(identity === undefined ? {} : { identity }),
               ...(flags.threads === undefined ? {} : { threads: flags.threads }),
             })
+            report = withOriginPinned(verified, origin)
           } catch (e) {
             const code = (e as NodeJS.ErrnoException).code
             if (code === 'ENOENT')
@@ -265,7 +298,9 @@ export function registerLedger(program: Command): void {
                   : `entries ${signedUpTo}..${report.entries - 1} come after the latest signed checkpoint: checked, but nothing signed vouches for them yet`
               } (\`pocnet ledger checkpoint\` signs one; an export signs one first)`,
             )
-          out.line(`  origin   ${report.origin}`)
+          out.line(
+            `  origin   ${report.origin}${origin !== undefined && report.origin !== undefined ? ' (pinned)' : ''}`,
+          )
           const keyNote =
             publicKey === undefined
               ? " (the ledger's own: compare it with the roster)"
@@ -385,7 +420,7 @@ export function registerLedger(program: Command): void {
       .action(async (seq: number, flags: { json?: boolean }, command: Command) => {
         const ctx = Context.of(command)
         const p = await ctx.call<ProofView>('GET', `/ledger/proof/${seq}`)
-        const verified = checkProofLocally(p, seq, await rosterKeyOf(ctx, undefined))
+        const verified = checkProofLocally(p, seq, await rosterPinOf(ctx, undefined))
         const failed = () => new CliError('ERR_PROOF', `the inclusion proof of entry ${seq} does not verify`)
         if (flags.json) {
           out.json({ ...p, verifiedLocally: verified })
