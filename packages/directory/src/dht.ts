@@ -1,5 +1,6 @@
-import type { ConnectionGater, PeerId } from '@libp2p/interface'
+import { type ConnectionGater, NotFoundError, type PeerId } from '@libp2p/interface'
 import {
+  Record as DhtRecord,
   type KadDHT,
   type KadDHTComponents,
   type KadDHTInit,
@@ -14,6 +15,7 @@ import { RecordRejectedError } from './errors.ts'
 import { isCountryCode } from './fields.ts'
 import type { DirectoryMemory } from './memory.ts'
 import { compareRecords, decodeRecordBody, type VerifiedRecord, verifyRecord } from './record.ts'
+import type { RejectionListener } from './rejection.ts'
 import type { RosterState } from './roster.ts'
 
 const KEY_PREFIX = `/${DIRECTORY_KEY_NAMESPACE}/`
@@ -43,6 +45,13 @@ export interface DirectoryRules {
    * outside `/pocnet-dir/` (kad-dht's own `/pk/`) or a provider record. The request is refused.
    */
   onForeign?: (what: 'record' | 'provider') => void
+  /**
+   * Told each time the validator refuses a `/pocnet-dir/` record a peer asked this node to store
+   * (PUT_VALUE) or served to a GET, with the problem (`bad-signature`, `stale`, …) as `reason`.
+   * Records this node already held are not reported: `directoryDht` drops one that no longer
+   * passes (expired, or a newer seq seen since) before kad-dht reads it.
+   */
+  onRejected?: RejectionListener
 }
 
 /** A record or provider record pocnet does not store: kad-dht refuses the request that carried it. */
@@ -79,7 +88,13 @@ export function checkDirectoryValue(
 /** kad-dht validator for `/pocnet-dir/` keys: throws (refusing the record) unless it passes every rule. */
 export function directoryValidator(rules: DirectoryRules): ValidateFn {
   return (key, value) => {
-    checkDirectoryValue(rules, key, value)
+    try {
+      checkDirectoryValue(rules, key, value)
+    } catch (err) {
+      if (err instanceof RecordRejectedError)
+        rules.onRejected?.({ protocol: 'dht', reason: err.problem, country: countryOfKey(key) })
+      throw err
+    }
   }
 }
 
@@ -132,12 +147,30 @@ export function directoryDhtOptions(rules: DirectoryRules): KadDHTInit {
 
 /** Where kad-dht keeps provider records in the libp2p datastore (its default `datastorePrefix`). */
 const PROVIDER_KEY_PREFIX = '/dht/provider/'
+/** Where kad-dht keeps the records it stores for the DHT. */
+const RECORD_KEY_PREFIX = '/dht/record/'
+
+/** Whether a record kad-dht stored earlier still passes every rule now (it may have expired since). */
+function storedRecordPasses(rules: DirectoryRules, raw: Uint8Array): boolean {
+  try {
+    const record = DhtRecord.deserialize(raw)
+    if (countryOfKey(record.key) === undefined) return true // not ours to judge: the validator is
+    checkDirectoryValue(rules, record.key, record.value)
+    return true
+  } catch {
+    return false
+  }
+}
 
 /**
  * The directory's kad-dht service: `directoryDhtOptions`, and a datastore that refuses provider
  * records. kad-dht stores an ADD_PROVIDER for any content id from any peer, and pocnet provides
  * nothing, so each would only be memory a member could fill without bound (libp2p's datastore is
  * in memory), and a slower scan of every datastore query.
+ *
+ * A stored `/pocnet-dir/` record that no longer passes (expired, a newer seq seen since, its key
+ * rotated away) is dropped when kad-dht reads it, as if absent: so the validator (and
+ * `rules.onRejected`) only ever sees records from peers, and no peer is served a dead record.
  */
 export function directoryDht(rules: DirectoryRules): (components: KadDHTComponents) => KadDHT {
   const create = kadDHT(directoryDhtOptions(rules))
@@ -145,6 +178,13 @@ export function directoryDht(rules: DirectoryRules): (components: KadDHTComponen
     const real = components.datastore
     const datastore = new Proxy(real, {
       get(target, prop) {
+        if (prop === 'get')
+          return async (key: { toString(): string }, ...rest: unknown[]) => {
+            const raw = (await (target.get as (...args: unknown[]) => unknown)(key, ...rest)) as Uint8Array
+            if (!key.toString().startsWith(RECORD_KEY_PREFIX) || storedRecordPasses(rules, raw)) return raw
+            await (target.delete as (...args: unknown[]) => unknown)(key)
+            throw new NotFoundError('the stored record no longer passes the directory rules')
+          }
         if (prop === 'put')
           return (key: { toString(): string }, ...rest: unknown[]) => {
             if (key.toString().startsWith(PROVIDER_KEY_PREFIX)) {

@@ -1,4 +1,4 @@
-import type { Connection, Libp2p, Logger, PeerId } from '@libp2p/interface'
+import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import { bytesEqual, type NodeIdentity } from '@pocnet/crypto'
 import { decode, encode } from '@pocnet/protocol'
@@ -26,6 +26,7 @@ import {
   type VerifiedRecord,
   verifyRecord,
 } from './record.ts'
+import { type RejectionListener, type RejectionProtocol, rejectionReason } from './rejection.ts'
 import type { RosterState } from './roster.ts'
 import { requestOnce, serveRequests } from './wire.ts'
 
@@ -79,6 +80,8 @@ export interface DirectoryInit {
   dhtQueryTimeoutMs?: number
   requestTimeoutMs?: number
   recordValidityMs?: number
+  /** Told of every refused peer request and failed or refused peer answer, with a reason code (never the bytes). */
+  onRejected?: RejectionListener
 }
 
 /** Most peers asked at once when the DHT does not answer. */
@@ -115,6 +118,7 @@ export class Directory {
   #own: { details: ContactDetails; verified: VerifiedRecord } | undefined
   #timer: ReturnType<typeof setInterval> | undefined
   #rejected = 0
+  readonly #onRejected: RejectionListener | undefined
 
   constructor(init: DirectoryInit) {
     if (!isCountryCode(init.country))
@@ -133,6 +137,7 @@ export class Directory {
     this.#requestTimeoutMs = init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
     this.#recordValidityMs = init.recordValidityMs ?? DEFAULT_RECORD_VALIDITY_MS
     this.#log = init.libp2p.logger.forComponent('pocnet:directory')
+    this.#onRejected = init.onRejected
   }
 
   /** Refused peer requests and failed or refused peer answers so far (malformed, invalid records, unreachable). */
@@ -149,7 +154,7 @@ export class Directory {
     await serveRequests(this.#libp2p, DIR_FETCH_PROTOCOL, (req) => this.#answerFetch(req), {
       maxRequestBytes: MAX_REQUEST_BYTES,
       timeoutMs: this.#requestTimeoutMs,
-      onError: (err, conn) => this.#reject(err, conn),
+      onError: (err, conn) => this.#reject(err, 'dir-fetch', conn.remotePeer),
     })
     this.#libp2p.addEventListener('peer:connect', this.#onConnect)
     for (const peer of this.#libp2p.getPeers())
@@ -324,7 +329,7 @@ export class Directory {
           const verified = this.#accept(country, event.value)
           if (found === undefined || compareRecords(verified.record, found.record) > 0) found = verified
         } catch (err) {
-          this.#reject(err as Error)
+          this.#reject(err as Error, 'dht', event.from, country)
         }
       }
     } catch (err) {
@@ -381,7 +386,7 @@ export class Directory {
       if (!(bytes instanceof Uint8Array)) throw peerFail('response.record', 'must be a byte string or null')
       return this.#accept(country, bytes)
     } catch (err) {
-      this.#reject(err as Error)
+      this.#reject(err as Error, 'dir-fetch', peer)
       return undefined
     }
   }
@@ -399,12 +404,14 @@ export class Directory {
     return encode({ record: record?.bytes ?? null })
   }
 
-  #reject(err: Error, connection?: Connection): void {
+  #reject(err: Error, protocol: RejectionProtocol, peer: PeerId, country?: string): void {
     this.#rejected++
-    this.#log(
-      'refused %s: %s',
-      connection === undefined ? 'a peer answer' : `a request from ${connection.remotePeer}`,
-      err.message,
-    )
+    this.#log('refused %s exchange with %p: %s', protocol, peer, err.message)
+    this.#onRejected?.({
+      protocol,
+      reason: rejectionReason(err),
+      peer,
+      ...(country !== undefined && { country }),
+    })
   }
 }

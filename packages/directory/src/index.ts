@@ -31,4 +31,10 @@ export {
   MemoryDirectoryStore,
 } from './memory.ts'
 export * from './offline.ts'
+export {
+  type Rejection,
+  type RejectionListener,
+  type RejectionProtocol,
+  rejectionReason,
+} from './rejection.ts'
 export { RosterSync, type RosterSyncInit } from './roster-sync.ts'

@@ -11,12 +11,18 @@ import {
 import { PeerProtocolError } from './errors.ts'
 import { FieldReader } from './fields.ts'
 import type { OfferOutcome, RosterKeeper } from './keeper.ts'
+import { type RejectionListener, rejectionReason } from './rejection.ts'
 import { requestOnce, serveRequests } from './wire.ts'
 
 export interface RosterSyncInit {
   libp2p: Libp2p
   keeper: RosterKeeper
   requestTimeoutMs?: number
+  /**
+   * Told of every failed exchange (reason code: `bad-signature`, `fork`, `malformed`, `timeout`, …)
+   * and every pull not made (`pull-suppressed`), with the peer; never the bytes.
+   */
+  onRejected?: RejectionListener
 }
 
 /** The least time between two pulls the same claim to be ahead (version and head) can trigger. */
@@ -38,6 +44,7 @@ export class RosterSync {
   readonly #keeper: RosterKeeper
   readonly #timeoutMs: number
   readonly #log: Logger
+  readonly #onRejected: RejectionListener | undefined
   #unsubscribe: (() => void) | undefined
   #failures = 0
   #suppressed = 0
@@ -53,6 +60,7 @@ export class RosterSync {
     this.#keeper = init.keeper
     this.#timeoutMs = init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
     this.#log = init.libp2p.logger.forComponent('pocnet:directory:roster-sync')
+    this.#onRejected = init.onRejected
   }
 
   /** Exchanges that failed so far: unreachable peers, bad bytes, invalid chains, forks. */
@@ -121,7 +129,7 @@ export class RosterSync {
   #syncQuietly(peer: PeerId): void {
     const id = peer.toString()
     if (this.#pulling.has(id)) {
-      this.#suppressed++
+      this.#suppress(peer)
       return
     }
     this.#pulling.add(id)
@@ -160,7 +168,7 @@ export class RosterSync {
         (last?.claim === claim && now - last.at < PULL_ON_REQUEST_INTERVAL_MS) ||
         now - failed < PULL_AFTER_FAILURE_MS
       )
-        this.#suppressed++
+        this.#suppress(connection.remotePeer)
       else {
         this.#lastClaim.set(peer, { claim, at: now })
         this.#syncQuietly(connection.remotePeer)
@@ -184,5 +192,11 @@ export class RosterSync {
   #reject(err: Error, peer: PeerId): void {
     this.#failures++
     this.#log('roster exchange with %p refused: %s', peer, err.message)
+    this.#onRejected?.({ protocol: 'roster', reason: rejectionReason(err), peer })
+  }
+
+  #suppress(peer: PeerId): void {
+    this.#suppressed++
+    this.#onRejected?.({ protocol: 'roster', reason: 'pull-suppressed', peer })
   }
 }

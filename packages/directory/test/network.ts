@@ -2,7 +2,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import type { ConnectionGater, Libp2p } from '@libp2p/interface'
-import { type KadDHT, kadDHT } from '@libp2p/kad-dht'
+import type { KadDHT } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { NodeIdentity } from '@pocnet/crypto'
@@ -13,9 +13,10 @@ import {
   DirectoryMemory,
   type DirectoryRecord,
   type DirectoryStore,
-  directoryDhtOptions,
+  directoryDht,
   encodeRosterBody,
   encodeRosterDocument,
+  type RejectionListener,
   type RosterBody,
   RosterKeeper,
   type RosterMember,
@@ -106,6 +107,8 @@ export interface StartOptions {
   cacheFreshMs?: number
   /** Replaces the roster gater (for a deliberately misbehaving test node). */
   gater?: ConnectionGater
+  /** Told of every rejection by the DHT validator, the directory and roster sync. */
+  onRejected?: RejectionListener
 }
 
 /** Starts one member node: libp2p + kad-dht with the directory rules, roster gater, sync and directory. */
@@ -124,7 +127,7 @@ export async function startMember(opts: StartOptions): Promise<Member> {
     services: {
       identify: identify(),
       ping: ping(),
-      dht: kadDHT(directoryDhtOptions({ getRoster, memory, now: opts.now })),
+      dht: directoryDht({ getRoster, memory, now: opts.now, onRejected: opts.onRejected }),
     },
   })
   const directory = new Directory({
@@ -138,8 +141,9 @@ export async function startMember(opts: StartOptions): Promise<Member> {
     cacheFreshMs: opts.cacheFreshMs ?? 0,
     dhtQueryTimeoutMs: 5_000,
     requestTimeoutMs: 3_000,
+    onRejected: opts.onRejected,
   })
-  const sync = new RosterSync({ libp2p, keeper, requestTimeoutMs: 3_000 })
+  const sync = new RosterSync({ libp2p, keeper, requestTimeoutMs: 3_000, onRejected: opts.onRejected })
   await sync.start()
   await directory.start()
   return { identity: opts.identity, country: opts.country, libp2p, keeper, memory, directory, sync }

@@ -28,6 +28,7 @@ import { EventFeed } from './feed.ts'
 import { createHost, type Host } from './host.ts'
 import { createLogger, type Logger } from './log.ts'
 import { type Counterpart, Outbox } from './outbox.ts'
+import { PeerRejections } from './peer-rejections.ts'
 
 export interface DaemonOptions {
   dataDir: string
@@ -51,6 +52,10 @@ export interface Health {
   oldestUndeliveredAt: number | null
   delivered: number
   received: number
+  /**
+   * Rejections since start by reason: delivery's (docs/protocol.md), `dht-refused`, and the
+   * directory's: `dht-record-<problem>`, `dir-fetch-<reason>`, `roster-<reason>`.
+   */
   rejected: Record<string, number>
   /** Peers the roster gater refused (non-members), since start. */
   refusedConnections: number
@@ -88,6 +93,7 @@ export class PocnetDaemon {
   readonly startedAt = Date.now()
   readonly #refusedConnections: { count: number }
   readonly #dhtRefused: { count: number }
+  readonly #peerRejections: PeerRejections
   readonly #keeper: RosterKeeper
   readonly #sync: RosterSync
   readonly #memory: DirectoryMemory
@@ -109,6 +115,7 @@ export class PocnetDaemon {
     feed: EventFeed
     refusedConnections: { count: number }
     dhtRefused: { count: number }
+    peerRejections: PeerRejections
     keeper: RosterKeeper
     sync: RosterSync
     memory: DirectoryMemory
@@ -127,6 +134,7 @@ export class PocnetDaemon {
     this.feed = init.feed
     this.#refusedConnections = init.refusedConnections
     this.#dhtRefused = init.dhtRefused
+    this.#peerRejections = init.peerRejections
     this.#keeper = init.keeper
     this.#sync = init.sync
     this.#memory = init.memory
@@ -190,10 +198,15 @@ export class PocnetDaemon {
       dhtRefused.loggedAt = now
       log.warn('dht.refused', { what, refusedSinceStart: dhtRefused.count })
     }
+    // refused directory records and roster exchanges: counted by reason, logged at most every 10 s per reason
+    const peerRejections = new PeerRejections({
+      log,
+      countryOf: (peer) => getRoster().memberByPeerId(peer)?.country,
+    })
     const host = await createHost({
       identity,
       listen: config.listen,
-      rules: { getRoster, memory, onForeign },
+      rules: { getRoster, memory, onForeign, onRejected: peerRejections.record },
       onRefused: (peer, stage) => {
         refusedConnections.count++
         // at most one line every 10 s in all, not per peer: a non-member can take a fresh key per try
@@ -214,6 +227,7 @@ export class PocnetDaemon {
       country: config.country,
       getRoster,
       memory,
+      onRejected: peerRejections.record,
     })
     const resolve = async (country: string): Promise<Counterpart> => {
       const member = getRoster().members.get(country)
@@ -300,7 +314,7 @@ export class PocnetDaemon {
       ...(opts.caseClock ? { now: () => new Date(opts.caseClock!()) } : {}),
     })
     casesRef.book = cases
-    const sync = new RosterSync({ libp2p: host, keeper })
+    const sync = new RosterSync({ libp2p: host, keeper, onRejected: peerRejections.record })
     const daemon = new PocnetDaemon({
       dataDir,
       config,
@@ -314,6 +328,7 @@ export class PocnetDaemon {
       feed,
       refusedConnections,
       dhtRefused,
+      peerRejections,
       keeper,
       sync,
       memory,
@@ -465,6 +480,7 @@ export class PocnetDaemon {
       rejected: {
         ...this.receiver.rejections,
         ...(this.#dhtRefused.count > 0 && { 'dht-refused': this.#dhtRefused.count }),
+        ...this.#peerRejections.counts,
       } as Record<string, number>,
       refusedConnections: this.#refusedConnections.count,
       ledgerSize: this.ledger.size,
