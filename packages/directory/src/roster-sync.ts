@@ -12,6 +12,7 @@ import { PeerProtocolError } from './errors.ts'
 import { FieldReader } from './fields.ts'
 import type { OfferOutcome, RosterKeeper } from './keeper.ts'
 import { type RejectionListener, rejectionReason } from './rejection.ts'
+import type { RosterState } from './roster.ts'
 import { requestOnce, serveRequests } from './wire.ts'
 
 export interface RosterSyncInit {
@@ -54,6 +55,13 @@ export class RosterSync {
   readonly #lastClaim = new Map<string, { claim: string; at: number }>()
   /** When a pull from each peer last failed (an invalid chain, bad bytes, no answer). */
   readonly #failedAt = new Map<string, number>()
+  /**
+   * The encoded `{ chain }` answer and the roster state it carries. Any member asking with an
+   * old version gets the whole chain (up to 4 MiB) for a 1 KiB request: it is encoded once per
+   * roster version, not once per request.
+   */
+  #chainAnswer: { state: RosterState; bytes: Uint8Array } | undefined
+  #chainEncodings = 0
 
   constructor(init: RosterSyncInit) {
     this.#libp2p = init.libp2p
@@ -71,6 +79,11 @@ export class RosterSync {
   /** Pulls not made: one already running from that peer, or one it asked for too soon after the last. */
   get suppressed(): number {
     return this.#suppressed
+  }
+
+  /** How many times the whole chain was encoded for an answer: once per roster version that was asked for. */
+  get chainEncodings(): number {
+    return this.#chainEncodings
   }
 
   readonly #onConnect = (event: CustomEvent<PeerId>): void => {
@@ -174,8 +187,16 @@ export class RosterSync {
         this.#syncQuietly(connection.remotePeer)
       }
     }
-    const chain = theirVersion < state.version || differs ? this.#keeper.documents : null
-    return chain === null ? encode({ chain: null }) : encode({ chain })
+    return theirVersion < state.version || differs ? this.#encodedChain(state) : encode({ chain: null })
+  }
+
+  /** `{ chain }` of `state`'s chain, encoded once per roster state (the keeper's state changes only on adoption). */
+  #encodedChain(state: RosterState): Uint8Array {
+    if (this.#chainAnswer?.state !== state) {
+      this.#chainAnswer = { state, bytes: encode({ chain: this.#keeper.documents }) }
+      this.#chainEncodings++
+    }
+    return this.#chainAnswer.bytes
   }
 
   #dropNonMembers(): void {
