@@ -51,6 +51,8 @@ export class RosterSync {
   #suppressed = 0
   /** Peers we are pulling from now: one pull per peer at a time. */
   readonly #pulling = new Set<string>()
+  /** Peers that claimed to be ahead while a pull from them ran: pulled once more after it. */
+  readonly #pullAgain = new Set<string>()
   /** What each asker last claimed (version and head), and when, when it made us pull. */
   readonly #lastClaim = new Map<string, { claim: string; at: number }>()
   /** When a pull from each peer last failed (an invalid chain, bad bytes, no answer). */
@@ -142,16 +144,28 @@ export class RosterSync {
   #syncQuietly(peer: PeerId): void {
     const id = peer.toString()
     if (this.#pulling.has(id)) {
-      this.#suppress(peer)
+      // The peer may have adopted a newer version since it answered the pull under way (it tells
+      // us so by asking): one more pull when this one is done, so that we do not stay behind until
+      // the next connection. Never more than one: further claims meanwhile are not followed.
+      if (this.#pullAgain.has(id)) this.#suppress(peer)
+      else this.#pullAgain.add(id)
       return
     }
     this.#pulling.add(id)
     this.sync(peer)
-      .catch((err: Error) => {
-        this.#failedAt.set(id, Date.now())
-        this.#reject(err, peer)
+      .then(
+        () => true,
+        (err: Error) => {
+          this.#failedAt.set(id, Date.now())
+          this.#reject(err, peer)
+          return false
+        },
+      )
+      .then((pulled) => {
+        this.#pulling.delete(id)
+        // after a failed pull, the peer's claims are not followed for a while anyway
+        if (this.#pullAgain.delete(id) && pulled) this.#syncQuietly(peer)
       })
-      .finally(() => this.#pulling.delete(id))
   }
 
   async #answer(request: Uint8Array, connection: Connection): Promise<Uint8Array> {
