@@ -66,6 +66,7 @@ export {
   validateEvent,
 } from './events.ts'
 export {
+  checkCountry,
   checkTimestamp,
   isIPv4,
   isIPv6,

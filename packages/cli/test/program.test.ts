@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { NodeIdentity } from '@pocnet/crypto'
+import { exportMemberDescriptor } from '@pocnet/directory/offline'
 import { type Command, CommanderError } from 'commander'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { buildProgram } from '../src/index.ts'
@@ -219,7 +221,7 @@ describe('exit codes of the binary', () => {
         dataDir,
         'init',
         '--country',
-        'FR',
+        'UK',
         '--name',
         'France',
         '--network',
@@ -239,9 +241,11 @@ describe('exit codes of the binary', () => {
     )
     expect(r.status).toBe(1)
     expect(r.stderr).toContain(
-      'error: the contact details break 4 directory record rules; nothing was written',
+      'error: the options break 5 rules of the directory record; nothing was written',
     )
     for (const line of [
+      // two capital letters, as the record's rule asks, but not the code ISO 3166-1 gives the UK
+      "  --country: 'UK' is not the ISO 3166 code of that country; write GB",
       '  --phone: must be E.164: + then 6-15 digits (record.phone)',
       '  --email: must be an e-mail address (record.email)',
       '  --language: must be a BCP 47 language tag (record.languages[0])',
@@ -249,6 +253,68 @@ describe('exit codes of the binary', () => {
     ])
       expect(r.stderr).toContain(line)
     expect(existsSync(dataDir)).toBe(false)
+  })
+
+  it('roster genesis and propose refuse a member file whose country ISO 3166-1 does not assign', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pocnet-member-'))
+    try {
+      const files: Record<string, string> = {}
+      for (const cc of ['FR', 'UK', 'EU']) {
+        files[cc] = join(dir, `${cc}.json`)
+        await exportMemberDescriptor(files[cc], { identity: NodeIdentity.generate(), country: cc, name: cc })
+      }
+      const genesis = (member: string) =>
+        run([
+          'roster',
+          'genesis',
+          '--network',
+          'g8-24-7',
+          '--member',
+          files.FR!,
+          '--member',
+          member,
+          '--threshold',
+          '1',
+          '--out',
+          join(dir, 'g.json'),
+        ])
+      const uk = genesis(files.UK!)
+      expect(uk.status).toBe(1)
+      expect(uk.stderr).toContain(
+        `error: ${files.UK}: country 'UK' is not the ISO 3166 code of that country; write GB`,
+      )
+      expect(genesis(files.EU!).stderr).toContain(
+        `error: ${files.EU}: country 'EU' is not an ISO 3166 country code`,
+      )
+      expect(existsSync(join(dir, 'g.json'))).toBe(false)
+      const admit = run([
+        'roster',
+        'propose',
+        '--admit',
+        files.UK!,
+        '--chain',
+        join(dir, 'none.cbor'),
+        '--out',
+        join(dir, 'p.json'),
+      ])
+      expect(admit.stderr).toContain(`error: ${files.UK}: country 'UK'`)
+      // the same command with an assigned code goes through
+      const fr = run([
+        'roster',
+        'genesis',
+        '--network',
+        'g8-24-7',
+        '--member',
+        files.FR!,
+        '--threshold',
+        '1',
+        '--out',
+        join(dir, 'g.json'),
+      ])
+      expect(fr.status, fr.stderr).toBe(0)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('exits 1 with a hint when there is no token', () => {

@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { checkCountry } from '@pocnet/cases'
 import {
   CONTACT_KINDS,
   type ContactKind,
@@ -79,6 +80,8 @@ const VALID_CONTACT: ContactFile = {
  * valid others, since the record's decoder stops at its first problem.
  */
 function checkContact(country: string, contact: ContactFile): void {
+  // the record's rule is two capital letters; a country is also one ISO 3166-1 assigns (not UK, not EU)
+  const iso = checkCountry(country)
   const now = Date.now()
   const problemOf = (record: ContactFile & { country: string }): RecordFieldError | undefined => {
     try {
@@ -96,10 +99,12 @@ function checkContact(country: string, contact: ContactFile): void {
       throw e
     }
   }
-  if (problemOf({ ...contact, country }) === undefined) return
+  if (iso.ok && problemOf({ ...contact, country }) === undefined) return
   const lines: string[] = []
+  if (!iso.ok) lines.push(`  --country: ${iso.reason}`)
   const fields = ['country', ...(Object.keys(VALID_CONTACT) as Array<keyof ContactFile>)]
   for (const field of fields) {
+    if (field === 'country' && !iso.ok) continue
     const alone =
       field === 'country'
         ? { ...VALID_CONTACT, country }
@@ -114,7 +119,7 @@ function checkContact(country: string, contact: ContactFile): void {
   if (lines.length === 0) lines.push(`  ${problemOf({ ...contact, country })!.message}`)
   throw new CliError(
     'ERR_CONTACT',
-    `the contact details break ${lines.length} directory record rule${lines.length === 1 ? '' : 's'}; nothing was written`,
+    `the options break ${lines.length} rule${lines.length === 1 ? '' : 's'} of the directory record; nothing was written`,
     { lines, hint: 'fix these options (see `pocnet init --help`)' },
   )
 }

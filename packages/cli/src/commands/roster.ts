@@ -1,4 +1,5 @@
 import { access } from 'node:fs/promises'
+import { checkCountry } from '@pocnet/cases'
 import { peerIdFromEd25519PublicKey, readKeyFile, toHex } from '@pocnet/crypto'
 import {
   combineSignatures,
@@ -7,6 +8,7 @@ import {
   proposeGenesis,
   type RosterBody,
   type RosterChange,
+  type RosterMember,
   type RosterState,
   readMemberDescriptor,
   readProposal,
@@ -99,6 +101,20 @@ async function readChain(path: string): Promise<Uint8Array[]> {
   return readRosterChainFile(path)
 }
 
+/**
+ * A member file for a proposal. The roster's own rule is two capital letters; a country admitted
+ * is also one ISO 3166-1 assigns (not UK, not EU), or cases with it fail the request forms' check.
+ */
+async function readMember(file: string): Promise<RosterMember> {
+  const member = await readMemberDescriptor(file)
+  const iso = checkCountry(member.country)
+  if (!iso.ok)
+    throw new CliError('ERR_MEMBER_FILE', `${file}: country ${iso.reason}`, {
+      hint: 'the member re-runs `pocnet init --country` with the right code',
+    })
+  return member
+}
+
 export function registerRoster(program: Command): void {
   const roster = program
     .command('roster')
@@ -132,7 +148,7 @@ export function registerRoster(program: Command): void {
               throw new UsageError('no --network and no node config to take it from', 'pass --network <id>')
             }
           }
-          const members = await Promise.all(flags.member.map((f) => readMemberDescriptor(f)))
+          const members = await Promise.all(flags.member.map((f) => readMember(f)))
           if (flags.threshold > members.length)
             throw new UsageError(`--threshold ${flags.threshold} is more than the ${members.length} members`)
           const proposal = await proposeGenesis(flags.out, { network, threshold: flags.threshold, members })
@@ -169,11 +185,10 @@ export function registerRoster(program: Command): void {
         ) => {
           const ctx = Context.of(command)
           const changes: RosterChange[] = []
-          for (const f of flags.admit ?? [])
-            changes.push({ op: 'admit', member: await readMemberDescriptor(f) })
+          for (const f of flags.admit ?? []) changes.push({ op: 'admit', member: await readMember(f) })
           for (const cc of flags.revoke ?? []) changes.push({ op: 'revoke', country: cc.toUpperCase() })
           for (const f of flags.rotate ?? []) {
-            const m = await readMemberDescriptor(f)
+            const m = await readMember(f)
             changes.push({ op: 'rotate', country: m.country, publicKey: m.publicKey })
           }
           if (flags.threshold !== undefined) changes.push({ op: 'threshold', threshold: flags.threshold })
