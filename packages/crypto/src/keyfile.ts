@@ -1,6 +1,6 @@
 import { randomBytes, scrypt as scryptCb } from 'node:crypto'
 import { type FileHandle, link, open, readFile, rename, rm } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import nacl from 'tweetnacl'
 import { KeyFileError } from './errors.ts'
 import { bytesEqual, sha256 } from './hash.ts'
@@ -147,16 +147,45 @@ export function writeFileAtomic(path: string, bytes: Uint8Array, mode = 0o600): 
   return writeAtomically(path, (fh) => fh.writeFile(bytes), mode)
 }
 
+/** The last write asked for of each path (resolved) in this process, until it ends. */
+const writesInProgress = new Map<string, Promise<void>>()
+
 /**
  * writeFileAtomic for content written piece by piece: `write` fills the temporary file; on
  * any failure it is removed and `path` is left as it was. With `replace: false` an existing
  * `path` is never replaced: the call fails with EEXIST instead.
+ *
+ * Writes of one path in this process run one after the other, in the order they were asked
+ * for: callers write a whole file from their state in memory, so the last asked for must be the
+ * one left on disk. Run side by side, an earlier write whose fsync ended later was renamed last
+ * (a removed user back in users.json after a restart, an older chain in roster.cbor).
  */
-export async function writeAtomically(
+export function writeAtomically(
   path: string,
   write: (fh: FileHandle) => Promise<void>,
   mode = 0o600,
   options: { replace?: boolean } = {},
+): Promise<void> {
+  const key = resolve(path)
+  const run = (writesInProgress.get(key) ?? Promise.resolve()).then(() =>
+    writeAtomicallyNow(path, write, mode, options),
+  )
+  const settled = run.then(
+    () => {},
+    () => {},
+  )
+  writesInProgress.set(key, settled)
+  void settled.then(() => {
+    if (writesInProgress.get(key) === settled) writesInProgress.delete(key)
+  })
+  return run
+}
+
+async function writeAtomicallyNow(
+  path: string,
+  write: (fh: FileHandle) => Promise<void>,
+  mode: number,
+  options: { replace?: boolean },
 ): Promise<void> {
   const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`
   const fh = await open(tmp, 'wx', mode)
