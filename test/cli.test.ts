@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { copyFile, cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -836,5 +837,49 @@ describe('pocnet CLI against real daemons', () => {
     // the lock was the only obstacle
     const backup = await pocnet('FR', undefined, ['backup', '--out', target])
     expect(backup.code, backup.stderr).toBe(0)
+  })
+
+  it('a backup whose ledger fails verification has no manifest; restore verifies before it touches the node', async () => {
+    // FR is stopped. With IT's country in its config, FR's ledger (signed by FR) fails against IT's key
+    const frConfig = await readConfig(join(base, 'FR'))
+    await writeConfig(join(base, 'FR'), { ...frConfig, country: 'IT' })
+    const bad = join(base, 'fr-backup-bad')
+    try {
+      const backup = await pocnet('FR', undefined, ['backup', '--out', bad])
+      expect(backup.code, backup.stderr).toBe(1)
+      expect(backup.stderr).toMatch(/^error: ledger invalid/m)
+    } finally {
+      await writeConfig(join(base, 'FR'), frConfig)
+    }
+    // no manifest: restore refuses the half-made backup
+    expect(existsSync(join(bad, 'pocnet-backup.json'))).toBe(false)
+
+    // a backup altered along with its manifest's hashes, restored over FR2 (restored from fr-backup above)
+    const altered = join(base, 'fr-backup-altered')
+    await cp(join(base, 'fr-backup'), altered, { recursive: true })
+    await writeConfig(altered, { ...(await readConfig(altered)), country: 'IT' })
+    const manifestFile = join(altered, 'pocnet-backup.json')
+    const manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as {
+      files: Array<{ path: string; size: number; sha256: string }>
+    }
+    const configBytes = await readFile(join(altered, DATA_DIR.config))
+    const listed = manifest.files.find((f) => f.path === DATA_DIR.config)!
+    listed.sha256 = createHash('sha256').update(configBytes).digest('hex')
+    listed.size = configBytes.length
+    await writeFile(manifestFile, JSON.stringify(manifest))
+    const before = (await readdir(base)).sort()
+    const restore = await pocnet('FR', undefined, [
+      '--data-dir',
+      join(base, 'FR2'),
+      'restore',
+      '--from',
+      altered,
+      '--force',
+    ])
+    expect(restore.code, restore.stderr).toBe(1)
+    expect(restore.stderr).toMatch(/^error: ledger invalid/m)
+    // FR2 was neither moved aside nor overwritten
+    expect((await readdir(base)).sort()).toEqual(before)
+    expect((await readConfig(join(base, 'FR2'))).country).toBe('FR')
   })
 })

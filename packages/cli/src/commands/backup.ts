@@ -145,6 +145,8 @@ export function registerBackup(program: Command): void {
         }
         // on disk before the manifest says the backup is whole: a power cut leaves no manifest
         for (const dir of dirs) await syncPath(dir)
+        // and verified before it, so a copy whose ledger fails has no manifest: restore refuses it
+        const entries = await verifyCopy(target)
         const manifest: Manifest = {
           format: BACKUP_FORMAT,
           createdAt: new Date().toISOString(),
@@ -157,7 +159,6 @@ export function registerBackup(program: Command): void {
           new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`),
           0o600,
         )
-        const entries = await verifyCopy(target)
         out.line(
           `${out.style('green', '✓')} backup of ${country} written to ${target}: ${files.length} files`,
         )
@@ -205,6 +206,19 @@ export function registerBackup(program: Command): void {
           throw new CliError('ERR_RESTORE_EXISTS', `${ctx.dataDir} already holds a node`, {
             hint: 'pass --force to move it aside and restore over it, or choose another --data-dir',
           })
+        // The ledger is verified in the backup, before the data directory is touched: a backup that
+        // fails leaves the node (its keys, its ledger) where it is. What is verified is what is
+        // restored: a ledger file the manifest does not list is refused.
+        if (await exists(join(from, DATA_DIR.ledger))) {
+          const listed = new Set(manifest.files.map((f) => f.path))
+          for (const f of await listTree(join(from, DATA_DIR.ledger)))
+            if (!listed.has(join(DATA_DIR.ledger, f)))
+              throw new CliError(
+                'ERR_BACKUP',
+                `${join(DATA_DIR.ledger, f)} is not in the manifest: the backup was altered`,
+              )
+        }
+        const entries = await verifyCopy(from)
         if (occupied) {
           const aside = `${ctx.dataDir}.replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`
           await rename(ctx.dataDir, aside)
@@ -217,8 +231,10 @@ export function registerBackup(program: Command): void {
           await mkdir(dirname(dest), { recursive: true, mode: 0o700 })
           await copyFile(join(from, f.path), dest)
           await chmod(dest, 0o600)
+          // what was checked is what is restored, even if the backup changes meanwhile
+          if ((await hashFile(dest)) !== f.sha256)
+            throw new CliError('ERR_BACKUP', `${f.path} changed in the backup while it was restored`)
         }
-        const entries = await verifyCopy(ctx.dataDir)
         out.line(
           `${out.style('green', '✓')} restored ${manifest.country} (${manifest.files.length} files) into ${ctx.dataDir}`,
         )
