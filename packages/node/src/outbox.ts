@@ -53,7 +53,10 @@ export interface OutboxInit {
   limits: { maxEnvelopeBytes: number; readTimeoutMs: number }
   policy: OutboxPolicy
   log: Logger
+  /** The wall clock (ms since the epoch): creation and queue times, expiry. */
   now?: () => number
+  /** A monotonic clock (ms) timing the retries, so a wall clock set back holds nothing up. */
+  monotonic?: () => number
   concurrency?: number
   onOutcome?: (item: OutboxItem, outcome: OutboxOutcome) => void
 }
@@ -99,6 +102,9 @@ const FINAL_REASONS: ReadonlySet<RejectReason> = new Set([
 export class Outbox {
   readonly #init: OutboxInit
   readonly #now: () => number
+  readonly #monotonic: () => number
+  /** When each message's next attempt is due, on the monotonic clock (absent: now). */
+  readonly #dueAt = new Map<string, number>()
   #outcomesAtStart: DeliveryOutcomes = { failed: new Set(), settled: new Set() }
   readonly #pending = new Map<string, OutboxItem>()
   readonly #running = new Set<string>()
@@ -113,6 +119,7 @@ export class Outbox {
   constructor(init: OutboxInit) {
     this.#init = init
     this.#now = init.now ?? Date.now
+    this.#monotonic = init.monotonic ?? (() => performance.now())
     this.#streams = new RequestStreams(init.host, DELIVERY_PROTOCOL, {
       maxRequestBytes: init.limits.maxEnvelopeBytes,
       maxResponseBytes: MAX_RECEIPT_BYTES,
@@ -279,13 +286,14 @@ export class Outbox {
   #pump(): void {
     this.#timer = undefined
     if (this.#stopped) return
-    const now = this.#now()
+    const now = this.#monotonic()
     const limit = this.#init.concurrency ?? OUTBOX_CONCURRENCY
     let next = Number.POSITIVE_INFINITY
     for (const item of this.#pending.values()) {
       if (this.#running.has(item.messageId)) continue
-      if (item.nextAttemptAt > now) {
-        next = Math.min(next, item.nextAttemptAt)
+      const due = this.#dueAt.get(item.messageId) ?? now
+      if (due > now) {
+        next = Math.min(next, due)
         continue
       }
       if (this.#running.size >= limit) break
@@ -341,14 +349,16 @@ export class Outbox {
         policy.maxBackoffMs,
         policy.initialBackoffMs * 2 ** Math.min(item.attempts - 1, 30),
       )
-      item.nextAttemptAt =
-        this.#now() + randomInt(Math.max(1, Math.floor(ceiling / 2)), Math.max(2, ceiling + 1))
+      const delayMs = randomInt(Math.max(1, Math.floor(ceiling / 2)), Math.max(2, ceiling + 1))
+      this.#dueAt.set(item.messageId, this.#monotonic() + delayMs)
+      // shown to people (GET /outbox) as a wall-clock time; the schedule itself is monotonic
+      item.nextAttemptAt = this.#now() + delayMs
       log.info('outbox.retry', {
         to: item.to,
         messageId: item.messageId,
         attempt: item.attempts,
         error: item.lastError,
-        inMs: item.nextAttemptAt - this.#now(),
+        inMs: delayMs,
       })
     }
   }
@@ -381,6 +391,7 @@ export class Outbox {
       )
     }
     this.#pending.delete(item.messageId)
+    this.#dueAt.delete(item.messageId)
     if (outcome.status === 'accepted') this.#delivered++
     this.#init.log.info('outbox.done', { to: item.to, messageId: item.messageId, outcome: outcome.status })
     this.#init.onOutcome?.(item, outcome)
