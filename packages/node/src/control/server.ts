@@ -207,7 +207,14 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Se
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(new ControlSocketError(opts.socketPath, `cannot listen (${err.code ?? err.message})`)),
     )
-    server.listen(opts.socketPath, () => resolve())
+    // bind() creates the socket with 0777 & ~umask: under this umask it is 0600 from the start,
+    // not for the moment before a chmod (bind happens within listen(), synchronously)
+    const umask = process.umask(0o177)
+    try {
+      server.listen(opts.socketPath, () => resolve())
+    } finally {
+      process.umask(umask)
+    }
   })
   await chmod(opts.socketPath, 0o600)
   return server

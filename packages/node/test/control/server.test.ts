@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process'
+import { lstatSync } from 'node:fs'
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { request as httpRequest, type Server } from 'node:http'
+import { Server as NetServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -80,6 +82,37 @@ describe('control API server on a Unix socket', () => {
 
   it('creates the socket with mode 0600', async () => {
     expect((await stat(socket)).mode & 0o777).toBe(0o600)
+  })
+
+  it('never lets the socket exist with a looser mode than 0600, whatever the umask', async () => {
+    const socketPath = join(dir, 'umask.sock')
+    // the mode the socket has the moment listen() has bound it, before anything can chmod it
+    const modes: number[] = []
+    const listen = NetServer.prototype.listen
+    const spy = vi.spyOn(NetServer.prototype, 'listen').mockImplementation(function (
+      this: NetServer,
+      ...args: unknown[]
+    ) {
+      const server = (listen as (...a: unknown[]) => NetServer).apply(this, args)
+      modes.push(lstatSync(socketPath).mode & 0o777)
+      return server
+    })
+    const umask = process.umask(0)
+    let opened: Server | undefined
+    try {
+      opened = await startControlServer({
+        socketPath,
+        users: await UserStore.open(dir),
+        log: createLogger({ level: 'error', write: () => {} }),
+        routes: [],
+      })
+    } finally {
+      process.umask(umask)
+      spy.mockRestore()
+      if (opened !== undefined) await new Promise((r) => opened!.close(r))
+    }
+    expect(modes).toEqual([0o600])
+    expect(process.umask()).toBe(umask)
   })
 
   it('serves an allowed call and records it with its user', async () => {
