@@ -151,7 +151,15 @@ export class PocnetDaemon {
     const log = opts.log ?? createLogger()
     const config = await readConfig(dataDir)
     const identity = await readKeyFile(join(dataDir, DATA_DIR.key), opts.passphrase)
-    const keeper = new RosterKeeper({ chain: await readRosterChainFile(join(dataDir, DATA_DIR.roster)) })
+    const rosterFile = join(dataDir, DATA_DIR.roster)
+    const chain = await readDataFile(
+      rosterFile,
+      'ERR_ROSTER_FILE',
+      'the roster chain',
+      'copy the current roster.cbor from another member (check it with `pocnet roster verify <file>`) or restore it from a backup',
+      () => readRosterChainFile(rosterFile),
+    )
+    const keeper = new RosterKeeper({ chain })
     const getRoster = () => keeper.state
     const self = getRoster().members.get(config.country)
     if (self === undefined || toHex(self.publicKey) !== toHex(identity.signingPublicKey)) {
@@ -166,7 +174,14 @@ export class PocnetDaemon {
         `roster is for network ${getRoster().network}, config says ${config.network}`,
       )
     }
-    const memory = await DirectoryMemory.open(new FileDirectoryStore(join(dataDir, DATA_DIR.directoryMemory)))
+    const memoryFile = join(dataDir, DATA_DIR.directoryMemory)
+    const memory = await readDataFile(
+      memoryFile,
+      'ERR_DIRECTORY_FILE',
+      "the node's memory of directory records",
+      'move it aside and start again (the node relearns the records from its peers; the highest record seq seen per country, which refuses replayed old records, starts again from them) or restore it from a backup',
+      () => DirectoryMemory.open(new FileDirectoryStore(memoryFile)),
+    )
     await mkdir(join(dataDir, DATA_DIR.ledger), { recursive: true, mode: 0o700 })
     let ledger: Ledger
     try {
@@ -186,7 +201,14 @@ export class PocnetDaemon {
       })
     } catch (err) {
       if (/lock/i.test(String((err as Error).cause ?? err))) throw new DataDirLockedError(dataDir)
-      throw err
+      if (err instanceof NodeError) throw err
+      const { message, cause, code } = err as Error & { code?: unknown }
+      // LevelDB's own errors: a damaged database (the ledger's refusals say what is wrong themselves)
+      const damaged = typeof code === 'string' && code.startsWith('LEVEL_')
+      throw new NodeError(
+        'ERR_LEDGER_OPEN',
+        `${join(dataDir, DATA_DIR.ledger)}: the ledger cannot be opened (${message}${cause instanceof Error ? `: ${cause.message}` : ''})${damaged ? ': `pocnet ledger verify` tells what is damaged; restore the data directory from a backup (`pocnet restore --force` keeps this one aside)' : ''}`,
+      )
     }
     const refusedConnections = { count: 0, loggedAt: Number.NEGATIVE_INFINITY }
     // what a peer asked the DHT to store that pocnet never stores: counted, logged at most every 10 s
@@ -522,6 +544,25 @@ export class PocnetDaemon {
       this.log.info('node.stopped')
     })()
     return this.#stopping
+  }
+}
+
+/**
+ * Reads one of the node's files; any failure but the node's own errors (a damaged or
+ * hand-edited file) stops the start naming the file, what it holds and what to do.
+ */
+async function readDataFile<T>(
+  path: string,
+  code: string,
+  what: string,
+  remedy: string,
+  read: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await read()
+  } catch (err) {
+    if (err instanceof NodeError) throw err
+    throw new NodeError(code, `${path}: ${what} cannot be read (${(err as Error).message}): ${remedy}`)
   }
 }
 
