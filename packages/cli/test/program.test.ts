@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -253,6 +253,39 @@ describe('exit codes of the binary', () => {
     ])
       expect(r.stderr).toContain(line)
     expect(existsSync(dataDir)).toBe(false)
+  })
+
+  it('init refuses a key passphrase shorter than 12 characters, from any source, and writes nothing', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'pocnet-init-'))
+    onTestFinished(() => rmSync(parent, { recursive: true, force: true }))
+    const dataDir = join(parent, 'node')
+    const passFile = join(parent, 'pass')
+    writeFileSync(passFile, 'fr2026!\n', { mode: 0o600 })
+    const args = [
+      '--data-dir',
+      dataDir,
+      'init',
+      '--country',
+      'FR',
+      '--name',
+      'France',
+      '--network',
+      'g8-24-7',
+      '--unit',
+      '24/7 desk',
+      '--phone',
+      '+33 1 23 45 67 89',
+      '--email',
+      'desk@fr.example',
+      '--time-zone',
+      'Europe/Paris',
+    ]
+    for (const env of [{ POCNET_PASSPHRASE: 'secret' }, { POCNET_PASSPHRASE_FILE: passFile }]) {
+      const r = run(args, env)
+      expect(r.status, r.stderr).toBe(1)
+      expect(r.stderr).toMatch(/^error: the key passphrase must be at least 12 characters/m)
+      expect(existsSync(dataDir)).toBe(false)
+    }
   })
 
   it('roster genesis and propose refuse a member file whose country ISO 3166-1 does not assign', async () => {

@@ -124,11 +124,25 @@ function checkContact(country: string, contact: ContactFile): void {
   )
 }
 
+/**
+ * The key file is all that stands between a stolen disk or backup and the country's keys, and
+ * scrypt only slows guessing: a new key passphrase must be at least this long.
+ */
+export const MIN_PASSPHRASE_CHARACTERS = 12
+
 /** Asks twice on a terminal so a typo does not lock the key away; env/file sources are taken as is. */
 async function newPassphrase(): Promise<string> {
   const interactive =
     !process.env.POCNET_PASSPHRASE_FILE && !process.env.POCNET_PASSPHRASE && process.stdin.isTTY === true
   const pass = await obtainPassphrase(process.env, 'New key passphrase: ')
+  if ([...pass].length < MIN_PASSPHRASE_CHARACTERS)
+    throw new CliError(
+      'ERR_PASSPHRASE',
+      `the key passphrase must be at least ${MIN_PASSPHRASE_CHARACTERS} characters; nothing was written`,
+      {
+        hint: 'it protects the node key in every copy of the data directory and every backup: e.g. `openssl rand -base64 24`',
+      },
+    )
   if (interactive) {
     const again = await obtainPassphrase(process.env, 'Repeat the passphrase: ')
     if (again !== pass)
