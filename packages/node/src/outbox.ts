@@ -174,8 +174,24 @@ export class Outbox {
       const key = sent.detail?.idempotencyKey
       if (typeof key === 'string') this.#byKey.set(key, sent.seq)
       if (sent.messageId === undefined || settled.has(sent.messageId)) continue
-      const envelope = await ledger.getBlob(sent.blobs[0]!)
-      if (envelope === undefined) throw new Error(`envelope of queued message ${sent.messageId} is missing`)
+      // The ledger cannot drop an entry: an envelope a damaged disk lost, or that no longer opens,
+      // is logged at each start and left out, never allowed to stop the node from starting.
+      let envelope: Uint8Array | undefined
+      let problem = 'missing'
+      try {
+        envelope = sent.blobs[0] === undefined ? undefined : await ledger.getBlob(sent.blobs[0])
+      } catch (err) {
+        problem = (err as Error).message
+      }
+      if (envelope === undefined) {
+        this.#init.log.error('outbox.unreadable-envelope', {
+          messageId: sent.messageId,
+          seq: sent.seq,
+          to: sent.counterpart,
+          problem,
+        })
+        continue
+      }
       this.#pending.set(sent.messageId, this.#itemOf(sent, envelope))
     }
     this.#stopped = false

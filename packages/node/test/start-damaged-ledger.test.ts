@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto'
+import { cp } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { blobKey } from '../../ledger/src/layout.ts'
+import { openLevel } from '../../ledger/src/ledger.ts'
+import { createLogger, DATA_DIR, PocnetDaemon } from '../src/index.ts'
+import { PASSPHRASE, preservationRequest, startPublishedPair, type TestFederation } from './fixtures.ts'
+
+/** Overwrites the stored (sealed) bytes of a blob in a stopped node's ledger: a damaged disk. */
+async function damageBlob(dataDir: string, hash: Uint8Array): Promise<void> {
+  const db = openLevel(join(dataDir, DATA_DIR.ledger, 'db'), false)
+  await db.open()
+  try {
+    await db.put(blobKey(hash), new Uint8Array(randomBytes(200)))
+  } finally {
+    await db.close()
+  }
+}
+
+// A message queued for a counterpart that is down, then a damaged disk under one of its blobs.
+describe('a start on a ledger with a damaged blob of a queued message', () => {
+  let fed: TestFederation
+  let dataDir: string
+  let envelopeHash: Uint8Array
+  let copies = 0
+
+  beforeAll(async () => {
+    const pair = await startPublishedPair(['IT', 'FR'])
+    fed = pair.fed
+    await pair.b.stop()
+    const { messageId } = await pair.a.cases.openRequest('FR', preservationRequest(), 'user:anna')
+    const [sent] = await pair.a.ledger.query({ kind: 'message-sent' })
+    expect(sent?.messageId).toBe(messageId)
+    ;[envelopeHash] = sent!.blobs as [Uint8Array]
+    expect(pair.a.outbox.depth).toBe(1)
+    await pair.a.stop()
+    dataDir = fed.nodes[0]!.dataDir
+  }, 60_000)
+
+  afterAll(async () => {
+    await fed?.cleanup()
+  })
+
+  async function copyWith(hash: Uint8Array): Promise<string> {
+    const dir = `${dataDir}-damaged-${copies++}`
+    await cp(dataDir, dir, { recursive: true, filter: (src) => !src.includes('.tmp-') })
+    await damageBlob(dir, hash)
+    return dir
+  }
+
+  // The ledger cannot drop the entry: refusing to start over it would refuse for ever.
+  it('an envelope that no longer opens is logged and left out; the node starts', async () => {
+    const dir = await copyWith(envelopeHash)
+    const lines: string[] = []
+    const node = await PocnetDaemon.start({
+      dataDir: dir,
+      passphrase: PASSPHRASE,
+      log: createLogger({ level: 'error', write: (l) => lines.push(l) }),
+    })
+    try {
+      expect(node.outbox.depth).toBe(0)
+      const logged = lines.map((l) => JSON.parse(l) as { event: string; problem?: string })
+      expect(logged.find((l) => l.event === 'outbox.unreadable-envelope')?.problem).toMatch(/do not open/)
+      expect(node.cases.list()).toHaveLength(1)
+    } finally {
+      await node.stop()
+    }
+  })
+})
