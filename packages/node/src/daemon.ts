@@ -368,7 +368,18 @@ export class PocnetDaemon {
         log.info('roster.adopted', { version: adoption.version })
       })().catch((err: unknown) => log.error('roster.persist-failed', { error: String(err) }))
     })
-    await daemon.#startServices()
+    try {
+      await daemon.#startServices()
+    } catch (err) {
+      // libp2p already listens and the ledger is open: left so, the process would never end
+      // (and hold the ledger's lock) after the start failed
+      await daemon
+        .stop()
+        .catch((stopErr: unknown) =>
+          log.error('node.stop-failed', { error: String((stopErr as Error).message ?? stopErr) }),
+        )
+      throw err
+    }
     return daemon
   }
 
@@ -531,7 +542,10 @@ export class PocnetDaemon {
         await this.#sync.stop()
         await this.directory.stop()
         await this.host.stop()
-      })()
+      })().catch((err: unknown) =>
+        // logged: the directory memory, the last checkpoint and the ledger's close come still
+        this.log.error('node.network-stop-failed', { error: String((err as Error).message ?? err) }),
+      )
       await Promise.race([network, new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS).unref())])
       await this.#memory.flush().catch(() => {})
       // a checkpoint covering everything, so an auditor's copy taken after a stop is complete
