@@ -53,3 +53,20 @@ export class DeliveryError extends NodeError {
     this.retryable = retryable
   }
 }
+
+/**
+ * users.json is there but is not the node's users (the node replaces it atomically, so only a
+ * damaged disk or a hand edit does this); names the file, the problem and what to do.
+ */
+export class UsersFileError extends NodeError {
+  readonly path: string
+  readonly problem: string
+  constructor(path: string, problem: string) {
+    super(
+      'ERR_USERS_FILE',
+      `${path}: the local users cannot be read (${problem}): restore users.json from a backup (\`pocnet backup\` holds a copy; the tokens valid then work again), or move it aside and put in its place the users.json of a scratch \`pocnet --data-dir <new dir> init\`, whose operator token then works on this node, and add the other users again with \`pocnet user add\``,
+    )
+    this.path = path
+    this.problem = problem
+  }
+}

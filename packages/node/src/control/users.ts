@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { bytesEqual, sha256, toHex, writeFileAtomic } from '@pocnet/crypto'
-import { NodeError } from '../errors.ts'
+import { NodeError, UsersFileError } from '../errors.ts'
 
 /** Who may do what through the control API. */
 export const ROLES = ['operator', 'contact', 'auditor'] as const
@@ -33,13 +33,20 @@ export class UserStore {
 
   static async open(dataDir: string): Promise<UserStore> {
     const file = join(dataDir, USERS_FILE)
-    let users: UserRecord[] = []
+    let text: string
     try {
-      users = JSON.parse(await readFile(file, 'utf8')) as UserRecord[]
+      text = await readFile(file, 'utf8')
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new UserStore(file, [])
+      throw err
     }
-    return new UserStore(file, users)
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(text)
+    } catch (err) {
+      throw new UsersFileError(file, `not valid JSON: ${(err as Error).message}`)
+    }
+    return new UserStore(file, parsed as UserRecord[])
   }
 
   list(): Array<Omit<UserRecord, 'tokenHash'>> {
