@@ -18,6 +18,9 @@ export interface UserRecord {
 
 export const USERS_FILE = 'users.json'
 const USER_NAME = /^[a-z0-9][a-z0-9._-]{0,31}$/
+const USER_NAME_RULE = '1-32 characters of a-z, 0-9, ".", "_", "-"'
+const TOKEN_HASH = /^[0-9a-f]{64}$/
+const USER_FIELDS = ['name', 'role', 'tokenHash', 'createdAt'] as const
 
 export class UserError extends NodeError {}
 
@@ -46,7 +49,9 @@ export class UserStore {
     } catch (err) {
       throw new UsersFileError(file, `not valid JSON: ${(err as Error).message}`)
     }
-    return new UserStore(file, parsed as UserRecord[])
+    const checked = checkUsers(parsed)
+    if (typeof checked === 'string') throw new UsersFileError(file, checked)
+    return new UserStore(file, checked)
   }
 
   list(): Array<Omit<UserRecord, 'tokenHash'>> {
@@ -56,10 +61,7 @@ export class UserStore {
   /** Adds a user and returns the token, which is shown once and never stored in clear. */
   async add(name: string, role: Role): Promise<string> {
     if (!USER_NAME.test(name)) {
-      throw new UserError(
-        'ERR_USER_NAME',
-        `user name "${name}" must be 1-32 characters of a-z, 0-9, ".", "_", "-"`,
-      )
+      throw new UserError('ERR_USER_NAME', `user name "${name}" must be ${USER_NAME_RULE}`)
     }
     if (!ROLES.includes(role)) throw new UserError('ERR_USER_ROLE', `role must be one of ${ROLES.join(', ')}`)
     if (this.#users.some((u) => u.name === name)) {
@@ -94,4 +96,55 @@ export class UserStore {
   async #save(): Promise<void> {
     await writeFileAtomic(this.#file, Buffer.from(`${JSON.stringify(this.#users, null, 2)}\n`), 0o600)
   }
+}
+
+/**
+ * The users in the parsed content of users.json, or the first problem found (`[2].role must
+ * be …`): anything else would make every authentication throw, or let a hand edit pass unseen.
+ */
+function checkUsers(value: unknown): UserRecord[] | string {
+  if (!Array.isArray(value)) return `the content must be an array of users, not ${kindOf(value)}`
+  const names = new Map<string, number>()
+  const hashes = new Map<string, number>()
+  for (const [i, entry] of value.entries()) {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      return `[${i}] must be a user (an object with ${USER_FIELDS.join(', ')}), not ${kindOf(entry)}`
+    }
+    const u = entry as Record<string, unknown>
+    for (const field of USER_FIELDS) {
+      if (!Object.hasOwn(u, field)) return `[${i}].${field} is missing`
+    }
+    if (typeof u.name !== 'string' || !USER_NAME.test(u.name)) {
+      return `[${i}].name must be ${USER_NAME_RULE}`
+    }
+    if (!ROLES.includes(u.role as Role)) return `[${i}].role must be one of ${ROLES.join(', ')}`
+    if (typeof u.tokenHash !== 'string' || !TOKEN_HASH.test(u.tokenHash)) {
+      return `[${i}].tokenHash must be 64 lowercase hex digits (the SHA-256 of the token)`
+    }
+    if (typeof u.createdAt !== 'number' || !Number.isSafeInteger(u.createdAt) || u.createdAt < 0) {
+      return `[${i}].createdAt must be a time in milliseconds since 1970 (a whole number, 0 or more)`
+    }
+    const extra = Object.keys(u).find((k) => !(USER_FIELDS as readonly string[]).includes(k))
+    if (extra !== undefined) return `[${i}].${extra} is not a field of a user (${USER_FIELDS.join(', ')})`
+    const sameName = names.get(u.name)
+    if (sameName !== undefined) return `[${i}].name "${u.name}" is also that of [${sameName}]`
+    names.set(u.name, i)
+    const sameHash = hashes.get(u.tokenHash)
+    if (sameHash !== undefined)
+      return `[${i}].tokenHash is also that of [${sameHash}] (one token for two users)`
+    hashes.set(u.tokenHash, i)
+  }
+  return (value as UserRecord[]).map(({ name, role, tokenHash, createdAt }) => ({
+    name,
+    role,
+    tokenHash,
+    createdAt,
+  }))
+}
+
+/** What a JSON value is, for a message. */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`
 }

@@ -70,4 +70,88 @@ describe('local users', () => {
     expect(err.message).toContain('restore users.json from a backup')
     expect(err.message).toContain('pocnet --data-dir <new dir> init')
   })
+
+  // Anything but an array of users used to be taken, and then every authentication threw (a
+  // TypeError on `{}`), or a hand edit passed unseen; the first bad field is named.
+  const user = (i: number, fields: Record<string, unknown> = {}) => ({
+    name: `user${i}`,
+    role: 'contact',
+    tokenHash: String(i).repeat(64),
+    createdAt: 1_764_000_000_000 + i,
+    ...fields,
+  })
+  const users = (...list: unknown[]) => JSON.stringify(list)
+  it.each([
+    ['{}', 'the content must be an array of users, not an object'],
+    ['null', 'the content must be an array of users, not null'],
+    ['"operator"', 'the content must be an array of users, not a string'],
+    [users(user(0), 7), '[1] must be a user (an object with name, role, tokenHash, createdAt), not a number'],
+    [
+      users(user(0), [user(1)]),
+      '[1] must be a user (an object with name, role, tokenHash, createdAt), not an array',
+    ],
+    [users(user(0), { ...user(1), role: undefined }), '[1].role is missing'],
+    [
+      users(user(0), user(1, { name: 'Bad Name' })),
+      '[1].name must be 1-32 characters of a-z, 0-9, ".", "_", "-"',
+    ],
+    [users(user(0), user(1, { name: 42 })), '[1].name must be 1-32 characters of a-z, 0-9, ".", "_", "-"'],
+    [
+      users(user(0), user(1), user(2, { role: 'root' })),
+      '[2].role must be one of operator, contact, auditor',
+    ],
+    [
+      users(user(0, { tokenHash: 'ab'.repeat(16) })),
+      '[0].tokenHash must be 64 lowercase hex digits (the SHA-256 of the token)',
+    ],
+    [
+      users(user(0, { tokenHash: 'AB'.repeat(32) })),
+      '[0].tokenHash must be 64 lowercase hex digits (the SHA-256 of the token)',
+    ],
+    [
+      users(user(0, { tokenHash: 7 })),
+      '[0].tokenHash must be 64 lowercase hex digits (the SHA-256 of the token)',
+    ],
+    [
+      users(user(0, { createdAt: '2026-11-29' })),
+      '[0].createdAt must be a time in milliseconds since 1970 (a whole number, 0 or more)',
+    ],
+    [
+      users(user(0, { createdAt: -1 })),
+      '[0].createdAt must be a time in milliseconds since 1970 (a whole number, 0 or more)',
+    ],
+    [
+      users(user(0, { token: 'pn_x' })),
+      '[0].token is not a field of a user (name, role, tokenHash, createdAt)',
+    ],
+    [users(user(0), user(1), user(2, { name: 'user0' })), '[2].name "user0" is also that of [0]'],
+    [
+      users(user(0), user(1, { tokenHash: user(0).tokenHash })),
+      '[1].tokenHash is also that of [0] (one token for two users)',
+    ],
+  ])('users.json %s is refused: %s', async (text, problem) => {
+    const err = await openError(text)
+    expect(err.code).toBe('ERR_USERS_FILE')
+    expect(err.problem).toBe(problem)
+    expect(err.message).toContain(`${err.file}: the local users cannot be read (${problem}): restore`)
+  })
+
+  it('takes a well-formed users.json, and an empty list', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pocnet-users-'))
+    try {
+      await writeFile(join(dir, 'users.json'), '[]')
+      expect((await UserStore.open(dir)).list()).toEqual([])
+      const store = await UserStore.open(dir)
+      const token = await store.add('op', 'operator')
+      await store.add('oversight', 'auditor')
+      const reopened = await UserStore.open(dir)
+      expect(reopened.list().map((u) => [u.name, u.role])).toEqual([
+        ['op', 'operator'],
+        ['oversight', 'auditor'],
+      ])
+      expect(reopened.authenticate(token)?.name).toBe('op')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
 })
