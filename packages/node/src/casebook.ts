@@ -171,14 +171,28 @@ export class CaseBook {
     const sent = entry.kind === 'message-sent'
     const payloadHash = entry.blobs[sent ? 1 : 2]
     if (payloadHash === undefined || entry.counterpart === undefined) return
-    const bytes = await this.#init.ledger.getBlob(payloadHash)
-    const payload = bytes === undefined ? undefined : decodePayload(bytes)
+    // The ledger cannot drop an entry: one whose payload is missing or no longer opens (a damaged
+    // disk), or that this release cannot replay, is logged and passed over, never allowed to stop
+    // the node from starting.
+    let payload: CasePayload | undefined
+    let problem = 'missing'
+    try {
+      const bytes = await this.#init.ledger.getBlob(payloadHash)
+      if (bytes !== undefined) {
+        payload = decodePayload(bytes)
+        problem = 'does not decode'
+      }
+    } catch (err) {
+      problem = (err as Error).message
+    }
     if (payload === undefined) {
-      this.#init.log.error('cases.unreadable-payload', { seq: entry.seq })
+      this.#init.log.error('cases.unreadable-payload', {
+        seq: entry.seq,
+        messageId: entry.messageId ?? null,
+        problem,
+      })
       return
     }
-    // The ledger cannot drop an entry: one this release cannot replay is logged and passed over,
-    // never allowed to stop the node from starting.
     try {
       if (payload.type === 'request') {
         this.#hold(payload, sent ? 'requester' : 'requested', entry.counterpart)

@@ -4,7 +4,7 @@ import { cp } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { blobKey } from '../../ledger/src/layout.ts'
+import { blobKey, entryKey, entryValue, splitEntryValue } from '../../ledger/src/layout.ts'
 import { openLevel } from '../../ledger/src/ledger.ts'
 import { createLogger, DATA_DIR, PocnetDaemon } from '../src/index.ts'
 import { PASSPHRASE, preservationRequest, startPublishedPair, type TestFederation } from './fixtures.ts'
@@ -17,6 +17,24 @@ async function damageBlob(dataDir: string, hash: Uint8Array): Promise<void> {
   await db.open()
   try {
     await db.put(blobKey(hash), new Uint8Array(randomBytes(200)))
+  } finally {
+    await db.close()
+  }
+}
+
+/**
+ * Overwrites the bytes of entry `seq` (stored on its own, after the last full tile) in a stopped
+ * node's ledger, keeping its leaf hash: the ledger opens (it reads only the last entry's bytes),
+ * and the first scan that reaches this entry throws.
+ */
+async function damageEntry(dataDir: string, seq: number): Promise<void> {
+  const db = openLevel(join(dataDir, DATA_DIR.ledger, 'db'), false)
+  await db.open()
+  try {
+    const stored = await db.get(entryKey(seq))
+    const split = stored === undefined ? undefined : splitEntryValue(stored)
+    if (split === undefined) throw new Error(`entry ${seq} is not stored on its own`)
+    await db.put(entryKey(seq), entryValue(split.leafHash, new TextEncoder().encode('damaged')))
   } finally {
     await db.close()
   }
@@ -50,6 +68,7 @@ describe('a start on a ledger with a damaged blob of a queued message', () => {
   let dataDir: string
   let envelopeHash: Uint8Array
   let payloadHash: Uint8Array
+  let sentSeq: number
   let copies = 0
 
   beforeAll(async () => {
@@ -60,6 +79,7 @@ describe('a start on a ledger with a damaged blob of a queued message', () => {
     const [sent] = await pair.a.ledger.query({ kind: 'message-sent' })
     expect(sent?.messageId).toBe(messageId)
     ;[envelopeHash, payloadHash] = sent!.blobs as [Uint8Array, Uint8Array]
+    sentSeq = sent!.seq
     expect(pair.a.outbox.depth).toBe(1)
     await pair.a.stop()
     dataDir = fed.nodes[0]!.dataDir
@@ -69,16 +89,16 @@ describe('a start on a ledger with a damaged blob of a queued message', () => {
     await fed?.cleanup()
   })
 
-  async function copyWith(hash: Uint8Array): Promise<string> {
+  async function copyWith(damage: (dir: string) => Promise<void>): Promise<string> {
     const dir = `${dataDir}-damaged-${copies++}`
     await cp(dataDir, dir, { recursive: true, filter: (src) => !src.includes('.tmp-') })
-    await damageBlob(dir, hash)
+    await damage(dir)
     return dir
   }
 
   // The ledger cannot drop the entry: refusing to start over it would refuse for ever.
   it('an envelope that no longer opens is logged and left out; the node starts', async () => {
-    const dir = await copyWith(envelopeHash)
+    const dir = await copyWith((d) => damageBlob(d, envelopeHash))
     const lines: string[] = []
     const node = await PocnetDaemon.start({
       dataDir: dir,
@@ -95,16 +115,44 @@ describe('a start on a ledger with a damaged blob of a queued message', () => {
     }
   })
 
-  // Found here: the case book's rebuild still throws on a payload that does not open (see the
-  // review's report); whatever fails after libp2p is listening must still end the process.
+  it('a case payload that no longer opens is logged and left out; the node starts', async () => {
+    const dir = await copyWith((d) => damageBlob(d, payloadHash))
+    const lines: string[] = []
+    const node = await PocnetDaemon.start({
+      dataDir: dir,
+      passphrase: PASSPHRASE,
+      log: createLogger({ level: 'error', write: (l) => lines.push(l) }),
+    })
+    try {
+      const logged = lines.map((l) => JSON.parse(l) as { event: string; seq?: number; problem?: string })
+      expect(logged.find((l) => l.event === 'cases.unreadable-payload')).toMatchObject({
+        seq: sentSeq,
+        problem: expect.stringMatching(/do not open/),
+      })
+      // the case its request opened cannot be rebuilt without it; the message itself still waits
+      expect(node.cases.list()).toHaveLength(0)
+      expect(node.outbox.depth).toBe(1)
+    } finally {
+      await node.stop()
+    }
+  })
+
+  // A damaged ledger entry makes the outbox's start throw, after libp2p is listening: whatever
+  // fails then must still end the process (the entry is the ledger's: `pocnet ledger verify`
+  // finds it, a backup restores it).
   it('a start that fails after the network is up closes it all: the process exits 1', async () => {
-    const dir = await copyWith(payloadHash)
+    const dir = await copyWith((d) => damageEntry(d, sentSeq))
     const { code, stderr } = await runMain(dir, 20_000)
     const events = stderr
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { event: string; error?: string })
-    expect(events.find((e) => e.event === 'node.start-failed')?.error).toMatch(/do not open/)
+      .map((l) => JSON.parse(l) as { event: string; code?: string })
+    // the entry's bytes no longer decode: the outbox's scan of sent messages throws
+    expect(events.find((e) => e.event === 'node.start-failed')).toMatchObject({
+      code: 'ERR_CBOR_TRAILING_BYTES',
+    })
+    // what the start had started was stopped before the process exited
+    expect(events.map((e) => e.event)).toContain('node.stopped')
     expect(code).toBe(1)
     // and the ledger is closed: nothing holds its lock
     const db = openLevel(join(dir, DATA_DIR.ledger, 'db'), false)
