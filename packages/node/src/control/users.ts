@@ -24,10 +24,17 @@ const USER_FIELDS = ['name', 'role', 'tokenHash', 'createdAt'] as const
 
 export class UserError extends NodeError {}
 
-/** The local users of one node, stored hashed in `<dataDir>/users.json` (0600). */
+/**
+ * The local users of one node, stored hashed in `<dataDir>/users.json` (0600). A change is
+ * saved first and made in memory only once the file holds it: a change reported as failed is
+ * in effect neither in the running node nor after a restart. Changes run one after another in
+ * the order asked for, each from the state the one before left.
+ */
 export class UserStore {
   readonly #file: string
   #users: UserRecord[]
+  /** The last change asked for, settled; the next one starts after it. */
+  #changes: Promise<void> = Promise.resolve()
 
   private constructor(file: string, users: UserRecord[]) {
     this.#file = file
@@ -64,23 +71,22 @@ export class UserStore {
       throw new UserError('ERR_USER_NAME', `user name "${name}" must be ${USER_NAME_RULE}`)
     }
     if (!ROLES.includes(role)) throw new UserError('ERR_USER_ROLE', `role must be one of ${ROLES.join(', ')}`)
-    if (this.#users.some((u) => u.name === name)) {
-      throw new UserError('ERR_USER_EXISTS', `user "${name}" already exists`)
-    }
-    const token = `pn_${randomBytes(32).toString('base64url')}`
-    this.#users = [
-      ...this.#users,
-      { name, role, tokenHash: toHex(sha256(Buffer.from(token))), createdAt: Date.now() },
-    ]
-    await this.#save()
-    return token
+    return this.#change((users) => {
+      if (users.some((u) => u.name === name)) {
+        throw new UserError('ERR_USER_EXISTS', `user "${name}" already exists`)
+      }
+      const token = `pn_${randomBytes(32).toString('base64url')}`
+      const user = { name, role, tokenHash: toHex(sha256(Buffer.from(token))), createdAt: Date.now() }
+      return { users: [...users, user], result: token }
+    })
   }
 
-  async remove(name: string): Promise<void> {
-    if (!this.#users.some((u) => u.name === name))
-      throw new UserError('ERR_USER_UNKNOWN', `no user "${name}"`)
-    this.#users = this.#users.filter((u) => u.name !== name)
-    await this.#save()
+  /** Removes a user: once this resolves, their token is refused, now and after a restart. */
+  remove(name: string): Promise<void> {
+    return this.#change((users) => {
+      if (!users.some((u) => u.name === name)) throw new UserError('ERR_USER_UNKNOWN', `no user "${name}"`)
+      return { users: users.filter((u) => u.name !== name), result: undefined }
+    })
   }
 
   /** The user a bearer token belongs to, compared in constant time. */
@@ -93,8 +99,23 @@ export class UserStore {
     return found
   }
 
-  async #save(): Promise<void> {
-    await writeFileAtomic(this.#file, Buffer.from(`${JSON.stringify(this.#users, null, 2)}\n`), 0o600)
+  /**
+   * Runs `make` on the users once the changes asked for before it are done, saves what it
+   * returns (writeFileAtomic keeps writes of the file in order too), and only then takes it as
+   * the users in memory; a failed save leaves them as they were.
+   */
+  #change<T>(make: (users: readonly UserRecord[]) => { users: UserRecord[]; result: T }): Promise<T> {
+    const run = this.#changes.then(async () => {
+      const next = make(this.#users)
+      await writeFileAtomic(this.#file, Buffer.from(`${JSON.stringify(next.users, null, 2)}\n`), 0o600)
+      this.#users = next.users
+      return next.result
+    })
+    this.#changes = run.then(
+      () => {},
+      () => {},
+    )
+    return run
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -153,5 +153,92 @@ describe('local users', () => {
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
+  })
+
+  // add and remove changed memory before saving: after a failed save, a removal reported as
+  // failed was in effect until the next restart, and an add reported as failed worked until then.
+  // The save is made to fail for real by taking the data directory away while the store is open.
+  describe('a change whose save fails is in effect neither in memory nor on disk', () => {
+    /** Runs `change` with the store's data directory moved away, then puts it back. */
+    async function withoutDir(dir: string, change: () => Promise<unknown>): Promise<unknown> {
+      await rename(dir, `${dir}-away`)
+      try {
+        return await change().then(
+          () => undefined,
+          (e: unknown) => e,
+        )
+      } finally {
+        await rename(`${dir}-away`, dir)
+      }
+    }
+
+    it('remove', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'pocnet-users-'))
+      try {
+        const store = await UserStore.open(dir)
+        const token = await store.add('cp1', 'contact')
+        const err = await withoutDir(dir, () => store.remove('cp1'))
+        expect((err as NodeJS.ErrnoException | undefined)?.code).toBe('ENOENT')
+        // reported as failed: the token still works, in this node and after a restart
+        expect(store.authenticate(token)?.name).toBe('cp1')
+        expect(store.list().map((u) => u.name)).toEqual(['cp1'])
+        expect((await UserStore.open(dir)).authenticate(token)?.name).toBe('cp1')
+        // and a removal tried again works
+        await store.remove('cp1')
+        expect(store.authenticate(token)).toBeUndefined()
+        expect((await UserStore.open(dir)).authenticate(token)).toBeUndefined()
+      } finally {
+        await rm(dir, { recursive: true, force: true })
+      }
+    })
+
+    it('add', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'pocnet-users-'))
+      try {
+        const store = await UserStore.open(dir)
+        await store.add('op', 'operator')
+        const err = await withoutDir(dir, () => store.add('cp1', 'contact'))
+        expect((err as NodeJS.ErrnoException | undefined)?.code).toBe('ENOENT')
+        // reported as failed: no such user, in this node and after a restart
+        expect(store.list().map((u) => u.name)).toEqual(['op'])
+        expect((await UserStore.open(dir)).list().map((u) => u.name)).toEqual(['op'])
+        // so the same name can be added when the disk is back
+        const token = await store.add('cp1', 'contact')
+        expect((await UserStore.open(dir)).authenticate(token)?.name).toBe('cp1')
+      } finally {
+        await rm(dir, { recursive: true, force: true })
+      }
+    })
+
+    it('changes asked for at once run in that order, each from the state the one before left', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'pocnet-users-'))
+      try {
+        const store = await UserStore.open(dir)
+        const results = await Promise.allSettled([
+          store.add('a', 'contact'),
+          store.remove('a'),
+          store.add('a', 'auditor'),
+          store.add('a', 'operator'),
+          store.remove('b'),
+          store.add('b', 'operator'),
+        ])
+        expect(results.map((r) => r.status)).toEqual([
+          'fulfilled',
+          'fulfilled',
+          'fulfilled',
+          'rejected',
+          'rejected',
+          'fulfilled',
+        ])
+        const expected = [
+          ['a', 'auditor'],
+          ['b', 'operator'],
+        ]
+        expect(store.list().map((u) => [u.name, u.role])).toEqual(expected)
+        expect((await UserStore.open(dir)).list().map((u) => [u.name, u.role])).toEqual(expected)
+      } finally {
+        await rm(dir, { recursive: true, force: true })
+      }
+    })
   })
 })
