@@ -27,6 +27,7 @@ export {
   DataDirLockedError,
   NodeError,
   PassphraseError,
+  UsersFileError,
 } from './errors.ts'
 export { type InitOptions, type InitResult, initNode } from './init.ts'
 export type { LogLevel } from './log.ts'
