@@ -45,6 +45,19 @@ interface HeldCase {
   counterpart: string
 }
 
+/** What replaying a case message changed: it opened a case, or it was a step (received, here). */
+type Change =
+  | { type: 'opened'; caseId: string }
+  | {
+      type: 'step'
+      caseId: string
+      kind: string
+      before: string
+      after: string
+      /** This side's steps the replay rejected: they crossed the message. */
+      crossed: Array<{ kind: string; why: string }>
+    }
+
 type CasePayload =
   | { type: 'request'; caseId: string; openedAt: string; request: unknown }
   | { type: 'event'; caseId: string; event: unknown }
@@ -152,10 +165,18 @@ export class CaseBook {
     traffic.sort((a, b) => a.seq - b.seq)
     // read by the outbox's start, which the daemon runs first: one scan of receipts, not two
     const outcomes = this.#init.outbox.outcomesAtStart
-    for (const entry of traffic) await this.#replayEntry(entry, outcomes)
+    const recorded = await this.#recordedChanges()
+    const unrecorded: Array<{ entry: LedgerEntry; change: Change }> = []
+    for (const entry of traffic) {
+      const change = await this.#replayEntry(entry, outcomes)
+      if (change !== undefined && !recorded.has(entry, change)) unrecorded.push({ entry, change })
+    }
     for await (const e of ledger.scan({ kind: 'admin-action' })) {
       if (e.detail?.action === 'alert' && typeof e.detail.key === 'string') this.#alerted.add(e.detail.key)
     }
+    // A message stored just before a crash, before the book recorded what it changed: recorded
+    // now, and (once recorded, never again) shown and paged as it would have been then.
+    for (const { entry, change } of unrecorded) await this.#recordReplayed(entry, change)
     // A request received just before a crash may still lack its "delivered" answer.
     for (const held of this.#cases.values()) {
       if (held.side === 'requested' && held.current.status === 'sent')
@@ -167,7 +188,64 @@ export class CaseBook {
     if (this.#timer !== undefined) clearInterval(this.#timer)
   }
 
-  async #replayEntry(entry: LedgerEntry, outcomes: DeliveryOutcomes): Promise<void> {
+  /**
+   * Which case messages the ledger already holds a "case-state-changed" entry for: an opening by
+   * its case, a received step by `detail.messageId`. Entries of releases that did not name the
+   * message are matched by case and step kind, in order (the book records received messages in
+   * the order they were stored, so those a crash left unrecorded are the last of their kind).
+   */
+  async #recordedChanges(): Promise<{ has(entry: LedgerEntry, change: Change): boolean }> {
+    const opened = new Set<string>()
+    const messages = new Set<string>()
+    const unnamed = new Map<string, number>()
+    for await (const e of this.#init.ledger.scan({ kind: 'case-state-changed' })) {
+      if (e.caseId === undefined) continue
+      if (e.detail?.event === 'opened') opened.add(e.caseId)
+      else if (typeof e.detail?.messageId === 'string') messages.add(e.detail.messageId)
+      else if (e.actor.startsWith('country:')) {
+        const key = `${e.caseId} ${String(e.detail?.event)}`
+        unnamed.set(key, (unnamed.get(key) ?? 0) + 1)
+      }
+    }
+    return {
+      has: (entry, change) => {
+        if (change.type === 'opened') return opened.has(change.caseId)
+        // received steps only: nothing is shown or paged for a step of ours
+        if (entry.kind !== 'message-received' || entry.messageId === undefined) return true
+        if (messages.has(entry.messageId)) return true
+        const key = `${change.caseId} ${change.kind}`
+        const left = unnamed.get(key) ?? 0
+        if (left > 0) unnamed.set(key, left - 1)
+        return left > 0
+      },
+    }
+  }
+
+  /** Records (and for a received message, shows) a change replayed at start that the ledger lacks. */
+  async #recordReplayed(entry: LedgerEntry, change: Change): Promise<void> {
+    const { caseId } = change
+    const from = entry.counterpart!
+    const received = entry.kind === 'message-received'
+    const actor = received ? `country:${from}` : entry.actor
+    if (change.type === 'opened') {
+      const opening = this.get(caseId).opening
+      await this.#recordState(caseId, from, actor, undefined, opening.status, 'opened', entry.messageId)
+      if (received)
+        this.#publish(
+          'new-request',
+          caseId,
+          `${opening.request.urgency} ${opening.type} request from ${from}`,
+        )
+      return
+    }
+    await this.#recordState(caseId, from, actor, change.before, change.after, change.kind, entry.messageId)
+    this.#publish('case-message', caseId, `${from}: ${change.kind} (case now ${change.after})`)
+    for (const r of change.crossed)
+      this.#publish('case-message', caseId, `your ${r.kind} crossed a message from ${from}: ${r.why}`)
+  }
+
+  /** Replays one case message into the book; what it changed, for a message that opened a case or a received step. */
+  async #replayEntry(entry: LedgerEntry, outcomes: DeliveryOutcomes): Promise<Change | undefined> {
     const sent = entry.kind === 'message-sent'
     const payloadHash = entry.blobs[sent ? 1 : 2]
     if (payloadHash === undefined || entry.counterpart === undefined) return
@@ -196,6 +274,7 @@ export class CaseBook {
     try {
       if (payload.type === 'request') {
         this.#hold(payload, sent ? 'requester' : 'requested', entry.counterpart)
+        return { type: 'opened', caseId: payload.caseId }
       } else {
         const held = this.#cases.get(payload.caseId)
         const checked = validateEvent(payload.event)
@@ -216,8 +295,21 @@ export class CaseBook {
         const refused = replay.rejected.find((r) => r.event.id === checked.value.id)
         if (refused !== undefined)
           this.#init.log.error('cases.unreplayable-entry', { seq: entry.seq, error: refused.error.name })
+        const before = held.current.status
         held.current = replay.case
         held.events = events
+        if (sent) return
+        const crossed = replay.rejected
+          .filter((r) => r.event.side === held.side)
+          .map((r) => ({ kind: r.event.kind, why: r.error.message }))
+        return {
+          type: 'step',
+          caseId: payload.caseId,
+          kind: checked.value.kind,
+          before,
+          after: held.current.status,
+          crossed,
+        }
       }
     } catch (err) {
       this.#init.log.error('cases.unreplayable-entry', { seq: entry.seq, error: (err as Error).name })
@@ -329,7 +421,7 @@ export class CaseBook {
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
     })
     this.#cases.set(caseId, { opening, events: [], current: opening, side: 'requester', counterpart: to })
-    await this.#recordState(caseId, to, actor, undefined, opening.status, 'opened')
+    await this.#recordState(caseId, to, actor, undefined, opening.status, 'opened', item.messageId)
     return { caseId, messageId: item.messageId, repeated: false }
   }
 
@@ -373,7 +465,15 @@ export class CaseBook {
     held.events.push(checked.value)
     held.current = replayCase(held.opening, held.events).case
     if (!item.repeated) this.#sentSteps.set(item.messageId, { caseId, eventId: checked.value.id })
-    await this.#recordState(caseId, held.counterpart, actor, before, held.current.status, checked.value.kind)
+    await this.#recordState(
+      caseId,
+      held.counterpart,
+      actor,
+      before,
+      held.current.status,
+      checked.value.kind,
+      item.messageId,
+    )
     await this.checkClocks()
     return { status: held.current.status, messageId: item.messageId }
   }
@@ -491,7 +591,15 @@ export class CaseBook {
     const actor = `country:${message.from}`
     if (payload.type === 'request') {
       const opening = this.#hold(payload, 'requested', message.from)
-      await this.#recordState(payload.caseId, message.from, actor, undefined, opening.status, 'opened')
+      await this.#recordState(
+        payload.caseId,
+        message.from,
+        actor,
+        undefined,
+        opening.status,
+        'opened',
+        message.messageId,
+      )
       this.#publish(
         'new-request',
         payload.caseId,
@@ -514,6 +622,7 @@ export class CaseBook {
       before,
       held.current.status,
       checked.value.kind,
+      message.messageId,
     )
     this.#publish(
       'case-message',
@@ -548,13 +657,15 @@ export class CaseBook {
     from: string | undefined,
     to: string,
     event: string,
+    /** The message that carried the change, so the rebuild at start finds messages whose change is not recorded. */
+    messageId?: string,
   ): Promise<void> {
     await this.#init.ledger.append({
       kind: 'case-state-changed',
       actor,
       caseId,
       counterpart,
-      detail: { from: from ?? null, to, event },
+      detail: { from: from ?? null, to, event, ...(messageId === undefined ? {} : { messageId }) },
     })
   }
 
