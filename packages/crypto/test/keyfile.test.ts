@@ -75,6 +75,12 @@ describe('key files', () => {
     expect([...bytes.subarray(4, 9)]).toEqual([1, 1, FAST.log2N, FAST.r, FAST.p])
   })
 
+  it("writes new files at OWASP's minimum scrypt cost unless told otherwise, and reads them back", async () => {
+    const strong = await encodeKeyFile(identity, PASSPHRASE)
+    expect([...strong.subarray(6, 9)]).toEqual([17, 8, 1])
+    expect((await decodeKeyFile(strong, PASSPHRASE)).peerId.equals(identity.peerId)).toBe(true)
+  })
+
   it('wrong passphrase: problem "wrong-passphrase"', async () => {
     expect(await problemOf(() => decodeKeyFile(bytes, 'not the passphrase'))).toBe('wrong-passphrase')
   })
