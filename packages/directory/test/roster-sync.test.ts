@@ -9,7 +9,8 @@ import {
   RosterForkError,
   RosterThresholdError,
 } from '../src/index.ts'
-import { requestOnce } from '../src/wire.ts'
+import { parseRosterDocument } from '../src/roster.ts'
+import { requestOnce, serveRequests } from '../src/wire.ts'
 import {
   contactDetails,
   type Founders,
@@ -220,5 +221,55 @@ describe('roster exchange between 5 member nodes (threshold 3)', () => {
     } finally {
       await stopAll([rogue])
     }
+  })
+})
+
+describe('a claim that arrives while a pull from the same peer runs', () => {
+  let founders: Founders
+  let nodes: Member[] = []
+  beforeAll(async () => {
+    founders = makeFounders(2, 1)
+    nodes = await startNetwork(founders)
+  })
+  afterAll(async () => {
+    await stopAll(nodes)
+  })
+
+  it('earns one more pull once that pull is done, so a version adopted meanwhile is not missed', async () => {
+    const [a, b] = nodes as [Member, Member]
+    // a stands in for a member that answers b's first pull "current", then adopts version 1
+    const next = amend(a.keeper.documents, a, [{ op: 'threshold', threshold: 1 }], [founders.identities[0]!])
+    await a.sync.stop()
+    let release: () => void = () => {}
+    const held = new Promise<void>((resolve) => (release = resolve))
+    let asked = 0
+    await serveRequests(
+      a.libp2p,
+      ROSTER_PROTOCOL,
+      async () => {
+        asked++
+        if (asked === 1) {
+          await held
+          return encode({ chain: null })
+        }
+        return encode({ chain: next })
+      },
+      { maxRequestBytes: 1024, timeoutMs: 10_000, onError: () => {} },
+    )
+    const claim = (version: number, head: Uint8Array) =>
+      requestOnce(a.libp2p, b.libp2p.peerId, ROSTER_PROTOCOL, encode({ version, head }), {
+        maxResponseBytes: 1024 * 1024,
+        signal: AbortSignal.timeout(5_000),
+      })
+    // a first claim makes b pull from a; a holds that pull
+    await claim(1, new Uint8Array(32).fill(7))
+    await waitFor(() => asked === 1, "b's pull to reach a")
+    // a second, different claim arrives while b's pull runs
+    const suppressedBefore = b.sync.suppressed
+    await claim(1, parseRosterDocument(next[1]!).hash)
+    release()
+    // only the second pull can bring version 1: the held one was answered "current"
+    await waitFor(() => b.keeper.state.version === 1, 'b at version 1')
+    expect(b.sync.suppressed).toBe(suppressedBefore)
   })
 })
