@@ -520,8 +520,56 @@ describe('pocnet CLI against real daemons', () => {
       `{type: ip, address: 198.51.100.23, timestamp: "${new Date(Date.now() - 7_200_000).toISOString()}"}`,
     ])
     await waitStatus('IT', 'partially-disclosed')
+    // the path also crossed the Netherlands: a second disclosure, each followed up on its own
+    const firstDisclosures = await json<{ case: { history: unknown[] } }>('IT', contact('IT'), [
+      'case',
+      'show',
+      caseId,
+      '--json',
+    ])
+    await ok('FR', [
+      'case',
+      'disclose',
+      caseId,
+      '--third-country',
+      'NL',
+      '--provider',
+      'Voorbeeld Hosting B.V.',
+      '--traffic-data',
+      'relayed through a VPS in Amsterdam',
+      '--identifier',
+      `{type: ip, address: 203.0.113.40, timestamp: "${new Date(Date.now() - 7_200_000).toISOString()}"}`,
+    ])
+    await waitFor(
+      async () =>
+        (
+          await json<{ case: { history: unknown[] } }>('IT', contact('IT'), [
+            'case',
+            'show',
+            caseId,
+            '--json',
+          ])
+        ).case.history.length > firstDisclosures.case.history.length,
+      { timeoutMs: 60_000, intervalMs: 500, description: 'IT to see the second disclosure' },
+    )
+    const disclosed = await ok('IT', ['case', 'show', caseId])
+    expect(disclosed.stdout).toContain(`pocnet case followup ${caseId} --country US --out req.yaml`)
+    expect(disclosed.stdout).toContain(`pocnet case followup ${caseId} --country NL --out req.yaml`)
+    const latest = await ok('IT', ['case', 'followup', caseId, '--out', join(base, 'followup-nl.yaml')])
+    expect(latest.stdout).toMatch(/preservation request to NL/)
+    const none = await pocnet('IT', contact('IT'), [
+      'case',
+      'followup',
+      caseId,
+      '--country',
+      'JP',
+      '--out',
+      join(base, 'followup-jp.yaml'),
+    ])
+    expect(none.code).toBe(1)
+    expect(none.stderr).toMatch(/has no Art\. 30 disclosure naming JP \(its disclosures name US, NL\)/)
     const followup = join(base, 'followup.yaml')
-    const written = await ok('IT', ['case', 'followup', caseId, '--out', followup])
+    const written = await ok('IT', ['case', 'followup', caseId, '--country', 'US', '--out', followup])
     expect(written.stdout).toMatch(/preservation request to US/)
     const form = await readFile(followup, 'utf8')
     expect(form).toContain('Example Cloud Inc.')

@@ -291,7 +291,15 @@ export function nodeRoutes(daemon: PocnetDaemon, users: UserStore): Route[] {
       method: 'POST',
       path: '/cases/:id/followup',
       roles: CONTACT,
-      handler: async ({ params }) => caseCall(() => daemon.cases.followUp(params.id ?? '')),
+      handler: async ({ params, body }) => {
+        // optional { country }: which third country's disclosure to follow up (default: the latest)
+        const b = body === undefined ? {} : bodyObject(body)
+        const country =
+          b.country === undefined
+            ? undefined
+            : requireString(b, 'country', /^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code, like NL')
+        return caseCall(() => daemon.cases.followUp(params.id ?? '', country))
+      },
     },
     {
       method: 'GET',

@@ -518,14 +518,24 @@ export class CaseBook {
     this.#sentSteps.delete(messageId)
   }
 
-  /** The pre-filled Art. 30 follow-up preservation request to the third country named in the latest partial disclosure. */
-  followUp(caseId: string): { requested: string; request: unknown } {
+  /**
+   * The pre-filled Art. 30 follow-up preservation request to a third country a partial disclosure
+   * named: the latest disclosure naming `thirdCountry`, or the latest of all without it (a path
+   * may cross several third countries, each disclosed in turn).
+   */
+  followUp(caseId: string, thirdCountry?: string): { requested: string; request: unknown } {
     const held = this.get(caseId)
-    const disclosure = [...held.current.history].reverse().find((e) => e.kind === 'partially-disclosed')
-    if (disclosure === undefined || disclosure.kind !== 'partially-disclosed') {
+    const disclosures = held.current.history.filter((e) => e.kind === 'partially-disclosed')
+    const disclosure = [...disclosures]
+      .reverse()
+      .find((e) => thirdCountry === undefined || e.thirdCountry === thirdCountry)
+    if (disclosure === undefined) {
+      const named = [...new Set(disclosures.map((e) => e.thirdCountry))]
       throw new NodeError(
         'ERR_NO_DISCLOSURE',
-        `case ${caseId} has no Art. 30 partial disclosure to follow up`,
+        thirdCountry === undefined || named.length === 0
+          ? `case ${caseId} has no Art. 30 partial disclosure to follow up`
+          : `case ${caseId} has no Art. 30 disclosure naming ${thirdCountry} (its disclosures name ${named.join(', ')})`,
       )
     }
     return followUpPreservation(held.current, disclosure, this.#now().toISOString())

@@ -425,7 +425,7 @@ export function registerCases(program: Command): void {
           (c.disclosures as Array<{ thirdCountry: string; thirdCountryProvider: string }>) ?? []
         for (const x of disclosures)
           out.line(
-            `  Art. 30      ${x.thirdCountryProvider} in ${x.thirdCountry}: \`pocnet case followup ${c.id} --out req.yaml\``,
+            `  Art. 30      ${x.thirdCountryProvider} in ${x.thirdCountry}: \`pocnet case followup ${c.id} --country ${x.thirdCountry} --out req.yaml\``,
           )
         const links = (c.links as Array<{ relation: string; reference: string; caseId?: string }>) ?? []
         for (const l of links)
@@ -780,27 +780,36 @@ export function registerCases(program: Command): void {
         'Art. 30: write the pre-filled preservation request to the third country, linked to this case',
       )
       .requiredOption('--out <req.yaml>', 'where to write the form, to review then send')
+      .option(
+        '--country <CC>',
+        'the third country whose disclosure to follow up, when the path crossed several (default: the latest)',
+      )
       .option('--json', 'print the result as JSON')
-      .action(async (id: string, flags: { out: string; json?: boolean }, command: Command) => {
-        const ctx = Context.of(command)
-        const { request: form } = await ctx.call<{ request: Record<string, unknown> }>(
-          'POST',
-          `/cases/${encodeURIComponent(id)}/followup`,
-        )
-        const to = String((form.custodian as { country?: string } | undefined)?.country ?? '??')
-        const { stringify } = await import('yaml')
-        await writeFile(
-          flags.out,
-          `# pocnet follow-up preservation request (Art. 30) to ${to}, linked to case ${id}.\n` +
-            `# Review it, then: pocnet request send --to ${to} --type preservation --file ${flags.out}\n` +
-            stringify(form, { lineWidth: 0 }),
-        )
-        if (flags.json) return out.json({ to, file: flags.out, request: form })
-        out.line(
-          `${out.style('green', '✓')} wrote ${flags.out}: preservation request to ${to}, follow-up of case ${id}`,
-        )
-        out.line(`  review it, then: pocnet request send --to ${to} --type preservation --file ${flags.out}`)
-      }),
+      .action(
+        async (id: string, flags: { out: string; country?: string; json?: boolean }, command: Command) => {
+          const ctx = Context.of(command)
+          const { request: form } = await ctx.call<{ request: Record<string, unknown> }>(
+            'POST',
+            `/cases/${encodeURIComponent(id)}/followup`,
+            flags.country === undefined ? undefined : { country: flags.country.toUpperCase() },
+          )
+          const to = String((form.custodian as { country?: string } | undefined)?.country ?? '??')
+          const { stringify } = await import('yaml')
+          await writeFile(
+            flags.out,
+            `# pocnet follow-up preservation request (Art. 30) to ${to}, linked to case ${id}.\n` +
+              `# Review it, then: pocnet request send --to ${to} --type preservation --file ${flags.out}\n` +
+              stringify(form, { lineWidth: 0 }),
+          )
+          if (flags.json) return out.json({ to, file: flags.out, request: form })
+          out.line(
+            `${out.style('green', '✓')} wrote ${flags.out}: preservation request to ${to}, follow-up of case ${id}`,
+          )
+          out.line(
+            `  review it, then: pocnet request send --to ${to} --type preservation --file ${flags.out}`,
+          )
+        },
+      ),
     'pocnet case followup 7f3c… --out us-req.yaml && pocnet request send --to US --file us-req.yaml',
   )
 }
