@@ -1,5 +1,5 @@
 import type { PeerId } from '@libp2p/interface'
-import { CborDecodeError, CborTooLargeError } from '@pocnet/protocol'
+import { CborDecodeError, CborTooLargeError, LengthPrefixTooLongError } from '@pocnet/protocol'
 import { DirectoryError, PeerProtocolError, RecordFieldError, RecordRejectedError } from './errors.ts'
 
 /**
@@ -44,7 +44,12 @@ const ROSTER_REASONS: Record<string, string> = {
 /** The reason code of an error a peer exchange ended with (see `Rejection.reason`). */
 export function rejectionReason(err: unknown): string {
   if (err instanceof RecordRejectedError) return err.problem
-  if (err instanceof RecordFieldError || err instanceof PeerProtocolError) return 'malformed'
+  if (
+    err instanceof RecordFieldError ||
+    err instanceof PeerProtocolError ||
+    err instanceof LengthPrefixTooLongError
+  )
+    return 'malformed'
   if (err instanceof DirectoryError) return ROSTER_REASONS[err.code] ?? 'malformed'
   if (err instanceof CborTooLargeError) return 'too-large'
   if (err instanceof CborDecodeError) return 'malformed'

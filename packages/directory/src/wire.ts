@@ -1,33 +1,7 @@
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
+import { cappedLengthDecoder } from '@pocnet/protocol'
 import { MAX_INBOUND_STREAMS } from './constants.ts'
-import { PeerProtocolError } from './errors.ts'
-
-/**
- * An unsigned-varint length decoder for lpStream that gives up as soon as the prefix has more
- * bytes than `maxDataLength` can need. lpStream's own check runs only once a varint completes,
- * so a peer sending bytes with the continuation bit set would hold the stream until its
- * deadline, read one byte at a time into an ever longer buffer: measured here, four such streams
- * cost the node 75-100 MiB of heap and stalled its event loop for a second at a time. (The node's
- * delivery protocol has the same decoder, `cappedLengthDecoder` in packages/node.)
- */
-export function boundedLengthDecoder(maxDataLength: number): (data: { subarray(): Uint8Array }) => number {
-  let maxPrefixBytes = 1
-  while (2 ** (7 * maxPrefixBytes) <= maxDataLength) maxPrefixBytes++
-  return (data) => {
-    const bytes = data.subarray()
-    let value = 0
-    for (let i = 0; i < bytes.length; i++) {
-      if (i >= maxPrefixBytes)
-        throw new PeerProtocolError(`length prefix longer than ${maxPrefixBytes} bytes`)
-      const b = bytes[i]!
-      value += (b & 0x7f) * 2 ** (7 * i)
-      if ((b & 0x80) === 0) return value
-    }
-    // incomplete: lpStream reads another byte when the decoder throws a RangeError
-    throw new RangeError('length prefix not complete yet')
-  }
-}
 
 export interface RequestOptions {
   maxResponseBytes: number
@@ -46,7 +20,7 @@ export async function requestOnce(
   try {
     const lp = lpStream(stream, {
       maxDataLength: options.maxResponseBytes,
-      lengthDecoder: boundedLengthDecoder(options.maxResponseBytes),
+      lengthDecoder: cappedLengthDecoder(options.maxResponseBytes),
     })
     await lp.write(request, { signal: options.signal })
     const response = await lp.read({ signal: options.signal })
@@ -79,7 +53,7 @@ export async function serveRequests(
       try {
         const lp = lpStream(stream, {
           maxDataLength: options.maxRequestBytes,
-          lengthDecoder: boundedLengthDecoder(options.maxRequestBytes),
+          lengthDecoder: cappedLengthDecoder(options.maxRequestBytes),
         })
         const request = await lp.read({ signal })
         await lp.write(await handler(request.subarray(), connection), { signal })

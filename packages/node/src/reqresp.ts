@@ -1,41 +1,13 @@
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import { cappedLengthDecoder } from '@pocnet/protocol'
 
 /**
  * One request, one response, each a single length-prefixed frame on its own stream. Both
  * directions have a size cap (enforced on the varint length before the body is read) and
  * a deadline, so a slow or hostile peer costs at most one stream slot for `timeoutMs`.
  */
-
-/** A length prefix longer than any allowed length could need: the peer is sending garbage. */
-export class LengthPrefixTooLongError extends Error {
-  override name = 'LengthPrefixTooLongError'
-}
-
-/**
- * An unsigned-varint length decoder that gives up as soon as the prefix has more bytes than
- * `maxDataLength` can take. lpStream only checks the prefix's length once a varint completes,
- * so a peer sending continuation bytes forever would otherwise hold the stream (and the event
- * loop, a byte at a time) until the read deadline.
- */
-export function cappedLengthDecoder(maxDataLength: number): (data: { subarray(): Uint8Array }) => number {
-  let maxPrefixBytes = 1
-  while (2 ** (7 * maxPrefixBytes) <= maxDataLength) maxPrefixBytes++
-  return (data) => {
-    const bytes = data.subarray()
-    let value = 0
-    for (let i = 0; i < bytes.length; i++) {
-      if (i >= maxPrefixBytes)
-        throw new LengthPrefixTooLongError(`length prefix longer than ${maxPrefixBytes} bytes`)
-      const b = bytes[i]!
-      value += (b & 0x7f) * 2 ** (7 * i)
-      if ((b & 0x80) === 0) return value
-    }
-    // incomplete: lpStream reads another byte when the decoder throws a RangeError
-    throw new RangeError('length prefix not complete yet')
-  }
-}
 
 export interface ReqRespLimits {
   maxRequestBytes: number

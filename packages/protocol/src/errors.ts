@@ -138,3 +138,10 @@ export class EnvelopeTooLargeError extends ProtocolError {
     this.maxBytes = maxBytes
   }
 }
+
+/** A length prefix longer than any allowed length could need: the peer is sending garbage. */
+export class LengthPrefixTooLongError extends ProtocolError {
+  constructor(maxPrefixBytes: number) {
+    super('ERR_LENGTH_PREFIX', `length prefix longer than ${maxPrefixBytes} bytes`)
+  }
+}

@@ -48,9 +48,11 @@ export {
   type CborUnsupportedFeature,
   CborUnsupportedTypeError,
   EnvelopeTooLargeError,
+  LengthPrefixTooLongError,
   MessageFieldError,
   ProtocolError,
 } from './errors.ts'
+export { cappedLengthDecoder } from './length-prefix.ts'
 export { isRejectReason, REJECT_REASONS, type RejectReason } from './reasons.ts'
 export {
   createReceipt,
