@@ -7,6 +7,7 @@ import { combineSignatures, proposeGenesis, signProposal } from '@pocnet/directo
 import { verifyReceipt } from '@pocnet/protocol'
 import {
   createLogger,
+  type DaemonOptions,
   DELIVERY_PROTOCOL,
   type InitResult,
   initNode,
@@ -72,6 +73,29 @@ export interface TestFederation {
   nodes: InitResult[]
   start(index: number, caseClock?: () => number): Promise<PocnetDaemon>
   cleanup(): Promise<void>
+}
+
+/**
+ * Starts node `index` of `fed` for a test that checks what it logs: its warnings and errors go,
+ * parsed, into `logs`. The caller stops it (the fixture's own `start` logs errors only).
+ */
+export function startCollectingWarnings<L>(
+  fed: TestFederation,
+  index: number,
+  logs: L[],
+  extra: Omit<Partial<DaemonOptions>, 'dataDir' | 'passphrase' | 'log'> = {},
+): Promise<PocnetDaemon> {
+  const node = fed.nodes[index]!
+  return PocnetDaemon.start({
+    dataDir: node.dataDir,
+    passphrase: PASSPHRASE,
+    ...extra,
+    log: createLogger({
+      level: 'warn',
+      component: node.config.country,
+      write: (line) => logs.push(JSON.parse(line) as L),
+    }),
+  })
 }
 
 /** Data directories for `countries`, a genesis signed by all, each node bootstrapping to the others. */

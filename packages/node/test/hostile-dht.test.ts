@@ -4,9 +4,9 @@ import { Record as DhtRecord } from '@libp2p/kad-dht'
 import { lpStream } from '@libp2p/utils'
 import { NodeIdentity } from '@pocnet/crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createLogger, PocnetDaemon } from '../src/index.ts'
+import type { PocnetDaemon } from '../src/index.ts'
 import { concat, varint } from './craft.ts'
-import { createTestFederation, PASSPHRASE, type TestFederation, until } from './fixtures.ts'
+import { createTestFederation, startCollectingWarnings, type TestFederation, until } from './fixtures.ts'
 
 /**
  * A member turned hostile (DE) speaking the directory's kad-dht protocol to FR by hand. pocnet
@@ -78,15 +78,7 @@ describe('kad-dht messages from a hostile member', () => {
   beforeAll(async () => {
     fed = await createTestFederation(['FR', 'DE'])
     attacker = await fed.start(ATTACKER)
-    victim = await PocnetDaemon.start({
-      dataDir: fed.nodes[VICTIM]!.dataDir,
-      passphrase: PASSPHRASE,
-      log: createLogger({
-        level: 'warn',
-        component: 'FR',
-        write: (line) => logs.push(JSON.parse(line) as LogLine),
-      }),
-    })
+    victim = await startCollectingWarnings(fed, VICTIM, logs)
     await until(() => victim.health().connectedCountries.includes('DE'), 'FR to connect to DE', GUARD_MS)
   }, 60_000)
 

@@ -4,8 +4,8 @@ import { tcp } from '@libp2p/tcp'
 import { NodeIdentity } from '@pocnet/crypto'
 import { createLibp2p } from 'libp2p'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createLogger, DELIVERY_PROTOCOL, PocnetDaemon } from '../src/index.ts'
-import { createTestFederation, PASSPHRASE, type TestFederation } from './fixtures.ts'
+import { DELIVERY_PROTOCOL, type PocnetDaemon } from '../src/index.ts'
+import { createTestFederation, startCollectingWarnings, type TestFederation } from './fixtures.ts'
 
 /**
  * Non-members connecting again and again, each time under a fresh key (a key pair costs nothing):
@@ -30,15 +30,7 @@ describe('non-members refused by the gater', () => {
 
   beforeAll(async () => {
     fed = await createTestFederation(['FR'])
-    victim = await PocnetDaemon.start({
-      dataDir: fed.nodes[0]!.dataDir,
-      passphrase: PASSPHRASE,
-      log: createLogger({
-        level: 'warn',
-        component: 'FR',
-        write: (line) => logs.push(JSON.parse(line) as LogLine),
-      }),
-    })
+    victim = await startCollectingWarnings(fed, 0, logs)
   }, 60_000)
 
   afterAll(async () => {

@@ -2,9 +2,15 @@ import { lpStream } from '@libp2p/utils'
 import { sha256 } from '@pocnet/crypto'
 import { verifyReceipt } from '@pocnet/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createLogger, DELIVERY_PROTOCOL, PocnetDaemon } from '../src/index.ts'
+import { DELIVERY_PROTOCOL, type PocnetDaemon } from '../src/index.ts'
 import { HTTP_GARBAGE } from './craft.ts'
-import { createTestFederation, PASSPHRASE, TEST_NETWORK, type TestFederation, until } from './fixtures.ts'
+import {
+  createTestFederation,
+  startCollectingWarnings,
+  TEST_NETWORK,
+  type TestFederation,
+  until,
+} from './fixtures.ts'
 
 /**
  * A member past its rate limit keeps sending: each frame is answered `rate-limited` and counted,
@@ -36,15 +42,7 @@ describe('a member over its rate limit', () => {
       if (i === VICTIM) config.delivery.perPeerPerMinute = RATE
     })
     attacker = await fed.start(ATTACKER)
-    victim = await PocnetDaemon.start({
-      dataDir: fed.nodes[VICTIM]!.dataDir,
-      passphrase: PASSPHRASE,
-      log: createLogger({
-        level: 'warn',
-        component: 'FR',
-        write: (line) => logs.push(JSON.parse(line) as LogLine),
-      }),
-    })
+    victim = await startCollectingWarnings(fed, VICTIM, logs)
     await until(() => victim.health().connectedCountries.includes('DE'), 'FR to connect to DE', GUARD_MS)
   }, 60_000)
 

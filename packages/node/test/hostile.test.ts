@@ -9,7 +9,7 @@ import { type Receipt, type RejectReason, seal, verifyReceipt } from '@pocnet/pr
 import { createLibp2p } from 'libp2p'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MAX_INBOUND_DELIVERY_STREAMS } from '../src/constants.ts'
-import { createLogger, DELIVERY_PROTOCOL, PocnetDaemon } from '../src/index.ts'
+import { DELIVERY_PROTOCOL, type PocnetDaemon } from '../src/index.ts'
 import {
   endlessLengthPrefix,
   HTTP_GARBAGE,
@@ -18,7 +18,13 @@ import {
   sealByHand,
   withBadOuterSignature,
 } from './craft.ts'
-import { createTestFederation, PASSPHRASE, TEST_NETWORK, type TestFederation, until } from './fixtures.ts'
+import {
+  createTestFederation,
+  startCollectingWarnings,
+  TEST_NETWORK,
+  type TestFederation,
+  until,
+} from './fixtures.ts'
 
 /**
  * Issue 6, "Hostile input": each case against a running node (FR, the victim), sent by a
@@ -61,15 +67,7 @@ describe('node under hostile input, serving a legitimate peer throughout', () =>
     legit = await fed.start(LEGIT)
     attacker = await fed.start(ATTACKER)
     // Started here rather than by the fixture, to read its warnings: the reason a stream was cut.
-    victim = await PocnetDaemon.start({
-      dataDir: fed.nodes[VICTIM]!.dataDir,
-      passphrase: PASSPHRASE,
-      log: createLogger({
-        level: 'warn',
-        component: 'FR',
-        write: (line) => logs.push(JSON.parse(line) as LogLine),
-      }),
-    })
+    victim = await startCollectingWarnings(fed, VICTIM, logs)
     await until(
       () => ['IT', 'DE'].every((c) => victim.health().connectedCountries.includes(c)),
       'the victim to connect to IT and DE',

@@ -4,12 +4,12 @@ import { join } from 'node:path'
 import { seal } from '@pocnet/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SENDER_NOT_FOUND_TTL_MS } from '../src/constants.ts'
-import { createLogger, PocnetDaemon } from '../src/index.ts'
+import type { PocnetDaemon } from '../src/index.ts'
 import { keysOf } from './craft.ts'
 import {
   createTestFederation,
   deliveryStream,
-  PASSPHRASE,
+  startCollectingWarnings,
   TEST_NETWORK,
   type TestFederation,
   until,
@@ -55,15 +55,8 @@ async function startPair(senderNotFoundTtlMs?: number): Promise<Pair> {
   const contact = await readFile(contactFile)
   await rm(contactFile)
   const logs: LogLine[] = []
-  const receiver = await PocnetDaemon.start({
-    dataDir: fed.nodes[RECEIVER]!.dataDir,
-    passphrase: PASSPHRASE,
+  const receiver = await startCollectingWarnings(fed, RECEIVER, logs, {
     ...(senderNotFoundTtlMs !== undefined && { senderNotFoundTtlMs }),
-    log: createLogger({
-      level: 'warn',
-      component: 'SK',
-      write: (line) => logs.push(JSON.parse(line) as LogLine),
-    }),
   })
   const sender = await fed.start(SENDER)
   await until(() => receiver.health().connectedCountries.includes('CZ'), 'SK to connect to CZ')
