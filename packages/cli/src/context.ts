@@ -11,7 +11,8 @@ import { displayZone } from './output.ts'
 export interface GlobalOptions {
   dataDir?: string
   tokenFile?: string
-  timeZone?: string
+  /** --tz (commander names the attribute after the flag) */
+  tz?: string
 }
 
 /** What a command needs from its surroundings: where the node lives and how to reach it. */
@@ -25,7 +26,7 @@ export class Context {
     this.#env = env
     this.dataDir = resolve(globals.dataDir ?? env.POCNET_HOME ?? join(homedir(), '.pocnet'))
     this.#tokenFile = globals.tokenFile ?? (env.POCNET_TOKEN_FILE || undefined)
-    this.zone = displayZone(globals.timeZone)
+    this.zone = displayZone(globals.tz, env)
   }
 
   static of(command: Command): Context {

@@ -30,6 +30,16 @@ describe('context', () => {
     expect(new Context({ dataDir: '/srv/a' }, {}).socketPath).toBe('/srv/a/control.sock')
   })
 
+  it('shows times in --tz, else TZ, else the system zone; a --tz that is no zone is a usage error', () => {
+    // commander stores --tz under `tz`: the zone used to be read from `timeZone`, so --tz did nothing
+    expect(new Context({ tz: 'Asia/Tokyo' }, { TZ: 'Europe/Paris' }).zone).toBe('Asia/Tokyo')
+    expect(new Context({}, { TZ: 'Europe/Paris' }).zone).toBe('Europe/Paris')
+    expect(() => new Context({ tz: 'Bogus/Zone' }, {})).toThrow(
+      expect.objectContaining({ exitCode: 2, message: '--tz Bogus/Zone is not a time zone' }),
+    )
+    expect(new Context({}, { TZ: 'Bogus/Zone' }).zone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone)
+  })
+
   it('takes the token from --token-file, else POCNET_TOKEN_FILE, else POCNET_TOKEN; none is an error with a hint', async () => {
     expect(await new Context({}, { POCNET_TOKEN: ' pn_abc \n' }).token()).toBe('pn_abc')
     await expect(

@@ -7,7 +7,7 @@ import { NodeIdentity } from '@pocnet/crypto'
 import { exportMemberDescriptor } from '@pocnet/directory/offline'
 import { type Command, CommanderError } from 'commander'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
-import { buildProgram } from '../src/index.ts'
+import { buildProgram, Context } from '../src/index.ts'
 
 const BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url))
 
@@ -149,6 +149,13 @@ describe('the pocnet command tree', () => {
   it('has the global --data-dir, --token-file and --tz options', () => {
     const longs = program.options.map((o) => o.long)
     expect(longs).toEqual(expect.arrayContaining(['--data-dir', '--token-file', '--tz']))
+  })
+
+  it('a command sees the zone given with the global --tz', () => {
+    const parsed = buildProgram()
+    parsed.parseOptions(['--tz', 'Asia/Tokyo'])
+    const inbox = parsed.commands.find((c) => c.name() === 'inbox')!
+    expect(Context.of(inbox).zone).toBe('Asia/Tokyo')
   })
 })
 
