@@ -118,6 +118,18 @@ describe('the pocnet command tree', () => {
     }
   })
 
+  it('writes case ids in examples as the node issues them (CC-YYYYMMDD-8 hex), so an example can be copied', () => {
+    let seen = 0
+    for (const { path, cmd } of commands) {
+      const help = helpOf(cmd)
+      for (const m of help.matchAll(/\$ pocnet (?:case \w+|ledger log --case) (\S+)/g)) {
+        seen++
+        expect(m[1], `${path} example`).toMatch(/^[A-Z]{2}-\d{8}-[0-9a-f]{8}$|^<id>$/)
+      }
+    }
+    expect(seen).toBeGreaterThan(15)
+  })
+
   it('offers --json on every read command', () => {
     for (const name of READ_COMMANDS) {
       const found = commands.find((c) => c.path === name)

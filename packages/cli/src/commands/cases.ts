@@ -440,8 +440,8 @@ export function registerCases(program: Command): void {
           out.line(renderSummary(c.request as unknown as Parameters<typeof renderSummary>[0]))
         }
       }),
-    'pocnet case show 7f3c…',
-    'pocnet case show 7f3c… --request',
+    'pocnet case show IT-20261128-dd69bafb',
+    'pocnet case show IT-20261128-dd69bafb --request',
   )
 
   examples(
@@ -459,7 +459,7 @@ export function registerCases(program: Command): void {
           flags.json,
         )
       }),
-    'pocnet case ack 7f3c… --by "Insp. Marie Dupont" --role "duty officer"',
+    'pocnet case ack IT-20261128-dd69bafb --by "Insp. Marie Dupont" --role "duty officer"',
   )
 
   textStep(kase, {
@@ -469,7 +469,7 @@ export function registerCases(program: Command): void {
     field: 'note',
     help: 'what is happening, e.g. "sent to the provider"',
     presence: 'optional',
-    example: 'pocnet case progress 7f3c… --note "order served on the provider"',
+    example: 'pocnet case progress IT-20261128-dd69bafb --note "order served on the provider"',
   })
 
   textStep(kase, {
@@ -480,7 +480,7 @@ export function registerCases(program: Command): void {
     field: 'questions',
     help: 'what is needed',
     presence: 'required',
-    example: 'pocnet case ask 7f3c… --questions "Which time zone are the log timestamps in?"',
+    example: 'pocnet case ask IT-20261128-dd69bafb --questions "Which time zone are the log timestamps in?"',
   })
 
   textStep(kase, {
@@ -490,7 +490,7 @@ export function registerCases(program: Command): void {
     field: 'answer',
     help: 'the information asked for',
     presence: 'required',
-    example: 'pocnet case inform 7f3c… --answer "UTC, as the provider\'s logs"',
+    example: 'pocnet case inform IT-20261128-dd69bafb --answer "UTC, as the provider\'s logs"',
   })
 
   examples(
@@ -516,7 +516,7 @@ export function registerCases(program: Command): void {
           )
         },
       ),
-    'pocnet case limit 7f3c… --limit confidentiality-threatened --details "The provider would alert its customer"',
+    'pocnet case limit IT-20261128-dd69bafb --limit confidentiality-threatened --details "The provider would alert its customer"',
   )
 
   textStep(kase, {
@@ -527,7 +527,7 @@ export function registerCases(program: Command): void {
     field: 'note',
     help: 'why, or on what terms',
     presence: 'optional',
-    example: 'pocnet case proceed 7f3c… --note "Proceed; the prosecutor accepts the risk"',
+    example: 'pocnet case proceed IT-20261128-dd69bafb --note "Proceed; the prosecutor accepts the risk"',
   })
 
   textStep(kase, {
@@ -537,7 +537,7 @@ export function registerCases(program: Command): void {
     field: 'reason',
     help: 'why',
     presence: 'required',
-    example: 'pocnet case withdraw 7f3c… --reason "suspect identified by other means"',
+    example: 'pocnet case withdraw IT-20261128-dd69bafb --reason "suspect identified by other means"',
   })
 
   examples(
@@ -562,7 +562,7 @@ export function registerCases(program: Command): void {
           )
         },
       ),
-    'pocnet case reply 7f3c… --summary "Subscriber data attached" --attach subscriber.pdf',
+    'pocnet case reply IT-20261128-dd69bafb --summary "Subscriber data attached" --attach subscriber.pdf',
   )
 
   examples(
@@ -595,7 +595,7 @@ export function registerCases(program: Command): void {
           )
         },
       ),
-    'pocnet case preserve 7f3c… --provider-ref "OVH-2026-4471" --days 90',
+    'pocnet case preserve IT-20261128-dd69bafb --provider-ref "OVH-2026-4471" --days 90',
   )
 
   examples(
@@ -644,7 +644,7 @@ export function registerCases(program: Command): void {
           )
         },
       ),
-    'pocnet case disclose 7f3c… --third-country US --provider "Example Cloud Inc." \\\n' +
+    'pocnet case disclose IT-20261128-dd69bafb --third-country US --provider "Example Cloud Inc." \\\n' +
       '      --traffic-data "relayed via 203.0.113.7" --identifier "{type: ip, address: 203.0.113.7, timestamp: 2026-11-28T09:12:00Z}"',
   )
 
@@ -671,7 +671,7 @@ export function registerCases(program: Command): void {
           )
         },
       ),
-    'pocnet case refuse 7f3c… --ground essential-interests --explanation "…"',
+    'pocnet case refuse IT-20261128-dd69bafb --ground essential-interests --explanation "…"',
   )
 
   examples(
@@ -731,8 +731,8 @@ export function registerCases(program: Command): void {
           )
         },
       ),
-    'pocnet case extend 7f3c… --reason "MLA request delayed" --days 90     # requester',
-    'pocnet case extend 7f3c… --grant --days 90                            # requested',
+    'pocnet case extend IT-20261128-dd69bafb --reason "MLA request delayed" --days 90     # requester',
+    'pocnet case extend IT-20261128-dd69bafb --grant --days 90                            # requested',
   )
 
   examples(
@@ -760,7 +760,7 @@ export function registerCases(program: Command): void {
           )
         },
       ),
-    'pocnet case mla 7f3c… --reference "MLA/2026/118" --authority "Ministère de la Justice"',
+    'pocnet case mla IT-20261128-dd69bafb --reference "MLA/2026/118" --authority "Ministère de la Justice"',
   )
 
   textStep(kase, {
@@ -770,7 +770,7 @@ export function registerCases(program: Command): void {
     field: 'reason',
     help: 'why',
     presence: { default: 'no further action needed' },
-    example: 'pocnet case close 7f3c… --reason "data received under MLA"',
+    example: 'pocnet case close IT-20261128-dd69bafb --reason "data received under MLA"',
   })
 
   examples(
@@ -810,7 +810,7 @@ export function registerCases(program: Command): void {
           )
         },
       ),
-    'pocnet case followup 7f3c… --out us-req.yaml && pocnet request send --to US --file us-req.yaml',
+    'pocnet case followup IT-20261128-dd69bafb --out us-req.yaml && pocnet request send --to US --file us-req.yaml',
   )
 }
 

@@ -213,7 +213,7 @@ export function registerLedger(program: Command): void {
   examples(
     ledger,
     'pocnet ledger verify',
-    'pocnet ledger log --case 7f3c…',
+    'pocnet ledger log --case IT-20261128-dd69bafb',
     'pocnet ledger export --out fr.bundle',
   )
 
@@ -374,7 +374,7 @@ export function registerLedger(program: Command): void {
         },
       ),
     'pocnet ledger log --country FR --from 2026-11-01T00:00:00Z',
-    'pocnet ledger log --case 7f3c… --json',
+    'pocnet ledger log --case IT-20261128-dd69bafb --json',
     'pocnet ledger log --kind auditor-access',
   )
 
