@@ -95,7 +95,13 @@ export function controlError(e: unknown): unknown {
     if (hint === undefined && e.status === 401) hint = 'check POCNET_TOKEN or --token-file'
     if (hint === undefined && e.status === 404 && e.code === 'ERR_NOT_FOUND')
       hint = 'this daemon does not serve that endpoint: is it older than this CLI?'
-    return new CliError(e.code, `${e.message} (${e.status})`, {
+    // the daemon's message repeats every problem on one line; they are listed one a line below it
+    let message = e.message
+    if (lines.length > 0) {
+      const colon = message.indexOf(': ')
+      message = `${colon > 0 ? message.slice(0, colon) : message}: ${lines.length} problem${lines.length === 1 ? '' : 's'}`
+    }
+    return new CliError(e.code, `${message} (${e.status})`, {
       lines,
       details: e.details,
       ...(hint === undefined ? {} : { hint }),

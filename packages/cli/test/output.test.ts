@@ -1,4 +1,6 @@
+import { ControlCallError } from '@pocnet/node/client'
 import { describe, expect, it } from 'vitest'
+import { controlError } from '../src/context.ts'
 import { Context, colourEnabled, formatTime } from '../src/index.ts'
 
 describe('times are shown with their zone', () => {
@@ -38,6 +40,31 @@ describe('context', () => {
       expect.objectContaining({ exitCode: 2, message: '--tz Bogus/Zone is not a time zone' }),
     )
     expect(new Context({}, { TZ: 'Bogus/Zone' }).zone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone)
+  })
+
+  it("lists a refusal's problems one a line, without repeating them all in the message", () => {
+    const problems = [
+      {
+        path: 'thirdCountry',
+        rule: 'format',
+        message: "'UK' is not the ISO 3166 code of that country; write GB",
+      },
+      { path: 'identifiers[0].timestamp', rule: 'format', message: 'has no UTC offset' },
+    ]
+    const e = controlError(
+      new ControlCallError(400, {
+        code: 'ERR_INVALID_EVENT',
+        message: `invalid case event: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+        details: { problems },
+      }),
+    )
+    expect(e).toMatchObject({
+      message: 'invalid case event: 2 problems (400)',
+      lines: [
+        "  thirdCountry: 'UK' is not the ISO 3166 code of that country; write GB [format]",
+        '  identifiers[0].timestamp: has no UTC offset [format]',
+      ],
+    })
   })
 
   it('takes the token from --token-file, else POCNET_TOKEN_FILE, else POCNET_TOKEN; none is an error with a hint', async () => {
