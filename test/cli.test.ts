@@ -505,6 +505,10 @@ describe('pocnet CLI against real daemons', () => {
       },
       { timeoutMs: 60_000, intervalMs: 500, description: 'IT to see the extension' },
     )
+    // the first period and the extension, not the extension's days alone
+    expect((await ok('IT', ['case', 'show', caseId])).stdout).toMatch(
+      /^ {2}preserved {4}ref EXH-4471, 90 \+ 90 days \(extended once\), until /m,
+    )
 
     await ok('FR', [
       'case',

@@ -60,7 +60,11 @@ interface CaseDetail {
     status: string
     openedAt: string
     request: Record<string, unknown>
-    preservation?: { providerReference: string; current: { expiresAt: string; grantedDays: number } }
+    preservation?: {
+      providerReference: string
+      current: { expiresAt: string; grantedDays: number }
+      periods: Array<{ grantedDays: number }>
+    }
   }
   events: Array<Record<string, unknown> & { kind: string; at: string; side: string }>
   allowedMoves: Array<{ kind: string; side: string }>
@@ -419,7 +423,7 @@ export function registerCases(program: Command): void {
         if (ack !== undefined) out.line(`  acknowledged ${formatTime(ack.at, ctx.zone)} by ${ack.by}`)
         if (c.preservation !== undefined)
           out.line(
-            `  preserved    ref ${c.preservation.providerReference}, ${c.preservation.current.grantedDays} days, until ${deadline(c.preservation.current.expiresAt, ctx.zone)}`,
+            `  preserved    ref ${c.preservation.providerReference}, ${preservedDays(c.preservation.periods)}, until ${deadline(c.preservation.current.expiresAt, ctx.zone)}`,
           )
         const disclosures =
           (c.disclosures as Array<{ thirdCountry: string; thirdCountryProvider: string }>) ?? []
@@ -871,4 +875,15 @@ async function watch(ctx: Context, json: boolean): Promise<void> {
     }
     cursor = batch.cursor
   }
+}
+
+/**
+ * The days of a preservation, every period: "90 days", or "90 + 90 days (extended once)", so an
+ * extension does not read as the whole of it.
+ */
+export function preservedDays(periods: ReadonlyArray<{ grantedDays: number }>): string {
+  const days = periods.map((p) => p.grantedDays)
+  if (days.length <= 1) return `${days[0] ?? 0} days`
+  const times = days.length - 1
+  return `${days.join(' + ')} days (extended ${times === 1 ? 'once' : `${times} times`})`
 }
