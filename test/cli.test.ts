@@ -418,6 +418,11 @@ describe('pocnet CLI against real daemons', () => {
         requestSend('FR', goodFile, '--json'),
       )
       expect(again.caseId).toBe(sent.caseId)
+      // and the text says so, rather than 'request sent'
+      const againText = await pocnet('IT', tokens['IT:contact'], requestSend('FR', goodFile))
+      expect(againText.stdout).toMatch(
+        new RegExp(`^✓ already sent to FR: case ${sent.caseId} .*no second request went out$`, 'm'),
+      )
       // only the good request reached FR, once
       const frCases = await allCases('FR', tokens['FR:contact'])
       expect(frCases.map((c) => c.id)).toEqual([sent.caseId])

@@ -345,14 +345,16 @@ export function registerCases(program: Command): void {
               .update(JSON.stringify([to, form]))
               .digest('hex')
               .slice(0, 40)}`
-          const r = await ctx.call<{ caseId: string; messageId: string }>('POST', '/cases', {
-            to,
-            request: form,
-            idempotencyKey,
-          })
+          const r = await ctx.call<{ caseId: string; messageId: string; repeated?: boolean }>(
+            'POST',
+            '/cases',
+            { to, request: form, idempotencyKey },
+          )
           if (flags.json) return out.json({ sent: true, ...r })
           out.line(
-            `${out.style('green', '✓')} request sent to ${to}: case ${out.style('bold', r.caseId)} (message ${r.messageId})`,
+            r.repeated === true
+              ? `${out.style('green', '✓')} already sent to ${to}: case ${out.style('bold', r.caseId)} (message ${r.messageId}); this form was sent before, so no second request went out`
+              : `${out.style('green', '✓')} request sent to ${to}: case ${out.style('bold', r.caseId)} (message ${r.messageId})`,
           )
           out.line(
             `  follow it with \`pocnet case show ${r.caseId}\`; the receipt and the acknowledgement appear there`,
