@@ -163,6 +163,19 @@ describe('the pocnet command tree', () => {
     expect(longs).toEqual(expect.arrayContaining(['--data-dir', '--token-file', '--tz']))
   })
 
+  it('ledger log --country takes an ISO 3166 code: UK is refused naming GB (it matched no entry), fr is FR', async () => {
+    const thrown = await buildProgram()
+      .parseAsync(['node', 'pocnet', 'ledger', 'log', '--country', 'UK'])
+      .catch((e: unknown) => e)
+    expect(thrown).toBeInstanceOf(CommanderError)
+    expect((thrown as CommanderError).message).toMatch(/argument 'UK' is invalid\. .*write GB$/)
+    const parsed = buildProgram()
+    const log = parsed.commands.find((c) => c.name() === 'ledger')!.commands.find((c) => c.name() === 'log')!
+    log.action(() => {})
+    await parsed.parseAsync(['node', 'pocnet', 'ledger', 'log', '--country', 'fr'])
+    expect(log.opts().country).toBe('FR')
+  })
+
   it('a command sees the zone given with the global --tz', () => {
     const parsed = buildProgram()
     parsed.parseOptions(['--tz', 'Asia/Tokyo'])

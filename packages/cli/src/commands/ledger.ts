@@ -1,4 +1,5 @@
 import { resolve } from 'node:path'
+import { checkCountry } from '@pocnet/cases'
 import { fromHex, readKeyFile, toHex } from '@pocnet/crypto'
 import { readRosterChainFile, verifyRosterChain } from '@pocnet/directory/offline'
 import {
@@ -97,6 +98,13 @@ function timeArg(value: string): string {
   if (!Number.isFinite(ms))
     throw new InvalidArgumentError('use ISO 8601 with an offset, e.g. 2026-11-28T00:00:00Z')
   return new Date(ms).toISOString()
+}
+
+/** A country filter: an ISO 3166-1 code as ledger entries carry it, so `UK` is refused naming GB, not 'no entries'. */
+function countryArg(value: string): string {
+  const iso = checkCountry(value.toUpperCase())
+  if (!iso.ok) throw new InvalidArgumentError(iso.reason)
+  return iso.value
 }
 
 /** What `GET /ledger/proof/<seq>` answers. */
@@ -323,7 +331,7 @@ export function registerLedger(program: Command): void {
       .command('log')
       .description('ledger entries, filtered by case, country, kind and time')
       .option('--case <id>', 'entries of one case')
-      .option('--country <CC>', 'entries concerning one counterpart country')
+      .option('--country <CC>', 'entries concerning one counterpart country', countryArg)
       .addOption(new Option('--kind <kind>', 'one kind of entry').choices([...ENTRY_KINDS]))
       .option('--from <time>', 'entries at or after (ISO 8601 with offset)', timeArg)
       .option('--to <time>', 'entries before (ISO 8601 with offset)', timeArg)
