@@ -10,5 +10,5 @@ export {
   NoTokenError,
   UsageError,
 } from './errors.ts'
-export { colourEnabled, formatTime } from './output.ts'
+export { colourEnabled, formatDetail, formatTime } from './output.ts'
 export { buildProgram, main, report, VERSION } from './program.ts'

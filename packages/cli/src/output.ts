@@ -81,7 +81,7 @@ export function displayZone(explicit?: string, env: NodeJS.ProcessEnv = process.
  * A UTC instant (ms or ISO text) shown in `zone`, with the zone named: "2026-11-28 14:03 Europe/Paris".
  * Times stay UTC on the wire and in the ledger; only people see zoned times.
  */
-export function formatTime(value: unknown, zone: string): string {
+export function formatTime(value: unknown, zone: string, options: { seconds?: boolean } = {}): string {
   if (value === null || value === undefined || value === '') return '-'
   const ms = typeof value === 'number' ? value : Date.parse(String(value))
   if (!Number.isFinite(ms)) return String(value)
@@ -92,10 +92,24 @@ export function formatTime(value: unknown, zone: string): string {
     day: '2-digit',
     hour: '2-digit',
     minute: '2-digit',
+    ...(options.seconds === true && { second: '2-digit' }),
     hourCycle: 'h23',
   }).formatToParts(new Date(ms))
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '??'
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')} ${zone}`
+  const clock = `${get('hour')}:${get('minute')}${options.seconds === true ? `:${get('second')}` : ''}`
+  return `${get('year')}-${get('month')}-${get('day')} ${clock} ${zone}`
+}
+
+/**
+ * A ledger entry's detail as one line of JSON, with its times (`…At` fields holding milliseconds
+ * since the epoch) shown in `zone` to the second, as an auditor reads them beside the entry's own.
+ */
+export function formatDetail(detail: Record<string, unknown>, zone: string): string {
+  return JSON.stringify(detail, (key, value) =>
+    key.endsWith('At') && typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
+      ? formatTime(value, zone, { seconds: true })
+      : value,
+  )
 }
 
 /** "in 3h 20m" / "2d 4h ago", for deadlines. */

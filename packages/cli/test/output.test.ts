@@ -1,7 +1,7 @@
 import { ControlCallError } from '@pocnet/node/client'
 import { describe, expect, it } from 'vitest'
 import { controlError } from '../src/context.ts'
-import { Context, colourEnabled, formatTime } from '../src/index.ts'
+import { Context, colourEnabled, formatDetail, formatTime } from '../src/index.ts'
 
 describe('times are shown with their zone', () => {
   it('formats a UTC instant in the zone asked for, naming it', () => {
@@ -10,6 +10,7 @@ describe('times are shown with their zone', () => {
     expect(formatTime(at, 'Europe/Paris')).toBe('2026-11-28 14:03 Europe/Paris')
     expect(formatTime(Date.parse(at), 'America/New_York')).toBe('2026-11-28 08:03 America/New_York')
     expect(formatTime(null, 'UTC')).toBe('-')
+    expect(formatTime(at, 'Europe/Paris', { seconds: true })).toBe('2026-11-28 14:03:00 Europe/Paris')
   })
 })
 
@@ -77,5 +78,18 @@ describe('context', () => {
       code: 'ERR_NO_TOKEN',
       hint: expect.stringContaining('POCNET_TOKEN'),
     })
+  })
+})
+
+describe('formatDetail', () => {
+  it("shows a ledger entry's times in the user's zone, to the second, and the rest as JSON", () => {
+    const createdAt = Date.parse('2026-11-28T13:03:07.250Z')
+    expect(formatDetail({ messageKind: 'case-request', createdAt, bytes: 2605 }, 'Europe/Paris')).toBe(
+      '{"messageKind":"case-request","createdAt":"2026-11-28 14:03:07 Europe/Paris","bytes":2605}',
+    )
+    // only …At fields holding epoch milliseconds: other numbers, and text, stay as they are
+    expect(formatDetail({ seq: 12, receivedAt: 'soon', path: '/ledger/entries' }, 'UTC')).toBe(
+      '{"seq":12,"receivedAt":"soon","path":"/ledger/entries"}',
+    )
   })
 })

@@ -16,7 +16,7 @@ import { Argument, type Command, InvalidArgumentError, Option } from 'commander'
 import { Context } from '../context.ts'
 import { CliError, LedgerInvalidError } from '../errors.ts'
 import { examples, jsonOption, nonNegativeInt, positiveInt } from '../help.ts'
-import { describe, formatTime, out, table } from '../output.ts'
+import { describe, formatDetail, formatTime, out, table } from '../output.ts'
 
 interface Durations {
   count: number
@@ -370,12 +370,12 @@ export function registerLedger(program: Command): void {
               ['SEQ', 'TIME', 'KIND', 'ACTOR', 'COUNTRY', 'CASE', 'DETAIL'],
               ...entries.map((e) => [
                 String(e.seq),
-                formatTime(e.time, ctx.zone),
+                formatTime(e.time, ctx.zone, { seconds: true }),
                 e.kind,
                 e.actor,
                 e.counterpart ?? '',
                 e.caseId ?? '',
-                e.detail ? JSON.stringify(e.detail) : '',
+                e.detail ? formatDetail(e.detail, ctx.zone) : '',
               ]),
             ]),
           )
