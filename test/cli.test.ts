@@ -116,8 +116,17 @@ mlaIntent:
 }
 
 /** Every case a country's node holds, finished ones too (`pocnet inbox --json --all`). */
-async function allCases(cc: CC, token: string | undefined): Promise<Array<{ id: string }>> {
-  return (await json<{ cases: Array<{ id: string }> }>(cc, token, ['inbox', '--json', '--all'])).cases
+async function allCases(
+  cc: CC,
+  token: string | undefined,
+): Promise<Array<{ id: string; ackDueAt?: string | null }>> {
+  return (
+    await json<{ cases: Array<{ id: string; ackDueAt?: string | null }> }>(cc, token, [
+      'inbox',
+      '--json',
+      '--all',
+    ])
+  ).cases
 }
 
 /** The argv of `pocnet request send` of `file` to `to`, with any more flags. */
@@ -426,6 +435,16 @@ describe('pocnet CLI against real daemons', () => {
       // only the good request reached FR, once
       const frCases = await allCases('FR', tokens['FR:contact'])
       expect(frCases.map((c) => c.id)).toEqual([sent.caseId])
+      // before the acknowledgement, case show gives its deadline, as the inbox does
+      const unacked = await pocnet('FR', tokens['FR:contact'], ['case', 'show', sent.caseId])
+      expect(unacked.stdout).toMatch(/^ {2}ack due {6}\d{4}-\d\d-\d\d \d\d:\d\d UTC \(in /m)
+      const unackedJson = await json<{ ackDueAt: string | null }>('FR', tokens['FR:contact'], [
+        'case',
+        'show',
+        sent.caseId,
+        '--json',
+      ])
+      expect(unackedJson.ackDueAt).toBe(frCases[0]!.ackDueAt)
 
       const ack = await pocnet('FR', tokens['FR:contact'], [
         'case',

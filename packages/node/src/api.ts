@@ -271,7 +271,14 @@ export function nodeRoutes(daemon: PocnetDaemon, users: UserStore): Route[] {
       handler: async ({ params }) =>
         caseCall(() => {
           const d = daemon.cases.detail(params.id ?? '')
-          return { case: d.case, side: d.side, events: d.case.history, allowedMoves: d.allowedMoves }
+          return {
+            case: d.case,
+            side: d.side,
+            events: d.case.history,
+            allowedMoves: d.allowedMoves,
+            ackDueAt: d.ackDueAt,
+            nextAlert: d.nextAlert,
+          }
         }),
     },
     {

@@ -369,9 +369,23 @@ export class CaseBook {
     }
   }
 
-  detail(id: string): { case: Case; side: Side; allowedMoves: ReturnType<typeof allowedMoves> } {
+  detail(id: string): {
+    case: Case
+    side: Side
+    allowedMoves: ReturnType<typeof allowedMoves>
+    /** The acknowledgement deadline while none has come, and the next alert: as `list()` gives them. */
+    ackDueAt: string | null
+    nextAlert: string | null
+  } {
     const held = this.get(id)
-    return { case: held.current, side: held.side, allowedMoves: allowedMoves(held.current, held.side) }
+    const { ackDueAt, nextAlert } = this.#summary(held)
+    return {
+      case: held.current,
+      side: held.side,
+      allowedMoves: allowedMoves(held.current, held.side),
+      ackDueAt,
+      nextAlert,
+    }
   }
 
   // ——— acting ———

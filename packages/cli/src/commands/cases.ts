@@ -68,6 +68,8 @@ interface CaseDetail {
   }
   events: Array<Record<string, unknown> & { kind: string; at: string; side: string }>
   allowedMoves: Array<{ kind: string; side: string }>
+  ackDueAt?: string | null
+  nextAlert?: string | null
 }
 
 /** A file named by its SHA-256 (hex), name and size: the bytes go by another channel, both sides check the hash. */
@@ -423,6 +425,10 @@ export function registerCases(program: Command): void {
         out.line(`  opened       ${formatTime(c.openedAt, ctx.zone)}`)
         const ack = c.acknowledgement as { by: string; at: string } | undefined
         if (ack !== undefined) out.line(`  acknowledged ${formatTime(ack.at, ctx.zone)} by ${ack.by}`)
+        else if (d.ackDueAt !== undefined && d.ackDueAt !== null)
+          out.line(`  ack due      ${deadline(d.ackDueAt, ctx.zone)}`)
+        if (d.nextAlert !== undefined && d.nextAlert !== null)
+          out.line(`  next alert   ${deadline(d.nextAlert, ctx.zone)}`)
         if (c.preservation !== undefined)
           out.line(
             `  preserved    ref ${c.preservation.providerReference}, ${preservedDays(c.preservation.periods)}, until ${deadline(c.preservation.current.expiresAt, ctx.zone)}`,
