@@ -774,6 +774,9 @@ describe('pocnet CLI against real daemons', () => {
     const text = await pocnet('FR', undefined, ['ledger', 'verify', '--bundle', bundle, '--country', 'FR'])
     expect(text.stdout).toMatch(/\(pinned\)$/m)
     expect(text.stdout).not.toMatch(/vouches for/)
+    // a bundle of blob hashes: the report says what that leaves unchecked, and how to check it
+    expect(text.stdout).toMatch(/^ {2}blobs {4}\d+ referenced, 0 hash-checked, [1-9]\d* presence only$/m)
+    expect(text.stdout).toMatch(/presence only: the bundle holds their hashes, not their bytes/)
 
     // the tampered copy: the target entry's kind rewritten in place, every other byte the same
     const bytes = await readFile(bundle)

@@ -320,6 +320,13 @@ export function registerLedger(program: Command): void {
           out.line(
             `  blobs    ${report.blobs.referenced} referenced, ${report.blobs.hashChecked} hash-checked, ${report.blobs.presenceOnly} presence only`,
           )
+          // what "presence only" leaves unchecked, and how to check it
+          if (report.blobs.presenceOnly > 0)
+            out.line(
+              report.source === 'bundle'
+                ? '           (presence only: the bundle holds their hashes, not their bytes, so only the exporter vouches they are intact; `ledger export --include-blob-bytes` lets them be hashed here)'
+                : "           (presence only: found, not opened; --check-blobs decrypts and hashes them, with the node's passphrase)",
+            )
         },
       ),
     'pocnet ledger verify',
