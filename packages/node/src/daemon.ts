@@ -26,7 +26,7 @@ import { DeliveryReceiver, type InboundMessage } from './delivery.ts'
 import { DataDirLockedError, NodeError } from './errors.ts'
 import { EventFeed } from './feed.ts'
 import { createHost, type Host } from './host.ts'
-import { createLogger, type Logger } from './log.ts'
+import { createLogger, type Logger, LogThrottle } from './log.ts'
 import { type Counterpart, Outbox } from './outbox.ts'
 import { PeerRejections } from './peer-rejections.ts'
 
@@ -68,10 +68,6 @@ export interface Health {
 export type ContactFile = Omit<ContactDetails, 'boxPublicKey' | 'addresses'>
 
 const BOOTSTRAP_INTERVAL_MS = 10_000
-/** At most one `gater.refused` line this often (the first refusal after a quiet spell, with the count). */
-const GATER_REFUSED_LOG_EVERY_MS = 10_000
-/** At most one `dht.refused` line this often: a flood is counted, not echoed. */
-const DHT_REFUSED_LOG_EVERY_MS = 10_000
 
 /**
  * A country's node: the encrypted key, the roster, the ledger, the libp2p host with the
@@ -91,8 +87,8 @@ export class PocnetDaemon {
   readonly feed: EventFeed
   readonly log: Logger
   readonly startedAt = Date.now()
-  readonly #refusedConnections: { count: number }
-  readonly #dhtRefused: { count: number }
+  readonly #refusedConnections: LogThrottle
+  readonly #dhtRefused: LogThrottle
   readonly #peerRejections: PeerRejections
   readonly #keeper: RosterKeeper
   readonly #sync: RosterSync
@@ -113,8 +109,8 @@ export class PocnetDaemon {
     receiver: DeliveryReceiver
     cases: CaseBook
     feed: EventFeed
-    refusedConnections: { count: number }
-    dhtRefused: { count: number }
+    refusedConnections: LogThrottle
+    dhtRefused: LogThrottle
     peerRejections: PeerRejections
     keeper: RosterKeeper
     sync: RosterSync
@@ -210,15 +206,13 @@ export class PocnetDaemon {
         `${join(dataDir, DATA_DIR.ledger)}: the ledger cannot be opened (${message}${cause instanceof Error ? `: ${cause.message}` : ''})${damaged ? ': `pocnet ledger verify` tells what is damaged; restore the data directory from a backup (`pocnet restore --force` keeps this one aside)' : ''}`,
       )
     }
-    const refusedConnections = { count: 0, loggedAt: Number.NEGATIVE_INFINITY }
+    // at most one gater.refused line every 10 s in all, not per peer: a non-member can take a fresh key per try
+    const refusedConnections = new LogThrottle()
     // what a peer asked the DHT to store that pocnet never stores: counted, logged at most every 10 s
-    const dhtRefused = { count: 0, loggedAt: Number.NEGATIVE_INFINITY }
+    const dhtRefused = new LogThrottle()
     const onForeign = (what: 'record' | 'provider') => {
-      dhtRefused.count++
-      const now = Date.now()
-      if (now - dhtRefused.loggedAt < DHT_REFUSED_LOG_EVERY_MS) return
-      dhtRefused.loggedAt = now
-      log.warn('dht.refused', { what, refusedSinceStart: dhtRefused.count })
+      const count = dhtRefused.hit('all')
+      if (count !== undefined) log.warn('dht.refused', { what, refusedSinceStart: count })
     }
     // refused directory records and roster exchanges: counted by reason, logged at most every 10 s per reason
     const peerRejections = new PeerRejections({
@@ -230,16 +224,9 @@ export class PocnetDaemon {
       listen: config.listen,
       rules: { getRoster, memory, onForeign, onRejected: peerRejections.record },
       onRefused: (peer, stage) => {
-        refusedConnections.count++
-        // at most one line every 10 s in all, not per peer: a non-member can take a fresh key per try
-        const now = Date.now()
-        if (now - refusedConnections.loggedAt < GATER_REFUSED_LOG_EVERY_MS) return
-        refusedConnections.loggedAt = now
-        log.warn('gater.refused', {
-          peer: peer.toString(),
-          stage,
-          refusedSinceStart: refusedConnections.count,
-        })
+        const count = refusedConnections.hit('all')
+        if (count !== undefined)
+          log.warn('gater.refused', { peer: peer.toString(), stage, refusedSinceStart: count })
       },
     })
     const directory = new Directory({
@@ -512,10 +499,10 @@ export class PocnetDaemon {
       received: this.receiver.acceptedCount,
       rejected: {
         ...this.receiver.rejections,
-        ...(this.#dhtRefused.count > 0 && { 'dht-refused': this.#dhtRefused.count }),
+        ...(this.#dhtRefused.count('all') > 0 && { 'dht-refused': this.#dhtRefused.count('all') }),
         ...this.#peerRejections.counts,
       } as Record<string, number>,
-      refusedConnections: this.#refusedConnections.count,
+      refusedConnections: this.#refusedConnections.count('all'),
       ledgerSize: this.ledger.size,
       lastCheckpoint: latest === undefined ? null : { size: latest.size, rootHex: toHex(latest.root) },
       startedAt: this.startedAt,

@@ -17,7 +17,7 @@ import {
   SENDER_NOT_FOUND_TTL_MS,
 } from './constants.ts'
 import type { Host } from './host.ts'
-import type { Logger } from './log.ts'
+import { type Logger, LogThrottle, THROTTLED_LOG_EVERY_MS } from './log.ts'
 import { type Accepted, ReplayMemory } from './replay.ts'
 import { handleRequests } from './reqresp.ts'
 
@@ -99,12 +99,8 @@ export type RejectionCounts = Partial<
   Record<RejectReason | 'stream' | 'stream-limit' | 'try-later-not-found', number>
 >
 
-/** At most one `delivery.stream-limit` line per peer this often: a flood is counted, not echoed. */
-const STREAM_LIMIT_LOG_EVERY_MS = 10_000
-/** At most one `delivery.rejected` line for `rate-limited` per peer this often, likewise. */
-const RATE_LIMITED_LOG_EVERY_MS = 10_000
-/** At most one `delivery.sender-not-found` line per member this often, likewise. */
-const SENDER_NOT_FOUND_LOG_EVERY_MS = 10_000
+/** At most one `delivery.sender-not-found` line per member this often: a flood is counted, not echoed. */
+const SENDER_NOT_FOUND_LOG_EVERY_MS = THROTTLED_LOG_EVERY_MS
 
 /**
  * The receiving side of `/pocnet/deliver/1.0.0`. Per envelope: rate limit, `open()` (size,
@@ -116,9 +112,9 @@ const SENDER_NOT_FOUND_LOG_EVERY_MS = 10_000
 export class DeliveryReceiver {
   readonly rejections: RejectionCounts = {}
   /** Streams refused over the per-connection limit, by peer (members only: the gater), for the log. */
-  readonly #refusedStreams = new Map<string, { count: number; loggedAt: number }>()
+  readonly #refusedStreams: LogThrottle
   /** Envelopes answered `rate-limited`, by peer (members only), for the log. */
-  readonly #rateLimited = new Map<string, { count: number; loggedAt: number }>()
+  readonly #rateLimited: LogThrottle
   readonly #init: DeliveryInit
   readonly #now: () => number
   #accepted: ReplayMemory
@@ -140,6 +136,8 @@ export class DeliveryReceiver {
   constructor(init: DeliveryInit) {
     this.#init = init
     this.#now = init.now ?? Date.now
+    this.#refusedStreams = new LogThrottle({ now: this.#now })
+    this.#rateLimited = new LogThrottle({ now: this.#now })
     this.#notFoundTtlMs = init.senderNotFoundTtlMs ?? SENDER_NOT_FOUND_TTL_MS
     this.#limiter = new RateLimiter({ points: init.limits.perPeerPerMinute, duration: 60 })
     this.#accepted = new ReplayMemory(this.#replayWindowMs, this.#now)
@@ -181,12 +179,8 @@ export class DeliveryReceiver {
         onStreamRefused: (from) => {
           this.#count('stream-limit')
           const peer = from.toString()
-          const refused = (this.#refusedStreams.get(peer)?.count ?? 0) + 1
-          const lastLog = this.#refusedStreams.get(peer)?.loggedAt ?? Number.NEGATIVE_INFINITY
-          const now = this.#now()
-          const log = now - lastLog >= STREAM_LIMIT_LOG_EVERY_MS
-          this.#refusedStreams.set(peer, { count: refused, loggedAt: log ? now : lastLog })
-          if (log)
+          const refused = this.#refusedStreams.hit(peer)
+          if (refused !== undefined)
             this.#init.log.warn('delivery.stream-limit', {
               peer,
               limit: MAX_INBOUND_DELIVERY_STREAMS,
@@ -271,21 +265,17 @@ export class DeliveryReceiver {
   /**
    * The rate bounds how many of a member's other rejections are logged, but not these: a member
    * past its rate is answered as fast as it sends. So one line per member every
-   * RATE_LIMITED_LOG_EVERY_MS, with the count so far.
+   * THROTTLED_LOG_EVERY_MS, with the count so far.
    */
   #logRateLimited(from: PeerId, detail: string): void {
     const peer = from.toString()
-    const seen = this.#rateLimited.get(peer) ?? { count: 0, loggedAt: Number.NEGATIVE_INFINITY }
-    seen.count++
-    this.#rateLimited.set(peer, seen)
-    const now = this.#now()
-    if (now - seen.loggedAt < RATE_LIMITED_LOG_EVERY_MS) return
-    seen.loggedAt = now
+    const count = this.#rateLimited.hit(peer)
+    if (count === undefined) return
     this.#init.log.warn('delivery.rejected', {
       peer,
       reason: 'rate-limited',
       detail,
-      rateLimitedSinceStart: seen.count,
+      rateLimitedSinceStart: count,
     })
   }
 

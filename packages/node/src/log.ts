@@ -45,3 +45,38 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     child: (c) => createLogger({ ...opts, component: `${component}.${c}` }),
   }
 }
+
+/** How often a throttled event is logged at most, per key: a flood is counted, not echoed. */
+export const THROTTLED_LOG_EVERY_MS = 10_000
+
+/**
+ * Counts occurrences of an event per key (a peer, a reason) and says when a log line is due: at
+ * most one per key every `everyMs`, so that a peer repeating what is refused cannot fill the
+ * disk with the node's refusals. Every occurrence is counted; the line carries the count.
+ */
+export class LogThrottle {
+  readonly #seen = new Map<string, { count: number; loggedAt: number }>()
+  readonly #everyMs: number
+  readonly #now: () => number
+
+  constructor(options: { everyMs?: number; now?: () => number } = {}) {
+    this.#everyMs = options.everyMs ?? THROTTLED_LOG_EVERY_MS
+    this.#now = options.now ?? Date.now
+  }
+
+  /** Occurrences of `key` since start. */
+  count(key: string): number {
+    return this.#seen.get(key)?.count ?? 0
+  }
+
+  /** Counts one occurrence of `key`: the count since start when a line is due, else undefined. */
+  hit(key: string): number | undefined {
+    const seen = this.#seen.get(key) ?? { count: 0, loggedAt: Number.NEGATIVE_INFINITY }
+    seen.count++
+    this.#seen.set(key, seen)
+    const now = this.#now()
+    if (now - seen.loggedAt < this.#everyMs) return undefined
+    seen.loggedAt = now
+    return seen.count
+  }
+}

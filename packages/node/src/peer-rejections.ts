@@ -1,9 +1,6 @@
 import type { PeerId } from '@libp2p/interface'
 import type { Rejection } from '@pocnet/directory'
-import type { Logger } from './log.ts'
-
-/** At most one log line per reason this often: a flood is counted, not echoed. */
-export const PEER_REJECTION_LOG_EVERY_MS = 10_000
+import { type Logger, LogThrottle } from './log.ts'
 
 /**
  * The name a directory or roster rejection is counted under in `pocnet status`:
@@ -25,26 +22,25 @@ export interface PeerRejectionsInit {
 /**
  * Counts what packages/directory refuses (DHT records, dir-fetch and roster exchanges) by reason,
  * for the node's status, and logs it: `directory.rejected` or `roster.rejected`, at most one line
- * per reason every PEER_REJECTION_LOG_EVERY_MS, with the count since start. Lines carry the reason,
+ * per reason every 10 s (LogThrottle), with the count since start. Lines carry the reason,
  * the peer and countries, never the refused bytes or any of their fields. A roster pull not made
  * (`roster-pull-suppressed`) is ordinary between honest nodes too: counted, and logged at debug.
  */
 export class PeerRejections {
   readonly counts: Record<string, number> = {}
-  readonly #loggedAt = new Map<string, number>()
+  readonly #throttle: LogThrottle
   readonly #init: PeerRejectionsInit
 
   constructor(init: PeerRejectionsInit) {
     this.#init = init
+    this.#throttle = new LogThrottle(init.now === undefined ? {} : { now: init.now })
   }
 
   readonly record = (rejection: Rejection): void => {
     const key = rejectionKey(rejection)
     const count = (this.counts[key] ?? 0) + 1
     this.counts[key] = count
-    const now = (this.#init.now ?? Date.now)()
-    if (now - (this.#loggedAt.get(key) ?? Number.NEGATIVE_INFINITY) < PEER_REJECTION_LOG_EVERY_MS) return
-    this.#loggedAt.set(key, now)
+    if (this.#throttle.hit(key) === undefined) return
     const level = rejection.reason === 'pull-suppressed' ? 'debug' : 'warn'
     this.#init.log[level](rejection.protocol === 'roster' ? 'roster.rejected' : 'directory.rejected', {
       reason: key,

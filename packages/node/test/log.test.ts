@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createLogger } from '../src/index.ts'
+import { LogThrottle } from '../src/log.ts'
 
 describe('structured logger', () => {
   it('writes one JSON object per line with level, component and event', () => {
@@ -25,5 +26,21 @@ describe('structured logger', () => {
     expect(lines).toHaveLength(1)
     expect(lines[0]).not.toMatch(/hunter2|pn_abc|facts/)
     expect(JSON.parse(lines[0]!).peer).toBe('p')
+  })
+})
+
+describe('LogThrottle', () => {
+  it('counts every occurrence, and says a line is due at most once per key per period', () => {
+    let now = 1_000_000
+    const throttle = new LogThrottle({ everyMs: 10_000, now: () => now })
+    expect(throttle.hit('peer-a')).toBe(1)
+    expect(throttle.hit('peer-a')).toBeUndefined()
+    expect(throttle.hit('peer-b')).toBe(1)
+    now += 9_999
+    expect(throttle.hit('peer-a')).toBeUndefined()
+    now += 1
+    expect(throttle.hit('peer-a')).toBe(4)
+    expect(throttle.count('peer-a')).toBe(4)
+    expect(throttle.count('peer-c')).toBe(0)
   })
 })
