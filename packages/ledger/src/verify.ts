@@ -626,14 +626,31 @@ function printable(text: string): string {
  */
 export async function verifyLedger(path: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const info = await stat(path)
-  const once = (opts: VerifyOptions) =>
-    info.isDirectory() ? verifyDataDir(path, opts) : verifyBundle(path, opts)
+  if (!info.isDirectory()) return verifyInTwoPasses((opts) => verifyBundle(path, opts), options)
+  const copy = await mkdtemp(join(tmpdir(), 'pocnet-ledger-verify-'))
+  try {
+    // one copy for both passes: a second would cost the whole copy again, and on a running node
+    // the in-order pass would check another state of the database than the one that failed
+    const snapshot: DataDirSnapshot = { copy }
+    return await verifyInTwoPasses((opts) => verifyDataDir(path, snapshot, opts), options)
+  } finally {
+    await rm(copy, { recursive: true, force: true })
+  }
+}
+
+/**
+ * Runs `once` with worker threads, and again in order on one thread when it fails. Workers find
+ * that something is wrong, not always which entry comes first (a checkpoint may fail on a chunk
+ * whose entries are fine); the second pass names the first bad entry exactly as a one-thread
+ * check would. Failures are rare, so the cost is paid only then.
+ */
+async function verifyInTwoPasses(
+  once: (options: VerifyOptions) => Promise<VerifyReport>,
+  options: VerifyOptions,
+): Promise<VerifyReport> {
   if (options.threads === 0) return once(options)
   const report = await once(options)
   if (report.ok) return report
-  // Workers find that something is wrong, not always which entry comes first (a checkpoint may
-  // fail on a chunk whose entries are fine). A second pass in order names the first bad entry
-  // exactly as a one-thread check would; failures are rare, so the cost is paid only then.
   const onProgress = options.onProgress
   return once({
     ...options,
@@ -644,44 +661,57 @@ export async function verifyLedger(path: string, options: VerifyOptions = {}): P
   })
 }
 
-async function verifyDataDir(dir: string, options: VerifyOptions): Promise<VerifyReport> {
-  const copy = await mkdtemp(join(tmpdir(), 'pocnet-ledger-verify-'))
-  try {
-    return await run(
-      'data-dir',
-      async (start, workers) => {
-        const source = join(dir, DB_DIR)
-        if (!existsSync(source)) throw new Failure(`${dir} holds no ledger database (${DB_DIR}/)`)
-        // Read before the database is copied: the node writes this file after the entries it
-        // signs, so it never signs more than the copy holds, even while the node runs.
-        await regularFileSize(join(dir, LATEST_CHECKPOINT_FILE)).catch((err: NodeJS.ErrnoException) => {
-          if (err.code !== 'ENOENT') throw err
-        })
-        const latestFile = await readLatestCheckpointFile(dir)
-        await copyDatabase(source, copy, workers)
-        const db = openLevel(copy, false)
-        try {
-          await db.open()
-        } catch (err) {
-          throw new Failure(`the ledger database does not open: ${(err as Error).message}`)
-        }
-        try {
-          await auditDb(db, latestFile, start, options)
-        } catch (err) {
-          // a damaged table or log: LevelDB's own error becomes the report's problem
-          const code = (err as { code?: unknown }).code
-          if (typeof code === 'string' && code.startsWith('LEVEL_'))
-            throw new Failure(`the ledger database cannot be read: ${(err as Error).message}`)
-          throw err
-        } finally {
-          await db.close()
-        }
-      },
-      options,
-    )
-  } finally {
-    await rm(copy, { recursive: true, force: true })
-  }
+/** A data directory's database copied once, and its checkpoint file read once, for both passes. */
+interface DataDirSnapshot {
+  copy: string
+  /** The latest checkpoint file's text, once the copy is made (or the failure to make it). */
+  prepared?: Promise<string | undefined>
+}
+
+async function verifyDataDir(
+  dir: string,
+  snapshot: DataDirSnapshot,
+  options: VerifyOptions,
+): Promise<VerifyReport> {
+  return run(
+    'data-dir',
+    async (start, workers) => {
+      snapshot.prepared ??= copyDataDir(dir, snapshot.copy, workers)
+      const latestFile = await snapshot.prepared
+      const db = openLevel(snapshot.copy, false)
+      try {
+        await db.open()
+      } catch (err) {
+        throw new Failure(`the ledger database does not open: ${(err as Error).message}`)
+      }
+      try {
+        await auditDb(db, latestFile, start, options)
+      } catch (err) {
+        // a damaged table or log: LevelDB's own error becomes the report's problem
+        const code = (err as { code?: unknown }).code
+        if (typeof code === 'string' && code.startsWith('LEVEL_'))
+          throw new Failure(`the ledger database cannot be read: ${(err as Error).message}`)
+        throw err
+      } finally {
+        await db.close()
+      }
+    },
+    options,
+  )
+}
+
+/** Reads the latest checkpoint file, then copies the database to `copy`; the file's text. */
+async function copyDataDir(dir: string, copy: string, workers: Workers): Promise<string | undefined> {
+  const source = join(dir, DB_DIR)
+  if (!existsSync(source)) throw new Failure(`${dir} holds no ledger database (${DB_DIR}/)`)
+  // Read before the database is copied: the node writes this file after the entries it
+  // signs, so it never signs more than the copy holds, even while the node runs.
+  await regularFileSize(join(dir, LATEST_CHECKPOINT_FILE)).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err
+  })
+  const latestFile = await readLatestCheckpointFile(dir)
+  await copyDatabase(source, copy, workers)
+  return latestFile
 }
 
 /** How many times the copy of a database that keeps changing under it is started again. */
