@@ -51,6 +51,11 @@ export interface VerifyOptions {
   onProgress?: (progress: VerifyProgress) => void
   /** The key the ledger must be signed by (e.g. from the roster). Without it the source's own is used. */
   publicKey?: Uint8Array
+  /**
+   * The origin the ledger must carry (e.g. the roster's network and the country): the key alone
+   * would also pass a log it signed under another origin. Without it the source's own is used.
+   */
+  origin?: string
   /** Data directory only: the node identity, so blobs can be decrypted and their hashes checked. */
   identity?: NodeIdentity
   /**
@@ -176,6 +181,10 @@ class Audit {
         "the ledger's origin is not a valid checkpoint origin (1-255 printable ASCII characters without spaces or '+')",
       )
     }
+    if (options.origin !== undefined && origin !== options.origin)
+      throw new Failure(
+        `its checkpoints are of the log "${origin}", not "${options.origin}": signed with that key, but another ledger`,
+      )
     this.#origin = origin
     this.#total = total
     this.#onProgress = options.onProgress

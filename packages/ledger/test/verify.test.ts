@@ -199,6 +199,8 @@ describe.each(MODES)('verifying a data directory ($mode)', ({ options: mode, thr
 
     const pinned = await verifyLedger(pristine, { publicKey: NodeIdentity.generate().signingPublicKey })
     expect(pinned.problem?.reason).toMatch(/is not the expected key/)
+    const otherLog = await verifyLedger(pristine, { origin: 'pocnet.invalid/other-net/FR' })
+    expect(otherLog.problem?.reason).toMatch(/are of the log ".+", not "pocnet.invalid\/other-net\/FR"/)
     const wrongIdentity = await verifyLedger(pristine, { identity: NodeIdentity.generate() })
     expect(wrongIdentity.problem?.reason).toMatch(/not this ledger's node key/)
   })
