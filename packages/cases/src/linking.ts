@@ -3,7 +3,7 @@ import { SCHEMAS } from './constants.ts'
 import { CasesError, InvalidRequestError } from './errors.ts'
 import type { CaseEventOf } from './events.ts'
 import { checkTimestamp } from './formats.ts'
-import { type PreservationRequest, validateRequest } from './requests.ts'
+import { MAX_TEXT_LENGTH, type PreservationRequest, validateRequest } from './requests.ts'
 
 /** A pre-filled request to a new country, ready for the PoC to review and send. */
 export interface FollowUp {
@@ -74,9 +74,6 @@ export function followUpPreservation(
   return { requested: event.thirdCountry, request }
 }
 
-/** The most characters a request's free text may hold (requests.ts). */
-const MAX_FACTS = 10_000
-
 /**
  * The first request's facts, then what the Art. 30 disclosure said. Both may be long: the first
  * facts give way (shortened, saying where the rest is), never the disclosure, which is why the
@@ -91,8 +88,8 @@ function followUpFacts(
     `Under Art. 30, ${c.requested} disclosed (case ${c.id}) that ${event.thirdCountryProvider} ` +
     `in ${event.thirdCountry} took part in the communication: ${event.trafficData}`
   const whole = `${firstFacts}\n\n${disclosure}`
-  if (whole.length <= MAX_FACTS) return whole
+  if (whole.length <= MAX_TEXT_LENGTH) return whole
   const note = ` […] (shortened: the full facts are in case ${c.id})`
-  const room = Math.max(0, MAX_FACTS - disclosure.length - note.length - 2)
-  return `${firstFacts.slice(0, room)}${note}\n\n${disclosure}`.slice(0, MAX_FACTS)
+  const room = Math.max(0, MAX_TEXT_LENGTH - disclosure.length - note.length - 2)
+  return `${firstFacts.slice(0, room)}${note}\n\n${disclosure}`.slice(0, MAX_TEXT_LENGTH)
 }

@@ -254,9 +254,11 @@ export const REQUEST_FIELDS: Record<RequestType, readonly string[]> = {
   'locate-suspect': [...COMMON_FIELDS, 'offence', 'facts', 'suspect'],
 }
 
-const TEXT = { required: true, max: 10_000 } as const
+/** The most characters a request's free text (facts, descriptions, instructions) may hold. */
+export const MAX_TEXT_LENGTH = 10_000
+const TEXT = { required: true, max: MAX_TEXT_LENGTH } as const
 const SHORT = { required: true, max: 300 } as const
-const OPTIONAL_TEXT = { required: false, max: 10_000 } as const
+const OPTIONAL_TEXT = { required: false, max: MAX_TEXT_LENGTH } as const
 const OPTIONAL_SHORT = { required: false, max: 300 } as const
 
 type Fields = Record<string, unknown>
