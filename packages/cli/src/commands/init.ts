@@ -46,7 +46,6 @@ function e164(phone: string): string {
 
 /** The option that sets each contact field, to name it in a problem. */
 const FLAG_OF_FIELD: Record<string, string> = {
-  country: '--country',
   contactKind: '--contact-kind',
   unit: '--unit',
   phone: '--phone',
@@ -101,15 +100,10 @@ function checkContact(country: string, contact: ContactFile): void {
   }
   if (iso.ok && problemOf({ ...contact, country }) === undefined) return
   const lines: string[] = []
+  // the ISO check is stricter than the record's rule for the country: only the contact fields are left
   if (!iso.ok) lines.push(`  --country: ${iso.reason}`)
-  const fields = ['country', ...(Object.keys(VALID_CONTACT) as Array<keyof ContactFile>)]
-  for (const field of fields) {
-    if (field === 'country' && !iso.ok) continue
-    const alone =
-      field === 'country'
-        ? { ...VALID_CONTACT, country }
-        : { ...VALID_CONTACT, [field]: contact[field as keyof ContactFile], country: 'FR' }
-    const problem = problemOf(alone)
+  for (const field of Object.keys(VALID_CONTACT) as Array<keyof ContactFile>) {
+    const problem = problemOf({ ...VALID_CONTACT, [field]: contact[field], country: 'FR' })
     if (problem === undefined) continue
     const path = problem.field.replace(/^record\./, '')
     const flag = FLAG_OF_FIELD[path.replace(/\[\d+\]$/, '')] ?? FLAG_OF_FIELD[field] ?? field
