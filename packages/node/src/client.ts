@@ -25,6 +25,7 @@ export {
   type ConfigProblem,
   ControlSocketError,
   DataDirLockedError,
+  DataFileError,
   NodeError,
   PassphraseError,
   UsersFileError,

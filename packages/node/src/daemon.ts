@@ -23,7 +23,7 @@ import { CASE_EVENT_KIND, CaseBook } from './casebook.ts'
 import { type NodeConfig, readConfig } from './config.ts'
 import { DATA_DIR, STOP_TIMEOUT_MS } from './constants.ts'
 import { DeliveryReceiver, type InboundMessage } from './delivery.ts'
-import { DataDirLockedError, NodeError } from './errors.ts'
+import { DataDirLockedError, DataFileError, NodeError } from './errors.ts'
 import { EventFeed } from './feed.ts'
 import { createHost, type Host } from './host.ts'
 import { createLogger, type Logger, LogThrottle } from './log.ts'
@@ -563,7 +563,7 @@ async function readDataFile<T>(
     return await read()
   } catch (err) {
     if (err instanceof NodeError) throw err
-    throw new NodeError(code, `${path}: ${what} cannot be read (${(err as Error).message}): ${remedy}`)
+    throw new DataFileError(code, path, what, (err as Error).message, remedy)
   }
 }
 

@@ -55,18 +55,29 @@ export class DeliveryError extends NodeError {
 }
 
 /**
- * users.json is there but is not the node's users (the node replaces it atomically, so only a
- * damaged disk or a hand edit does this); names the file, the problem and what to do.
+ * A file of the data directory is there but cannot be read as what it must be (the node replaces
+ * its files atomically, so only a damaged disk or a hand edit does this): names the file, what it
+ * holds, the problem and what to do. `code` tells which file (ERR_ROSTER_FILE, ERR_USERS_FILE, …).
  */
-export class UsersFileError extends NodeError {
+export class DataFileError extends NodeError {
   readonly path: string
   readonly problem: string
+  constructor(code: string, path: string, what: string, problem: string, remedy: string) {
+    super(code, `${path}: ${what} cannot be read (${problem}): ${remedy}`)
+    this.path = path
+    this.problem = problem
+  }
+}
+
+/** users.json is there but is not the node's users. */
+export class UsersFileError extends DataFileError {
   constructor(path: string, problem: string) {
     super(
       'ERR_USERS_FILE',
-      `${path}: the local users cannot be read (${problem}): restore users.json from a backup (\`pocnet backup\` holds a copy; the tokens valid then work again), or move it aside and put in its place the users.json of a scratch \`pocnet --data-dir <new dir> init\`, whose operator token then works on this node, and add the other users again with \`pocnet user add\``,
+      path,
+      'the local users',
+      problem,
+      'restore users.json from a backup (`pocnet backup` holds a copy; the tokens valid then work again), or move it aside and put in its place the users.json of a scratch `pocnet --data-dir <new dir> init`, whose operator token then works on this node, and add the other users again with `pocnet user add`',
     )
-    this.path = path
-    this.problem = problem
   }
 }
