@@ -15,6 +15,7 @@ import {
   isFinished,
   nextAlertAt,
   openCase,
+  type Replay,
   replayCase,
   type Side,
   validateEvent,
@@ -57,6 +58,20 @@ type Change =
       /** This side's steps the replay rejected: they crossed the message. */
       crossed: Array<{ kind: string; why: string }>
     }
+
+/** The change a step made, and the steps of this side's the replay rejected: they crossed it. */
+function stepChange(
+  caseId: string,
+  kind: string,
+  before: string,
+  held: { side: Side; current: Case },
+  replay: Replay,
+): Change {
+  const crossed = replay.rejected
+    .filter((r) => r.event.side === held.side)
+    .map((r) => ({ kind: r.event.kind, why: r.error.message }))
+  return { type: 'step', caseId, kind, before, after: held.current.status, crossed }
+}
 
 type CasePayload =
   | { type: 'request'; caseId: string; openedAt: string; request: unknown }
@@ -223,13 +238,27 @@ export class CaseBook {
 
   /** Records (and for a received message, shows) a change replayed at start that the ledger lacks. */
   async #recordReplayed(entry: LedgerEntry, change: Change): Promise<void> {
-    const { caseId } = change
     const from = entry.counterpart!
     const received = entry.kind === 'message-received'
-    const actor = received ? `country:${from}` : entry.actor
+    await this.#announce(change, from, received ? `country:${from}` : entry.actor, entry.messageId, received)
+  }
+
+  /**
+   * Records the case change a message made and tells the feed: a case a received request opened,
+   * or a received step, with the steps of ours it crossed. The same live and in the rebuild that
+   * repairs what a crash left unrecorded.
+   */
+  async #announce(
+    change: Change,
+    from: string,
+    actor: string,
+    messageId: string | undefined,
+    received: boolean,
+  ): Promise<void> {
+    const { caseId } = change
     if (change.type === 'opened') {
       const opening = this.get(caseId).opening
-      await this.#recordState(caseId, from, actor, undefined, opening.status, 'opened', entry.messageId)
+      await this.#recordState(caseId, from, actor, undefined, opening.status, 'opened', messageId)
       if (received)
         this.#publish(
           'new-request',
@@ -238,7 +267,7 @@ export class CaseBook {
         )
       return
     }
-    await this.#recordState(caseId, from, actor, change.before, change.after, change.kind, entry.messageId)
+    await this.#recordState(caseId, from, actor, change.before, change.after, change.kind, messageId)
     this.#publish('case-message', caseId, `${from}: ${change.kind} (case now ${change.after})`)
     for (const r of change.crossed)
       this.#publish('case-message', caseId, `your ${r.kind} crossed a message from ${from}: ${r.why}`)
@@ -299,17 +328,7 @@ export class CaseBook {
         held.current = replay.case
         held.events = events
         if (sent) return
-        const crossed = replay.rejected
-          .filter((r) => r.event.side === held.side)
-          .map((r) => ({ kind: r.event.kind, why: r.error.message }))
-        return {
-          type: 'step',
-          caseId: payload.caseId,
-          kind: checked.value.kind,
-          before,
-          after: held.current.status,
-          crossed,
-        }
+        return stepChange(payload.caseId, checked.value.kind, before, held, replay)
       }
     } catch (err) {
       this.#init.log.error('cases.unreplayable-entry', { seq: entry.seq, error: (err as Error).name })
@@ -614,20 +633,13 @@ export class CaseBook {
     if (payload === undefined) return
     const actor = `country:${message.from}`
     if (payload.type === 'request') {
-      const opening = this.#hold(payload, 'requested', message.from)
-      await this.#recordState(
-        payload.caseId,
+      this.#hold(payload, 'requested', message.from)
+      await this.#announce(
+        { type: 'opened', caseId: payload.caseId },
         message.from,
         actor,
-        undefined,
-        opening.status,
-        'opened',
         message.messageId,
-      )
-      this.#publish(
-        'new-request',
-        payload.caseId,
-        `${opening.request.urgency} ${opening.type} request from ${message.from}`,
+        true,
       )
       await this.#sendDelivered(payload.caseId)
       return
@@ -639,29 +651,8 @@ export class CaseBook {
     held.events.push(checked.value)
     const replay = replayCase(held.opening, held.events)
     held.current = replay.case
-    await this.#recordState(
-      payload.caseId,
-      message.from,
-      actor,
-      before,
-      held.current.status,
-      checked.value.kind,
-      message.messageId,
-    )
-    this.#publish(
-      'case-message',
-      payload.caseId,
-      `${message.from}: ${checked.value.kind} (case now ${held.current.status})`,
-    )
-    for (const r of replay.rejected) {
-      if (r.event.side === held.side) {
-        this.#publish(
-          'case-message',
-          payload.caseId,
-          `your ${r.event.kind} crossed a message from ${message.from}: ${r.error.message}`,
-        )
-      }
-    }
+    const change = stepChange(payload.caseId, checked.value.kind, before, held, replay)
+    await this.#announce(change, message.from, actor, message.messageId, true)
     await this.checkClocks()
   }
 
