@@ -179,7 +179,7 @@ export class CaseBook {
           traffic.push(e)
     traffic.sort((a, b) => a.seq - b.seq)
     // read by the outbox's start, which the daemon runs first: one scan of receipts, not two
-    const outcomes = this.#init.outbox.outcomesAtStart
+    const outcomes = this.#init.outbox.takeOutcomesAtStart()
     const recorded = await this.#recordedChanges()
     const unrecorded: Array<{ entry: LedgerEntry; change: Change }> = []
     for (const entry of traffic) {

@@ -149,10 +149,13 @@ export class Outbox {
 
   /**
    * What became of the messages sent before this start, read from the ledger by start(): the case
-   * book's rebuild needs the same to leave out the steps never delivered.
+   * book's rebuild needs the same to leave out the steps never delivered. Handed over once, not
+   * kept: the sets name every message the node ever sent.
    */
-  get outcomesAtStart(): DeliveryOutcomes {
-    return this.#outcomesAtStart
+  takeOutcomesAtStart(): DeliveryOutcomes {
+    const outcomes = this.#outcomesAtStart
+    this.#outcomesAtStart = { failed: new Set(), settled: new Set() }
+    return outcomes
   }
 
   async start(): Promise<void> {
