@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { type RosterState, readRosterChainFile, verifyRosterChain } from '@pocnet/directory/offline'
 import { ControlCallError, ControlClient, DATA_DIR, DaemonUnreachableError } from '@pocnet/node/client'
 import type { Command } from 'commander'
 import { CliError, NoTokenError } from './errors.ts'
@@ -39,6 +40,11 @@ export class Context {
 
   path(file: keyof typeof DATA_DIR): string {
     return join(this.dataDir, DATA_DIR[file])
+  }
+
+  /** The roster this data directory holds, verified; undefined when it holds none that is readable and valid. */
+  async localRoster(): Promise<RosterState | undefined> {
+    return readLocalRoster(this.path('roster'))
   }
 
   async token(): Promise<string> {
@@ -128,4 +134,13 @@ export function daemonAnswers(socketPath: string, timeoutMs = 2_000): Promise<bo
       done(false)
     })
   })
+}
+
+/** The verified roster chain file at `path`, as its latest state; undefined when it is missing or invalid. */
+export async function readLocalRoster(path: string): Promise<RosterState | undefined> {
+  try {
+    return verifyRosterChain(await readRosterChainFile(path)).state
+  } catch {
+    return undefined
+  }
 }

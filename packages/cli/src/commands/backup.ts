@@ -4,11 +4,10 @@ import { chmod, copyFile, mkdir, open, readdir, readFile, rename, stat } from 'n
 import { dirname, join, relative, resolve } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { writeFileAtomic } from '@pocnet/crypto'
-import { readRosterChainFile, verifyRosterChain } from '@pocnet/directory/offline'
 import { ledgerInUse, verifyLedger } from '@pocnet/ledger'
 import { DATA_DIR, readConfig } from '@pocnet/node/client'
 import type { Command } from 'commander'
-import { Context, daemonAnswers } from '../context.ts'
+import { Context, daemonAnswers, readLocalRoster } from '../context.ts'
 import { CliError, DaemonRunningError, LedgerInUseError, LedgerInvalidError } from '../errors.ts'
 import { examples } from '../help.ts'
 import { out } from '../output.ts'
@@ -72,14 +71,7 @@ async function rosterKey(
   dataDir: string,
 ): Promise<{ country: string; network: string; key: Uint8Array | undefined }> {
   const config = await readConfig(dataDir)
-  let key: Uint8Array | undefined
-  try {
-    key = verifyRosterChain(await readRosterChainFile(join(dataDir, DATA_DIR.roster))).state.members.get(
-      config.country,
-    )?.publicKey
-  } catch {
-    key = undefined
-  }
+  const key = (await readLocalRoster(join(dataDir, DATA_DIR.roster)))?.members.get(config.country)?.publicKey
   return { country: config.country, network: config.network, key }
 }
 

@@ -16,7 +16,6 @@ import {
   templateFor,
   validateRequest,
 } from '@pocnet/cases'
-import { readRosterChainFile, verifyRosterChain } from '@pocnet/directory/offline'
 import { Argument, type Command, Option } from 'commander'
 import { Context } from '../context.ts'
 import { CliError, InvalidFormError, UsageError } from '../errors.ts'
@@ -197,18 +196,14 @@ async function postEvent(
  * directory, when one is there to read (the daemon checks again when the request is sent).
  */
 async function checkMember(ctx: Context, to: string): Promise<void> {
-  let members: ReadonlyMap<string, unknown>
-  try {
-    members = verifyRosterChain(await readRosterChainFile(ctx.path('roster'))).state.members
-  } catch {
-    return
-  }
-  if (!members.has(to))
+  const roster = await ctx.localRoster()
+  if (roster === undefined) return
+  if (!roster.members.has(to))
     throw new CliError(
       'ERR_NOT_A_MEMBER',
       `--to ${to}: not a member of the federation (${ctx.path('roster')})`,
       {
-        hint: `the members are ${[...members.keys()].sort().join(', ')} (\`pocnet directory list\`)`,
+        hint: `the members are ${[...roster.members.keys()].sort().join(', ')} (\`pocnet directory list\`)`,
       },
     )
 }

@@ -1,7 +1,6 @@
 import { resolve } from 'node:path'
 import { checkCountry } from '@pocnet/cases'
 import { fromHex, readKeyFile, toHex } from '@pocnet/crypto'
-import { readRosterChainFile, verifyRosterChain } from '@pocnet/directory/offline'
 import {
   checkpointOrigin,
   ENTRY_KINDS,
@@ -151,18 +150,16 @@ async function rosterPinOf(
   ctx: Context,
   country: string | undefined,
 ): Promise<{ publicKey: Uint8Array; origin: string } | undefined> {
-  let cc = country
-  let state: ReturnType<typeof verifyRosterChain>['state']
-  try {
-    state = verifyRosterChain(await readRosterChainFile(ctx.path('roster'))).state
-    cc ??= (await readConfig(ctx.dataDir)).country
-  } catch {
+  const state = await ctx.localRoster()
+  if (state === undefined) {
     if (country !== undefined)
       throw new CliError('ERR_NO_ROSTER', `no readable roster in ${ctx.dataDir} to find ${country}'s key`, {
         hint: 'pass --key <hex> instead, or --data-dir of a node that holds the roster',
       })
     return undefined
   }
+  const cc = country ?? (await readConfig(ctx.dataDir).catch(() => undefined))?.country
+  if (cc === undefined) return undefined
   const member = state.members.get(cc)
   if (member === undefined) {
     if (country !== undefined) throw new CliError('ERR_NOT_A_MEMBER', `${country} is not in the roster`)
