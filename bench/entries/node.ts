@@ -15,8 +15,9 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { lpStream } from '@libp2p/utils'
 import { checkpointOrigin, Ledger } from '@pocnet/ledger'
-import { createLogger, DELIVERY_PROTOCOL, PocnetDaemon, RequestStreams } from '@pocnet/node'
+import { createLogger, DELIVERY_PROTOCOL, PocnetDaemon } from '@pocnet/node'
 import { MAX_RECEIPT_BYTES, seal, verifyReceipt } from '@pocnet/protocol'
+import { RequestStreams } from '@pocnet/protocol/reqresp'
 import {
   createFederation,
   type Federation,
@@ -72,7 +73,6 @@ async function startPair(): Promise<Pair> {
   const network = a.config.network
   // the node's own sending path: streams to FR kept open and reused, one request in flight on each
   const streams = new RequestStreams(a.host, DELIVERY_PROTOCOL, {
-    maxRequestBytes: a.config.delivery.maxEnvelopeBytes,
     maxResponseBytes: MAX_RECEIPT_BYTES,
     timeoutMs: a.config.delivery.readTimeoutMs,
   })

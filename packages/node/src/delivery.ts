@@ -10,6 +10,7 @@ import {
   type RejectReason,
   type SenderInfo,
 } from '@pocnet/protocol'
+import { serveRequests } from '@pocnet/protocol/reqresp'
 import {
   DELIVERY_PROTOCOL,
   MAX_INBOUND_DELIVERY_STREAMS,
@@ -19,7 +20,6 @@ import {
 import type { Host } from './host.ts'
 import { type Logger, LogThrottle, THROTTLED_LOG_EVERY_MS } from './log.ts'
 import { type Accepted, ReplayMemory } from './replay.ts'
-import { handleRequests } from './reqresp.ts'
 
 export interface InboundMessage {
   messageId: string
@@ -165,20 +165,30 @@ export class DeliveryReceiver {
   async start(): Promise<void> {
     this.#accepted = await ReplayMemory.load(this.#init.ledger, this.#replayWindowMs, this.#now)
     const { maxEnvelopeBytes, readTimeoutMs } = this.#init.limits
-    await handleRequests(
+    await serveRequests(
       this.#init.host,
       DELIVERY_PROTOCOL,
-      { maxRequestBytes: maxEnvelopeBytes, maxResponseBytes: 0, timeoutMs: readTimeoutMs },
-      MAX_INBOUND_DELIVERY_STREAMS,
-      (request, from) => this.#receive(request, from),
+      // open() judges the bytes: even garbage gets a signed receipt, so there is no decode step
       {
-        onStreamError: (from, reason) => {
+        decode: (frame) => frame,
+        answer: (request, connection) => this.#receive(request, connection.remotePeer),
+      },
+      {
+        maxRequestBytes: maxEnvelopeBytes,
+        timeoutMs: readTimeoutMs,
+        maxInboundStreams: MAX_INBOUND_DELIVERY_STREAMS,
+        maxOutboundStreams: MAX_INBOUND_DELIVERY_STREAMS,
+        requestsPerStream: Number.POSITIVE_INFINITY,
+        onFailure: (error, connection) => {
           this.#count('stream')
-          this.#init.log.warn('delivery.stream-error', { peer: from.toString(), reason })
+          this.#init.log.warn('delivery.stream-error', {
+            peer: connection.remotePeer.toString(),
+            reason: error.failure,
+          })
         },
-        onStreamRefused: (from) => {
+        onStreamRefused: (connection) => {
           this.#count('stream-limit')
-          const peer = from.toString()
+          const peer = connection.remotePeer.toString()
           const refused = this.#refusedStreams.hit(peer)
           if (refused !== undefined)
             this.#init.log.warn('delivery.stream-limit', {

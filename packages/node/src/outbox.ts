@@ -4,11 +4,11 @@ import { type NodeIdentity, peerIdFromEd25519PublicKey, sha256, toHex } from '@p
 import type { RosterState } from '@pocnet/directory'
 import type { Ledger, LedgerEntry } from '@pocnet/ledger'
 import { MAX_RECEIPT_BYTES, type RejectReason, seal, verifyReceipt } from '@pocnet/protocol'
+import { ExchangeError, RequestStreams } from '@pocnet/protocol/reqresp'
 import { DELIVERY_PROTOCOL, OUTBOX_CONCURRENCY } from './constants.ts'
 import { DeliveryError } from './errors.ts'
 import type { Host } from './host.ts'
 import type { Logger } from './log.ts'
-import { errorReason, RequestStreams } from './reqresp.ts'
 
 /** Where a counterpart's node is, from its directory record. */
 export interface Counterpart {
@@ -121,7 +121,6 @@ export class Outbox {
     this.#now = init.now ?? Date.now
     this.#monotonic = init.monotonic ?? (() => performance.now())
     this.#streams = new RequestStreams(init.host, DELIVERY_PROTOCOL, {
-      maxRequestBytes: init.limits.maxEnvelopeBytes,
       maxResponseBytes: MAX_RECEIPT_BYTES,
       timeoutMs: init.limits.readTimeoutMs,
     })
@@ -363,7 +362,7 @@ export class Outbox {
         throw new DeliveryError('ERR_REJECTED_FOR_NOW', `counterpart answered ${receipt.reason}`, true)
       }
     } catch (err) {
-      item.lastError = err instanceof DeliveryError ? err.message : errorReason(err)
+      item.lastError = err instanceof DeliveryError ? err.message : shortReason(err)
       const ceiling = Math.min(
         policy.maxBackoffMs,
         policy.initialBackoffMs * 2 ** Math.min(item.attempts - 1, 30),
@@ -415,4 +414,11 @@ export class Outbox {
     this.#init.log.info('outbox.done', { to: item.to, messageId: item.messageId, outcome: outcome.status })
     this.#init.onOutcome?.(item, outcome)
   }
+}
+
+/** A short, log-safe name for why an attempt failed: the exchange failure, else the error's class. */
+function shortReason(err: unknown): string {
+  if (err instanceof ExchangeError) return err.failure
+  if (!(err instanceof Error)) return 'unknown'
+  return err.name === 'TimeoutError' ? 'deadline' : err.name
 }

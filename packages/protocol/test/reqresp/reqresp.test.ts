@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import type { Connection, Stream } from '@libp2p/interface'
 import { describe, expect, it } from 'vitest'
 import { LengthPrefixTooLongError } from '../../src/index.ts'
@@ -95,6 +96,13 @@ describe('the failure vocabulary', () => {
     }
     expect(isExchangeFailure('timeout')).toBe(false)
     expect(isExchangeFailure('toString')).toBe(false)
+  })
+
+  it('docs/protocol.md §8.1 lists exactly these failures', () => {
+    const docs = readFileSync(new URL('../../../../docs/protocol.md', import.meta.url), 'utf8')
+    const section = docs.slice(docs.indexOf('### 8.1'), docs.indexOf('## 9.'))
+    const listed = [...section.matchAll(/^\| `([a-z-]+)` /gm)].map((m) => m[1])
+    expect(listed).toEqual(Object.keys(EXCHANGE_FAILURES))
   })
 
   it.each([
