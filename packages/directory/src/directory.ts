@@ -2,6 +2,7 @@ import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import { bytesEqual, type NodeIdentity } from '@pocnet/crypto'
 import { decode, encode } from '@pocnet/protocol'
+import { requestOnce, serveRequests } from '@pocnet/protocol/reqresp'
 import {
   DEFAULT_CACHE_FRESH_MS,
   DEFAULT_DHT_QUERY_TIMEOUT_MS,
@@ -10,6 +11,7 @@ import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   DIR_FETCH_PROTOCOL,
   MAX_CLOCK_SKEW_MS,
+  MAX_INBOUND_STREAMS,
   MAX_RECORD_BYTES,
   MAX_REQUEST_BYTES,
   REISSUE_BEFORE_EXPIRY_MS,
@@ -28,7 +30,6 @@ import {
 } from './record.ts'
 import { type RejectionListener, type RejectionProtocol, rejectionReason } from './rejection.ts'
 import type { RosterState } from './roster.ts'
-import { requestOnce, serveRequests } from './wire.ts'
 
 /** Where a lookup found its record. `stale-cache`: nothing fresher answered, the last good record is served. */
 export type LookupSource = 'self' | 'cache' | 'dht' | 'peer' | 'stale-cache'
@@ -88,6 +89,31 @@ export interface DirectoryInit {
 const MAX_PEERS_ASKED = 8
 
 const peerFail = (field: string, rule: string) => new PeerProtocolError(`dir-fetch ${field}: ${rule}`)
+
+/** A dir-fetch request, `{ country }`: the country whose record is asked for. */
+function decodeFetchRequest(frame: Uint8Array): string {
+  const r = new FieldReader(
+    decode(frame, { maxBytes: MAX_REQUEST_BYTES, maxDepth: 1 }),
+    'request',
+    peerFail,
+    ['country'],
+  )
+  return r.text('country', 2, COUNTRY_CODE, 'must be an ISO 3166-1 alpha-2 code')
+}
+
+/** A dir-fetch answer, `{ record }`: the record's bytes, or null when the peer holds none. */
+function decodeFetchAnswer(frame: Uint8Array): Uint8Array | null {
+  const r = new FieldReader(
+    decode(frame, { maxBytes: MAX_RECORD_BYTES + 64, maxDepth: 1 }),
+    'response',
+    peerFail,
+    ['record'],
+  )
+  const bytes = r.raw('record')
+  if (bytes !== null && !(bytes instanceof Uint8Array))
+    throw peerFail('response.record', 'must be a byte string or null')
+  return bytes
+}
 
 /**
  * The directory: publishes this country's signed record to the DHT (counting the peers that
@@ -151,11 +177,18 @@ export class Directory {
   }
 
   async start(): Promise<void> {
-    await serveRequests(this.#libp2p, DIR_FETCH_PROTOCOL, (req) => this.#answerFetch(req), {
-      maxRequestBytes: MAX_REQUEST_BYTES,
-      timeoutMs: this.#requestTimeoutMs,
-      onError: (err, conn) => this.#reject(err, 'dir-fetch', conn.remotePeer),
-    })
+    await serveRequests(
+      this.#libp2p,
+      DIR_FETCH_PROTOCOL,
+      { decode: decodeFetchRequest, answer: async (country) => this.#answerFetch(country) },
+      {
+        maxRequestBytes: MAX_REQUEST_BYTES,
+        timeoutMs: this.#requestTimeoutMs,
+        maxInboundStreams: MAX_INBOUND_STREAMS,
+        requestsPerStream: 1,
+        onFailure: (error, conn) => this.#reject(error, 'dir-fetch', conn.remotePeer),
+      },
+    )
     this.#libp2p.addEventListener('peer:connect', this.#onConnect)
     for (const peer of this.#libp2p.getPeers())
       this.#onConnect(new CustomEvent('peer:connect', { detail: peer }))
@@ -371,19 +404,12 @@ export class Directory {
   ): Promise<VerifiedRecord | undefined> {
     const timeout = AbortSignal.timeout(this.#requestTimeoutMs)
     try {
-      const response = await requestOnce(this.#libp2p, peer, DIR_FETCH_PROTOCOL, encode({ country }), {
+      const bytes = await requestOnce(this.#libp2p, peer, DIR_FETCH_PROTOCOL, encode({ country }), {
         maxResponseBytes: MAX_RECORD_BYTES + 64,
         signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
+        decode: decodeFetchAnswer,
       })
-      const r = new FieldReader(
-        decode(response, { maxBytes: MAX_RECORD_BYTES + 64, maxDepth: 1 }),
-        'response',
-        peerFail,
-        ['record'],
-      )
-      const bytes = r.raw('record')
       if (bytes === null) return undefined
-      if (!(bytes instanceof Uint8Array)) throw peerFail('response.record', 'must be a byte string or null')
       return this.#accept(country, bytes)
     } catch (err) {
       this.#reject(err as Error, 'dir-fetch', peer)
@@ -391,14 +417,7 @@ export class Directory {
     }
   }
 
-  async #answerFetch(request: Uint8Array): Promise<Uint8Array> {
-    const r = new FieldReader(
-      decode(request, { maxBytes: MAX_REQUEST_BYTES, maxDepth: 1 }),
-      'request',
-      peerFail,
-      ['country'],
-    )
-    const country = r.text('country', 2, COUNTRY_CODE, 'must be an ISO 3166-1 alpha-2 code')
+  #answerFetch(country: string): Uint8Array {
     const now = this.#now()
     const record = country === this.country ? this.#own?.verified : this.#cachedValid(country, now)
     return encode({ record: record?.bytes ?? null })

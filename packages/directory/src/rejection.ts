@@ -1,6 +1,7 @@
 import type { PeerId } from '@libp2p/interface'
-import { CborDecodeError, CborTooLargeError, LengthPrefixTooLongError } from '@pocnet/protocol'
-import { DirectoryError, PeerProtocolError, RecordFieldError, RecordRejectedError } from './errors.ts'
+import { CborDecodeError, CborTooLargeError } from '@pocnet/protocol'
+import { ExchangeError, streamFailureOf } from '@pocnet/protocol/reqresp'
+import { DirectoryError, RecordFieldError, RecordRejectedError } from './errors.ts'
 
 /**
  * Which exchange a rejection happened in: `dht`, a `/pocnet-dir/` record kad-dht was asked to
@@ -16,7 +17,8 @@ export interface Rejection {
    * A stable, short code: a record problem (`bad-signature`, `stale`, `not-a-member`, … — see
    * `RecordProblem`), a roster verification failure (`bad-signature`, `below-threshold`,
    * `unknown-signer`, `revoked-signer`, `bad-link`, `bad-change`, `fork`, `genesis-mismatch`),
-   * `malformed`, `too-large`, `timeout`, `stream-error`; and, for `roster`, `pull-suppressed`: a
+   * how the exchange itself failed (`deadline`, `decode-failed`, `frame-too-large`, … — the
+   * EXCHANGE_FAILURES of @pocnet/protocol/reqresp); and, for `roster`, `pull-suppressed`: a
    * peer's claim to be ahead that was not followed (docs/directory.md §1.4), common between honest
    * nodes too.
    */
@@ -43,19 +45,12 @@ const ROSTER_REASONS: Record<string, string> = {
 
 /** The reason code of an error a peer exchange ended with (see `Rejection.reason`). */
 export function rejectionReason(err: unknown): string {
+  if (err instanceof ExchangeError) return err.failure
   if (err instanceof RecordRejectedError) return err.problem
-  if (
-    err instanceof RecordFieldError ||
-    err instanceof PeerProtocolError ||
-    err instanceof LengthPrefixTooLongError
-  )
-    return 'malformed'
+  if (err instanceof RecordFieldError) return 'malformed'
   if (err instanceof DirectoryError) return ROSTER_REASONS[err.code] ?? 'malformed'
   if (err instanceof CborTooLargeError) return 'too-large'
   if (err instanceof CborDecodeError) return 'malformed'
-  const name = (err as { name?: unknown } | undefined)?.name
-  if (name === 'TimeoutError' || name === 'AbortError') return 'timeout'
-  // lpStream: a length prefix announcing more than the cap
-  if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError') return 'too-large'
-  return 'stream-error'
+  // anything else failed outside the request/response layer: named as a stream error would be
+  return streamFailureOf(err)
 }

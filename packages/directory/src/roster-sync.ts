@@ -1,8 +1,10 @@
 import type { Connection, Libp2p, Logger, PeerId } from '@libp2p/interface'
 import { bytesEqual, toHex } from '@pocnet/crypto'
 import { decode, encode } from '@pocnet/protocol'
+import { requestOnce, serveRequests } from '@pocnet/protocol/reqresp'
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
+  MAX_INBOUND_STREAMS,
   MAX_REQUEST_BYTES,
   MAX_ROSTER_CHAIN_BYTES,
   MAX_ROSTER_CHAIN_LENGTH,
@@ -13,7 +15,6 @@ import { FieldReader } from './fields.ts'
 import type { OfferOutcome, RosterKeeper } from './keeper.ts'
 import { type RejectionListener, rejectionReason } from './rejection.ts'
 import type { RosterState } from './roster.ts'
-import { requestOnce, serveRequests } from './wire.ts'
 
 export interface RosterSyncInit {
   libp2p: Libp2p
@@ -32,6 +33,38 @@ const PULL_ON_REQUEST_INTERVAL_MS = 5_000
 const PULL_AFTER_FAILURE_MS = 30_000
 
 const peerFail = (field: string, rule: string) => new PeerProtocolError(`roster exchange ${field}: ${rule}`)
+
+/** What an asker claims: its roster version and that version's hash. */
+interface RosterClaim {
+  version: number
+  head: Uint8Array
+}
+
+/** A roster request, `{ version, head }`. */
+function decodeClaim(frame: Uint8Array): RosterClaim {
+  const r = new FieldReader(
+    decode(frame, { maxBytes: MAX_REQUEST_BYTES, maxDepth: 1 }),
+    'request',
+    peerFail,
+    ['version', 'head'],
+  )
+  return { version: r.integer('version', 0, MAX_ROSTER_CHAIN_LENGTH), head: r.bytes('head', 32) }
+}
+
+/** A roster answer, `{ chain }`: the answerer's documents, or null when it is not ahead. */
+function decodeChainAnswer(frame: Uint8Array): Uint8Array[] | null {
+  const r = new FieldReader(
+    decode(frame, { maxBytes: MAX_ROSTER_CHAIN_BYTES + 64, maxDepth: 2 }),
+    'response',
+    peerFail,
+    ['chain'],
+  )
+  if (r.raw('chain') === null) return null
+  return r.array('chain', MAX_ROSTER_CHAIN_LENGTH, 1).map((d, i) => {
+    if (!(d instanceof Uint8Array)) throw peerFail(`chain[${i}]`, 'must be a byte string')
+    return d
+  })
+}
 
 /**
  * `/pocnet/roster/1.0.0`: the asker sends `{ version, head }` (its roster version and that
@@ -93,11 +126,18 @@ export class RosterSync {
   }
 
   async start(): Promise<void> {
-    await serveRequests(this.#libp2p, ROSTER_PROTOCOL, (req, conn) => this.#answer(req, conn), {
-      maxRequestBytes: MAX_REQUEST_BYTES,
-      timeoutMs: this.#timeoutMs,
-      onError: (err, conn) => this.#reject(err, conn.remotePeer),
-    })
+    await serveRequests(
+      this.#libp2p,
+      ROSTER_PROTOCOL,
+      { decode: decodeClaim, answer: async (claim, conn) => this.#answer(claim, conn) },
+      {
+        maxRequestBytes: MAX_REQUEST_BYTES,
+        timeoutMs: this.#timeoutMs,
+        maxInboundStreams: MAX_INBOUND_STREAMS,
+        requestsPerStream: 1,
+        onFailure: (error, conn) => this.#reject(error, conn.remotePeer),
+      },
+    )
     this.#libp2p.addEventListener('peer:connect', this.#onConnect)
     this.#unsubscribe = this.#keeper.onRosterAdopted(() => {
       this.#dropNonMembers()
@@ -114,26 +154,19 @@ export class RosterSync {
   /** Asks `peer` for its roster and adopts it when newer and valid; throws when it is invalid or a fork. */
   async sync(peer: PeerId): Promise<OfferOutcome> {
     const state = this.#keeper.state
-    const response = await requestOnce(
+    const chain = await requestOnce(
       this.#libp2p,
       peer,
       ROSTER_PROTOCOL,
       encode({ version: state.version, head: state.hash }),
-      { maxResponseBytes: MAX_ROSTER_CHAIN_BYTES + 64, signal: AbortSignal.timeout(this.#timeoutMs) },
+      {
+        maxResponseBytes: MAX_ROSTER_CHAIN_BYTES + 64,
+        signal: AbortSignal.timeout(this.#timeoutMs),
+        decode: decodeChainAnswer,
+      },
     )
-    const r = new FieldReader(
-      decode(response, { maxBytes: MAX_ROSTER_CHAIN_BYTES + 64, maxDepth: 2 }),
-      'response',
-      peerFail,
-      ['chain'],
-    )
-    const chain = r.raw('chain')
     if (chain === null) return 'current'
-    const documents = r.array('chain', MAX_ROSTER_CHAIN_LENGTH, 1).map((d, i) => {
-      if (!(d instanceof Uint8Array)) throw peerFail(`chain[${i}]`, 'must be a byte string')
-      return d
-    })
-    return this.#keeper.offer(documents)
+    return this.#keeper.offer(chain)
   }
 
   /** Tells every connected peer our version (by asking it), so peers behind us pull our chain. */
@@ -168,15 +201,8 @@ export class RosterSync {
       })
   }
 
-  async #answer(request: Uint8Array, connection: Connection): Promise<Uint8Array> {
-    const r = new FieldReader(
-      decode(request, { maxBytes: MAX_REQUEST_BYTES, maxDepth: 1 }),
-      'request',
-      peerFail,
-      ['version', 'head'],
-    )
-    const theirVersion = r.integer('version', 0, MAX_ROSTER_CHAIN_LENGTH)
-    const theirHead = r.bytes('head', 32)
+  #answer(claim: RosterClaim, connection: Connection): Uint8Array {
+    const { version: theirVersion, head: theirHead } = claim
     const state = this.#keeper.state
     const differs = theirVersion === state.version && !bytesEqual(theirHead, state.hash)
     // the asker is ahead (or on another branch): pull from it after answering. Once a fork froze

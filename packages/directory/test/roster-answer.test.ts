@@ -1,8 +1,8 @@
 import { bytesEqual } from '@pocnet/crypto'
 import { decode, encode } from '@pocnet/protocol'
+import { requestOnce } from '@pocnet/protocol/reqresp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MAX_ROSTER_CHAIN_BYTES, ROSTER_PROTOCOL } from '../src/constants.ts'
-import { requestOnce } from '../src/wire.ts'
 import {
   type Member,
   makeFounders,
@@ -42,6 +42,7 @@ describe('roster answers', () => {
     requestOnce(b.libp2p, a.libp2p.peerId, ROSTER_PROTOCOL, encode({ version: 0, head: genesisHash }), {
       maxResponseBytes: MAX_ROSTER_CHAIN_BYTES + 64,
       signal: AbortSignal.timeout(5_000),
+      decode: (frame) => frame,
     })
   /** A adopts one more amendment (a threshold change signed by A alone). */
   const amendA = (): void => {

@@ -1,5 +1,6 @@
 import { NodeIdentity, toHex } from '@pocnet/crypto'
 import { encode } from '@pocnet/protocol'
+import { requestOnce, serveRequests } from '@pocnet/protocol/reqresp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROSTER_PROTOCOL } from '../src/constants.ts'
 import {
@@ -10,7 +11,6 @@ import {
   RosterThresholdError,
 } from '../src/index.ts'
 import { parseRosterDocument } from '../src/roster.ts'
-import { requestOnce, serveRequests } from '../src/wire.ts'
 import {
   contactDetails,
   type Founders,
@@ -122,6 +122,7 @@ describe('roster exchange between 5 member nodes (threshold 3)', () => {
       const answer = await requestOnce(asker.libp2p, answerer.identity.peerId, ROSTER_PROTOCOL, claim, {
         maxResponseBytes: 1 << 20,
         signal: AbortSignal.timeout(5_000),
+        decode: (frame) => frame,
       })
       expect(answer.length).toBeGreaterThan(0)
     }
@@ -246,20 +247,24 @@ describe('a claim that arrives while a pull from the same peer runs', () => {
     await serveRequests(
       a.libp2p,
       ROSTER_PROTOCOL,
-      async () => {
-        asked++
-        if (asked === 1) {
-          await held
-          return encode({ chain: null })
-        }
-        return encode({ chain: next })
+      {
+        decode: (frame) => frame,
+        answer: async () => {
+          asked++
+          if (asked === 1) {
+            await held
+            return encode({ chain: null })
+          }
+          return encode({ chain: next })
+        },
       },
-      { maxRequestBytes: 1024, timeoutMs: 10_000, onError: () => {} },
+      { maxRequestBytes: 1024, timeoutMs: 10_000, maxInboundStreams: 4, requestsPerStream: 1 },
     )
     const claim = (version: number, head: Uint8Array) =>
       requestOnce(a.libp2p, b.libp2p.peerId, ROSTER_PROTOCOL, encode({ version, head }), {
         maxResponseBytes: 1024 * 1024,
         signal: AbortSignal.timeout(5_000),
+        decode: (frame) => frame,
       })
     // a first claim makes b pull from a; a holds that pull
     await claim(1, new Uint8Array(32).fill(7))

@@ -211,8 +211,8 @@ describe('directory records and roster chains from a hostile member', () => {
     await lp.write(HTTP_GARBAGE, { signal })
     await lp.read({ signal }).catch(() => undefined)
     stream.abort(new Error('done'))
-    await until(async () => (await rejected('roster-malformed')) === 1, 'the malformed request', GUARD_MS)
-    expect(logs.filter((l) => l.reason === 'roster-malformed')).toEqual([
+    await until(async () => (await rejected('roster-decode-failed')) === 1, 'the malformed request', GUARD_MS)
+    expect(logs.filter((l) => l.reason === 'roster-decode-failed')).toEqual([
       expect.objectContaining({ event: 'roster.rejected', rejectedSinceStart: 1 }),
     ])
   })
@@ -226,7 +226,7 @@ describe('directory records and roster chains from a hostile member', () => {
       'dht-record-bad-signature': 3,
       'dht-record-stale': 1,
       'roster-bad-signature': 1,
-      'roster-malformed': 1,
+      'roster-decode-failed': 1,
     })
     expect(h.connectedCountries).toContain('DE')
     expect((await victim.directory.lookup('DE', { sources: ['peer'] })).record.country).toBe('DE')
