@@ -237,6 +237,23 @@ describe('requestOnce and serveRequests', () => {
     release()
   })
 
+  it('a response at a cap over 4 MiB (a roster answer) is read whole', async () => {
+    const cap = 4 * 1024 * 1024 + 64
+    const pair = peerPair()
+    await serveRequests(
+      pair.server,
+      PROTOCOL,
+      { decode: (frame) => frame, answer: async () => new Uint8Array(cap).fill(1) },
+      { maxRequestBytes: MAX_REQUEST, timeoutMs: TIMEOUT_MS, maxInboundStreams: 1, requestsPerStream: 1 },
+    )
+    const answer = await requestOnce(pair.client, {} as never, PROTOCOL, text('chain?'), {
+      maxResponseBytes: cap,
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+      decode: (frame) => frame,
+    })
+    expect(answer.length).toBe(cap)
+  })
+
   it('a response the asker cannot decode: decode-failed', async () => {
     const served = await serve()
     const asked = requestOnce(served.client, {} as never, PROTOCOL, text('hello'), {
