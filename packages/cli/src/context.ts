@@ -3,7 +3,15 @@ import { connect } from 'node:net'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { type RosterState, readRosterChainFile, verifyRosterChain } from '@pocnet/directory/offline'
-import { ControlCallError, ControlClient, DATA_DIR, DaemonUnreachableError } from '@pocnet/node/client'
+import {
+  type AnyRoute,
+  type CallArgs,
+  ControlCallError,
+  ControlClient,
+  DATA_DIR,
+  DaemonUnreachableError,
+  type ResponseOf,
+} from '@pocnet/node/client'
 import type { Command } from 'commander'
 import { CliError, NoTokenError } from './errors.ts'
 import { displayZone } from './output.ts'
@@ -66,16 +74,11 @@ export class Context {
     return token
   }
 
-  /** Calls the control API; daemon errors become CliErrors carrying the daemon's hint. */
-  async call<T>(
-    method: 'GET' | 'POST' | 'DELETE',
-    path: string,
-    body?: unknown,
-    timeoutMs?: number,
-  ): Promise<T> {
+  /** Calls a route of the control API; daemon errors become CliErrors carrying the daemon's hint. */
+  async call<R extends AnyRoute>(route: R, ...args: CallArgs<R>): Promise<ResponseOf<R>> {
     const client = new ControlClient(this.socketPath, await this.token())
     try {
-      return await client.call<T>(method, path, body, timeoutMs)
+      return await client.call(route, ...args)
     } catch (e) {
       throw controlError(e)
     }

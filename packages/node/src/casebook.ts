@@ -9,6 +9,7 @@ import {
   type CaseEvent,
   type ClockConfig,
   dueAlerts,
+  type FollowUp,
   followUpPreservation,
   InvalidEventError,
   InvalidRequestError,
@@ -556,7 +557,7 @@ export class CaseBook {
    * named: the latest disclosure naming `thirdCountry`, or the latest of all without it (a path
    * may cross several third countries, each disclosed in turn).
    */
-  followUp(caseId: string, thirdCountry?: string): { requested: string; request: unknown } {
+  followUp(caseId: string, thirdCountry?: string): FollowUp {
     const held = this.get(caseId)
     const disclosures = held.current.history.filter((e) => e.kind === 'partially-disclosed')
     const disclosure = [...disclosures]

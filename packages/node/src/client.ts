@@ -1,8 +1,12 @@
 /**
  * `@pocnet/node/client`: what a control-API client needs (configuration, the data directory
- * layout, the control client and its errors, node set-up) without the daemon. The CLI imports
+ * layout, the control API's routes with their request and answer types, the control client and
+ * its errors, node set-up) without the daemon. The CLI imports
  * this so a `pocnet status` does not load libp2p: only `pocnet start` loads the daemon.
  */
+
+export type { AuditReport, Durations } from './audit.ts'
+export type { CaseSummary } from './casebook.ts'
 export {
   CONFIG_FILE,
   defaultConfig,
@@ -18,6 +22,49 @@ export {
   type ControlErrorBody,
   DaemonUnreachableError,
 } from './control/client.ts'
+export type {
+  AnyRoute,
+  CallArgs,
+  NoRequest,
+  RequestOf,
+  ResponseOf,
+  RouteDecl,
+  RouteRequest,
+} from './control/contract.ts'
+export {
+  type BundleWritten,
+  type CaseDetail,
+  type CaseOpened,
+  type CaseStep,
+  type CaseSubmission,
+  type CheckpointView,
+  CONTROL_ROUTES,
+  caseRoutes,
+  type DirectoryLookup,
+  type DirectoryRecordView,
+  directoryRoutes,
+  type ExportRequest,
+  type FeedBatch,
+  type IllegalStepDetails,
+  type InboxMessage,
+  type InclusionProof,
+  type LedgerEntryView,
+  type LedgerQuery,
+  ledgerRoutes,
+  type MessageQueued,
+  type MessageSubmission,
+  messageRoutes,
+  type OutboxItemView,
+  type PeerView,
+  type RecordPublished,
+  type RosterOffered,
+  type SignedCheckpointView,
+  type StepSent,
+  statusRoutes,
+  type UserAdded,
+  type UserView,
+  userRoutes,
+} from './control/routes/index.ts'
 export { ROLES, type Role, type UserRecord, UserStore } from './control/users.ts'
 export type { ContactFile, Health } from './daemon.ts'
 export {
@@ -30,6 +77,7 @@ export {
   PassphraseError,
   UsersFileError,
 } from './errors.ts'
+export type { FeedEvent, FeedEventType } from './feed.ts'
 export { type InitOptions, type InitResult, initNode } from './init.ts'
 export type { LogLevel } from './log.ts'
 export { obtainPassphrase } from './passphrase.ts'

@@ -1,8 +1,10 @@
 // the client half (no libp2p), then the daemon
 
-export { nodeRoutes } from './api.ts'
 export * from './client.ts'
-export { ControlApiError, type ControlCall, type Route, startControlServer } from './control/server.ts'
+export { ControlApiError } from './control/errors.ts'
+export { nodeRoutes } from './control/handlers/index.ts'
+export { type CallContext, type Handler, type Handlers, serveRoutes } from './control/serve.ts'
+export { type ControlCall, type Route, startControlServer } from './control/server.ts'
 export { type DaemonOptions, PocnetDaemon } from './daemon.ts'
 export type { InboundMessage } from './delivery.ts'
 export { createLogger, type Logger } from './log.ts'

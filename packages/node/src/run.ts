@@ -1,6 +1,6 @@
 import { join } from 'node:path'
-import { nodeRoutes } from './api.ts'
 import { DATA_DIR, STOP_TIMEOUT_MS } from './constants.ts'
+import { nodeRoutes } from './control/handlers/index.ts'
 import { checkControlSocketPath, startControlServer } from './control/server.ts'
 import { UserStore } from './control/users.ts'
 import { PocnetDaemon } from './daemon.ts'

@@ -19,10 +19,10 @@ import { UserStore } from '../src/control/users.ts'
 import {
   ControlClient,
   createLogger,
-  type Health,
   nodeRoutes,
   PocnetDaemon,
   startControlServer,
+  statusRoutes,
 } from '../src/index.ts'
 import { concat, HTTP_GARBAGE, varint } from './craft.ts'
 import { contactFor, createTestFederation, PASSPHRASE, type TestFederation, until } from './fixtures.ts'
@@ -65,7 +65,7 @@ describe('directory records and roster chains from a hostile member', () => {
   const logs: LogLine[] = []
   const rawLogs: string[] = []
 
-  const status = () => control.call<Health>('GET', '/health')
+  const status = () => control.call(statusRoutes.health)
   const rejected = async (reason: string) => (await status()).rejected[reason] ?? 0
 
   beforeAll(async () => {

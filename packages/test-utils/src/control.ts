@@ -1,48 +1,26 @@
 import { randomBytes } from 'node:crypto'
-import type { Health } from '@pocnet/node'
+import {
+  directoryRoutes,
+  type Health,
+  type InboxMessage,
+  type MessageQueued,
+  messageRoutes,
+  type OutboxItemView,
+  statusRoutes,
+} from '@pocnet/node/client'
 import type { FederationNode } from './federation.ts'
 import { waitFor } from './wait.ts'
 
-/** `GET /outbox` items. */
-export interface OutboxView {
-  messageId: string
-  to: string
-  caseId: string
-  kind: string
-  queuedAt: number
-  attempts: number
-  nextAttemptAt: number
-  lastError: string | null
-}
-
-/** `GET /inbox` messages. */
-export interface InboxView {
-  messageId: string
-  /** The case's status for a case message, else "received". */
-  state?: string
-  from: string
-  caseId: string
-  kind: string
-  createdAt: number | null
-  receivedAt: number
-  seq: number
-}
-
-export interface Submitted {
-  messageId: string
-  queuedAt: number
-}
-
 export function health(node: FederationNode): Promise<Health> {
-  return node.client.call<Health>('GET', '/health')
+  return node.client.call(statusRoutes.health)
 }
 
-export async function outbox(node: FederationNode): Promise<OutboxView[]> {
-  return (await node.client.call<{ items: OutboxView[] }>('GET', '/outbox')).items
+export async function outbox(node: FederationNode): Promise<OutboxItemView[]> {
+  return (await node.client.call(messageRoutes.outbox)).items
 }
 
-export async function inbox(node: FederationNode): Promise<InboxView[]> {
-  return (await node.client.call<{ messages: InboxView[] }>('GET', '/inbox')).messages
+export async function inbox(node: FederationNode): Promise<InboxMessage[]> {
+  return (await node.client.call(messageRoutes.inbox)).messages
 }
 
 export interface MessageInput {
@@ -55,13 +33,15 @@ export interface MessageInput {
 }
 
 /** `POST /messages`: resolves once the message is durable at the sender. */
-export function submitMessage(node: FederationNode, input: MessageInput): Promise<Submitted> {
+export function submitMessage(node: FederationNode, input: MessageInput): Promise<MessageQueued> {
   const payload = input.payload ?? randomBytes(input.payloadBytes ?? 256)
-  return node.client.call<Submitted>('POST', '/messages', {
-    to: input.to,
-    caseId: input.caseId ?? 'case-1',
-    kind: input.kind ?? 'test',
-    payload: Buffer.from(payload).toString('base64'),
+  return node.client.call(messageRoutes.submit, {
+    body: {
+      to: input.to,
+      caseId: input.caseId ?? 'case-1',
+      kind: input.kind ?? 'test',
+      payload: Buffer.from(payload).toString('base64'),
+    },
   })
 }
 
@@ -72,8 +52,8 @@ export function submitMessage(node: FederationNode, input: MessageInput): Promis
 export async function submitMessages(
   node: FederationNode,
   input: MessageInput & { count: number; concurrency?: number },
-): Promise<Submitted[]> {
-  const results: Submitted[] = new Array(input.count)
+): Promise<MessageQueued[]> {
+  const results: MessageQueued[] = new Array(input.count)
   let next = 0
   const worker = async () => {
     while (next < input.count) {
@@ -98,7 +78,7 @@ export async function waitUntilReachable(
     async () => {
       const h = await health(from)
       if (h.peersConnected < 1) return false
-      await from.client.call('GET', `/directory/${to.country}`)
+      await from.client.call(directoryRoutes.lookup, { params: { country: to.country } })
       return true
     },
     { timeoutMs, intervalMs: 250, description: `${from.country} to find ${to.country} in the directory` },

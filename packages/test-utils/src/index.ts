@@ -1,12 +1,9 @@
 export { auditDelivery, type DeliveryAudit } from './audit.ts'
 export {
   health,
-  type InboxView,
   inbox,
   type MessageInput,
-  type OutboxView,
   outbox,
-  type Submitted,
   submitMessage,
   submitMessages,
   waitUntilReachable,

@@ -6,6 +6,8 @@ import { pipeline } from 'node:stream/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
   type Attachment,
+  type CaseEvent,
+  type CaseEventKind,
   PRESERVATION_LIMITS,
   type Problem,
   REFUSAL_GROUNDS,
@@ -16,6 +18,13 @@ import {
   templateFor,
   validateRequest,
 } from '@pocnet/cases'
+import {
+  type CaseStep,
+  caseRoutes,
+  type FeedBatch,
+  type IllegalStepDetails,
+  type StepSent,
+} from '@pocnet/node/client'
 import { Argument, type Command, Option } from 'commander'
 import { Context } from '../context.ts'
 import { CliError, InvalidFormError, UsageError } from '../errors.ts'
@@ -25,51 +34,6 @@ import { formatTime, out, relative, table } from '../output.ts'
 const DAY_MS = 86_400_000
 /** Statuses after which nothing more happens to a case (`isFinished` in @pocnet/cases). */
 const FINISHED = ['closed', 'withdrawn']
-
-/** `GET /cases` rows. */
-export interface CaseRow {
-  id: string
-  type: string
-  requester: string
-  requested: string
-  side: string
-  status: string
-  urgency: string
-  openedAt: string | number
-  ackDueAt?: string | number | null
-  preservationExpiresAt?: string | number | null
-  nextAlert?: unknown
-}
-
-/** `GET /events` items. */
-export interface EventView {
-  cursor: string | number
-  type: 'new-request' | 'case-message' | 'deadline-near' | 'deadline-missed' | 'delivery-failed'
-  caseId: string
-  at: string | number
-  summary: string
-}
-
-interface CaseDetail {
-  case: Record<string, unknown> & {
-    id: string
-    type: string
-    requester: string
-    requested: string
-    status: string
-    openedAt: string
-    request: Record<string, unknown>
-    preservation?: {
-      providerReference: string
-      current: { expiresAt: string; grantedDays: number }
-      periods: Array<{ grantedDays: number }>
-    }
-  }
-  events: Array<Record<string, unknown> & { kind: string; at: string; side: string }>
-  allowedMoves: Array<{ kind: string; side: string }>
-  ackDueAt?: string | null
-  nextAlert?: string | null
-}
 
 /** A file named by its SHA-256 (hex), name and size: the bytes go by another channel, both sides check the hash. */
 export async function attachmentOf(file: string): Promise<Attachment> {
@@ -128,23 +92,14 @@ export function formProblems(form: unknown, type: RequestType | undefined): Prob
   return problems
 }
 
-function nextAlertText(v: unknown, zone: string): string {
-  if (v === null || v === undefined) return '-'
-  if (typeof v === 'object') {
-    const a = v as { kind?: string; dueAt?: string; at?: string }
-    return `${a.kind ?? 'alert'} ${formatTime(a.dueAt ?? a.at, zone)}`
-  }
-  return formatTime(v, zone)
-}
-
-function deadline(v: unknown, zone: string): string {
+function deadline(v: string | null | undefined, zone: string): string {
   if (v === null || v === undefined || v === '') return '-'
   const rel = relative(v)
   const text = `${formatTime(v, zone)} (${rel})`
   return rel.endsWith('ago') ? out.style('red', text) : text
 }
 
-function eventLine(e: Record<string, unknown>, zone: string): string {
+function eventLine(e: CaseEvent, zone: string): string {
   const { kind, at, side, id: _id, seq: _seq, ...rest } = e
   const facts = Object.entries(rest)
     .filter(([, v]) => v !== undefined && v !== null)
@@ -154,7 +109,7 @@ function eventLine(e: Record<string, unknown>, zone: string): string {
 }
 
 /** The `pocnet case` command that sends each event kind (docs/cases.md §5.1). */
-const COMMAND_OF_EVENT: Record<string, string> = {
+const COMMAND_OF_EVENT: Partial<Record<CaseEventKind, string>> = {
   acknowledged: 'ack',
   'in-progress': 'progress',
   'information-requested': 'ask',
@@ -173,15 +128,10 @@ const COMMAND_OF_EVENT: Record<string, string> = {
   closed: 'close',
 }
 
-async function postEvent(
-  ctx: Context,
-  caseId: string,
-  event: Record<string, unknown>,
-  json: boolean | undefined,
-) {
-  let r: { status: string; messageId: string }
+async function postEvent(ctx: Context, caseId: string, event: CaseStep, json: boolean | undefined) {
+  let r: StepSent
   try {
-    r = await ctx.call('POST', `/cases/${encodeURIComponent(caseId)}/events`, event)
+    r = await ctx.call(caseRoutes.step, { params: { id: caseId }, body: event })
   } catch (e) {
     throw e instanceof CliError && e.code === 'ERR_ILLEGAL_TRANSITION' ? withNextCommands(e, caseId) : e
   }
@@ -210,7 +160,7 @@ async function checkMember(ctx: Context, to: string): Promise<void> {
 
 /** An illegal step's error, its hint giving the commands this side can run instead. */
 function withNextCommands(e: CliError, caseId: string): CliError {
-  const details = e.details as { side?: string; allowed?: Array<{ kind: string; side: string }> } | undefined
+  const details = e.details as Partial<IllegalStepDetails> | undefined
   if (details?.side === undefined || details.allowed === undefined) return e
   const commands = details.allowed
     .filter((m) => m.side === details.side)
@@ -228,10 +178,6 @@ function withNextCommands(e: CliError, caseId: string): CliError {
         ? `nothing the ${details.side} side can do on this case now`
         : `the ${details.side} side can now run: ${commands.join('; ')}`,
   })
-}
-
-async function caseDetail(ctx: Context, id: string): Promise<CaseDetail> {
-  return ctx.call<CaseDetail>('GET', `/cases/${encodeURIComponent(id)}`)
 }
 
 /**
@@ -342,11 +288,7 @@ export function registerCases(program: Command): void {
               .update(JSON.stringify([to, form]))
               .digest('hex')
               .slice(0, 40)}`
-          const r = await ctx.call<{ caseId: string; messageId: string; repeated?: boolean }>(
-            'POST',
-            '/cases',
-            { to, request: form, idempotencyKey },
-          )
+          const r = await ctx.call(caseRoutes.open, { body: { to, request: form, idempotencyKey } })
           if (flags.json) return out.json({ sent: true, ...r })
           out.line(
             r.repeated === true
@@ -372,7 +314,7 @@ export function registerCases(program: Command): void {
       .option('--all', 'include finished cases')
       .action(async (flags: { json?: boolean; watch?: boolean; all?: boolean }, command: Command) => {
         const ctx = Context.of(command)
-        const { cases } = await ctx.call<{ cases: CaseRow[] }>('GET', '/cases')
+        const { cases } = await ctx.call(caseRoutes.list)
         const shown = flags.all ? cases : cases.filter((c) => !FINISHED.includes(c.status))
         if (flags.json && !flags.watch) return out.json({ cases: shown })
         if (!flags.json) {
@@ -389,7 +331,7 @@ export function registerCases(program: Command): void {
                   c.urgency,
                   deadline(c.ackDueAt, ctx.zone),
                   deadline(c.preservationExpiresAt, ctx.zone),
-                  nextAlertText(c.nextAlert, ctx.zone),
+                  c.nextAlert === null ? '-' : formatTime(c.nextAlert, ctx.zone),
                 ]),
               ]),
             )
@@ -413,29 +355,24 @@ export function registerCases(program: Command): void {
       .option('--request', 'print the full request as well')
       .action(async (id: string, flags: { json?: boolean; request?: boolean }, command: Command) => {
         const ctx = Context.of(command)
-        const d = await caseDetail(ctx, id)
+        const d = await ctx.call(caseRoutes.detail, { params: { id } })
         if (flags.json) return out.json(d)
         const c = d.case
         out.line(out.style('bold', `case ${c.id}: ${c.type} ${c.requester}→${c.requested}, ${c.status}`))
         out.line(`  opened       ${formatTime(c.openedAt, ctx.zone)}`)
-        const ack = c.acknowledgement as { by: string; at: string } | undefined
+        const ack = c.acknowledgement
         if (ack !== undefined) out.line(`  acknowledged ${formatTime(ack.at, ctx.zone)} by ${ack.by}`)
-        else if (d.ackDueAt !== undefined && d.ackDueAt !== null)
-          out.line(`  ack due      ${deadline(d.ackDueAt, ctx.zone)}`)
-        if (d.nextAlert !== undefined && d.nextAlert !== null)
-          out.line(`  next alert   ${deadline(d.nextAlert, ctx.zone)}`)
+        else if (d.ackDueAt !== null) out.line(`  ack due      ${deadline(d.ackDueAt, ctx.zone)}`)
+        if (d.nextAlert !== null) out.line(`  next alert   ${deadline(d.nextAlert, ctx.zone)}`)
         if (c.preservation !== undefined)
           out.line(
             `  preserved    ref ${c.preservation.providerReference}, ${preservedDays(c.preservation.periods)}, until ${deadline(c.preservation.current.expiresAt, ctx.zone)}`,
           )
-        const disclosures =
-          (c.disclosures as Array<{ thirdCountry: string; thirdCountryProvider: string }>) ?? []
-        for (const x of disclosures)
+        for (const x of c.disclosures)
           out.line(
             `  Art. 30      ${x.thirdCountryProvider} in ${x.thirdCountry}: \`pocnet case followup ${c.id} --country ${x.thirdCountry} --out req.yaml\``,
           )
-        const links = (c.links as Array<{ relation: string; reference: string; caseId?: string }>) ?? []
-        for (const l of links)
+        for (const l of c.links)
           out.line(`  linked       ${l.relation} ${l.reference}${l.caseId ? ` (case ${l.caseId})` : ''}`)
         out.line(out.style('bold', 'events'))
         for (const e of d.events) out.line(eventLine(e, ctx.zone))
@@ -444,7 +381,7 @@ export function registerCases(program: Command): void {
         )
         if (flags.request) {
           out.line()
-          out.line(renderSummary(c.request as unknown as Parameters<typeof renderSummary>[0]))
+          out.line(renderSummary(c.request))
         }
       }),
     'pocnet case show IT-20261128-dd69bafb',
@@ -710,7 +647,8 @@ export function registerCases(program: Command): void {
             if (flags.days === undefined) throw new UsageError('--grant needs --days')
             let expiresAt = flags.expiresAt
             if (expiresAt === undefined) {
-              const current = (await caseDetail(ctx, id)).case.preservation?.current.expiresAt
+              const { case: kase } = await ctx.call(caseRoutes.detail, { params: { id } })
+              const current = kase.preservation?.current.expiresAt
               if (current === undefined)
                 throw new CliError('ERR_NOT_PRESERVED', `case ${id} has no preservation to extend`)
               expiresAt = new Date(Date.parse(current) + flags.days * DAY_MS).toISOString()
@@ -795,12 +733,11 @@ export function registerCases(program: Command): void {
       .action(
         async (id: string, flags: { out: string; country?: string; json?: boolean }, command: Command) => {
           const ctx = Context.of(command)
-          const { request: form } = await ctx.call<{ request: Record<string, unknown> }>(
-            'POST',
-            `/cases/${encodeURIComponent(id)}/followup`,
-            flags.country === undefined ? undefined : { country: flags.country.toUpperCase() },
-          )
-          const to = String((form.custodian as { country?: string } | undefined)?.country ?? '??')
+          const { request: form } = await ctx.call(caseRoutes.followUp, {
+            params: { id },
+            body: flags.country === undefined ? undefined : { country: flags.country.toUpperCase() },
+          })
+          const to = form.custodian.country ?? '??'
           const { stringify } = await import('yaml')
           await writeFile(
             flags.out,
@@ -824,9 +761,9 @@ export function registerCases(program: Command): void {
 /** Long-polls `GET /events` and prints each event as it comes; rings the bell on a new request at a terminal. */
 async function watch(ctx: Context, json: boolean): Promise<void> {
   const bell = process.stdout.isTTY === true
-  type Batch = { events: EventView[]; cursor: number; epoch: number }
+  const now = () => ctx.call(caseRoutes.feed, { query: { waitMs: 0 } })
   // The first call only learns where "now" is: what happened before is in the list above.
-  let { cursor, epoch } = await ctx.call<Batch>('GET', '/events?waitMs=0')
+  let { cursor, epoch } = await now()
   // with --json, one line without a `type` tells a script that events from now on will be seen
   if (json) out.line(JSON.stringify({ watching: true }))
   else out.line(out.style('dim', 'watching for new events (Ctrl-C to stop)…'))
@@ -843,13 +780,13 @@ async function watch(ctx: Context, json: boolean): Promise<void> {
   }
   let failures = 0
   for (;;) {
-    let batch: Batch
+    let batch: FeedBatch
     try {
       if (failures > 0) {
-        restartedSince((await ctx.call<Batch>('GET', '/events?waitMs=0')).epoch)
+        restartedSince((await now()).epoch)
         failures = 0
       }
-      batch = await ctx.call<Batch>('GET', `/events?after=${cursor}&waitMs=25000`, undefined, 40_000)
+      batch = await ctx.call(caseRoutes.feed, { query: { after: cursor, waitMs: 25_000 } }, 40_000)
     } catch (e) {
       // a refusal (token, role) will not change by retrying; a daemon restarting will
       if (e instanceof CliError && e.code !== 'ERR_DAEMON_UNREACHABLE') throw e

@@ -4,48 +4,35 @@ import { fromHex, readKeyFile, toHex } from '@pocnet/crypto'
 import {
   checkpointOrigin,
   ENTRY_KINDS,
+  type EntryKind,
   type VerifyProgress,
   type VerifyReport,
   verifyCheckpoint,
   verifyInclusion,
   verifyLedger,
 } from '@pocnet/ledger'
-import { obtainPassphrase, readConfig } from '@pocnet/node/client'
+import {
+  type AuditReport,
+  type InclusionProof,
+  ledgerRoutes,
+  obtainPassphrase,
+  readConfig,
+} from '@pocnet/node/client'
 import { Argument, type Command, InvalidArgumentError, Option } from 'commander'
 import { Context } from '../context.ts'
 import { CliError, LedgerInvalidError } from '../errors.ts'
 import { examples, jsonOption, nonNegativeInt, positiveInt } from '../help.ts'
-import { describe, formatDetail, formatTime, out, table } from '../output.ts'
+import { formatDetail, formatTime, out, table } from '../output.ts'
 
-interface Durations {
-  count: number
-  medianMinutes: number | null
-  worstMinutes: number | null
-}
-
-/** `GET /audit/report`. */
-interface AuditReportView {
-  generatedAt: string
-  country: string
-  cases: number
-  byCountryAndType?: Array<{ counterpart: string; side: string; type: string; count: number }>
-  acknowledgement?: Durations
-  answer?: Durations
-  preservationsExpiringWithin14Days?: Array<{ caseId: string; expiresAt: string; mlaSubmitted: boolean }>
-  deadlineBreaches?: Array<{ caseId: string; alert: string; dueAt: string; raisedAt: string }>
-  ledgerSize: number
-}
+/** An export writes the whole ledger: the daemon may take minutes. */
+const EXPORT_TIMEOUT_MS = 300_000
 
 function minutes(m: number | null): string {
   if (m === null) return '-'
   return m >= 120 ? `${Math.floor(m / 60)}h ${m % 60}m` : `${m}m`
 }
 
-function printAudit(r: AuditReportView, zone: string): void {
-  if (r.byCountryAndType === undefined || r.acknowledgement === undefined || r.answer === undefined) {
-    for (const l of describe(r)) out.line(l)
-    return
-  }
+function printAudit(r: AuditReport, zone: string): void {
   out.line(out.style('bold', `audit report of ${r.country}, ${formatTime(r.generatedAt, zone)}`))
   out.line(`${r.cases} case(s), ledger of ${r.ledgerSize} entries`)
   out.line()
@@ -62,29 +49,18 @@ function printAudit(r: AuditReportView, zone: string): void {
   out.line(
     `answer           ${r.answer.count} measured, median ${minutes(r.answer.medianMinutes)}, worst ${minutes(r.answer.worstMinutes)}`,
   )
-  const expiring = r.preservationsExpiringWithin14Days ?? []
+  const expiring = r.preservationsExpiringWithin14Days
   out.line(`preservations expiring within 14 days: ${expiring.length}`)
   for (const x of expiring)
     out.line(
       `  ${x.caseId}  ${formatTime(x.expiresAt, zone)}  ${x.mlaSubmitted ? 'MLA submitted' : out.style('red', 'no MLA yet')}`,
     )
-  const breaches = r.deadlineBreaches ?? []
+  const breaches = r.deadlineBreaches
   out.line(`deadline breaches: ${breaches.length}`)
   for (const b of breaches)
     out.line(
       `  ${b.caseId}  ${b.alert}  due ${formatTime(b.dueAt, zone)}, raised ${formatTime(b.raisedAt, zone)}`,
     )
-}
-
-interface EntryView {
-  seq: number
-  time: number | string
-  kind: string
-  actor: string
-  caseId?: string | null
-  counterpart?: string | null
-  messageId?: string | null
-  detail?: Record<string, unknown> | null
 }
 
 /** A time option: ISO 8601 with its offset (or Z), or milliseconds since the epoch; kept as UTC ISO text. */
@@ -106,14 +82,8 @@ function countryArg(value: string): string {
   return iso.value
 }
 
-/** What `GET /ledger/proof/<seq>` answers. */
-export interface ProofView {
-  seq: number
-  treeSize: number
-  leafHash: string
-  proof: string[]
-  checkpoint: string
-}
+/** What checkProofLocally reads of an inclusion proof the daemon sent. */
+export type ProofView = Omit<InclusionProof, 'entry'>
 
 /**
  * Checks a proof the daemon sent for entry `seq` against the roster's key: 'ok', 'FAILED: why'
@@ -333,7 +303,7 @@ export function registerLedger(program: Command): void {
           flags: {
             case?: string
             country?: string
-            kind?: string
+            kind?: EntryKind
             from?: string
             to?: string
             limit?: number
@@ -342,18 +312,16 @@ export function registerLedger(program: Command): void {
           command: Command,
         ) => {
           const ctx = Context.of(command)
-          const q = new URLSearchParams()
-          if (flags.case !== undefined) q.set('caseId', flags.case)
-          if (flags.country !== undefined) q.set('counterpart', flags.country.toUpperCase())
-          if (flags.kind !== undefined) q.set('kind', flags.kind)
-          if (flags.from !== undefined) q.set('from', flags.from)
-          if (flags.to !== undefined) q.set('to', flags.to)
-          if (flags.limit !== undefined) q.set('limit', String(flags.limit))
-          const qs = q.toString()
-          const { entries } = await ctx.call<{ entries: EntryView[] }>(
-            'GET',
-            `/ledger/entries${qs === '' ? '' : `?${qs}`}`,
-          )
+          const { entries } = await ctx.call(ledgerRoutes.entries, {
+            query: {
+              caseId: flags.case,
+              counterpart: flags.country?.toUpperCase(),
+              kind: flags.kind,
+              from: flags.from,
+              to: flags.to,
+              limit: flags.limit,
+            },
+          })
           if (flags.json) return out.json({ entries })
           if (entries.length === 0) return out.line('no entries')
           out.line(
@@ -389,15 +357,10 @@ export function registerLedger(program: Command): void {
       .action(
         async (flags: { out: string; includeBlobBytes?: boolean; json?: boolean }, command: Command) => {
           const ctx = Context.of(command)
-          const r = await ctx.call<{
-            path: string
-            entries: number
-            checkpoint: { size: number; root: string }
-          }>(
-            'POST',
-            '/ledger/export',
-            { path: resolve(flags.out), includeBlobBytes: flags.includeBlobBytes === true },
-            300_000,
+          const r = await ctx.call(
+            ledgerRoutes.export,
+            { body: { path: resolve(flags.out), includeBlobBytes: flags.includeBlobBytes === true } },
+            EXPORT_TIMEOUT_MS,
           )
           if (flags.json) return out.json(r)
           out.line(`${out.style('green', '✓')} exported ${r.entries} entries to ${r.path}`)
@@ -418,7 +381,7 @@ export function registerLedger(program: Command): void {
       .addOption(jsonOption())
       .action(async (seq: number, flags: { json?: boolean }, command: Command) => {
         const ctx = Context.of(command)
-        const p = await ctx.call<ProofView>('GET', `/ledger/proof/${seq}`)
+        const p = await ctx.call(ledgerRoutes.proof, { params: { seq: String(seq) } })
         const verified = checkProofLocally(p, seq, await rosterPinOf(ctx, undefined))
         const failed = () => new CliError('ERR_PROOF', `the inclusion proof of entry ${seq} does not verify`)
         if (flags.json) {
@@ -446,7 +409,7 @@ export function registerLedger(program: Command): void {
       .option('--json', 'print the result as JSON')
       .action(async (flags: { json?: boolean }, command: Command) => {
         const ctx = Context.of(command)
-        const r = await ctx.call<{ size: number; root: string; note: string }>('POST', '/ledger/checkpoint')
+        const r = await ctx.call(ledgerRoutes.checkpoint)
         if (flags.json) return out.json(r)
         out.line(`${out.style('green', '✓')} checkpoint signed at size ${r.size}, root ${r.root}`)
       }),
@@ -464,7 +427,7 @@ export function registerLedger(program: Command): void {
       .addOption(jsonOption())
       .action(async (flags: { json?: boolean }, command: Command) => {
         const ctx = Context.of(command)
-        const report = await ctx.call<AuditReportView>('GET', '/audit/report')
+        const report = await ctx.call(ledgerRoutes.auditReport)
         if (flags.json) return out.json(report)
         printAudit(report, ctx.zone)
       }),

@@ -3,9 +3,12 @@ import {
   ControlCallError,
   ControlClient,
   DaemonUnreachableError,
-  type Health,
+  directoryRoutes,
   type LogLevel,
   ROLES,
+  type Role,
+  statusRoutes,
+  userRoutes,
 } from '@pocnet/node/client'
 import { type Command, Option } from 'commander'
 import { Context, controlError } from '../context.ts'
@@ -13,36 +16,13 @@ import { CliError } from '../errors.ts'
 import { examples, jsonOption } from '../help.ts'
 import { describe, formatTime, out, relative, table } from '../output.ts'
 
-interface PeerView {
-  peerId: string
-  country: string | null
-  address: string
-  direction: string
-  openedAt: number
-}
-
-interface UserView {
-  name: string
-  role: string
-  createdAt: number
-}
-
-interface KnownCountryView {
-  country: string
-  name?: string
-  member: boolean
-  seq?: number
-  expiresAt?: number
-  fetchedAt?: number
-  fresh: boolean
-  connected: boolean
-  lastSeenAt?: number
-}
+/** A health check waits this long for the daemon's answer. */
+const PING_TIMEOUT_MS = 5_000
 
 /** The daemon answers HTTP on its socket: a tokenless call is refused with 401, which proves it serves. */
 async function pingDaemon(socket: string): Promise<boolean> {
   try {
-    await new ControlClient(socket, '').call('GET', '/health', undefined, 5_000)
+    await new ControlClient(socket, '').call(statusRoutes.health, {}, PING_TIMEOUT_MS)
     return true
   } catch (e) {
     return e instanceof ControlCallError
@@ -117,7 +97,7 @@ export function registerNode(program: Command): void {
           if (!flags.json) out.line(`${out.style('green', '●')} the daemon serves on ${ctx.socketPath}`)
           return
         }
-        const h = await ctx.call<Health>('GET', '/health')
+        const h = await ctx.call(statusRoutes.health)
         if (flags.json) return out.json(h)
         out.line(
           `${out.style('green', '●')} ${out.style('bold', h.country)} on ${h.network}, up since ${formatTime(h.startedAt, ctx.zone)}`,
@@ -148,7 +128,7 @@ export function registerNode(program: Command): void {
       .addOption(jsonOption())
       .action(async (flags: { json?: boolean }, command: Command) => {
         const ctx = Context.of(command)
-        const { peers } = await ctx.call<{ peers: PeerView[] }>('GET', '/peers')
+        const { peers } = await ctx.call(statusRoutes.peers)
         if (flags.json) return out.json({ peers })
         if (peers.length === 0) return out.line('no peers connected')
         out.line(
@@ -178,12 +158,9 @@ export function registerNode(program: Command): void {
         new Option('--role <role>', 'what the user may do').choices([...ROLES]).makeOptionMandatory(),
       )
       .option('--json', 'print the result as JSON (includes the token)')
-      .action(async (name: string, flags: { role: string; json?: boolean }, command: Command) => {
+      .action(async (name: string, flags: { role: Role; json?: boolean }, command: Command) => {
         const ctx = Context.of(command)
-        const r = await ctx.call<{ name: string; role: string; token: string }>('POST', '/users', {
-          name,
-          role: flags.role,
-        })
+        const r = await ctx.call(userRoutes.add, { body: { name, role: flags.role } })
         if (flags.json) return out.json(r)
         out.line(`${out.style('green', '✓')} user ${r.name} (${r.role}) added`)
         out.line(out.style('bold', 'Token — shown once, hand it to the user now:'))
@@ -199,7 +176,7 @@ export function registerNode(program: Command): void {
       .addOption(jsonOption())
       .action(async (flags: { json?: boolean }, command: Command) => {
         const ctx = Context.of(command)
-        const { users } = await ctx.call<{ users: UserView[] }>('GET', '/users')
+        const { users } = await ctx.call(userRoutes.list)
         if (flags.json) return out.json({ users })
         out.line(
           table([
@@ -216,7 +193,7 @@ export function registerNode(program: Command): void {
       .description('remove a user: their token stops working at once')
       .action(async (name: string, _flags: unknown, command: Command) => {
         const ctx = Context.of(command)
-        await ctx.call('DELETE', `/users/${encodeURIComponent(name)}`)
+        await ctx.call(userRoutes.remove, { params: { name } })
         out.line(`${out.style('green', '✓')} user ${name} removed`)
       }),
     'pocnet user remove duty-officer',
@@ -231,7 +208,7 @@ export function registerNode(program: Command): void {
       .addOption(jsonOption())
       .action(async (flags: { json?: boolean }, command: Command) => {
         const ctx = Context.of(command)
-        const r = await ctx.call<{ seq: number; storedBy: number }>('POST', '/directory/publish')
+        const r = await ctx.call(directoryRoutes.publish)
         if (flags.json) return out.json(r)
         out.line(`${out.style('green', '✓')} published record seq ${r.seq}, stored by ${r.storedBy} peer(s)`)
       }),
@@ -246,25 +223,21 @@ export function registerNode(program: Command): void {
       .addOption(jsonOption())
       .action(async (cc: string, flags: { json?: boolean }, command: Command) => {
         const ctx = Context.of(command)
-        const r = await ctx.call<{ record: Record<string, unknown>; source: string; fetchedAt: number }>(
-          'GET',
-          `/directory/${encodeURIComponent(cc.toUpperCase())}`,
-        )
+        const r = await ctx.call(directoryRoutes.lookup, { params: { country: cc.toUpperCase() } })
         if (flags.json) return out.json(r)
         const rec = r.record
         out.line(out.style('bold', `${rec.country} — ${rec.unit}`))
         out.line(`  kind         ${rec.contactKind}`)
         out.line(`  phone 24/7   ${rec.phone}`)
         out.line(`  e-mail       ${rec.email}`)
-        out.line(`  languages    ${(rec.languages as string[]).join(', ')}`)
+        out.line(`  languages    ${rec.languages.join(', ')}`)
         out.line(
-          `  time zone    ${rec.timeZone}  (local time there: ${formatTime(Date.now(), String(rec.timeZone))})`,
+          `  time zone    ${rec.timeZone}  (local time there: ${formatTime(Date.now(), rec.timeZone)})`,
         )
-        out.line(`  services     ${(rec.services as string[]).join(', ')}`)
+        out.line(`  services     ${rec.services.join(', ')}`)
         if (rec.mlaAuthority !== null)
           for (const l of describe({ 'MLA authority': rec.mlaAuthority }, '  ')) out.line(l)
-        const res = rec.reservations as string[]
-        if (res.length > 0) out.line(`  reservations ${res.join('; ')}`)
+        if (rec.reservations.length > 0) out.line(`  reservations ${rec.reservations.join('; ')}`)
         out.line(
           `  record       seq ${rec.seq}, expires ${formatTime(rec.expiresAt, ctx.zone)} (from ${r.source}, ${formatTime(r.fetchedAt, ctx.zone)})`,
         )
@@ -279,7 +252,7 @@ export function registerNode(program: Command): void {
       .addOption(jsonOption())
       .action(async (flags: { json?: boolean }, command: Command) => {
         const ctx = Context.of(command)
-        const { countries } = await ctx.call<{ countries: KnownCountryView[] }>('GET', '/directory')
+        const { countries } = await ctx.call(directoryRoutes.list)
         if (flags.json) return out.json({ countries })
         out.line(
           table([

@@ -16,7 +16,7 @@ import {
   signProposal,
   verifyRosterChain,
 } from '@pocnet/directory/offline'
-import { obtainPassphrase, readConfig } from '@pocnet/node/client'
+import { directoryRoutes, obtainPassphrase, readConfig } from '@pocnet/node/client'
 import type { Command } from 'commander'
 import { Context } from '../context.ts'
 import { CliError, UsageError } from '../errors.ts'
@@ -315,8 +315,8 @@ export function registerRoster(program: Command): void {
         const ctx = Context.of(command)
         const path = file ?? ctx.path('roster')
         const chain = await readChain(path)
-        const r = await ctx.call<{ outcome: string; version: number }>('POST', '/roster', {
-          chain: Buffer.from(encodeRosterChain(chain)).toString('base64'),
+        const r = await ctx.call(directoryRoutes.offerRoster, {
+          body: { chain: Buffer.from(encodeRosterChain(chain)).toString('base64') },
         })
         if (flags.json) out.json(r)
         else if (r.outcome === 'adopted') {

@@ -1,4 +1,12 @@
 import { request } from 'node:http'
+import {
+  type AnyRoute,
+  type CallArgs,
+  type Method,
+  type ResponseOf,
+  type RouteRequest,
+  requestTarget,
+} from './contract.ts'
 
 export interface ControlErrorBody {
   code: string
@@ -42,14 +50,19 @@ export class ControlClient {
     this.#token = token
   }
 
-  call<T = unknown>(
-    method: 'GET' | 'POST' | 'DELETE',
-    path: string,
-    body?: unknown,
-    timeoutMs = 60_000,
-  ): Promise<T> {
+  /** A call on a declared route (`routes/`): its request and its answer typed by the declaration. */
+  call<R extends AnyRoute>(route: R, ...[input, timeoutMs]: CallArgs<R>): Promise<ResponseOf<R>> {
+    const sent: RouteRequest = input ?? {}
+    // the one place an answer is taken for its declared type: the daemon serves that declaration
+    return this.request(route.method, requestTarget(route.path, sent), sent.body, timeoutMs) as Promise<
+      ResponseOf<R>
+    >
+  }
+
+  /** A call by method and path, its answer unchecked: for what no route declares (tests of the server itself). */
+  request(method: Method, path: string, body?: unknown, timeoutMs = 60_000): Promise<unknown> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body))
-    return new Promise<T>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       const req = request(
         {
           socketPath: this.socketPath,
@@ -72,7 +85,7 @@ export class ControlClient {
               reject(new Error(`the daemon sent a reply that is not JSON (status ${res.statusCode})`))
               return
             }
-            if (res.statusCode === 200) resolve(parsed as T)
+            if (res.statusCode === 200) resolve(parsed)
             else
               reject(new ControlCallError(res.statusCode ?? 0, (parsed as { error: ControlErrorBody }).error))
           })

@@ -2,37 +2,19 @@ import { chmod, lstat, rm } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { ControlSocketError, NodeError } from '../errors.ts'
 import type { Logger } from '../log.ts'
+import type { Method, RawRequest } from './contract.ts'
+import { ControlApiError } from './errors.ts'
 import type { Role, UserRecord, UserStore } from './users.ts'
 
-/** A control API failure with an HTTP-like status; `hint` tells the user what to do next. */
-export class ControlApiError extends NodeError {
-  readonly status: number
-  readonly hint: string | undefined
-  readonly details: unknown
-  constructor(
-    status: number,
-    code: string,
-    message: string,
-    opts: { hint?: string; details?: unknown } = {},
-  ) {
-    super(code, message)
-    this.status = status
-    this.hint = opts.hint
-    this.details = opts.details
-  }
-}
-
-export interface ControlCall {
+export interface ControlCall extends RawRequest {
   user: UserRecord
-  params: Record<string, string>
-  query: URLSearchParams
-  body: unknown
   /** Aborted when the client goes away before its answer is sent (a long poll can stop waiting). */
   signal: AbortSignal
 }
 
+/** A route as the server dispatches it; the node's are declared in `routes/` and served by `serve.ts`. */
 export interface Route {
-  method: 'GET' | 'POST' | 'DELETE'
+  method: Method
   /** Path pattern, `:name` segments become params. */
   path: string
   roles: readonly Role[]

@@ -116,18 +116,18 @@ describe('control API server on a Unix socket', () => {
   })
 
   it('serves an allowed call and records it with its user', async () => {
-    expect(await new ControlClient(socket, auditor).call('GET', '/echo/hello%20world')).toEqual({
+    expect(await new ControlClient(socket, auditor).request('GET', '/echo/hello%20world')).toEqual({
       word: 'hello world',
     })
     expect(calls).toContain('aud GET /echo/hello%20world 200')
   })
 
   it('refuses unknown tokens (401) and roles the route does not allow (403), with a hint', async () => {
-    await expect(new ControlClient(socket, 'pn_wrong').call('GET', '/echo/x')).rejects.toMatchObject({
+    await expect(new ControlClient(socket, 'pn_wrong').request('GET', '/echo/x')).rejects.toMatchObject({
       status: 401,
     })
     const err = await new ControlClient(socket, auditor)
-      .call('POST', '/only-operator', {})
+      .request('POST', '/only-operator', {})
       .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ControlCallError)
     expect(err).toMatchObject({ status: 403, code: 'ERR_FORBIDDEN' })
@@ -137,16 +137,16 @@ describe('control API server on a Unix socket', () => {
 
   it('answers 404, 405, bad JSON and typed handler errors as JSON errors', async () => {
     const client = new ControlClient(socket, operator)
-    await expect(client.call('GET', '/nope')).rejects.toMatchObject({ status: 404 })
-    await expect(client.call('DELETE', '/only-operator')).rejects.toMatchObject({ status: 405 })
-    await expect(client.call('GET', '/fails')).rejects.toMatchObject({
+    await expect(client.request('GET', '/nope')).rejects.toMatchObject({ status: 404 })
+    await expect(client.request('DELETE', '/only-operator')).rejects.toMatchObject({ status: 405 })
+    await expect(client.request('GET', '/fails')).rejects.toMatchObject({
       status: 409,
       code: 'ERR_STATE',
       hint: 'later',
     })
-    expect(await client.call('POST', '/only-operator', { a: 1 })).toEqual({ got: { a: 1 } })
+    expect(await client.request('POST', '/only-operator', { a: 1 })).toEqual({ got: { a: 1 } })
     // a path parameter that does not decode is the caller's error, named, not the server's
-    await expect(client.call('GET', '/echo/%E0%A4')).rejects.toMatchObject({
+    await expect(client.request('GET', '/echo/%E0%A4')).rejects.toMatchObject({
       status: 400,
       code: 'ERR_FIELD',
       message: 'word: is not percent-encoded UTF-8',
@@ -187,15 +187,15 @@ describe('control API server on a Unix socket', () => {
     })
     try {
       // recorded before the answer left: there is no window where the client has it and the ledger does not
-      expect(await new ControlClient(socketPath, auditor).call('GET', '/secret')).toEqual({ secret: 42 })
+      expect(await new ControlClient(socketPath, auditor).request('GET', '/secret')).toEqual({ secret: 42 })
       expect(recorded).toEqual(['aud GET /secret 200'])
       recording = 'fails'
-      await expect(new ControlClient(socketPath, auditor).call('GET', '/secret')).rejects.toMatchObject({
+      await expect(new ControlClient(socketPath, auditor).request('GET', '/secret')).rejects.toMatchObject({
         status: 503,
         code: 'ERR_NOT_RECORDED',
       })
       // a change has happened whether or not its record could be written: its answer stands
-      expect(await new ControlClient(socketPath, operator).call('POST', '/change', {})).toEqual({
+      expect(await new ControlClient(socketPath, operator).request('POST', '/change', {})).toEqual({
         changed: true,
       })
     } finally {
@@ -234,7 +234,7 @@ describe('control API server on a Unix socket', () => {
 
   it('tells the client plainly when no daemon listens', async () => {
     await expect(
-      new ControlClient(join(dir, 'absent.sock'), operator).call('GET', '/echo/x'),
+      new ControlClient(join(dir, 'absent.sock'), operator).request('GET', '/echo/x'),
     ).rejects.toBeInstanceOf(DaemonUnreachableError)
   })
 })

@@ -1,0 +1,35 @@
+import { IllegalTransitionError, InvalidEventError, InvalidRequestError } from '@pocnet/cases'
+import { CaseNotFoundError } from '../../casebook.ts'
+import { ControlApiError } from '../errors.ts'
+import type { IllegalStepDetails } from '../routes/cases.ts'
+
+/** Case-package errors as API errors: 400 with every problem, 409 for an illegal step, 404 for an unknown case. */
+export async function caseCall<T>(work: () => Promise<T> | T): Promise<T> {
+  try {
+    return await work()
+  } catch (err) {
+    if (err instanceof InvalidRequestError || err instanceof InvalidEventError) {
+      throw new ControlApiError(400, err.code, err.message, {
+        details: { problems: err.problems },
+        hint: 'fix each field listed and send again',
+      })
+    }
+    if (err instanceof IllegalTransitionError) {
+      // the message lists both sides' moves; the hint, what this node's side can do instead
+      const ours = err.allowed.filter((m) => m.side === err.side).map((m) => m.kind)
+      throw new ControlApiError(409, err.code, err.message, {
+        details: { status: err.status, side: err.side, allowed: err.allowed } satisfies IllegalStepDetails,
+        hint:
+          ours.length === 0
+            ? `nothing the ${err.side} side can send now`
+            : `the ${err.side} side can send now: ${ours.join(', ')}`,
+      })
+    }
+    if (err instanceof CaseNotFoundError) {
+      throw new ControlApiError(404, err.code, err.message, {
+        hint: 'see `pocnet inbox` for the cases on this node',
+      })
+    }
+    throw err
+  }
+}

@@ -1,0 +1,37 @@
+import type { PocnetDaemon } from '../../daemon.ts'
+import { ControlApiError } from '../errors.ts'
+import type { caseRoutes } from '../routes/cases.ts'
+import type { Handlers } from '../serve.ts'
+import { caseCall } from './case-errors.ts'
+import { requireMember } from './membership.ts'
+
+export function caseHandlers(daemon: PocnetDaemon): Handlers<typeof caseRoutes> {
+  return {
+    open: async ({ to, request, idempotencyKey }, { user }) => {
+      if (to === daemon.config.country)
+        throw new ControlApiError(400, 'ERR_FIELD', 'to: cannot send a request to your own country')
+      requireMember(daemon, to)
+      return caseCall(() => daemon.cases.openRequest(to, request, `user:${user.name}`, idempotencyKey))
+    },
+    list: async () => ({ cases: daemon.cases.list() }),
+    detail: async ({ id }) =>
+      caseCall(() => {
+        const d = daemon.cases.detail(id)
+        return {
+          case: d.case,
+          side: d.side,
+          events: d.case.history,
+          allowedMoves: d.allowedMoves,
+          ackDueAt: d.ackDueAt,
+          nextAlert: d.nextAlert,
+        }
+      }),
+    step: async ({ id, fields }, { user }) =>
+      caseCall(() => daemon.cases.addEvent(id, fields, `user:${user.name}`)),
+    followUp: async ({ id, country }) => caseCall(() => daemon.cases.followUp(id, country)),
+    feed: async ({ after = daemon.feed.cursor, waitMs }, { signal }) => {
+      const events = await daemon.feed.after(after, waitMs, signal)
+      return { events, cursor: events.at(-1)?.cursor ?? Math.max(after, 0), epoch: daemon.startedAt }
+    },
+  }
+}

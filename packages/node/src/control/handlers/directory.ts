@@ -1,0 +1,54 @@
+import { toHex } from '@pocnet/crypto'
+import { DirectoryError, decodeRosterChain, RecordNotFoundError } from '@pocnet/directory'
+import type { PocnetDaemon } from '../../daemon.ts'
+import { ControlApiError } from '../errors.ts'
+import type { directoryRoutes } from '../routes/directory.ts'
+import type { Handlers } from '../serve.ts'
+
+/** How long a lookup may search the network for a record. */
+const LOOKUP_TIMEOUT_MS = 15_000
+
+export function directoryHandlers(daemon: PocnetDaemon): Handlers<typeof directoryRoutes> {
+  return {
+    list: async () => ({ countries: daemon.directory.list() }),
+    lookup: async ({ country }) => {
+      try {
+        const found = await daemon.directory.lookup(country, {
+          signal: AbortSignal.timeout(LOOKUP_TIMEOUT_MS),
+        })
+        const { boxPublicKey, ...record } = found.record
+        return {
+          record: { ...record, boxPublicKey: toHex(boxPublicKey) },
+          source: found.source,
+          fetchedAt: found.fetchedAt,
+        }
+      } catch (err) {
+        if (err instanceof RecordNotFoundError) {
+          throw new ControlApiError(404, 'ERR_NO_RECORD', err.message, {
+            hint: 'the country may not have published yet, or no member is reachable',
+          })
+        }
+        throw err
+      }
+    },
+    publish: async () => daemon.publishOwnRecord(),
+    offerRoster: async ({ chain }, { user }) => {
+      try {
+        const outcome = daemon.offerRoster(decodeRosterChain(chain))
+        await daemon.ledger.append({
+          kind: 'admin-action',
+          actor: `user:${user.name}`,
+          detail: { action: 'roster-offer', outcome, version: daemon.roster.version },
+        })
+        return { outcome, version: daemon.roster.version }
+      } catch (err) {
+        if (err instanceof DirectoryError) {
+          throw new ControlApiError(409, err.code, err.message, {
+            hint: 'check the chain with `pocnet roster verify <file>`',
+          })
+        }
+        throw err
+      }
+    },
+  }
+}

@@ -1,0 +1,23 @@
+import type { PocnetDaemon } from '../../daemon.ts'
+import { CONTROL_ROUTES } from '../routes/index.ts'
+import { serveRoutes } from '../serve.ts'
+import type { Route } from '../server.ts'
+import type { UserStore } from '../users.ts'
+import { caseHandlers } from './cases.ts'
+import { directoryHandlers } from './directory.ts'
+import { ledgerHandlers } from './ledger.ts'
+import { messageHandlers } from './messages.ts'
+import { statusHandlers } from './status.ts'
+import { userHandlers } from './users.ts'
+
+/** The control API routes of the node daemon, each served from its declaration; the CLI is their client. */
+export function nodeRoutes(daemon: PocnetDaemon, users: UserStore): Route[] {
+  return [
+    ...serveRoutes(CONTROL_ROUTES.status, statusHandlers(daemon)),
+    ...serveRoutes(CONTROL_ROUTES.messages, messageHandlers(daemon)),
+    ...serveRoutes(CONTROL_ROUTES.directory, directoryHandlers(daemon)),
+    ...serveRoutes(CONTROL_ROUTES.cases, caseHandlers(daemon)),
+    ...serveRoutes(CONTROL_ROUTES.ledger, ledgerHandlers(daemon)),
+    ...serveRoutes(CONTROL_ROUTES.users, userHandlers(daemon, users)),
+  ]
+}

@@ -1,0 +1,62 @@
+import type { DirectoryRecord, KnownCountry, LookupSource, OfferOutcome } from '@pocnet/directory'
+import { EVERY_ROLE, type NoRequest, nothing, OPERATORS, route } from '../contract.ts'
+import { ControlApiError } from '../errors.ts'
+import { BASE64, bodyObject, COUNTRY_CODE, requireString } from '../fields.ts'
+
+/** A directory record as the API shows it: the box key in hex. */
+export type DirectoryRecordView = Omit<DirectoryRecord, 'boxPublicKey'> & { boxPublicKey: string }
+
+export interface DirectoryLookup {
+  record: DirectoryRecordView
+  source: LookupSource
+  /** When this node obtained the record, ms since the epoch. */
+  fetchedAt: number
+}
+
+export interface RecordPublished {
+  seq: number
+  /** Peers that acknowledged storing it. */
+  storedBy: number
+}
+
+export interface RosterOffered {
+  outcome: OfferOutcome
+  /** The roster version the node holds now. */
+  version: number
+}
+
+/** The signed directory of the points of contact, and the roster behind it. */
+export const directoryRoutes = {
+  list: route<NoRequest, { countries: KnownCountry[] }>()({
+    method: 'GET',
+    path: '/directory',
+    roles: EVERY_ROLE,
+    parse: nothing,
+  }),
+  lookup: route<{ params: { country: string } }, DirectoryLookup>()({
+    method: 'GET',
+    path: '/directory/:country',
+    roles: EVERY_ROLE,
+    parse: ({ params }) => {
+      const country = params.country ?? ''
+      if (!COUNTRY_CODE.test(country))
+        throw new ControlApiError(400, 'ERR_FIELD', 'country must be like "FR"')
+      return { country }
+    },
+  }),
+  publish: route<NoRequest, RecordPublished>()({
+    method: 'POST',
+    path: '/directory/publish',
+    roles: OPERATORS,
+    parse: nothing,
+  }),
+  offerRoster: route<{ body: { chain: string } }, RosterOffered>()({
+    method: 'POST',
+    path: '/roster',
+    roles: OPERATORS,
+    parse: ({ body }) => {
+      const chain = requireString(bodyObject(body), 'chain', BASE64, 'must be the roster chain file, base64')
+      return { chain: new Uint8Array(Buffer.from(chain, 'base64')) }
+    },
+  }),
+}

@@ -1,0 +1,23 @@
+import { caseRoutes } from './cases.ts'
+import { directoryRoutes } from './directory.ts'
+import { ledgerRoutes } from './ledger.ts'
+import { messageRoutes } from './messages.ts'
+import { statusRoutes } from './status.ts'
+import { userRoutes } from './users.ts'
+
+export * from './cases.ts'
+export * from './directory.ts'
+export * from './ledger.ts'
+export * from './messages.ts'
+export * from './status.ts'
+export * from './users.ts'
+
+/** Every route of the control API, by area: what the daemon serves, and all its clients may call. */
+export const CONTROL_ROUTES = {
+  status: statusRoutes,
+  messages: messageRoutes,
+  directory: directoryRoutes,
+  cases: caseRoutes,
+  ledger: ledgerRoutes,
+  users: userRoutes,
+}

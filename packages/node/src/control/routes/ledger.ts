@@ -1,0 +1,119 @@
+import { isAbsolute } from 'node:path'
+import { ENTRY_KINDS, type EntryKind, type LedgerEntry } from '@pocnet/ledger'
+import type { AuditReport } from '../../audit.ts'
+import { AUDITORS, type NoRequest, nothing, route } from '../contract.ts'
+import { ControlApiError } from '../errors.ts'
+import { bodyObject, timeParam } from '../fields.ts'
+
+/** A ledger entry as the API shows it: its time in ISO 8601, its blob hashes in hex. */
+export type LedgerEntryView = Omit<LedgerEntry, 'time' | 'blobs'> & { time: string; blobs: string[] }
+
+/** `GET /ledger/entries` filters; times are ISO 8601 with their zone. */
+export type LedgerQuery = {
+  caseId?: string
+  /** The peer country, e.g. "FR". */
+  counterpart?: string
+  kind?: EntryKind
+  from?: string
+  to?: string
+  /** At most this many entries (default 1000, at most 100000). */
+  limit?: number
+}
+
+/** `POST /ledger/export`: where the daemon writes the bundle (absolute, outside its data directory). */
+export interface ExportRequest {
+  path: string
+  includeBlobBytes?: boolean
+}
+
+export interface CheckpointView {
+  size: number
+  /** The Merkle root, hex. */
+  root: string
+}
+
+export interface BundleWritten {
+  path: string
+  entries: number
+  /** The checkpoint the bundle ends at, signed for it. */
+  checkpoint: CheckpointView
+}
+
+export interface SignedCheckpointView extends CheckpointView {
+  /** The signed note (C2SP tlog-checkpoint). */
+  note: string
+}
+
+/** The inclusion proof of one entry against a signed checkpoint (RFC 9162), hex throughout. */
+export interface InclusionProof {
+  seq: number
+  treeSize: number
+  leafHash: string
+  /** The entry's bytes. */
+  entry: string
+  proof: string[]
+  /** The signed note of the checkpoint the proof leads to. */
+  checkpoint: string
+}
+
+const DEFAULT_LIMIT = 1000
+const MAX_LIMIT = 100_000
+
+/** The tamper-evident ledger, for auditors (and operators): entries, bundles, checkpoints, proofs, the report. */
+export const ledgerRoutes = {
+  entries: route<{ query?: LedgerQuery }, { entries: LedgerEntryView[] }>()({
+    method: 'GET',
+    path: '/ledger/entries',
+    roles: AUDITORS,
+    parse: ({ query }) => {
+      const kind = query.get('kind') ?? undefined
+      if (kind !== undefined && !(ENTRY_KINDS as readonly string[]).includes(kind)) {
+        throw new ControlApiError(400, 'ERR_FIELD', `kind: must be one of ${ENTRY_KINDS.join(', ')}`)
+      }
+      const limit = Number(query.get('limit') ?? DEFAULT_LIMIT)
+      const from = timeParam(query, 'from')
+      const to = timeParam(query, 'to')
+      return {
+        // an empty filter is no filter
+        ...(query.get('caseId') ? { caseId: query.get('caseId')! } : {}),
+        ...(query.get('counterpart') ? { counterpart: query.get('counterpart')! } : {}),
+        ...(kind ? { kind: kind as EntryKind } : {}),
+        ...(from === undefined ? {} : { from }),
+        ...(to === undefined ? {} : { to }),
+        limit: Number.isSafeInteger(limit) && limit > 0 ? Math.min(limit, MAX_LIMIT) : DEFAULT_LIMIT,
+      }
+    },
+  }),
+  export: route<{ body: ExportRequest }, BundleWritten>()({
+    method: 'POST',
+    path: '/ledger/export',
+    roles: AUDITORS,
+    parse: ({ body }) => {
+      const b = bodyObject(body)
+      const path = b.path
+      if (typeof path !== 'string' || !isAbsolute(path)) {
+        throw new ControlApiError(400, 'ERR_FIELD', 'path: must be an absolute path for the bundle')
+      }
+      return { path, includeBlobBytes: b.includeBlobBytes === true }
+    },
+  }),
+  checkpoint: route<NoRequest, SignedCheckpointView>()({
+    method: 'POST',
+    path: '/ledger/checkpoint',
+    roles: AUDITORS,
+    parse: nothing,
+  }),
+  /** The proof of entry `seq` (0 to the ledger's size - 1, which the node checks). */
+  proof: route<{ params: { seq: string } }, InclusionProof>()({
+    method: 'GET',
+    path: '/ledger/proof/:seq',
+    roles: AUDITORS,
+    parse: ({ params }) => ({ seq: Number(params.seq) }),
+  }),
+  auditReport: route<NoRequest, AuditReport>()({
+    method: 'GET',
+    path: '/audit/report',
+    roles: AUDITORS,
+    parse: nothing,
+  }),
+}
