@@ -392,7 +392,7 @@ export function replayCase(opening: Case, events: readonly CaseEvent[]): Replay 
   return { case: c, rejected }
 }
 
-/** True when nothing more can happen to the case. */
-export function isFinished(c: Case): boolean {
+/** True when nothing more can happen to the case (or to a summary of it: the status decides). */
+export function isFinished(c: { readonly status: string }): boolean {
   return c.status === 'withdrawn' || c.status === 'closed'
 }

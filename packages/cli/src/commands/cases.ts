@@ -8,6 +8,7 @@ import {
   type Attachment,
   type CaseEvent,
   type CaseEventKind,
+  isFinished,
   PRESERVATION_LIMITS,
   type Problem,
   REFUSAL_GROUNDS,
@@ -32,8 +33,6 @@ import { collect, examples, jsonOption, positiveInt } from '../help.ts'
 import { formatTime, out, relative, table } from '../output.ts'
 
 const DAY_MS = 86_400_000
-/** Statuses after which nothing more happens to a case (`isFinished` in @pocnet/cases). */
-const FINISHED = ['closed', 'withdrawn']
 
 /** A file named by its SHA-256 (hex), name and size: the bytes go by another channel, both sides check the hash. */
 export async function attachmentOf(file: string): Promise<Attachment> {
@@ -315,7 +314,7 @@ export function registerCases(program: Command): void {
       .action(async (flags: { json?: boolean; watch?: boolean; all?: boolean }, command: Command) => {
         const ctx = Context.of(command)
         const { cases } = await ctx.call(caseRoutes.list)
-        const shown = flags.all ? cases : cases.filter((c) => !FINISHED.includes(c.status))
+        const shown = flags.all ? cases : cases.filter((c) => !isFinished(c))
         if (flags.json && !flags.watch) return out.json({ cases: shown })
         if (!flags.json) {
           if (shown.length === 0) out.line('no open cases')
