@@ -1,6 +1,6 @@
 import { Command, CommanderError, type Option } from 'commander'
 import { registerBackup } from './commands/backup.ts'
-import { registerCases } from './commands/cases.ts'
+import { registerCases } from './commands/cases/index.ts'
 import { registerInit } from './commands/init.ts'
 import { registerLedger } from './commands/ledger.ts'
 import { registerNode } from './commands/node.ts'

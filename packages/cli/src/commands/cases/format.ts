@@ -1,0 +1,89 @@
+import { type CaseEvent, renderSummary } from '@pocnet/cases'
+import type { CaseDetail, CaseSummary, FeedEvent } from '@pocnet/node/client'
+import { formatTime, out, relative, table } from '../../output.ts'
+
+/** A deadline in the reader's zone and from now; red once it has passed. */
+function deadline(v: string | null | undefined, zone: string): string {
+  if (v === null || v === undefined || v === '') return '-'
+  const rel = relative(v)
+  const text = `${formatTime(v, zone)} (${rel})`
+  return rel.endsWith('ago') ? out.style('red', text) : text
+}
+
+function eventLine(e: CaseEvent, zone: string): string {
+  const { kind, at, side, id: _id, seq: _seq, ...rest } = e
+  const facts = Object.entries(rest)
+    .filter(([, v]) => v !== undefined && v !== null)
+    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join(' ')
+  return `  ${formatTime(at, zone)}  ${String(side).padEnd(9)}  ${out.style('bold', String(kind))}  ${facts}`.trimEnd()
+}
+
+/**
+ * The days of a preservation, every period: "90 days", or "90 + 90 days (extended once)", so an
+ * extension does not read as the whole of it.
+ */
+export function preservedDays(periods: ReadonlyArray<{ grantedDays: number }>): string {
+  const days = periods.map((p) => p.grantedDays)
+  if (days.length <= 1) return `${days[0] ?? 0} days`
+  const times = days.length - 1
+  return `${days.join(' + ')} days (extended ${times === 1 ? 'once' : `${times} times`})`
+}
+
+/** The inbox: one row a case, its deadlines in the reader's zone. */
+export function casesTable(cases: readonly CaseSummary[], zone: string): string {
+  return table([
+    ['CASE', 'TYPE', 'FROM→TO', 'STATUS', 'URGENCY', 'ACK DUE', 'PRESERVED UNTIL', 'NEXT ALERT'],
+    ...cases.map((c) => [
+      c.id,
+      c.type,
+      `${c.requester}→${c.requested}`,
+      c.status,
+      c.urgency,
+      deadline(c.ackDueAt, zone),
+      deadline(c.preservationExpiresAt, zone),
+      c.nextAlert === null ? '-' : formatTime(c.nextAlert, zone),
+    ]),
+  ])
+}
+
+/** `pocnet case show`: the case, its deadlines, every event and what may happen next; the request with `withRequest`. */
+export function printCase(d: CaseDetail, zone: string, withRequest: boolean): void {
+  const c = d.case
+  out.line(out.style('bold', `case ${c.id}: ${c.type} ${c.requester}→${c.requested}, ${c.status}`))
+  out.line(`  opened       ${formatTime(c.openedAt, zone)}`)
+  const ack = c.acknowledgement
+  if (ack !== undefined) out.line(`  acknowledged ${formatTime(ack.at, zone)} by ${ack.by}`)
+  else if (d.ackDueAt !== null) out.line(`  ack due      ${deadline(d.ackDueAt, zone)}`)
+  if (d.nextAlert !== null) out.line(`  next alert   ${deadline(d.nextAlert, zone)}`)
+  if (c.preservation !== undefined)
+    out.line(
+      `  preserved    ref ${c.preservation.providerReference}, ${preservedDays(c.preservation.periods)}, until ${deadline(c.preservation.current.expiresAt, zone)}`,
+    )
+  for (const x of c.disclosures)
+    out.line(
+      `  Art. 30      ${x.thirdCountryProvider} in ${x.thirdCountry}: \`pocnet case followup ${c.id} --country ${x.thirdCountry} --out req.yaml\``,
+    )
+  for (const l of c.links)
+    out.line(`  linked       ${l.relation} ${l.reference}${l.caseId ? ` (case ${l.caseId})` : ''}`)
+  out.line(out.style('bold', 'events'))
+  for (const e of d.events) out.line(eventLine(e, zone))
+  out.line(
+    `${out.style('bold', 'next')}  ${d.allowedMoves.length === 0 ? 'nothing: the case is finished' : d.allowedMoves.map((m) => `${m.kind} (${m.side})`).join(', ')}`,
+  )
+  if (withRequest) {
+    out.line()
+    out.line(renderSummary(c.request))
+  }
+}
+
+/** One line of `inbox --watch`: red for what went wrong, green for a new request. */
+export function feedLine(e: FeedEvent, zone: string): string {
+  const colour =
+    e.type === 'deadline-missed' || e.type === 'delivery-failed'
+      ? 'red'
+      : e.type === 'new-request'
+        ? 'green'
+        : 'cyan'
+  return `${formatTime(e.at, zone)}  ${out.style(colour, e.type.padEnd(15))}  ${e.caseId}  ${e.summary}`
+}
