@@ -44,6 +44,7 @@ export {
   type DirectoryRecordView,
   directoryRoutes,
   type ExportRequest,
+  FEED_MAX_WAIT_MS,
   type FeedBatch,
   type IllegalStepDetails,
   type InboxMessage,

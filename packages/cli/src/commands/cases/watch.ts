@@ -1,12 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { caseRoutes, type FeedBatch } from '@pocnet/node/client'
+import { caseRoutes, FEED_MAX_WAIT_MS, type FeedBatch } from '@pocnet/node/client'
 import type { Context } from '../../context.ts'
 import { CliError } from '../../errors.ts'
 import { out } from '../../output.ts'
 import { feedLine } from './format.ts'
 
-/** How long one poll asks the daemon to wait for an event, and how long the CLI waits for its answer. */
-const POLL_WAIT_MS = 25_000
+/** How long the CLI waits for the answer to one poll: the daemon's longest wait, and some. */
 const POLL_TIMEOUT_MS = 40_000
 /** Between two tries while the daemon does not answer, and how many tries before giving up. */
 const RETRY_DELAY_MS = 2_000
@@ -42,7 +41,7 @@ export async function watch(ctx: Context, json: boolean): Promise<void> {
       }
       batch = await ctx.call(
         caseRoutes.feed,
-        { query: { after: cursor, waitMs: POLL_WAIT_MS } },
+        { query: { after: cursor, waitMs: FEED_MAX_WAIT_MS } },
         POLL_TIMEOUT_MS,
       )
     } catch (e) {

@@ -66,8 +66,8 @@ export interface FeedBatch {
   epoch: number
 }
 
-/** The longest a poll of the feed waits for an event. */
-const FEED_MAX_WAIT_MS = 25_000
+/** The longest a poll of the feed waits for an event (a longer `waitMs` is cut to it). */
+export const FEED_MAX_WAIT_MS = 25_000
 
 /** Requests between points of contact, each followed as a case; and the feed of what happens to them. */
 export const caseRoutes = {
