@@ -73,10 +73,10 @@ function flipBit(proof: Uint8Array[], component: number, bit: number): Uint8Arra
 }
 
 describe('RFC 9162 / transparency-dev test vectors', () => {
-  if (!existsSync(vectorsDir)) {
-    it.skip(`skipped: no test vectors at ${vectorsDir} (see /work/shared/testdata README)`, () => {})
-    return
-  }
+  // the vectors are part of the repository: their absence is a failure, never a skip
+  it('has the vectors in the repository', () => {
+    expect(existsSync(vectorsDir), `no test vectors at ${vectorsDir}: restore them with git`).toBe(true)
+  })
   const files: string[] = []
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir).sort()) {
@@ -85,7 +85,7 @@ describe('RFC 9162 / transparency-dev test vectors', () => {
       else if (name.endsWith('.json')) files.push(path)
     }
   }
-  walk(vectorsDir)
+  if (existsSync(vectorsDir)) walk(vectorsDir)
 
   it('finds both kinds of vectors', () => {
     expect(files.filter((f) => f.includes('/inclusion/')).length).toBeGreaterThan(50)
