@@ -2,7 +2,7 @@
 // start-up, before it has a control socket. Prints "locked" once it holds the LevelDB lock;
 // closes the database and exits when its stdin closes.
 import { join } from 'node:path'
-import { DB_DIR, openLevel } from '../packages/ledger/src/ledger.ts'
+import { DB_DIR, openLevel } from '../packages/ledger/src/store.ts'
 
 const db = openLevel(join(process.argv[2]!, DB_DIR), false)
 await db.open()

@@ -1,12 +1,10 @@
-import { type FileHandle, mkdir, open } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { bytesEqual, type NodeIdentity, writeFileAtomic } from '@pocnet/crypto'
-import { type CborValue, decode, encode } from '@pocnet/protocol/cbor'
-import { Level } from 'level'
 import { blobHash, deriveBlobKey, openBlob, sealBlob } from './blobs.ts'
 import { writeBundle } from './bundle.ts'
 import { checkOrigin, type SignedCheckpoint, signCheckpoint, verifyCheckpoint } from './checkpoint.ts'
-import { HASH_LENGTH, MAX_BATCH_ENTRIES, MAX_CHECKPOINT_BYTES } from './constants.ts'
+import { HASH_LENGTH, MAX_BATCH_ENTRIES } from './constants.ts'
 import { decodeEntry, encodeEntry, type LedgerEntry, type LedgerEvent, validateEvent } from './entry.ts'
 import {
   BlobError,
@@ -29,10 +27,8 @@ import {
   nodeKey,
   numberOfKey,
   PREFIX,
-  parseEntryRun,
   prefixRange,
   seqOfIndexKey,
-  splitEntryValue,
   TILE_WIDTH,
   tileKey,
 } from './layout.ts'
@@ -46,23 +42,25 @@ import {
   rangeNodes,
   verifyConsistency,
 } from './merkle.ts'
-
-export const LEDGER_FORMAT = 'pocnet-ledger'
-/** Version 2 keeps full tiles of 256 entries in one record; version 1 kept every entry alone. */
-export const LEDGER_FORMAT_VERSION = 2
-/** Inside the ledger directory: the LevelDB and the latest checkpoint, as a plain file. */
-export const DB_DIR = 'db'
-export const LATEST_CHECKPOINT_FILE = 'checkpoint'
-
-export type LedgerDb = Level<Uint8Array, Uint8Array>
-
-export function openLevel(location: string, createIfMissing: boolean): LedgerDb {
-  return new Level<Uint8Array, Uint8Array>(location, {
-    keyEncoding: 'view',
-    valueEncoding: 'view',
-    createIfMissing,
-  })
-}
+import {
+  afterLastNumberKey,
+  type BatchOp,
+  DB_DIR,
+  decodeMeta,
+  encodeMeta,
+  entryOfRun,
+  LATEST_CHECKPOINT_FILE,
+  LEDGER_FORMAT_VERSION,
+  type LedgerDb,
+  type LedgerMeta,
+  openLevel,
+  parseTile,
+  plain,
+  readSingleEntries,
+  readTile,
+  type StoredEntry,
+} from './store.ts'
+import { tileSingleEntries } from './upgrade-v1.ts'
 
 /**
  * Whether another process holds the ledger database in `dir` (a node running, or still starting):
@@ -82,38 +80,6 @@ export async function ledgerInUse(dir: string): Promise<boolean> {
   } finally {
     await db.close().catch(() => {})
   }
-}
-
-export interface LedgerMeta {
-  version: number
-  origin: string
-  publicKey: Uint8Array
-}
-
-export function encodeMeta(meta: LedgerMeta): Uint8Array {
-  return encode({ format: LEDGER_FORMAT, ...meta })
-}
-
-/** Reads the format record; versions 1 and 2 are read (Ledger.open upgrades 1 to 2). */
-export function decodeMeta(bytes: Uint8Array): LedgerMeta {
-  let meta: { [key: string]: CborValue }
-  try {
-    meta = decode(bytes, { maxBytes: 1024 }) as { [key: string]: CborValue }
-  } catch (err) {
-    throw new LedgerStateError(`the ledger's format record is not valid CBOR (${(err as Error).message})`)
-  }
-  if (
-    typeof meta !== 'object' ||
-    meta === null ||
-    meta instanceof Uint8Array ||
-    Array.isArray(meta) ||
-    meta.format !== LEDGER_FORMAT ||
-    (meta.version !== 1 && meta.version !== LEDGER_FORMAT_VERSION) ||
-    typeof meta.origin !== 'string' ||
-    !(meta.publicKey instanceof Uint8Array)
-  )
-    throw new LedgerStateError(`not a version 1 or ${LEDGER_FORMAT_VERSION} ${LEDGER_FORMAT} database`)
-  return { version: meta.version, origin: meta.origin, publicKey: meta.publicKey }
 }
 
 export interface CheckpointPolicy {
@@ -158,18 +124,8 @@ export interface QueryOptions {
   limit?: number
 }
 
-type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array }
-
-/** An entry of the open (not yet full) tile, kept in memory: the only entries stored alone. */
-interface OpenEntry {
-  leafHash: Uint8Array
-  bytes: Uint8Array
-}
-
 /** Tiles a ledger keeps parsed for reads (40 KB each for typical entries); tiles never change. */
 const TILE_CACHE_SIZE = 16
-/** Tiles per batch when Ledger.open upgrades a version 1 database. */
-const UPGRADE_TILES_PER_BATCH = 64
 
 interface PendingWrite {
   checked: Array<LedgerEvent & { blobs: Uint8Array[] }>
@@ -179,11 +135,6 @@ interface PendingWrite {
 }
 
 const EMPTY = new Uint8Array(0)
-
-/** classic-level hands out Buffers; callers get plain Uint8Array views of the same bytes. */
-function plain(bytes: Uint8Array): Uint8Array {
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-}
 
 /**
  * The append-only log. One writer: every mutation runs through one promise chain, and each
@@ -203,7 +154,7 @@ export class Ledger {
   /** Entries below this are in full tiles; those from it up to the size are in #openTile. */
   #tiled: number
   /** Replaced, never changed in place, so a reader can hold on to the array it saw. */
-  #openTile: readonly OpenEntry[]
+  #openTile: readonly StoredEntry[]
   readonly #tileCache = new Map<number, EntryRun>()
   #lastTime: number
   #latest: SignedCheckpoint | undefined
@@ -218,7 +169,7 @@ export class Ledger {
     options: LedgerOptions,
     db: LedgerDb,
     frontier: MerkleFrontier,
-    openTile: OpenEntry[],
+    openTile: StoredEntry[],
     lastTime: number,
     latest: SignedCheckpoint | undefined,
   ) {
@@ -477,7 +428,7 @@ export class Ledger {
   }
 
   /** Entry `seq` (below the size) with its leaf hash: from the open tile, or from its full tile. */
-  async #entry(seq: number): Promise<OpenEntry> {
+  async #entry(seq: number): Promise<StoredEntry> {
     if (seq >= this.#tiled) return this.#openTile[seq - this.#tiled]!
     return entryOfRun(await this.#tile(Math.floor(seq / TILE_WIDTH)), seq % TILE_WIDTH)
   }
@@ -799,101 +750,5 @@ export class Ledger {
       await queue
     } while (queue !== this.#queue)
     await this.#db.close()
-  }
-}
-
-function entryOfRun(run: EntryRun, i: number): OpenEntry {
-  const at = run.leavesAt + i * HASH_LENGTH
-  return {
-    leafHash: run.bytes.subarray(at, at + HASH_LENGTH),
-    bytes: run.bytes.subarray(run.bounds[i]!, run.bounds[i + 1]!),
-  }
-}
-
-function parseTile(value: Uint8Array, tile: number): EntryRun {
-  const run = parseEntryRun(plain(value), true)
-  if (typeof run === 'string') throw new LedgerStateError(`tile ${tile} ${run}`)
-  if (run.count !== TILE_WIDTH) throw new LedgerStateError(`tile ${tile} holds ${run.count} entries`)
-  return run
-}
-
-async function readTile(db: LedgerDb, tile: number): Promise<EntryRun> {
-  const value = await db.get(tileKey(tile))
-  if (value === undefined) throw new LedgerStateError(`tile ${tile} is missing from the database`)
-  return parseTile(value, tile)
-}
-
-/** The entries stored alone from `from` up to `to`, which must all be there. */
-async function readSingleEntries(db: LedgerDb, from: number, to: number): Promise<OpenEntry[]> {
-  const out: OpenEntry[] = []
-  if (from >= to) return out
-  for await (const [key, value] of db.iterator({ gte: entryKey(from), lt: entryKey(to) })) {
-    const seq = numberOfKey(key)
-    if (seq !== from + out.length)
-      throw new LedgerStateError(`entry ${from + out.length} is missing from the database`)
-    const split = splitEntryValue(value)
-    if (split === undefined) throw new LedgerStateError(`entry ${seq} is too short to hold its leaf hash`)
-    out.push({ leafHash: plain(split.leafHash), bytes: plain(split.bytes) })
-  }
-  if (out.length !== to - from)
-    throw new LedgerStateError(`entry ${from + out.length} is missing from the database`)
-  return out
-}
-
-/**
- * Moves entries stored alone into tiles wherever they fill one (upgrading a version 1 database,
- * or finishing an upgrade a crash cut short), a bounded batch at a time: each batch writes its
- * tiles and deletes their single entries atomically, so the database is valid between batches.
- * Returns the new count of entries in tiles.
- */
-async function tileSingleEntries(
-  db: LedgerDb,
-  tiled: number,
-  size: number,
-  onUpgrade?: (progress: { tiled: number; total: number }) => void,
-): Promise<number> {
-  const total = size - (size % TILE_WIDTH)
-  if (tiled < total) onUpgrade?.({ tiled, total })
-  while (size - tiled >= TILE_WIDTH) {
-    const tiles = Math.min(UPGRADE_TILES_PER_BATCH, Math.floor((size - tiled) / TILE_WIDTH))
-    const entries = await readSingleEntries(db, tiled, tiled + tiles * TILE_WIDTH)
-    const ops: BatchOp[] = []
-    for (let t = 0; t < tiles; t++) {
-      const first = tiled + t * TILE_WIDTH
-      const tile = entries.slice(t * TILE_WIDTH, (t + 1) * TILE_WIDTH)
-      ops.push({ type: 'put', key: tileKey(first / TILE_WIDTH), value: encodeEntryRun(tile) })
-      for (let seq = first; seq < first + TILE_WIDTH; seq++) ops.push({ type: 'del', key: entryKey(seq) })
-    }
-    await db.batch(ops, { sync: true })
-    tiled += tiles * TILE_WIDTH
-    onUpgrade?.({ tiled, total })
-  }
-  return tiled
-}
-
-/** 1 + the largest number key under `prefix`, or 0 when there is none. */
-export async function afterLastNumberKey(db: LedgerDb, prefix: number): Promise<number> {
-  const keys = await db.keys({ ...prefixRange(new Uint8Array([prefix])), reverse: true, limit: 1 }).all()
-  return keys.length === 0 ? 0 : numberOfKey(keys[0]!) + 1
-}
-
-/** Reads the latest-checkpoint file of a ledger directory, if there is one. */
-export async function readLatestCheckpointFile(dir: string): Promise<string | undefined> {
-  let file: FileHandle
-  try {
-    file = await open(join(dir, LATEST_CHECKPOINT_FILE), 'r')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw err
-  }
-  try {
-    // one byte past the limit says the file is over it, without reading the rest
-    const buffer = Buffer.alloc(MAX_CHECKPOINT_BYTES + 1)
-    const { bytesRead } = await file.read(buffer, 0, buffer.length, 0)
-    if (bytesRead > MAX_CHECKPOINT_BYTES)
-      throw new LedgerStateError(`the ${LATEST_CHECKPOINT_FILE} file is over ${MAX_CHECKPOINT_BYTES} bytes`)
-    return buffer.toString('utf8', 0, bytesRead)
-  } finally {
-    await file.close()
   }
 }

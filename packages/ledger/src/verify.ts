@@ -29,6 +29,7 @@ import {
   splitEntryValue,
   TILE_WIDTH,
 } from './layout.ts'
+import { EMPTY_ROOT, foldRangeLatin1, hashToLatin1, Latin1Frontier, latin1ToHash } from './merkle.ts'
 import {
   afterLastNumberKey,
   DB_DIR,
@@ -37,8 +38,7 @@ import {
   type LedgerDb,
   openLevel,
   readLatestCheckpointFile,
-} from './ledger.ts'
-import { EMPTY_ROOT, foldRangeLatin1, hashToLatin1, Latin1Frontier, latin1ToHash } from './merkle.ts'
+} from './store.ts'
 
 export interface VerifyProgress {
   verified: number

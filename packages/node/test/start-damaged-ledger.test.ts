@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { blobKey, entryKey, entryValue, splitEntryValue } from '../../ledger/src/layout.ts'
-import { openLevel } from '../../ledger/src/ledger.ts'
+import { openLevel } from '../../ledger/src/store.ts'
 import { createLogger, DATA_DIR, PocnetDaemon } from '../src/index.ts'
 import { PASSPHRASE, preservationRequest, startPublishedPair, type TestFederation } from './fixtures.ts'
 
