@@ -1,0 +1,88 @@
+import type { NodeIdentity } from '@pocnet/crypto'
+import type { SignedCheckpoint } from '../checkpoint.ts'
+
+/*
+ * What a verification is asked (options) and what it answers (the report), and the failure that
+ * becomes the report's problem: the contract every source and the audit rules share.
+ */
+
+export interface VerifyProgress {
+  verified: number
+  total: number
+  /** True in the in-order second pass that follows a problem found by worker threads. */
+  recheck?: boolean
+}
+
+export interface VerifyOptions {
+  onProgress?: (progress: VerifyProgress) => void
+  /** The key the ledger must be signed by (e.g. from the roster). Without it the source's own is used. */
+  publicKey?: Uint8Array
+  /**
+   * The origin the ledger must carry (e.g. the roster's network and the country): the key alone
+   * would also pass a log it signed under another origin. Without it the source's own is used.
+   */
+  origin?: string
+  /** Data directory only: the node identity, so blobs can be decrypted and their hashes checked. */
+  identity?: NodeIdentity
+  /**
+   * Worker threads that decode and hash entries side by side (default: one per CPU, at most 8);
+   * 0 checks everything on the calling thread. Ledgers under 50,000 entries always use 0.
+   */
+  threads?: number
+  /** Entries per chunk handed to a worker, a power of two (default 4096). For tests and tuning. */
+  chunkEntries?: number
+  /** Smallest ledger checked with worker threads (default 50,000). For tests and tuning. */
+  parallelFrom?: number
+}
+
+export interface VerifyReport {
+  ok: boolean
+  source: 'data-dir' | 'bundle'
+  origin?: string
+  /** The key checkpoints were checked against: compare it with the roster when not pinned. */
+  publicKey?: Uint8Array
+  /** Entries verified (all of them when ok). */
+  entries: number
+  /** Root of the verified entries. */
+  root?: Uint8Array
+  checkpoints: number
+  latestCheckpoint?: SignedCheckpoint
+  blobs: {
+    /** References from entries to blobs. */
+    referenced: number
+    /** Blob bytes hashed and found right. */
+    hashChecked: number
+    /** Blobs only known to be present (no key for a data directory; hash list only in a bundle). */
+    presenceOnly: number
+  }
+  /** Worker threads that decoded and hashed entries (0: all on the calling thread). */
+  threads: number
+  /** When not ok: the first bad entry (when the problem is one) and why. */
+  problem?: { seq?: number; reason: string }
+}
+
+/** A problem found in the source: it ends the audit and becomes the report's `problem`. */
+export class Failure extends Error {
+  readonly seq: number | undefined
+  constructor(reason: string, seq?: number) {
+    super(reason)
+    this.seq = seq
+  }
+}
+
+/** `text` with control, line-separator and bidirectional-override characters written as \\u{…}. */
+export function printable(text: string): string {
+  let shown = ''
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!
+    const hidden =
+      c < 0x20 ||
+      (c >= 0x7f && c <= 0x9f) ||
+      c === 0x2028 ||
+      c === 0x2029 ||
+      (c >= 0x202a && c <= 0x202e) ||
+      (c >= 0x2066 && c <= 0x2069)
+    shown += hidden ? `\\u{${c.toString(16)}}` : ch
+  }
+  return shown
+}
