@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { NodeIdentity, toHex } from '@pocnet/crypto'
-import { checkpointOrigin, hashLeaf, signCheckpoint } from '@pocnet/ledger'
+import { checkpointOrigin, hashLeaf, type ProofView, signCheckpoint } from '@pocnet/ledger'
 import { describe, expect, it } from 'vitest'
-import { checkProofLocally, type ProofView } from '../src/commands/ledger.ts'
+import { proofVerdict } from '../src/commands/ledger.ts'
 
 /*
  * `pocnet ledger prove` checks what the daemon sent against the roster key. Only the absence of
@@ -37,24 +37,24 @@ describe('ledger prove checks the daemon proof locally', () => {
   const key = { publicKey: node.signingPublicKey, origin }
 
   it('is ok for a right proof, and not checked without a roster key', () => {
-    expect(checkProofLocally(proof, 1, key)).toBe('ok')
-    expect(checkProofLocally(proof, 1, undefined)).toMatch(/^not checked/)
+    expect(proofVerdict(proof, 1, key)).toBe('ok')
+    expect(proofVerdict(proof, 1, undefined)).toMatch(/^not checked/)
   })
 
   it('fails a checkpoint not signed by the roster key, of another log or size, or a proof of another entry', () => {
-    expect(checkProofLocally({ ...proof, checkpoint: signed(other) }, 1, key)).toMatch(
+    expect(proofVerdict({ ...proof, checkpoint: signed(other) }, 1, key)).toMatch(
       /^FAILED: checkpoint: no signature by the key/,
     )
-    expect(checkProofLocally({ ...proof, checkpoint: signed(node, 4) }, 1, key)).toMatch(
+    expect(proofVerdict({ ...proof, checkpoint: signed(node, 4) }, 1, key)).toMatch(
       /^FAILED: checkpoint size 4/,
     )
-    expect(checkProofLocally(proof, 2, key)).toMatch(/^FAILED: the daemon sent the proof of entry 1, not 2/)
+    expect(proofVerdict(proof, 2, key)).toMatch(/^FAILED: the proof is of entry 1, not 2/)
     // signed by the roster key, but for another log (another network's origin)
-    expect(checkProofLocally(proof, 1, { ...key, origin: checkpointOrigin('other-net', 'FR') })).toMatch(
+    expect(proofVerdict(proof, 1, { ...key, origin: checkpointOrigin('other-net', 'FR') })).toMatch(
       /^FAILED: the checkpoint is of the log "pocnet.invalid\/test-net\/FR", not "pocnet.invalid\/other-net\/FR"/,
     )
-    expect(checkProofLocally({ ...proof, proof: ['zz'] }, 1, key)).toMatch(/^FAILED/)
-    expect(checkProofLocally({ ...proof, proof: [toHex(leaves[2]!), toHex(leaves[0]!)] }, 1, key)).toMatch(
+    expect(proofVerdict({ ...proof, proof: ['zz'] }, 1, key)).toMatch(/^FAILED/)
+    expect(proofVerdict({ ...proof, proof: [toHex(leaves[2]!), toHex(leaves[0]!)] }, 1, key)).toMatch(
       /^FAILED: the proof does not lead/,
     )
   })

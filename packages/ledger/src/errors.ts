@@ -65,3 +65,20 @@ export class BundleFormatError extends LedgerError {
     super('ERR_BUNDLE_FORMAT', `export bundle: ${rule}`)
   }
 }
+
+/** Which part of an inclusion proof, as served, is wrong. */
+export type ProofField = 'seq' | 'checkpoint' | 'origin' | 'treeSize' | 'leafHash' | 'proof'
+
+/** An inclusion proof does not prove its entry under a checkpoint of the expected log; `field` says which part. */
+export class ProofError extends LedgerError {
+  readonly field: ProofField
+  readonly hint: string
+  constructor(field: ProofField, rule: string, options?: { cause?: unknown }) {
+    super('ERR_PROOF_INVALID', rule)
+    if (options?.cause !== undefined) this.cause = options.cause
+    this.field = field
+    this.hint =
+      'the proof was not made by the ledger signed with this key for this log, or was changed on the way: ' +
+      'ask for it again, and compare the key and origin with the roster'
+  }
+}

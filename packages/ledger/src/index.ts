@@ -29,6 +29,8 @@ export {
   LedgerError,
   LedgerStateError,
   NotFoundError,
+  ProofError,
+  type ProofField,
 } from './errors.ts'
 export {
   type AppendOptions,
@@ -39,4 +41,5 @@ export {
   type QueryOptions,
 } from './ledger.ts'
 export { EMPTY_ROOT, hashLeaf, verifyConsistency, verifyInclusion } from './merkle.ts'
+export { checkProofLocally, type LogPin, type ProofView } from './proof-check.ts'
 export { type VerifyOptions, type VerifyProgress, type VerifyReport, verifyLedger } from './verify.ts'
