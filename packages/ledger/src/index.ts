@@ -38,8 +38,8 @@ export {
   Ledger,
   type LedgerOptions,
   ledgerInUse,
-  type QueryOptions,
 } from './ledger.ts'
 export { EMPTY_ROOT, hashLeaf, verifyConsistency, verifyInclusion } from './merkle.ts'
 export { checkProofLocally, type LogPin, type ProofView } from './proof-check.ts'
+export type { QueryOptions } from './query.ts'
 export { type VerifyOptions, type VerifyProgress, type VerifyReport, verifyLedger } from './verify.ts'

@@ -20,18 +20,16 @@ import {
   encodeEntryRun,
   entryKey,
   entryValue,
-  type IndexedField,
   indexKey,
   indexValuePrefix,
-  META_KEY,
   nodeKey,
   numberOfKey,
   PREFIX,
   prefixRange,
-  seqOfIndexKey,
   TILE_WIDTH,
   tileKey,
 } from './layout.ts'
+import { type LedgerState, readLedgerState } from './ledger-state.ts'
 import {
   consistencyProofPlan,
   foldRange,
@@ -42,25 +40,19 @@ import {
   rangeNodes,
   verifyConsistency,
 } from './merkle.ts'
+import { type QueryOptions, scanEntries } from './query.ts'
 import {
-  afterLastNumberKey,
   type BatchOp,
   DB_DIR,
-  decodeMeta,
-  encodeMeta,
   entryOfRun,
   LATEST_CHECKPOINT_FILE,
-  LEDGER_FORMAT_VERSION,
   type LedgerDb,
-  type LedgerMeta,
   openLevel,
   parseTile,
   plain,
-  readSingleEntries,
   readTile,
   type StoredEntry,
 } from './store.ts'
-import { tileSingleEntries } from './upgrade-v1.ts'
 
 /**
  * Whether another process holds the ledger database in `dir` (a node running, or still starting):
@@ -113,17 +105,6 @@ export interface AppendOptions {
   blobs?: Uint8Array[]
 }
 
-export interface QueryOptions {
-  caseId?: string
-  counterpart?: string
-  kind?: LedgerEntry['kind']
-  /** Entries with time ≥ from (ms since the epoch). */
-  from?: number
-  /** Entries with time < to. */
-  to?: number
-  limit?: number
-}
-
 /** Tiles a ledger keeps parsed for reads (40 KB each for typical entries); tiles never change. */
 const TILE_CACHE_SIZE = 16
 
@@ -168,10 +149,7 @@ export class Ledger {
   private constructor(
     options: LedgerOptions,
     db: LedgerDb,
-    frontier: MerkleFrontier,
-    openTile: StoredEntry[],
-    lastTime: number,
-    latest: SignedCheckpoint | undefined,
+    { frontier, openTile, lastTime, latest }: LedgerState,
   ) {
     this.dir = options.dir
     this.origin = options.origin
@@ -203,52 +181,13 @@ export class Ledger {
     const db = openLevel(join(options.dir, DB_DIR), true)
     await db.open()
     try {
-      const publicKey = options.identity.signingPublicKey
-      const metaBytes = await db.get(META_KEY)
-      const meta: LedgerMeta = { version: LEDGER_FORMAT_VERSION, origin: options.origin, publicKey }
-      if (metaBytes === undefined) {
-        await db.put(META_KEY, encodeMeta(meta), { sync: true })
-      } else {
-        const stored = decodeMeta(metaBytes)
-        if (stored.origin !== options.origin)
-          throw new LedgerStateError(`this ledger's origin is ${stored.origin}, not ${options.origin}`)
-        if (!bytesEqual(stored.publicKey, publicKey))
-          throw new LedgerStateError('this ledger was created with a different node key')
-        if (stored.version === 1) await db.put(META_KEY, encodeMeta(meta), { sync: true })
-      }
-      let tiled = (await afterLastNumberKey(db, PREFIX.tile)) * TILE_WIDTH
-      const size = Math.max(tiled, await afterLastNumberKey(db, PREFIX.entry))
-      // a version 1 database (or one whose upgrade was cut short) holds full tiles' entries alone
-      tiled = await tileSingleEntries(db, tiled, size, options.onUpgrade)
-      const openTile = await readSingleEntries(db, tiled, size)
-      const nodes = rangeNodes(0, size)
-      const leafAt = (index: number): Uint8Array => openTile[index - tiled]!.leafHash
-      const hashes = await db.getMany(nodes.filter((n) => n.level > 0).map((n) => nodeKey(n.level, n.index)))
-      if (hashes.some((h) => h === undefined || h.length < HASH_LENGTH))
-        throw new LedgerStateError(`the stored tree lacks subtree hashes for size ${size}`)
-      let next = 0
-      // the last frontier node can be a single leaf, which is always in the open tile
-      const frontier = new MerkleFrontier(
-        size,
-        nodes.map((n) => (n.level === 0 ? leafAt(n.index) : plain(hashes[next++]!.subarray(0, HASH_LENGTH)))),
+      const state = await readLedgerState(
+        db,
+        options.origin,
+        options.identity.signingPublicKey,
+        options.onUpgrade,
       )
-      let lastTime = 0
-      if (openTile.length > 0) lastTime = decodeEntry(openTile.at(-1)!.bytes).time
-      else if (size > 0)
-        lastTime = decodeEntry(
-          entryOfRun(await readTile(db, tiled / TILE_WIDTH - 1), TILE_WIDTH - 1).bytes,
-        ).time
-      let latest: SignedCheckpoint | undefined
-      const afterLastCheckpoint = await afterLastNumberKey(db, PREFIX.checkpoint)
-      if (afterLastCheckpoint > 0) {
-        const note = new TextDecoder().decode(await db.get(checkpointKey(afterLastCheckpoint - 1)))
-        latest = verifyCheckpoint(note, publicKey)
-        if (latest.size > size)
-          throw new LedgerStateError(
-            `the latest checkpoint covers ${latest.size} entries but only ${size} exist`,
-          )
-      }
-      return new Ledger(options, db, frontier, openTile, lastTime, latest)
+      return new Ledger(options, db, state)
     } catch (err) {
       await db.close()
       throw err
@@ -597,52 +536,16 @@ export class Ledger {
    */
   async *scan(q: Omit<QueryOptions, 'limit'>): AsyncGenerator<LedgerEntry> {
     this.#check()
-    const matches = (e: LedgerEntry): boolean =>
-      (q.caseId === undefined || e.caseId === q.caseId) &&
-      (q.counterpart === undefined || e.counterpart === q.counterpart) &&
-      (q.kind === undefined || e.kind === q.kind) &&
-      (q.from === undefined || e.time >= q.from) &&
-      (q.to === undefined || e.time < q.to)
-    const field: IndexedField | undefined =
-      q.caseId !== undefined
-        ? 'caseId'
-        : q.counterpart !== undefined
-          ? 'counterpart'
-          : q.kind !== undefined
-            ? 'kind'
-            : undefined
-    if (field !== undefined) {
-      const prefix = indexValuePrefix(field, q[field]!)
-      const range = prefixRange(prefix)
-      // index keys end in the sequence number, and times rise with it: skip what is before `from`
-      if (q.from !== undefined) range.gte = indexKey(prefix, await this.#firstSeqAtOrAfter(q.from))
-      for await (const key of this.#db.keys(range)) {
-        const seq = seqOfIndexKey(key)
-        // an append committing while this reads: its entries are past what this scan sees
-        if (seq >= this.size) break
-        const entry = decodeEntry((await this.#entry(seq)).bytes)
-        if (matches(entry)) yield entry
-      }
-      return
-    }
-    const start = q.from === undefined ? 0 : await this.#firstSeqAtOrAfter(q.from)
-    for await (const { bytes } of this.entryBytes(start)) {
-      const entry = decodeEntry(bytes)
-      if (q.to !== undefined && entry.time >= q.to) break
-      yield entry
-    }
-  }
-
-  /** The first sequence number whose time is ≥ `time` (the size when there is none). */
-  async #firstSeqAtOrAfter(time: number): Promise<number> {
-    let low = 0
-    let high = this.size
-    while (low < high) {
-      const mid = Math.floor((low + high) / 2)
-      if ((await this.get(mid)).time < time) low = mid + 1
-      else high = mid
-    }
-    return low
+    yield* scanEntries(
+      {
+        size: () => this.size,
+        get: (seq) => this.get(seq),
+        entryAt: async (seq) => decodeEntry((await this.#entry(seq)).bytes),
+        indexKeys: (range) => this.#db.keys(range),
+        entryBytes: (from) => this.entryBytes(from),
+      },
+      q,
+    )
   }
 
   /** Stores a blob on its own (fsync'd) and returns its content address, SHA-256 of `bytes`. */
