@@ -22,6 +22,13 @@ export class InvalidContextError extends CryptoError {
   }
 }
 
+/** Bytes handed to `Signer.signNoteText` are not text a C2SP signed note may hold. */
+export class InvalidNoteTextError extends CryptoError {
+  constructor(rule: string) {
+    super('ERR_INVALID_NOTE_TEXT', `${rule} (only signed-note text is signed without a pocnet context)`)
+  }
+}
+
 export type KeyFileProblem =
   | 'not-found'
   | 'truncated'

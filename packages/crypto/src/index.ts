@@ -13,6 +13,7 @@ export {
   CryptoError,
   InvalidContextError,
   InvalidKeyError,
+  InvalidNoteTextError,
   KeyFileError,
   type KeyFileProblem,
 } from './errors.ts'
@@ -36,6 +37,7 @@ export {
 } from './keyfile.ts'
 export { openSecretbox, SECRETBOX_KEY_LENGTH, SECRETBOX_OVERHEAD, sealSecretbox } from './secretbox.ts'
 export {
+  checkNoteText,
   ED25519_PUBLIC_KEY_LENGTH,
   ED25519_SEED_LENGTH,
   ED25519_SIGNATURE_LENGTH,
@@ -45,4 +47,5 @@ export {
   Signer,
   signedBytes,
   verify,
+  verifyNoteText,
 } from './sign.ts'

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer'
 import {
   createPrivateKey,
   createPublicKey,
@@ -5,7 +6,7 @@ import {
   sign as nodeSign,
   verify as nodeVerify,
 } from 'node:crypto'
-import { InvalidContextError, InvalidKeyError } from './errors.ts'
+import { InvalidContextError, InvalidKeyError, InvalidNoteTextError } from './errors.ts'
 
 /**
  * Every signature pocnet makes is over `"pocnet/" || context || 0x00 || message`, so a
@@ -98,6 +99,28 @@ export class Signer {
   sign(context: SignatureContextName | string, message: Uint8Array): Uint8Array {
     return new Uint8Array(nodeSign(null, signedBytes(context, message), this.#key))
   }
+
+  /**
+   * A C2SP signed-note Ed25519 signature: over the bare `text`, with no pocnet prefix, as
+   * standard note verifiers (checkpoints, cosignatures) expect. Only text a signed note may
+   * hold is signed, so it never contains the 0x00 every `signedBytes` holds (docs/protocol.md §2).
+   */
+  signNoteText(text: Uint8Array): Uint8Array {
+    checkNoteText(text)
+    return new Uint8Array(nodeSign(null, text, this.#key))
+  }
+}
+
+/**
+ * Throws unless `text` is what C2SP signed-note lets a note's text be: valid UTF-8, ending in
+ * newline, with no ASCII control character other than newline.
+ */
+export function checkNoteText(text: Uint8Array): void {
+  if (text.length === 0 || text[text.length - 1] !== 0x0a)
+    throw new InvalidNoteTextError('note text must end in a newline')
+  if (text.some((b) => b < 0x20 && b !== 0x0a))
+    throw new InvalidNoteTextError('note text must not hold ASCII control characters other than newline')
+  if (!isUtf8(text)) throw new InvalidNoteTextError('note text must be valid UTF-8')
 }
 
 // Verification keys seen recently; bounded so a flood of unknown keys cannot grow memory.
@@ -117,6 +140,18 @@ function cachedPublicKeyObject(publicKey: Uint8Array): KeyObject {
   return key
 }
 
+function verifyRaw(data: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
+  if (signature.length !== ED25519_SIGNATURE_LENGTH || publicKey.length !== ED25519_PUBLIC_KEY_LENGTH)
+    return false
+  let key: KeyObject
+  try {
+    key = cachedPublicKeyObject(publicKey)
+  } catch {
+    return false // not a point on the curve
+  }
+  return nodeVerify(null, data, key, signature)
+}
+
 /**
  * True only if `signature` is a valid Ed25519 signature by `publicKey` over `message` under
  * `context`. Wrong-length keys or signatures are simply invalid: this never throws on
@@ -128,14 +163,13 @@ export function verify(
   signature: Uint8Array,
   publicKey: Uint8Array,
 ): boolean {
-  const data = signedBytes(context, message)
-  if (signature.length !== ED25519_SIGNATURE_LENGTH || publicKey.length !== ED25519_PUBLIC_KEY_LENGTH)
-    return false
-  let key: KeyObject
-  try {
-    key = cachedPublicKeyObject(publicKey)
-  } catch {
-    return false // not a point on the curve
-  }
-  return nodeVerify(null, data, key, signature)
+  return verifyRaw(signedBytes(context, message), signature, publicKey)
+}
+
+/**
+ * True only if `signature` is a signed-note Ed25519 signature by `publicKey` over the bare
+ * `text` (what `Signer.signNoteText` makes). Never throws on attacker-controlled input.
+ */
+export function verifyNoteText(text: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
+  return verifyRaw(text, signature, publicKey)
 }

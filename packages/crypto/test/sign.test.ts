@@ -6,11 +6,13 @@ import {
   fromHex,
   InvalidContextError,
   InvalidKeyError,
+  InvalidNoteTextError,
   SignatureContext,
   Signer,
   signedBytes,
   toHex,
   verify,
+  verifyNoteText,
 } from '../src/index.ts'
 
 const contexts = Object.values(SignatureContext)
@@ -115,5 +117,37 @@ describe('domain-separated Ed25519 signatures', () => {
   it('refuses seeds that are not 32 bytes', () => {
     expect(() => new Signer(new Uint8Array(31))).toThrow(InvalidKeyError)
     expect(() => ed25519PublicKey(new Uint8Array(33))).toThrow(InvalidKeyError)
+  })
+})
+
+describe('signed-note text signatures', () => {
+  const signer = new Signer(new Uint8Array(32).fill(3))
+  const text = new TextEncoder().encode('example.com/log\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n')
+
+  it('are plain Ed25519 over the text, byte-identical to tweetnacl', () => {
+    const sig = signer.signNoteText(text)
+    const naclKeys = nacl.sign.keyPair.fromSeed(new Uint8Array(32).fill(3))
+    expect(sig).toEqual(nacl.sign.detached(text, naclKeys.secretKey))
+    expect(verifyNoteText(text, sig, signer.publicKey)).toBe(true)
+    expect(verifyNoteText(text.subarray(1), sig, signer.publicKey)).toBe(false)
+    expect(verifyNoteText(text, sig.subarray(1), signer.publicKey)).toBe(false)
+  })
+
+  it('never verify as a domain-separated signature, nor the other way round', () => {
+    const noteSig = signer.signNoteText(text)
+    expect(verify(SignatureContext.checkpoint, text, noteSig, signer.publicKey)).toBe(false)
+    const contextSig = signer.sign(SignatureContext.checkpoint, text)
+    expect(verifyNoteText(text, contextSig, signer.publicKey)).toBe(false)
+  })
+
+  it('refuse bytes a signed note cannot hold, such as any signedBytes', () => {
+    const bad = [
+      new Uint8Array(),
+      text.subarray(0, -1),
+      signedBytes(SignatureContext.receipt, new TextEncoder().encode('x\n')),
+      new Uint8Array([0x61, 0x09, 0x0a]),
+      new Uint8Array([0x61, 0xff, 0x0a]),
+    ]
+    for (const bytes of bad) expect(() => signer.signNoteText(bytes)).toThrow(InvalidNoteTextError)
   })
 })
