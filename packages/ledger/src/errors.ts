@@ -17,10 +17,19 @@ export class InvalidEntryError extends LedgerError {
   }
 }
 
-/** A checkpoint note does not follow the C2SP checkpoint / signed-note format. */
+/**
+ * Which signed-note rule a note broke: its shape, a known key's failing signature, or no
+ * known key's signature at all (Go's sumdb/note: malformed note, invalid signature for key,
+ * no verifiable signatures).
+ */
+export type NoteProblem = 'malformed' | 'invalid-signature' | 'no-verified-signature'
+
+/** A checkpoint note does not follow the C2SP checkpoint / signed-note format, or is not validly signed. */
 export class CheckpointFormatError extends LedgerError {
-  constructor(rule: string) {
+  readonly problem: NoteProblem
+  constructor(rule: string, problem: NoteProblem = 'malformed') {
     super('ERR_CHECKPOINT_FORMAT', `checkpoint: ${rule}`)
+    this.problem = problem
   }
 }
 

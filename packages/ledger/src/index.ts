@@ -6,10 +6,13 @@ export {
   checkpointKeyId,
   checkpointOrigin,
   parseCheckpoint,
+  parseCheckpointBody,
   type SignedCheckpoint,
   signCheckpoint,
   verifyCheckpoint,
+  verifyStandardCheckpoint,
 } from './checkpoint.ts'
+export { legacyCheckpointKeyId } from './checkpoint-legacy.ts'
 export { MAX_BATCH_ENTRIES, MAX_BLOB_BYTES, MAX_BLOB_REFS, MAX_ENTRY_BYTES } from './constants.ts'
 export {
   decodeEntry,
@@ -28,6 +31,7 @@ export {
   LedgerClosedError,
   LedgerError,
   LedgerStateError,
+  type NoteProblem,
   NotFoundError,
   ProofError,
   type ProofField,
@@ -42,4 +46,17 @@ export {
 export { EMPTY_ROOT, hashLeaf, verifyConsistency, verifyInclusion } from './merkle.ts'
 export { checkProofLocally, type LogPin, type ProofView } from './proof-check.ts'
 export type { QueryOptions } from './query.ts'
+export {
+  ed25519NoteVerifier,
+  formatSignatureLine,
+  NOTE_SIGNATURE_TYPE,
+  type NoteSignature,
+  type NoteVerifier,
+  noteKeyId,
+  type OpenedNote,
+  openNote,
+  parseSignatureLine,
+  type SplitNote,
+  splitNote,
+} from './signed-note.ts'
 export { type VerifyOptions, type VerifyProgress, type VerifyReport, verifyLedger } from './verify.ts'

@@ -1,4 +1,4 @@
-import { NodeIdentity, sha256 } from '@pocnet/crypto'
+import { NodeIdentity, SignatureContext, sha256 } from '@pocnet/crypto'
 import { describe, expect, it } from 'vitest'
 import {
   checkpointBody,
@@ -8,6 +8,7 @@ import {
   signCheckpoint,
   verifyCheckpoint,
 } from '../src/checkpoint.ts'
+import { legacyCheckpointKeyId } from '../src/checkpoint-legacy.ts'
 import { CheckpointFormatError } from '../src/errors.ts'
 
 const identity = NodeIdentity.generate()
@@ -28,14 +29,43 @@ describe('checkpoint notes', () => {
     expect(new Uint8Array(sig.subarray(0, 4))).toEqual(checkpointKeyId(origin, identity.signingPublicKey))
   })
 
-  it('key IDs follow signed-note: SHA-256(name || 0x0A || 0xff || identifier || key)[:4]', () => {
+  it('key IDs follow signed-note Ed25519: SHA-256(name || 0x0A || 0x01 || key)[:4]', () => {
+    const expected = sha256(
+      new TextEncoder().encode(`${origin}\n`),
+      new Uint8Array([0x01]),
+      identity.signingPublicKey,
+    ).subarray(0, 4)
+    expect(checkpointKeyId(origin, identity.signingPublicKey)).toEqual(expected)
+  })
+
+  it('legacy key IDs follow signed-note: SHA-256(name || 0x0A || 0xff || identifier || key)[:4]', () => {
     const expected = sha256(
       new TextEncoder().encode(`${origin}\n`),
       new Uint8Array([0xff]),
       new TextEncoder().encode('pocnet/checkpoint/v1'),
       identity.signingPublicKey,
     ).subarray(0, 4)
-    expect(checkpointKeyId(origin, identity.signingPublicKey)).toEqual(expected)
+    expect(legacyCheckpointKeyId(origin, identity.signingPublicKey)).toEqual(expected)
+  })
+
+  it('are signed as plain Ed25519 over the body, as signed-note type 0x01 says', () => {
+    const body = new TextEncoder().encode(checkpointBody({ origin, size: 42, root }))
+    const sig = Buffer.from(signed.note.split('\n')[4]!.split(' ')[2]!, 'base64').subarray(4)
+    expect(new Uint8Array(sig)).toEqual(identity.signer.signNoteText(body))
+  })
+
+  it('written before, with the legacy domain-separated line, still verify', () => {
+    const body = checkpointBody({ origin, size: 42, root })
+    const sig = identity.signer.sign(SignatureContext.checkpoint, new TextEncoder().encode(body))
+    const blob = Buffer.concat([legacyCheckpointKeyId(origin, identity.signingPublicKey), sig])
+    const legacy = `${body}\n\u2014 ${origin} ${blob.toString('base64')}\n`
+    expect(verifyCheckpoint(legacy, identity.signingPublicKey).size).toBe(42)
+    expect(verifyCheckpoint(`${legacy}${signed.note.split('\n')[4]}\n`, identity.signingPublicKey).size).toBe(
+      42,
+    )
+    const forged = legacy.replace('\n42\n', '\n43\n')
+    expect(() => verifyCheckpoint(forged, identity.signingPublicKey)).toThrow(/does not verify/)
+    expect(() => verifyCheckpoint(legacy, NodeIdentity.generate().signingPublicKey)).toThrow(/no signature/)
   })
 
   it('verify under the signing key and no other', () => {
