@@ -15,6 +15,19 @@ export {
 export { legacyCheckpointKeyId } from './checkpoint-legacy.ts'
 export { MAX_BATCH_ENTRIES, MAX_BLOB_BYTES, MAX_BLOB_REFS, MAX_ENTRY_BYTES } from './constants.ts'
 export {
+  addCosignatures,
+  type Cosignature,
+  type Cosigner,
+  cosignatureKeyId,
+  cosignedMessage,
+  parseCosignature,
+  signCosignature,
+  type VerifiedCosignature,
+  verifyCosignature,
+  verifyCosignatures,
+  type WitnessKey,
+} from './cosignature.ts'
+export {
   decodeEntry,
   ENTRY_KINDS,
   type EntryKind,
@@ -59,4 +72,5 @@ export {
   type SplitNote,
   splitNote,
 } from './signed-note.ts'
+export { formatVerifierKey, parseVerifierKey, type VerifierKey } from './verifier-key.ts'
 export { type VerifyOptions, type VerifyProgress, type VerifyReport, verifyLedger } from './verify.ts'
