@@ -185,7 +185,25 @@ export function verifyConsistency(
 ): boolean {
   if (!isSize(first) || !isSize(second) || first < 1 || first > second) return false
   if (first === second) return proof.length === 0 && equalHashes(firstRoot, secondRoot)
-  if (proof.length === 0 || !allHashes([firstRoot, secondRoot, ...proof])) return false
+  if (!allHashes([secondRoot])) return false
+  const roots = consistencyProofRoots(first, second, proof, firstRoot)
+  return roots !== undefined && equalHashes(roots.first, firstRoot) && equalHashes(roots.second, secondRoot)
+}
+
+/**
+ * The roots of the trees of size `first` and `second` (0 < first < second) that `proof` implies,
+ * by the walk of RFC 9162 §2.1.4.2, or undefined when the proof is malformed. When `first` is a
+ * power of two its root is a node of the second tree the proof leaves out, so `firstRoot` is
+ * taken as given and returned unchanged; otherwise the first root comes from the proof alone.
+ */
+export function consistencyProofRoots(
+  first: number,
+  second: number,
+  proof: readonly Uint8Array[],
+  firstRoot: Uint8Array,
+): { first: Uint8Array; second: Uint8Array } | undefined {
+  if (!isSize(first) || !isSize(second) || first < 1 || first >= second) return undefined
+  if (proof.length === 0 || !allHashes([firstRoot, ...proof])) return undefined
   const path = Number.isInteger(Math.log2(first)) ? [firstRoot, ...proof] : [...proof]
   let fn = first - 1
   let sn = second - 1
@@ -196,7 +214,7 @@ export function verifyConsistency(
   let fr = path[0]!
   let sr = path[0]!
   for (const c of path.slice(1)) {
-    if (sn === 0) return false
+    if (sn === 0) return undefined
     if (fn % 2 === 1 || fn === sn) {
       fr = hashChildren(c, fr)
       sr = hashChildren(c, sr)
@@ -210,7 +228,7 @@ export function verifyConsistency(
     fn = Math.floor(fn / 2)
     sn = Math.floor(sn / 2)
   }
-  return sn === 0 && equalHashes(fr, firstRoot) && equalHashes(sr, secondRoot)
+  return sn === 0 ? { first: fr, second: sr } : undefined
 }
 
 /**
