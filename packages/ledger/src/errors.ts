@@ -1,3 +1,5 @@
+import type { EquivocationEvidence } from './witness/evidence.ts'
+
 /** Base class of every error this package throws on purpose. */
 export class LedgerError extends Error {
   readonly code: string
@@ -89,5 +91,114 @@ export class ProofError extends LedgerError {
     this.hint =
       'the proof was not made by the ledger signed with this key for this log, or was changed on the way: ' +
       'ask for it again, and compare the key and origin with the roster'
+  }
+}
+
+/** Why a witness refused to cosign (c2sp.org/tlog-witness); `status` is the HTTP status that spec gives it. */
+export type WitnessRefusal =
+  | 'unknown-log'
+  | 'bad-log-signature'
+  | 'bad-request'
+  | 'old-size-mismatch'
+  | 'rollback'
+  | 'bad-consistency-proof'
+  | 'equivocation'
+
+/** A witness refused a checkpoint; the subclass says why. */
+export class WitnessRefusedError extends LedgerError {
+  readonly reason: WitnessRefusal
+  readonly status: number
+  constructor(reason: WitnessRefusal, status: number, message: string) {
+    super(
+      `ERR_WITNESS_${reason.toUpperCase().replaceAll('-', '_')}`,
+      `witness refuses the checkpoint: ${message}`,
+    )
+    this.reason = reason
+    this.status = status
+  }
+}
+
+/** The checkpoint's origin is not a log this witness is configured for. */
+export class UnknownLogError extends WitnessRefusedError {
+  readonly origin: string
+  constructor(origin: string) {
+    super(
+      'unknown-log',
+      404,
+      `${origin} is not a log this witness follows (add its origin and key to its logs)`,
+    )
+    this.origin = origin
+  }
+}
+
+/** The checkpoint is not signed by a key the witness trusts for its origin. */
+export class LogSignatureError extends WitnessRefusedError {
+  constructor(detail: string) {
+    super('bad-log-signature', 403, `${detail} (is the log signing with the key the witness has for it?)`)
+  }
+}
+
+/** The request itself breaks the protocol: a malformed note or proof, or an old size above the new one. */
+export class WitnessRequestError extends WitnessRefusedError {
+  constructor(rule: string) {
+    super('bad-request', 400, rule)
+  }
+}
+
+/**
+ * The old size is not the size of the checkpoint the witness last cosigned: the log should
+ * send a consistency proof from `heldSize` instead.
+ */
+export class OldSizeMismatchError extends WitnessRefusedError {
+  readonly heldSize: number
+  constructor(oldSize: number, heldSize: number) {
+    super(
+      'old-size-mismatch',
+      409,
+      `old size ${oldSize} is not ${heldSize}, the size it last cosigned; prove from ${heldSize}`,
+    )
+    this.heldSize = heldSize
+  }
+}
+
+/** The checkpoint is smaller than one the witness already cosigned: it never goes back. */
+export class RollbackError extends WitnessRefusedError {
+  readonly heldSize: number
+  constructor(size: number, heldSize: number) {
+    super('rollback', 409, `tree size ${size} is below ${heldSize}, which it already cosigned`)
+    this.heldSize = heldSize
+  }
+}
+
+/** The consistency proof does not lead from the held checkpoint to the new one. */
+export class ConsistencyProofError extends WitnessRefusedError {
+  constructor(detail: string) {
+    super('bad-consistency-proof', 422, detail)
+  }
+}
+
+/**
+ * The log signed two checkpoints that cannot both be true; `evidence` holds both signed notes
+ * (and the proof) for anyone to check with verifyEvidence.
+ */
+export class EquivocationError extends WitnessRefusedError {
+  readonly evidence: EquivocationEvidence
+  constructor(status: number, detail: string, evidence: EquivocationEvidence) {
+    super('equivocation', status, `the log equivocated: ${detail}`)
+    this.evidence = evidence
+  }
+}
+
+/** Equivocation evidence does not prove what it claims; `rule` says which check failed. */
+export class EvidenceError extends LedgerError {
+  constructor(rule: string) {
+    super('ERR_EVIDENCE', `equivocation evidence: ${rule}`)
+  }
+}
+
+/** The witness's stored state is not what this code wrote, or the witness was used after close(). */
+export class WitnessStateError extends LedgerError {
+  constructor(rule: string) {
+    super('ERR_WITNESS_STATE', `witness state: ${rule}`)
   }
 }

@@ -40,14 +40,25 @@ export {
   BundleFormatError,
   CheckpointFormatError,
   CheckpointRefusedError,
+  ConsistencyProofError,
+  EquivocationError,
+  EvidenceError,
   InvalidEntryError,
   LedgerClosedError,
   LedgerError,
   LedgerStateError,
+  LogSignatureError,
   type NoteProblem,
   NotFoundError,
+  OldSizeMismatchError,
   ProofError,
   type ProofField,
+  RollbackError,
+  UnknownLogError,
+  type WitnessRefusal,
+  WitnessRefusedError,
+  WitnessRequestError,
+  WitnessStateError,
 } from './errors.ts'
 export {
   type AppendOptions,
@@ -74,3 +85,16 @@ export {
 } from './signed-note.ts'
 export { formatVerifierKey, parseVerifierKey, type VerifierKey } from './verifier-key.ts'
 export { type VerifyOptions, type VerifyProgress, type VerifyReport, verifyLedger } from './verify.ts'
+export {
+  type EquivocationEvidence,
+  type EquivocationKind,
+  type VerifiedEvidence,
+  verifyEvidence,
+} from './witness/evidence.ts'
+export {
+  type AddCheckpointRequest,
+  type CosignedCheckpoint,
+  Witness,
+  type WitnessedLog,
+  type WitnessOptions,
+} from './witness/witness.ts'
