@@ -27,17 +27,24 @@ const EM_DASH_PREFIX = '\u2014 '
 const KEY_ID_LENGTH = 4
 const BASE64_RULE = /^[A-Za-z0-9+/]+={0,2}$/
 // What Go's unicode.IsSpace calls a space; signed-note forbids them in key names.
-const UNICODE_SPACE = /[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u
-// A lone surrogate: a JS string holding one is not valid UTF-8.
-const LONE_SURROGATE = /\p{Cs}/u
-
-/** True if `text` holds an ASCII control character other than newline, or is not valid UTF-8. */
+const UNICODE_SPACE = /[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/
+/**
+ * True if `text` holds an ASCII control character other than newline, or a lone surrogate (a JS
+ * string holding one is not valid UTF-8). One pass over the code units: a Unicode-property regex
+ * costs more than the signature check on a short note.
+ */
 function hasForbiddenCharacter(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
-    if (c < 0x20 && c !== 0x0a) return true
+    if (c < 0x20) {
+      if (c !== 0x0a) return true
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      const next = text.charCodeAt(i + 1)
+      if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return true
+      i++
+    }
   }
-  return LONE_SURROGATE.test(text)
+  return false
 }
 
 /** One signature line of a note, split but not verified. */

@@ -103,6 +103,8 @@ describe('checkpoint notes', () => {
       signed.note.replace(`${origin}\n`, 'has space\n'),
       signed.note.replace('\u2014 ', '-- '),
       signed.note.replace('\n42\n', '\n4\t2\n'),
+      signed.note.replace('\n42\n', '\n4\ud8002\n'),
+      signed.note.replace('\n42\n', '\n4\udc002\n'),
       signed.note.slice(0, -1),
       `${'x'.repeat(5000)}\n${signed.note}`,
     ]
