@@ -52,6 +52,25 @@ export {
   MessageFieldError,
   ProtocolError,
 } from './errors.ts'
+export {
+  ASSIGNED_COUNTRY_CODE_RULE,
+  COUNTRY_CODE_RULE,
+  canonicalLanguageTag,
+  canonicalTimeZone,
+  currentCountryCode,
+  DOMAIN_NAME_RULE,
+  EMAIL_RULE,
+  FORMAT_CACHE_CAPACITY,
+  isAssignedCountryCode,
+  isCountryCode,
+  isDomainName,
+  isEmail,
+  isLanguageTag,
+  isTimeZone,
+  LANGUAGE_TAG_RULE,
+  normalDomainName,
+  TIME_ZONE_RULE,
+} from './formats.ts'
 export { cappedLengthDecoder } from './length-prefix.ts'
 export { isRejectReason, REJECT_REASONS, type RejectReason } from './reasons.ts'
 export {

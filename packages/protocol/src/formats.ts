@@ -1,0 +1,178 @@
+/**
+ * The format rules of values every package meets: country codes, e-mail addresses, domain names,
+ * language tags and time zones. Each rule is declared here once, as a predicate and the words an
+ * error message quotes (`must be ${EMAIL_RULE}`), so a value one package takes is one every other
+ * package takes too.
+ */
+import { BoundedMemo } from './bounded-memo.ts'
+
+/** Most answers each cached rule keeps; the keys may be hostile input, so the caches are capped. */
+export const FORMAT_CACHE_CAPACITY = 512
+/** Longest key a cache keeps: no time zone name or language tag in use comes near it. */
+const MAX_CACHED_KEY_LENGTH = 64
+
+export const COUNTRY_CODE_RULE = 'two upper-case letters (ISO 3166-1 alpha-2)'
+
+const COUNTRY_CODE = /^[A-Z]{2}$/
+
+/**
+ * The shape of an ISO 3166-1 alpha-2 code: two upper-case ASCII letters. This is the wire rule
+ * (rosters, records, ledger entries, config); it does not ask whether ISO assigns the code, so
+ * test networks may use AA, AB...
+ */
+export function isCountryCode(value: unknown): value is string {
+  return typeof value === 'string' && COUNTRY_CODE.test(value)
+}
+
+export const ASSIGNED_COUNTRY_CODE_RULE =
+  'an ISO 3166 country code in use today, two capital letters like HU or FR'
+
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' })
+
+/**
+ * Codes Intl names that are not countries: ISO 3166-1's exceptionally reserved ones (EU, UN, the
+ * Canary Islands...) and CLDR's own (Outlying Oceania, the pseudo-locales, Unknown Region).
+ */
+const NOT_COUNTRIES = new Set([
+  'AC',
+  'CP',
+  'CQ',
+  'DG',
+  'EA',
+  'EU',
+  'EZ',
+  'IC',
+  'QO',
+  'TA',
+  'UN',
+  'XA',
+  'XB',
+  'ZZ',
+])
+
+/**
+ * The code ISO 3166-1 gives today to the country `value` names: `value` itself when it is current,
+ * the new code for an old one that Intl still names (UK → GB, SU → RU), undefined when `value`
+ * names no country (EU, ZZ, hu, H1).
+ */
+export function currentCountryCode(value: string): string | undefined {
+  if (!isCountryCode(value) || regionNames.of(value) === undefined || NOT_COUNTRIES.has(value))
+    return undefined
+  return Intl.getCanonicalLocales(`und-${value}`)[0]?.slice(4)
+}
+
+/** Whether `value` is a code ISO 3166-1 assigns to a country today: what people type into forms. */
+export function isAssignedCountryCode(value: unknown): value is string {
+  return typeof value === 'string' && currentCountryCode(value) === value
+}
+
+export const DOMAIN_NAME_RULE = 'a domain name like example.org'
+
+const DOMAIN_LABEL = /^(?!-)[\p{L}\p{N}-]{1,63}(?<!-)$/u
+
+/**
+ * The name in lower case without its final dot, or undefined when `value` is not a domain name:
+ * two or more labels of letters (any script), digits and inner hyphens, at most 253 characters,
+ * and not all-digit at the top (which would be an IPv4 address).
+ */
+export function normalDomainName(value: string): string | undefined {
+  const name = value.endsWith('.') ? value.slice(0, -1) : value
+  const labels = name.split('.')
+  if (name.length > 253 || labels.length < 2 || !labels.every((l) => DOMAIN_LABEL.test(l))) return undefined
+  if (/^\d+$/.test(labels.at(-1)!)) return undefined
+  return name.toLowerCase()
+}
+
+export function isDomainName(value: unknown): value is string {
+  return typeof value === 'string' && normalDomainName(value) !== undefined
+}
+
+export const EMAIL_RULE = 'an e-mail address like name@example.org: 1-64 characters, an @, then a domain name'
+
+const EMAIL = /^[^\s@]{1,64}@([^\s@]+)$/
+
+/**
+ * A local part of 1-64 characters with no space or @ (RFC 5321's limit), then a domain name as
+ * isDomainName reads it. IP literals (name@[192.0.2.1]) are refused: a desk has a domain.
+ */
+export function isEmail(value: unknown): value is string {
+  if (typeof value !== 'string') return false
+  const m = EMAIL.exec(value)
+  return m !== null && isDomainName(m[1])
+}
+
+export const LANGUAGE_TAG_RULE = 'a BCP 47 language tag like en, fr or pt-BR'
+
+/**
+ * A primary language subtag of 2-3 letters (ISO 639). BCP 47 also reserves 4-8 letter ones that
+ * no language has, and Intl takes them: without this, 'English' would pass as the tag 'english'.
+ */
+const ISO_639_LANGUAGE = /^[A-Za-z]{2,3}(-|$)/
+
+// Intl.getCanonicalLocales costs about 10 µs, and records are decoded on every send: kept too.
+const canonicalLanguageTags = new BoundedMemo(
+  (tag: string): string | undefined => {
+    if (!ISO_639_LANGUAGE.test(tag)) return undefined
+    try {
+      return Intl.getCanonicalLocales(tag)[0]
+    } catch {
+      return undefined
+    }
+  },
+  FORMAT_CACHE_CAPACITY,
+  MAX_CACHED_KEY_LENGTH,
+)
+
+/**
+ * The canonical form of a well-formed BCP 47 tag as Intl writes it (EN → en, pt-br → pt-BR,
+ * iw → he), or undefined when Intl cannot read `value` as one.
+ */
+export function canonicalLanguageTag(value: string): string | undefined {
+  return canonicalLanguageTags.get(value)
+}
+
+/**
+ * A well-formed BCP 47 language tag with a 2-3 letter language, in any letter case (en, EN,
+ * pt-BR, zh-Hant-TW, de-DE-1996).
+ */
+export function isLanguageTag(value: unknown): value is string {
+  return typeof value === 'string' && canonicalLanguageTag(value) !== undefined
+}
+
+export const TIME_ZONE_RULE =
+  'an IANA time zone name like Europe/Budapest or UTC (bare offsets like +01:00 ignore summer time)'
+
+/** Area/Location names; Intl also takes bare offsets (+01:00, +01), which ignore summer time. */
+const TIME_ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/
+
+// Building an Intl.DateTimeFormat costs about 0.1 ms: a sender checking every record's zone spent
+// 6.7 % of its CPU there, so each name's answer is kept.
+const canonicalTimeZones = new BoundedMemo(
+  (name: string): string | undefined => {
+    if (!TIME_ZONE_NAME.test(name)) return undefined
+    try {
+      return new Intl.DateTimeFormat('en', { timeZone: name }).resolvedOptions().timeZone
+    } catch {
+      return undefined
+    }
+  },
+  FORMAT_CACHE_CAPACITY,
+  MAX_CACHED_KEY_LENGTH,
+)
+
+/**
+ * The name Intl resolves an IANA zone name to (utc → UTC, europe/paris → Europe/Paris), or
+ * undefined when `value` is not a zone name Intl knows.
+ */
+export function canonicalTimeZone(value: string): string | undefined {
+  return canonicalTimeZones.get(value)
+}
+
+export function isTimeZone(value: unknown): value is string {
+  return typeof value === 'string' && canonicalTimeZone(value) !== undefined
+}
+
+/** How many answers each cache holds now: for tests of the cap. */
+export function formatCacheSizes(): { languageTags: number; timeZones: number } {
+  return { languageTags: canonicalLanguageTags.size, timeZones: canonicalTimeZones.size }
+}
