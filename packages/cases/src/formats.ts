@@ -1,3 +1,16 @@
+import {
+  ASSIGNED_COUNTRY_CODE_RULE,
+  canonicalLanguageTag,
+  canonicalTimeZone,
+  currentCountryCode,
+  DOMAIN_NAME_RULE,
+  EMAIL_RULE,
+  isEmail,
+  LANGUAGE_TAG_RULE,
+  normalDomainName,
+  TIME_ZONE_RULE,
+} from '@pocnet/protocol/formats'
+
 /**
  * Format checks for the values a PoC types into a form. Each returns the accepted value or a
  * short reason meant to be read next to the field path; none of them throws.
@@ -124,30 +137,13 @@ export function isIPv6(value: string): boolean {
   return halves.length === 2 ? width <= 7 : width === 8
 }
 
-const EMAIL = /^[^\s@]{1,64}@[^\s@]+$/
-
 export function checkEmail(value: string): FormatCheck<string> {
-  if (!EMAIL.test(value)) return reject(`'${value}' is not an e-mail address; write it like name@example.org`)
-  const domain = value.slice(value.lastIndexOf('@') + 1)
-  const checked = checkDomain(domain)
-  if (!checked.ok) return reject(`'${value}' has a bad domain part: ${checked.reason}`)
-  return accept(value)
+  return isEmail(value) ? accept(value) : reject(`'${value}' is not ${EMAIL_RULE}`)
 }
 
-const LABEL = /^(?!-)[\p{L}\p{N}-]{1,63}(?<!-)$/u
-
 export function checkDomain(value: string): FormatCheck<string> {
-  const name = value.endsWith('.') ? value.slice(0, -1) : value
-  const labels = name.split('.')
-  if (
-    name.length > 253 ||
-    labels.length < 2 ||
-    !labels.every((l) => LABEL.test(l)) ||
-    /^\d+$/.test(labels.at(-1)!)
-  ) {
-    return reject(`'${value}' is not a domain name; write it like example.org`)
-  }
-  return accept(name.toLowerCase())
+  const name = normalDomainName(value)
+  return name === undefined ? reject(`'${value}' is not ${DOMAIN_NAME_RULE}`) : accept(name)
 }
 
 export function checkUrl(value: string): FormatCheck<string> {
@@ -173,57 +169,21 @@ export function checkPhone(value: string): FormatCheck<string> {
 
 /** An IANA zone name (Europe/Budapest, UTC): office hours mean nothing without it. */
 export function checkTimeZone(value: string): FormatCheck<string> {
-  const reason = `'${value}' is not an IANA time zone name; write it like Europe/Budapest or UTC`
-  // Intl also takes bare offsets such as +01:00, which ignore summer time: refused on purpose.
-  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(value)) return reject(reason)
-  try {
-    return accept(new Intl.DateTimeFormat('en', { timeZone: value }).resolvedOptions().timeZone)
-  } catch {
-    return reject(reason)
-  }
+  const zone = canonicalTimeZone(value)
+  return zone === undefined ? reject(`'${value}' is not ${TIME_ZONE_RULE}`) : accept(zone)
 }
 
-/** A BCP 47 language tag (en, fr, pt-BR). */
+/** A BCP 47 language tag (en, fr, pt-BR), written in its canonical form. */
 export function checkLanguage(value: string): FormatCheck<string> {
-  try {
-    const [canonical] = Intl.getCanonicalLocales(value)
-    if (canonical !== undefined) return accept(canonical)
-  } catch {
-    // fall through to the rejection below
-  }
-  return reject(`'${value}' is not a language tag; write it like en, fr or pt-BR`)
+  const tag = canonicalLanguageTag(value)
+  return tag === undefined ? reject(`'${value}' is not ${LANGUAGE_TAG_RULE}`) : accept(tag)
 }
 
-const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' })
-
-/**
- * Codes Intl names that are not countries: ISO 3166-1's exceptionally reserved ones (EU, UN, the
- * Canary Islands...) and CLDR's own (Outlying Oceania, the pseudo-locales, Unknown Region).
- */
-const NOT_COUNTRIES = new Set([
-  'AC',
-  'CP',
-  'CQ',
-  'DG',
-  'EA',
-  'EU',
-  'EZ',
-  'IC',
-  'QO',
-  'TA',
-  'UN',
-  'XA',
-  'XB',
-  'ZZ',
-])
-
-/** An ISO 3166-1 alpha-2 country code that names a real region. */
+/** An ISO 3166-1 alpha-2 country code in use today; an old one is refused naming the new one. */
 export function checkCountry(value: string): FormatCheck<string> {
-  if (!/^[A-Z]{2}$/.test(value) || regionNames.of(value) === undefined || NOT_COUNTRIES.has(value)) {
-    return reject(`'${value}' is not an ISO 3166 country code; write two capital letters, like HU or FR`)
-  }
+  const current = currentCountryCode(value)
+  if (current === undefined) return reject(`'${value}' is not ${ASSIGNED_COUNTRY_CODE_RULE}`)
   // Intl also names old and reserved codes (UK, SU, YU...), which rosters and providers do not use
-  const current = Intl.getCanonicalLocales(`und-${value}`)[0]?.slice(4)
   if (current !== value)
     return reject(`'${value}' is not the ISO 3166 code of that country; write ${current}`)
   return accept(value)
