@@ -279,9 +279,9 @@ describe('exit codes of the binary', () => {
       // two capital letters, as the record's rule asks, but not the code ISO 3166-1 gives the UK
       "  --country: 'UK' is not the ISO 3166 code of that country; write GB",
       '  --phone: must be E.164: + then 6-15 digits (record.phone)',
-      '  --email: must be an e-mail address (record.email)',
-      '  --language: must be a BCP 47 language tag (record.languages[0])',
-      '  --time-zone: must be an IANA time zone name (record.timeZone)',
+      '  --email: must be an e-mail address like name@example.org: 1-64 characters, an @, then a domain name (record.email)',
+      '  --language: must be a BCP 47 language tag like en, fr or pt-BR (record.languages[0])',
+      '  --time-zone: must be an IANA time zone name like Europe/Budapest or UTC (bare offsets like +01:00 ignore summer time) (record.timeZone)',
     ])
       expect(r.stderr).toContain(line)
     expect(existsSync(dataDir)).toBe(false)

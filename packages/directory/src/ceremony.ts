@@ -10,9 +10,9 @@ import {
   verify,
   writeFileAtomic,
 } from '@pocnet/crypto'
+import { COUNTRY_CODE_RULE, isCountryCode } from '@pocnet/protocol'
 import { MAX_ROSTER_CHAIN_BYTES, MAX_ROSTER_DOCUMENT_BYTES } from './constants.ts'
 import { RosterFormatError } from './errors.ts'
-import { COUNTRY_CODE } from './fields.ts'
 import {
   decodeRosterBody,
   decodeRosterChain,
@@ -78,8 +78,8 @@ export async function exportMemberDescriptor(
   path: string,
   member: { identity: NodeIdentity; country: string; name: string },
 ): Promise<RosterMember> {
-  if (!COUNTRY_CODE.test(member.country))
-    throw new RosterFormatError('member country must be an ISO 3166-1 alpha-2 code (two upper-case letters)')
+  if (!isCountryCode(member.country))
+    throw new RosterFormatError(`member country must be ${COUNTRY_CODE_RULE}`)
   const descriptor: RosterMember = {
     country: member.country,
     name: member.name,
@@ -98,8 +98,8 @@ export async function exportMemberDescriptor(
 export async function readMemberDescriptor(path: string): Promise<RosterMember> {
   const obj = await readJson(path, MEMBER_FORMAT)
   const publicKey = hexField(path, obj, 'publicKey', 32)
-  if (typeof obj.country !== 'string' || !COUNTRY_CODE.test(obj.country))
-    throw new RosterFormatError(`${path}: field country must be an ISO 3166-1 alpha-2 code`)
+  if (!isCountryCode(obj.country))
+    throw new RosterFormatError(`${path}: field country must be ${COUNTRY_CODE_RULE}`)
   if (typeof obj.name !== 'string' || obj.name.length === 0)
     throw new RosterFormatError(`${path}: field name must be a non-empty string`)
   if (obj.peerId !== peerIdFromEd25519PublicKey(publicKey).toString())

@@ -9,10 +9,9 @@ import {
   type SelectFn,
   type ValidateFn,
 } from '@libp2p/kad-dht'
-import { decode } from '@pocnet/protocol'
+import { COUNTRY_CODE_RULE, decode, isCountryCode } from '@pocnet/protocol'
 import { DHT_PROTOCOL, DIRECTORY_KEY_NAMESPACE, MAX_RECORD_BYTES } from './constants.ts'
 import { RecordRejectedError } from './errors.ts'
-import { isCountryCode } from './fields.ts'
 import type { DirectoryMemory } from './memory.ts'
 import { compareRecords, decodeRecordBody, type VerifiedRecord, verifyRecord } from './record.ts'
 import type { RejectionListener } from './rejection.ts'
@@ -23,7 +22,7 @@ const KEY_PREFIX = `/${DIRECTORY_KEY_NAMESPACE}/`
 /** The DHT key of a country's record: `/pocnet-dir/<CC>`. */
 export function directoryKey(country: string): Uint8Array {
   if (!isCountryCode(country))
-    throw new TypeError(`country ${JSON.stringify(country)} is not an ISO 3166-1 alpha-2 code`)
+    throw new TypeError(`country ${JSON.stringify(country)} is not ${COUNTRY_CODE_RULE}`)
   return new TextEncoder().encode(KEY_PREFIX + country)
 }
 

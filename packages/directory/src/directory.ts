@@ -1,7 +1,7 @@
 import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import { bytesEqual, type NodeIdentity } from '@pocnet/crypto'
-import { decode, encode } from '@pocnet/protocol'
+import { COUNTRY_CODE_RULE, decode, encode, isCountryCode } from '@pocnet/protocol'
 import { requestOnce, serveRequests } from '@pocnet/protocol/reqresp'
 import {
   DEFAULT_CACHE_FRESH_MS,
@@ -18,7 +18,7 @@ import {
 } from './constants.ts'
 import { checkDirectoryValue, type DirectoryRules, directoryKey } from './dht.ts'
 import { NotAMemberError, PeerProtocolError, RecordNotFoundError } from './errors.ts'
-import { COUNTRY_CODE, FieldReader, isCountryCode } from './fields.ts'
+import { FieldReader } from './fields.ts'
 import type { DirectoryMemory } from './memory.ts'
 import {
   type ContactDetails,
@@ -98,7 +98,7 @@ function decodeFetchRequest(frame: Uint8Array): string {
     peerFail,
     ['country'],
   )
-  return r.text('country', 2, COUNTRY_CODE, 'must be an ISO 3166-1 alpha-2 code')
+  return r.text('country', 2, isCountryCode, `must be ${COUNTRY_CODE_RULE}`)
 }
 
 /** A dir-fetch answer, `{ record }`: the record's bytes, or null when the peer holds none. */
@@ -148,7 +148,7 @@ export class Directory {
 
   constructor(init: DirectoryInit) {
     if (!isCountryCode(init.country))
-      throw new TypeError(`country ${init.country} is not an ISO 3166-1 alpha-2 code`)
+      throw new TypeError(`country ${init.country} is not ${COUNTRY_CODE_RULE}`)
     this.country = init.country
     this.#libp2p = init.libp2p
     this.#dht = init.dht
@@ -266,7 +266,7 @@ export class Directory {
   /** Finds the record of `country`; throws RecordNotFoundError when no source has a valid one. */
   async lookup(country: string, options: LookupOptions = {}): Promise<LookupResult> {
     const sources = options.sources ?? ['dht', 'peer']
-    if (!isCountryCode(country)) throw new TypeError(`country ${country} is not an ISO 3166-1 alpha-2 code`)
+    if (!isCountryCode(country)) throw new TypeError(`country ${country} is not ${COUNTRY_CODE_RULE}`)
     const now = this.#now()
     if (country === this.country && this.#own !== undefined) {
       const own = this.#own.verified

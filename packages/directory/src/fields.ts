@@ -49,10 +49,15 @@ export class FieldReader {
     return this.#fail(this.field(key), rule)
   }
 
-  text(key: string, maxLength: number, pattern?: RegExp, patternRule?: string): string {
+  text(
+    key: string,
+    maxLength: number,
+    pattern?: RegExp | ((text: string) => boolean),
+    patternRule?: string,
+  ): string {
     const v = this.#map[key]
     if (typeof v !== 'string') throw this.fail(key, 'must be a text string')
-    if (pattern !== undefined && !pattern.test(v))
+    if (pattern !== undefined && !(typeof pattern === 'function' ? pattern(v) : pattern.test(v)))
       throw this.fail(key, patternRule ?? `must match ${pattern}`)
     if (v.length === 0 || v.length > maxLength) throw this.fail(key, `must be 1-${maxLength} characters`)
     return v
@@ -101,11 +106,4 @@ export class FieldReader {
     }
     return out
   }
-}
-
-/** ISO 3166-1 alpha-2 shape: two upper-case ASCII letters. */
-export const COUNTRY_CODE = /^[A-Z]{2}$/
-
-export function isCountryCode(value: unknown): value is string {
-  return typeof value === 'string' && COUNTRY_CODE.test(value)
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { fromHex, toHex, writeFileAtomic } from '@pocnet/crypto'
+import { isCountryCode } from '@pocnet/protocol'
 import { MAX_CLOCK_SKEW_MS } from './constants.ts'
-import { isCountryCode } from './fields.ts'
 
 /** A record this node has verified, with when it got it. */
 export interface CachedRecord {

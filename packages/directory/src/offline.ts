@@ -47,7 +47,6 @@ export {
   RosterThresholdError,
   RosterUnknownSignerError,
 } from './errors.ts'
-export { isCountryCode } from './fields.ts'
 export {
   CONTACT_KINDS,
   type ContactDetails,

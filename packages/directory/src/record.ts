@@ -6,7 +6,19 @@ import {
   SignatureContext,
   verify,
 } from '@pocnet/crypto'
-import { type CborValue, decode, encode } from '@pocnet/protocol'
+import {
+  type CborValue,
+  COUNTRY_CODE_RULE,
+  decode,
+  EMAIL_RULE,
+  encode,
+  isCountryCode,
+  isEmail,
+  isLanguageTag,
+  isTimeZone,
+  LANGUAGE_TAG_RULE,
+  TIME_ZONE_RULE,
+} from '@pocnet/protocol'
 import {
   MAX_CLOCK_SKEW_MS,
   MAX_LIST_LENGTH,
@@ -16,7 +28,7 @@ import {
   RECORD_FORMAT_VERSION,
 } from './constants.ts'
 import { RecordFieldError, RecordRejectedError } from './errors.ts'
-import { COUNTRY_CODE, FieldReader } from './fields.ts'
+import { FieldReader } from './fields.ts'
 import type { RosterState } from './roster.ts'
 
 /** Who answers: a telecom/operations centre that connects to an official, or investigative/technical staff. */
@@ -78,8 +90,6 @@ export interface DirectoryRecord extends ContactDetails {
 }
 
 const PHONE = /^\+[0-9]{6,15}$/
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
-const LANGUAGE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/
 /** A multiaddr libp2p can parse: a record's addresses are dialled as they stand. */
 function isMultiaddr(text: string): boolean {
   if (!/^\/[^\s]+$/.test(text)) return false
@@ -92,15 +102,6 @@ function isMultiaddr(text: string): boolean {
 }
 
 const fieldFail = (field: string, rule: string) => new RecordFieldError(field, rule)
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz })
-    return /^[A-Za-z0-9_+\-/]+$/.test(tz)
-  } catch {
-    return false
-  }
-}
 
 function bodyToCbor(r: DirectoryRecord): CborValue {
   const mla: CborValue =
@@ -165,7 +166,7 @@ export function decodeRecordBody(bytes: Uint8Array): DirectoryRecord {
   if (!CONTACT_KINDS.includes(contactKind as ContactKind))
     throw fieldFail('record.contactKind', `must be one of ${CONTACT_KINDS.join(', ')}`)
   const timeZone = r.text('timeZone', 64)
-  if (!isTimeZone(timeZone)) throw fieldFail('record.timeZone', 'must be an IANA time zone name')
+  if (!isTimeZone(timeZone)) throw fieldFail('record.timeZone', `must be ${TIME_ZONE_RULE}`)
   const services = r.textList('services', SERVICES.length, 64) as Service[]
   for (const [i, s] of services.entries()) {
     if (!SERVICES.includes(s))
@@ -182,7 +183,7 @@ export function decodeRecordBody(bytes: Uint8Array): DirectoryRecord {
     )
     mlaAuthority = { name: m.text('name', MAX_TEXT_LENGTH) }
     if (m.has('phone')) mlaAuthority.phone = m.text('phone', 16, PHONE, 'must be E.164: + then 6-15 digits')
-    if (m.has('email')) mlaAuthority.email = m.text('email', 254, EMAIL, 'must be an e-mail address')
+    if (m.has('email')) mlaAuthority.email = m.text('email', 254, isEmail, `must be ${EMAIL_RULE}`)
     if (m.has('address')) mlaAuthority.address = m.text('address', MAX_TEXT_LENGTH)
   }
   const issuedAt = r.integer('issuedAt', 0)
@@ -197,20 +198,15 @@ export function decodeRecordBody(bytes: Uint8Array): DirectoryRecord {
   if (!(boxPublicKey instanceof Uint8Array) || boxPublicKey.length !== BOX_PUBLIC_KEY_LENGTH)
     throw fieldFail('record.boxPublicKey', `must be a ${BOX_PUBLIC_KEY_LENGTH}-byte X25519 public key`)
   return {
-    country: r.text(
-      'country',
-      2,
-      COUNTRY_CODE,
-      'must be an ISO 3166-1 alpha-2 code (two upper-case letters)',
-    ),
+    country: r.text('country', 2, isCountryCode, `must be ${COUNTRY_CODE_RULE}`),
     seq: r.integer('seq', 1),
     issuedAt,
     expiresAt,
     contactKind: contactKind as ContactKind,
     unit: r.text('unit', MAX_TEXT_LENGTH),
     phone: r.text('phone', 16, PHONE, 'must be E.164: + then 6-15 digits'),
-    email: r.text('email', 254, EMAIL, 'must be an e-mail address'),
-    languages: r.textList('languages', MAX_LIST_LENGTH, 35, LANGUAGE, 'must be a BCP 47 language tag'),
+    email: r.text('email', 254, isEmail, `must be ${EMAIL_RULE}`),
+    languages: r.textList('languages', MAX_LIST_LENGTH, 35, isLanguageTag, `must be ${LANGUAGE_TAG_RULE}`),
     timeZone,
     services,
     mlaAuthority,

@@ -10,7 +10,7 @@ import {
   toHex,
   verify,
 } from '@pocnet/crypto'
-import { type CborValue, decode, encode } from '@pocnet/protocol'
+import { type CborValue, COUNTRY_CODE_RULE, decode, encode, isCountryCode } from '@pocnet/protocol'
 import {
   MAX_ROSTER_CHAIN_BYTES,
   MAX_ROSTER_CHAIN_LENGTH,
@@ -30,7 +30,7 @@ import {
   RosterThresholdError,
   RosterUnknownSignerError,
 } from './errors.ts'
-import { COUNTRY_CODE, FieldReader } from './fields.ts'
+import { FieldReader } from './fields.ts'
 
 export interface RosterMember {
   /** ISO 3166-1 alpha-2 code, the member's identity in the federation. */
@@ -140,12 +140,7 @@ export function encodeRosterBody(body: RosterBody): Uint8Array {
 function readMember(value: CborValue, path: string): RosterMember {
   const r = new FieldReader(value, path, formatFail, ['country', 'name', 'key'])
   return {
-    country: r.text(
-      'country',
-      2,
-      COUNTRY_CODE,
-      'must be an ISO 3166-1 alpha-2 code (two upper-case letters)',
-    ),
+    country: r.text('country', 2, isCountryCode, `must be ${COUNTRY_CODE_RULE}`),
     name: r.text('name', MAX_TEXT_LENGTH),
     publicKey: r.bytes('key', ED25519_PUBLIC_KEY_LENGTH),
   }
@@ -155,8 +150,7 @@ function readChange(value: CborValue, path: string): RosterChange {
   const op = new FieldReader(value, path, formatFail, ['op'], ['country', 'name', 'key', 'threshold']).raw(
     'op',
   )
-  const cc = (r: FieldReader) =>
-    r.text('country', 2, COUNTRY_CODE, 'must be an ISO 3166-1 alpha-2 code (two upper-case letters)')
+  const cc = (r: FieldReader) => r.text('country', 2, isCountryCode, `must be ${COUNTRY_CODE_RULE}`)
   switch (op) {
     case 'admit': {
       const r = new FieldReader(value, path, formatFail, ['op', 'country', 'name', 'key'])

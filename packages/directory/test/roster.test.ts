@@ -80,7 +80,7 @@ describe('roster genesis', () => {
       threshold: 1,
     }
     expect(() => encodeRosterBody({ ...bad, members: [{ ...f.members[0]!, country: 'fr' }] })).toThrow(
-      /body\.members\[0\]\.country: must be an ISO 3166-1 alpha-2 code/,
+      /body\.members\[0\]\.country: must be two upper-case letters \(ISO 3166-1 alpha-2\)/,
     )
     expect(() => encodeRosterBody({ ...bad, members: [{ ...f.members[0]!, country: 'FRA' }] })).toThrow(
       RosterFormatError,
