@@ -1,4 +1,5 @@
 import { CborReader, type CborValue, decode, encode } from '@pocnet/protocol/cbor'
+import { COUNTRY_CODE_RULE, isCountryCode } from '@pocnet/protocol/formats'
 import { HASH_LENGTH, MAX_BLOB_REFS, MAX_ENTRY_BYTES, MAX_ID_LENGTH } from './constants.ts'
 import { InvalidEntryError } from './errors.ts'
 
@@ -45,7 +46,6 @@ export interface LedgerEntry extends LedgerEvent {
 
 export const ENTRY_VERSION = 1
 
-const COUNTRY_RULE = /^[A-Z]{2}$/
 const KINDS = new Set<string>(ENTRY_KINDS)
 
 /** C0 and C1 control characters and DEL (Unicode category Cc). */
@@ -65,7 +65,7 @@ function isCleanText(value: string, allowSpace: boolean): boolean {
 function isActor(actor: unknown): boolean {
   if (typeof actor !== 'string') return false
   if (actor === 'node') return true
-  if (actor.startsWith('country:')) return COUNTRY_RULE.test(actor.slice(8))
+  if (actor.startsWith('country:')) return isCountryCode(actor.slice(8))
   if (!actor.startsWith('user:')) return false
   const name = actor.slice(5)
   return name.length >= 1 && name.length <= MAX_ID_LENGTH && isCleanText(name, false)
@@ -112,8 +112,8 @@ function checkEvent(event: LedgerEvent): void {
     throw new InvalidEntryError('actor', "must be 'node', 'country:<CC>' or 'user:<name>'")
   if (event.caseId !== undefined) checkId('caseId', event.caseId)
   if (event.messageId !== undefined) checkId('messageId', event.messageId)
-  if (event.counterpart !== undefined && !COUNTRY_RULE.test(String(event.counterpart)))
-    throw new InvalidEntryError('counterpart', 'must be a two-letter upper-case country code')
+  if (event.counterpart !== undefined && !isCountryCode(event.counterpart))
+    throw new InvalidEntryError('counterpart', `must be ${COUNTRY_CODE_RULE}`)
   const blobs = event.blobs ?? []
   if (!Array.isArray(blobs) || blobs.length > MAX_BLOB_REFS)
     throw new InvalidEntryError('blobs', `must be a list of at most ${MAX_BLOB_REFS} hashes`)
@@ -338,6 +338,7 @@ function isKind(b: Uint8Array, length: number): boolean {
   return false
 }
 
+/** isCountryCode on the two bytes at `i`, for the in-place scan: A-Z is 0x41-0x5a in UTF-8. */
 function upperPairAt(b: Uint8Array, i: number): boolean {
   return b[i]! >= 0x41 && b[i]! <= 0x5a && b[i + 1]! >= 0x41 && b[i + 1]! <= 0x5a
 }
