@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { CLOCK_PRESETS, type ClockPresetName } from '@pocnet/cases'
 import { writeFileAtomic } from '@pocnet/crypto'
+import { COUNTRY_CODE_RULE, isCountryCode } from '@pocnet/protocol'
 import { ConfigError, type ConfigProblem } from './errors.ts'
 
 /** The node's settings: `<dataDir>/config.json`, written by `pocnet init`, edited by operators. */
@@ -66,7 +67,6 @@ export function defaultConfig(network: string, country: string): NodeConfig {
   }
 }
 
-const COUNTRY = /^[A-Z]{2}$/
 const NETWORK = /^[a-z0-9][a-z0-9.-]{0,62}$/
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -81,8 +81,8 @@ export function validateConfig(raw: unknown): { config: NodeConfig } | { problem
   if (typeof raw.network !== 'string' || !NETWORK.test(raw.network)) {
     problems.push({ path: 'network', message: 'must be 1-63 characters of a-z, 0-9, ".", "-"' })
   }
-  if (typeof raw.country !== 'string' || !COUNTRY.test(raw.country)) {
-    problems.push({ path: 'country', message: 'must be an ISO 3166-1 alpha-2 code in capitals, e.g. "FR"' })
+  if (!isCountryCode(raw.country)) {
+    problems.push({ path: 'country', message: `must be ${COUNTRY_CODE_RULE}, e.g. "FR"` })
   }
   for (const key of ['listen', 'bootstrap'] as const) {
     const v = raw[key]

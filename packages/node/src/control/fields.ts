@@ -6,7 +6,6 @@ import { ControlApiError } from './errors.ts'
  */
 
 export const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
-export const COUNTRY_CODE = /^[A-Z]{2}$/
 
 /** A request body that must be a JSON object. */
 export function bodyObject(body: unknown): Record<string, unknown> {
@@ -19,11 +18,11 @@ export function bodyObject(body: unknown): Record<string, unknown> {
 export function requireString(
   body: Record<string, unknown>,
   field: string,
-  rule: RegExp,
+  rule: RegExp | ((text: string) => boolean),
   ruleText: string,
 ): string {
   const v = body[field]
-  if (typeof v !== 'string' || !rule.test(v)) {
+  if (typeof v !== 'string' || !(typeof rule === 'function' ? rule(v) : rule.test(v))) {
     throw new ControlApiError(400, 'ERR_FIELD', `${field}: ${ruleText}`, { details: { field } })
   }
   return v

@@ -74,7 +74,11 @@ describe('control API route declarations', () => {
 
     it('names the field and its rule', () => {
       refused(parse, { body: [] }, 'request body must be a JSON object')
-      const to = refused(parse, { body: { ...message, to: 'fr' } }, 'to: must be a country code like "FR"')
+      const to = refused(
+        parse,
+        { body: { ...message, to: 'fr' } },
+        'to: must be two upper-case letters (ISO 3166-1 alpha-2), like "FR"',
+      )
       expect(to).toMatchObject({ code: 'ERR_FIELD', details: { field: 'to' } })
       refused(
         parse,
@@ -110,7 +114,7 @@ describe('control API route declarations', () => {
       refused(
         caseRoutes.open.parse,
         { body: { to: 'France', request: form } },
-        'to: must be a country code like "FR"',
+        'to: must be two upper-case letters (ISO 3166-1 alpha-2), like "FR"',
       )
       refused(
         caseRoutes.open.parse,
@@ -144,7 +148,7 @@ describe('control API route declarations', () => {
       refused(
         caseRoutes.followUp.parse,
         { params, body: { country: 'nl' } },
-        'country: must be an ISO 3166-1 alpha-2 code, like NL',
+        'country: must be two upper-case letters (ISO 3166-1 alpha-2), like "NL"',
       )
     })
 
@@ -194,7 +198,11 @@ describe('control API route declarations', () => {
 
   it('GET /directory/:country and POST /roster name what they need', () => {
     expect(directoryRoutes.lookup.parse(raw({ params: { country: 'FR' } }))).toEqual({ country: 'FR' })
-    refused(directoryRoutes.lookup.parse, { params: { country: 'fr' } }, 'country must be like "FR"')
+    refused(
+      directoryRoutes.lookup.parse,
+      { params: { country: 'fr' } },
+      'country must be two upper-case letters (ISO 3166-1 alpha-2), like "FR"',
+    )
     expect(directoryRoutes.offerRoster.parse(raw({ body: { chain: 'AQI=' } }))).toEqual({
       chain: new Uint8Array([1, 2]),
     })

@@ -1,9 +1,10 @@
 import type { AllowedMove, Case, CaseEvent, FollowUp, Side } from '@pocnet/cases'
+import { COUNTRY_CODE_RULE, isCountryCode } from '@pocnet/protocol/formats'
 import type { CaseSummary } from '../../casebook.ts'
 import type { FeedEvent } from '../../feed.ts'
 import { CONTACTS, EVERY_ROLE, type NoRequest, nothing, route } from '../contract.ts'
 import { ControlApiError } from '../errors.ts'
-import { bodyObject, COUNTRY_CODE, optionalKey, requireString } from '../fields.ts'
+import { bodyObject, optionalKey, requireString } from '../fields.ts'
 
 /** `POST /cases`: a request form to send to another member country. */
 export interface CaseSubmission {
@@ -77,7 +78,7 @@ export const caseRoutes = {
     roles: CONTACTS,
     parse: ({ body }) => {
       const b = bodyObject(body)
-      const to = requireString(b, 'to', COUNTRY_CODE, 'must be a country code like "FR"')
+      const to = requireString(b, 'to', isCountryCode, `must be ${COUNTRY_CODE_RULE}, like "FR"`)
       return { to, request: b.request, idempotencyKey: optionalKey(b) }
     },
   }),
@@ -116,7 +117,7 @@ export const caseRoutes = {
       const country =
         b.country === undefined
           ? undefined
-          : requireString(b, 'country', COUNTRY_CODE, 'must be an ISO 3166-1 alpha-2 code, like NL')
+          : requireString(b, 'country', isCountryCode, `must be ${COUNTRY_CODE_RULE}, like "NL"`)
       return { id: params.id ?? '', country }
     },
   }),

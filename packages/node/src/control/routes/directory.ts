@@ -1,7 +1,8 @@
 import type { DirectoryRecord, KnownCountry, LookupSource, OfferOutcome } from '@pocnet/directory'
+import { COUNTRY_CODE_RULE, isCountryCode } from '@pocnet/protocol/formats'
 import { EVERY_ROLE, type NoRequest, nothing, OPERATORS, route } from '../contract.ts'
 import { ControlApiError } from '../errors.ts'
-import { BASE64, bodyObject, COUNTRY_CODE, requireString } from '../fields.ts'
+import { BASE64, bodyObject, requireString } from '../fields.ts'
 
 /** A directory record as the API shows it: the box key in hex. */
 export type DirectoryRecordView = Omit<DirectoryRecord, 'boxPublicKey'> & { boxPublicKey: string }
@@ -39,8 +40,8 @@ export const directoryRoutes = {
     roles: EVERY_ROLE,
     parse: ({ params }) => {
       const country = params.country ?? ''
-      if (!COUNTRY_CODE.test(country))
-        throw new ControlApiError(400, 'ERR_FIELD', 'country must be like "FR"')
+      if (!isCountryCode(country))
+        throw new ControlApiError(400, 'ERR_FIELD', `country must be ${COUNTRY_CODE_RULE}, like "FR"`)
       return { country }
     },
   }),

@@ -1,9 +1,10 @@
 import type { CborValue } from '@pocnet/protocol'
+import { COUNTRY_CODE_RULE, isCountryCode } from '@pocnet/protocol/formats'
 import { CASE_EVENT_KIND, CASE_REQUEST_KIND } from '../../casebook.ts'
 import type { OutboxItem } from '../../outbox.ts'
 import { CONTACTS, type NoRequest, nothing, route } from '../contract.ts'
 import { ControlApiError } from '../errors.ts'
-import { BASE64, bodyObject, COUNTRY_CODE, optionalKey, requireString } from '../fields.ts'
+import { BASE64, bodyObject, optionalKey, requireString } from '../fields.ts'
 
 /** `POST /messages`: a message outside any case, to a member country. */
 export interface MessageSubmission {
@@ -54,7 +55,7 @@ export const messageRoutes = {
     roles: CONTACTS,
     parse: ({ body }) => {
       const b = bodyObject(body)
-      const to = requireString(b, 'to', COUNTRY_CODE, 'must be a country code like "FR"')
+      const to = requireString(b, 'to', isCountryCode, `must be ${COUNTRY_CODE_RULE}, like "FR"`)
       const caseId = requireString(
         b,
         'caseId',
