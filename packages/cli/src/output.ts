@@ -1,4 +1,5 @@
 import { styleText } from 'node:util'
+import { isTimeZone } from '@pocnet/protocol'
 import { UsageError } from './errors.ts'
 
 type Style = 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'cyan'
@@ -49,31 +50,21 @@ export function table(rows: string[][]): string {
     .join('\n')
 }
 
-/** Whether `zone` is a time zone Intl knows (an IANA name such as Europe/Paris, or UTC). */
-function knownZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone })
-    return true
-  } catch {
-    return false
-  }
-}
-
 /**
  * The zone people see times in: --tz, else TZ, else the system's. A --tz that is not a zone is a
- * usage error (exit 2); a TZ that Intl does not know (`:/etc/localtime`, a typo) is passed over
- * for the zone the system resolves.
+ * usage error (exit 2); a TZ that is no IANA name Intl knows (`:/etc/localtime`, a bare offset, a
+ * typo) is passed over for the zone the system resolves.
  */
 export function displayZone(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
   if (explicit !== undefined) {
-    if (!knownZone(explicit))
+    if (!isTimeZone(explicit))
       throw new UsageError(
         `--tz ${explicit} is not a time zone`,
         'write an IANA name, like Europe/Paris or America/New_York, or UTC',
       )
     return explicit
   }
-  if (env.TZ !== undefined && env.TZ !== '' && knownZone(env.TZ)) return env.TZ
+  if (env.TZ !== undefined && env.TZ !== '' && isTimeZone(env.TZ)) return env.TZ
   return Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC'
 }
 

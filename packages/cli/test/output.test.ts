@@ -41,6 +41,8 @@ describe('context', () => {
       expect.objectContaining({ exitCode: 2, message: '--tz Bogus/Zone is not a time zone' }),
     )
     expect(new Context({}, { TZ: 'Bogus/Zone' }).zone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone)
+    // a bare offset is no IANA name (the directory and the forms refuse it too): it ignores summer time
+    expect(() => new Context({ tz: '+01:00' }, {})).toThrow(expect.objectContaining({ exitCode: 2 }))
   })
 
   it("lists a refusal's problems one a line, without repeating them all in the message", () => {

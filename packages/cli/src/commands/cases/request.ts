@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { REQUEST_TYPES, type RequestType, templateFor } from '@pocnet/cases'
 import { caseRoutes } from '@pocnet/node/client'
+import { COUNTRY_CODE_RULE, isCountryCode } from '@pocnet/protocol'
 import { Argument, type Command, Option } from 'commander'
 import { Context } from '../../context.ts'
 import { CliError, InvalidFormError, UsageError } from '../../errors.ts'
@@ -75,7 +76,8 @@ export function registerRequest(program: Command): void {
         ) => {
           const ctx = Context.of(command)
           const to = flags.to.toUpperCase()
-          if (!/^[A-Z]{2}$/.test(to)) throw new UsageError(`--to ${flags.to}: must be a country code like FR`)
+          if (!isCountryCode(to))
+            throw new UsageError(`--to ${flags.to}: must be ${COUNTRY_CODE_RULE}, like FR`)
           const form = await readForm(flags.file)
           if (flags.attach !== undefined && form !== null && typeof form === 'object') {
             const f = form as { attachments?: unknown }
