@@ -26,6 +26,7 @@ import { DeliveryReceiver, type InboundMessage } from './delivery.ts'
 import { DataDirLockedError, DataFileError, NodeError } from './errors.ts'
 import { EventFeed } from './feed.ts'
 import { createHost, type Host } from './host.ts'
+import { libp2pLogger } from './libp2p-log.ts'
 import { createLogger, type Logger, LogThrottle } from './log.ts'
 import { type Counterpart, Outbox } from './outbox.ts'
 import { PeerRejections } from './peer-rejections.ts'
@@ -223,6 +224,7 @@ export class PocnetDaemon {
       identity,
       listen: config.listen,
       rules: { getRoster, memory, onForeign, onRejected: peerRejections.record },
+      logger: libp2pLogger(log.child('libp2p')),
       onRefused: (peer, stage) => {
         const count = refusedConnections.hit('all')
         if (count !== undefined)

@@ -1,7 +1,7 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
-import type { ConnectionGater, Libp2p, PeerId } from '@libp2p/interface'
+import type { ComponentLogger, ConnectionGater, Libp2p, PeerId } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
@@ -23,6 +23,8 @@ export interface HostInit {
   rules: DirectoryRules
   /** Told each time the gater refuses a peer (a non-member), for the node's counters and log. */
   onRefused?: (peer: PeerId, stage: 'dial' | 'inbound' | 'outbound') => void
+  /** Where libp2p's own logs go (the node's JSON log); libp2p's `DEBUG=` logger without it. */
+  logger?: ComponentLogger
 }
 
 function countingGater(gater: ConnectionGater, onRefused: HostInit['onRefused']): ConnectionGater {
@@ -52,6 +54,7 @@ export async function createHost(init: HostInit): Promise<Host> {
   return createLibp2p({
     privateKey: init.identity.privateKey,
     addresses: { listen: init.listen },
+    ...(init.logger === undefined ? {} : { logger: init.logger }),
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],

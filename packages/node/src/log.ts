@@ -15,6 +15,8 @@ export interface Logger {
   info(event: string, fields?: LogFields): void
   warn(event: string, fields?: LogFields): void
   error(event: string, fields?: LogFields): void
+  /** Whether records of `level` are written: lets a caller skip building what would be dropped. */
+  enabled(level: LogLevel): boolean
   child(component: string): Logger
 }
 
@@ -42,6 +44,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     info: (e, f) => emit('info', e, f),
     warn: (e, f) => emit('warn', e, f),
     error: (e, f) => emit('error', e, f),
+    enabled: (level) => LEVEL_ORDER[level] >= min,
     child: (c) => createLogger({ ...opts, component: `${component}.${c}` }),
   }
 }
