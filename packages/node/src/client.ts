@@ -6,7 +6,7 @@
  */
 
 export type { AuditReport, Durations } from './audit.ts'
-export type { CaseSummary } from './casebook.ts'
+export type { CaseSummary } from './casebook/index.ts'
 export {
   CONFIG_FILE,
   defaultConfig,

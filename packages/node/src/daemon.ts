@@ -19,7 +19,7 @@ import {
   writeRosterChainFile,
 } from '@pocnet/directory'
 import { checkpointOrigin, Ledger } from '@pocnet/ledger'
-import { CASE_EVENT_KIND, CaseBook } from './casebook.ts'
+import { CASE_EVENT_KIND, CaseBook } from './casebook/index.ts'
 import { type NodeConfig, readConfig } from './config.ts'
 import { DATA_DIR, STOP_TIMEOUT_MS } from './constants.ts'
 import { DeliveryReceiver, type InboundMessage } from './delivery.ts'

@@ -1,5 +1,5 @@
 import { IllegalTransitionError, InvalidEventError, InvalidRequestError } from '@pocnet/cases'
-import { CaseNotFoundError } from '../../casebook.ts'
+import { CaseNotFoundError } from '../../casebook/index.ts'
 import { ControlApiError } from '../errors.ts'
 import type { IllegalStepDetails } from '../routes/cases.ts'
 

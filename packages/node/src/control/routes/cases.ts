@@ -1,6 +1,6 @@
 import type { AllowedMove, Case, CaseEvent, FollowUp, Side } from '@pocnet/cases'
 import { COUNTRY_CODE_RULE, isCountryCode } from '@pocnet/protocol/formats'
-import type { CaseSummary } from '../../casebook.ts'
+import type { CaseSummary } from '../../casebook/index.ts'
 import type { FeedEvent } from '../../feed.ts'
 import { CONTACTS, EVERY_ROLE, type NoRequest, nothing, route } from '../contract.ts'
 import { ControlApiError } from '../errors.ts'

@@ -1,0 +1,65 @@
+import { type Alert, type AlertKind, type ClockConfig, dueAlerts, isFinished } from '@pocnet/cases'
+import type { Ledger } from '@pocnet/ledger'
+import type { HeldCases } from './held.ts'
+import type { CaseRecorder } from './record.ts'
+
+// Alerts that say a clock ran out, as opposed to one about to.
+const MISSED: ReadonlySet<AlertKind> = new Set([
+  'acknowledgement-overdue',
+  'preservation-expired',
+  'extension-unanswered',
+])
+
+export interface CaseAlertsInit {
+  ledger: Ledger
+  cases: HeldCases
+  recorder: CaseRecorder
+  clocks: ClockConfig
+  now: () => Date
+}
+
+/** The alerts the case clocks raise on this node's side: each once, recorded in the ledger, so once across restarts too. */
+export class CaseAlerts {
+  readonly #init: CaseAlertsInit
+  readonly #alerted = new Set<string>()
+
+  constructor(init: CaseAlertsInit) {
+    this.#init = init
+  }
+
+  /** Reads the alerts raised before this start from the ledger. */
+  async load(): Promise<void> {
+    for await (const e of this.#init.ledger.scan({ kind: 'admin-action' })) {
+      if (e.detail?.action === 'alert' && typeof e.detail.key === 'string') this.#alerted.add(e.detail.key)
+    }
+  }
+
+  /** Raises each due alert of this node's side not raised before. */
+  async check(): Promise<Alert[]> {
+    const { ledger, clocks, recorder } = this.#init
+    const raised: Alert[] = []
+    const now = this.#init.now()
+    for (const held of this.#init.cases.values()) {
+      if (isFinished(held.current)) continue
+      for (const alert of dueAlerts(held.current, now, clocks)) {
+        if (alert.side !== held.side || this.#alerted.has(alert.key)) continue
+        this.#alerted.add(alert.key)
+        await ledger.append({
+          kind: 'admin-action',
+          actor: 'node',
+          caseId: alert.caseId,
+          counterpart: held.counterpart,
+          detail: { action: 'alert', key: alert.key, alert: alert.kind, dueAt: alert.dueAt },
+        })
+        recorder.publish(
+          MISSED.has(alert.kind) ? 'deadline-missed' : 'deadline-near',
+          alert.caseId,
+          `${alert.kind} (due ${alert.dueAt}; ${clocks.basis})`,
+          { alert: alert.kind, dueAt: alert.dueAt, expiresAt: alert.expiresAt ?? null },
+        )
+        raised.push(alert)
+      }
+    }
+    return raised
+  }
+}

@@ -1,0 +1,174 @@
+import type { Alert, ClockConfig, FollowUp } from '@pocnet/cases'
+import type { Ledger } from '@pocnet/ledger'
+import type { OpenedEnvelope, RejectReason } from '@pocnet/protocol'
+import type { InboundMessage } from '../delivery.ts'
+import type { EventFeed } from '../feed.ts'
+import type { Logger } from '../log.ts'
+import type { Outbox } from '../outbox.ts'
+import { CaseAlerts } from './alerts.ts'
+import { type HeldCase, HeldCases } from './held.ts'
+import { LiveCases } from './live.ts'
+import { rebuildCases } from './rebuild.ts'
+import { CaseRecorder } from './record.ts'
+import { type CaseDetail, type CaseSummary, detailOf, summarize } from './summary.ts'
+
+export { CaseNotFoundError, type HeldCase } from './held.ts'
+export { CASE_EVENT_KIND, CASE_REQUEST_KIND } from './payload.ts'
+export type { CaseDetail, CaseSummary } from './summary.ts'
+
+const ALERT_INTERVAL_MS = 15_000
+
+export interface CaseBookInit {
+  country: string
+  ledger: Ledger
+  outbox: Outbox
+  feed: EventFeed
+  clocks: ClockConfig
+  log: Logger
+  now?: () => Date
+}
+
+/**
+ * The cases this node takes part in, on either side. Every case message travels as a sealed
+ * envelope; its payload is kept in the ledger beside it, so the book is rebuilt from the
+ * ledger on start (rebuild.ts). Each change is also a "case-state-changed" ledger entry
+ * (record.ts), and each alert a clock raises is recorded once (alerts.ts), so auditors see
+ * breaches of deadlines. This class runs the parts, one change at a time.
+ */
+export class CaseBook {
+  readonly #init: CaseBookInit
+  readonly #now: () => Date
+  readonly #cases: HeldCases
+  readonly #alerts: CaseAlerts
+  readonly #recorder: CaseRecorder
+  readonly #live: LiveCases
+  #timer: ReturnType<typeof setInterval> | undefined
+  // One change at a time: each step's seq depends on the state the previous one left.
+  #queue: Promise<unknown> = Promise.resolve()
+
+  constructor(init: CaseBookInit) {
+    this.#init = init
+    this.#now = init.now ?? (() => new Date())
+    const { ledger, feed, clocks, country, outbox, log } = init
+    const now = this.#now
+    this.#cases = new HeldCases(country)
+    this.#recorder = new CaseRecorder({ ledger, feed, cases: this.#cases, now })
+    this.#alerts = new CaseAlerts({ ledger, cases: this.#cases, recorder: this.#recorder, clocks, now })
+    this.#live = new LiveCases({
+      country,
+      outbox,
+      log,
+      cases: this.#cases,
+      recorder: this.#recorder,
+      alerts: this.#alerts,
+      now,
+    })
+  }
+
+  async start(): Promise<void> {
+    // In the queue like every change: the outbox may give up on a step (undelivered()) while the
+    // book is still being rebuilt, and that must wait for the step to be in the book.
+    await this.#serial(async () => {
+      await this.#alerts.load()
+      await rebuildCases({
+        ledger: this.#init.ledger,
+        log: this.#init.log,
+        cases: this.#cases,
+        recorder: this.#recorder,
+        // read by the outbox's start, which the daemon runs first: one scan of receipts, not two
+        outcomes: this.#init.outbox.takeOutcomesAtStart(),
+        sendDelivered: (caseId) => this.#live.sendDelivered(caseId),
+      })
+    })
+    this.#timer = setInterval(() => {
+      this.checkClocks().catch((err: unknown) =>
+        this.#init.log.error('cases.clock-failed', { error: String(err) }),
+      )
+    }, ALERT_INTERVAL_MS)
+    this.#timer.unref()
+    await this.checkClocks()
+  }
+
+  stop(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer)
+  }
+
+  #serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(work)
+    this.#queue = run.catch(() => {})
+    return run
+  }
+
+  // ——— reading ———
+
+  get(id: string): HeldCase {
+    return this.#cases.get(id)
+  }
+
+  list(): CaseSummary[] {
+    const now = this.#now()
+    return [...this.#cases.values()]
+      .map((h) => summarize(h, this.#init.clocks, now))
+      .sort((a, b) => b.openedAt.localeCompare(a.openedAt))
+  }
+
+  detail(id: string): CaseDetail {
+    return detailOf(this.#cases.get(id), this.#init.clocks, this.#now())
+  }
+
+  // ——— acting ———
+
+  /** Validates a request form, opens the case and queues its first message. Throws InvalidRequestError listing every problem. */
+  openRequest(
+    to: string,
+    form: unknown,
+    actor: string,
+    idempotencyKey?: string,
+  ): Promise<{ caseId: string; messageId: string; repeated: boolean }> {
+    return this.#serial(() => this.#live.openRequest(to, form, actor, idempotencyKey))
+  }
+
+  /**
+   * Adds this side's next step to a case: checked against the state machine first (an illegal
+   * step throws IllegalTransitionError and nothing is sent), then sent and recorded.
+   */
+  addEvent(
+    caseId: string,
+    fields: Record<string, unknown>,
+    actor: string,
+  ): Promise<{ status: string; messageId: string }> {
+    return this.#serial(() => this.#live.addEvent(caseId, fields, actor))
+  }
+
+  /** The outbox gave up on a message: a step of ours it carried is taken back (see LiveCases.undelivered). */
+  undelivered(messageId: string, why: string): Promise<void> {
+    return this.#serial(() => this.#live.undelivered(messageId, why))
+  }
+
+  /** The outbox delivered a message: a step it carried is settled and need not be remembered. */
+  delivered(messageId: string): void {
+    this.#live.delivered(messageId)
+  }
+
+  /** The pre-filled Art. 30 follow-up preservation request to a third country a partial disclosure named. */
+  followUp(caseId: string, thirdCountry?: string): FollowUp {
+    return this.#live.followUp(caseId, thirdCountry)
+  }
+
+  // ——— receiving ———
+
+  /** Decides, before a case message is stored, whether it may be: a wrong one gets a "malformed" receipt. */
+  check(opened: OpenedEnvelope, fromCountry: string): RejectReason | undefined {
+    return this.#live.check(opened, fromCountry)
+  }
+
+  /** Applies an accepted case message (already stored durably in the ledger). */
+  receive(message: InboundMessage, opened: OpenedEnvelope): Promise<void> {
+    return this.#serial(() => this.#live.receive(message, opened))
+  }
+
+  /** Raises each due alert of this node's side once (recorded in the ledger, so once across restarts too). */
+  checkClocks(): Promise<Alert[]> {
+    return this.#alerts.check()
+  }
+}

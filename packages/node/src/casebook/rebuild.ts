@@ -1,0 +1,147 @@
+import { replayCase, validateEvent } from '@pocnet/cases'
+import type { Ledger, LedgerEntry } from '@pocnet/ledger'
+import type { Logger } from '../log.ts'
+import type { DeliveryOutcomes } from '../outbox.ts'
+import { type Change, type HeldCases, stepChange } from './held.ts'
+import { type CasePayload, decodePayload, isCaseKind } from './payload.ts'
+import type { CaseRecorder } from './record.ts'
+
+export interface RebuildInit {
+  ledger: Ledger
+  log: Logger
+  cases: HeldCases
+  recorder: CaseRecorder
+  /** What became of the messages sent before this start: steps never delivered are left out. */
+  outcomes: DeliveryOutcomes
+  /** Sends the requested side's "delivered" step of a case (the rebuild runs in the book's queue already). */
+  sendDelivered: (caseId: string) => Promise<void>
+}
+
+/**
+ * Rebuilds the case book from the ledger at start: every case message's payload is kept beside
+ * its envelope, so the cases are replayed from them; then what a crash left undone is done.
+ */
+export async function rebuildCases(init: RebuildInit): Promise<void> {
+  const { ledger, cases } = init
+  // scanned, not queried: only the case traffic is held, not every message the node exchanged
+  const traffic: LedgerEntry[] = []
+  for (const kind of ['message-sent', 'message-received'] as const)
+    for await (const e of ledger.scan({ kind })) if (isCaseKind(e.detail?.messageKind)) traffic.push(e)
+  traffic.sort((a, b) => a.seq - b.seq)
+  const recorded = await recordedChanges(ledger)
+  const unrecorded: Array<{ entry: LedgerEntry; change: Change }> = []
+  for (const entry of traffic) {
+    const change = await replayEntry(init, entry)
+    if (change !== undefined && !recorded.has(entry, change)) unrecorded.push({ entry, change })
+  }
+  // A message stored just before a crash, before the book recorded what it changed: recorded
+  // now, and (once recorded, never again) shown and paged as it would have been then.
+  for (const { entry, change } of unrecorded) {
+    const from = entry.counterpart!
+    const received = entry.kind === 'message-received'
+    await init.recorder.announce(
+      change,
+      from,
+      received ? `country:${from}` : entry.actor,
+      entry.messageId,
+      received,
+    )
+  }
+  // A request received just before a crash may still lack its "delivered" answer.
+  for (const held of cases.values()) {
+    if (held.side === 'requested' && held.current.status === 'sent') await init.sendDelivered(held.current.id)
+  }
+}
+
+/**
+ * Which case messages the ledger already holds a "case-state-changed" entry for: an opening by
+ * its case, a received step by `detail.messageId`. Entries of releases that did not name the
+ * message are matched by case and step kind, in order (the book records received messages in
+ * the order they were stored, so those a crash left unrecorded are the last of their kind).
+ */
+async function recordedChanges(
+  ledger: Ledger,
+): Promise<{ has(entry: LedgerEntry, change: Change): boolean }> {
+  const opened = new Set<string>()
+  const messages = new Set<string>()
+  const unnamed = new Map<string, number>()
+  for await (const e of ledger.scan({ kind: 'case-state-changed' })) {
+    if (e.caseId === undefined) continue
+    if (e.detail?.event === 'opened') opened.add(e.caseId)
+    else if (typeof e.detail?.messageId === 'string') messages.add(e.detail.messageId)
+    else if (e.actor.startsWith('country:')) {
+      const key = `${e.caseId} ${String(e.detail?.event)}`
+      unnamed.set(key, (unnamed.get(key) ?? 0) + 1)
+    }
+  }
+  return {
+    has: (entry, change) => {
+      if (change.type === 'opened') return opened.has(change.caseId)
+      // received steps only: nothing is shown or paged for a step of ours
+      if (entry.kind !== 'message-received' || entry.messageId === undefined) return true
+      if (messages.has(entry.messageId)) return true
+      const key = `${change.caseId} ${change.kind}`
+      const left = unnamed.get(key) ?? 0
+      if (left > 0) unnamed.set(key, left - 1)
+      return left > 0
+    },
+  }
+}
+
+/** Replays one case message into the book; what it changed, for a message that opened a case or a received step. */
+async function replayEntry(init: RebuildInit, entry: LedgerEntry): Promise<Change | undefined> {
+  const { ledger, log, cases, outcomes } = init
+  const sent = entry.kind === 'message-sent'
+  const payloadHash = entry.blobs[sent ? 1 : 2]
+  if (payloadHash === undefined || entry.counterpart === undefined) return
+  // The ledger cannot drop an entry: one whose payload is missing or no longer opens (a damaged
+  // disk), or that this release cannot replay, is logged and passed over, never allowed to stop
+  // the node from starting.
+  let payload: CasePayload | undefined
+  let problem = 'missing'
+  try {
+    const bytes = await ledger.getBlob(payloadHash)
+    if (bytes !== undefined) {
+      payload = decodePayload(bytes)
+      problem = 'does not decode'
+    }
+  } catch (err) {
+    problem = (err as Error).message
+  }
+  if (payload === undefined) {
+    log.error('cases.unreadable-payload', { seq: entry.seq, messageId: entry.messageId ?? null, problem })
+    return
+  }
+  try {
+    if (payload.type === 'request') {
+      cases.hold(payload, sent ? 'requester' : 'requested', entry.counterpart)
+      return { type: 'opened', caseId: payload.caseId }
+    }
+    const held = cases.find(payload.caseId)
+    const checked = validateEvent(payload.event)
+    if (held === undefined) return
+    if (!checked.ok) {
+      // stored under an earlier release's rules, which this one has tightened
+      log.error('cases.unreplayable-entry', { seq: entry.seq, error: 'InvalidEventError' })
+      return
+    }
+    const messageId = entry.messageId
+    // a step of ours the counterpart never took (given up, or refused) is not in the case
+    if (sent && messageId !== undefined && outcomes.failed.has(messageId)) return
+    // one still on its way may yet be given up: remembered, to take it back then
+    if (sent && messageId !== undefined && !outcomes.settled.has(messageId))
+      cases.sentSteps.set(messageId, { caseId: payload.caseId, eventId: checked.value.id })
+    const events = [...held.events, checked.value]
+    const replay = replayCase(held.opening, events)
+    const refused = replay.rejected.find((r) => r.event.id === checked.value.id)
+    if (refused !== undefined)
+      log.error('cases.unreplayable-entry', { seq: entry.seq, error: refused.error.name })
+    const before = held.current.status
+    held.current = replay.case
+    held.events = events
+    if (sent) return
+    return stepChange(payload.caseId, checked.value.kind, before, held, replay)
+  } catch (err) {
+    log.error('cases.unreplayable-entry', { seq: entry.seq, error: (err as Error).name })
+  }
+}

@@ -1,0 +1,65 @@
+import {
+  alertSchedule,
+  allowedMoves,
+  type Case,
+  type ClockConfig,
+  nextAlertAt,
+  type Side,
+} from '@pocnet/cases'
+import type { HeldCase } from './held.ts'
+
+export interface CaseSummary {
+  id: string
+  type: string
+  requester: string
+  requested: string
+  side: Side
+  status: string
+  urgency: string
+  openedAt: string
+  updatedAt: string
+  ackDueAt: string | null
+  preservationExpiresAt: string | null
+  nextAlert: string | null
+}
+
+export interface CaseDetail {
+  case: Case
+  side: Side
+  allowedMoves: ReturnType<typeof allowedMoves>
+  /** The acknowledgement deadline while none has come, and the next alert: as `list()` gives them. */
+  ackDueAt: string | null
+  nextAlert: string | null
+}
+
+/** One line of the case list: the case's state, this side's deadlines and its next alert at `now`. */
+export function summarize(h: HeldCase, clocks: ClockConfig, now: Date): CaseSummary {
+  const c = h.current
+  const schedule = alertSchedule(c, clocks)
+  return {
+    id: c.id,
+    type: c.type,
+    requester: c.requester,
+    requested: c.requested,
+    side: h.side,
+    status: c.status,
+    urgency: c.request.urgency,
+    openedAt: c.openedAt,
+    updatedAt: c.updatedAt,
+    ackDueAt: schedule.find((a) => a.kind === 'acknowledgement-overdue')?.dueAt ?? null,
+    preservationExpiresAt: c.preservation?.current.expiresAt ?? null,
+    nextAlert: nextAlertAt(c, now, clocks) ?? null,
+  }
+}
+
+/** The whole case, with the moves this side may make now. */
+export function detailOf(h: HeldCase, clocks: ClockConfig, now: Date): CaseDetail {
+  const { ackDueAt, nextAlert } = summarize(h, clocks, now)
+  return {
+    case: h.current,
+    side: h.side,
+    allowedMoves: allowedMoves(h.current, h.side),
+    ackDueAt,
+    nextAlert,
+  }
+}
