@@ -19,7 +19,7 @@ import {
   writeRosterChainFile,
 } from '@pocnet/directory'
 import { checkpointOrigin, Ledger } from '@pocnet/ledger'
-import { CASE_EVENT_KIND, CaseBook } from './casebook/index.ts'
+import { CaseBook } from './casebook/index.ts'
 import { type NodeConfig, readConfig } from './config.ts'
 import { DATA_DIR, STOP_TIMEOUT_MS } from './constants.ts'
 import { DeliveryReceiver, type InboundMessage } from './delivery.ts'
@@ -258,7 +258,36 @@ export class PocnetDaemon {
       log: log.child('notify'),
       ...(config.notifyCommand ? { notifyCommand: config.notifyCommand } : {}),
     })
-    const casesRef: { book?: CaseBook } = {}
+    const outbox = new Outbox({
+      host,
+      identity,
+      network: config.network,
+      ledger,
+      getRoster,
+      resolve,
+      limits,
+      policy: config.outbox,
+      log: log.child('outbox'),
+    })
+    outbox.on('failed', ({ item, outcome }) =>
+      feed.publish({
+        type: 'delivery-failed',
+        caseId: item.caseId,
+        at: new Date().toISOString(),
+        summary: `message to ${item.to} ${outcome.status === 'expired' ? 'expired undelivered' : `refused: ${outcome.reason}`}`,
+        detail: { messageId: item.messageId, to: item.to },
+      }),
+    )
+    // listens to the outbox: a step it gives up on is taken back out of its case
+    const cases = new CaseBook({
+      country: config.country,
+      ledger,
+      outbox,
+      feed,
+      clocks: CLOCK_PRESETS[config.clockPreset],
+      log: log.child('cases'),
+      ...(opts.caseClock ? { now: () => new Date(opts.caseClock!()) } : {}),
+    })
     const receiver = new DeliveryReceiver({
       host,
       identity,
@@ -272,59 +301,16 @@ export class PocnetDaemon {
       ...(opts.senderNotFoundTtlMs !== undefined && { senderNotFoundTtlMs: opts.senderNotFoundTtlMs }),
       limits,
       log: log.child('delivery'),
-      checkPayload: (opened, fromCountry) => casesRef.book?.check(opened, fromCountry),
+      checkPayload: (opened, fromCountry) => cases.check(opened, fromCountry),
       onMessage: (m, opened) => {
-        casesRef.book
-          ?.receive(m, opened)
+        cases
+          .receive(m, opened)
           .catch((err: unknown) =>
             log.error('cases.receive-failed', { messageId: m.messageId, error: String(err) }),
           )
         for (const listener of messageListeners) listener(m)
       },
     })
-    const outbox = new Outbox({
-      host,
-      identity,
-      network: config.network,
-      ledger,
-      getRoster,
-      resolve,
-      limits,
-      policy: config.outbox,
-      log: log.child('outbox'),
-      onOutcome: (item, outcome) => {
-        if (outcome.status === 'accepted') {
-          if (item.kind === CASE_EVENT_KIND) casesRef.book?.delivered(item.messageId)
-          return
-        }
-        if (item.kind === CASE_EVENT_KIND)
-          casesRef.book
-            ?.undelivered(
-              item.messageId,
-              outcome.status === 'expired' ? 'expired' : `refused: ${outcome.reason}`,
-            )
-            .catch((err: unknown) =>
-              log.error('cases.undelivered-failed', { messageId: item.messageId, error: String(err) }),
-            )
-        feed.publish({
-          type: 'delivery-failed',
-          caseId: item.caseId,
-          at: new Date().toISOString(),
-          summary: `message to ${item.to} ${outcome.status === 'expired' ? 'expired undelivered' : `refused: ${outcome.reason}`}`,
-          detail: { messageId: item.messageId, to: item.to },
-        })
-      },
-    })
-    const cases = new CaseBook({
-      country: config.country,
-      ledger,
-      outbox,
-      feed,
-      clocks: CLOCK_PRESETS[config.clockPreset],
-      log: log.child('cases'),
-      ...(opts.caseClock ? { now: () => new Date(opts.caseClock!()) } : {}),
-    })
-    casesRef.book = cases
     const sync = new RosterSync({ libp2p: host, keeper, onRejected: peerRejections.record })
     const daemon = new PocnetDaemon({
       dataDir,

@@ -8,6 +8,7 @@ import { ExchangeError, RequestStreams } from '@pocnet/protocol/reqresp'
 import { DELIVERY_PROTOCOL, OUTBOX_CONCURRENCY } from './constants.ts'
 import { DeliveryError } from './errors.ts'
 import type { Host } from './host.ts'
+import { TypedListeners } from './listeners.ts'
 import type { Logger } from './log.ts'
 
 /** Where a counterpart's node is, from its directory record. */
@@ -31,10 +32,18 @@ export interface OutboxItem {
   lastError: string | undefined
 }
 
-export type OutboxOutcome =
-  | { status: 'accepted'; receivedAt: number }
-  | { status: 'rejected'; reason: RejectReason }
-  | { status: 'expired' }
+/** Why the outbox gave up on a message: refused for good, or no receipt before expiry. */
+export type OutboxFailure = { status: 'rejected'; reason: RejectReason } | { status: 'expired' }
+
+export type OutboxOutcome = { status: 'accepted'; receivedAt: number } | OutboxFailure
+
+/** What the outbox tells its listeners (`outbox.on`), once per message, after the ledger holds it. */
+export interface OutboxEvents {
+  /** A signed receipt accepted the message. */
+  delivered: { item: OutboxItem; receivedAt: number }
+  /** The outbox gave up on the message. */
+  failed: { item: OutboxItem; outcome: OutboxFailure }
+}
 
 export interface OutboxPolicy {
   initialBackoffMs: number
@@ -58,7 +67,6 @@ export interface OutboxInit {
   /** A monotonic clock (ms) timing the retries, so a wall clock set back holds nothing up. */
   monotonic?: () => number
   concurrency?: number
-  onOutcome?: (item: OutboxItem, outcome: OutboxOutcome) => void
 }
 
 /** Message ids by what became of them: given up on (expired, or refused for good), or any outcome. */
@@ -115,15 +123,24 @@ export class Outbox {
   #timer: ReturnType<typeof setTimeout> | undefined
   #stopped = true
   #delivered = 0
+  readonly #events: TypedListeners<OutboxEvents>
 
   constructor(init: OutboxInit) {
     this.#init = init
+    this.#events = new TypedListeners((type, err) =>
+      init.log.error('outbox.listener-failed', { event: type, error: String((err as Error).message ?? err) }),
+    )
     this.#now = init.now ?? Date.now
     this.#monotonic = init.monotonic ?? (() => performance.now())
     this.#streams = new RequestStreams(init.host, DELIVERY_PROTOCOL, {
       maxResponseBytes: MAX_RECEIPT_BYTES,
       timeoutMs: init.limits.readTimeoutMs,
     })
+  }
+
+  /** Subscribes to what becomes of sent messages; returns the unsubscribe function. */
+  on<K extends keyof OutboxEvents>(type: K, listener: (event: OutboxEvents[K]) => void): () => void {
+    return this.#events.on(type, listener)
   }
 
   get depth(): number {
@@ -412,7 +429,9 @@ export class Outbox {
     this.#dueAt.delete(item.messageId)
     if (outcome.status === 'accepted') this.#delivered++
     this.#init.log.info('outbox.done', { to: item.to, messageId: item.messageId, outcome: outcome.status })
-    this.#init.onOutcome?.(item, outcome)
+    if (outcome.status === 'accepted')
+      this.#events.emit('delivered', { item, receivedAt: outcome.receivedAt })
+    else this.#events.emit('failed', { item, outcome })
   }
 }
 

@@ -8,6 +8,7 @@ import type { Outbox } from '../outbox.ts'
 import { CaseAlerts } from './alerts.ts'
 import { type HeldCase, HeldCases } from './held.ts'
 import { LiveCases } from './live.ts'
+import { CASE_EVENT_KIND } from './payload.ts'
 import { rebuildCases } from './rebuild.ts'
 import { CaseRecorder } from './record.ts'
 import { type CaseDetail, type CaseSummary, detailOf, summarize } from './summary.ts'
@@ -42,6 +43,7 @@ export class CaseBook {
   readonly #alerts: CaseAlerts
   readonly #recorder: CaseRecorder
   readonly #live: LiveCases
+  readonly #unsubscribe: Array<() => void>
   #timer: ReturnType<typeof setInterval> | undefined
   // One change at a time: each step's seq depends on the state the previous one left.
   #queue: Promise<unknown> = Promise.resolve()
@@ -63,11 +65,25 @@ export class CaseBook {
       alerts: this.#alerts,
       now,
     })
+    // From construction, not start: the outbox starts first, and an outcome it reaches meanwhile
+    // waits in the queue for the rebuild that puts the step in the book.
+    this.#unsubscribe = [
+      outbox.on('delivered', ({ item }) => {
+        if (item.kind === CASE_EVENT_KIND) this.#live.delivered(item.messageId)
+      }),
+      outbox.on('failed', ({ item, outcome }) => {
+        if (item.kind !== CASE_EVENT_KIND) return
+        const why = outcome.status === 'expired' ? 'expired' : `refused: ${outcome.reason}`
+        this.#serial(() => this.#live.undelivered(item.messageId, why)).catch((err: unknown) =>
+          log.error('cases.undelivered-failed', { messageId: item.messageId, error: String(err) }),
+        )
+      }),
+    ]
   }
 
   async start(): Promise<void> {
-    // In the queue like every change: the outbox may give up on a step (undelivered()) while the
-    // book is still being rebuilt, and that must wait for the step to be in the book.
+    // In the queue like every change: the outbox may give up on a step while the book is still
+    // being rebuilt, and taking it back must wait for the step to be in the book.
     await this.#serial(async () => {
       await this.#alerts.load()
       await rebuildCases({
@@ -90,6 +106,7 @@ export class CaseBook {
   }
 
   stop(): void {
+    for (const unsubscribe of this.#unsubscribe) unsubscribe()
     if (this.#timer !== undefined) clearInterval(this.#timer)
   }
 
@@ -138,16 +155,6 @@ export class CaseBook {
     actor: string,
   ): Promise<{ status: string; messageId: string }> {
     return this.#serial(() => this.#live.addEvent(caseId, fields, actor))
-  }
-
-  /** The outbox gave up on a message: a step of ours it carried is taken back (see LiveCases.undelivered). */
-  undelivered(messageId: string, why: string): Promise<void> {
-    return this.#serial(() => this.#live.undelivered(messageId, why))
-  }
-
-  /** The outbox delivered a message: a step it carried is settled and need not be remembered. */
-  delivered(messageId: string): void {
-    this.#live.delivered(messageId)
   }
 
   /** The pre-filled Art. 30 follow-up preservation request to a third country a partial disclosure named. */
