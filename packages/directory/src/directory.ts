@@ -1,5 +1,6 @@
-import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
+import type { AbortOptions, Libp2p, Logger, PeerId } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
+import { type RepeatingTask, repeatingTask } from '@libp2p/utils'
 import { bytesEqual, type NodeIdentity } from '@pocnet/crypto'
 import { COUNTRY_CODE_RULE, decode, encode, isCountryCode } from '@pocnet/protocol'
 import { requestOnce, serveRequests } from '@pocnet/protocol/reqresp'
@@ -61,8 +62,7 @@ export interface KnownCountry {
   lastSeenAt: number | undefined
 }
 
-export interface LookupOptions {
-  signal?: AbortSignal
+export interface LookupOptions extends AbortOptions {
   /** Network sources to try (the DHT before peers); both by default. The cache is always consulted. */
   sources?: Array<'dht' | 'peer'>
 }
@@ -142,7 +142,10 @@ export class Directory {
   readonly #log: Logger
   readonly #lastSeen = new Map<string, number>()
   #own: { details: ContactDetails; verified: VerifiedRecord } | undefined
-  #timer: ReturnType<typeof setInterval> | undefined
+  /** Republishes our record every republishIntervalMs while started. */
+  readonly #republishTask: RepeatingTask
+  /** Aborted by stop(): every query and request still under way ends. */
+  #shutdown = new AbortController()
   #rejected = 0
   readonly #onRejected: RejectionListener | undefined
 
@@ -164,6 +167,19 @@ export class Directory {
     this.#recordValidityMs = init.recordValidityMs ?? DEFAULT_RECORD_VALIDITY_MS
     this.#log = init.libp2p.logger.forComponent('pocnet:directory')
     this.#onRejected = init.onRejected
+    this.#republishTask = repeatingTask(async (options) => {
+      await this.republish(options).catch((err: Error) => {
+        // a republish the stop cut short has not failed
+        if (options?.signal?.aborted !== true) this.#log.error('republish failed: %e', err)
+      })
+    }, this.#republishIntervalMs)
+  }
+
+  /** A query's signal: its deadline, the caller's signal when given, and this directory's stop. */
+  #signal(timeout: AbortSignal, signal: AbortSignal | undefined): AbortSignal {
+    return AbortSignal.any(
+      signal === undefined ? [timeout, this.#shutdown.signal] : [signal, timeout, this.#shutdown.signal],
+    )
   }
 
   /** Refused peer requests and failed or refused peer answers so far (malformed, invalid records, unreachable). */
@@ -177,6 +193,7 @@ export class Directory {
   }
 
   async start(): Promise<void> {
+    this.#shutdown = new AbortController()
     await serveRequests(
       this.#libp2p,
       DIR_FETCH_PROTOCOL,
@@ -192,14 +209,12 @@ export class Directory {
     this.#libp2p.addEventListener('peer:connect', this.#onConnect)
     for (const peer of this.#libp2p.getPeers())
       this.#onConnect(new CustomEvent('peer:connect', { detail: peer }))
-    this.#timer = setInterval(() => {
-      this.republish().catch((err: Error) => this.#log.error('republish failed: %e', err))
-    }, this.#republishIntervalMs)
+    this.#republishTask.start()
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.#timer)
-    this.#timer = undefined
+    this.#republishTask.stop()
+    this.#shutdown.abort()
     this.#libp2p.removeEventListener('peer:connect', this.#onConnect)
     await this.#libp2p.unhandle(DIR_FETCH_PROTOCOL)
   }
@@ -213,7 +228,7 @@ export class Directory {
    * Issues and publishes a new record for this country: seq is the larger of (highest seq seen
    * for this country + 1) and the current time in ms, so it increases even across a lost state file.
    */
-  async publish(details: ContactDetails, options: { signal?: AbortSignal } = {}): Promise<PublishResult> {
+  async publish(details: ContactDetails, options: AbortOptions = {}): Promise<PublishResult> {
     const member = this.#getRoster().members.get(this.country)
     if (member === undefined || !bytesEqual(member.publicKey, this.#identity.signingPublicKey))
       throw new NotAMemberError(this.country)
@@ -233,7 +248,7 @@ export class Directory {
   }
 
   /** Stores our current record again (re-issuing it first when it nears expiry); undefined before the first publish. */
-  async republish(options: { signal?: AbortSignal } = {}): Promise<PublishResult | undefined> {
+  async republish(options: AbortOptions = {}): Promise<PublishResult | undefined> {
     const own = this.#own
     if (own === undefined) return undefined
     if (own.verified.record.expiresAt - this.#now() < REISSUE_BEFORE_EXPIRY_MS)
@@ -246,7 +261,7 @@ export class Directory {
     const timeout = AbortSignal.timeout(this.#dhtQueryTimeoutMs)
     try {
       for await (const event of this.#dht.put(directoryKey(this.country), bytes, {
-        signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
+        signal: this.#signal(timeout, signal),
       })) {
         if (
           event.name === 'PEER_RESPONSE' &&
@@ -355,7 +370,7 @@ export class Directory {
     let found: VerifiedRecord | undefined
     try {
       for await (const event of this.#dht.get(directoryKey(country), {
-        signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
+        signal: this.#signal(timeout, signal),
       })) {
         if (event.name !== 'VALUE') continue
         try {
@@ -406,7 +421,7 @@ export class Directory {
     try {
       const bytes = await requestOnce(this.#libp2p, peer, DIR_FETCH_PROTOCOL, encode({ country }), {
         maxResponseBytes: MAX_RECORD_BYTES + 64,
-        signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
+        signal: this.#signal(timeout, signal),
         decode: decodeFetchAnswer,
       })
       if (bytes === null) return undefined

@@ -1,4 +1,4 @@
-import type { Connection, Libp2p, Logger, PeerId } from '@libp2p/interface'
+import type { AbortOptions, Connection, Libp2p, Logger, PeerId } from '@libp2p/interface'
 import { bytesEqual, toHex } from '@pocnet/crypto'
 import { decode, encode } from '@pocnet/protocol'
 import { requestOnce, serveRequests } from '@pocnet/protocol/reqresp'
@@ -97,6 +97,8 @@ export class RosterSync {
    */
   #chainAnswer: { state: RosterState; bytes: Uint8Array } | undefined
   #chainEncodings = 0
+  /** Aborted by stop(): pulls still under way end. */
+  #shutdown = new AbortController()
 
   constructor(init: RosterSyncInit) {
     this.#libp2p = init.libp2p
@@ -126,6 +128,7 @@ export class RosterSync {
   }
 
   async start(): Promise<void> {
+    this.#shutdown = new AbortController()
     await serveRequests(
       this.#libp2p,
       ROSTER_PROTOCOL,
@@ -146,14 +149,16 @@ export class RosterSync {
   }
 
   async stop(): Promise<void> {
+    this.#shutdown.abort()
     this.#libp2p.removeEventListener('peer:connect', this.#onConnect)
     this.#unsubscribe?.()
     await this.#libp2p.unhandle(ROSTER_PROTOCOL)
   }
 
   /** Asks `peer` for its roster and adopts it when newer and valid; throws when it is invalid or a fork. */
-  async sync(peer: PeerId): Promise<OfferOutcome> {
+  async sync(peer: PeerId, options: AbortOptions = {}): Promise<OfferOutcome> {
     const state = this.#keeper.state
+    const signals = [AbortSignal.timeout(this.#timeoutMs), this.#shutdown.signal]
     const chain = await requestOnce(
       this.#libp2p,
       peer,
@@ -161,7 +166,7 @@ export class RosterSync {
       encode({ version: state.version, head: state.hash }),
       {
         maxResponseBytes: MAX_ROSTER_CHAIN_BYTES + 64,
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        signal: AbortSignal.any(options.signal === undefined ? signals : [options.signal, ...signals]),
         decode: decodeChainAnswer,
       },
     )
@@ -189,6 +194,8 @@ export class RosterSync {
       .then(
         () => true,
         (err: Error) => {
+          // a pull the stop cut short is no peer's failure
+          if (this.#shutdown.signal.aborted) return false
           this.#failedAt.set(id, Date.now())
           this.#reject(err, peer)
           return false
