@@ -20,6 +20,11 @@ export const SENDER_NOT_FOUND_TTL_MS = 30_000
 export const MAX_SENDERS_NOT_FOUND = 256
 /** Envelopes the outbox sends at once. */
 export const OUTBOX_CONCURRENCY = 32
+/**
+ * How long the outbox's stop waits for an attempt under way before aborting it: long enough for a
+ * receipt already on its way, short beside STOP_TIMEOUT_MS.
+ */
+export const OUTBOX_STOP_GRACE_MS = 2_000
 /** How long `stop()` may take before the process exits anyway. */
 export const STOP_TIMEOUT_MS = 5_000
 

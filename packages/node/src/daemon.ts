@@ -1,7 +1,8 @@
 import { mkdir, readFile } from 'node:fs/promises'
 import type { Server } from 'node:http'
 import { join } from 'node:path'
-import type { PeerId } from '@libp2p/interface'
+import type { AbortOptions, PeerId } from '@libp2p/interface'
+import { type RepeatingTask, repeatingTask } from '@libp2p/utils'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { CLOCK_PRESETS } from '@pocnet/cases'
 import { type NodeIdentity, peerIdFromEd25519PublicKey, readKeyFile, toHex } from '@pocnet/crypto'
@@ -69,6 +70,8 @@ export interface Health {
 export type ContactFile = Omit<ContactDetails, 'boxPublicKey' | 'addresses'>
 
 const BOOTSTRAP_INTERVAL_MS = 10_000
+const BOOTSTRAP_DIAL_TIMEOUT_MS = 5_000
+const PUBLISH_TIMEOUT_MS = 30_000
 
 /**
  * A country's node: the encrypted key, the roster, the ledger, the libp2p host with the
@@ -95,7 +98,10 @@ export class PocnetDaemon {
   readonly #sync: RosterSync
   readonly #memory: DirectoryMemory
   readonly #messageListeners: Set<(m: InboundMessage) => void>
-  #bootstrapTimer: ReturnType<typeof setInterval> | undefined
+  /** Dials the bootstrap peers and remembered members every BOOTSTRAP_INTERVAL_MS. */
+  readonly #bootstrapTask: RepeatingTask
+  /** Aborted by stop(): dials and the record's publication still under way end. */
+  readonly #shutdown = new AbortController()
   #control: Server | undefined
   #stopping: Promise<void> | undefined
 
@@ -137,6 +143,18 @@ export class PocnetDaemon {
     this.#memory = init.memory
     this.#messageListeners = init.messageListeners
     this.log = init.log
+    this.#bootstrapTask = repeatingTask(
+      () => {
+        // a throw here would end the process: nothing a peer or a record holds may do that
+        try {
+          this.#dialBootstrap()
+        } catch (err) {
+          this.log.error('bootstrap.failed', { error: String((err as Error).message ?? err) })
+        }
+      },
+      BOOTSTRAP_INTERVAL_MS,
+      { runImmediately: true },
+    )
   }
 
   get roster(): RosterState {
@@ -240,11 +258,11 @@ export class PocnetDaemon {
       memory,
       onRejected: peerRejections.record,
     })
-    const resolve = async (country: string): Promise<Counterpart> => {
+    const resolve = async (country: string, options: AbortOptions = {}): Promise<Counterpart> => {
       const member = getRoster().members.get(country)
       if (member === undefined)
         throw new NodeError('ERR_NOT_A_MEMBER', `${country} is not a member of the roster`)
-      const found = await directory.lookup(country)
+      const found = await directory.lookup(country, options)
       return {
         country,
         signingPublicKey: member.publicKey,
@@ -366,19 +384,12 @@ export class PocnetDaemon {
     await this.receiver.start()
     await this.directory.start()
     await this.#sync.start()
-    this.#dialBootstrap()
-    this.#bootstrapTimer = setInterval(() => {
-      // a throw here would end the process: nothing a peer or a record holds may do that
-      try {
-        this.#dialBootstrap()
-      } catch (err) {
-        this.log.error('bootstrap.failed', { error: String((err as Error).message ?? err) })
-      }
-    }, BOOTSTRAP_INTERVAL_MS)
-    this.#bootstrapTimer.unref()
-    void this.publishOwnRecord().catch((err: unknown) =>
-      this.log.warn('directory.publish-failed', { error: String((err as Error).message ?? err) }),
-    )
+    this.#bootstrapTask.start()
+    void this.publishOwnRecord().catch((err: unknown) => {
+      // a publication the stop cut short has not failed
+      if (!this.#shutdown.signal.aborted)
+        this.log.warn('directory.publish-failed', { error: String((err as Error).message ?? err) })
+    })
     this.log.info('node.started', {
       country: this.config.country,
       peerId: this.identity.peerId.toString(),
@@ -420,7 +431,7 @@ export class PocnetDaemon {
       )
       if (addrs.length === 0) continue
       connected.add(peer.toString())
-      this.host.dial(addrs, { signal: AbortSignal.timeout(5_000) }).catch((err: unknown) => {
+      this.host.dial(addrs, { signal: this.#dialSignal() }).catch((err: unknown) => {
         this.log.debug('member.dial-failed', { country, error: String((err as Error).message ?? err) })
       })
     }
@@ -430,10 +441,14 @@ export class PocnetDaemon {
       if (ma === undefined) continue
       const peer = ma.getComponents().find((c) => c.name === 'p2p')?.value
       if (peer !== undefined && (connected.has(peer) || peer === this.identity.peerId.toString())) continue
-      this.host.dial(ma, { signal: AbortSignal.timeout(5_000) }).catch((err: unknown) => {
+      this.host.dial(ma, { signal: this.#dialSignal() }).catch((err: unknown) => {
         this.log.debug('bootstrap.dial-failed', { addr, error: String((err as Error).message ?? err) })
       })
     }
+  }
+
+  #dialSignal(): AbortSignal {
+    return AbortSignal.any([AbortSignal.timeout(BOOTSTRAP_DIAL_TIMEOUT_MS), this.#shutdown.signal])
   }
 
   /** Publishes this country's record from `contact.json`, with the node's box key and addresses. */
@@ -445,7 +460,7 @@ export class PocnetDaemon {
       .filter((a) => !a.includes('/ip4/0.0.0.0'))
     const result = await this.directory.publish(
       { ...contact, boxPublicKey: this.identity.boxPublicKey, addresses },
-      { signal: AbortSignal.timeout(30_000) },
+      { signal: AbortSignal.any([AbortSignal.timeout(PUBLISH_TIMEOUT_MS), this.#shutdown.signal]) },
     )
     await this.ledger.append({
       kind: 'directory-changed',
@@ -501,7 +516,8 @@ export class PocnetDaemon {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.log.info('node.stopping')
-      if (this.#bootstrapTimer !== undefined) clearInterval(this.#bootstrapTimer)
+      this.#bootstrapTask.stop()
+      this.#shutdown.abort()
       // long polls answer now, so their connections can close
       this.feed.close()
       if (this.#control !== undefined) {
@@ -511,7 +527,8 @@ export class PocnetDaemon {
           server.closeAllConnections()
         })
       }
-      this.cases.stop()
+      // the case book first: a change under way may still submit to the outbox
+      await this.cases.stop()
       await this.outbox.stop()
       const network = (async () => {
         await this.#sync.stop()

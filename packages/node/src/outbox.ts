@@ -1,11 +1,12 @@
 import { randomInt } from 'node:crypto'
+import type { AbortOptions } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { type NodeIdentity, peerIdFromEd25519PublicKey, sha256, toHex } from '@pocnet/crypto'
 import type { RosterState } from '@pocnet/directory'
 import type { Ledger, LedgerEntry } from '@pocnet/ledger'
 import { MAX_RECEIPT_BYTES, type RejectReason, seal, verifyReceipt } from '@pocnet/protocol'
 import { ExchangeError, RequestStreams } from '@pocnet/protocol/reqresp'
-import { DELIVERY_PROTOCOL, OUTBOX_CONCURRENCY } from './constants.ts'
+import { DELIVERY_PROTOCOL, OUTBOX_CONCURRENCY, OUTBOX_STOP_GRACE_MS } from './constants.ts'
 import { DeliveryError } from './errors.ts'
 import type { Host } from './host.ts'
 import { TypedListeners } from './listeners.ts'
@@ -58,7 +59,7 @@ export interface OutboxInit {
   ledger: Ledger
   getRoster: () => RosterState
   /** Resolves a country through the directory; called on every attempt since addresses change. */
-  resolve: (country: string) => Promise<Counterpart>
+  resolve: (country: string, options?: AbortOptions) => Promise<Counterpart>
   limits: { maxEnvelopeBytes: number; readTimeoutMs: number }
   policy: OutboxPolicy
   log: Logger
@@ -115,7 +116,10 @@ export class Outbox {
   readonly #dueAt = new Map<string, number>()
   #outcomesAtStart: DeliveryOutcomes = { failed: new Set(), settled: new Set() }
   readonly #pending = new Map<string, OutboxItem>()
-  readonly #running = new Set<string>()
+  /** Attempts under way, by message: stop() waits for them. */
+  readonly #running = new Map<string, Promise<void>>()
+  /** Aborted by stop(): what attempts and submissions still wait for on the network ends. */
+  #shutdown = new AbortController()
   readonly #streams: RequestStreams
   /** Idempotency key → ledger seq of the "message-sent" entry it produced. */
   readonly #byKey = new Map<string, number>()
@@ -214,6 +218,7 @@ export class Outbox {
       this.#pending.set(sent.messageId, this.#itemOf(sent, envelope))
     }
     this.#stopped = false
+    this.#shutdown = new AbortController()
     if (this.#pending.size > 0) this.#init.log.info('outbox.resumed', { pending: this.#pending.size })
     this.#schedule(0)
   }
@@ -233,10 +238,24 @@ export class Outbox {
     }
   }
 
+  /**
+   * Starts no more attempts and waits for those under way: one that has sent its envelope gets
+   * OUTBOX_STOP_GRACE_MS for its receipt (recorded now, not asked for again after a restart), then
+   * the network waits are aborted and the attempt ends as a failure to retry at the next start.
+   */
   async stop(): Promise<void> {
     this.#stopped = true
     if (this.#timer !== undefined) clearTimeout(this.#timer)
     this.#timer = undefined
+    const running = Promise.allSettled(this.#running.values())
+    let grace: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([
+      running,
+      new Promise((resolve) => (grace = setTimeout(resolve, OUTBOX_STOP_GRACE_MS))),
+    ])
+    clearTimeout(grace)
+    this.#shutdown.abort()
+    await running
     await this.#streams.close()
   }
 
@@ -244,14 +263,14 @@ export class Outbox {
    * Seals `payload` to the counterpart and makes it durable (ledger entry + envelope, one
    * batch). Resolves once it is safe on disk; delivery happens afterwards.
    */
-  async submit(input: SubmitInput): Promise<OutboxItem & { repeated: boolean }> {
+  async submit(input: SubmitInput, options: AbortOptions = {}): Promise<OutboxItem & { repeated: boolean }> {
     const key = input.idempotencyKey
-    if (key === undefined) return { ...(await this.#submit(input)), repeated: false }
+    if (key === undefined) return { ...(await this.#submit(input, options)), repeated: false }
     const earlier = await this.findByKey(key)
     if (earlier !== undefined) return { ...earlier, repeated: true }
     let work = this.#keyInFlight.get(key)
     if (work !== undefined) return { ...(await work), repeated: true }
-    work = this.#submit(input)
+    work = this.#submit(input, options)
     this.#keyInFlight.set(key, work)
     try {
       return { ...(await work), repeated: false }
@@ -270,8 +289,8 @@ export class Outbox {
     return this.#pending.get(sent.messageId!) ?? this.#itemOf(sent, envelope)
   }
 
-  async #submit(input: SubmitInput): Promise<OutboxItem> {
-    const counterpart = await this.#init.resolve(input.to)
+  async #submit(input: SubmitInput, options: AbortOptions): Promise<OutboxItem> {
+    const counterpart = await this.#init.resolve(input.to, options)
     const sealed = seal({
       sender: this.#init.identity,
       recipient: { signingPublicKey: counterpart.signingPublicKey, boxPublicKey: counterpart.boxPublicKey },
@@ -332,8 +351,7 @@ export class Outbox {
         continue
       }
       if (this.#running.size >= limit) break
-      this.#running.add(item.messageId)
-      void this.#attempt(item)
+      const attempt = this.#attempt(item)
         // an attempt handles its own failures; this is for the ledger failing under it (a full
         // disk, a stop mid-write): logged, and the item stays pending for the next attempt
         .catch((err: unknown) =>
@@ -346,6 +364,7 @@ export class Outbox {
           this.#running.delete(item.messageId)
           this.#schedule(0)
         })
+      this.#running.set(item.messageId, attempt)
     }
     if (Number.isFinite(next) && this.#running.size < limit) this.#schedule(next - now)
   }
@@ -357,13 +376,14 @@ export class Outbox {
       return
     }
     item.attempts++
+    const { signal } = this.#shutdown
     try {
-      const counterpart = await this.#init.resolve(item.to)
+      const counterpart = await this.#init.resolve(item.to, { signal })
       const peer = peerIdFromEd25519PublicKey(counterpart.signingPublicKey)
       // Addresses come from the signed directory record; the peer id pins who must answer.
       const addrs = counterpart.addresses.map((a) => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${peer}`))
       const target = addrs.length > 0 ? addrs : peer
-      const response = await this.#streams.request(peer, target, item.envelope)
+      const response = await this.#streams.request(peer, target, item.envelope, { signal })
       const checked = verifyReceipt(response, {
         receiverPublicKey: counterpart.signingPublicKey,
         networkId: this.#init.network,
@@ -379,6 +399,8 @@ export class Outbox {
         throw new DeliveryError('ERR_REJECTED_FOR_NOW', `counterpart answered ${receipt.reason}`, true)
       }
     } catch (err) {
+      // stopped: the attempt is retried at the next start, from the ledger
+      if (signal.aborted) return
       item.lastError = err instanceof DeliveryError ? err.message : shortReason(err)
       const ceiling = Math.min(
         policy.maxBackoffMs,

@@ -1,3 +1,4 @@
+import { type RepeatingTask, repeatingTask } from '@libp2p/utils'
 import type { Alert, ClockConfig, FollowUp } from '@pocnet/cases'
 import type { Ledger } from '@pocnet/ledger'
 import type { OpenedEnvelope, RejectReason } from '@pocnet/protocol'
@@ -44,7 +45,11 @@ export class CaseBook {
   readonly #recorder: CaseRecorder
   readonly #live: LiveCases
   readonly #unsubscribe: Array<() => void>
-  #timer: ReturnType<typeof setInterval> | undefined
+  /** Aborted by stop(): a change waiting on the network (the outbox resolving a counterpart) ends. */
+  readonly #shutdown = new AbortController()
+  readonly #clockTask: RepeatingTask
+  /** The periodic clock check under way, if any: stop() waits for it, as it writes to the ledger. */
+  #clockCheck: Promise<unknown> = Promise.resolve()
   // One change at a time: each step's seq depends on the state the previous one left.
   #queue: Promise<unknown> = Promise.resolve()
 
@@ -64,7 +69,14 @@ export class CaseBook {
       recorder: this.#recorder,
       alerts: this.#alerts,
       now,
+      signal: this.#shutdown.signal,
     })
+    this.#clockTask = repeatingTask(() => {
+      this.#clockCheck = this.checkClocks().catch((err: unknown) =>
+        log.error('cases.clock-failed', { error: String(err) }),
+      )
+      return this.#clockCheck.then(() => {})
+    }, ALERT_INTERVAL_MS)
     // From construction, not start: the outbox starts first, and an outcome it reaches meanwhile
     // waits in the queue for the rebuild that puts the step in the book.
     this.#unsubscribe = [
@@ -96,18 +108,16 @@ export class CaseBook {
         sendDelivered: (caseId) => this.#live.sendDelivered(caseId),
       })
     })
-    this.#timer = setInterval(() => {
-      this.checkClocks().catch((err: unknown) =>
-        this.#init.log.error('cases.clock-failed', { error: String(err) }),
-      )
-    }, ALERT_INTERVAL_MS)
-    this.#timer.unref()
+    this.#clockTask.start()
     await this.checkClocks()
   }
 
-  stop(): void {
+  /** Stops listening and checking clocks, and waits for the change under way (its network waits aborted). */
+  async stop(): Promise<void> {
     for (const unsubscribe of this.#unsubscribe) unsubscribe()
-    if (this.#timer !== undefined) clearInterval(this.#timer)
+    this.#clockTask.stop()
+    this.#shutdown.abort()
+    await Promise.all([this.#queue, this.#clockCheck])
   }
 
   #serial<T>(work: () => Promise<T>): Promise<T> {

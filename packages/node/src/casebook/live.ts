@@ -31,6 +31,8 @@ export interface LiveCasesInit {
   recorder: CaseRecorder
   alerts: CaseAlerts
   now: () => Date
+  /** The book's: aborted when it stops, ending a submission waiting on the network. */
+  signal: AbortSignal
 }
 
 /**
@@ -74,14 +76,17 @@ export class LiveCases {
       request: validated.value,
     })
     const payload = encodePayload({ type: 'request', caseId, openedAt, request: validated.value })
-    const item = await outbox.submit({
-      to,
-      caseId,
-      kind: CASE_REQUEST_KIND,
-      payload,
-      actor,
-      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-    })
+    const item = await outbox.submit(
+      {
+        to,
+        caseId,
+        kind: CASE_REQUEST_KIND,
+        payload,
+        actor,
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      },
+      { signal: this.#init.signal },
+    )
     cases.add({ opening, events: [], current: opening, side: 'requester', counterpart: to })
     await recorder.recordState(caseId, to, actor, undefined, opening.status, 'opened', item.messageId)
     return { caseId, messageId: item.messageId, repeated: false }
@@ -110,7 +115,10 @@ export class LiveCases {
     const before = held.current.status
     applyEvent(held.current, checked.value) // throws before anything is sent
     const payload = encodePayload({ type: 'event', caseId, event: checked.value })
-    const item = await outbox.submit({ to: held.counterpart, caseId, kind: CASE_EVENT_KIND, payload, actor })
+    const item = await outbox.submit(
+      { to: held.counterpart, caseId, kind: CASE_EVENT_KIND, payload, actor },
+      { signal: this.#init.signal },
+    )
     held.events.push(checked.value)
     held.current = replayCase(held.opening, held.events).case
     if (!item.repeated) cases.sentSteps.set(item.messageId, { caseId, eventId: checked.value.id })

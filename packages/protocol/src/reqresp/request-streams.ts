@@ -1,4 +1,4 @@
-import type { DialTarget, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import type { AbortOptions, DialTarget, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { ExchangeError } from './exchange-error.ts'
 import { type Frames, framesOf } from './frames.ts'
 import { exchangeFrames, openStream } from './request.ts'
@@ -33,29 +33,43 @@ export class RequestStreams {
     this.#limits = limits
   }
 
-  /** Sends `request` to `peer` (dialled at `target`) and returns the response frame; every failure is an ExchangeError. */
-  async request(peer: PeerId, target: DialTarget, request: Uint8Array): Promise<Uint8Array> {
+  /**
+   * Sends `request` to `peer` (dialled at `target`) and returns the response frame; every failure
+   * is an ExchangeError. `options.signal` ends it early (`aborted`), besides the deadline.
+   */
+  async request(
+    peer: PeerId,
+    target: DialTarget,
+    request: Uint8Array,
+    options: AbortOptions = {},
+  ): Promise<Uint8Array> {
     const reused = this.#takeIdle(peer)
     if (reused !== undefined) {
       try {
-        return await this.#exchange(peer, reused, request)
+        return await this.#exchange(peer, reused, request, options)
       } catch {
         // the receiver may have ended the stream meanwhile: one try on a fresh stream
       }
     }
-    const stream = await openStream(
-      this.#libp2p,
-      target,
-      this.#protocol,
-      AbortSignal.timeout(this.#limits.timeoutMs),
-    )
+    const stream = await openStream(this.#libp2p, target, this.#protocol, this.#deadline(options))
     const fresh = { stream, frames: framesOf(stream, this.#limits.maxResponseBytes), idleSince: 0 }
-    return this.#exchange(peer, fresh, request)
+    return this.#exchange(peer, fresh, request, options)
   }
 
-  async #exchange(peer: PeerId, open: OpenStream, request: Uint8Array): Promise<Uint8Array> {
+  /** A step's deadline, and the caller's signal when it gives one. */
+  #deadline(options: AbortOptions): AbortSignal {
+    const timeout = AbortSignal.timeout(this.#limits.timeoutMs)
+    return options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout])
+  }
+
+  async #exchange(
+    peer: PeerId,
+    open: OpenStream,
+    request: Uint8Array,
+    options: AbortOptions,
+  ): Promise<Uint8Array> {
     try {
-      const response = await exchangeFrames(open.frames, request, AbortSignal.timeout(this.#limits.timeoutMs))
+      const response = await exchangeFrames(open.frames, request, this.#deadline(options))
       open.idleSince = Date.now()
       const list = this.#idle.get(peer.toString()) ?? []
       list.push(open)
