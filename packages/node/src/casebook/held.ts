@@ -44,10 +44,16 @@ export class CaseNotFoundError extends NodeError {
   }
 }
 
-/** The cases this node takes part in, by id, and this side's steps still on their way. */
+/**
+ * The cases this node takes part in, by id, and this side's steps still on their way. A case a
+ * received request opens is held at once (a second request for its id is refused) but shown
+ * (`get`, `values`) only once its opening is recorded and announced: whoever sees the case can
+ * see its "new-request" too.
+ */
 export class HeldCases {
   readonly #country: string
   readonly #cases = new Map<string, HeldCase>()
+  readonly #hidden = new Set<string>()
   /** This side's steps by the message that carries them, until it is delivered or given up. */
   readonly sentSteps = new Map<string, { caseId: string; eventId: string }>()
 
@@ -55,12 +61,14 @@ export class HeldCases {
     this.#country = country
   }
 
+  /** A case shown; CaseNotFoundError for one not held, or not shown yet. */
   get(id: string): HeldCase {
     const held = this.#cases.get(id)
-    if (held === undefined) throw new CaseNotFoundError(id)
+    if (held === undefined || this.#hidden.has(id)) throw new CaseNotFoundError(id)
     return held
   }
 
+  /** A case held, shown or not. */
   find(id: string): HeldCase | undefined {
     return this.#cases.get(id)
   }
@@ -69,16 +77,22 @@ export class HeldCases {
     return this.#cases.has(id)
   }
 
-  values(): IterableIterator<HeldCase> {
-    return this.#cases.values()
+  /** The cases shown. */
+  *values(): IterableIterator<HeldCase> {
+    for (const [id, held] of this.#cases) if (!this.#hidden.has(id)) yield held
   }
 
   add(held: HeldCase): void {
     this.#cases.set(held.opening.id, held)
   }
 
-  /** Opens the case a request payload describes, held on this node's `side` against `counterpart`. */
-  hold(payload: RequestPayload, side: Side, counterpart: string): Case {
+  /** Shows a case held hidden. */
+  show(id: string): void {
+    this.#hidden.delete(id)
+  }
+
+  /** Opens the case a request payload describes, held on this node's `side` against `counterpart`; hidden until `show` when asked. */
+  hold(payload: RequestPayload, side: Side, counterpart: string, hidden = false): Case {
     const ours = this.#country
     const opening = openCase({
       caseId: payload.caseId,
@@ -88,6 +102,7 @@ export class HeldCases {
       request: payload.request,
     })
     this.add({ opening, events: [], current: opening, side, counterpart })
+    if (hidden) this.#hidden.add(payload.caseId)
     return opening
   }
 }

@@ -264,14 +264,19 @@ export class LiveCases {
     if (payload === undefined) return
     const actor = `country:${message.from}`
     if (payload.type === 'request') {
-      cases.hold(payload, 'requested', message.from)
-      await recorder.announce(
-        { type: 'opened', caseId: payload.caseId },
-        message.from,
-        actor,
-        message.messageId,
-        true,
-      )
+      cases.hold(payload, 'requested', message.from, true)
+      try {
+        await recorder.announce(
+          { type: 'opened', caseId: payload.caseId },
+          message.from,
+          actor,
+          message.messageId,
+          true,
+        )
+      } finally {
+        // shown even when recording failed: the rebuild at the next start records it
+        cases.show(payload.caseId)
+      }
       await this.sendDelivered(payload.caseId)
       return
     }

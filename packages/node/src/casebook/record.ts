@@ -34,7 +34,8 @@ export class CaseRecorder {
   ): Promise<void> {
     const { caseId } = change
     if (change.type === 'opened') {
-      const opening = this.#init.cases.get(caseId).opening
+      // found, not got: a case a received request opened is shown once this is done
+      const opening = this.#init.cases.find(caseId)!.opening
       await this.recordState(caseId, from, actor, undefined, opening.status, 'opened', messageId)
       if (received)
         this.publish('new-request', caseId, `${opening.request.urgency} ${opening.type} request from ${from}`)
