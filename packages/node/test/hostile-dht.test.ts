@@ -88,7 +88,8 @@ describe('kad-dht messages from a hostile member', () => {
   })
 
   async function dhtStream(): Promise<{ stream: Stream; lp: ReturnType<typeof lpStream<Stream>> }> {
-    const stream = await attacker.host.dialProtocol(victim.identity.peerId, DHT_PROTOCOL, {
+    // by address, not PeerId: when FR dialled DE, DE's peer store may hold no address of FR to redial
+    const stream = await attacker.host.dialProtocol(victim.host.getMultiaddrs(), DHT_PROTOCOL, {
       signal: AbortSignal.timeout(GUARD_MS),
     })
     return { stream, lp: lpStream(stream) }
