@@ -21,6 +21,7 @@ export const SignatureContext = {
   roster: 'roster/v1',
   checkpoint: 'checkpoint/v1',
   caseMessage: 'case-message/v1',
+  ledgerKeyHandover: 'ledger-key-handover/v1',
 } as const
 
 export type SignatureContextName = (typeof SignatureContext)[keyof typeof SignatureContext]

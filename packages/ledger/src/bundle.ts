@@ -27,7 +27,10 @@ export const RECORD = {
 
 export interface BundleHeader {
   origin: string
+  /** The key the ledger was created with. */
   publicKey: Uint8Array
+  /** Its key-rotation entries (docs/ledger.md §5.1), repeated here so checkpoints can be checked first. */
+  keyRotations?: Array<{ seq: number; bytes: Uint8Array }>
   /** Tree size at export: the number of entry records that follow. */
   size: number
   exportedAt: number
@@ -96,6 +99,11 @@ export function writeBundle(
         publicKey: contents.publicKey,
         size: contents.size,
         exportedAt: contents.exportedAt,
+        // only when there are any: a bundle of a ledger never rotated is as it always was
+        ...(contents.keyRotations !== undefined &&
+          contents.keyRotations.length > 0 && {
+            keyRotations: contents.keyRotations.map((r) => ({ seq: r.seq, entry: r.bytes })),
+          }),
       }
       await w.record(RECORD.header, encode(header))
       for (const note of contents.checkpoints)
@@ -215,7 +223,34 @@ export function decodeBundleHeader(payload: Uint8Array): BundleHeader {
     throw new BundleFormatError("header field 'size' must be a count")
   if (typeof h.exportedAt !== 'number')
     throw new BundleFormatError("header field 'exportedAt' must be a time")
-  return { origin: h.origin, publicKey: h.publicKey, size: h.size, exportedAt: h.exportedAt }
+  const header: BundleHeader = {
+    origin: h.origin,
+    publicKey: h.publicKey,
+    size: h.size,
+    exportedAt: h.exportedAt,
+  }
+  if (h.keyRotations !== undefined) header.keyRotations = decodeKeyRotations(h.keyRotations)
+  return header
+}
+
+function decodeKeyRotations(value: CborValue): Array<{ seq: number; bytes: Uint8Array }> {
+  const rule = "header field 'keyRotations' must be a list of { seq, entry } in sequence order"
+  if (!Array.isArray(value)) throw new BundleFormatError(rule)
+  let previous = -1
+  return value.map((r) => {
+    if (typeof r !== 'object' || r === null || Array.isArray(r) || r instanceof Uint8Array)
+      throw new BundleFormatError(rule)
+    const { seq, entry } = r as { [key: string]: CborValue }
+    if (
+      typeof seq !== 'number' ||
+      !Number.isSafeInteger(seq) ||
+      seq <= previous ||
+      !(entry instanceof Uint8Array)
+    )
+      throw new BundleFormatError(rule)
+    previous = seq
+    return { seq, bytes: entry }
+  })
 }
 
 export function decodeBundleBlob(payload: Uint8Array): { hash: Uint8Array; bytes?: Uint8Array } {

@@ -14,6 +14,7 @@ export const ENTRY_KINDS = [
   'directory-changed',
   'roster-changed',
   'key-action',
+  'key-rotation',
   'admin-action',
   'auditor-access',
 ] as const

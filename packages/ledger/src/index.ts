@@ -60,6 +60,11 @@ export {
   WitnessRequestError,
   WitnessStateError,
 } from './errors.ts'
+export type {
+  KeyEpoch,
+  KeyRotationGrant,
+  KeyRotationPolicy,
+} from './key-rotation.ts'
 export {
   type AppendOptions,
   type CheckpointPolicy,
@@ -84,6 +89,7 @@ export {
   splitNote,
 } from './signed-note.ts'
 export { formatVerifierKey, parseVerifierKey, type VerifierKey } from './verifier-key.ts'
+export type { AuthorisedKey } from './verify/key-sequence.ts'
 export { type VerifyOptions, type VerifyProgress, type VerifyReport, verifyLedger } from './verify.ts'
 export {
   type EquivocationEvidence,

@@ -1,9 +1,18 @@
-import { bytesEqual } from '@pocnet/crypto'
 import { type SignedCheckpoint, verifyCheckpoint } from './checkpoint.ts'
 import { HASH_LENGTH } from './constants.ts'
 import { decodeEntry } from './entry.ts'
 import { LedgerStateError } from './errors.ts'
-import { checkpointKey, META_KEY, nodeKey, PREFIX, TILE_WIDTH } from './layout.ts'
+import { KEY_ROTATION_KIND, type KeyEpoch, keyEpochs, keyForSize, readKeyRotation } from './key-rotation.ts'
+import {
+  checkpointKey,
+  indexValuePrefix,
+  META_KEY,
+  nodeKey,
+  PREFIX,
+  prefixRange,
+  seqOfIndexKey,
+  TILE_WIDTH,
+} from './layout.ts'
 import { MerkleFrontier, rangeNodes } from './merkle.ts'
 import {
   afterLastNumberKey,
@@ -29,11 +38,14 @@ export interface LedgerState {
   /** The last entry's time (0 when there is none): times never go back. */
   lastTime: number
   latest: SignedCheckpoint | undefined
+  /** The keys that signed its checkpoints, oldest first; the last one signs from now on. */
+  keys: KeyEpoch[]
 }
 
 /**
  * Reads the state of the ledger in `db` for Ledger.open: writes the format record of a new
- * database, refuses one made for another origin or key, upgrades a version 1 database
+ * database (with `publicKey`, the key it is created with), refuses one made for another origin,
+ * reads its key history (key-rotation.ts; Ledger.open decides what a different key means), upgrades a version 1 database
  * (upgrade-v1.ts), and refuses a database whose tree or latest checkpoint does not add up.
  */
 export async function readLedgerState(
@@ -50,9 +62,10 @@ export async function readLedgerState(
     const stored = decodeMeta(metaBytes)
     if (stored.origin !== origin)
       throw new LedgerStateError(`this ledger's origin is ${stored.origin}, not ${origin}`)
-    if (!bytesEqual(stored.publicKey, publicKey))
-      throw new LedgerStateError('this ledger was created with a different node key')
-    if (stored.version === 1) await db.put(META_KEY, encodeMeta(meta), { sync: true })
+    // the format record keeps the key the ledger was created with; rotations are entries
+    if (stored.version === 1)
+      await db.put(META_KEY, encodeMeta({ ...meta, publicKey: stored.publicKey }), { sync: true })
+    meta.publicKey = stored.publicKey
   }
   let tiled = (await afterLastNumberKey(db, PREFIX.tile)) * TILE_WIDTH
   const size = Math.max(tiled, await afterLastNumberKey(db, PREFIX.entry))
@@ -74,13 +87,54 @@ export async function readLedgerState(
   if (openTile.length > 0) lastTime = decodeEntry(openTile.at(-1)!.bytes).time
   else if (size > 0)
     lastTime = decodeEntry(entryOfRun(await readTile(db, tiled / TILE_WIDTH - 1), TILE_WIDTH - 1).bytes).time
+  const keys = await readKeyEpochs(db, origin, meta.publicKey, tiled, openTile)
   let latest: SignedCheckpoint | undefined
   const afterLastCheckpoint = await afterLastNumberKey(db, PREFIX.checkpoint)
   if (afterLastCheckpoint > 0) {
     const note = new TextDecoder().decode(await db.get(checkpointKey(afterLastCheckpoint - 1)))
-    latest = verifyCheckpoint(note, publicKey)
+    latest = verifyCheckpoint(note, keyForSize(keys, afterLastCheckpoint - 1))
     if (latest.size > size)
       throw new LedgerStateError(`the latest checkpoint covers ${latest.size} entries but only ${size} exist`)
   }
-  return { frontier, openTile, lastTime, latest }
+  return { frontier, openTile, lastTime, latest, keys }
+}
+
+/** The key history: the creation key, then each key-rotation entry (docs/ledger.md §5.1). */
+async function readKeyEpochs(
+  db: LedgerDb,
+  origin: string,
+  firstKey: Uint8Array,
+  tiled: number,
+  openTile: StoredEntry[],
+): Promise<KeyEpoch[]> {
+  const rotations = (await keyRotationEntries(db, tiled, openTile)).map(({ seq, bytes }) => {
+    const entry = decodeEntry(bytes)
+    if (entry.kind !== KEY_ROTATION_KIND || entry.seq !== seq)
+      throw new LedgerStateError(`the kind index names entry ${seq} as a key rotation, but it is not one`)
+    return readKeyRotation(entry, origin)
+  })
+  return keyEpochs(firstKey, rotations)
+}
+
+/**
+ * The stored bytes of every entry the kind index names as a key rotation, in order. Entries at
+ * or after `tiled` are in `openTile` when given, else read alone from the database.
+ */
+export async function keyRotationEntries(
+  db: LedgerDb,
+  tiled: number,
+  openTile?: StoredEntry[],
+): Promise<Array<{ seq: number; bytes: Uint8Array }>> {
+  const out: Array<{ seq: number; bytes: Uint8Array }> = []
+  for await (const key of db.keys(prefixRange(indexValuePrefix('kind', KEY_ROTATION_KIND)))) {
+    const seq = seqOfIndexKey(key)
+    let bytes: Uint8Array | undefined
+    if (seq < tiled)
+      bytes = entryOfRun(await readTile(db, Math.floor(seq / TILE_WIDTH)), seq % TILE_WIDTH).bytes
+    else if (openTile !== undefined) bytes = openTile[seq - tiled]?.bytes
+    else bytes = (await readSingleEntries(db, seq, seq + 1))[0]?.bytes
+    if (bytes === undefined) throw new LedgerStateError(`the kind index names entry ${seq}, which is missing`)
+    out.push({ seq, bytes })
+  }
+  return out
 }

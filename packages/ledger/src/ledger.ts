@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { bytesEqual, type NodeIdentity, writeFileAtomic } from '@pocnet/crypto'
+import { bytesEqual, type NodeIdentity, toHex, writeFileAtomic } from '@pocnet/crypto'
+import { carryBlobKeys, readBlobKeys } from './blob-keys.ts'
 import { blobHash, deriveBlobKey, openBlob, sealBlob } from './blobs.ts'
 import { writeBundle } from './bundle.ts'
 import { checkOrigin, type SignedCheckpoint, signCheckpoint, verifyCheckpoint } from './checkpoint.ts'
@@ -13,6 +14,7 @@ import {
   LedgerStateError,
   NotFoundError,
 } from './errors.ts'
+import { type KeyEpoch, type KeyRotationPolicy, keyForSize, keyRotationEvent } from './key-rotation.ts'
 import {
   blobKey,
   checkpointKey,
@@ -98,6 +100,11 @@ export interface LedgerOptions {
    * first batch and after each, with the entries in tiles so far out of those to tile.
    */
   onUpgrade?: (progress: { tiled: number; total: number }) => void
+  /**
+   * Asked when `identity` is not the ledger's current key: a grant makes `open` record the
+   * rotation (a key-rotation entry, then a checkpoint under the new key); none refuses the open.
+   */
+  keyRotation?: KeyRotationPolicy
 }
 
 export interface AppendOptions {
@@ -125,10 +132,12 @@ const EMPTY = new Uint8Array(0)
 export class Ledger {
   readonly dir: string
   readonly origin: string
-  readonly publicKey: Uint8Array
   readonly #db: LedgerDb
   readonly #identity: NodeIdentity
-  readonly #blobKey: Uint8Array
+  /** The current blob key first, then those of earlier node keys still readable. */
+  #blobKeys: Uint8Array[]
+  /** Every key that signed checkpoints, oldest first; the last is the identity's. */
+  #keys: KeyEpoch[]
   readonly #clock: () => number
   readonly #policy: CheckpointPolicy
   #frontier: MerkleFrontier
@@ -149,14 +158,15 @@ export class Ledger {
   private constructor(
     options: LedgerOptions,
     db: LedgerDb,
-    { frontier, openTile, lastTime, latest }: LedgerState,
+    { frontier, openTile, lastTime, latest, keys }: LedgerState,
+    blobKeys: Uint8Array[],
   ) {
     this.dir = options.dir
     this.origin = options.origin
-    this.publicKey = options.identity.signingPublicKey
     this.#db = db
     this.#identity = options.identity
-    this.#blobKey = deriveBlobKey(options.identity.secrets.signingSeed)
+    this.#blobKeys = blobKeys
+    this.#keys = keys
     this.#clock = options.clock ?? Date.now
     this.#policy = options.checkpointEvery ?? {}
     this.#onCheckpointError = options.onCheckpointError ?? (() => {})
@@ -174,24 +184,57 @@ export class Ledger {
     }
   }
 
-  /** Opens (or creates) the ledger in `options.dir`; refuses one made for another origin or key. */
+  /**
+   * Opens (or creates) the ledger in `options.dir`; refuses one made for another origin, or whose
+   * current key is not the identity's unless `options.keyRotation` grants the change.
+   */
   static async open(options: LedgerOptions): Promise<Ledger> {
     checkOrigin(options.origin)
     await mkdir(options.dir, { recursive: true, mode: 0o700 })
     const db = openLevel(join(options.dir, DB_DIR), true)
     await db.open()
+    let ledger: Ledger | undefined
     try {
-      const state = await readLedgerState(
-        db,
-        options.origin,
-        options.identity.signingPublicKey,
-        options.onUpgrade,
-      )
-      return new Ledger(options, db, state)
+      const newKey = options.identity.signingPublicKey
+      const state = await readLedgerState(db, options.origin, newKey, options.onUpgrade)
+      const oldKey = state.keys.at(-1)!.publicKey
+      const currentBlobKey = deriveBlobKey(options.identity.secrets.signingSeed)
+      if (bytesEqual(oldKey, newKey))
+        return new Ledger(options, db, state, await readBlobKeys(db, currentBlobKey))
+      const grant = options.keyRotation?.(oldKey, newKey)
+      if (grant === undefined)
+        throw new LedgerStateError(
+          `this ledger's current key ${toHex(oldKey)} is not this node's key ${toHex(newKey)}, and no roster rotation authorises the change (the ledger was created with a different node key)`,
+        )
+      const blobKeys = await carryBlobKeys(db, grant.previous, currentBlobKey)
+      ledger = new Ledger(options, db, state, blobKeys)
+      await ledger.#rotate(oldKey, grant)
+      return ledger
     } catch (err) {
-      await db.close()
+      if (ledger !== undefined) await ledger.close()
+      else await db.close()
       throw err
     }
+  }
+
+  /** Records the hand-over from `oldKey` to the identity's key, then signs a checkpoint with the new key. */
+  async #rotate(oldKey: Uint8Array, grant: Parameters<typeof keyRotationEvent>[3]): Promise<void> {
+    const [entry] = await this.appendBatch([keyRotationEvent(this.origin, oldKey, this.#identity, grant)])
+    this.#keys = [
+      ...this.#keys,
+      { publicKey: this.#identity.signingPublicKey, after: entry!.seq, rosterVersion: grant.rosterVersion },
+    ]
+    await this.checkpoint()
+  }
+
+  /** The key that signs checkpoints now (the identity's). */
+  get publicKey(): Uint8Array {
+    return this.#keys.at(-1)!.publicKey
+  }
+
+  /** Every key that has signed this ledger's checkpoints, oldest first (docs/ledger.md §5.1). */
+  keyHistory(): readonly KeyEpoch[] {
+    return this.#keys
   }
 
   /** Number of entries, which is also the tree size and the next sequence number. */
@@ -225,7 +268,7 @@ export class Ledger {
     const blobOps: BatchOp[] = []
     for (const bytes of options.blobs ?? []) {
       const hash = blobHash(bytes)
-      blobOps.push({ type: 'put', key: blobKey(hash), value: sealBlob(this.#blobKey, bytes) })
+      blobOps.push({ type: 'put', key: blobKey(hash), value: sealBlob(this.#blobKeys[0]!, bytes) })
       checked.blobs = [...checked.blobs, hash]
     }
     const [entry] = await this.#write([validateEvent(checked)], blobOps)
@@ -509,8 +552,9 @@ export class Ledger {
   async checkpoints(): Promise<SignedCheckpoint[]> {
     this.#check()
     const out: SignedCheckpoint[] = []
-    for await (const note of this.#db.values(prefixRange(new Uint8Array([PREFIX.checkpoint])))) {
-      out.push(verifyCheckpoint(new TextDecoder().decode(note), this.publicKey))
+    for await (const [key, note] of this.#db.iterator(prefixRange(new Uint8Array([PREFIX.checkpoint])))) {
+      const size = numberOfKey(key)
+      out.push(verifyCheckpoint(new TextDecoder().decode(note), keyForSize(this.#keys, size)))
     }
     return out
   }
@@ -551,7 +595,7 @@ export class Ledger {
   /** Stores a blob on its own (fsync'd) and returns its content address, SHA-256 of `bytes`. */
   putBlob(bytes: Uint8Array): Promise<Uint8Array> {
     const hash = blobHash(bytes)
-    const sealed = sealBlob(this.#blobKey, bytes)
+    const sealed = sealBlob(this.#blobKeys[0]!, bytes)
     return this.#serial(async () => {
       await this.#db.put(blobKey(hash), sealed, { sync: true })
       return hash
@@ -564,7 +608,7 @@ export class Ledger {
     if (hash.length !== HASH_LENGTH) throw new BlobError('a blob hash is 32 bytes')
     const sealed = await this.#db.get(blobKey(hash))
     if (sealed === undefined) return undefined
-    const bytes = openBlob(this.#blobKey, sealed)
+    const bytes = this.#openBlob(sealed)
     if (bytes === undefined || !bytesEqual(blobHash(bytes), hash))
       throw new BlobError('the stored bytes do not open or do not match their hash')
     return bytes
@@ -598,9 +642,18 @@ export class Ledger {
     this.#check()
     for await (const [key, sealed] of this.#db.iterator(prefixRange(new Uint8Array([PREFIX.blob])))) {
       const hash = plain(key.subarray(1))
-      const bytes = openBlob(this.#blobKey, sealed)
+      const bytes = this.#openBlob(sealed)
       if (bytes !== undefined && bytesEqual(blobHash(bytes), hash)) yield { hash, bytes }
     }
+  }
+
+  /** Opens a stored blob under the current blob key, or one of an earlier node key. */
+  #openBlob(sealed: Uint8Array): Uint8Array | undefined {
+    for (const key of this.#blobKeys) {
+      const bytes = openBlob(key, sealed)
+      if (bytes !== undefined) return bytes
+    }
+    return undefined
   }
 
   /**
@@ -625,7 +678,8 @@ export class Ledger {
       path,
       {
         origin: this.origin,
-        publicKey: this.publicKey,
+        publicKey: this.#keys[0]!.publicKey,
+        keyRotations: await this.#keyRotationEntries(size),
         size,
         exportedAt: this.#clock(),
         checkpoints,
@@ -639,6 +693,12 @@ export class Ledger {
       { replace: options.replace ?? true },
     )
     return { entries: size, checkpoint }
+  }
+
+  /** The key-rotation entries below `size`, as stored. */
+  async #keyRotationEntries(size: number): Promise<Array<{ seq: number; bytes: Uint8Array }>> {
+    const rotations = this.#keys.slice(1).filter((k) => k.after < size)
+    return Promise.all(rotations.map(async (k) => ({ seq: k.after, bytes: await this.getBytes(k.after) })))
   }
 
   /** Waits for pending writes, then closes the database. */

@@ -1,10 +1,11 @@
 import { bytesEqual, toHex } from '@pocnet/crypto'
-import { checkOrigin, type SignedCheckpoint, verifyCheckpoint } from '../checkpoint.ts'
+import { checkOrigin, parseCheckpoint, type SignedCheckpoint, verifyCheckpoint } from '../checkpoint.ts'
 import { type ChunkResult, leafHashLatin1 } from '../chunk.ts'
 import { MAX_ENTRY_BYTES, PROGRESS_EVERY } from '../constants.ts'
 import { type EntryFacts, entryFacts } from '../entry.ts'
 import { EMPTY_ROOT, foldRangeLatin1, hashToLatin1, Latin1Frontier, latin1ToHash } from '../merkle.ts'
 import { ChunkedEntries } from './chunked.ts'
+import type { KeySequence } from './key-sequence.ts'
 import { Failure, type VerifyOptions, type VerifyProgress, type VerifyReport } from './report.ts'
 import { type BlobLookup, type BlobStatus, type EntrySink, entriesOfRun } from './source.ts'
 import { DEFAULT_CHUNK_ENTRIES, DEFAULT_PARALLEL_FROM, type Workers } from './workers.ts'
@@ -12,7 +13,7 @@ import { DEFAULT_CHUNK_ENTRIES, DEFAULT_PARALLEL_FROM, type Workers } from './wo
 /** One pass over a ledger's content, in the order every source can supply it. */
 export class Audit {
   readonly report: VerifyReport
-  readonly #publicKey: Uint8Array
+  readonly #keys: KeySequence
   readonly #origin: string
   /** The first checkpoint seen of each size: any other of that size must sign the same root. */
   readonly #bySize = new Map<number, SignedCheckpoint>()
@@ -36,16 +37,16 @@ export class Audit {
   constructor(
     source: VerifyReport['source'],
     origin: string,
-    sourceKey: Uint8Array,
+    keys: KeySequence,
     total: number,
     options: VerifyOptions,
     workers: Workers,
   ) {
-    if (options.publicKey !== undefined && !bytesEqual(options.publicKey, sourceKey))
+    if (options.publicKey !== undefined && !bytesEqual(options.publicKey, keys.current))
       throw new Failure(
-        `the ledger's key ${toHex(sourceKey)} is not the expected key ${toHex(options.publicKey)}`,
+        `the ledger's key ${toHex(keys.current)} is not the expected key ${toHex(options.publicKey)}`,
       )
-    this.#publicKey = options.publicKey ?? sourceKey
+    this.#keys = keys
     // the report and the CLI show the origin: it must be one a checkpoint could carry, even
     // when no checkpoint is there to compare it with (not, say, terminal control sequences)
     try {
@@ -68,7 +69,8 @@ export class Audit {
       ok: false,
       source,
       origin,
-      publicKey: this.#publicKey,
+      publicKey: keys.current,
+      ...(keys.epochs.length > 1 && { earlierKeys: keys.epochs.slice(0, -1).map((e) => e.publicKey) }),
       entries: 0,
       checkpoints: 0,
       threads: 0,
@@ -90,7 +92,7 @@ export class Audit {
     let cp = this.#verified.get(note)
     if (cp === undefined) {
       try {
-        cp = verifyCheckpoint(note, this.#publicKey)
+        cp = verifyCheckpoint(note, this.#keys.keyFor(parseCheckpoint(note).checkpoint.size))
       } catch (err) {
         throw new Failure(`${where}: ${(err as Error).message}`)
       }

@@ -48,7 +48,12 @@ export class BundleSource implements LedgerSource {
     // the order check has made sure the first record is the header
     const header = decodeBundleHeader(record.payload)
     this.#declaredSize = header.size
-    return { origin: header.origin, publicKey: header.publicKey, total: header.size }
+    return {
+      origin: header.origin,
+      publicKey: header.publicKey,
+      total: header.size,
+      ...(header.keyRotations !== undefined && { keyRotations: header.keyRotations }),
+    }
   }
 
   async *checkpoints(): AsyncGenerator<SourceCheckpoint> {

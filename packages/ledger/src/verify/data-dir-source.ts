@@ -1,5 +1,8 @@
 import { bytesEqual, type NodeIdentity } from '@pocnet/crypto'
+import { readBlobKeys } from '../blob-keys.ts'
 import { blobHash, deriveBlobKey, openBlob } from '../blobs.ts'
+import { decodeEntry } from '../entry.ts'
+import { readKeyRotation } from '../key-rotation.ts'
 import {
   blobKey,
   META_KEY,
@@ -10,6 +13,7 @@ import {
   splitEntryValue,
   TILE_WIDTH,
 } from '../layout.ts'
+import { keyRotationEntries } from '../ledger-state.ts'
 import { afterLastNumberKey, decodeMeta, LATEST_CHECKPOINT_FILE, type LedgerDb, openLevel } from '../store.ts'
 import { copyDataDir, type DataDirSnapshot } from './data-dir-copy.ts'
 import { Failure } from './report.ts'
@@ -32,8 +36,10 @@ export class DataDirSource implements LedgerSource {
   readonly #identity: NodeIdentity | undefined
   #db: LedgerDb | undefined
   #latestFile: string | undefined
+  /** The ledger's current key (the last of its key history). */
   #publicKey: Uint8Array | undefined
-  #blobKey: Uint8Array | undefined
+  /** The blob keys the identity reads with: its own, then those of earlier node keys. */
+  #blobKeys: Uint8Array[] = []
 
   /** `snapshot` is shared by both passes of one verification: the database is copied once. */
   constructor(dir: string, snapshot: DataDirSnapshot, identity: NodeIdentity | undefined) {
@@ -61,12 +67,11 @@ export class DataDirSource implements LedgerSource {
       const metaBytes = await db.get(META_KEY)
       if (metaBytes === undefined) throw new Failure('the database has no ledger format record')
       const meta = decodeMeta(metaBytes)
-      this.#publicKey = meta.publicKey
-      const total = Math.max(
-        (await afterLastNumberKey(db, PREFIX.tile)) * TILE_WIDTH,
-        await afterLastNumberKey(db, PREFIX.entry),
-      )
-      return { origin: meta.origin, publicKey: meta.publicKey, total }
+      const tiled = (await afterLastNumberKey(db, PREFIX.tile)) * TILE_WIDTH
+      const total = Math.max(tiled, await afterLastNumberKey(db, PREFIX.entry))
+      const keyRotations = await keyRotationEntries(db, tiled)
+      this.#publicKey = currentKey(meta.origin, meta.publicKey, keyRotations.at(-1)?.bytes)
+      return { origin: meta.origin, publicKey: meta.publicKey, keyRotations, total }
     })
   }
 
@@ -74,7 +79,8 @@ export class DataDirSource implements LedgerSource {
     // checked here, right after the audit has checked the ledger's key and origin, as it always was
     if (this.#identity !== undefined && !bytesEqual(this.#identity.signingPublicKey, this.#publicKey!))
       throw new Failure("the identity given to check blobs is not this ledger's node key")
-    if (this.#identity !== undefined) this.#blobKey = deriveBlobKey(this.#identity.secrets.signingSeed)
+    if (this.#identity !== undefined)
+      this.#blobKeys = await readBlobKeys(this.#opened, deriveBlobKey(this.#identity.secrets.signingSeed))
     const db = this.#opened
     const notes = db.iterator(prefixRange(new Uint8Array([PREFIX.checkpoint])))
     try {
@@ -100,9 +106,12 @@ export class DataDirSource implements LedgerSource {
     readingDb(async () => {
       const sealed = await this.#opened.get(blobKey(hash))
       if (sealed === undefined) return 'missing'
-      if (this.#blobKey === undefined) return 'present'
-      const bytes = openBlob(this.#blobKey, sealed)
-      return bytes !== undefined && bytesEqual(blobHash(bytes), hash) ? 'ok' : 'altered'
+      if (this.#blobKeys.length === 0) return 'present'
+      for (const key of this.#blobKeys) {
+        const bytes = openBlob(key, sealed)
+        if (bytes !== undefined) return bytesEqual(blobHash(bytes), hash) ? 'ok' : 'altered'
+      }
+      return 'altered'
     })
 
   /** Full tiles first, then the entries after the last of them (layout.ts). */
@@ -140,6 +149,16 @@ export class DataDirSource implements LedgerSource {
 
   async close(): Promise<void> {
     await this.#db?.close()
+  }
+}
+
+/** The key the last rotation hands over to, or the first key; a bad rotation is the audit's to report. */
+function currentKey(origin: string, firstKey: Uint8Array, lastRotation: Uint8Array | undefined): Uint8Array {
+  if (lastRotation === undefined) return firstKey
+  try {
+    return readKeyRotation(decodeEntry(lastRotation), origin).newKey
+  } catch {
+    return firstKey
   }
 }
 

@@ -1,5 +1,6 @@
 import type { NodeIdentity } from '@pocnet/crypto'
 import type { SignedCheckpoint } from '../checkpoint.ts'
+import type { AuthorisedKey } from './key-sequence.ts'
 
 /*
  * What a verification is asked (options) and what it answers (the report), and the failure that
@@ -15,8 +16,16 @@ export interface VerifyProgress {
 
 export interface VerifyOptions {
   onProgress?: (progress: VerifyProgress) => void
-  /** The key the ledger must be signed by (e.g. from the roster). Without it the source's own is used. */
+  /**
+   * The key the ledger must be signed by now (e.g. from the roster): its current key, the last
+   * of its key history. Without it the source's own is used.
+   */
   publicKey?: Uint8Array
+  /**
+   * The keys the roster gave the ledger's country, in order (directory's `keyHistoryOf`): every
+   * key of the ledger's history must be one of them, rotated in as the roster says (§7).
+   */
+  keyHistory?: AuthorisedKey[]
   /**
    * The origin the ledger must carry (e.g. the roster's network and the country): the key alone
    * would also pass a log it signed under another origin. Without it the source's own is used.
@@ -39,8 +48,10 @@ export interface VerifyReport {
   ok: boolean
   source: 'data-dir' | 'bundle'
   origin?: string
-  /** The key checkpoints were checked against: compare it with the roster when not pinned. */
+  /** The key the latest checkpoints were checked against: compare it with the roster when not pinned. */
   publicKey?: Uint8Array
+  /** Keys rotated out, oldest first, when the ledger's key was rotated (docs/ledger.md §5.1). */
+  earlierKeys?: Uint8Array[]
   /** Entries verified (all of them when ok). */
   entries: number
   /** Root of the verified entries. */

@@ -1,5 +1,6 @@
 import { LedgerError } from '../errors.ts'
 import { Audit } from './audit.ts'
+import { KeySequence } from './key-sequence.ts'
 import { Failure, printable, type VerifyOptions, type VerifyReport } from './report.ts'
 import type { LedgerSource } from './source.ts'
 import { Workers } from './workers.ts'
@@ -14,9 +15,15 @@ export async function auditSource(source: LedgerSource, options: VerifyOptions):
   try {
     try {
       const header = await source.open((sourceBytes) => workers.warm(sourceBytes))
-      audit = new Audit(source.kind, header.origin, header.publicKey, header.total, options, workers)
+      const keys = new KeySequence(
+        options.origin ?? header.origin,
+        header.publicKey,
+        header.keyRotations ?? [],
+        options.keyHistory,
+      )
+      audit = new Audit(source.kind, header.origin, keys, header.total, options, workers)
       for await (const cp of source.checkpoints()) audit.checkpoint(cp.note, cp.where, cp.storedSize)
-      await source.entries(audit.sink(source.blobStatus, source.storedLeaves))
+      await source.entries(keys.guard(audit.sink(source.blobStatus, source.storedLeaves)))
     } finally {
       await source.close()
     }

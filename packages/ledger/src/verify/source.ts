@@ -1,5 +1,6 @@
 import { HASH_LENGTH } from '../constants.ts'
 import type { EntryRun } from '../layout.ts'
+import type { DeclaredRotation } from './key-sequence.ts'
 import type { VerifyReport } from './report.ts'
 
 /*
@@ -10,7 +11,10 @@ import type { VerifyReport } from './report.ts'
 /** What the source says of itself before anything is checked. */
 export interface SourceHeader {
   origin: string
+  /** The key the ledger was created with. */
   publicKey: Uint8Array
+  /** Its key-rotation entries, named before the entries come (checked again when they do). */
+  keyRotations?: DeclaredRotation[]
   /** How many entries the source declares or holds: for progress and to choose worker threads. */
   total: number
 }
