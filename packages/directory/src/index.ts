@@ -22,6 +22,7 @@ export {
   type PublishResult,
 } from './directory.ts'
 export { type OfferOutcome, type RosterAdoption, RosterKeeper, type RosterKeeperInit } from './keeper.ts'
+export * from './key-history.ts'
 export {
   type CachedRecord,
   DirectoryMemory,
