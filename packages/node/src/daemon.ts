@@ -16,7 +16,9 @@ import {
   type RosterState,
   RosterSync,
   readRosterChainFile,
+  rotationVersion,
   verifyRecord,
+  verifyRosterChain,
   writeRosterChainFile,
 } from '@pocnet/directory'
 import { checkpointOrigin, Ledger } from '@pocnet/ledger'
@@ -207,6 +209,13 @@ export class PocnetDaemon {
         origin: checkpointOrigin(config.network, config.country),
         checkpointEvery: { entries: config.checkpoint.everyEntries, ms: config.checkpoint.everyMs },
         onCheckpointError: (err) => log.error('ledger.checkpoint-failed', { error: err.message }),
+        // a key the roster rotated in takes the ledger over, with its history (docs/operations.md)
+        keyRotation: (oldKey, newKey) => {
+          const version = rotationVersion(verifyRosterChain(chain), config.country, oldKey, newKey)
+          if (version === undefined) return undefined
+          log.info('ledger.key-rotated', { from: toHex(oldKey), to: toHex(newKey), rosterVersion: version })
+          return { rosterVersion: version }
+        },
         // a ledger from before format 2 is rewritten into tiles once, before the node serves: say so
         onUpgrade: ({ tiled, total }) => {
           if (upgradeLogged >= 0 && tiled < total && tiled - upgradeLogged < 100_000) return

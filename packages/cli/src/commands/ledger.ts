@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { checkCountry } from '@pocnet/cases'
 import { fromHex, readKeyFile, toHex } from '@pocnet/crypto'
+import { keyHistoryOf, type RosterKey, readRosterChainFile, verifyRosterChain } from '@pocnet/directory'
 import {
   checkProofLocally,
   checkpointOrigin,
@@ -100,9 +101,12 @@ export function proofVerdict(p: ProofView, seq: number, pin: LogPin | undefined)
 async function rosterPinOf(
   ctx: Context,
   country: string | undefined,
-): Promise<{ publicKey: Uint8Array; origin: string } | undefined> {
-  const state = await ctx.localRoster()
-  if (state === undefined) {
+): Promise<{ publicKey: Uint8Array; origin: string; keyHistory: RosterKey[] } | undefined> {
+  const chain = await readRosterChainFile(ctx.path('roster'))
+    .then((docs) => verifyRosterChain(docs))
+    .catch(() => undefined)
+  const state = chain?.state
+  if (chain === undefined || state === undefined) {
     if (country !== undefined)
       throw new CliError('ERR_NO_ROSTER', `no readable roster in ${ctx.dataDir} to find ${country}'s key`, {
         hint: 'pass --key <hex> instead, or --data-dir of a node that holds the roster',
@@ -116,7 +120,12 @@ async function rosterPinOf(
     if (country !== undefined) throw new CliError('ERR_NOT_A_MEMBER', `${country} is not in the roster`)
     return undefined
   }
-  return { publicKey: member.publicKey, origin: checkpointOrigin(state.network, cc) }
+  // the key history lets a ledger rotated as the roster says verify over all its keys
+  return {
+    publicKey: member.publicKey,
+    origin: checkpointOrigin(state.network, cc),
+    keyHistory: keyHistoryOf(chain, cc),
+  }
 }
 
 function progressBar(): (p: VerifyProgress) => void {
@@ -193,6 +202,7 @@ export function registerLedger(program: Command): void {
           const source = flags.bundle === undefined ? ctx.path('ledger') : resolve(flags.bundle)
           let publicKey: Uint8Array | undefined
           let origin: string | undefined
+          let keyHistory: RosterKey[] | undefined
           if (flags.key !== undefined) {
             try {
               publicKey = fromHex(flags.key)
@@ -203,6 +213,7 @@ export function registerLedger(program: Command): void {
             const pin = await rosterPinOf(ctx, flags.country?.toUpperCase())
             publicKey = pin?.publicKey
             origin = pin?.origin
+            keyHistory = pin?.keyHistory
           }
           const identity =
             flags.checkBlobs && flags.bundle === undefined
@@ -214,6 +225,7 @@ export function registerLedger(program: Command): void {
               onProgress: flags.json ? () => {} : progressBar(),
               ...(publicKey === undefined ? {} : { publicKey }),
               ...(origin === undefined ? {} : { origin }),
+              ...(keyHistory === undefined ? {} : { keyHistory }),
               ...(identity === undefined ? {} : { identity }),
               ...(flags.threads === undefined ? {} : { threads: flags.threads }),
             })
