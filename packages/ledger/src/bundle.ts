@@ -29,7 +29,7 @@ export interface BundleHeader {
   origin: string
   /** The key the ledger was created with. */
   publicKey: Uint8Array
-  /** Its key-rotation entries (docs/ledger.md §5.1), repeated here so checkpoints can be checked first. */
+  /** Its key-rotation entries (docs/ledger.md §5, Key rotation), repeated here so checkpoints can be checked first. */
   keyRotations?: Array<{ seq: number; bytes: Uint8Array }>
   /** Tree size at export: the number of entry records that follow. */
   size: number

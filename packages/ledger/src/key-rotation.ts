@@ -11,7 +11,7 @@ import type { LedgerEntry, LedgerEvent } from './entry.ts'
 import { InvalidEntryError, LedgerStateError } from './errors.ts'
 
 /*
- * A node key rotation inside the log (docs/ledger.md §5.1). A `key-rotation` entry names the
+ * A node key rotation inside the log (docs/ledger.md §5, Key rotation). A `key-rotation` entry names the
  * key that signed the checkpoints before it and the key that signs those after it, and the
  * roster version that authorised the change; both keys sign a handover statement in it when
  * both are at hand (the new key always).

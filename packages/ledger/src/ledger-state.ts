@@ -99,7 +99,7 @@ export async function readLedgerState(
   return { frontier, openTile, lastTime, latest, keys }
 }
 
-/** The key history: the creation key, then each key-rotation entry (docs/ledger.md §5.1). */
+/** The key history: the creation key, then each key-rotation entry (docs/ledger.md §5, Key rotation). */
 async function readKeyEpochs(
   db: LedgerDb,
   origin: string,

@@ -232,7 +232,7 @@ export class Ledger {
     return this.#keys.at(-1)!.publicKey
   }
 
-  /** Every key that has signed this ledger's checkpoints, oldest first (docs/ledger.md §5.1). */
+  /** Every key that has signed this ledger's checkpoints, oldest first (docs/ledger.md §5, Key rotation). */
   keyHistory(): readonly KeyEpoch[] {
     return this.#keys
   }

@@ -50,7 +50,7 @@ export interface VerifyReport {
   origin?: string
   /** The key the latest checkpoints were checked against: compare it with the roster when not pinned. */
   publicKey?: Uint8Array
-  /** Keys rotated out, oldest first, when the ledger's key was rotated (docs/ledger.md §5.1). */
+  /** Keys rotated out, oldest first, when the ledger's key was rotated (docs/ledger.md §5, Key rotation). */
   earlierKeys?: Uint8Array[]
   /** Entries verified (all of them when ok). */
   entries: number
