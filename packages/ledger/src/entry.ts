@@ -17,6 +17,7 @@ export const ENTRY_KINDS = [
   'key-rotation',
   'admin-action',
   'auditor-access',
+  'equivocation',
 ] as const
 
 export type EntryKind = (typeof ENTRY_KINDS)[number]
@@ -262,7 +263,7 @@ export function entryFacts(bytes: Uint8Array): EntryFacts {
 }
 
 const NO_BLOBS: Uint8Array[] = []
-/** The entry kinds by length (index), as ASCII bytes: at most two share a length. */
+/** The entry kinds by length (index), as ASCII bytes: at most three share a length. */
 const KINDS_BY_LENGTH: Uint8Array[][] = []
 for (const kind of ENTRY_KINDS) {
   KINDS_BY_LENGTH[kind.length] ??= []

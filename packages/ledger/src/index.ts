@@ -97,6 +97,7 @@ export {
   type VerifiedEvidence,
   verifyEvidence,
 } from './witness/evidence.ts'
+export { memberWitnessName } from './witness/name.ts'
 export {
   type AddCheckpointRequest,
   type CosignedCheckpoint,

@@ -41,8 +41,25 @@ export interface NodeConfig {
   checkpoint: { everyEntries: number; everyMs: number }
   /** Deadline settings for case clocks: a preset of @pocnet/cases (configuration, never law). */
   clockPreset: ClockPresetName
-  /** A command run on events (new request, deadline near or missed, delivery failed), event JSON on stdin. */
+  /**
+   * The witnessing policy: how many distinct other members should cosign each checkpoint.
+   * Absent: a majority of the other members (witnessPolicy). Never blocks anything; `status` says
+   * whether the latest checkpoint meets it.
+   */
+  witness?: { minCosigners: number }
+  /** A command run on events (new request, deadline near or missed, delivery failed, equivocation), event JSON on stdin. */
   notifyCommand?: string
+}
+
+/**
+ * Cosignatures of distinct other members the latest checkpoint should carry: the configured
+ * number, or by default a majority of the other members (⌊n/2⌋ + 1 of n, at least 1 when there
+ * are any): one country cannot vouch alone, yet a minority of members down or unreachable does not
+ * leave the ledger short. Capped at the number of other members.
+ */
+export function minCosigners(config: Pick<NodeConfig, 'witness'>, otherMembers: number): number {
+  const wanted = config.witness?.minCosigners ?? Math.floor(otherMembers / 2) + 1
+  return Math.min(wanted, otherMembers)
 }
 
 export const CONFIG_FILE = 'config.json'
@@ -113,6 +130,17 @@ export function validateConfig(raw: unknown): { config: NodeConfig } | { problem
   positive('checkpoint', ['everyEntries', 'everyMs'])
   if (typeof raw.clockPreset !== 'string' || !Object.hasOwn(CLOCK_PRESETS, raw.clockPreset)) {
     problems.push({ path: 'clockPreset', message: `must be one of ${Object.keys(CLOCK_PRESETS).join(', ')}` })
+  }
+  if (raw.witness !== undefined) {
+    const w = raw.witness
+    if (!isObject(w) || Object.keys(w).some((k) => k !== 'minCosigners'))
+      problems.push({ path: 'witness', message: 'must be an object with only "minCosigners"' })
+    else if (
+      typeof w.minCosigners !== 'number' ||
+      !Number.isSafeInteger(w.minCosigners) ||
+      w.minCosigners < 0
+    )
+      problems.push({ path: 'witness.minCosigners', message: 'must be a whole number, 0 or more' })
   }
   if (
     raw.notifyCommand !== undefined &&

@@ -36,6 +36,8 @@ export const DATA_DIR = {
   directoryMemory: 'directory.json',
   contact: 'contact.json',
   ledger: 'ledger',
+  /** The witness's state: the latest checkpoint cosigned per member, and equivocation evidence. */
+  witness: 'witness',
   users: 'users.json',
   socket: 'control.sock',
 } as const

@@ -23,7 +23,7 @@ import {
 } from '@pocnet/directory'
 import { checkpointOrigin, Ledger } from '@pocnet/ledger'
 import { CaseBook } from './casebook/index.ts'
-import { type NodeConfig, readConfig } from './config.ts'
+import { minCosigners, type NodeConfig, readConfig } from './config.ts'
 import { DATA_DIR, STOP_TIMEOUT_MS } from './constants.ts'
 import { DeliveryReceiver, type InboundMessage } from './delivery.ts'
 import { DataDirLockedError, DataFileError, NodeError } from './errors.ts'
@@ -33,6 +33,9 @@ import { libp2pLogger } from './libp2p-log.ts'
 import { createLogger, type Logger, LogThrottle } from './log.ts'
 import { type Counterpart, Outbox } from './outbox.ts'
 import { PeerRejections } from './peer-rejections.ts'
+import { EquivocationAlarm, type EquivocationAlert } from './witness/alarm.ts'
+import { CosignatureCollector, type CosignatureStatus, type CosignedLog } from './witness/collector.ts'
+import { MemberWitness } from './witness/member-witness.ts'
 
 export interface DaemonOptions {
   dataDir: string
@@ -65,7 +68,17 @@ export interface Health {
   refusedConnections: number
   ledgerSize: number
   lastCheckpoint: { size: number; rootHex: string } | null
+  /** Witnessing: who cosigned this ledger, the policy, and the equivocations this node knows of. */
+  witness: WitnessHealth
   startedAt: number
+}
+
+export interface WitnessHealth extends CosignatureStatus {
+  /** Checkpoints of other members this node cosigned since start. */
+  cosignedForOthers: number
+  /** Equivocations recorded (this start and before): any is an alert. */
+  equivocations: number
+  alerts: EquivocationAlert[]
 }
 
 /** The operator's contact details as kept in `contact.json` (keys and addresses are filled in by the node). */
@@ -91,6 +104,9 @@ export class PocnetDaemon {
   readonly receiver: DeliveryReceiver
   readonly cases: CaseBook
   readonly feed: EventFeed
+  readonly witness: MemberWitness
+  readonly alarm: EquivocationAlarm
+  readonly cosignatures: CosignatureCollector
   readonly log: Logger
   readonly startedAt = Date.now()
   readonly #refusedConnections: LogThrottle
@@ -118,6 +134,9 @@ export class PocnetDaemon {
     receiver: DeliveryReceiver
     cases: CaseBook
     feed: EventFeed
+    witness: MemberWitness
+    alarm: EquivocationAlarm
+    cosignatures: CosignatureCollector
     refusedConnections: LogThrottle
     dhtRefused: LogThrottle
     peerRejections: PeerRejections
@@ -137,6 +156,9 @@ export class PocnetDaemon {
     this.receiver = init.receiver
     this.cases = init.cases
     this.feed = init.feed
+    this.witness = init.witness
+    this.alarm = init.alarm
+    this.cosignatures = init.cosignatures
     this.#refusedConnections = init.refusedConnections
     this.#dhtRefused = init.dhtRefused
     this.#peerRejections = init.peerRejections
@@ -339,6 +361,48 @@ export class PocnetDaemon {
       },
     })
     const sync = new RosterSync({ libp2p: host, keeper, onRejected: peerRejections.record })
+    const witnessLog = log.child('witness')
+    const alarm = new EquivocationAlarm({
+      host,
+      ledger,
+      feed,
+      getRoster,
+      network: config.network,
+      country: config.country,
+      log: witnessLog,
+    })
+    let witness: MemberWitness
+    try {
+      witness = await MemberWitness.open({
+        host,
+        identity,
+        network: config.network,
+        country: config.country,
+        getRoster,
+        dir: join(dataDir, DATA_DIR.witness),
+        alarm,
+        log: witnessLog,
+      })
+    } catch (err) {
+      // libp2p listens and the ledger is open: left so, the process would never end
+      await Promise.resolve()
+        .then(() => host.stop())
+        .catch(() => {})
+      await ledger.close().catch(() => {})
+      throw new NodeError(
+        'ERR_WITNESS_OPEN',
+        `${join(dataDir, DATA_DIR.witness)}: the witness state cannot be opened (${(err as Error).message})`,
+      )
+    }
+    const cosignatures = new CosignatureCollector({
+      host,
+      ledger: cosignedLogOf(ledger),
+      getRoster,
+      network: config.network,
+      country: config.country,
+      minCosigners: (roster) => minCosigners(config, Math.max(0, roster.members.size - 1)),
+      log: witnessLog,
+    })
     const daemon = new PocnetDaemon({
       dataDir,
       config,
@@ -350,6 +414,9 @@ export class PocnetDaemon {
       receiver,
       cases,
       feed,
+      witness,
+      alarm,
+      cosignatures,
       refusedConnections,
       dhtRefused,
       peerRejections,
@@ -367,6 +434,7 @@ export class PocnetDaemon {
           actor: 'node',
           detail: { from: adoption.previousVersion, to: adoption.version, hash: adoption.hash },
         })
+        witness.rosterChanged()
         log.info('roster.adopted', { version: adoption.version })
       })().catch((err: unknown) => log.error('roster.persist-failed', { error: String(err) }))
     })
@@ -393,6 +461,9 @@ export class PocnetDaemon {
     await this.receiver.start()
     await this.directory.start()
     await this.#sync.start()
+    await this.alarm.start(await this.witness.evidence())
+    await this.witness.start()
+    this.cosignatures.start()
     this.#bootstrapTask.start()
     void this.publishOwnRecord().catch((err: unknown) => {
       // a publication the stop cut short has not failed
@@ -513,10 +584,18 @@ export class PocnetDaemon {
         ...this.receiver.rejections,
         ...(this.#dhtRefused.count('all') > 0 && { 'dht-refused': this.#dhtRefused.count('all') }),
         ...this.#peerRejections.counts,
+        ...prefixed('witness-', this.witness.refusals),
+        ...prefixed('evidence-', this.alarm.refusals),
       } as Record<string, number>,
       refusedConnections: this.#refusedConnections.count('all'),
       ledgerSize: this.ledger.size,
       lastCheckpoint: latest === undefined ? null : { size: latest.size, rootHex: toHex(latest.root) },
+      witness: {
+        ...this.cosignatures.status(),
+        cosignedForOthers: this.witness.cosigned,
+        equivocations: this.alarm.count,
+        alerts: this.alarm.alerts(),
+      },
       startedAt: this.startedAt,
     }
   }
@@ -539,7 +618,9 @@ export class PocnetDaemon {
       // the case book first: a change under way may still submit to the outbox
       await this.cases.stop()
       await this.outbox.stop()
+      this.cosignatures.stop()
       const network = (async () => {
+        await this.alarm.stop()
         await this.#sync.stop()
         await this.directory.stop()
         await this.host.stop()
@@ -549,6 +630,9 @@ export class PocnetDaemon {
       )
       await Promise.race([network, new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS).unref())])
       await this.#memory.flush().catch(() => {})
+      await this.witness
+        .stop()
+        .catch((err: unknown) => this.log.error('witness.stop-failed', { error: String(err) }))
       // a checkpoint covering everything, so an auditor's copy taken after a stop is complete
       if (this.ledger.size > (this.ledger.latestCheckpoint()?.size ?? 0)) {
         await this.ledger
@@ -578,6 +662,27 @@ async function readDataFile<T>(
   } catch (err) {
     if (err instanceof NodeError) throw err
     throw new DataFileError(code, path, what, (err as Error).message, remedy)
+  }
+}
+
+/** `counts` with each key prefixed, for `rejected` in the health. */
+function prefixed(prefix: string, counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).map(([k, v]) => [`${prefix}${k}`, v]))
+}
+
+/**
+ * The ledger as the cosignature collector uses it. Until `Ledger.addCosignatures` (branch
+ * verifywit) is on main, verified cosignatures are not stored: they are counted in `status` only.
+ */
+function cosignedLogOf(ledger: Ledger): CosignedLog {
+  const store = ledger as Ledger & Partial<Pick<CosignedLog, 'addCosignatures'>>
+  return {
+    origin: ledger.origin,
+    publicKey: ledger.publicKey,
+    latestCheckpoint: () => ledger.latestCheckpoint(),
+    consistencyProof: (first, second) => ledger.consistencyProof(first, second),
+    addCosignatures: async (size, lines) =>
+      typeof store.addCosignatures === 'function' ? store.addCosignatures(size, lines) : 0,
   }
 }
 

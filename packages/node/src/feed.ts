@@ -7,12 +7,14 @@ export const FEED_EVENT_TYPES = [
   'deadline-near',
   'deadline-missed',
   'delivery-failed',
+  'equivocation',
 ] as const
 export type FeedEventType = (typeof FEED_EVENT_TYPES)[number]
 
 export interface FeedEvent {
   cursor: number
   type: FeedEventType
+  /** The case concerned; empty for an alert about the network (an equivocation). */
   caseId: string
   /** ISO 8601 UTC. */
   at: string

@@ -60,7 +60,7 @@ export interface CosignedCheckpoint {
 
 export class Witness {
   readonly #cosigner: Cosigner
-  readonly #logs: Map<string, readonly Uint8Array[]>
+  #logs: Map<string, readonly Uint8Array[]>
   readonly #held: Map<string, SignedCheckpoint>
   readonly #queues = new Map<string, Promise<unknown>>()
   readonly #state: WitnessState
@@ -94,6 +94,14 @@ export class Witness {
 
   get name(): string {
     return this.#cosigner.name
+  }
+
+  /**
+   * Replaces the logs followed (the roster changed). Requests already queued are judged against
+   * the new list; what is held for a log no longer followed is kept, should it come back.
+   */
+  setLogs(logs: readonly WitnessedLog[]): void {
+    this.#logs = new Map(logs.map((log) => [log.origin, log.publicKeys]))
   }
 
   /** The latest checkpoint cosigned for `origin`, if any. */
