@@ -10,6 +10,7 @@ export type { CaseSummary } from './casebook/index.ts'
 export {
   CONFIG_FILE,
   defaultConfig,
+  minCosigners,
   type NodeConfig,
   readConfig,
   validateConfig,
@@ -67,7 +68,7 @@ export {
   userRoutes,
 } from './control/routes/index.ts'
 export { ROLES, type Role, type UserRecord, UserStore } from './control/users.ts'
-export type { ContactFile, Health } from './daemon.ts'
+export type { ContactFile, Health, WitnessHealth } from './daemon.ts'
 export {
   ConfigError,
   type ConfigProblem,

@@ -2,7 +2,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, defaultConfig, readConfig, validateConfig, writeConfig } from '../src/index.ts'
+import {
+  ConfigError,
+  defaultConfig,
+  minCosigners,
+  readConfig,
+  validateConfig,
+  writeConfig,
+} from '../src/index.ts'
 
 describe('node config', () => {
   it('accepts the defaults and round-trips through the file', async () => {
@@ -14,6 +21,20 @@ describe('node config', () => {
       expect(await readConfig(dir)).toEqual(config)
     } finally {
       await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('takes the witnessing policy from witness.minCosigners, by default a majority of the other members', () => {
+    const config = defaultConfig('pocnet-test', 'FR')
+    expect([0, 1, 2, 3, 4, 10].map((others) => minCosigners(config, others))).toEqual([0, 1, 2, 2, 3, 6])
+    expect(minCosigners({ witness: { minCosigners: 1 } }, 4)).toBe(1)
+    expect(minCosigners({ witness: { minCosigners: 9 } }, 4)).toBe(4)
+    expect('config' in validateConfig({ ...config, witness: { minCosigners: 2 } })).toBe(true)
+    for (const witness of [{ minCosigners: -1 }, { minCosigners: 1.5 }, { k: 2 }, 3]) {
+      const result = validateConfig({ ...config, witness })
+      expect('problems' in result ? result.problems.map((p) => p.path) : []).toEqual([
+        typeof witness === 'object' && 'minCosigners' in witness ? 'witness.minCosigners' : 'witness',
+      ])
     }
   })
 

@@ -1,0 +1,186 @@
+import { randomBytes } from 'node:crypto'
+import { checkpointOrigin, parseCheckpoint, signCheckpoint, verifyEvidence } from '@pocnet/ledger'
+import { requestOnce } from '@pocnet/protocol/reqresp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { PocnetDaemon } from '../src/index.ts'
+import {
+  decodeWitnessAnswer,
+  encodeWitnessRequest,
+  MAX_WITNESS_ANSWER_BYTES,
+  WITNESS_PROTOCOL,
+  type WitnessAnswer,
+} from '../src/witness/wire.ts'
+import { createTestFederation, TEST_NETWORK, type TestFederation, until } from './fixtures.ts'
+
+/** Sends an add-checkpoint request from `from` to `to`'s witness, as a member would. */
+function ask(
+  from: PocnetDaemon,
+  to: PocnetDaemon,
+  request: { oldSize: number; consistencyProof: Uint8Array[]; checkpointNote: string },
+): Promise<WitnessAnswer> {
+  return requestOnce(from.host, to.identity.peerId, WITNESS_PROTOCOL, encodeWitnessRequest(request), {
+    maxResponseBytes: MAX_WITNESS_ANSWER_BYTES,
+    signal: AbortSignal.timeout(10_000),
+    decode: decodeWitnessAnswer,
+  })
+}
+
+/** Appends `n` entries to `node`'s ledger and cuts a checkpoint whose size is not a power of two. */
+async function grow(node: PocnetDaemon, n: number) {
+  for (let i = 0; i < n; i++)
+    await node.ledger.append({ kind: 'admin-action', actor: 'node', detail: { action: 'test', i } })
+  if (Number.isInteger(Math.log2(node.ledger.size)))
+    await node.ledger.append({ kind: 'admin-action', actor: 'node', detail: { action: 'test' } })
+  return node.ledger.checkpoint()
+}
+
+describe('witnessing among members, with real nodes', () => {
+  let fed: TestFederation
+  let fr: PocnetDaemon
+  let it_: PocnetDaemon
+  let us: PocnetDaemon
+
+  beforeAll(async () => {
+    fed = await createTestFederation(['FR', 'IT', 'US'], (config) => {
+      config.checkpoint = { everyEntries: 1000, everyMs: 500 }
+    })
+    fr = await fed.start(0)
+    it_ = await fed.start(1)
+    us = await fed.start(2)
+    for (const node of [fr, it_, us])
+      await until(
+        () => node.health().peersConnected === 2,
+        `${node.config.country} to connect to both others`,
+      )
+  })
+
+  afterAll(async () => {
+    await fed?.cleanup()
+  })
+
+  it('cosigns a consistent chain: each new checkpoint is cosigned by both other members', async () => {
+    for (const n of [3, 5]) {
+      const checkpoint = await grow(fr, n)
+      await until(() => {
+        const w = fr.health().witness
+        return w.latestSize === fr.ledger.latestCheckpoint()!.size && w.cosigners.join() === 'IT,US'
+      }, `IT and US to cosign FR's checkpoint of size ${checkpoint.size}`)
+      const w = fr.health().witness
+      expect(w.meetsPolicy).toBe(true)
+      expect(w.minCosigners).toBe(2)
+      expect(w.witnesses.map((m) => [m.country, m.cosignedSize])).toEqual([
+        ['IT', w.latestSize],
+        ['US', w.latestSize],
+      ])
+      expect(it_.witness.heldSize('FR')).toBeGreaterThanOrEqual(checkpoint.size)
+    }
+    expect(it_.health().witness.cosignedForOthers).toBeGreaterThan(0)
+  })
+
+  it('refuses a rollback and a bad consistency proof, telling the size it holds', async () => {
+    const older = (await fr.ledger.checkpoints()).find((c) => c.size > 0)!
+    const latest = await grow(fr, 2)
+    await until(() => it_.witness.heldSize('FR') === latest.size, 'IT to hold the latest checkpoint')
+
+    const rollback = await ask(fr, it_, {
+      oldSize: older.size,
+      consistencyProof: [],
+      checkpointNote: older.note,
+    })
+    expect(rollback).toMatchObject({ status: 409, reason: 'rollback', heldSize: it_.witness.heldSize('FR') })
+
+    // a checkpoint FR's collector never sends (not in its ledger), with a proof that leads nowhere
+    const next = signCheckpoint(
+      { origin: latest.origin, size: latest.size + 3, root: new Uint8Array(randomBytes(32)) },
+      fr.identity.signer,
+      fr.identity.signingPublicKey,
+    )
+    const bad = await ask(fr, it_, {
+      oldSize: latest.size,
+      consistencyProof: [1, 2, 3].map(() => new Uint8Array(randomBytes(32))),
+      checkpointNote: next.note,
+    })
+    expect(bad).toMatchObject({ status: 422, reason: 'bad-consistency-proof' })
+
+    const stale = await ask(fr, it_, { oldSize: 1, consistencyProof: [], checkpointNote: next.note })
+    // the collector may have moved IT on meanwhile: a mismatch names whatever IT holds now
+    expect(stale).toMatchObject({ status: 409, reason: 'old-size-mismatch' })
+    expect((stale as { heldSize: number }).heldSize).toBe(it_.witness.heldSize('FR'))
+    expect(it_.health().rejected['witness-rollback']).toBe(1)
+    expect(it_.health().rejected['witness-bad-consistency-proof']).toBe(1)
+  })
+
+  it('refuses a checkpoint from a peer for a log that is not a member', async () => {
+    const stranger = signCheckpoint(
+      { origin: checkpointOrigin(TEST_NETWORK, 'ZZ'), size: 3, root: new Uint8Array(32) },
+      fr.identity.signer,
+      fr.identity.signingPublicKey,
+    )
+    const answer = await ask(fr, it_, { oldSize: 0, consistencyProof: [], checkpointNote: stranger.note })
+    expect(answer).toMatchObject({ status: 404, reason: 'unknown-log' })
+  })
+
+  it('detects equivocation, records and alerts it, sends it to the others, and keeps it across a restart', async () => {
+    const latest = await grow(fr, 2)
+    await until(
+      () => it_.witness.heldSize('FR') === latest.size && fr.health().witness.cosigners.includes('IT'),
+      'IT to hold the latest checkpoint',
+    )
+    // FR signs a second tree of the size IT holds
+    const fork = signCheckpoint(
+      { origin: latest.origin, size: latest.size, root: new Uint8Array(randomBytes(32)) },
+      fr.identity.signer,
+      fr.identity.signingPublicKey,
+    )
+    const answer = await ask(fr, it_, {
+      oldSize: latest.size,
+      consistencyProof: [],
+      checkpointNote: fork.note,
+    })
+    expect(answer).toMatchObject({ status: 409, reason: 'equivocation' })
+
+    const alerts = it_.health().witness.alerts
+    expect(alerts).toHaveLength(1)
+    expect(alerts[0]).toMatchObject({
+      country: 'FR',
+      kind: 'same-size',
+      heldSize: latest.size,
+      reportedBy: 'self',
+    })
+    const recorded = await it_.ledger.query({ kind: 'equivocation' })
+    expect(recorded).toHaveLength(1)
+    expect(recorded[0]).toMatchObject({ actor: 'node', counterpart: 'FR' })
+    // the evidence itself is the entry's blob, and anyone with FR's roster key can check it
+    const blob = await it_.ledger.getBlob(recorded[0]!.blobs[0]!)
+    const evidence = JSON.parse(new TextDecoder().decode(blob))
+    expect(
+      parseCheckpoint(verifyEvidence(evidence, fr.identity.signingPublicKey).conflicting.note).checkpoint
+        .size,
+    ).toBe(latest.size)
+    const feed = await it_.feed.after(0, 0)
+    expect(feed.filter((e) => e.type === 'equivocation')).toHaveLength(1)
+
+    // US checks it against FR's roster key and alerts too; FR hears of evidence against itself
+    await until(() => us.health().witness.equivocations === 1, 'US to record the evidence')
+    expect(us.health().witness.alerts[0]).toMatchObject({
+      country: 'FR',
+      reportedBy: 'IT',
+      againstSelf: false,
+    })
+    await until(() => fr.health().witness.equivocations === 1, 'FR to record the evidence against itself')
+    expect(fr.health().witness.alerts[0]).toMatchObject({ country: 'FR', againstSelf: true })
+
+    // the same evidence again is one alert
+    await ask(fr, it_, { oldSize: latest.size, consistencyProof: [], checkpointNote: fork.note })
+    expect(it_.health().witness.equivocations).toBe(1)
+    expect(await it_.ledger.query({ kind: 'equivocation' })).toHaveLength(1)
+
+    // restart IT: the alert and the witness's evidence are still there
+    await it_.stop()
+    it_ = await fed.start(1)
+    expect(it_.health().witness.equivocations).toBe(1)
+    expect(it_.health().witness.alerts[0]).toMatchObject({ country: 'FR', heldSize: latest.size })
+    expect(await it_.witness.evidence()).toHaveLength(1)
+    expect(it_.witness.heldSize('FR')).toBe(latest.size)
+  })
+})
