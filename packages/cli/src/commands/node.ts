@@ -116,6 +116,22 @@ export function registerNode(program: Command): void {
         out.line(
           `  ledger         ${h.ledgerSize} entries${h.lastCheckpoint === null ? '' : `, checkpoint at ${h.lastCheckpoint.size}`}`,
         )
+        const w = h.witness
+        out.line(
+          `  witnessed      ${w.latestSize === null ? 'no checkpoint yet' : `checkpoint ${w.latestSize} cosigned by ${w.cosigners.length} of ${w.minCosigners} wanted (${w.cosigners.join(', ') || 'none'})`}${w.latestSize !== null && !w.meetsPolicy ? out.style('yellow', ' — below the policy: the node works on; see docs/operations.md') : ''}`,
+        )
+        for (const m of w.witnesses)
+          out.line(
+            `    ${m.country}  ${m.cosignedSize === null ? 'nothing cosigned yet' : `cosigned ${m.cosignedSize} at ${formatTime(m.cosignedAt!, ctx.zone)}`}${m.lastError === null ? '' : `  (last try: ${m.lastError})`}`,
+          )
+        out.line(`  witnessing     ${w.cosignedForOthers} checkpoints of other members cosigned since start`)
+        for (const a of w.alerts)
+          out.line(
+            out.style(
+              'red',
+              `  EQUIVOCATION   ${a.againstSelf ? 'THIS NODE' : a.country}: ${a.kind === 'same-size' ? `two trees of size ${a.heldSize}` : `size ${a.conflictingSize} does not extend ${a.heldSize}`}, reported by ${a.reportedBy} at ${formatTime(a.recordedAt, ctx.zone)}`,
+            ),
+          )
       }),
     'pocnet status',
     'pocnet status --json | jq .outboxDepth',

@@ -80,10 +80,10 @@ export function printCase(d: CaseDetail, zone: string, withRequest: boolean): vo
 /** One line of `inbox --watch`: red for what went wrong, green for a new request. */
 export function feedLine(e: FeedEvent, zone: string): string {
   const colour =
-    e.type === 'deadline-missed' || e.type === 'delivery-failed'
+    e.type === 'deadline-missed' || e.type === 'delivery-failed' || e.type === 'equivocation'
       ? 'red'
       : e.type === 'new-request'
         ? 'green'
         : 'cyan'
-  return `${formatTime(e.at, zone)}  ${out.style(colour, e.type.padEnd(15))}  ${e.caseId}  ${e.summary}`
+  return `${formatTime(e.at, zone)}  ${out.style(colour, e.type.padEnd(15))}  ${e.caseId || '-'}  ${e.summary}`
 }
