@@ -28,8 +28,14 @@ export interface KeyRotationGrant {
   previous?: NodeIdentity
 }
 
-/** Decides whether the ledger's current key may hand over to `newKey` (undefined: refuse). */
-export type KeyRotationPolicy = (oldKey: Uint8Array, newKey: Uint8Array) => KeyRotationGrant | undefined
+/**
+ * Decides whether the ledger's current key may hand over to `newKey` (undefined: refuse). It may
+ * answer later: the node decrypts the old key's file only when a hand-over is asked for.
+ */
+export type KeyRotationPolicy = (
+  oldKey: Uint8Array,
+  newKey: Uint8Array,
+) => KeyRotationGrant | undefined | Promise<KeyRotationGrant | undefined>
 
 /** One key of a ledger's history: it signs the checkpoints of sizes above `after`. */
 export interface KeyEpoch {

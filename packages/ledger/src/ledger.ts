@@ -201,7 +201,7 @@ export class Ledger {
       const currentBlobKey = deriveBlobKey(options.identity.secrets.signingSeed)
       if (bytesEqual(oldKey, newKey))
         return new Ledger(options, db, state, await readBlobKeys(db, currentBlobKey))
-      const grant = options.keyRotation?.(oldKey, newKey)
+      const grant = await options.keyRotation?.(oldKey, newKey)
       if (grant === undefined)
         throw new LedgerStateError(
           `this ledger's current key ${toHex(oldKey)} is not this node's key ${toHex(newKey)}, and no roster rotation authorises the change (the ledger was created with a different node key)`,
@@ -235,6 +235,14 @@ export class Ledger {
   /** Every key that has signed this ledger's checkpoints, oldest first (docs/ledger.md §5, Key rotation). */
   keyHistory(): readonly KeyEpoch[] {
     return this.#keys
+  }
+
+  /**
+   * How many earlier node keys' blobs this ledger cannot open: one for each rotation made
+   * without the old key at hand (a lost or compromised key). Their entries still verify.
+   */
+  get keysWithSealedBlobs(): number {
+    return Math.max(0, this.#keys.length - this.#blobKeys.length)
   }
 
   /** Number of entries, which is also the tree size and the next sequence number. */

@@ -32,7 +32,8 @@ beforeAll(async () => {
   await before.close()
   const after = await openTestLedger(rotated, newIdentity, {
     checkpointEvery: { entries: 4 },
-    keyRotation: () => ({ rosterVersion: 2, previous: oldIdentity }),
+    // answered later, as the node does when it decrypts the old key's file first
+    keyRotation: async () => ({ rosterVersion: 2, previous: oldIdentity }),
   })
   for (let i = 12; i < 17; i++) await after.append(sampleEvent(i))
   await after.checkpoint()
@@ -75,6 +76,7 @@ describe('a ledger whose node key was rotated', () => {
       expect(sizes).toContain(12)
       expect(sizes).toContain(18)
       expect(await ledger.getBlob(envelopeHash)).toEqual(envelope)
+      expect(ledger.keysWithSealedBlobs).toBe(0)
     } finally {
       await ledger.close()
     }
@@ -145,6 +147,7 @@ describe('a ledger whose node key was rotated', () => {
       const rotation = await after.get(1)
       expect(rotation.detail?.oldSignature).toBeUndefined()
       await expect(after.getBlob(hash)).rejects.toThrow(/do not open/)
+      expect(after.keysWithSealedBlobs).toBe(1)
     } finally {
       await after.close()
     }
