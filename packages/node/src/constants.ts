@@ -32,6 +32,8 @@ export const STOP_TIMEOUT_MS = 5_000
 export const DATA_DIR = {
   config: 'config.json',
   key: 'node.key',
+  /** Keys `pocnet key rotate` took out of service, `<public key hex>.key`, encrypted like node.key. */
+  retiredKeys: 'keys/retired',
   roster: 'roster.cbor',
   directoryMemory: 'directory.json',
   contact: 'contact.json',

@@ -33,6 +33,8 @@ import { libp2pLogger } from './libp2p-log.ts'
 import { createLogger, type Logger, LogThrottle } from './log.ts'
 import { type Counterpart, Outbox } from './outbox.ts'
 import { PeerRejections } from './peer-rejections.ts'
+import { readRetiredKey, retiredKeyFile } from './retired-keys.ts'
+import { KeyRetirement } from './retirement.ts'
 import { EquivocationAlarm, type EquivocationAlert } from './witness/alarm.ts'
 import { CosignatureCollector, type CosignatureStatus, type CosignedLog } from './witness/collector.ts'
 import { MemberWitness } from './witness/member-witness.ts'
@@ -67,6 +69,15 @@ export interface Health {
   /** Peers the roster gater refused (non-members), since start. */
   refusedConnections: number
   ledgerSize: number
+  /**
+   * Earlier node keys whose message bodies this node cannot open (rotated without the old key:
+   * lost or compromised). Their entries are still there and verify.
+   */
+  keysWithSealedBlobs: number
+  /** How and when the roster took this node's key back (rotated or revoked), else null. */
+  keyRetired: { how: 'rotated' | 'revoked'; atVersion: number } | null
+  /** Dials refused here since the key was retired: the node dials nobody then. */
+  dialsWhileRetired: number
   lastCheckpoint: { size: number; rootHex: string } | null
   /** Witnessing: who cosigned this ledger, the policy, and the equivocations this node knows of. */
   witness: WitnessHealth
@@ -115,6 +126,7 @@ export class PocnetDaemon {
   readonly #keeper: RosterKeeper
   readonly #sync: RosterSync
   readonly #memory: DirectoryMemory
+  readonly #retirement: KeyRetirement
   readonly #messageListeners: Set<(m: InboundMessage) => void>
   /** Dials the bootstrap peers and remembered members every BOOTSTRAP_INTERVAL_MS. */
   readonly #bootstrapTask: RepeatingTask
@@ -143,6 +155,7 @@ export class PocnetDaemon {
     keeper: RosterKeeper
     sync: RosterSync
     memory: DirectoryMemory
+    retirement: KeyRetirement
     messageListeners: Set<(m: InboundMessage) => void>
     log: Logger
   }) {
@@ -165,6 +178,7 @@ export class PocnetDaemon {
     this.#keeper = init.keeper
     this.#sync = init.sync
     this.#memory = init.memory
+    this.#retirement = init.retirement
     this.#messageListeners = init.messageListeners
     this.log = init.log
     this.#bootstrapTask = repeatingTask(
@@ -202,9 +216,18 @@ export class PocnetDaemon {
     const getRoster = () => keeper.state
     const self = getRoster().members.get(config.country)
     if (self === undefined || toHex(self.publicKey) !== toHex(identity.signingPublicKey)) {
+      // `pocnet key rotate` ran, and the roster still gives the country the key it retired
+      const rotationPending =
+        self !== undefined &&
+        (await readFile(retiredKeyFile(dataDir, self.publicKey)).then(
+          () => true,
+          () => false,
+        ))
       throw new NodeError(
         'ERR_NOT_IN_ROSTER',
-        `this node's key is not the roster key of ${config.country}: check config.json "country" and roster.cbor`,
+        rotationPending
+          ? `this node's key ${toHex(identity.signingPublicKey)} is not yet ${config.country}'s roster key (the roster still gives the key \`pocnet key rotate\` retired): finish the rotation (\`pocnet roster propose --rotate member.json\`, signed and combined) and put the new roster.cbor in the data directory`
+          : `this node's key is not the roster key of ${config.country}: check config.json "country" and roster.cbor`,
       )
     }
     if (getRoster().network !== config.network) {
@@ -232,11 +255,18 @@ export class PocnetDaemon {
         checkpointEvery: { entries: config.checkpoint.everyEntries, ms: config.checkpoint.everyMs },
         onCheckpointError: (err) => log.error('ledger.checkpoint-failed', { error: err.message }),
         // a key the roster rotated in takes the ledger over, with its history (docs/operations.md)
-        keyRotation: (oldKey, newKey) => {
+        keyRotation: async (oldKey, newKey) => {
           const version = rotationVersion(verifyRosterChain(chain), config.country, oldKey, newKey)
           if (version === undefined) return undefined
-          log.info('ledger.key-rotated', { from: toHex(oldKey), to: toHex(newKey), rosterVersion: version })
-          return { rosterVersion: version }
+          // kept by `pocnet key rotate`: it signs the handover and its message bodies stay readable
+          const previous = await readRetiredKey(dataDir, oldKey, opts.passphrase)
+          log.info('ledger.key-rotated', {
+            from: toHex(oldKey),
+            to: toHex(newKey),
+            rosterVersion: version,
+            oldKeyAtHand: previous !== undefined,
+          })
+          return { rosterVersion: version, ...(previous !== undefined && { previous }) }
         },
         // a ledger from before format 2 is rewritten into tiles once, before the node serves: say so
         onUpgrade: ({ tiled, total }) => {
@@ -256,6 +286,12 @@ export class PocnetDaemon {
         `${join(dataDir, DATA_DIR.ledger)}: the ledger cannot be opened (${message}${cause instanceof Error ? `: ${cause.message}` : ''})${damaged ? ': `pocnet ledger verify` tells what is damaged; restore the data directory from a backup (`pocnet restore --force` keeps this one aside)' : ''}`,
       )
     }
+    if (ledger.keysWithSealedBlobs > 0)
+      log.warn('ledger.old-blobs-sealed', {
+        keys: ledger.keysWithSealedBlobs,
+        hint: 'a key rotation was made without the old key: the message bodies sealed under it cannot be opened (their entries are kept and verify)',
+      })
+    const retirement = new KeyRetirement({ identity, getRoster, log })
     // at most one gater.refused line every 10 s in all, not per peer: a non-member can take a fresh key per try
     const refusedConnections = new LogThrottle()
     // what a peer asked the DHT to store that pocnet never stores: counted, logged at most every 10 s
@@ -274,6 +310,7 @@ export class PocnetDaemon {
       listen: config.listen,
       rules: { getRoster, memory, onForeign, onRejected: peerRejections.record },
       logger: libp2pLogger(log.child('libp2p')),
+      refuseDial: () => retirement.refuseDial(),
       onRefused: (peer, stage) => {
         const count = refusedConnections.hit('all')
         if (count !== undefined)
@@ -423,6 +460,7 @@ export class PocnetDaemon {
       keeper,
       sync,
       memory,
+      retirement,
       messageListeners,
       log,
     })
@@ -437,6 +475,11 @@ export class PocnetDaemon {
         witness.rosterChanged()
         log.info('roster.adopted', { version: adoption.version })
       })().catch((err: unknown) => log.error('roster.persist-failed', { error: String(err) }))
+      void daemon
+        .#onRetirements()
+        .catch((err: unknown) =>
+          log.error('roster.retirement-failed', { error: String((err as Error).message ?? err) }),
+        )
     })
     try {
       await daemon.#startServices()
@@ -521,10 +564,24 @@ export class PocnetDaemon {
       if (ma === undefined) continue
       const peer = ma.getComponents().find((c) => c.name === 'p2p')?.value
       if (peer !== undefined && (connected.has(peer) || peer === this.identity.peerId.toString())) continue
+      // a bootstrap entry naming a key the roster retired: that PeerId is no member any more
+      if (peer !== undefined && this.#retirement.isRetiredPeer(peer)) continue
       this.host.dial(ma, { signal: this.#dialSignal() }).catch((err: unknown) => {
         this.log.debug('bootstrap.dial-failed', { addr, error: String((err as Error).message ?? err) })
       })
     }
+  }
+
+  /**
+   * After a roster change: the PeerIds of retired keys are forgotten; when this node's own key
+   * is retired it leaves the network, once (its dials are refused from then on, and counted).
+   */
+  async #onRetirements(): Promise<void> {
+    const wasRetired = this.#retirement.own !== undefined
+    await this.#retirement.onRoster(this.host)
+    if (wasRetired || this.#retirement.own === undefined) return
+    this.#bootstrapTask.stop()
+    await this.directory.stop()
   }
 
   #dialSignal(): AbortSignal {
@@ -589,6 +646,12 @@ export class PocnetDaemon {
       } as Record<string, number>,
       refusedConnections: this.#refusedConnections.count('all'),
       ledgerSize: this.ledger.size,
+      keysWithSealedBlobs: this.ledger.keysWithSealedBlobs,
+      keyRetired:
+        this.#retirement.own === undefined
+          ? null
+          : { how: this.#retirement.own.how, atVersion: this.#retirement.own.atVersion },
+      dialsWhileRetired: this.#retirement.dialsRefused,
       lastCheckpoint: latest === undefined ? null : { size: latest.size, rootHex: toHex(latest.root) },
       witness: {
         ...this.cosignatures.status(),

@@ -25,9 +25,15 @@ export interface HostInit {
   onRefused?: (peer: PeerId, stage: 'dial' | 'inbound' | 'outbound') => void
   /** Where libp2p's own logs go (the node's JSON log); libp2p's `DEBUG=` logger without it. */
   logger?: ComponentLogger
+  /** True to refuse a dial before the roster gater is asked: the node's own key was retired. */
+  refuseDial?: () => boolean
 }
 
-function countingGater(gater: ConnectionGater, onRefused: HostInit['onRefused']): ConnectionGater {
+function countingGater(
+  gater: ConnectionGater,
+  onRefused: HostInit['onRefused'],
+  refuseDial: HostInit['refuseDial'],
+): ConnectionGater {
   const counted =
     <A extends unknown[]>(
       stage: 'dial' | 'inbound' | 'outbound',
@@ -40,7 +46,9 @@ function countingGater(gater: ConnectionGater, onRefused: HostInit['onRefused'])
     }
   return {
     ...gater,
-    denyDialPeer: counted('dial', gater.denyDialPeer),
+    // a node the roster took out dials nobody: every member would refuse it
+    denyDialPeer: async (peer) =>
+      refuseDial?.() === true || (await counted('dial', gater.denyDialPeer)(peer)),
     denyInboundEncryptedConnection: counted('inbound', gater.denyInboundEncryptedConnection),
     denyOutboundEncryptedConnection: counted('outbound', gater.denyOutboundEncryptedConnection),
   }
@@ -58,7 +66,11 @@ export async function createHost(init: HostInit): Promise<Host> {
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    connectionGater: countingGater(rosterConnectionGater(init.rules.getRoster), init.onRefused),
+    connectionGater: countingGater(
+      rosterConnectionGater(init.rules.getRoster),
+      init.onRefused,
+      init.refuseDial,
+    ),
     connectionManager: {
       // Members are few and known; the default 5-per-second inbound limit would refuse a
       // burst of countries reconnecting after an outage (or a test network on loopback).
