@@ -2,6 +2,7 @@ import { Command, CommanderError, type Option } from 'commander'
 import { registerBackup } from './commands/backup.ts'
 import { registerCases } from './commands/cases/index.ts'
 import { registerInit } from './commands/init.ts'
+import { registerKey } from './commands/key.ts'
 import { registerLedger } from './commands/ledger.ts'
 import { registerNode } from './commands/node.ts'
 import { registerRoster } from './commands/roster.ts'
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   )
   registerInit(program)
   registerRoster(program)
+  registerKey(program)
   registerNode(program)
   registerBackup(program)
   registerCases(program)

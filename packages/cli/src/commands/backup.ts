@@ -95,7 +95,8 @@ async function syncPath(path: string): Promise<void> {
   }
 }
 
-async function refuseWhileRunning(ctx: Context): Promise<void> {
+/** Refuses when a daemon serves on, or still starts on, this data directory. */
+export async function refuseWhileRunning(ctx: Context): Promise<void> {
   if (await daemonAnswers(ctx.socketPath)) throw new DaemonRunningError(ctx.socketPath)
   // a node still starting (upgrading its ledger, rebuilding its cases) has no socket yet, but
   // it holds the ledger's lock already
@@ -122,6 +123,9 @@ export function registerBackup(program: Command): void {
         for (const f of FILES) if (await exists(join(ctx.dataDir, f))) present.push(f)
         if (await exists(ctx.path('ledger')))
           present.push(...(await listTree(ctx.path('ledger'))).map((f) => join(DATA_DIR.ledger, f)))
+        // the keys `pocnet key rotate` retired: a restore must still open their message bodies
+        if (await exists(ctx.path('retiredKeys')))
+          present.push(...(await listTree(ctx.path('retiredKeys'))).map((f) => join(DATA_DIR.retiredKeys, f)))
         await mkdir(target, { recursive: true, mode: 0o700 })
         await chmod(target, 0o700)
         const files: ManifestFile[] = []

@@ -104,6 +104,14 @@ export function registerNode(program: Command): void {
         )
         out.line(`  peer id        ${h.peerId}`)
         out.line(`  roster         version ${h.rosterVersion}`)
+        if (h.keyRetired !== null)
+          out.line(
+            `  node key       ${out.style('red', `${h.keyRetired.how === 'rotated' ? 'rotated out' : 'revoked'} by roster version ${h.keyRetired.atVersion}`)}: this node dials nobody (${h.dialsWhileRetired} dials refused); ${h.keyRetired.how === 'rotated' ? 'stop it and start the node holding the new key' : 'stop it'}`,
+          )
+        if (h.keysWithSealedBlobs > 0)
+          out.line(
+            `  old messages   ${out.style('yellow', `bodies sealed under ${h.keysWithSealedBlobs} earlier key${h.keysWithSealedBlobs === 1 ? '' : 's'} cannot be opened`)} (rotated without the old key; the entries verify)`,
+          )
         out.line(`  peers          ${h.peersConnected} (${h.connectedCountries.join(', ') || 'none'})`)
         out.line(
           `  outbox         ${h.outboxDepth} waiting${h.oldestUndeliveredAt === null ? '' : `, oldest queued ${relative(h.oldestUndeliveredAt)}`}`,

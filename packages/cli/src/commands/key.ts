@@ -1,0 +1,71 @@
+import { join } from 'node:path'
+import { bytesEqual, readKeyFile, toHex } from '@pocnet/crypto'
+import { exportMemberDescriptor } from '@pocnet/directory/offline'
+import { obtainPassphrase, readConfig, rotateNodeKey } from '@pocnet/node/client'
+import type { Command } from 'commander'
+import { Context } from '../context.ts'
+import { CliError } from '../errors.ts'
+import { examples, jsonOption } from '../help.ts'
+import { out } from '../output.ts'
+import { refuseWhileRunning } from './backup.ts'
+import { MEMBER_FILE } from './init.ts'
+
+export function registerKey(program: Command): void {
+  const key = program.command('key').description("the node's own key (node stopped)")
+  examples(
+    key
+      .command('rotate')
+      .description(
+        'generate a new node key, keep the old one under keys/retired/, and write member.json for `roster propose --rotate`',
+      )
+      .addOption(jsonOption())
+      .action(async (flags: { json?: boolean }, command: Command) => {
+        const ctx = Context.of(command)
+        await refuseWhileRunning(ctx)
+        const { country } = await readConfig(ctx.dataDir)
+        const roster = await ctx.localRoster()
+        const member = roster?.members.get(country)
+        if (member === undefined)
+          throw new CliError('ERR_NOT_A_MEMBER', `the roster in ${ctx.dataDir} does not list ${country}`, {
+            hint: 'a node not yet in the roster needs no rotation: send its member.json to be admitted',
+          })
+        const passphrase = await obtainPassphrase()
+        const current = await readKeyFile(ctx.path('key'), passphrase)
+        // one rotation at a time: the key retired next must be the one the roster gives now
+        if (!bytesEqual(current.signingPublicKey, member.publicKey))
+          throw new CliError(
+            'ERR_ROTATION_PENDING',
+            `node.key (${toHex(current.signingPublicKey)}) is not ${country}'s roster key: a rotation is already under way`,
+            {
+              hint: `finish it with the member.json \`pocnet key rotate\` wrote (\`pocnet roster propose --rotate ${join(ctx.dataDir, MEMBER_FILE)}\`), then put the new roster.cbor here`,
+            },
+          )
+        const rotated = await rotateNodeKey({ dataDir: ctx.dataDir, passphrase })
+        const memberFile = join(ctx.dataDir, MEMBER_FILE)
+        await exportMemberDescriptor(memberFile, { identity: rotated.current, country, name: member.name })
+        if (flags.json) {
+          out.json({
+            country,
+            retiredKey: toHex(rotated.retired.signingPublicKey),
+            retiredPeerId: rotated.retired.peerId.toString(),
+            retiredFile: rotated.retiredFile,
+            publicKey: toHex(rotated.current.signingPublicKey),
+            peerId: rotated.current.peerId.toString(),
+            memberFile,
+          })
+          return
+        }
+        out.line(`${out.style('green', '✓')} new key for ${country} in ${ctx.path('key')}`)
+        out.line(`  new peer id    ${rotated.current.peerId.toString()}`)
+        out.line(`  old peer id    ${rotated.retired.peerId.toString()}`)
+        out.line(`  old key kept   ${rotated.retiredFile}`)
+        out.line(`  member file    ${memberFile}`)
+        out.line()
+        out.line(
+          `Next: the members propose \`pocnet roster propose --rotate ${MEMBER_FILE}\`, sign, combine and push it;`,
+        )
+        out.line('then put the new roster.cbor here and `pocnet start` (docs/operations.md, Key rotation).')
+      }),
+    'POCNET_PASSPHRASE_FILE=/etc/pocnet/pass pocnet key rotate',
+  )
+}
