@@ -272,3 +272,44 @@ export function decodeBundleTrailer(payload: Uint8Array): {
     throw new BundleFormatError("the trailer must count 'entries', 'checkpoints' and 'blobs'")
   return { entries: t.entries, checkpoints: t.checkpoints, blobs: t.blobs }
 }
+
+/** One record of a bundle, decoded. */
+export type BundleItem =
+  | { type: 'header'; header: BundleHeader }
+  | { type: 'checkpoint'; note: string }
+  | { type: 'blob'; hash: Uint8Array; bytes?: Uint8Array }
+  | { type: 'entry'; bytes: Uint8Array }
+  | { type: 'trailer'; entries: number; checkpoints: number; blobs: number }
+
+/**
+ * Reads a bundle's records in file order, decoded, in batches (as `readBundleRecords`). It checks
+ * the format of each record, not the ledger: `verifyLedger` does that, and a reader that must
+ * trust what it reads verifies first.
+ */
+export async function* readBundle(path: string): AsyncGenerator<BundleItem[]> {
+  for await (const records of readBundleRecords(path)) {
+    const batch: BundleItem[] = []
+    for (const { type, payload } of records) {
+      switch (type) {
+        case RECORD.header:
+          batch.push({ type: 'header', header: decodeBundleHeader(payload) })
+          break
+        case RECORD.checkpoint:
+          batch.push({ type: 'checkpoint', note: new TextDecoder().decode(payload) })
+          break
+        case RECORD.blob:
+          batch.push({ type: 'blob', ...decodeBundleBlob(payload) })
+          break
+        case RECORD.entry:
+          batch.push({ type: 'entry', bytes: payload })
+          break
+        case RECORD.trailer:
+          batch.push({ type: 'trailer', ...decodeBundleTrailer(payload) })
+          break
+        default:
+          throw new BundleFormatError(`unknown record type 0x${type.toString(16).padStart(2, '0')}`)
+      }
+    }
+    yield batch
+  }
+}

@@ -1,5 +1,5 @@
 export { blobHash } from './blobs.ts'
-export { BUNDLE_FORMAT, BUNDLE_VERSION } from './bundle.ts'
+export { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleHeader, type BundleItem, readBundle } from './bundle.ts'
 export {
   type Checkpoint,
   checkpointBody,
