@@ -202,3 +202,31 @@ export class WitnessStateError extends LedgerError {
     super('ERR_WITNESS_STATE', `witness state: ${rule}`)
   }
 }
+
+/**
+ * A bundle given to reconciliation is refused before any message is compared: it fails
+ * verification, is not a node's ledger, or changed after it was verified. `bundle` says which.
+ */
+export class BundleRejectedError extends LedgerError {
+  readonly bundle: 'A' | 'B'
+  readonly path: string
+  /** The first bad entry, when the problem is one. */
+  readonly seq: number | undefined
+  readonly hint: string
+  constructor(bundle: 'A' | 'B', path: string, reason: string, hint: string, seq?: number) {
+    super('ERR_BUNDLE_REJECTED', `bundle ${bundle} (${path}) ${reason}`)
+    this.bundle = bundle
+    this.path = path
+    this.seq = seq
+    this.hint = hint
+  }
+}
+
+/** Two bundles that cannot be reconciled with each other: one country twice, or two networks. */
+export class NotReconcilableError extends LedgerError {
+  readonly hint: string
+  constructor(rule: string, hint: string) {
+    super('ERR_NOT_RECONCILABLE', rule)
+    this.hint = hint
+  }
+}

@@ -38,6 +38,7 @@ export {
 export {
   BlobError,
   BundleFormatError,
+  BundleRejectedError,
   CheckpointFormatError,
   CheckpointRefusedError,
   ConsistencyProofError,
@@ -50,6 +51,7 @@ export {
   LogSignatureError,
   type NoteProblem,
   NotFoundError,
+  NotReconcilableError,
   OldSizeMismatchError,
   ProofError,
   type ProofField,
@@ -75,6 +77,26 @@ export {
 export { EMPTY_ROOT, hashLeaf, verifyConsistency, verifyInclusion } from './merkle.ts'
 export { checkProofLocally, type LogPin, type ProofView } from './proof-check.ts'
 export type { QueryOptions } from './query.ts'
+export type {
+  DirectionReport,
+  Mismatch,
+  MismatchKind,
+  OutsideOverlap,
+  TrafficReport,
+} from './reconcile/match.ts'
+export {
+  type ReconciledLedger,
+  type ReconcileOptions,
+  type ReconcileReport,
+  reconcileBundles,
+} from './reconcile/reconcile.ts'
+export type {
+  BundleOwner,
+  BundleTraffic,
+  ReceiptRecord,
+  ReceivedRecord,
+  SentRecord,
+} from './reconcile/traffic.ts'
 export {
   ed25519NoteVerifier,
   formatSignatureLine,
