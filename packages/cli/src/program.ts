@@ -1,4 +1,5 @@
 import { Command, CommanderError, type Option } from 'commander'
+import { registerAudit } from './commands/audit.ts'
 import { registerBackup } from './commands/backup.ts'
 import { registerCases } from './commands/cases/index.ts'
 import { registerInit } from './commands/init.ts'
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
   registerBackup(program)
   registerCases(program)
   registerLedger(program)
+  registerAudit(program)
   argumentsBeforeRequiredOptions(program)
   return program
 }

@@ -13,7 +13,7 @@ import {
   type VerifyReport,
   verifyLedger,
 } from '@pocnet/ledger'
-import { type AuditReport, ledgerRoutes, obtainPassphrase, readConfig } from '@pocnet/node/client'
+import { ledgerRoutes, obtainPassphrase, readConfig } from '@pocnet/node/client'
 import { Argument, type Command, InvalidArgumentError, Option } from 'commander'
 import { Context } from '../context.ts'
 import { CliError, LedgerInvalidError } from '../errors.ts'
@@ -22,42 +22,6 @@ import { formatDetail, formatTime, out, table } from '../output.ts'
 
 /** An export writes the whole ledger: the daemon may take minutes. */
 const EXPORT_TIMEOUT_MS = 300_000
-
-function minutes(m: number | null): string {
-  if (m === null) return '-'
-  return m >= 120 ? `${Math.floor(m / 60)}h ${m % 60}m` : `${m}m`
-}
-
-function printAudit(r: AuditReport, zone: string): void {
-  out.line(out.style('bold', `audit report of ${r.country}, ${formatTime(r.generatedAt, zone)}`))
-  out.line(`${r.cases} case(s), ledger of ${r.ledgerSize} entries`)
-  out.line()
-  out.line(
-    table([
-      ['COUNTRY', 'WE ARE', 'TYPE', 'CASES'],
-      ...r.byCountryAndType.map((x) => [x.counterpart, x.side, x.type, String(x.count)]),
-    ]),
-  )
-  out.line()
-  out.line(
-    `acknowledgement  ${r.acknowledgement.count} measured, median ${minutes(r.acknowledgement.medianMinutes)}, worst ${minutes(r.acknowledgement.worstMinutes)}`,
-  )
-  out.line(
-    `answer           ${r.answer.count} measured, median ${minutes(r.answer.medianMinutes)}, worst ${minutes(r.answer.worstMinutes)}`,
-  )
-  const expiring = r.preservationsExpiringWithin14Days
-  out.line(`preservations expiring within 14 days: ${expiring.length}`)
-  for (const x of expiring)
-    out.line(
-      `  ${x.caseId}  ${formatTime(x.expiresAt, zone)}  ${x.mlaSubmitted ? 'MLA submitted' : out.style('red', 'no MLA yet')}`,
-    )
-  const breaches = r.deadlineBreaches
-  out.line(`deadline breaches: ${breaches.length}`)
-  for (const b of breaches)
-    out.line(
-      `  ${b.caseId}  ${b.alert}  due ${formatTime(b.dueAt, zone)}, raised ${formatTime(b.raisedAt, zone)}`,
-    )
-}
 
 /** A time option: ISO 8601 with its offset (or Z), or milliseconds since the epoch; kept as UTC ISO text. */
 function timeArg(value: string): string {
@@ -407,24 +371,5 @@ export function registerLedger(program: Command): void {
         out.line(`${out.style('green', '✓')} checkpoint signed at size ${r.size}, root ${r.root}`)
       }),
     'pocnet ledger checkpoint',
-  )
-
-  const audit = program.command('audit').description('oversight reports (auditor)')
-  examples(audit, 'pocnet audit report')
-  examples(
-    audit
-      .command('report')
-      .description(
-        'counts per country and type, acknowledgement and answer times (median, worst), expiring preservations, missed deadlines',
-      )
-      .addOption(jsonOption())
-      .action(async (flags: { json?: boolean }, command: Command) => {
-        const ctx = Context.of(command)
-        const report = await ctx.call(ledgerRoutes.auditReport)
-        if (flags.json) return out.json(report)
-        printAudit(report, ctx.zone)
-      }),
-    'pocnet audit report',
-    'pocnet audit report --json > report-2026-11.json',
   )
 }
