@@ -92,7 +92,8 @@ async function rosterPinOf(
   }
 }
 
-function progressBar(): (p: VerifyProgress) => void {
+/** The verifier's progress on stderr, on a terminal only. */
+export function progressBar(): (p: VerifyProgress) => void {
   if (process.stderr.isTTY !== true) return () => {}
   return ({ verified, total, recheck }) => {
     const width = 30
