@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { DATA_DIR, readConfig, writeConfig } from '@pocnet/node'
-import { freePorts, KEEP_ENV, waitFor } from '@pocnet/test-utils'
+import { freePorts, KEEP_ENV, rewriteBundle, waitFor } from '@pocnet/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 // The pocnet CLI binary against real daemons it started itself (`pocnet start`): a two-country
@@ -799,6 +799,104 @@ describe('pocnet CLI against real daemons', () => {
     const audit = await json<{ country: string; cases: number }>('FR', auditor, ['audit', 'report', '--json'])
     // the request of the earlier tests, and the second one, withdrawn
     expect(audit).toMatchObject({ country: 'FR', cases: 2 })
+  })
+
+  it("audit reconcile: IT's and FR's exports match message by message; a rewritten FR ledger fails naming the message", async () => {
+    // nothing in flight: every message of the earlier tests delivered and its receipt stored
+    await waitFor(
+      async () => {
+        for (const cc of COUNTRIES)
+          if ((await json<{ outboxDepth: number }>(cc, op(cc), ['status', '--json'])).outboxDepth !== 0)
+            return false
+        return true
+      },
+      { timeoutMs: 60_000, intervalMs: 500, description: 'both outboxes to be empty' },
+    )
+    const bundles: Record<CC, string> = { IT: join(base, 'it-audit.pnlb'), FR: join(base, 'fr-audit.pnlb') }
+    for (const cc of COUNTRIES)
+      await json(cc, tokens[`${cc}:auditor`], [
+        'ledger',
+        'export',
+        '--out',
+        bundles[cc],
+        '--include-blob-bytes',
+        '--json',
+      ])
+
+    // the auditor's data directory (FR's here) holds the roster both bundles are pinned to
+    const ok = await pocnet('FR', undefined, ['audit', 'reconcile', bundles.IT, bundles.FR])
+    expect(ok.code, ok.stderr).toBe(0)
+    expect(ok.stdout).toMatch(/^✓ IT and FR reconcile: IT→FR [1-9]\d* matched, FR→IT [1-9]\d* matched\n$/)
+    expect(ok.stderr).toBe('')
+    const report = await json<{
+      ok: boolean
+      a: { country: string; pinned: boolean }
+      b: { country: string; pinned: boolean }
+      directions: Array<{ sent: number; matched: number; receipts: { signatureChecked: number } }>
+      mismatches: unknown[]
+    }>('FR', undefined, ['audit', 'reconcile', bundles.IT, bundles.FR, '--json'])
+    expect(report).toMatchObject({
+      ok: true,
+      a: { country: 'IT', pinned: true },
+      b: { country: 'FR', pinned: true },
+    })
+    for (const d of report.directions) {
+      // every message sent either way matched, each receipt checked by its signature
+      expect(d.matched).toBe(d.sent)
+      expect(d.receipts.signatureChecked).toBe(d.matched)
+    }
+
+    // FR's operator rewrites FR's ledger without a message received from IT and re-signs it with
+    // FR's key: it verifies (the verifier cannot tell), reconciliation names the message
+    const { entries } = await json<{ entries: Array<{ messageId?: string }> }>('FR', tokens['FR:auditor'], [
+      'ledger',
+      'log',
+      '--kind',
+      'message-received',
+      '--country',
+      'IT',
+      '--json',
+    ])
+    const dropped = entries[0]?.messageId
+    expect(dropped).toBeDefined()
+    const rewritten = join(base, 'fr-rewritten.pnlb')
+    await rewriteBundle({
+      bundle: bundles.FR,
+      out: rewritten,
+      keyFile: join(base, 'FR', DATA_DIR.key),
+      passphrase: 'e2e passphrase of FR',
+      drop: (e) => e.kind === 'message-received' && e.messageId === dropped,
+    })
+    const verified = await pocnet('FR', undefined, [
+      'ledger',
+      'verify',
+      '--bundle',
+      rewritten,
+      '--country',
+      'FR',
+    ])
+    expect(verified.code, verified.stderr).toBe(0)
+    const caught = await pocnet('FR', undefined, ['audit', 'reconcile', bundles.IT, rewritten])
+    expect(caught.code).toBe(1)
+    expect(caught.stdout).toMatch(/^✗ IT and FR do not reconcile: 1 mismatch\(es\)/)
+    expect(caught.stdout).toMatch(
+      new RegExp(`^IT +FR +${dropped} +sent-not-received +IT holds FR's receipt`, 'm'),
+    )
+    expect(caught.stderr).toMatch(/^error: 1 message\(s\) do not reconcile between IT and FR$/m)
+
+    // a bundle altered in place fails verification: refused, naming it, before any comparison
+    const altered = Buffer.from(await readFile(bundles.FR))
+    const at = altered.indexOf('message-received')
+    expect(at).toBeGreaterThan(0)
+    altered.write('message-receivez', at)
+    const alteredFile = join(base, 'fr-altered.pnlb')
+    await writeFile(alteredFile, altered)
+    const refused = await pocnet('FR', undefined, ['audit', 'reconcile', bundles.IT, alteredFile])
+    expect(refused.code).toBe(1)
+    expect(refused.stdout).toBe('')
+    expect(refused.stderr).toMatch(
+      /^error: bundle B \(.*fr-altered\.pnlb\) fails verification at entry \d+: /m,
+    )
   })
 
   it('killing the sending daemon mid-send and restarting it loses nothing', async () => {

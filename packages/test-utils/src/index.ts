@@ -36,4 +36,5 @@ export {
   spawnNode,
   stopNode,
 } from './process.ts'
+export { type RewriteOptions, rewriteBundle } from './rewrite.ts'
 export { type WaitOptions, waitFor } from './wait.ts'
