@@ -87,12 +87,14 @@ export type {
 export {
   type ReconciledLedger,
   type ReconcileOptions,
+  type ReconcilePin,
   type ReconcileReport,
   reconcileBundles,
 } from './reconcile/reconcile.ts'
 export type {
   BundleOwner,
   BundleTraffic,
+  KeyInForce,
   ReceiptRecord,
   ReceivedRecord,
   SentRecord,

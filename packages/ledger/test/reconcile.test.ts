@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkpointOrigin } from '../src/checkpoint.ts'
 import { BundleRejectedError, NotReconcilableError } from '../src/errors.ts'
 import { reconcileBundles } from '../src/reconcile/reconcile.ts'
-import { deliver, NETWORK, openNode, type TestNode } from './fixtures/exchange.ts'
+import { deliver, NETWORK, openNode, rotateKey, type TestNode } from './fixtures/exchange.ts'
 import { tempDir } from './fixtures/ledger.ts'
 
 let work: { path: string; cleanup: () => Promise<void> }
@@ -150,6 +150,36 @@ describe('reconciling two countries’ bundles', () => {
       reason: expect.stringMatching(/is not the one FR's ledger records answering with .* no receipt bytes/),
     })
     expect(hashesOnly.mismatches).toHaveLength(report.mismatches.length)
+  })
+})
+
+describe('a receiver whose key rotated', () => {
+  it('checks each receipt under the key in force when it was signed', async () => {
+    const [it_, fr] = (await nodes('IT', 'FR')) as [TestNode, TestNode]
+    const oldFr = fr.identity
+    const before = await deliver(it_, fr)
+    await rotateKey(fr)
+    const after = await deliver(it_, fr)
+    // a receipt signed after the rotation by FR's retired key: not FR's word any more
+    const stale = await deliver(it_, { ...fr, identity: oldFr }, { receiverOmits: true })
+    const itBundle = await exported(it_, { includeBlobBytes: true })
+    const frBundle = await exported(fr)
+    await closeAll([it_, fr])
+
+    const report = await reconcileBundles(itBundle, frBundle)
+    expect(report.b.publicKey).toEqual(fr.identity.signingPublicKey)
+    expect(report.directions[0]).toMatchObject({
+      matched: 2,
+      receipts: { signatureChecked: 2, hashMatched: 0 },
+    })
+    expect(report.mismatches).toEqual([
+      expect.objectContaining({
+        kind: 'bad-receipt',
+        messageId: stale,
+        reason: expect.stringMatching(/does not verify under FR's key of that time/),
+      }),
+    ])
+    expect([before, after]).not.toContain(stale)
   })
 })
 

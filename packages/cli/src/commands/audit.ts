@@ -2,11 +2,10 @@ import { resolve } from 'node:path'
 import { toHex } from '@pocnet/crypto'
 import {
   BundleRejectedError,
-  checkpointOrigin,
   type DirectionReport,
-  type LogPin,
   NotReconcilableError,
   type ReconciledLedger,
+  type ReconcilePin,
   type ReconcileReport,
   reconcileBundles,
 } from '@pocnet/ledger'
@@ -16,7 +15,7 @@ import { Context } from '../context.ts'
 import { CliError } from '../errors.ts'
 import { examples, jsonOption, nonNegativeInt } from '../help.ts'
 import { err, formatTime, out, table } from '../output.ts'
-import { progressBar } from './ledger.ts'
+import { progressBar, rosterPinOf } from './ledger.ts'
 
 function minutes(m: number | null): string {
   if (m === null) return '-'
@@ -55,20 +54,14 @@ function printAudit(r: AuditReport, zone: string): void {
 }
 
 /**
- * The key and origin each country's ledger must carry, from the data directory's roster; no pin
- * without a readable roster (the bundles' own keys are then reported, to compare by hand).
+ * What each country's ledger must carry, from the data directory's roster (as `ledger verify
+ * --country`): no pin without a readable roster, and the bundles' own keys are then reported.
  */
-async function rosterPins(ctx: Context): Promise<((country: string) => LogPin) | undefined> {
-  const roster = await ctx.localRoster()
-  if (roster === undefined) return undefined
-  return (country) => {
-    const member = roster.members.get(country)
-    if (member === undefined)
-      throw new CliError('ERR_NOT_A_MEMBER', `${country} is not in the roster in ${ctx.dataDir}`, {
-        hint: "a bundle is pinned to its country's key in the roster: check the bundle, or give --data-dir of a node of its network",
-      })
-    return { publicKey: member.publicKey, origin: checkpointOrigin(roster.network, country) }
-  }
+async function rosterPins(
+  ctx: Context,
+): Promise<((country: string) => Promise<ReconcilePin | undefined>) | undefined> {
+  if ((await ctx.localRoster()) === undefined) return undefined
+  return (country) => rosterPinOf(ctx, country)
 }
 
 /** `3 matched (1 pending, 2 not yet exported)`: what became of one direction's messages. */

@@ -62,7 +62,7 @@ export function proofVerdict(p: ProofView, seq: number, pin: LogPin | undefined)
  * checkpoints must carry (the roster's network and the country): the key alone would also pass a
  * log that key signed for another network or purpose.
  */
-async function rosterPinOf(
+export async function rosterPinOf(
   ctx: Context,
   country: string | undefined,
 ): Promise<{ publicKey: Uint8Array; origin: string; keyHistory: RosterKey[] } | undefined> {

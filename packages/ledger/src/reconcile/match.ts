@@ -1,6 +1,6 @@
 import { bytesEqual, toHex } from '@pocnet/crypto'
 import { verifyReceipt } from '@pocnet/protocol'
-import type { BundleTraffic, ReceivedRecord, SentRecord } from './traffic.ts'
+import type { BundleTraffic, KeyInForce, ReceivedRecord, SentRecord } from './traffic.ts'
 
 /*
  * The matching rules of reconciliation (docs/ledger.md §11), on two ledgers' traffic with each
@@ -69,6 +69,18 @@ const iso = (ms: number): string => new Date(ms).toISOString()
 const hex = (hash: Uint8Array | undefined): string => (hash === undefined ? 'none' : toHex(hash))
 
 /**
+ * The receiver's keys that may have signed a receipt of time `at` (its clock): the key in force
+ * then, and the one before it when `at` is the very time of a rotation (either side of it).
+ */
+function keysAt(keys: readonly KeyInForce[], at: number): Uint8Array[] {
+  let i = 0
+  while (i + 1 < keys.length && keys[i + 1]!.from! <= at) i++
+  const candidates = [keys[i]!.publicKey]
+  if (i > 0 && keys[i]!.from === at) candidates.push(keys[i - 1]!.publicKey)
+  return candidates
+}
+
+/**
  * Why the receipt a sender holds does not vouch for the message, or undefined when it does.
  * With the receipt's bytes: its signature under the receiver's key, for this network and this
  * envelope, saying what the entry says. Without them: the receiver's own signed ledger must
@@ -84,12 +96,17 @@ function receiptProblem(
   const receipt = message.receipt!
   const where = `the receipt in ${from}'s ledger (entry ${receipt.seq})`
   if (receipt.bytes !== undefined) {
-    const checked = verifyReceipt(receipt.bytes, {
-      receiverPublicKey: receiver.publicKey,
-      networkId: network,
-      ...(message.envelopeHash === undefined ? {} : { envelopeHash: message.envelopeHash }),
-    })
-    if (!checked.ok) return `${where} does not verify under ${receiver.country}'s key: ${checked.message}`
+    const bytes = receipt.bytes
+    const results = keysAt(receiver.keys, receipt.receivedAt ?? receipt.time).map((key) =>
+      verifyReceipt(bytes, {
+        receiverPublicKey: key,
+        networkId: network,
+        ...(message.envelopeHash === undefined ? {} : { envelopeHash: message.envelopeHash }),
+      }),
+    )
+    const checked = results.find((r) => r.ok) ?? results[0]!
+    if (!checked.ok)
+      return `${where} does not verify under ${receiver.country}'s key of that time: ${checked.message}`
     if (checked.receipt.status !== receipt.status)
       return `${where} is recorded as ${receipt.status || 'no status'}, but the signed receipt says ${checked.receipt.status}`
     return undefined

@@ -1,13 +1,20 @@
 import { bytesEqual } from '@pocnet/crypto'
 import { BundleFormatError, BundleRejectedError, NotReconcilableError } from '../errors.ts'
 import type { LogPin } from '../proof-check.ts'
+import type { AuthorisedKey } from '../verify/key-sequence.ts'
 import { type VerifyProgress, verifyLedger } from '../verify.ts'
 import { type Mismatch, reconcileTraffic, type TrafficReport } from './match.ts'
 import { type BundleOwner, type BundleTraffic, readBundleOwner, readTraffic } from './traffic.ts'
 
+/** What a country's ledger must carry, from the roster: its current key, origin and key history. */
+export interface ReconcilePin extends LogPin {
+  /** Every key the roster gave the country, in order (as `VerifyOptions.keyHistory`). */
+  keyHistory?: AuthorisedKey[]
+}
+
 export interface ReconcileOptions {
-  /** The pin of a country (from the roster), or undefined to take the bundle's own key and origin. */
-  pin?: (country: string) => LogPin | undefined
+  /** The pin of a country (from the roster), or undefined to take the bundle's own keys and origin. */
+  pin?: (country: string) => ReconcilePin | undefined | Promise<ReconcilePin | undefined>
   /** Worker threads of the verifier (as `verifyLedger`). */
   threads?: number
   onProgress?: (bundle: 'A' | 'B', progress: VerifyProgress) => void
@@ -18,6 +25,7 @@ export interface ReconciledLedger {
   path: string
   country: string
   origin: string
+  /** The node's current key (the last of its rotations). */
   publicKey: Uint8Array
   /** Whether the key and origin were pinned (to the roster), or are the bundle's own. */
   pinned: boolean
@@ -75,9 +83,10 @@ async function verifiedTraffic(
   counterpart: string,
   options: ReconcileOptions,
 ): Promise<{ traffic: BundleTraffic; pinned: boolean }> {
-  const pin = options.pin?.(owner.country)
+  const pin = await options.pin?.(owner.country)
   const report = await verifyLedger(path, {
     ...(pin === undefined ? {} : { publicKey: pin.publicKey, origin: pin.origin }),
+    ...(pin?.keyHistory === undefined ? {} : { keyHistory: pin.keyHistory }),
     ...(options.threads === undefined ? {} : { threads: options.threads }),
     ...(options.onProgress === undefined ? {} : { onProgress: (p) => options.onProgress!(which, p) }),
   })
@@ -108,7 +117,7 @@ function ledgerOf(path: string, traffic: BundleTraffic, pinned: boolean): Reconc
     path,
     country: traffic.country,
     origin: traffic.origin,
-    publicKey: traffic.publicKey,
+    publicKey: traffic.keys.at(-1)!.publicKey,
     pinned,
     entries: traffic.entries,
     root: traffic.root,

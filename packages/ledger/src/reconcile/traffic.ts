@@ -3,6 +3,7 @@ import { MAX_RECEIPT_BYTES } from '@pocnet/protocol'
 import { type BundleHeader, readBundle } from '../bundle.ts'
 import { decodeEntry, type LedgerEntry } from '../entry.ts'
 import { BundleFormatError } from '../errors.ts'
+import { KEY_ROTATION_KIND, readKeyRotation } from '../key-rotation.ts'
 import { EMPTY_ROOT, hashLeaf, MerkleFrontier } from '../merkle.ts'
 
 /*
@@ -58,7 +59,16 @@ export interface BundleOwner {
   publicKey: Uint8Array
 }
 
+/** A key of the ledger's node and when it came into force (its rotation entry's time). */
+export interface KeyInForce {
+  publicKey: Uint8Array
+  /** Time of the key-rotation entry that began it; undefined for the key the ledger was created with. */
+  from?: number
+}
+
 export interface BundleTraffic extends BundleOwner {
+  /** The node's keys in the order its key-rotation entries gave them, the first one first. */
+  keys: KeyInForce[]
   entries: number
   /** Root of the entries read: must be the root the verifier vouched for. */
   root: Uint8Array
@@ -118,7 +128,11 @@ export async function readTraffic(path: string, counterpart: string): Promise<Bu
   let begins: number | undefined
   const sent = new Map<string, SentRecord>()
   const received = new Map<string, ReceivedRecord>()
+  const keys: KeyInForce[] = []
   const take = (entry: LedgerEntry): void => {
+    // the verifier has checked the rotations (signatures, the key then in force)
+    if (entry.kind === KEY_ROTATION_KIND && header !== undefined)
+      keys.push({ publicKey: readKeyRotation(entry, header.origin).newKey, from: entry.time })
     const id = entry.messageId
     if (entry.counterpart !== counterpart || id === undefined) return
     switch (entry.kind) {
@@ -188,6 +202,7 @@ export async function readTraffic(path: string, counterpart: string): Promise<Bu
     ...ownerOfOrigin(header.origin),
     origin: header.origin,
     publicKey: header.publicKey,
+    keys: [{ publicKey: header.publicKey }, ...keys],
     entries: frontier.size,
     root: frontier.size === 0 ? EMPTY_ROOT : frontier.root(),
     begins: begins ?? header.exportedAt,
