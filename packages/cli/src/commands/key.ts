@@ -12,6 +12,7 @@ import { MEMBER_FILE } from './init.ts'
 
 export function registerKey(program: Command): void {
   const key = program.command('key').description("the node's own key (node stopped)")
+  examples(key, 'pocnet key rotate', 'pocnet roster propose --rotate member.json --out rotate-fr.json')
   examples(
     key
       .command('rotate')
