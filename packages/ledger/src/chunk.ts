@@ -22,13 +22,20 @@ export interface ChunkInput {
   cuts: number[]
 }
 
+/** An entry's blob references: their addresses and, when it commits to them, their stored-bytes hashes. */
+export interface BlobRef {
+  seq: number
+  hashes: Uint8Array[]
+  stored?: Uint8Array[]
+}
+
 export type ChunkResult =
   | {
       ok: true
       firstTime: number
       lastTime: number
       /** Entries that reference blobs, for the caller to look up. */
-      blobRefs: Array<{ seq: number; hashes: Uint8Array[] }>
+      blobRefs: BlobRef[]
       /** The frontier at each of `cuts`, in the same order. */
       cutFrontiers: string[][]
       /** The frontier of the whole chunk: one hash (its root) when the chunk is a perfect subtree. */
@@ -76,7 +83,7 @@ function firstLeafMismatch(source: Buffer, leavesAt: number, leaves: string[], c
 /** Checks a chunk's entries (size, decoding, sequence, time order, stored leaf) and hashes its tree. */
 export function checkChunk(input: ChunkInput): ChunkResult {
   const frontier = new Latin1Frontier()
-  const blobRefs: Array<{ seq: number; hashes: Uint8Array[] }> = []
+  const blobRefs: BlobRef[] = []
   const cutFrontiers: string[][] = []
   let cut = 0
   let firstTime = 0
@@ -112,7 +119,12 @@ export function checkChunk(input: ChunkInput): ChunkResult {
       lastTime = entry.time
       const leaf = leafHashLatin1Of(source, start, end)
       if (run.leavesAt >= 0) leaves.push(leaf)
-      if (entry.blobs.length > 0) blobRefs.push({ seq, hashes: entry.blobs })
+      if (entry.blobs.length > 0)
+        blobRefs.push(
+          entry.stored === undefined
+            ? { seq, hashes: entry.blobs }
+            : { seq, hashes: entry.blobs, stored: entry.stored },
+        )
       frontier.append(leaf)
       while (cut < input.cuts.length && input.cuts[cut] === frontier.size) {
         cutFrontiers.push(frontier.hashes())

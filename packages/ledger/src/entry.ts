@@ -44,6 +44,12 @@ export interface LedgerEntry extends LedgerEvent {
   /** Milliseconds since the Unix epoch, UTC; never less than the previous entry's. */
   time: number
   blobs: Uint8Array[]
+  /**
+   * SHA-256 of each blob's bytes as stored (sealed, docs/ledger.md §4), in the order of `blobs`:
+   * lets an auditor without the node key check the stored bytes. Absent in entries written before
+   * it existed, and when the ledger did not hold every blob's stored form at the append.
+   */
+  stored?: Uint8Array[]
 }
 
 export const ENTRY_VERSION = 1
@@ -83,6 +89,7 @@ const KNOWN_FIELDS = new Set([
   'messageId',
   'blobs',
   'detail',
+  'stored',
 ])
 
 function checkId(field: string, value: unknown): string {
@@ -123,6 +130,14 @@ function checkEvent(event: LedgerEvent): void {
     if (!(h instanceof Uint8Array) || h.length !== HASH_LENGTH)
       throw new InvalidEntryError('blobs', 'must hold 32-byte SHA-256 hashes')
   }
+  const stored = (event as { stored?: unknown }).stored
+  if (stored !== undefined) {
+    if (!Array.isArray(stored) || stored.length !== blobs.length || stored.length === 0)
+      throw new InvalidEntryError('stored', "must hold one hash per blob of 'blobs', in the same order")
+    for (const h of stored)
+      if (!(h instanceof Uint8Array) || h.length !== HASH_LENGTH)
+        throw new InvalidEntryError('stored', 'must hold 32-byte SHA-256 hashes')
+  }
   if (event.detail !== undefined && !isMap(event.detail))
     throw new InvalidEntryError('detail', 'must be a map with text keys')
 }
@@ -141,6 +156,7 @@ export function encodeEntry(entry: LedgerEntry): Uint8Array {
   if (entry.messageId !== undefined) map.messageId = entry.messageId
   if (entry.blobs.length > 0) map.blobs = entry.blobs
   if (entry.detail !== undefined) map.detail = entry.detail
+  if (entry.stored !== undefined) map.stored = entry.stored
   const bytes = encode(map)
   if (bytes.length > MAX_ENTRY_BYTES)
     throw new InvalidEntryError('detail', `makes the entry ${bytes.length} bytes, over ${MAX_ENTRY_BYTES}`)
@@ -165,6 +181,7 @@ const FIELD_ORDER = [
   'blobs',
   'caseId',
   'detail',
+  'stored',
   'messageId',
   'counterpart',
 ]
@@ -219,7 +236,7 @@ function decodeWellFormedEntry(bytes: Uint8Array): LedgerEntry | undefined {
   } catch {
     return undefined
   }
-  const [v, seq, kind, time, actor, blobs, caseId, detail, messageId, counterpart] = fields
+  const [v, seq, kind, time, actor, blobs, caseId, detail, stored, messageId, counterpart] = fields
   if (v !== ENTRY_VERSION) return undefined
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return undefined
   if (typeof time !== 'number' || !Number.isSafeInteger(time) || time < 0) return undefined
@@ -235,6 +252,7 @@ function decodeWellFormedEntry(bytes: Uint8Array): LedgerEntry | undefined {
   if (counterpart !== undefined) entry.counterpart = counterpart as string
   if (messageId !== undefined) entry.messageId = messageId as string
   if (detail !== undefined) entry.detail = detail as { [key: string]: CborValue }
+  if (stored !== undefined) entry.stored = stored as Uint8Array[]
   try {
     checkEvent(entry)
   } catch {
@@ -248,6 +266,8 @@ export interface EntryFacts {
   seq: number
   time: number
   blobs: Uint8Array[]
+  /** The stored-bytes hashes of the blobs, when the entry commits to them. */
+  stored?: Uint8Array[]
 }
 
 /**
@@ -258,8 +278,8 @@ export interface EntryFacts {
 export function entryFacts(bytes: Uint8Array): EntryFacts {
   const facts = scanEntry(bytes)
   if (facts !== undefined) return facts
-  const { seq, time, blobs } = decodeEntry(bytes)
-  return { seq, time, blobs }
+  const { seq, time, blobs, stored } = decodeEntry(bytes)
+  return stored === undefined ? { seq, time, blobs } : { seq, time, blobs, stored }
 }
 
 const NO_BLOBS: Uint8Array[] = []
@@ -270,7 +290,7 @@ for (const kind of ENTRY_KINDS) {
   KINDS_BY_LENGTH[kind.length]!.push(new TextEncoder().encode(kind))
 }
 // each field's rank, in FIELD_ORDER's order
-const [R_V, R_SEQ, R_KIND, R_TIME, R_ACTOR, R_BLOBS, R_CASE, R_DETAIL, R_MESSAGE, R_COUNTERPART] =
+const [R_V, R_SEQ, R_KIND, R_TIME, R_ACTOR, R_BLOBS, R_CASE, R_DETAIL, R_STORED, R_MESSAGE, R_COUNTERPART] =
   FIELD_ORDER.map((_, rank) => rank)
 
 // The scanner's cursor, and the bounds of the text it read last: module state, so that the
@@ -425,7 +445,8 @@ export function scanEntry(b: Uint8Array, start = 0, end = b.length): EntryFacts 
   let previous = -1
   let seq = -1
   let time = -1
-  let blobs = NO_BLOBS
+  let blobs: Uint8Array[] | undefined = NO_BLOBS
+  let stored: Uint8Array[] | undefined
   let required = 0
   for (let i = 0; i < count; i++) {
     if (at >= limit) return undefined
@@ -470,28 +491,14 @@ export function scanEntry(b: Uint8Array, start = 0, end = b.length): EntryFacts 
       case R_COUNTERPART:
         if (!scanPrintable(b) || textEnd - textStart !== 2 || !upperPairAt(b, textStart)) return undefined
         break
-      case R_BLOBS: {
-        if (at >= limit) return undefined
-        const arrayHead = b[at]!
-        // 1..23 hashes in the head, or 24..64 in one more byte
-        let n = arrayHead - 0x80
-        at += 1
-        if (arrayHead === 0x98) {
-          if (at >= limit) return undefined
-          n = b[at]!
-          if (n < 24) return undefined
-          at += 1
-        } else if (n < 1 || n > 23) return undefined
-        if (n > MAX_BLOB_REFS) return undefined
-        blobs = new Array(n)
-        for (let j = 0; j < n; j++) {
-          // 0x58 0x20: a byte string of 32 bytes
-          if (at + 2 + HASH_LENGTH > limit || b[at] !== 0x58 || b[at + 1] !== HASH_LENGTH) return undefined
-          blobs[j] = b.slice(at + 2, at + 2 + HASH_LENGTH)
-          at += 2 + HASH_LENGTH
-        }
+      case R_BLOBS:
+        blobs = scanHashList(b)
+        if (blobs === undefined) return undefined
         break
-      }
+      case R_STORED:
+        stored = scanHashList(b)
+        if (stored === undefined) return undefined
+        break
       case R_DETAIL:
         if (!scanDetail(b)) return undefined
         break
@@ -499,7 +506,34 @@ export function scanEntry(b: Uint8Array, start = 0, end = b.length): EntryFacts 
   }
   // v, seq, kind, time and actor are required
   if (required !== 5 || at !== limit) return undefined
-  return { seq, time, blobs }
+  if (stored === undefined) return { seq, time, blobs }
+  // one stored-bytes hash per blob
+  if (stored.length !== blobs.length) return undefined
+  return { seq, time, blobs, stored }
+}
+
+/** A list of 1..64 32-byte hashes (shortest-form heads) at `at`; undefined for anything else. */
+function scanHashList(b: Uint8Array): Uint8Array[] | undefined {
+  if (at >= limit) return undefined
+  const arrayHead = b[at]!
+  // 1..23 hashes in the head, or 24..64 in one more byte
+  let n = arrayHead - 0x80
+  at += 1
+  if (arrayHead === 0x98) {
+    if (at >= limit) return undefined
+    n = b[at]!
+    if (n < 24) return undefined
+    at += 1
+  } else if (n < 1 || n > 23) return undefined
+  if (n > MAX_BLOB_REFS) return undefined
+  const hashes: Uint8Array[] = new Array(n)
+  for (let j = 0; j < n; j++) {
+    // 0x58 0x20: a byte string of 32 bytes
+    if (at + 2 + HASH_LENGTH > limit || b[at] !== 0x58 || b[at + 1] !== HASH_LENGTH) return undefined
+    hashes[j] = b.slice(at + 2, at + 2 + HASH_LENGTH)
+    at += 2 + HASH_LENGTH
+  }
+  return hashes
 }
 
 /** The reference decoder: builds the generic map, then checks it, naming what is wrong. */
@@ -531,6 +565,7 @@ export function decodeEntryChecked(bytes: Uint8Array): LedgerEntry {
   if (value.counterpart !== undefined) entry.counterpart = value.counterpart as string
   if (value.messageId !== undefined) entry.messageId = value.messageId as string
   if (value.detail !== undefined) entry.detail = value.detail as { [key: string]: CborValue }
+  if (value.stored !== undefined) entry.stored = value.stored as Uint8Array[]
   checkEvent(entry)
   return entry
 }

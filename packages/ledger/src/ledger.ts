@@ -55,6 +55,7 @@ import {
   readTile,
   type StoredEntry,
 } from './store.ts'
+import { type SealedBlobs, StoredBlobResolver, storedIntact } from './stored-blobs.ts'
 
 /**
  * Whether another process holds the ledger database in `dir` (a node running, or still starting):
@@ -117,7 +118,8 @@ const TILE_CACHE_SIZE = 16
 
 interface PendingWrite {
   checked: Array<LedgerEvent & { blobs: Uint8Array[] }>
-  ops: BatchOp[]
+  /** Blobs sealed for this write, stored with it unless an intact copy is stored already. */
+  blobs: SealedBlobs
   resolve: (entries: LedgerEntry[]) => void
   reject: (err: unknown) => void
 }
@@ -273,13 +275,13 @@ export class Ledger {
    */
   async append(event: LedgerEvent, options: AppendOptions = {}): Promise<LedgerEntry> {
     const checked = validateEvent(event)
-    const blobOps: BatchOp[] = []
+    const sealed = new Map<string, Uint8Array>()
     for (const bytes of options.blobs ?? []) {
       const hash = blobHash(bytes)
-      blobOps.push({ type: 'put', key: blobKey(hash), value: sealBlob(this.#blobKeys[0]!, bytes) })
+      sealed.set(toHex(hash), sealBlob(this.#blobKeys[0]!, bytes))
       checked.blobs = [...checked.blobs, hash]
     }
-    const [entry] = await this.#write([validateEvent(checked)], blobOps)
+    const [entry] = await this.#write([validateEvent(checked)], sealed)
     return entry!
   }
 
@@ -288,7 +290,7 @@ export class Ledger {
     if (events.length > MAX_BATCH_ENTRIES)
       throw new RangeError(`appendBatch takes at most ${MAX_BATCH_ENTRIES} events`)
     if (events.length === 0) return []
-    return this.#write(events.map(validateEvent), [])
+    return this.#write(events.map(validateEvent), new Map())
   }
 
   /**
@@ -297,10 +299,10 @@ export class Ledger {
    * only once they are on disk, and each append or appendBatch stays all-or-nothing (it is
    * inside one batch); concurrent writers share the cost of the fsync.
    */
-  #write(checked: Array<LedgerEvent & { blobs: Uint8Array[] }>, ops: BatchOp[]): Promise<LedgerEntry[]> {
+  #write(checked: Array<LedgerEvent & { blobs: Uint8Array[] }>, blobs: SealedBlobs): Promise<LedgerEntry[]> {
     this.#check()
     return new Promise<LedgerEntry[]>((resolve, reject) => {
-      this.#pending.push({ checked, ops, resolve, reject })
+      this.#pending.push({ checked, blobs, resolve, reject })
       if (!this.#flushQueued) this.#queueFlush()
     })
   }
@@ -344,12 +346,35 @@ export class Ledger {
     const time = Math.max(this.#clock(), this.#lastTime)
     // Encoded first, a write at a time: one the encoder refuses (an entry over the size limit)
     // is refused alone and takes no sequence numbers, and the rest of the group goes on.
-    const accepted: Array<{ write: PendingWrite; entries: LedgerEntry[]; encoded: Uint8Array[] }> = []
+    const accepted: Array<{
+      write: PendingWrite
+      entries: LedgerEntry[]
+      encoded: Uint8Array[]
+      blobPuts: BatchOp[]
+    }> = []
+    const storedBlobs = new StoredBlobResolver(this.#db, this.#blobKeys)
     let next = before
     for (const write of group) {
       try {
-        const entries = write.checked.map((event, i): LedgerEntry => ({ seq: next + i, time, ...event }))
-        accepted.push({ write, entries, encoded: entries.map(encodeEntry) })
+        const entries: LedgerEntry[] = []
+        const blobPuts: BatchOp[] = []
+        const commitments = []
+        for (const [i, event] of write.checked.entries()) {
+          // each entry commits to its blobs' stored bytes (docs/ledger.md §4), when all are known
+          const commitment = await storedBlobs.resolve(event.blobs, write.blobs)
+          commitments.push(commitment)
+          blobPuts.push(...commitment.puts)
+          // the ledger alone says what is stored: a caller's own 'stored' is dropped
+          const { stored: _callers, ...fields } = event as typeof event & { stored?: unknown }
+          entries.push({
+            seq: next + i,
+            time,
+            ...fields,
+            ...(commitment.stored === undefined ? {} : { stored: commitment.stored }),
+          })
+        }
+        accepted.push({ write, entries, encoded: entries.map(encodeEntry), blobPuts })
+        for (const commitment of commitments) storedBlobs.accept(commitment)
         next += entries.length
       } catch (err) {
         write.reject(err)
@@ -360,7 +385,7 @@ export class Ledger {
     let tiled = this.#tiled
     let openTile = [...this.#openTile]
     const ops: BatchOp[] = []
-    for (const { write, entries, encoded } of accepted) {
+    for (const { entries, encoded, blobPuts } of accepted) {
       for (const [i, entry] of entries.entries()) {
         const bytes = encoded[i]!
         const leafHash = hashLeaf(bytes)
@@ -381,7 +406,7 @@ export class Ledger {
             ops.push({ type: 'put', key: indexKey(indexValuePrefix(field, value), entry.seq), value: EMPTY })
         }
       }
-      ops.push(...write.ops)
+      ops.push(...blobPuts)
     }
     for (let seq = Math.max(tiled, before); seq < frontier.size; seq++) {
       const { leafHash, bytes } = openTile[seq - tiled]!
@@ -605,6 +630,8 @@ export class Ledger {
     const hash = blobHash(bytes)
     const sealed = sealBlob(this.#blobKeys[0]!, bytes)
     return this.#serial(async () => {
+      // an intact copy stays: entries may commit to its stored bytes
+      if ((await storedIntact(this.#db, this.#blobKeys, hash)) !== undefined) return hash
       await this.#db.put(blobKey(hash), sealed, { sync: true })
       return hash
     })

@@ -78,12 +78,12 @@ describe.each(MODES)('verifying a data directory ($mode)', ({ options: mode, thr
     expect(report.latestCheckpoint?.size).toBe(ENTRIES)
     // four stored checkpoints plus the latest-checkpoint file
     expect(report.checkpoints).toBe(5)
-    expect(report.blobs).toEqual({ referenced: 8, hashChecked: 8, presenceOnly: 0 })
+    expect(report.blobs).toEqual({ referenced: 8, hashChecked: 8, storedChecked: 0, presenceOnly: 0 })
     expect(progress.at(-1)).toEqual({ verified: ENTRIES, total: ENTRIES })
-    // without the node key, blobs can only be found present
+    // without the node key, blobs are checked as stored against their entries' commitments
     const keyless = await verifyLedger(pristine)
     expect(keyless.ok).toBe(true)
-    expect(keyless.blobs).toEqual({ referenced: 8, hashChecked: 0, presenceOnly: 8 })
+    expect(keyless.blobs).toEqual({ referenced: 8, hashChecked: 0, storedChecked: 8, presenceOnly: 0 })
   })
 
   it('works while the ledger is open and never writes to the directory', async () => {
@@ -169,6 +169,36 @@ describe.each(MODES)('verifying a data directory ($mode)', ({ options: mode, thr
       seq: 25,
       reason: expect.stringMatching(/entry 25 refers to blob .* missing/),
     })
+  })
+
+  it('names the entry whose stored blob bytes were flipped in the table file, without the node key', async () => {
+    const hash = blobHash(new TextEncoder().encode('envelope 15'))
+    // opening the copy writes LevelDB's log into a table file, where the sealed blob then lies
+    const base = await tampered(async () => {})
+    const sealed = await withRawDb(base, async (db) => (await db.get(blobKey(hash)))!.slice())
+    const tables = (await readdir(join(base, 'db'))).filter((name) => name.endsWith('.ldb'))
+    // one byte flipped at a time, in the nonce, the authenticator and the ciphertext, as an auditor found it
+    for (const offset of [0, 20, 30, sealed.length - 1]) {
+      const dir = join(work.path, `copy-${copies++}`)
+      await cp(base, dir, { recursive: true })
+      let flipped = false
+      for (const name of tables) {
+        const path = join(dir, 'db', name)
+        const file = await readFile(path)
+        const at = file.indexOf(sealed)
+        if (at < 0) continue
+        file[at + offset]! ^= 0x01
+        await writeFile(path, file)
+        flipped = true
+      }
+      expect(flipped, 'the sealed blob lies in a table file').toBe(true)
+      const report = await verifyLedger(dir)
+      expect(report.ok, `offset ${offset}`).toBe(false)
+      expect(report.problem).toEqual({
+        seq: 15,
+        reason: expect.stringMatching(/entry 15 refers to blob .* whose stored bytes were altered/),
+      })
+    }
   })
 
   it('catches a rewrite that also fixed the stored leaf hash, at the next checkpoint', async () => {
@@ -276,10 +306,10 @@ describe.each(MODES)('verifying an export bundle ($mode)', ({ options: mode, thr
     expect(report.entries).toBe(ENTRIES)
     expect(report.checkpoints).toBe(4)
     expect(report.latestCheckpoint?.size).toBe(ENTRIES)
-    expect(report.blobs).toEqual({ referenced: 8, hashChecked: 0, presenceOnly: 8 })
+    expect(report.blobs).toEqual({ referenced: 8, hashChecked: 0, storedChecked: 0, presenceOnly: 8 })
     expect(report.publicKey).toEqual(identity.signingPublicKey)
     const withBlobs = await verifyLedger(bundleWithBlobs)
-    expect(withBlobs.blobs).toEqual({ referenced: 8, hashChecked: 8, presenceOnly: 0 })
+    expect(withBlobs.blobs).toEqual({ referenced: 8, hashChecked: 8, storedChecked: 0, presenceOnly: 0 })
     // message contents travel only when asked for
     const text = (await readFile(bundle)).toString('latin1')
     expect(text.includes('envelope 10')).toBe(false)

@@ -74,7 +74,7 @@ export class Audit {
       entries: 0,
       checkpoints: 0,
       threads: 0,
-      blobs: { referenced: 0, hashChecked: 0, presenceOnly: 0 },
+      blobs: { referenced: 0, hashChecked: 0, storedChecked: 0, presenceOnly: 0 },
     }
   }
 
@@ -165,7 +165,7 @@ export class Audit {
         `entry ${start} has time ${result.firstTime}, before the previous entry's ${this.#lastTime}`,
         start,
       )
-    for (const ref of result.blobRefs) await this.#checkBlobs(ref.seq, ref.hashes, blobStatus)
+    for (const ref of result.blobRefs) await this.#checkBlobs(ref.seq, ref.hashes, ref.stored, blobStatus)
     const whole = this.#chunkRoots!.hashes()
     cuts.forEach((cut, i) => {
       const size = start + cut
@@ -186,7 +186,7 @@ export class Audit {
   entry(
     seq: number,
     bytes: Uint8Array,
-    blobStatus: (hash: Uint8Array) => Promise<BlobStatus>,
+    blobStatus: BlobLookup,
     storedLeaf?: Uint8Array,
   ): Promise<void> | undefined {
     const expected = this.#frontier.size
@@ -214,22 +214,26 @@ export class Audit {
       this.#accept(entry.time, leaf)
       return undefined
     }
-    return this.#checkBlobs(seq, entry.blobs, blobStatus).then(() => this.#accept(entry.time, leaf))
+    return this.#checkBlobs(seq, entry.blobs, entry.stored, blobStatus).then(() =>
+      this.#accept(entry.time, leaf),
+    )
   }
 
   async #checkBlobs(
     seq: number,
     hashes: Uint8Array[],
-    blobStatus: (hash: Uint8Array) => Promise<BlobStatus>,
+    stored: Uint8Array[] | undefined,
+    blobStatus: BlobLookup,
   ): Promise<void> {
-    for (const hash of hashes) {
+    for (const [i, hash] of hashes.entries()) {
       this.report.blobs.referenced++
-      const status = await blobStatus(hash)
+      const status: BlobStatus = await blobStatus(hash, stored?.[i])
       if (status === 'missing')
         throw new Failure(`entry ${seq} refers to blob ${toHex(hash)}, which is missing`, seq)
       if (status === 'altered')
         throw new Failure(`entry ${seq} refers to blob ${toHex(hash)}, whose stored bytes were altered`, seq)
       if (status === 'ok') this.report.blobs.hashChecked++
+      else if (status === 'stored-ok') this.report.blobs.storedChecked++
       else this.report.blobs.presenceOnly++
     }
   }

@@ -1,4 +1,4 @@
-import { bytesEqual, type NodeIdentity } from '@pocnet/crypto'
+import { bytesEqual, type NodeIdentity, sha256 } from '@pocnet/crypto'
 import { readBlobKeys } from '../blob-keys.ts'
 import { blobHash, deriveBlobKey, openBlob } from '../blobs.ts'
 import { decodeEntry } from '../entry.ts'
@@ -102,11 +102,13 @@ export class DataDirSource implements LedgerSource {
       yield { note: this.#latestFile, where: `the ${LATEST_CHECKPOINT_FILE} file` }
   }
 
-  blobStatus = (hash: Uint8Array): Promise<BlobStatus> =>
+  blobStatus = (hash: Uint8Array, stored: Uint8Array | undefined): Promise<BlobStatus> =>
     readingDb(async () => {
       const sealed = await this.#opened.get(blobKey(hash))
       if (sealed === undefined) return 'missing'
-      if (this.#blobKeys.length === 0) return 'present'
+      // the entry's commitment to the stored bytes needs no key (docs/ledger.md §4)
+      if (stored !== undefined && !bytesEqual(sha256(sealed), stored)) return 'altered'
+      if (this.#blobKeys.length === 0) return stored === undefined ? 'present' : 'stored-ok'
       for (const key of this.#blobKeys) {
         const bytes = openBlob(key, sealed)
         if (bytes !== undefined) return bytesEqual(blobHash(bytes), hash) ? 'ok' : 'altered'

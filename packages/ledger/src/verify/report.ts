@@ -63,7 +63,15 @@ export interface VerifyReport {
     referenced: number
     /** Blob bytes hashed and found right. */
     hashChecked: number
-    /** Blobs only known to be present (no key for a data directory; hash list only in a bundle). */
+    /**
+     * Blobs whose stored (sealed) bytes match the hash their entry commits to: checked without
+     * the key, not decrypted (a data directory verified without the node identity).
+     */
+    storedChecked: number
+    /**
+     * Blobs only known to be present: referenced by entries written before entries committed to
+     * the stored bytes (data directory without the key), or a bundle's hash list without bytes.
+     */
     presenceOnly: number
   }
   /** Worker threads that decoded and hashed entries (0: all on the calling thread). */

@@ -37,7 +37,7 @@ export async function auditSource(source: LedgerSource, options: VerifyOptions):
       entries: 0,
       checkpoints: 0,
       threads: 0,
-      blobs: { referenced: 0, hashChecked: 0, presenceOnly: 0 },
+      blobs: { referenced: 0, hashChecked: 0, storedChecked: 0, presenceOnly: 0 },
     }
     // reasons can quote the source (an unknown entry field's name): never a control character
     const reason = printable(err.message)

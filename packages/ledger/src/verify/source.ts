@@ -26,8 +26,13 @@ export interface SourceCheckpoint {
   storedSize?: number
 }
 
-export type BlobStatus = 'ok' | 'present' | 'missing' | 'altered'
-export type BlobLookup = (hash: Uint8Array) => Promise<BlobStatus>
+/**
+ * What a source found of a blob: `ok`, its plaintext hashed right; `stored-ok`, its stored
+ * bytes match the hash the entry commits to (no key needed); `present`, nothing could be hashed.
+ */
+export type BlobStatus = 'ok' | 'stored-ok' | 'present' | 'missing' | 'altered'
+/** Looks up blob `hash`; `stored` is the hash of its stored bytes, when the entry commits to one. */
+export type BlobLookup = (hash: Uint8Array, stored: Uint8Array | undefined) => Promise<BlobStatus>
 
 /**
  * A ledger to audit. The audit calls `open`, reads every checkpoint, then has the entries handed

@@ -19,7 +19,13 @@ async function alertEntries(ledger: Ledger): Promise<LedgerEntry[]> {
 }
 
 function entryView(e: LedgerEntry): LedgerEntryView {
-  return { ...e, time: new Date(e.time).toISOString(), blobs: e.blobs.map(toHex) }
+  const { stored, ...rest } = e
+  return {
+    ...rest,
+    time: new Date(e.time).toISOString(),
+    blobs: e.blobs.map(toHex),
+    ...(stored === undefined ? {} : { stored: stored.map(toHex) }),
+  }
 }
 
 export function ledgerHandlers(daemon: PocnetDaemon): Handlers<typeof ledgerRoutes> {

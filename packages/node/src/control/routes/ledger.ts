@@ -5,8 +5,12 @@ import { AUDITORS, type NoRequest, nothing, route } from '../contract.ts'
 import { ControlApiError } from '../errors.ts'
 import { bodyObject, timeParam } from '../fields.ts'
 
-/** A ledger entry as the API shows it: its time in ISO 8601, its blob hashes in hex. */
-export type LedgerEntryView = Omit<LedgerEntry, 'time' | 'blobs'> & { time: string; blobs: string[] }
+/** A ledger entry as the API shows it: its time in ISO 8601, its blob hashes (plain and as stored) in hex. */
+export type LedgerEntryView = Omit<LedgerEntry, 'time' | 'blobs' | 'stored'> & {
+  time: string
+  blobs: string[]
+  stored?: string[]
+}
 
 /** `GET /ledger/entries` filters; times are ISO 8601 with their zone. */
 export type LedgerQuery = {
