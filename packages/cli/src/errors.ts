@@ -86,10 +86,11 @@ export class InvalidFormError extends CliError {
 /** The offline ledger verifier found a problem. */
 export class LedgerInvalidError extends CliError {
   readonly seq: number | undefined
-  constructor(reason: string, seq: number | undefined) {
+  constructor(reason: string, seq: number | undefined, hint?: string) {
     super(
       'ERR_LEDGER_INVALID',
       seq === undefined ? `ledger invalid: ${reason}` : `ledger invalid at entry ${seq}: ${reason}`,
+      hint === undefined ? {} : { hint },
     )
     this.seq = seq
   }

@@ -736,7 +736,10 @@ export class Ledger {
     return Promise.all(rotations.map(async (k) => ({ seq: k.after, bytes: await this.getBytes(k.after) })))
   }
 
-  /** Waits for pending writes, then closes the database. */
+  /**
+   * Waits for pending writes, signs a checkpoint of any entries after the latest (so that a
+   * stopped node's ledger verifies to its last entry: docs/ledger.md §5), then closes the database.
+   */
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
@@ -747,6 +750,8 @@ export class Ledger {
       queue = this.#queue
       await queue
     } while (queue !== this.#queue)
+    if (this.size > (this.#latest?.size ?? 0))
+      await this.#cutCheckpoint().catch((err: Error) => this.#onCheckpointError(err))
     await this.#db.close()
   }
 }

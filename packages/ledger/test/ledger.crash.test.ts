@@ -83,7 +83,8 @@ describe('crash safety', () => {
       await appender.exited
       const acknowledged = appender.acknowledged()
 
-      const report = await verifyLedger(dir, { identity })
+      // killed, the node signed no checkpoint of its last entries: the tail is accepted, not vouched for
+      const report = await verifyLedger(dir, { identity, allowUnsignedTail: true })
       expect(report.problem, `round ${round}`).toBeUndefined()
       expect(report.ok).toBe(true)
       // everything the child reported as committed is there, and nothing went backwards
@@ -110,7 +111,12 @@ describe('verifying a ledger while its node writes', () => {
       let checked = 0
       for (let round = 0; round < 12; round++) {
         const floor = appender.acknowledged()
-        const report = await verifyLedger(dir, { threads: round % 2 === 0 ? 0 : 2, parallelFrom: 1 })
+        // a running node's newest entries wait for its next checkpoint: accepted, not vouched for
+        const report = await verifyLedger(dir, {
+          threads: round % 2 === 0 ? 0 : 2,
+          parallelFrom: 1,
+          allowUnsignedTail: true,
+        })
         expect(report.problem, `round ${round}`).toBeUndefined()
         expect(report.ok).toBe(true)
         // the copy is taken after `floor` entries were committed, and never runs backwards
@@ -123,7 +129,8 @@ describe('verifying a ledger while its node writes', () => {
       expect(appender.acknowledged()).toBeGreaterThan(checked / 2)
     })
     const ledger = await openTestLedger(dir, identity)
-    const report = await verifyLedger(dir, { identity })
+    // the killed writer signed no checkpoint of its last entries
+    const report = await verifyLedger(dir, { identity, allowUnsignedTail: true })
     expect(report.problem).toBeUndefined()
     expect(report.entries).toBe(ledger.size)
     await ledger.close()

@@ -4,7 +4,14 @@ import { join } from 'node:path'
 import { encode } from '@pocnet/protocol/cbor'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { blobHash } from '../src/blobs.ts'
-import { writeBundle } from '../src/bundle.ts'
+import {
+  type BundleRecord,
+  decodeBundleBlob,
+  decodeBundleHeader,
+  RECORD,
+  readBundleRecords,
+  writeBundle,
+} from '../src/bundle.ts'
 import { signCheckpoint } from '../src/checkpoint.ts'
 import { MAX_CHECKPOINT_BYTES } from '../src/constants.ts'
 import { encodeEntry } from '../src/entry.ts'
@@ -321,6 +328,57 @@ describe.each(MODES)('verifying an export bundle ($mode)', ({ options: mode, thr
     await writeFile(path, edit(await readFile(bundleWithBlobs)))
     return path
   }
+
+  /** The bundle rewritten with only the checkpoints `keep` accepts, its counts made to match. */
+  async function rewrittenWithCheckpoints(keep: (note: string) => boolean): Promise<string> {
+    const records: BundleRecord[] = []
+    for await (const batch of readBundleRecords(bundleWithBlobs)) records.push(...batch)
+    const of = (type: number) => records.filter((r) => r.type === type).map((r) => r.payload)
+    const path = join(work.path, `bundle-${copies++}.pnlb`)
+    await writeBundle(path, {
+      ...decodeBundleHeader(of(RECORD.header)[0]!),
+      checkpoints: of(RECORD.checkpoint)
+        .map((note) => new TextDecoder().decode(note))
+        .filter(keep),
+      blobs: (async function* () {
+        yield* of(RECORD.blob).map(decodeBundleBlob)
+      })(),
+      entries: (async function* () {
+        yield* of(RECORD.entry)
+      })(),
+    })
+    return path
+  }
+
+  it('fails on a bundle stripped of every checkpoint, even with the key pinned', async () => {
+    const stripped = await rewrittenWithCheckpoints(() => false)
+    const report = await verifyLedger(stripped, { publicKey: identity.signingPublicKey })
+    expect(report.ok).toBe(false)
+    expect(report.problem).toEqual({
+      seq: 0,
+      reason: expect.stringMatching(/no signed checkpoint covers any of the 40 entries/),
+    })
+    // accepted when asked for, the unsigned view starting at entry 0
+    const allowed = await verifyLedger(stripped, { allowUnsignedTail: true })
+    expect(allowed.ok).toBe(true)
+    expect(allowed.unsignedFrom).toBe(0)
+  })
+
+  it('fails on a bundle whose latest checkpoint does not cover its last entry, naming the first unsigned one', async () => {
+    const cut = await rewrittenWithCheckpoints((note) => Number(note.split('\n')[1]) <= 30)
+    const report = await verifyLedger(cut)
+    expect(report.ok).toBe(false)
+    expect(report.problem).toEqual({
+      seq: 30,
+      reason: expect.stringMatching(/entries 30..39 come after the latest signed checkpoint \(size 30\)/),
+    })
+    const allowed = await verifyLedger(cut, { allowUnsignedTail: true })
+    expect(allowed.ok).toBe(true)
+    expect(allowed.unsignedFrom).toBe(30)
+    expect(allowed.latestCheckpoint?.size).toBe(30)
+    // the honest export ends at a checkpoint of its last entry
+    expect((await verifyLedger(bundle)).unsignedFrom).toBeUndefined()
+  })
 
   it('fails on a changed entry, naming it or the first entry of the checkpoint range holding it', async () => {
     const path = await changed((b) => {

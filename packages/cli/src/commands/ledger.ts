@@ -20,6 +20,10 @@ import { CliError, LedgerInvalidError } from '../errors.ts'
 import { examples, jsonOption, nonNegativeInt, positiveInt } from '../help.ts'
 import { formatDetail, formatTime, out, table } from '../output.ts'
 
+/** What to do about a tail no signed checkpoint covers. */
+const UNSIGNED_TAIL_HINT =
+  'a stopped node signs its last entries; on a running one `pocnet ledger checkpoint` signs them now, and --allow-unsigned-tail accepts them with a warning. A bundle should end at a checkpoint: export it again'
+
 /** An export writes the whole ledger: the daemon may take minutes. */
 const EXPORT_TIMEOUT_MS = 300_000
 
@@ -119,6 +123,8 @@ function reportJson(r: VerifyReport) {
     latestCheckpointSize: r.latestCheckpoint?.size ?? null,
     /** Entries after the latest signed checkpoint: checked, but not yet vouched for by a signature. */
     unsignedEntries: r.entries - (r.latestCheckpoint?.size ?? 0),
+    /** With --allow-unsigned-tail: the first entry no signed checkpoint covers (the signed view ends there). */
+    unsignedFrom: r.unsignedFrom ?? null,
     blobs: r.blobs,
     threads: r.threads,
     problem: r.problem ?? null,
@@ -146,6 +152,10 @@ export function registerLedger(program: Command): void {
         "decrypt and hash every blob too (data directory only; needs the node's passphrase)",
       )
       .option(
+        '--allow-unsigned-tail',
+        'accept entries after the latest signed checkpoint, with a warning (a running node, a crashed one); without it they fail the check',
+      )
+      .option(
         '--threads <n>',
         'worker threads that decode and hash entries (default: one per CPU; 0: none)',
         nonNegativeInt('--threads'),
@@ -158,6 +168,7 @@ export function registerLedger(program: Command): void {
             key?: string
             country?: string
             checkBlobs?: boolean
+            allowUnsignedTail?: boolean
             threads?: number
             json?: boolean
           },
@@ -193,6 +204,7 @@ export function registerLedger(program: Command): void {
               ...(keyHistory === undefined ? {} : { keyHistory }),
               ...(identity === undefined ? {} : { identity }),
               ...(flags.threads === undefined ? {} : { threads: flags.threads }),
+              allowUnsignedTail: flags.allowUnsignedTail === true,
             })
           } catch (e) {
             const code = (e as NodeJS.ErrnoException).code
@@ -204,7 +216,13 @@ export function registerLedger(program: Command): void {
           }
           if (flags.json) out.json(reportJson(report))
           if (!report.ok)
-            throw new LedgerInvalidError(report.problem?.reason ?? 'unknown problem', report.problem?.seq)
+            throw new LedgerInvalidError(
+              report.problem?.reason ?? 'unknown problem',
+              report.problem?.seq,
+              report.unsignedFrom !== undefined && report.problem?.seq === report.unsignedFrom
+                ? UNSIGNED_TAIL_HINT
+                : undefined,
+            )
           if (flags.json) return
           out.line(
             `${out.style('green', '✓')} ledger OK: ${report.entries} entries, ${report.checkpoints} signed checkpoint(s)`,
@@ -216,7 +234,7 @@ export function registerLedger(program: Command): void {
                 signedUpTo === 0
                   ? `no signed checkpoint: nothing signed vouches for these ${report.entries} entries yet`
                   : `entries ${signedUpTo}..${report.entries - 1} come after the latest signed checkpoint: checked, but nothing signed vouches for them yet`
-              } (\`pocnet ledger checkpoint\` signs one; an export signs one first)`,
+              }; accepted by --allow-unsigned-tail (\`pocnet ledger checkpoint\` signs one; an export signs one first)`,
             )
           out.line(
             `  origin   ${report.origin}${origin !== undefined && report.origin !== undefined ? ' (pinned)' : ''}`,
@@ -230,19 +248,24 @@ export function registerLedger(program: Command): void {
           out.line(`  key      ${report.publicKey === undefined ? '-' : toHex(report.publicKey)}${keyNote}`)
           out.line(`  root     ${report.root === undefined ? '-' : toHex(report.root)}`)
           out.line(
-            `  blobs    ${report.blobs.referenced} referenced, ${report.blobs.hashChecked} hash-checked, ${report.blobs.presenceOnly} presence only`,
+            `  blobs    ${report.blobs.referenced} referenced, ${report.blobs.hashChecked} hash-checked, ${report.blobs.storedChecked} checked as stored, ${report.blobs.presenceOnly} presence only`,
           )
-          // what "presence only" leaves unchecked, and how to check it
+          // what "checked as stored" and "presence only" leave unchecked, and how to check it
+          if (report.blobs.storedChecked > 0)
+            out.line(
+              "           (checked as stored: their sealed bytes match what their entries commit to; --check-blobs also decrypts them, with the node's passphrase)",
+            )
           if (report.blobs.presenceOnly > 0)
             out.line(
               report.source === 'bundle'
                 ? '           (presence only: the bundle holds their hashes, not their bytes, so only the exporter vouches they are intact; `ledger export --include-blob-bytes` lets them be hashed here)'
-                : "           (presence only: found, not opened; --check-blobs decrypts and hashes them, with the node's passphrase)",
+                : "           (presence only: entries written before entries committed to the stored bytes; found, not opened; --check-blobs decrypts and hashes them, with the node's passphrase)",
             )
         },
       ),
     'pocnet ledger verify',
     'pocnet ledger verify --bundle fr-2026-11.bundle --country FR',
+    'pocnet ledger verify --allow-unsigned-tail   # a running node: its newest entries await a checkpoint',
   )
 
   examples(

@@ -265,6 +265,17 @@ export class Audit {
         `entries ${size}..${this.#maxCheckpointSize - 1} are missing: a checkpoint signs size ${this.#maxCheckpointSize}`,
         size,
       )
+    const signedUpTo = Math.max(this.#maxCheckpointSize, 0)
+    if (size > signedUpTo) {
+      this.report.unsignedFrom = signedUpTo
+      if (this.#options.allowUnsignedTail !== true)
+        throw new Failure(
+          this.#maxCheckpointSize < 0
+            ? `no signed checkpoint covers any of the ${size} entries: nothing signed vouches for them`
+            : `entries ${signedUpTo}..${size - 1} come after the latest signed checkpoint (size ${signedUpTo}): nothing signed vouches for them`,
+          signedUpTo,
+        )
+    }
     this.#progress(size)
     this.report.root = latin1ToHash(
       chunked ? foldRangeLatin1([...this.#chunkRoots!.hashes(), ...this.#tail]) : this.#frontier.root(),

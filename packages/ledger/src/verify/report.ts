@@ -42,6 +42,11 @@ export interface VerifyOptions {
   chunkEntries?: number
   /** Smallest ledger checked with worker threads (default 50,000). For tests and tuning. */
   parallelFrom?: number
+  /**
+   * Accept entries after the latest signed checkpoint (reported in `unsignedFrom`). Without it
+   * such a tail, or a non-empty ledger with no checkpoint, fails: nothing signed vouches for it.
+   */
+  allowUnsignedTail?: boolean
 }
 
 export interface VerifyReport {
@@ -58,6 +63,11 @@ export interface VerifyReport {
   root?: Uint8Array
   checkpoints: number
   latestCheckpoint?: SignedCheckpoint
+  /**
+   * The first entry no signed checkpoint covers, when one is not: the signed view ends there
+   * (without `allowUnsignedTail` it is then also the problem's entry).
+   */
+  unsignedFrom?: number
   blobs: {
     /** References from entries to blobs. */
     referenced: number
