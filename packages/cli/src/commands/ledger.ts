@@ -248,7 +248,8 @@ export function registerLedger(program: Command): void {
           out.line(`  key      ${report.publicKey === undefined ? '-' : toHex(report.publicKey)}${keyNote}`)
           out.line(`  root     ${report.root === undefined ? '-' : toHex(report.root)}`)
           out.line(
-            `  blobs    ${report.blobs.referenced} referenced, ${report.blobs.hashChecked} hash-checked, ${report.blobs.storedChecked} checked as stored, ${report.blobs.presenceOnly} presence only`,
+            // a bundle carries no stored (sealed) bytes: only a data directory has that count
+            `  blobs    ${report.blobs.referenced} referenced, ${report.blobs.hashChecked} hash-checked, ${report.source === 'data-dir' ? `${report.blobs.storedChecked} checked as stored, ` : ''}${report.blobs.presenceOnly} presence only`,
           )
           // what "checked as stored" and "presence only" leave unchecked, and how to check it
           if (report.blobs.storedChecked > 0)
