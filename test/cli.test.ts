@@ -1,13 +1,20 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync } from 'node:fs'
+import { existsSync, lstatSync } from 'node:fs'
 import { copyFile, cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { DATA_DIR, readConfig, writeConfig } from '@pocnet/node'
-import { freePorts, KEEP_ENV, rewriteBundle, waitFor } from '@pocnet/test-utils'
+import {
+  flipStoredBlobByte,
+  freePorts,
+  KEEP_ENV,
+  rewriteBundle,
+  stripBundleCheckpoints,
+  waitFor,
+} from '@pocnet/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 // The pocnet CLI binary against real daemons it started itself (`pocnet start`): a two-country
@@ -796,6 +803,34 @@ describe('pocnet CLI against real daemons', () => {
       new RegExp(`^error: ledger invalid at entry ${target!.seq}: entry ${target!.seq} `, 'm'),
     )
 
+    // the bundle stripped of every checkpoint: nothing signed covers it, so it fails, key pinned or not
+    const stripped = join(base, 'fr-stripped.bundle')
+    await stripBundleCheckpoints(bundle, stripped)
+    const unsigned = await pocnet('FR', undefined, [
+      'ledger',
+      'verify',
+      '--bundle',
+      stripped,
+      '--country',
+      'FR',
+    ])
+    expect(unsigned.code).toBe(1)
+    expect(unsigned.stderr).toMatch(/^error: ledger invalid at entry 0: no signed checkpoint covers any of/m)
+    expect(unsigned.stderr).toMatch(/^hint: .*--allow-unsigned-tail/m)
+    const allowed = await pocnet('FR', undefined, [
+      'ledger',
+      'verify',
+      '--bundle',
+      stripped,
+      '--country',
+      'FR',
+      '--allow-unsigned-tail',
+    ])
+    expect(allowed.code, allowed.stderr).toBe(0)
+    expect(allowed.stdout).toMatch(
+      /^! no signed checkpoint: nothing signed vouches for these \d+ entries yet/m,
+    )
+
     const audit = await json<{ country: string; cases: number }>('FR', auditor, ['audit', 'report', '--json'])
     // the request of the earlier tests, and the second one, withdrawn
     expect(audit).toMatchObject({ country: 'FR', cases: 2 })
@@ -961,6 +996,30 @@ describe('pocnet CLI against real daemons', () => {
       '--json',
     ])
     expect(verified.ok).toBe(true)
+    // a clean stop signed the last entries: nothing is left unvouched for
+    expect(verified).toMatchObject({ unsignedEntries: 0, unsignedFrom: null })
+    // one bit of a stored blob flipped in the table file: found without the passphrase
+    for (const offset of [0, 30]) {
+      const copy = join(base, `FR-flipped-${offset}`)
+      // regular files and folders only: a control socket left behind is no part of the copy
+      await cp(join(base, 'FR'), copy, {
+        recursive: true,
+        filter: (from) => {
+          const info = lstatSync(from)
+          return info.isFile() || info.isDirectory()
+        },
+      })
+      const blob = await flipStoredBlobByte(copy, offset)
+      const flipped = await pocnet('FR', undefined, ['--data-dir', copy, 'ledger', 'verify'])
+      expect(flipped.code).toBe(1)
+      expect(flipped.stderr).toMatch(
+        new RegExp(
+          `^error: ledger invalid at entry \\d+: entry \\d+ refers to blob ${blob}, whose stored bytes were altered`,
+          'm',
+        ),
+      )
+      await rm(copy, { recursive: true, force: true })
+    }
     const backup = await pocnet('FR', undefined, ['backup', '--out', join(base, 'fr-backup')])
     expect(backup.code, backup.stderr).toBe(0)
     expect(backup.stdout).toMatch(/ledger copy verified: \d+ entries/)

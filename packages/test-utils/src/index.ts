@@ -37,4 +37,5 @@ export {
   stopNode,
 } from './process.ts'
 export { type RewriteOptions, rewriteBundle } from './rewrite.ts'
+export { flipStoredBlobByte, stripBundleCheckpoints } from './tamper.ts'
 export { type WaitOptions, waitFor } from './wait.ts'
