@@ -1,7 +1,12 @@
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 
-// Unit tests live beside each package; the top-level test/ holds the slower
-// cross-package end-to-end and fault tests, run in forked processes.
+// Three projects, from fast to slow. `unit`: each package's own tests, no network.
+// `integration`: package tests that start real nodes on loopback TCP (libp2p hosts,
+// in-process daemons, daemon processes), named *.integration.test.ts beside the unit tests.
+// `e2e`: the top-level test/ folder, cross-package runs of real daemon processes, one file
+// at a time in forked processes.
+const INTEGRATION = 'packages/*/test/**/*.integration.test.ts'
+
 export default defineConfig({
   test: {
     projects: [
@@ -9,6 +14,14 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/test/**/*.test.ts', 'bench/test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, INTEGRATION],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: [INTEGRATION],
           testTimeout: 60_000,
         },
       },
