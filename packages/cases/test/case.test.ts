@@ -19,8 +19,8 @@ import {
   type Side,
   TRANSITIONS,
 } from '../src/index.ts'
-import { eventFor, hoursAfter, OPENED_AT, openPreservation } from './events.ts'
-import { EXAMPLES } from './fixtures.ts'
+import { eventFor, hoursAfter, OPENED_AT, openPreservation } from './fixtures/events.ts'
+import { EXAMPLES } from './fixtures/examples.ts'
 
 type Step = [CaseEventKind, Side, object?]
 

@@ -11,8 +11,8 @@ import {
   type Side,
   validateClockConfig,
 } from '../src/index.ts'
-import { eventFor, hoursAfter, OPENED_AT, openPreservation } from './events.ts'
-import { EXAMPLES } from './fixtures.ts'
+import { eventFor, hoursAfter, OPENED_AT, openPreservation } from './fixtures/events.ts'
+import { EXAMPLES } from './fixtures/examples.ts'
 
 const config = CLOCK_PRESETS['pocnet-default']
 const at = (hours: number) => new Date(hoursAfter(hours))

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { EVENT_KINDS, validateEvent } from '../src/index.ts'
-import { eventFor, hoursAfter } from './events.ts'
+import { eventFor, hoursAfter } from './fixtures/events.ts'
 
 describe('validateEvent', () => {
   it.each(EVENT_KINDS)('accepts a complete %s event', (kind) => {

@@ -7,8 +7,8 @@ import {
   openCase,
   validateRequest,
 } from '../src/index.ts'
-import { eventFor, hoursAfter, openPreservation } from './events.ts'
-import { EXAMPLES } from './fixtures.ts'
+import { eventFor, hoursAfter, openPreservation } from './fixtures/events.ts'
+import { EXAMPLES } from './fixtures/examples.ts'
 
 function disclosed() {
   let c = openPreservation()

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { REQUEST_TYPES, type RequestType, validateRequest } from '../src/index.ts'
-import { clone, EXAMPLES } from './fixtures.ts'
+import { clone, EXAMPLES } from './fixtures/examples.ts'
 
 type Json = Record<string, unknown>
 type Key = string | number

@@ -7,7 +7,7 @@ import {
   templateFor,
   validateRequest,
 } from '../src/index.ts'
-import { EXAMPLES } from './fixtures.ts'
+import { EXAMPLES } from './fixtures/examples.ts'
 
 /** Top-level keys of the YAML text, counting commented-out optional ones. */
 function topLevelKeys(yaml: string): string[] {

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_RECORD_VALIDITY_MS, RecordNotFoundError } from '../src/index.ts'
-import { connectMesh, contactDetails, type Member, makeFounders, startMember, stopAll } from './network.ts'
+import {
+  connectMesh,
+  contactDetails,
+  type Member,
+  makeFounders,
+  startMember,
+  stopAll,
+} from './fixtures/network.ts'
 
 describe('the verified-record cache', () => {
   let a: Member

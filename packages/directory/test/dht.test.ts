@@ -17,7 +17,7 @@ import {
   signRecord,
   verifyRosterChain,
 } from '../src/index.ts'
-import { makeFounders, recordAt } from './network.ts'
+import { makeFounders, recordAt } from './fixtures/network.ts'
 
 const NOW = 1_800_000_000_000
 const f = makeFounders(2, 1)

@@ -20,7 +20,7 @@ import {
   startNetwork,
   stopAll,
   waitFor,
-} from './network.ts'
+} from './fixtures/network.ts'
 
 /** Puts raw bytes under a country's key from `from`, bypassing the Directory; returns how many peers stored them. */
 async function rawPut(from: Member, country: string, bytes: Uint8Array): Promise<number> {

@@ -13,7 +13,7 @@ import {
   verifyRecord,
   verifyRosterChain,
 } from '../src/index.ts'
-import { makeFounders, NETWORK, recordAt, signedDocument } from './network.ts'
+import { makeFounders, NETWORK, recordAt, signedDocument } from './fixtures/network.ts'
 
 const NOW = 1_800_000_000_000
 const f = makeFounders(3, 2)

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { directoryKey, RecordNotFoundError, type Rejection, signRecord } from '../src/index.ts'
-import { contactDetails, type Member, makeFounders, startMember, stopAll, waitFor } from './network.ts'
+import {
+  contactDetails,
+  type Member,
+  makeFounders,
+  startMember,
+  stopAll,
+  waitFor,
+} from './fixtures/network.ts'
 
 /**
  * `onRejected`: what the DHT validator, the directory and roster sync refuse from peers reaches

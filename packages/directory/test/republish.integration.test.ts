@@ -2,7 +2,14 @@ import { lpStream } from '@libp2p/utils'
 import { encode } from '@pocnet/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DIR_FETCH_PROTOCOL, ROSTER_PROTOCOL } from '../src/index.ts'
-import { connectMesh, contactDetails, type Member, makeFounders, startMember, stopAll } from './network.ts'
+import {
+  connectMesh,
+  contactDetails,
+  type Member,
+  makeFounders,
+  startMember,
+  stopAll,
+} from './fixtures/network.ts'
 
 const DAY = 86_400_000
 

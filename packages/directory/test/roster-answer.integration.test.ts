@@ -11,7 +11,7 @@ import {
   startMember,
   stopAll,
   waitFor,
-} from './network.ts'
+} from './fixtures/network.ts'
 
 /**
  * Any member asking with version 0 is answered with the whole chain (up to 4 MiB) for a 1 KiB

@@ -22,7 +22,7 @@ import {
   startNetwork,
   stopAll,
   waitFor,
-} from './network.ts'
+} from './fixtures/network.ts'
 
 function amend(
   chain: Uint8Array[],

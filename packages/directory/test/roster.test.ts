@@ -21,7 +21,7 @@ import {
   signRosterBody,
   verifyRosterChain,
 } from '../src/index.ts'
-import { makeFounders, NETWORK, signedDocument } from './network.ts'
+import { makeFounders, NETWORK, signedDocument } from './fixtures/network.ts'
 
 function amendment(
   chain: Uint8Array[],

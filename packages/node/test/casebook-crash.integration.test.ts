@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FeedEvent } from '../src/feed.ts'
 import type { PocnetDaemon } from '../src/index.ts'
-import { preservationRequest, startPublishedPair, type TestFederation, until } from './fixtures.ts'
+import { preservationRequest, startPublishedPair, type TestFederation, until } from './fixtures/federation.ts'
 
 /*
  * A kill -9 between the receiver's durable `message-received` entry (envelope, receipt and payload

@@ -13,7 +13,7 @@ import {
   startPublishedPair,
   type TestFederation,
   until,
-} from './fixtures.ts'
+} from './fixtures/federation.ts'
 
 describe('cases over the network: a preservation request between two nodes', () => {
   let fed: TestFederation

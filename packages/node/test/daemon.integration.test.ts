@@ -16,7 +16,7 @@ import {
   startPublishedPair,
   type TestFederation,
   until,
-} from './fixtures.ts'
+} from './fixtures/federation.ts'
 
 describe('node daemon: delivery between two in-process nodes on loopback', () => {
   let fed: TestFederation

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EventFeed } from '../src/feed.ts'
 import { createLogger } from '../src/index.ts'
-import { until } from './fixtures.ts'
+import { until } from './fixtures/federation.ts'
 
 describe('event feed and notification hook', () => {
   let dir: string

@@ -5,8 +5,13 @@ import { lpStream } from '@libp2p/utils'
 import { NodeIdentity } from '@pocnet/crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PocnetDaemon } from '../src/index.ts'
-import { concat, varint } from './craft.ts'
-import { createTestFederation, startCollectingWarnings, type TestFederation, until } from './fixtures.ts'
+import { concat, varint } from './fixtures/craft.ts'
+import {
+  createTestFederation,
+  startCollectingWarnings,
+  type TestFederation,
+  until,
+} from './fixtures/federation.ts'
 
 /**
  * A member turned hostile (DE) speaking the directory's kad-dht protocol to FR by hand. pocnet

@@ -24,8 +24,14 @@ import {
   startControlServer,
   statusRoutes,
 } from '../src/index.ts'
-import { concat, HTTP_GARBAGE, varint } from './craft.ts'
-import { contactFor, createTestFederation, PASSPHRASE, type TestFederation, until } from './fixtures.ts'
+import { concat, HTTP_GARBAGE, varint } from './fixtures/craft.ts'
+import {
+  contactFor,
+  createTestFederation,
+  PASSPHRASE,
+  type TestFederation,
+  until,
+} from './fixtures/federation.ts'
 
 /**
  * A member turned hostile (DE) puts bad directory records into FR's DHT and serves FR a bad

@@ -5,7 +5,7 @@ import { NodeIdentity } from '@pocnet/crypto'
 import { createLibp2p } from 'libp2p'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DELIVERY_PROTOCOL, type PocnetDaemon } from '../src/index.ts'
-import { createTestFederation, startCollectingWarnings, type TestFederation } from './fixtures.ts'
+import { createTestFederation, startCollectingWarnings, type TestFederation } from './fixtures/federation.ts'
 
 /**
  * Non-members connecting again and again, each time under a fresh key (a key pair costs nothing):

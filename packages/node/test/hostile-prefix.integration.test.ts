@@ -1,8 +1,8 @@
 import type { Stream } from '@libp2p/interface'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PocnetDaemon } from '../src/index.ts'
-import { endlessLengthPrefix } from './craft.ts'
-import { createTestFederation, type TestFederation, until } from './fixtures.ts'
+import { endlessLengthPrefix } from './fixtures/craft.ts'
+import { createTestFederation, type TestFederation, until } from './fixtures/federation.ts'
 
 /**
  * A member sending, on the directory's own request/response protocols, a length prefix that

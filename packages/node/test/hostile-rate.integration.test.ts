@@ -3,14 +3,14 @@ import { sha256 } from '@pocnet/crypto'
 import { verifyReceipt } from '@pocnet/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DELIVERY_PROTOCOL, type PocnetDaemon } from '../src/index.ts'
-import { HTTP_GARBAGE } from './craft.ts'
+import { HTTP_GARBAGE } from './fixtures/craft.ts'
 import {
   createTestFederation,
   startCollectingWarnings,
   TEST_NETWORK,
   type TestFederation,
   until,
-} from './fixtures.ts'
+} from './fixtures/federation.ts'
 
 /**
  * A member past its rate limit keeps sending: each frame is answered `rate-limited` and counted,

@@ -17,14 +17,14 @@ import {
   lengthPrefixed,
   sealByHand,
   withBadOuterSignature,
-} from './craft.ts'
+} from './fixtures/craft.ts'
 import {
   createTestFederation,
   startCollectingWarnings,
   TEST_NETWORK,
   type TestFederation,
   until,
-} from './fixtures.ts'
+} from './fixtures/federation.ts'
 
 /**
  * Issue 6, "Hostile input": each case against a running node (FR, the victim), sent by a

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger, type PocnetDaemon } from '../src/index.ts'
 import { Outbox } from '../src/outbox.ts'
-import { createTestFederation, TEST_NETWORK, type TestFederation } from './fixtures.ts'
+import { createTestFederation, TEST_NETWORK, type TestFederation } from './fixtures/federation.ts'
 
 async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
   const until = Date.now() + timeoutMs

@@ -8,7 +8,7 @@ import { DATA_DIR } from '../src/index.ts'
 
 // The prompt needs a terminal: util-linux `script` gives the child one, as a person at a
 // console would. A child reads the passphrase with obtainPassphrase and prints its length.
-const PROMPTER = fileURLToPath(new URL('./prompt-passphrase.ts', import.meta.url))
+const PROMPTER = fileURLToPath(new URL('./fixtures/prompt-passphrase.ts', import.meta.url))
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url))
 const hasScript = spawnSync('script', ['--version']).status === 0
 

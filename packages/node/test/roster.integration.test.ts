@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { combineSignatures, proposeAmendment, readRosterChainFile, signProposal } from '@pocnet/directory'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PocnetDaemon } from '../src/index.ts'
-import { startPublishedPair, type TestFederation, until } from './fixtures.ts'
+import { startPublishedPair, type TestFederation, until } from './fixtures/federation.ts'
 
 describe('a roster amendment offered to a running node', () => {
   let fed: TestFederation

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { USERS_FILE } from '../src/control/users.ts'
 import { DATA_DIR } from '../src/index.ts'
-import { createTestFederation, PASSPHRASE, type TestFederation } from './fixtures.ts'
+import { createTestFederation, PASSPHRASE, type TestFederation } from './fixtures/federation.ts'
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url))
 

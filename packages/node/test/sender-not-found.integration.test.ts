@@ -5,7 +5,7 @@ import { seal } from '@pocnet/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SENDER_NOT_FOUND_TTL_MS } from '../src/constants.ts'
 import type { PocnetDaemon } from '../src/index.ts'
-import { keysOf } from './craft.ts'
+import { keysOf } from './fixtures/craft.ts'
 import {
   createTestFederation,
   deliveryStream,
@@ -13,7 +13,7 @@ import {
   TEST_NETWORK,
   type TestFederation,
   until,
-} from './fixtures.ts'
+} from './fixtures/federation.ts'
 
 /**
  * The receiver's negative cache of senders' directory records (docs/threat-model.md, "Known

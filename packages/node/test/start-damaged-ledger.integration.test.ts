@@ -7,7 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { blobKey, entryKey, entryValue, splitEntryValue } from '../../ledger/src/layout.ts'
 import { openLevel } from '../../ledger/src/store.ts'
 import { createLogger, DATA_DIR, PocnetDaemon } from '../src/index.ts'
-import { PASSPHRASE, preservationRequest, startPublishedPair, type TestFederation } from './fixtures.ts'
+import {
+  PASSPHRASE,
+  preservationRequest,
+  startPublishedPair,
+  type TestFederation,
+} from './fixtures/federation.ts'
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url))
 

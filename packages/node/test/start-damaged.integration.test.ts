@@ -2,7 +2,7 @@ import { cp, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DATA_DIR, PocnetDaemon } from '../src/index.ts'
-import { createTestFederation, PASSPHRASE, type TestFederation } from './fixtures.ts'
+import { createTestFederation, PASSPHRASE, type TestFederation } from './fixtures/federation.ts'
 
 // Every file the node writes is replaced atomically, so only a damaged disk or a hand edit leaves
 // one broken; the start must then stop naming the file and saying what to do, not with a bare
