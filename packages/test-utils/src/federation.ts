@@ -4,24 +4,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { NodeIdentity } from '@pocnet/crypto'
 import {
-  CONTACT_KINDS,
   encodeRosterBody,
   encodeRosterDocument,
   type RosterMember,
-  SERVICES,
   signRosterBody,
   verifyRosterChain,
   writeRosterChainFile,
 } from '@pocnet/directory'
-import {
-  type ContactFile,
-  ControlClient,
-  DATA_DIR,
-  initNode,
-  type NodeConfig,
-  readConfig,
-  writeConfig,
-} from '@pocnet/node'
+import { ControlClient, DATA_DIR, initNode, type NodeConfig, readConfig, writeConfig } from '@pocnet/node'
+import { testContact } from './contact.ts'
 import { HarnessError } from './errors.ts'
 import { freePorts } from './ports.ts'
 import { type DaemonProcess, killNode } from './process.ts'
@@ -40,6 +31,8 @@ export interface FederationOptions {
   /** Where the nodes' files go; a fresh temporary directory by default (removed by `cleanup`). */
   baseDir?: string
   network?: string
+  /** Every node's key-file passphrase; a fresh random one per node by default. */
+  passphrase?: string
   /** Roster threshold; defaults to min(2, number of countries). */
   threshold?: number
   /** Edits each node's config before its first start (e.g. a short outbox backoff for tests). */
@@ -80,21 +73,6 @@ export interface Federation {
   node(country: string): FederationNode
   /** SIGKILLs every daemon still running, then removes the files (kept when POCNET_E2E_KEEP is set). */
   cleanup(): Promise<void>
-}
-
-/** Contact details that pass the directory record's field rules. */
-export function testContact(country: string): ContactFile {
-  return {
-    contactKind: CONTACT_KINDS[0],
-    unit: `${country} test 24/7 desk`,
-    phone: '+3610000000',
-    email: `desk@${country.toLowerCase()}.example`,
-    languages: ['en'],
-    timeZone: 'UTC',
-    services: [...SERVICES],
-    mlaAuthority: null,
-    reservations: [],
-  }
 }
 
 /**
@@ -149,7 +127,7 @@ export async function createFederation(options: FederationOptions): Promise<Fede
     for (const [i, country] of countries.entries()) {
       const port = ports[i]!
       const dataDir = join(baseDir, country)
-      const passphrase = randomBytes(16).toString('hex')
+      const passphrase = options.passphrase ?? randomBytes(16).toString('hex')
       const passphraseFile = join(baseDir, `${country}.pass`)
       await writeFile(passphraseFile, `${passphrase}\n`, { mode: 0o600 })
       const init = await initNode({

@@ -1,4 +1,5 @@
 export { auditDelivery, type DeliveryAudit } from './audit.ts'
+export { testContact } from './contact.ts'
 export {
   health,
   inbox,
@@ -18,7 +19,6 @@ export {
   KEEP_ENV,
   signedGenesis,
   TEST_SCRYPT,
-  testContact,
 } from './federation.ts'
 export { ledgerEntries, rewriteLedgerAsFormat1, verifyNodeLedger, withNodeLedger } from './ledger.ts'
 export { freePort, freePorts } from './ports.ts'
@@ -38,4 +38,4 @@ export {
 } from './process.ts'
 export { type RewriteOptions, rewriteBundle } from './rewrite.ts'
 export { flipStoredBlobByte, stripBundleCheckpoints } from './tamper.ts'
-export { type WaitOptions, waitFor } from './wait.ts'
+export { DEFAULT_WAIT_TIMEOUT_MS, type WaitOptions, waitFor } from './wait.ts'

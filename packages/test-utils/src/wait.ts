@@ -1,6 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { WaitTimeoutError } from './errors.ts'
 
+/** How long `waitFor` waits when given only a description. */
+export const DEFAULT_WAIT_TIMEOUT_MS = 30_000
+
 export interface WaitOptions {
   /** Failure guard, never a performance bound: how long before giving up. */
   timeoutMs: number
@@ -13,12 +16,17 @@ export interface WaitOptions {
 /**
  * Polls `predicate` until it returns a truthy value, which is returned. A predicate that
  * throws counts as "not yet" (a daemon that is still starting refuses connections); the
- * last error is reported if the deadline passes.
+ * last error is reported if the deadline passes. A string for `options` is the description,
+ * with the default timeout.
  */
 export async function waitFor<T>(
   predicate: () => T | Promise<T>,
-  options: WaitOptions,
+  waitOptions: WaitOptions | string,
 ): Promise<Exclude<T, false | 0 | '' | null | undefined>> {
+  const options =
+    typeof waitOptions === 'string'
+      ? { timeoutMs: DEFAULT_WAIT_TIMEOUT_MS, description: waitOptions }
+      : waitOptions
   const interval = options.intervalMs ?? 100
   const deadline = Date.now() + options.timeoutMs
   let attempts = 0

@@ -68,6 +68,16 @@ describe('createFederation', () => {
     await expect(readKeyFile(join(node.dataDir, DATA_DIR.key), `${node.passphrase}x`)).rejects.toThrow()
   })
 
+  it('gives every node the passphrase it is told', async () => {
+    const fed = await createFederation({ countries: ['AA', 'BB'], passphrase: 'one for all' })
+    made.push(fed)
+    for (const node of fed.nodes) {
+      expect(node.passphrase).toBe('one for all')
+      const identity = await readKeyFile(join(node.dataDir, DATA_DIR.key), 'one for all')
+      expect(identity.peerId.toString()).toBe(node.peerId)
+    }
+  })
+
   it('removes its files on cleanup', async () => {
     const fed = await createFederation({ countries: ['AA', 'BB'] })
     await fed.cleanup()

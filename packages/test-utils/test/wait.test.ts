@@ -26,6 +26,11 @@ describe('waitFor', () => {
     expect(err).toBeInstanceOf(WaitTimeoutError)
     expect((err as Error).message).toMatch(/the impossible.*still down/)
   })
+
+  it('takes a description alone, with the default timeout', async () => {
+    let calls = 0
+    await expect(waitFor(() => ++calls === 2, 'the second call')).resolves.toBe(true)
+  })
 })
 
 describe('freePort', () => {
