@@ -1,5 +1,6 @@
 import { bytesEqual, NodeIdentity, SignatureContext } from '@pocnet/crypto'
 import { encode } from '@pocnet/protocol'
+import { waitFor } from '@pocnet/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   DIR_FETCH_PROTOCOL,
@@ -19,7 +20,6 @@ import {
   startMember,
   startNetwork,
   stopAll,
-  waitFor,
 } from './fixtures/network.ts'
 
 /** Puts raw bytes under a country's key from `from`, bypassing the Directory; returns how many peers stored them. */

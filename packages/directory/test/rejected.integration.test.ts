@@ -1,13 +1,7 @@
+import { waitFor } from '@pocnet/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { directoryKey, RecordNotFoundError, type Rejection, signRecord } from '../src/index.ts'
-import {
-  contactDetails,
-  type Member,
-  makeFounders,
-  startMember,
-  stopAll,
-  waitFor,
-} from './fixtures/network.ts'
+import { contactDetails, type Member, makeFounders, startMember, stopAll } from './fixtures/network.ts'
 
 /**
  * `onRejected`: what the DHT validator, the directory and roster sync refuse from peers reaches

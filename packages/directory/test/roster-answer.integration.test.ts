@@ -1,6 +1,7 @@
 import { bytesEqual } from '@pocnet/crypto'
 import { decode, encode } from '@pocnet/protocol'
 import { requestOnce } from '@pocnet/protocol/reqresp'
+import { waitFor } from '@pocnet/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MAX_ROSTER_CHAIN_BYTES, ROSTER_PROTOCOL } from '../src/constants.ts'
 import {
@@ -10,7 +11,6 @@ import {
   signedDocument,
   startMember,
   stopAll,
-  waitFor,
 } from './fixtures/network.ts'
 
 /**

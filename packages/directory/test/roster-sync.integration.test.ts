@@ -1,6 +1,7 @@
 import { NodeIdentity, toHex } from '@pocnet/crypto'
 import { encode } from '@pocnet/protocol'
 import { requestOnce, serveRequests } from '@pocnet/protocol/reqresp'
+import { waitFor } from '@pocnet/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROSTER_PROTOCOL } from '../src/constants.ts'
 import {
@@ -21,7 +22,6 @@ import {
   startMember,
   startNetwork,
   stopAll,
-  waitFor,
 } from './fixtures/network.ts'
 
 function amend(

@@ -14,6 +14,7 @@ import {
   signRosterBody,
 } from '@pocnet/directory'
 import { encode } from '@pocnet/protocol'
+import { testContact } from '@pocnet/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { UserStore } from '../src/control/users.ts'
 import {
@@ -25,13 +26,7 @@ import {
   statusRoutes,
 } from '../src/index.ts'
 import { concat, HTTP_GARBAGE, varint } from './fixtures/craft.ts'
-import {
-  contactFor,
-  createTestFederation,
-  PASSPHRASE,
-  type TestFederation,
-  until,
-} from './fixtures/federation.ts'
+import { createTestFederation, PASSPHRASE, type TestFederation, until } from './fixtures/federation.ts'
 
 /**
  * A member turned hostile (DE) puts bad directory records into FR's DHT and serves FR a bad
@@ -224,7 +219,7 @@ describe('directory records and roster chains from a hostile member', () => {
   })
 
   it('no log line carries a record or roster field, and the node keeps serving', async () => {
-    const contact = contactFor('DE')
+    const contact = testContact('DE')
     for (const secretish of [contact.phone, contact.email, contact.unit])
       expect(rawLogs.join('')).not.toContain(secretish)
     const h = await status()

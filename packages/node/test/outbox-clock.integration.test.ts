@@ -1,17 +1,8 @@
+import { waitFor } from '@pocnet/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger, type PocnetDaemon } from '../src/index.ts'
 import { Outbox } from '../src/outbox.ts'
 import { createTestFederation, TEST_NETWORK, type TestFederation } from './fixtures/federation.ts'
-
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs
-  for (;;) {
-    const v = probe()
-    if (v !== undefined) return v
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 // Retries are timed by a monotonic clock: the wall clock set back (NTP stepping a clock that ran
 // fast, a VM restored) must not hold every queued message back by the size of the step. Expiry
@@ -57,13 +48,17 @@ describe('outbox retries when the wall clock steps back', () => {
         actor: 'node',
       })
       // the first attempt has failed and its retry is scheduled
-      await waitFor('the first attempt to fail', () => outbox.list().find((i) => i.lastError !== undefined))
+      await waitFor(() => outbox.list().find((i) => i.lastError !== undefined), {
+        timeoutMs: 10_000,
+        intervalMs: 20,
+        description: 'the first attempt to fail',
+      })
       offset = -3600_000
-      const retried = await waitFor(
-        'two more attempts',
-        () => outbox.list().find((i) => i.attempts >= 3),
-        8_000,
-      )
+      const retried = await waitFor(() => outbox.list().find((i) => i.attempts >= 3), {
+        timeoutMs: 8_000,
+        intervalMs: 20,
+        description: 'two more attempts',
+      })
       expect(retried.attempts).toBeGreaterThanOrEqual(3)
       // what the outbox shows is still a time on the (now earlier) wall clock, soon
       const shown = outbox.list()[0]!.nextAttemptAt - (Date.now() + offset)

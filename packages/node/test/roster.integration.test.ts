@@ -23,7 +23,7 @@ describe('a roster amendment offered to a running node', () => {
     await proposeAmendment(proposal, { chain, changes: [{ op: 'threshold', threshold: 1 }] })
     const signatures = []
     for (const n of fed.nodes) {
-      const path = join(fed.base, `${n.memberDescriptor.country}.threshold.sig.json`)
+      const path = join(fed.base, `${n.country}.threshold.sig.json`)
       await signProposal(proposal, n.identity, path)
       signatures.push(path)
     }
