@@ -15,7 +15,7 @@ import {
   serveRequests,
   streamFailureOf,
 } from '../../src/reqresp/index.ts'
-import { type PeerPair, peerPair, varint } from './peers.ts'
+import { type PeerPair, peerPair, varint } from '../fixtures/peers.ts'
 
 const PROTOCOL = '/test/echo/1.0.0'
 const MAX_REQUEST = 1024
