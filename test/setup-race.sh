@@ -41,6 +41,6 @@ pnpm_node=$(cd "$ROOT" && PATH="$BIN:/usr/bin:/bin" pnpm exec node --version)
 [ "$node_version" = "$pnpm_node" ] || { echo "pnpm runs node $pnpm_node, bin/node is $node_version" >&2; exit 1; }
 [ "${node_version#v}" != "$node_version" ] && [ "$(echo "${node_version#v}" | cut -d. -f1)" -ge 22 ] ||
   { echo "bin/node is $node_version, older than 22" >&2; exit 1; }
-leftovers=$(find "$XDG_CACHE_HOME/pocnet" -maxdepth 2 -name '.fetch.*' -o -maxdepth 2 -name '.pnpm.*' -o -maxdepth 2 -name '.node.*')
+leftovers=$(find "$XDG_CACHE_HOME/pocnet" -maxdepth 2 \( -name '.fetch.*' -o -name '.pnpm.*' -o -name '.node.*' \))
 [ -z "$leftovers" ] || { echo "temporary files left in the cache: $leftovers" >&2; exit 1; }
 echo "ok: both runs succeeded; with only $BIN on PATH, node and pnpm's node are $node_version"
