@@ -15,7 +15,7 @@ import {
   waitUntilReachable,
 } from '@pocnet/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { preservationRequest } from '../packages/node/test/fixtures.ts'
+import { preservationRequest } from '../packages/node/test/fixtures/federation.ts'
 
 // A planned key rotation end to end, through the CLI: FR's key is rotated in the roster, FR
 // restarts on the new key with its whole history, and a copy of FR still on the old key stops

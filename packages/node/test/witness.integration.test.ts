@@ -10,7 +10,7 @@ import {
   WITNESS_PROTOCOL,
   type WitnessAnswer,
 } from '../src/witness/wire.ts'
-import { createTestFederation, TEST_NETWORK, type TestFederation, until } from './fixtures.ts'
+import { createTestFederation, TEST_NETWORK, type TestFederation, until } from './fixtures/federation.ts'
 
 /** Sends an add-checkpoint request from `from` to `to`'s witness, as a member would. */
 function ask(
