@@ -23,6 +23,8 @@ export default defineConfig({
           name: 'integration',
           include: [INTEGRATION],
           testTimeout: 60_000,
+          // starting a federation of real nodes can outlast the 10 s default on two busy cores
+          hookTimeout: 120_000,
         },
       },
       {

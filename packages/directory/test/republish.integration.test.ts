@@ -60,7 +60,7 @@ describe('republishing and hostile peers on 3 member nodes', () => {
     const failuresBefore = server.sync.failures
     const send = async (protocol: string, bytes: Uint8Array) => {
       const signal = AbortSignal.timeout(5_000)
-      const stream = await client.libp2p.dialProtocol(server.libp2p.peerId, protocol, { signal })
+      const stream = await client.libp2p.dialProtocol(server.libp2p.getMultiaddrs(), protocol, { signal })
       const lp = lpStream(stream)
       await lp.write(bytes, { signal })
       await expect(lp.read({ signal })).rejects.toThrow()

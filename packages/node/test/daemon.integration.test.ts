@@ -124,7 +124,7 @@ describe('node daemon: delivery between two in-process nodes on loopback', () =>
 
   it('aborts an over-size envelope before reading it and counts the stream error', async () => {
     const before = b.receiver.rejections.stream ?? 0
-    const stream = await a.host.dialProtocol(b.identity.peerId, DELIVERY_PROTOCOL)
+    const stream = await a.host.dialProtocol(b.host.getMultiaddrs(), DELIVERY_PROTOCOL)
     const lp = lpStream(stream, { maxDataLength: 2 * 1024 * 1024 })
     await lp.write(new Uint8Array(b.config.delivery.maxEnvelopeBytes + 1)).catch(() => {})
     await expect(lp.read({ signal: AbortSignal.timeout(10_000) })).rejects.toThrow()

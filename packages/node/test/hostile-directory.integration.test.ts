@@ -114,7 +114,7 @@ describe('directory records and roster chains from a hostile member', () => {
   /** One PUT_VALUE to FR on a fresh stream, as kad-dht frames it; FR's answer does not matter. */
   async function put(value: Uint8Array): Promise<void> {
     const signal = AbortSignal.timeout(GUARD_MS)
-    const stream = await attacker.host.dialProtocol(victim.identity.peerId, DHT_PROTOCOL, { signal })
+    const stream = await attacker.host.dialProtocol(victim.host.getMultiaddrs(), DHT_PROTOCOL, { signal })
     try {
       const lp = lpStream(stream)
       await lp.write(putValue(directoryKey('DE'), value), { signal })
@@ -181,7 +181,7 @@ describe('directory records and roster chains from a hostile member', () => {
       await stream.close()
     })
     const signal = AbortSignal.timeout(GUARD_MS)
-    const stream = await attacker.host.dialProtocol(victim.identity.peerId, ROSTER_PROTOCOL, { signal })
+    const stream = await attacker.host.dialProtocol(victim.host.getMultiaddrs(), ROSTER_PROTOCOL, { signal })
     const lp = lpStream(stream)
     await lp.write(encode({ version: 1, head: new Uint8Array(randomBytes(32)) }), { signal })
     await lp.read({ signal })
@@ -207,7 +207,7 @@ describe('directory records and roster chains from a hostile member', () => {
 
   it('a roster request that is not CBOR: refused, counted, logged', async () => {
     const signal = AbortSignal.timeout(GUARD_MS)
-    const stream = await attacker.host.dialProtocol(victim.identity.peerId, ROSTER_PROTOCOL, { signal })
+    const stream = await attacker.host.dialProtocol(victim.host.getMultiaddrs(), ROSTER_PROTOCOL, { signal })
     const lp = lpStream(stream)
     await lp.write(HTTP_GARBAGE, { signal })
     await lp.read({ signal }).catch(() => undefined)

@@ -40,7 +40,7 @@ describe('an endless length prefix on the directory protocols', () => {
 
   /** Sends the prefix and holds the stream; how long until the victim ended it. */
   async function heldFor(protocol: string): Promise<number> {
-    const stream: Stream = await attacker.host.dialProtocol(victim.identity.peerId, protocol, {
+    const stream: Stream = await attacker.host.dialProtocol(victim.host.getMultiaddrs(), protocol, {
       signal: AbortSignal.timeout(GUARD_MS),
     })
     const closed = new Promise<void>((resolve) => stream.addEventListener('close', () => resolve()))

@@ -53,7 +53,9 @@ describe('a member over its rate limit', () => {
 
   it(`${FRAMES} frames: each answered and counted, the log told once`, async () => {
     const signal = AbortSignal.timeout(GUARD_MS)
-    const stream = await attacker.host.dialProtocol(victim.identity.peerId, DELIVERY_PROTOCOL, { signal })
+    const stream = await attacker.host.dialProtocol(victim.host.getMultiaddrs(), DELIVERY_PROTOCOL, {
+      signal,
+    })
     const lp = lpStream(stream)
     const outcomes: string[] = []
     for (let i = 0; i < FRAMES; i++) {

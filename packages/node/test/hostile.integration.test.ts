@@ -126,7 +126,7 @@ describe('node under hostile input, serving a legitimate peer throughout', () =>
 
   /** A delivery stream from the attacker to the victim, its reading side armed before anything is written. */
   async function openRaw(): Promise<{ stream: Stream; lp: LengthPrefixed }> {
-    const stream = await attacker.host.dialProtocol(victim.identity.peerId, DELIVERY_PROTOCOL, {
+    const stream = await attacker.host.dialProtocol(victim.host.getMultiaddrs(), DELIVERY_PROTOCOL, {
       signal: AbortSignal.timeout(GUARD_MS),
     })
     return { stream, lp: lpStream(stream) }
@@ -461,7 +461,7 @@ describe('node under hostile input, serving a legitimate peer throughout', () =>
     type Held = { stream: Stream; lp: LengthPrefixed }
     const open = async (): Promise<Held | undefined> => {
       try {
-        const stream = await attacker.host.dialProtocol(victim.identity.peerId, DELIVERY_PROTOCOL, {
+        const stream = await attacker.host.dialProtocol(victim.host.getMultiaddrs(), DELIVERY_PROTOCOL, {
           signal: AbortSignal.timeout(GUARD_MS),
           maxOutboundStreams: 1_000,
         })
