@@ -105,7 +105,9 @@ export class Audit {
     // one per size is kept: comparing each with every other of its size would take quadratic time
     const same = this.#bySize.get(cp.size)
     if (same !== undefined && !bytesEqual(same.root, cp.root))
-      throw new Failure(`two validly signed checkpoints for size ${cp.size} have different roots (a fork)`)
+      throw new Failure(
+        `two validly signed checkpoints for size ${cp.size} have different roots (a fork): ${where} and another`,
+      )
     if (same === undefined) this.#bySize.set(cp.size, cp)
     if (cp.size > this.#maxCheckpointSize) {
       this.#maxCheckpointSize = cp.size

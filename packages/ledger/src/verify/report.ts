@@ -31,6 +31,13 @@ export interface VerifyOptions {
    * would also pass a log it signed under another origin. Without it the source's own is used.
    */
   origin?: string
+  /**
+   * Checkpoints of this log from outside the source that it must agree with, e.g. the one a
+   * witness cosigned, from equivocation evidence: each is checked as the source's own are (the
+   * log's signature, and the root at its size), so a source that rewrote what a witness saw fails
+   * at that size. `where` names it in a failure.
+   */
+  checkpoints?: ReadonlyArray<{ note: string; where: string }>
   /** Data directory only: the node identity, so blobs can be decrypted and their hashes checked. */
   identity?: NodeIdentity
   /**

@@ -23,6 +23,7 @@ export async function auditSource(source: LedgerSource, options: VerifyOptions):
       )
       audit = new Audit(source.kind, header.origin, keys, header.total, options, workers)
       for await (const cp of source.checkpoints()) audit.checkpoint(cp.note, cp.where, cp.storedSize)
+      for (const cp of options.checkpoints ?? []) audit.checkpoint(cp.note, cp.where)
       await source.entries(keys.guard(audit.sink(source.blobStatus, source.storedLeaves)))
     } finally {
       await source.close()
