@@ -1,4 +1,5 @@
 export { auditDelivery, type DeliveryAudit } from './audit.ts'
+export { CLI_BIN, type CliResult, runCli, runCliJson } from './cli.ts'
 export { testContact } from './contact.ts'
 export {
   health,
@@ -10,6 +11,7 @@ export {
   waitUntilReachable,
 } from './control.ts'
 export { HarnessError, NodeStartError, NodeStopError, WaitTimeoutError } from './errors.ts'
+export { type RecordedEvidence, recordedEvidence } from './evidence.ts'
 export {
   createFederation,
   DEFAULT_TEST_NETWORK,
@@ -36,6 +38,6 @@ export {
   spawnNode,
   stopNode,
 } from './process.ts'
-export { type RewriteOptions, rewriteBundle } from './rewrite.ts'
+export { type LedgerRewrite, type RewriteOptions, rewriteBundle, rewriteNodeLedger } from './rewrite.ts'
 export { flipStoredBlobByte, stripBundleCheckpoints } from './tamper.ts'
 export { DEFAULT_WAIT_TIMEOUT_MS, type WaitOptions, waitFor } from './wait.ts'

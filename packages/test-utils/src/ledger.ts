@@ -14,11 +14,13 @@ import { Level } from 'level'
 import { HarnessError } from './errors.ts'
 import type { FederationNode } from './federation.ts'
 
-function ledgerDir(node: FederationNode): string {
+/** A node's ledger directory. */
+export function ledgerDir(node: FederationNode): string {
   return join(node.dataDir, DATA_DIR.ledger)
 }
 
-function requireStopped(node: FederationNode): void {
+/** Throws unless the node's daemon is stopped (its database is locked while it runs). */
+export function requireStopped(node: FederationNode): void {
   if (node.process !== undefined) {
     throw new HarnessError(
       'ERR_NODE_RUNNING',
