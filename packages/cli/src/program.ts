@@ -7,6 +7,7 @@ import { registerKey } from './commands/key.ts'
 import { registerLedger } from './commands/ledger.ts'
 import { registerNode } from './commands/node.ts'
 import { registerRoster } from './commands/roster.ts'
+import { registerWitness } from './commands/witness.ts'
 import { CliError, EXIT } from './errors.ts'
 import { examples } from './help.ts'
 import { err } from './output.ts'
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
   registerCases(program)
   registerLedger(program)
   registerAudit(program)
+  registerWitness(program)
   argumentsBeforeRequiredOptions(program)
   return program
 }

@@ -58,6 +58,7 @@ export {
   messageRoutes,
   type OutboxItemView,
   type PeerView,
+  type RecordedEvidenceView,
   type RecordPublished,
   type RosterOffered,
   type SignedCheckpointView,
@@ -66,6 +67,7 @@ export {
   type UserAdded,
   type UserView,
   userRoutes,
+  witnessRoutes,
 } from './control/routes/index.ts'
 export { ROLES, type Role, type UserRecord, UserStore } from './control/users.ts'
 export type { ContactFile, Health, WitnessHealth } from './daemon.ts'

@@ -17,6 +17,7 @@ import { ledgerRoutes, obtainPassphrase, readConfig } from '@pocnet/node/client'
 import { Argument, type Command, InvalidArgumentError, Option } from 'commander'
 import { Context } from '../context.ts'
 import { CliError, LedgerInvalidError } from '../errors.ts'
+import { witnessedCheckpoints } from '../evidence-file.ts'
 import { examples, jsonOption, nonNegativeInt, positiveInt } from '../help.ts'
 import { formatDetail, formatTime, out, table } from '../output.ts'
 
@@ -40,7 +41,7 @@ function timeArg(value: string): string {
 }
 
 /** A country filter: an ISO 3166-1 code as ledger entries carry it, so `UK` is refused naming GB, not 'no entries'. */
-function countryArg(value: string): string {
+export function countryArg(value: string): string {
   const iso = checkCountry(value.toUpperCase())
   if (!iso.ok) throw new InvalidArgumentError(iso.reason)
   return iso.value
@@ -148,6 +149,10 @@ export function registerLedger(program: Command): void {
       .option('--key <hex>', 'the Ed25519 key the ledger must be signed by')
       .option('--country <CC>', 'take the expected key from the local roster for this country')
       .option(
+        '--evidence <file>',
+        'equivocation evidence against this log (`pocnet witness evidence --json`): the ledger must hold the checkpoint the witness cosigned',
+      )
+      .option(
         '--check-blobs',
         "decrypt and hash every blob too (data directory only; needs the node's passphrase)",
       )
@@ -167,6 +172,7 @@ export function registerLedger(program: Command): void {
             bundle?: string
             key?: string
             country?: string
+            evidence?: string
             checkBlobs?: boolean
             allowUnsignedTail?: boolean
             threads?: number
@@ -191,6 +197,18 @@ export function registerLedger(program: Command): void {
             origin = pin?.origin
             keyHistory = pin?.keyHistory
           }
+          if (flags.evidence !== undefined && publicKey === undefined)
+            throw new CliError('ERR_USAGE', "--evidence needs the log's key to check the evidence with", {
+              hint: 'add --country <CC> (the roster key) or --key <hex>',
+              exitCode: 2,
+            })
+          const witnessed =
+            flags.evidence === undefined
+              ? undefined
+              : await witnessedCheckpoints(
+                  resolve(flags.evidence),
+                  keyHistory?.map((k) => k.publicKey) ?? [publicKey!],
+                )
           const identity =
             flags.checkBlobs && flags.bundle === undefined
               ? await readKeyFile(ctx.path('key'), await obtainPassphrase())
@@ -203,6 +221,7 @@ export function registerLedger(program: Command): void {
               ...(origin === undefined ? {} : { origin }),
               ...(keyHistory === undefined ? {} : { keyHistory }),
               ...(identity === undefined ? {} : { identity }),
+              ...(witnessed === undefined ? {} : { checkpoints: witnessed }),
               ...(flags.threads === undefined ? {} : { threads: flags.threads }),
               allowUnsignedTail: flags.allowUnsignedTail === true,
             })
@@ -267,6 +286,7 @@ export function registerLedger(program: Command): void {
     'pocnet ledger verify',
     'pocnet ledger verify --bundle fr-2026-11.bundle --country FR',
     'pocnet ledger verify --allow-unsigned-tail   # a running node: its newest entries await a checkpoint',
+    'pocnet ledger verify --bundle fr-2026-11.bundle --country FR --evidence fr-evidence.json',
   )
 
   examples(

@@ -9,6 +9,7 @@ import { ledgerHandlers } from './ledger.ts'
 import { messageHandlers } from './messages.ts'
 import { statusHandlers } from './status.ts'
 import { userHandlers } from './users.ts'
+import { witnessHandlers } from './witness.ts'
 
 /** The control API routes of the node daemon, each served from its declaration; the CLI is their client. */
 export function nodeRoutes(daemon: PocnetDaemon, users: UserStore): Route[] {
@@ -19,5 +20,6 @@ export function nodeRoutes(daemon: PocnetDaemon, users: UserStore): Route[] {
     ...serveRoutes(CONTROL_ROUTES.cases, caseHandlers(daemon)),
     ...serveRoutes(CONTROL_ROUTES.ledger, ledgerHandlers(daemon)),
     ...serveRoutes(CONTROL_ROUTES.users, userHandlers(daemon, users)),
+    ...serveRoutes(CONTROL_ROUTES.witness, witnessHandlers(daemon)),
   ]
 }

@@ -4,6 +4,7 @@ import { ledgerRoutes } from './ledger.ts'
 import { messageRoutes } from './messages.ts'
 import { statusRoutes } from './status.ts'
 import { userRoutes } from './users.ts'
+import { witnessRoutes } from './witness.ts'
 
 export * from './cases.ts'
 export * from './directory.ts'
@@ -11,6 +12,7 @@ export * from './ledger.ts'
 export * from './messages.ts'
 export * from './status.ts'
 export * from './users.ts'
+export * from './witness.ts'
 
 /** Every route of the control API, by area: what the daemon serves, and all its clients may call. */
 export const CONTROL_ROUTES = {
@@ -20,4 +22,5 @@ export const CONTROL_ROUTES = {
   cases: caseRoutes,
   ledger: ledgerRoutes,
   users: userRoutes,
+  witness: witnessRoutes,
 }
