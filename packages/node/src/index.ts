@@ -10,3 +10,10 @@ export type { InboundMessage } from './delivery.ts'
 export { createLogger, type Logger } from './log.ts'
 export type { OutboxItem } from './outbox.ts'
 export { type RunOptions, runDaemon } from './run.ts'
+export {
+  decodeWitnessAnswer,
+  encodeWitnessRequest,
+  MAX_WITNESS_ANSWER_BYTES,
+  WITNESS_PROTOCOL,
+  type WitnessAnswer,
+} from './witness/wire.ts'
