@@ -49,6 +49,20 @@ export class NotFoundError extends LedgerError {
   }
 }
 
+/** Cosignatures were offered for a checkpoint size the ledger never signed (or not yet). */
+export class CheckpointNotFoundError extends NotFoundError {
+  readonly size: number
+  readonly hint: string
+  constructor(size: number, latestSize: number | undefined) {
+    super(
+      `no checkpoint of size ${size} is stored (${latestSize === undefined ? 'none was signed yet' : `the latest is of size ${latestSize}`})`,
+    )
+    this.size = size
+    this.hint =
+      'cosignatures belong to a checkpoint this ledger signed: pass the size of the note the witness cosigned'
+  }
+}
+
 /** A blob could not be stored or read back (too large, or its stored bytes do not open). */
 export class BlobError extends LedgerError {
   constructor(rule: string) {

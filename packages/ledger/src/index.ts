@@ -40,6 +40,7 @@ export {
   BundleFormatError,
   BundleRejectedError,
   CheckpointFormatError,
+  CheckpointNotFoundError,
   CheckpointRefusedError,
   ConsistencyProofError,
   EquivocationError,

@@ -6,9 +6,11 @@ import { blobHash, deriveBlobKey, openBlob, sealBlob } from './blobs.ts'
 import { writeBundle } from './bundle.ts'
 import { checkOrigin, type SignedCheckpoint, signCheckpoint, verifyCheckpoint } from './checkpoint.ts'
 import { HASH_LENGTH, MAX_BATCH_ENTRIES } from './constants.ts'
+import { mergeCosignatureLines } from './cosigned-note.ts'
 import { decodeEntry, encodeEntry, type LedgerEntry, type LedgerEvent, validateEvent } from './entry.ts'
 import {
   BlobError,
+  CheckpointNotFoundError,
   CheckpointRefusedError,
   LedgerClosedError,
   LedgerStateError,
@@ -52,6 +54,7 @@ import {
   openLevel,
   parseTile,
   plain,
+  readLatestCheckpointFile,
   readTile,
   type StoredEntry,
 } from './store.ts'
@@ -75,6 +78,17 @@ export async function ledgerInUse(dir: string): Promise<boolean> {
   } finally {
     await db.close().catch(() => {})
   }
+}
+
+/**
+ * Rewrites the `checkpoint` file when it is not the latest stored note: a crash between storing a
+ * checkpoint (or its cosignatures) and writing the file leaves it one step behind.
+ */
+async function repairLatestCheckpointFile(dir: string, latest: SignedCheckpoint | undefined): Promise<void> {
+  if (latest === undefined) return
+  const file = await readLatestCheckpointFile(dir).catch(() => undefined)
+  if (file !== latest.note)
+    await writeFileAtomic(join(dir, LATEST_CHECKPOINT_FILE), new TextEncoder().encode(latest.note), 0o644)
 }
 
 export interface CheckpointPolicy {
@@ -199,6 +213,7 @@ export class Ledger {
     try {
       const newKey = options.identity.signingPublicKey
       const state = await readLedgerState(db, options.origin, newKey, options.onUpgrade)
+      await repairLatestCheckpointFile(options.dir, state.latest)
       const oldKey = state.keys.at(-1)!.publicKey
       const currentBlobKey = deriveBlobKey(options.identity.secrets.signingSeed)
       if (bytesEqual(oldKey, newKey))
@@ -252,7 +267,7 @@ export class Ledger {
     return this.#frontier.size
   }
 
-  /** The latest signed checkpoint, if any was cut. */
+  /** The latest signed checkpoint, if any was cut, with the cosignatures stored on it. */
   latestCheckpoint(): SignedCheckpoint | undefined {
     return this.#latest
   }
@@ -581,7 +596,31 @@ export class Ledger {
     return signed
   }
 
-  /** Every stored checkpoint, oldest first. */
+  /**
+   * Stores cosignature/v1 lines (as `signCosignature` returns them; the caller has verified them)
+   * on the stored checkpoint of `size`, as extra signature lines of its note (cosigned-note.ts:
+   * one per witness, the first kept), in one fsync'd write; the `checkpoint` file follows when it
+   * is the latest. Returns how many lines were new. CheckpointNotFoundError when no checkpoint of
+   * that size is stored; CheckpointFormatError (and nothing stored) when a line is malformed.
+   */
+  addCosignatures(size: number, lines: readonly string[]): Promise<number> {
+    return this.#serial(async () => {
+      const key = checkpointKey(size)
+      const stored = Number.isSafeInteger(size) && size >= 0 ? await this.#db.get(key) : undefined
+      if (stored === undefined) throw new CheckpointNotFoundError(size, this.#latest?.size)
+      const merged = mergeCosignatureLines(new TextDecoder().decode(stored), lines)
+      if (merged.added === 0) return 0
+      const noteBytes = new TextEncoder().encode(merged.note)
+      await this.#db.put(key, noteBytes, { sync: true })
+      if (this.#latest?.size === size) {
+        await writeFileAtomic(join(this.dir, LATEST_CHECKPOINT_FILE), noteBytes, 0o644)
+        this.#latest = { ...this.#latest, note: merged.note }
+      }
+      return merged.added
+    })
+  }
+
+  /** Every stored checkpoint (with the cosignatures stored on it), oldest first. */
   async checkpoints(): Promise<SignedCheckpoint[]> {
     this.#check()
     const out: SignedCheckpoint[] = []

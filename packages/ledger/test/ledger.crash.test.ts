@@ -1,14 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { toHex } from '@pocnet/crypto'
+import { Signer, toHex } from '@pocnet/crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { verifyCosignatures } from '../src/cosignature.ts'
 import { TILE_WIDTH } from '../src/layout.ts'
 import { ledgerInUse } from '../src/ledger.ts'
 import { verifyLedger } from '../src/verify.ts'
 import { NodeIdentity, ORIGIN, openTestLedger, tempDir } from './fixtures/ledger.ts'
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/append-loop.ts', import.meta.url))
+const COSIGNATURE_SCRIPT = fileURLToPath(new URL('./fixtures/cosignature-store-loop.ts', import.meta.url))
 const KILLS = 12
 
 let work: { path: string; cleanup: () => Promise<void> }
@@ -19,9 +22,13 @@ afterAll(async () => {
   await work.cleanup()
 })
 
-/** Starts the appending child; resolves once it has committed `minSize` entries, with the last size it acknowledged. */
-function startAppender(dir: string, identity: NodeIdentity) {
-  const child: ChildProcess = spawn(process.execPath, [SCRIPT, dir, ORIGIN], {
+/**
+ * Starts a child that writes to the ledger until killed (`script`, by default the appender);
+ * resolves `started` once it has acknowledged a write. It prints a line per committed write:
+ * `acknowledged` is that line's first number (the size), `lastLine` the whole line.
+ */
+function startAppender(dir: string, identity: NodeIdentity, script = SCRIPT) {
+  const child: ChildProcess = spawn(process.execPath, [script, dir, ORIGIN], {
     env: {
       ...process.env,
       LEDGER_TEST_SEED: toHex(identity.secrets.signingSeed),
@@ -29,7 +36,7 @@ function startAppender(dir: string, identity: NodeIdentity) {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  let acknowledged = 0
+  let lastLine = '0'
   let stderr = ''
   let buffered = ''
   const started = new Promise<void>((resolve, reject) => {
@@ -38,7 +45,7 @@ function startAppender(dir: string, identity: NodeIdentity) {
       const lines = buffered.split('\n')
       buffered = lines.pop()!
       if (lines.length > 0) {
-        acknowledged = Number(lines.at(-1))
+        lastLine = lines.at(-1)!
         resolve()
       }
     })
@@ -51,7 +58,13 @@ function startAppender(dir: string, identity: NodeIdentity) {
     })
   })
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
-  return { child, started, exited, acknowledged: () => acknowledged }
+  return {
+    child,
+    started,
+    exited,
+    acknowledged: () => Number(lastLine.split(' ')[0]),
+    lastLine: () => lastLine,
+  }
 }
 
 /** Runs `use` while a child process appends to the ledger in `dir`, then kills the child. */
@@ -99,6 +112,37 @@ describe('crash safety', () => {
     }
     // the kills fell on appends that filled tiles (one batch writes the tile and drops its entries)
     expect(previousSize).toBeGreaterThan(2 * TILE_WIDTH)
+  })
+})
+
+describe('stored cosignatures', () => {
+  it('survive SIGKILLs: every line acknowledged is on its checkpoint, and the file follows', async () => {
+    const dir = join(work.path, 'cosigned')
+    const identity = NodeIdentity.generate()
+    const witnesses = [1, 2, 3].map((n) => ({
+      name: `pocnet.invalid/test-net/W${n}`,
+      publicKey: new Signer(new Uint8Array(32).fill(40 + n)).publicKey,
+    }))
+    for (let round = 0; round < 4; round++) {
+      const writer = startAppender(dir, identity, COSIGNATURE_SCRIPT)
+      await writer.started
+      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 200)))
+      writer.child.kill('SIGKILL')
+      await writer.exited
+      const [size, stored] = writer.lastLine().split(' ').map(Number) as [number, number]
+
+      const ledger = await openTestLedger(dir, identity)
+      const checkpoint = (await ledger.checkpoints()).find((c) => c.size === size)!
+      expect(verifyCosignatures(checkpoint.note, witnesses).length, `round ${round}`).toBeGreaterThanOrEqual(
+        stored,
+      )
+      // the file is the latest note, cosignatures and all, even if the kill fell between the two writes
+      const latest = ledger.latestCheckpoint()!
+      expect(await readFile(join(dir, 'checkpoint'), 'utf8')).toBe(latest.note)
+      await ledger.close()
+      const report = await verifyLedger(dir, { identity })
+      expect(report.problem, `round ${round}`).toBeUndefined()
+    }
   })
 })
 
