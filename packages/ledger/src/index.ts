@@ -115,7 +115,15 @@ export {
 } from './signed-note.ts'
 export { formatVerifierKey, parseVerifierKey, type VerifierKey } from './verifier-key.ts'
 export type { AuthorisedKey } from './verify/key-sequence.ts'
-export { type VerifyOptions, type VerifyProgress, type VerifyReport, verifyLedger } from './verify.ts'
+export {
+  type ListedCosignature,
+  type VerifyOptions,
+  type VerifyProgress,
+  type VerifyReport,
+  verifyLedger,
+  type WitnessRequirement,
+  type WitnessSummary,
+} from './verify.ts'
 export {
   type EquivocationEvidence,
   type EquivocationKind,

@@ -7,7 +7,14 @@ import { DataDirSource } from './verify/data-dir-source.ts'
 import type { VerifyOptions, VerifyProgress, VerifyReport } from './verify/report.ts'
 import { auditSource } from './verify/run.ts'
 
-export type { VerifyOptions, VerifyProgress, VerifyReport } from './verify/report.ts'
+export type {
+  ListedCosignature,
+  VerifyOptions,
+  VerifyProgress,
+  VerifyReport,
+  WitnessRequirement,
+  WitnessSummary,
+} from './verify/report.ts'
 
 /*
  * The offline verifier (docs/ledger.md §7). Its parts are in verify/: the audit rules (audit.ts)
@@ -51,7 +58,8 @@ async function verifyInTwoPasses(
 ): Promise<VerifyReport> {
   if (options.threads === 0) return once(options)
   const report = await once(options)
-  if (report.ok) return report
+  // a witness requirement not met is found after every entry passed: there is no entry to name
+  if (report.ok || report.witnesses?.met === false) return report
   const onProgress = options.onProgress
   return once({
     ...options,

@@ -8,6 +8,7 @@ import { ChunkedEntries } from './chunked.ts'
 import type { KeySequence } from './key-sequence.ts'
 import { Failure, type VerifyOptions, type VerifyProgress, type VerifyReport } from './report.ts'
 import { type BlobLookup, type BlobStatus, type EntrySink, entriesOfRun } from './source.ts'
+import { WitnessCheck, WitnessFailure } from './witnesses.ts'
 import { DEFAULT_CHUNK_ENTRIES, DEFAULT_PARALLEL_FROM, type Workers } from './workers.ts'
 
 /** One pass over a ledger's content, in the order every source can supply it. */
@@ -33,6 +34,7 @@ export class Audit {
   #tail: string[] = []
   #chunkedSize = 0
   readonly #workers: Workers
+  readonly #witnesses: WitnessCheck
 
   constructor(
     source: VerifyReport['source'],
@@ -65,6 +67,14 @@ export class Audit {
     this.#onProgress = options.onProgress
     this.#options = options
     this.#workers = workers
+    const required = options.witnesses?.min ?? 0
+    if (!Number.isSafeInteger(required) || required < 0)
+      throw new RangeError('witnesses.min must be a non-negative integer')
+    this.#witnesses = new WitnessCheck(
+      origin,
+      keys.epochs.map((e) => e.publicKey),
+      options.witnesses?.keys ?? [],
+    )
     this.report = {
       ok: false,
       source,
@@ -75,6 +85,7 @@ export class Audit {
       checkpoints: 0,
       threads: 0,
       blobs: { referenced: 0, hashChecked: 0, storedChecked: 0, presenceOnly: 0 },
+      cosignatures: this.#witnesses.listed,
     }
   }
 
@@ -90,6 +101,7 @@ export class Audit {
   checkpoint(note: string, where: string, storedSize?: number): void {
     // the same note again (a bundle may repeat one) needs no second signature check
     let cp = this.#verified.get(note)
+    const fresh = cp === undefined
     if (cp === undefined) {
       try {
         cp = verifyCheckpoint(note, this.#keys.keyFor(parseCheckpoint(note).checkpoint.size))
@@ -109,6 +121,7 @@ export class Audit {
         `two validly signed checkpoints for size ${cp.size} have different roots (a fork): ${where} and another`,
       )
     if (same === undefined) this.#bySize.set(cp.size, cp)
+    if (fresh) this.#witnesses.note(cp)
     if (cp.size > this.#maxCheckpointSize) {
       this.#maxCheckpointSize = cp.size
       this.report.latestCheckpoint = cp
@@ -282,6 +295,15 @@ export class Audit {
     this.report.root = latin1ToHash(
       chunked ? foldRangeLatin1([...this.#chunkRoots!.hashes(), ...this.#tail]) : this.#frontier.root(),
     )
+    const required = this.#options.witnesses
+    if (required !== undefined && required.min > 0) {
+      try {
+        this.report.witnesses = this.#witnesses.require(required, this.report.latestCheckpoint)
+      } catch (err) {
+        if (err instanceof WitnessFailure) this.report.witnesses = err.summary
+        throw err
+      }
+    }
     this.report.ok = true
     return this.report
   }

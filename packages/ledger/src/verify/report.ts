@@ -1,5 +1,6 @@
 import type { NodeIdentity } from '@pocnet/crypto'
 import type { SignedCheckpoint } from '../checkpoint.ts'
+import type { WitnessKey } from '../cosignature.ts'
 import type { AuthorisedKey } from './key-sequence.ts'
 
 /*
@@ -12,6 +13,43 @@ export interface VerifyProgress {
   total: number
   /** True in the in-order second pass that follows a problem found by worker threads. */
   recheck?: boolean
+}
+
+/**
+ * Cosignatures the latest checkpoint must carry: `min` valid ones of distinct `keys`, the current
+ * members' witness keys (each member cosigns under its own log's origin with its roster key).
+ */
+export interface WitnessRequirement {
+  keys: WitnessKey[]
+  min: number
+}
+
+/** A cosignature line on a checkpoint, as the report lists it. */
+export interface ListedCosignature {
+  /** The size of the checkpoint it is on. */
+  size: number
+  /** The key name on the line (a member cosigns under its log's origin). */
+  name: string
+  /** When, in POSIX seconds, if the line is shaped as a cosignature/v1. */
+  timestamp?: number
+  /**
+   * valid: by a current member's key, and verifies; duplicate: valid, but that member has a line on
+   * this checkpoint already (counted once); unknown-key: not a current member's key, ignored;
+   * invalid: a member's key, and it does not verify (the verification fails).
+   */
+  status: 'valid' | 'duplicate' | 'unknown-key' | 'invalid'
+}
+
+/** What the witness requirement found on the latest checkpoint. */
+export interface WitnessSummary {
+  required: number
+  /** The latest checkpoint's size (absent when there is none). */
+  size?: number
+  /** Names of the distinct members whose cosignature on it verified. */
+  cosigners: string[]
+  met: boolean
+  /** The largest checkpoint that carries `required` valid cosignatures, if any. */
+  largestCosignedSize?: number
 }
 
 export interface VerifyOptions {
@@ -54,6 +92,12 @@ export interface VerifyOptions {
    * such a tail, or a non-empty ledger with no checkpoint, fails: nothing signed vouches for it.
    */
   allowUnsignedTail?: boolean
+  /**
+   * The members' witness keys, to list and verify the cosignatures on every checkpoint, and how
+   * many of them the latest checkpoint must carry (0: listed and checked, none required). Without
+   * it, cosignature lines are listed as unknown keys and nothing is required.
+   */
+  witnesses?: WitnessRequirement
 }
 
 export interface VerifyReport {
@@ -93,6 +137,10 @@ export interface VerifyReport {
   }
   /** Worker threads that decoded and hashed entries (0: all on the calling thread). */
   threads: number
+  /** Every cosignature line on the checkpoints, by checkpoint size (docs/ledger.md §7). */
+  cosignatures: ListedCosignature[]
+  /** The witness requirement's result, when one was asked for (`witnesses.min` above 0). */
+  witnesses?: WitnessSummary
   /** When not ok: the first bad entry (when the problem is one) and why. */
   problem?: { seq?: number; reason: string }
 }

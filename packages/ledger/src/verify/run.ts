@@ -39,6 +39,7 @@ export async function auditSource(source: LedgerSource, options: VerifyOptions):
       checkpoints: 0,
       threads: 0,
       blobs: { referenced: 0, hashChecked: 0, storedChecked: 0, presenceOnly: 0 },
+      cosignatures: [],
     }
     // reasons can quote the source (an unknown entry field's name): never a control character
     const reason = printable(err.message)
