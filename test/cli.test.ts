@@ -762,6 +762,7 @@ describe('pocnet CLI against real daemons', () => {
     )
     expect(exported.entries).toBeGreaterThan(target!.seq)
     expect(exported.checkpoint.size).toBe(exported.entries)
+    // --witnesses 0 throughout: these daemons predate witnessing, no member cosigns FR's checkpoints
     const pristine = await json<{ ok: boolean; entries: number }>('FR', undefined, [
       'ledger',
       'verify',
@@ -769,6 +770,8 @@ describe('pocnet CLI against real daemons', () => {
       bundle,
       '--country',
       'FR',
+      '--witnesses',
+      '0',
       '--json',
     ])
     // the export signed a checkpoint first: nothing in the bundle is left unvouched for
@@ -778,7 +781,16 @@ describe('pocnet CLI against real daemons', () => {
       latestCheckpointSize: exported.entries,
       unsignedEntries: 0,
     })
-    const text = await pocnet('FR', undefined, ['ledger', 'verify', '--bundle', bundle, '--country', 'FR'])
+    const text = await pocnet('FR', undefined, [
+      'ledger',
+      'verify',
+      '--bundle',
+      bundle,
+      '--country',
+      'FR',
+      '--witnesses',
+      '0',
+    ])
     expect(text.stdout).toMatch(/\(pinned\)$/m)
     expect(text.stdout).not.toMatch(/vouches for/)
     // a bundle of blob hashes: the report says what that leaves unchecked, and how to check it
@@ -797,7 +809,16 @@ describe('pocnet CLI against real daemons', () => {
     tampered.write('admin-actiom', kindAt)
     const tamperedFile = join(base, 'fr-tampered.bundle')
     await writeFile(tamperedFile, tampered)
-    const r = await pocnet('FR', undefined, ['ledger', 'verify', '--bundle', tamperedFile, '--country', 'FR'])
+    const r = await pocnet('FR', undefined, [
+      'ledger',
+      'verify',
+      '--bundle',
+      tamperedFile,
+      '--country',
+      'FR',
+      '--witnesses',
+      '0',
+    ])
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(
       new RegExp(`^error: ledger invalid at entry ${target!.seq}: entry ${target!.seq} `, 'm'),
@@ -993,6 +1014,8 @@ describe('pocnet CLI against real daemons', () => {
     const verified = await json<{ ok: boolean; entries: number; problem: unknown }>('FR', undefined, [
       'ledger',
       'verify',
+      '--witnesses',
+      '0',
       '--json',
     ])
     expect(verified.ok).toBe(true)

@@ -210,6 +210,7 @@ describe('exit codes of the binary', () => {
     [['request', 'template', 'pizza'], /Allowed choices are preservation/],
     [['ledger', 'verify', '--threads', 'two'], /--threads must be/],
     [['ledger', 'verify', '--threads', '-1'], /--threads must be/],
+    [['ledger', 'verify', '--witnesses', 'all'], /--witnesses must be a whole number ≥ 0, not "all"/],
     [['ledger', 'prove', 'abc'], /<seq> must be a whole number ≥ 0, not "abc"/],
     [
       ['case', 'limit', 'X', '--limit', 'all', '--details', 'd'],

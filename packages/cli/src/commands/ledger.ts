@@ -20,6 +20,7 @@ import { CliError, LedgerInvalidError } from '../errors.ts'
 import { witnessedCheckpoints } from '../evidence-file.ts'
 import { examples, jsonOption, nonNegativeInt, positiveInt } from '../help.ts'
 import { formatDetail, formatTime, out, table } from '../output.ts'
+import { printWitnesses, witnessRequirement } from './ledger-witnesses.ts'
 
 /** What to do about a tail no signed checkpoint covers. */
 const UNSIGNED_TAIL_HINT =
@@ -128,6 +129,10 @@ function reportJson(r: VerifyReport) {
     unsignedFrom: r.unsignedFrom ?? null,
     blobs: r.blobs,
     threads: r.threads,
+    /** Every cosignature line on the checkpoints: who cosigned which size when, and its status. */
+    cosignatures: r.cosignatures,
+    /** The witness requirement on the latest checkpoint (null when none was asked for). */
+    witnesses: r.witnesses ?? null,
     problem: r.problem ?? null,
   }
 }
@@ -161,6 +166,11 @@ export function registerLedger(program: Command): void {
         'accept entries after the latest signed checkpoint, with a warning (a running node, a crashed one); without it they fail the check',
       )
       .option(
+        '--witnesses <k>',
+        "valid cosignatures of distinct current members the latest checkpoint must carry (default: the node's witness.minCosigners for its data directory, else a majority of the other members; 0: none)",
+        nonNegativeInt('--witnesses'),
+      )
+      .option(
         '--threads <n>',
         'worker threads that decode and hash entries (default: one per CPU; 0: none)',
         nonNegativeInt('--threads'),
@@ -175,6 +185,7 @@ export function registerLedger(program: Command): void {
             evidence?: string
             checkBlobs?: boolean
             allowUnsignedTail?: boolean
+            witnesses?: number
             threads?: number
             json?: boolean
           },
@@ -209,6 +220,17 @@ export function registerLedger(program: Command): void {
                   resolve(flags.evidence),
                   keyHistory?.map((k) => k.publicKey) ?? [publicKey!],
                 )
+          const roster = await ctx.localRoster()
+          const witnesses = await witnessRequirement({
+            roster,
+            flag: flags.witnesses,
+            dataDir: flags.bundle === undefined ? ctx.dataDir : undefined,
+            logCountry:
+              flags.country?.toUpperCase() ??
+              (flags.bundle === undefined
+                ? (await readConfig(ctx.dataDir).catch(() => undefined))?.country
+                : undefined),
+          })
           const identity =
             flags.checkBlobs && flags.bundle === undefined
               ? await readKeyFile(ctx.path('key'), await obtainPassphrase())
@@ -224,6 +246,7 @@ export function registerLedger(program: Command): void {
               ...(witnessed === undefined ? {} : { checkpoints: witnessed }),
               ...(flags.threads === undefined ? {} : { threads: flags.threads }),
               allowUnsignedTail: flags.allowUnsignedTail === true,
+              ...(witnesses === undefined ? {} : { witnesses }),
             })
           } catch (e) {
             const code = (e as NodeJS.ErrnoException).code
@@ -238,9 +261,11 @@ export function registerLedger(program: Command): void {
             throw new LedgerInvalidError(
               report.problem?.reason ?? 'unknown problem',
               report.problem?.seq,
-              report.unsignedFrom !== undefined && report.problem?.seq === report.unsignedFrom
-                ? UNSIGNED_TAIL_HINT
-                : undefined,
+              report.witnesses?.met === false
+                ? `--witnesses <k> sets how many cosignatures are required (${report.witnesses.required} here; 0: none); the node asks the connected members to cosign each checkpoint`
+                : report.unsignedFrom !== undefined && report.problem?.seq === report.unsignedFrom
+                  ? UNSIGNED_TAIL_HINT
+                  : undefined,
             )
           if (flags.json) return
           out.line(
@@ -266,6 +291,7 @@ export function registerLedger(program: Command): void {
                 : ' (pinned)'
           out.line(`  key      ${report.publicKey === undefined ? '-' : toHex(report.publicKey)}${keyNote}`)
           out.line(`  root     ${report.root === undefined ? '-' : toHex(report.root)}`)
+          printWitnesses(report, witnesses, roster)
           out.line(
             // a bundle carries no stored (sealed) bytes: only a data directory has that count
             `  blobs    ${report.blobs.referenced} referenced, ${report.blobs.hashChecked} hash-checked, ${report.source === 'data-dir' ? `${report.blobs.storedChecked} checked as stored, ` : ''}${report.blobs.presenceOnly} presence only`,
@@ -287,6 +313,7 @@ export function registerLedger(program: Command): void {
     'pocnet ledger verify --bundle fr-2026-11.bundle --country FR',
     'pocnet ledger verify --allow-unsigned-tail   # a running node: its newest entries await a checkpoint',
     'pocnet ledger verify --bundle fr-2026-11.bundle --country FR --evidence fr-evidence.json',
+    'pocnet ledger verify --bundle fr-2026-11.bundle --witnesses 3',
   )
 
   examples(

@@ -1,0 +1,107 @@
+import { checkpointOrigin, type VerifyReport, type WitnessRequirement } from '@pocnet/ledger'
+import { readConfig } from '@pocnet/node/client'
+import { CliError } from '../errors.ts'
+import { out } from '../output.ts'
+
+/*
+ * `pocnet ledger verify`'s witness check (docs/ledger.md §7): the members' witness keys from the
+ * roster, how many cosignatures the latest checkpoint must carry, and the listing of who cosigned.
+ */
+
+/** The roster as this needs it: the network and every current member's key. */
+interface Members {
+  network: string
+  members: ReadonlyMap<string, { publicKey: Uint8Array }>
+}
+
+/** Sizes the text report lists cosigners of (the latest ones); --json lists them all. */
+const LISTED_SIZES = 10
+
+/** A majority of the other members (⌊n/2⌋ + 1 of n): the node's default witnessing policy too. */
+export function majorityOf(otherMembers: number): number {
+  return otherMembers === 0 ? 0 : Math.floor(otherMembers / 2) + 1
+}
+
+/** `witness.minCosigners` of the node's config.json, when the data directory has one that sets it. */
+async function configuredMinCosigners(dataDir: string): Promise<number | undefined> {
+  const config = await readConfig(dataDir).catch(() => undefined)
+  const min = (config as { witness?: { minCosigners?: unknown } } | undefined)?.witness?.minCosigners
+  return typeof min === 'number' ? min : undefined
+}
+
+/**
+ * What the verification requires of the witnesses. Every current member is a witness under its own
+ * log's origin with its roster key (the verifier leaves the log's own out). `flag` is --witnesses;
+ * otherwise the node's configured policy when verifying its data directory, else a majority of the
+ * other members, at most their number. `logCountry` is the log's, when known (else it is taken to be
+ * a member). Undefined when there is no roster to take keys from (and none is required).
+ */
+export async function witnessRequirement(opts: {
+  roster: Members | undefined
+  flag: number | undefined
+  dataDir: string | undefined
+  logCountry: string | undefined
+}): Promise<WitnessRequirement | undefined> {
+  const { roster, flag } = opts
+  if (roster === undefined) {
+    if (flag !== undefined && flag > 0)
+      throw new CliError('ERR_NO_ROSTER', "--witnesses needs the roster, for the members' keys", {
+        hint: 'pass --data-dir of a node that holds the roster, or --witnesses 0 to verify without witnesses',
+      })
+    return undefined
+  }
+  const keys = [...roster.members].map(([country, member]) => ({
+    name: checkpointOrigin(roster.network, country),
+    publicKey: member.publicKey,
+  }))
+  if (flag !== undefined) return { keys, min: flag }
+  const isMember = opts.logCountry === undefined || roster.members.has(opts.logCountry)
+  const others = roster.members.size - (isMember ? 1 : 0)
+  const configured = opts.dataDir === undefined ? undefined : await configuredMinCosigners(opts.dataDir)
+  return { keys, min: Math.min(configured ?? majorityOf(others), others) }
+}
+
+/** A cosigner's name as shown: the country of a current member's log origin, else the name itself. */
+function shownName(name: string, roster: Members | undefined): string {
+  if (roster === undefined) return name
+  for (const country of roster.members.keys())
+    if (name === checkpointOrigin(roster.network, country)) return country
+  return name
+}
+
+function shownTime(timestamp: number | undefined): string {
+  return timestamp === undefined ? '?' : new Date(timestamp * 1000).toISOString().replace('.000Z', 'Z')
+}
+
+/** The witness lines of the text report: the requirement's verdict and who cosigned which size when. */
+export function printWitnesses(
+  report: VerifyReport,
+  required: WitnessRequirement | undefined,
+  roster: Members | undefined,
+): void {
+  if (required === undefined) {
+    out.line(
+      `${out.style('yellow', '!')} no roster here: cosignatures were not checked (--data-dir of a node that holds the roster checks them)`,
+    )
+  } else if (report.witnesses !== undefined) {
+    const w = report.witnesses
+    out.line(
+      `  witnesses ${w.cosigners.length} of ${w.required} required cosigned the latest checkpoint (size ${w.size}): ${w.cosigners.map((n) => shownName(n, roster)).join(', ')}`,
+    )
+  } else {
+    out.line(`  witnesses none required (--witnesses 0, or no other member)`)
+  }
+  const sizes = [...new Set(report.cosignatures.map((c) => c.size))]
+  for (const size of sizes.slice(-LISTED_SIZES)) {
+    const lines = report.cosignatures.filter((c) => c.size === size)
+    const shown = lines.map(
+      (c) =>
+        `${shownName(c.name, roster)} ${shownTime(c.timestamp)}${c.status === 'valid' ? '' : ` (${c.status})`}`,
+    )
+    out.line(`            size ${size}: ${shown.join(', ')}`)
+  }
+  if (sizes.length > LISTED_SIZES)
+    out.line(
+      `            (${sizes.length - LISTED_SIZES} earlier cosigned checkpoint(s): --json lists them all)`,
+    )
+}
