@@ -738,14 +738,25 @@ export class Ledger {
    */
   async export(
     path: string,
-    options: { includeBlobBytes?: boolean; replace?: boolean } = {},
+    options: {
+      includeBlobBytes?: boolean
+      replace?: boolean
+      /**
+       * Called with the checkpoint the bundle ends at, before anything is written: a node has its
+       * witnesses cosign it there (addCosignatures), so the bundle carries their cosignatures.
+       */
+      cosign?: (checkpoint: SignedCheckpoint) => Promise<void>
+    } = {},
   ): Promise<{ entries: number; checkpoint: SignedCheckpoint }> {
     this.#check()
     // A bundle ends at a checkpoint signed now, so the auditor's copy is vouched for to its last
     // entry; entries appended meanwhile wait for the next export.
-    const checkpoint = await this.checkpoint()
-    const size = checkpoint.size
-    const checkpoints = (await this.checkpoints()).filter((c) => c.size <= size).map((c) => c.note)
+    const signed = await this.checkpoint()
+    const size = signed.size
+    await options.cosign?.(signed)
+    const stored = (await this.checkpoints()).filter((c) => c.size <= size)
+    const checkpoint = stored.find((c) => c.size === size) ?? signed
+    const checkpoints = stored.map((c) => c.note)
     const blobs = this.blobs()
     const entries = this.entryBytes(0, size)
     await writeBundle(

@@ -158,6 +158,24 @@ describe('Ledger.addCosignatures', () => {
     expect(fromDir.ok).toBe(true)
   })
 
+  it('lets an export have the checkpoint it ends at cosigned before the bundle is written', async () => {
+    const ledger = await openTestLedger(dir.path, identity)
+    await ledger.appendBatch([sampleEvent(0), sampleEvent(1)])
+    const bundle = join(dir.path, 'export.pnlb')
+    const exported = await ledger.export(bundle, {
+      cosign: async (checkpoint) => {
+        expect(checkpoint.size).toBe(2)
+        await ledger.addCosignatures(checkpoint.size, [cosign(w1, checkpoint, 5)])
+      },
+    })
+    expect(verifyCosignatures(exported.checkpoint.note, [keyOf(w1)])).toEqual([
+      { ...keyOf(w1), timestamp: 5 },
+    ])
+    const report = await verifyLedger(bundle, { witnesses: { keys: [keyOf(w1)], min: 1 } })
+    expect(report.ok).toBe(true)
+    await ledger.close()
+  })
+
   it('rewrites a checkpoint file left behind by a crash when the ledger opens', async () => {
     const { ledger, latest } = await ledgerWithCheckpoints()
     await ledger.addCosignatures(latest.size, [cosign(w1, latest, 100)])
