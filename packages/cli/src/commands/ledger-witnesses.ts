@@ -1,5 +1,5 @@
 import { checkpointOrigin, type VerifyReport, type WitnessRequirement } from '@pocnet/ledger'
-import { readConfig } from '@pocnet/node/client'
+import { minCosigners, readConfig } from '@pocnet/node/client'
 import { CliError } from '../errors.ts'
 import { out } from '../output.ts'
 
@@ -17,23 +17,11 @@ interface Members {
 /** Sizes the text report lists cosigners of (the latest ones); --json lists them all. */
 const LISTED_SIZES = 10
 
-/** A majority of the other members (⌊n/2⌋ + 1 of n): the node's default witnessing policy too. */
-export function majorityOf(otherMembers: number): number {
-  return otherMembers === 0 ? 0 : Math.floor(otherMembers / 2) + 1
-}
-
-/** `witness.minCosigners` of the node's config.json, when the data directory has one that sets it. */
-async function configuredMinCosigners(dataDir: string): Promise<number | undefined> {
-  const config = await readConfig(dataDir).catch(() => undefined)
-  const min = (config as { witness?: { minCosigners?: unknown } } | undefined)?.witness?.minCosigners
-  return typeof min === 'number' ? min : undefined
-}
-
 /**
  * What the verification requires of the witnesses. Every current member is a witness under its own
  * log's origin with its roster key (the verifier leaves the log's own out). `flag` is --witnesses;
- * otherwise the node's configured policy when verifying its data directory, else a majority of the
- * other members, at most their number. `logCountry` is the log's, when known (else it is taken to be
+ * otherwise the node's witnessing policy (`minCosigners`: its config's when verifying its data
+ * directory, else the default, a majority of the other members), at most their number. `logCountry` is the log's, when known (else it is taken to be
  * a member). Undefined when there is no roster to take keys from (and none is required).
  */
 export async function witnessRequirement(opts: {
@@ -57,8 +45,10 @@ export async function witnessRequirement(opts: {
   if (flag !== undefined) return { keys, min: flag }
   const isMember = opts.logCountry === undefined || roster.members.has(opts.logCountry)
   const others = roster.members.size - (isMember ? 1 : 0)
-  const configured = opts.dataDir === undefined ? undefined : await configuredMinCosigners(opts.dataDir)
-  return { keys, min: Math.min(configured ?? majorityOf(others), others) }
+  // the node's own policy for its data directory; for a bundle, that policy's default
+  const config =
+    opts.dataDir === undefined ? undefined : await readConfig(opts.dataDir).catch(() => undefined)
+  return { keys, min: minCosigners(config ?? {}, others) }
 }
 
 /** A cosigner's name as shown: the country of a current member's log origin, else the name itself. */
