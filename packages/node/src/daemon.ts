@@ -36,7 +36,7 @@ import { PeerRejections } from './peer-rejections.ts'
 import { readRetiredKey, retiredKeyFile } from './retired-keys.ts'
 import { KeyRetirement } from './retirement.ts'
 import { EquivocationAlarm, type EquivocationAlert } from './witness/alarm.ts'
-import { CosignatureCollector, type CosignatureStatus, type CosignedLog } from './witness/collector.ts'
+import { CosignatureCollector, type CosignatureStatus } from './witness/collector.ts'
 import { MemberWitness } from './witness/member-witness.ts'
 
 export interface DaemonOptions {
@@ -433,7 +433,7 @@ export class PocnetDaemon {
     }
     const cosignatures = new CosignatureCollector({
       host,
-      ledger: cosignedLogOf(ledger),
+      ledger,
       getRoster,
       network: config.network,
       country: config.country,
@@ -731,22 +731,6 @@ async function readDataFile<T>(
 /** `counts` with each key prefixed, for `rejected` in the health. */
 function prefixed(prefix: string, counts: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(counts).map(([k, v]) => [`${prefix}${k}`, v]))
-}
-
-/**
- * The ledger as the cosignature collector uses it. Until `Ledger.addCosignatures` (branch
- * verifywit) is on main, verified cosignatures are not stored: they are counted in `status` only.
- */
-function cosignedLogOf(ledger: Ledger): CosignedLog {
-  const store = ledger as Ledger & Partial<Pick<CosignedLog, 'addCosignatures'>>
-  return {
-    origin: ledger.origin,
-    publicKey: ledger.publicKey,
-    latestCheckpoint: () => ledger.latestCheckpoint(),
-    consistencyProof: (first, second) => ledger.consistencyProof(first, second),
-    addCosignatures: async (size, lines) =>
-      typeof store.addCosignatures === 'function' ? store.addCosignatures(size, lines) : 0,
-  }
 }
 
 /** `text` as a multiaddr, or undefined when libp2p cannot parse it. */
