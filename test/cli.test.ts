@@ -762,7 +762,8 @@ describe('pocnet CLI against real daemons', () => {
     )
     expect(exported.entries).toBeGreaterThan(target!.seq)
     expect(exported.checkpoint.size).toBe(exported.entries)
-    // --witnesses 0 throughout: these daemons predate witnessing, no member cosigns FR's checkpoints
+    // --witnesses 0 throughout: the export signed a checkpoint just now, which nothing waits for the
+    // members to cosign (the witness requirement has its own tests)
     const pristine = await json<{ ok: boolean; entries: number }>('FR', undefined, [
       'ledger',
       'verify',
