@@ -847,6 +847,8 @@ describe('pocnet CLI against real daemons', () => {
       '--country',
       'FR',
       '--allow-unsigned-tail',
+      '--witnesses',
+      '0',
     ])
     expect(allowed.code, allowed.stderr).toBe(0)
     expect(allowed.stdout).toMatch(
@@ -904,7 +906,8 @@ describe('pocnet CLI against real daemons', () => {
     }
 
     // FR's operator rewrites FR's ledger without a message received from IT and re-signs it with
-    // FR's key: it verifies (the verifier cannot tell), reconciliation names the message
+    // FR's key: no member cosigned the new checkpoints, which the witness requirement catches;
+    // without it (--witnesses 0) it verifies, and reconciliation names the message
     const { entries } = await json<{ entries: Array<{ messageId?: string }> }>('FR', tokens['FR:auditor'], [
       'ledger',
       'log',
@@ -924,6 +927,18 @@ describe('pocnet CLI against real daemons', () => {
       passphrase: 'e2e passphrase of FR',
       drop: (e) => e.kind === 'message-received' && e.messageId === dropped,
     })
+    const unwitnessed = await pocnet('FR', undefined, [
+      'ledger',
+      'verify',
+      '--bundle',
+      rewritten,
+      '--country',
+      'FR',
+    ])
+    expect(unwitnessed.code).toBe(1)
+    expect(unwitnessed.stderr).toMatch(
+      /carries 0 valid cosignature\(s\) of distinct current members, 1 required/,
+    )
     const verified = await pocnet('FR', undefined, [
       'ledger',
       'verify',
@@ -931,6 +946,8 @@ describe('pocnet CLI against real daemons', () => {
       rewritten,
       '--country',
       'FR',
+      '--witnesses',
+      '0',
     ])
     expect(verified.code, verified.stderr).toBe(0)
     const caught = await pocnet('FR', undefined, ['audit', 'reconcile', bundles.IT, rewritten])
