@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { checkpointOrigin, parseCheckpoint, signCheckpoint, verifyEvidence } from '@pocnet/ledger'
+import {
+  checkpointOrigin,
+  parseCheckpoint,
+  signCheckpoint,
+  verifyCosignatures,
+  verifyEvidence,
+} from '@pocnet/ledger'
 import { requestOnce } from '@pocnet/protocol/reqresp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PocnetDaemon } from '../src/index.ts'
@@ -73,6 +79,13 @@ describe('witnessing among members, with real nodes', () => {
         ['US', w.latestSize],
       ])
       expect(it_.witness.heldSize('FR')).toBeGreaterThanOrEqual(checkpoint.size)
+      // stored beside the checkpoint, on its note: what bundles, `ledger prove` and an auditor read
+      const witnessKeys = [it_, us].map((m) => ({
+        name: checkpointOrigin(TEST_NETWORK, m.config.country),
+        publicKey: m.identity.signingPublicKey,
+      }))
+      const cosigned = verifyCosignatures(fr.ledger.latestCheckpoint()!.note, witnessKeys)
+      expect(cosigned.map((c) => c.name).sort()).toEqual(witnessKeys.map((k) => k.name))
     }
     expect(it_.health().witness.cosignedForOthers).toBeGreaterThan(0)
   })
