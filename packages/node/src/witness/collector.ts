@@ -24,6 +24,8 @@ const ROUND_EVERY_MS = 2_000
 /** A member that failed to answer (or refused) is asked again after this long. */
 const RETRY_AFTER_MS = 10_000
 const EXCHANGE_TIMEOUT_MS = 10_000
+/** While a caller waits for cosignatures (an export), members still to answer are asked this often. */
+const WAIT_ROUND_EVERY_MS = 250
 
 /** What the collector needs of the ledger (the `Ledger` has all of it). */
 export interface CosignedLog {
@@ -54,6 +56,15 @@ export interface CosignatureStatus {
   /** The latest checkpoint carries at least `minCosigners` cosignatures. */
   meetsPolicy: boolean
   witnesses: WitnessView[]
+}
+
+/** Who cosigned a checkpoint a caller waited for, against the policy's k. */
+export interface CosignedNow {
+  size: number
+  /** Members whose cosignature of that checkpoint is stored, sorted. */
+  cosigners: string[]
+  minCosigners: number
+  meetsPolicy: boolean
 }
 
 export interface CosignatureCollectorInit {
@@ -147,6 +158,30 @@ export class CosignatureCollector {
             lastError: s?.lastError ?? null,
           }
         }),
+    }
+  }
+
+  /**
+   * Asks every connected member that has not cosigned `checkpoint` (the latest) to cosign it now,
+   * members that failed a moment ago included, and resolves once the policy's k have (their
+   * cosignatures stored) or after `timeoutMs`, whichever is first. Never rejects for want of
+   * cosigners: the answer says who did.
+   */
+  async cosignNow(checkpoint: SignedCheckpoint, timeoutMs: number): Promise<CosignedNow> {
+    const deadline = this.#now() + timeoutMs
+    for (const state of this.#members.values()) state.retryAt = 0
+    for (;;) {
+      this.#round()
+      const { cosigners, minCosigners } = this.status()
+      const done = this.#cosigners.size === checkpoint.size ? cosigners : []
+      if (done.length >= minCosigners || this.#now() >= deadline || this.#shutdown.signal.aborted)
+        return {
+          size: checkpoint.size,
+          cosigners: done,
+          minCosigners,
+          meetsPolicy: done.length >= minCosigners,
+        }
+      await new Promise((resolve) => setTimeout(resolve, WAIT_ROUND_EVERY_MS))
     }
   }
 
