@@ -1,13 +1,19 @@
 import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import {
   checkpointOrigin,
   parseCheckpoint,
   signCheckpoint,
   verifyCosignatures,
   verifyEvidence,
+  verifyLedger,
 } from '@pocnet/ledger'
 import { requestOnce } from '@pocnet/protocol/reqresp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ledgerHandlers } from '../src/control/handlers/ledger.ts'
+import type { CallContext } from '../src/control/serve.ts'
 import type { PocnetDaemon } from '../src/index.ts'
 import {
   decodeWitnessAnswer,
@@ -88,6 +94,39 @@ describe('witnessing among members, with real nodes', () => {
       expect(cosigned.map((c) => c.name).sort()).toEqual(witnessKeys.map((k) => k.name))
     }
     expect(it_.health().witness.cosignedForOthers).toBeGreaterThan(0)
+  })
+
+  it("exports a bundle whose checkpoint carries the others' cosignatures, which the default witness check accepts", async () => {
+    await grow(fr, 3)
+    const dir = await mkdtemp(join(tmpdir(), 'pocnet-export-'))
+    try {
+      const path = join(dir, 'fr.bundle')
+      const written = await ledgerHandlers(fr).export(
+        { path, includeBlobBytes: false, cosignTimeoutMs: 10_000 },
+        {} as CallContext,
+      )
+      expect(written.checkpoint.size).toBe(fr.ledger.size)
+      expect(written.witnesses).toEqual({ cosigners: ['IT', 'US'], required: 2, meetsPolicy: true })
+      // what `pocnet ledger verify --bundle` requires by default: a majority of the other members
+      const report = await verifyLedger(path, {
+        threads: 0,
+        witnesses: {
+          keys: [fr, it_, us].map((m) => ({
+            name: checkpointOrigin(TEST_NETWORK, m.config.country),
+            publicKey: m.identity.signingPublicKey,
+          })),
+          min: 2,
+        },
+      })
+      expect(report.problem).toBeUndefined()
+      expect(report.ok).toBe(true)
+      expect(report.witnesses).toMatchObject({ met: true, size: written.checkpoint.size })
+      expect(report.witnesses!.cosigners.sort()).toEqual(
+        ['IT', 'US'].map((c) => checkpointOrigin(TEST_NETWORK, c)),
+      )
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('refuses a rollback and a bad consistency proof, telling the size it holds', async () => {

@@ -13,7 +13,13 @@ import {
   type VerifyReport,
   verifyLedger,
 } from '@pocnet/ledger'
-import { ledgerRoutes, obtainPassphrase, readConfig } from '@pocnet/node/client'
+import {
+  DEFAULT_EXPORT_COSIGN_TIMEOUT_MS,
+  ledgerRoutes,
+  MAX_EXPORT_COSIGN_TIMEOUT_MS,
+  obtainPassphrase,
+  readConfig,
+} from '@pocnet/node/client'
 import { Argument, type Command, InvalidArgumentError, Option } from 'commander'
 import { Context } from '../context.ts'
 import { CliError, LedgerInvalidError } from '../errors.ts'
@@ -382,13 +388,27 @@ export function registerLedger(program: Command): void {
       )
       .requiredOption('--out <path>', 'bundle file to write (the daemon writes it: give a path it can write)')
       .option('--include-blob-bytes', 'include the message bytes themselves, not only their hashes')
+      .option(
+        '--cosign-timeout <seconds>',
+        `how long the node waits for the members to cosign the bundle's checkpoint (default ${DEFAULT_EXPORT_COSIGN_TIMEOUT_MS / 1000}, at most ${MAX_EXPORT_COSIGN_TIMEOUT_MS / 1000})`,
+        nonNegativeInt('--cosign-timeout'),
+      )
       .option('--json', 'print the result as JSON')
       .action(
-        async (flags: { out: string; includeBlobBytes?: boolean; json?: boolean }, command: Command) => {
+        async (
+          flags: { out: string; includeBlobBytes?: boolean; cosignTimeout?: number; json?: boolean },
+          command: Command,
+        ) => {
           const ctx = Context.of(command)
           const r = await ctx.call(
             ledgerRoutes.export,
-            { body: { path: resolve(flags.out), includeBlobBytes: flags.includeBlobBytes === true } },
+            {
+              body: {
+                path: resolve(flags.out),
+                includeBlobBytes: flags.includeBlobBytes === true,
+                ...(flags.cosignTimeout !== undefined && { cosignTimeoutMs: flags.cosignTimeout * 1000 }),
+              },
+            },
             EXPORT_TIMEOUT_MS,
           )
           if (flags.json) return out.json(r)
@@ -396,7 +416,19 @@ export function registerLedger(program: Command): void {
           out.line(
             `  ending at the signed checkpoint of size ${r.checkpoint.size}, root ${r.checkpoint.root}`,
           )
-          out.line(`  verify it anywhere with: pocnet ledger verify --bundle ${r.path}`)
+          const { cosigners, required, meetsPolicy } = r.witnesses
+          const who = cosigners.length === 0 ? 'none' : cosigners.join(', ')
+          if (meetsPolicy) {
+            out.line(`  cosigned by ${cosigners.length} of ${required} required witnesses: ${who}`)
+            out.line(`  verify it anywhere with: pocnet ledger verify --bundle ${r.path}`)
+          } else {
+            out.line(
+              `${out.style('yellow', '!')} only ${cosigners.length} of ${required} required witnesses cosigned its checkpoint in time (${who}): \`ledger verify\` will need --witnesses ${cosigners.length}, or export again once the members are connected`,
+            )
+            out.line(
+              `  verify it anywhere with: pocnet ledger verify --bundle ${r.path} --witnesses ${cosigners.length}`,
+            )
+          }
         },
       ),
     'pocnet ledger export --out /tmp/fr-2026-11.bundle',

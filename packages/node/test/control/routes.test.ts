@@ -11,8 +11,10 @@ import {
   ControlClient,
   caseRoutes,
   createLogger,
+  DEFAULT_EXPORT_COSIGN_TIMEOUT_MS,
   directoryRoutes,
   ledgerRoutes,
+  MAX_EXPORT_COSIGN_TIMEOUT_MS,
   messageRoutes,
   serveRoutes,
   startControlServer,
@@ -182,13 +184,23 @@ describe('control API route declarations', () => {
       )
     })
 
-    it('POST /ledger/export: an absolute path; blob bytes only when asked for with true', () => {
+    it('POST /ledger/export: an absolute path; blob bytes only when asked for with true; a bounded cosign wait', () => {
       const { parse } = ledgerRoutes.export
       expect(parse(raw({ body: { path: '/tmp/x.bundle', includeBlobBytes: 'yes' } }))).toEqual({
         path: '/tmp/x.bundle',
         includeBlobBytes: false,
+        cosignTimeoutMs: DEFAULT_EXPORT_COSIGN_TIMEOUT_MS,
+      })
+      expect(parse(raw({ body: { path: '/tmp/x.bundle', cosignTimeoutMs: 0 } }))).toMatchObject({
+        cosignTimeoutMs: 0,
       })
       refused(parse, { body: { path: 'x.bundle' } }, 'path: must be an absolute path for the bundle')
+      for (const cosignTimeoutMs of [-1, 1.5, '10', MAX_EXPORT_COSIGN_TIMEOUT_MS + 1])
+        refused(
+          parse,
+          { body: { path: '/tmp/x.bundle', cosignTimeoutMs } },
+          `cosignTimeoutMs: must be a whole number of milliseconds, 0 to ${MAX_EXPORT_COSIGN_TIMEOUT_MS}`,
+        )
     })
 
     it('GET /ledger/proof/:seq reads the number; the node checks its range', () => {

@@ -1,9 +1,14 @@
 import { toHex } from '@pocnet/crypto'
-import { hashLeaf, type Ledger, type LedgerEntry } from '@pocnet/ledger'
+import { hashLeaf, type Ledger, type LedgerEntry, type SignedCheckpoint } from '@pocnet/ledger'
 import { auditReport } from '../../audit.ts'
 import type { PocnetDaemon } from '../../daemon.ts'
+import type { CosignedNow } from '../../witness/collector.ts'
 import { ControlApiError } from '../errors.ts'
-import type { LedgerEntryView, ledgerRoutes } from '../routes/ledger.ts'
+import {
+  DEFAULT_EXPORT_COSIGN_TIMEOUT_MS,
+  type LedgerEntryView,
+  type ledgerRoutes,
+} from '../routes/ledger.ts'
 import type { Handlers } from '../serve.ts'
 import { isInside } from './paths.ts'
 
@@ -31,14 +36,22 @@ function entryView(e: LedgerEntry): LedgerEntryView {
 export function ledgerHandlers(daemon: PocnetDaemon): Handlers<typeof ledgerRoutes> {
   return {
     entries: async (query) => ({ entries: (await daemon.ledger.query(query)).map(entryView) }),
-    export: async ({ path, includeBlobBytes }) => {
+    export: async ({ path, includeBlobBytes, cosignTimeoutMs }) => {
       // The daemon writes the bundle with its own rights, for a caller who may be only an
       // auditor: never into the data directory (its key, users, ledger), never over a file.
       if (await isInside(path, daemon.dataDir))
         throw new ControlApiError(400, 'ERR_FIELD', "path: must be outside the node's data directory")
       let exported: Awaited<ReturnType<typeof daemon.ledger.export>>
+      // the witnesses cosign the bundle's checkpoint before it is written, so it carries them
+      let cosigned: CosignedNow | undefined
+      const cosign = async (checkpoint: SignedCheckpoint) => {
+        cosigned = await daemon.cosignatures.cosignNow(
+          checkpoint,
+          cosignTimeoutMs ?? DEFAULT_EXPORT_COSIGN_TIMEOUT_MS,
+        )
+      }
       try {
-        exported = await daemon.ledger.export(path, { includeBlobBytes, replace: false })
+        exported = await daemon.ledger.export(path, { includeBlobBytes, replace: false, cosign })
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code
         if (code === 'EEXIST')
@@ -54,7 +67,16 @@ export function ledgerHandlers(daemon: PocnetDaemon): Handlers<typeof ledgerRout
         throw err
       }
       const { entries, checkpoint } = exported
-      return { path, entries, checkpoint: { size: checkpoint.size, root: toHex(checkpoint.root) } }
+      return {
+        path,
+        entries,
+        checkpoint: { size: checkpoint.size, root: toHex(checkpoint.root) },
+        witnesses: {
+          cosigners: cosigned?.cosigners ?? [],
+          required: cosigned?.minCosigners ?? 0,
+          meetsPolicy: cosigned?.meetsPolicy ?? false,
+        },
+      }
     },
     checkpoint: async () => {
       const c = await daemon.ledger.checkpoint()

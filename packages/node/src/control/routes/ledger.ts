@@ -28,7 +28,17 @@ export type LedgerQuery = {
 export interface ExportRequest {
   path: string
   includeBlobBytes?: boolean
+  /** How long to wait for the members' cosignatures of the bundle's checkpoint (default 10 s). */
+  cosignTimeoutMs?: number
 }
+
+/**
+ * How long an export waits by default for the witnesses to cosign its checkpoint: a connected
+ * member answers in well under a second, so 10 s covers a slow one without holding the export long.
+ */
+export const DEFAULT_EXPORT_COSIGN_TIMEOUT_MS = 10_000
+/** The longest wait an export may ask for: its CLI call itself times out after 300 s. */
+export const MAX_EXPORT_COSIGN_TIMEOUT_MS = 120_000
 
 export interface CheckpointView {
   size: number
@@ -41,6 +51,8 @@ export interface BundleWritten {
   entries: number
   /** The checkpoint the bundle ends at, signed for it. */
   checkpoint: CheckpointView
+  /** The members whose cosignatures of that checkpoint the bundle carries, against the policy's k. */
+  witnesses: { cosigners: string[]; required: number; meetsPolicy: boolean }
 }
 
 export interface SignedCheckpointView extends CheckpointView {
@@ -98,7 +110,18 @@ export const ledgerRoutes = {
       if (typeof path !== 'string' || !isAbsolute(path)) {
         throw new ControlApiError(400, 'ERR_FIELD', 'path: must be an absolute path for the bundle')
       }
-      return { path, includeBlobBytes: b.includeBlobBytes === true }
+      const timeout = b.cosignTimeoutMs ?? DEFAULT_EXPORT_COSIGN_TIMEOUT_MS
+      if (
+        !Number.isSafeInteger(timeout) ||
+        (timeout as number) < 0 ||
+        (timeout as number) > MAX_EXPORT_COSIGN_TIMEOUT_MS
+      )
+        throw new ControlApiError(
+          400,
+          'ERR_FIELD',
+          `cosignTimeoutMs: must be a whole number of milliseconds, 0 to ${MAX_EXPORT_COSIGN_TIMEOUT_MS}`,
+        )
+      return { path, includeBlobBytes: b.includeBlobBytes === true, cosignTimeoutMs: timeout as number }
     },
   }),
   checkpoint: route<NoRequest, SignedCheckpointView>()({
