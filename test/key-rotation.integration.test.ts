@@ -168,12 +168,30 @@ describe('rotating a node key through the roster', () => {
     await openCase(fr, it_, 'FR-ROT-0002')
     await openCase(de, fr, 'DE-ROT-0001')
 
-    // the ledger verifies over both keys, pinned to the roster (--witnesses 0: what this checks is
-    // the key history; whether IT and DE have cosigned FR's newest checkpoint yet is a race)
-    const verified = JSON.parse(await ok(fr, ['ledger', 'verify', '--witnesses', '0', '--json'])) as {
-      ok: boolean
+    // witnesses keep cosigning across the change: an export (a checkpoint signed under the new key)
+    // waits for IT and DE to cosign it, and the bundle verifies over both keys, pinned to the
+    // roster, with the default witness requirement (both other members)
+    const bundle = join(fed.baseDir, 'fr-rotated.bundle')
+    const exported = JSON.parse(await ok(fr, ['ledger', 'export', '--out', bundle, '--json'])) as {
+      checkpoint: { size: number }
+      witnesses: { cosigners: string[]; required: number; meetsPolicy: boolean }
     }
+    expect(exported.witnesses).toEqual({ cosigners: ['DE', 'IT'], required: 2, meetsPolicy: true })
+    await waitFor(
+      async () =>
+        (await health(fr)).witness.witnesses.every((w) => (w.cosignedSize ?? 0) >= exported.checkpoint.size),
+      {
+        timeoutMs: 30_000,
+        intervalMs: 250,
+        description: "IT and DE to show as cosigners of FR's checkpoint under its new key",
+      },
+    )
+    const verified = JSON.parse(
+      await ok(fr, ['ledger', 'verify', '--bundle', bundle, '--country', 'FR', '--json']),
+    ) as { ok: boolean; witnesses: { met: boolean; size: number; cosigners: string[] } | null }
     expect(verified.ok).toBe(true)
+    expect(verified.witnesses).toMatchObject({ met: true, size: exported.checkpoint.size })
+    expect(verified.witnesses!.cosigners).toHaveLength(2)
 
     // the old key's node: members' gaters refuse its key before any stream, so it cannot sync
     // the roster from them; its operator pushes it. It says so, and dials nobody from then on.
