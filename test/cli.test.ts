@@ -755,15 +755,16 @@ describe('pocnet CLI against real daemons', () => {
     expect(proof.verifiedLocally).toBe('ok')
 
     const bundle = join(base, 'fr.bundle')
-    const exported = await json<{ path: string; entries: number; checkpoint: { size: number } }>(
-      'FR',
-      auditor,
-      ['ledger', 'export', '--out', bundle, '--json'],
-    )
+    const exported = await json<{
+      path: string
+      entries: number
+      checkpoint: { size: number }
+      witnesses: { cosigners: string[]; required: number; meetsPolicy: boolean }
+    }>('FR', auditor, ['ledger', 'export', '--out', bundle, '--json'])
     expect(exported.entries).toBeGreaterThan(target!.seq)
     expect(exported.checkpoint.size).toBe(exported.entries)
-    // --witnesses 0 throughout: the export signed a checkpoint just now, which nothing waits for the
-    // members to cosign (the witness requirement has its own tests)
+    // the export waited for IT to cosign its checkpoint: the default witness check passes
+    expect(exported.witnesses).toEqual({ cosigners: ['IT'], required: 1, meetsPolicy: true })
     const pristine = await json<{ ok: boolean; entries: number }>('FR', undefined, [
       'ledger',
       'verify',
@@ -771,8 +772,6 @@ describe('pocnet CLI against real daemons', () => {
       bundle,
       '--country',
       'FR',
-      '--witnesses',
-      '0',
       '--json',
     ])
     // the export signed a checkpoint first: nothing in the bundle is left unvouched for
@@ -782,18 +781,12 @@ describe('pocnet CLI against real daemons', () => {
       latestCheckpointSize: exported.entries,
       unsignedEntries: 0,
     })
-    const text = await pocnet('FR', undefined, [
-      'ledger',
-      'verify',
-      '--bundle',
-      bundle,
-      '--country',
-      'FR',
-      '--witnesses',
-      '0',
-    ])
+    const text = await pocnet('FR', undefined, ['ledger', 'verify', '--bundle', bundle, '--country', 'FR'])
     expect(text.stdout).toMatch(/\(pinned\)$/m)
     expect(text.stdout).not.toMatch(/vouches for/)
+    expect(text.stdout).toMatch(
+      /^ {2}witnesses 1 of 1 required cosigned the latest checkpoint \(size \d+\): IT$/m,
+    )
     // a bundle of blob hashes: the report says what that leaves unchecked, and how to check it
     expect(text.stdout).toMatch(/^ {2}blobs {4}\d+ referenced, 0 hash-checked, [1-9]\d* presence only$/m)
     expect(text.stdout).toMatch(/presence only: the bundle holds their hashes, not their bytes/)
@@ -810,16 +803,7 @@ describe('pocnet CLI against real daemons', () => {
     tampered.write('admin-actiom', kindAt)
     const tamperedFile = join(base, 'fr-tampered.bundle')
     await writeFile(tamperedFile, tampered)
-    const r = await pocnet('FR', undefined, [
-      'ledger',
-      'verify',
-      '--bundle',
-      tamperedFile,
-      '--country',
-      'FR',
-      '--witnesses',
-      '0',
-    ])
+    const r = await pocnet('FR', undefined, ['ledger', 'verify', '--bundle', tamperedFile, '--country', 'FR'])
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(
       new RegExp(`^error: ledger invalid at entry ${target!.seq}: entry ${target!.seq} `, 'm'),
