@@ -72,7 +72,8 @@ export {
   witnessRoutes,
 } from './control/routes/index.ts'
 export { ROLES, type Role, type UserRecord, UserStore } from './control/users.ts'
-export type { ContactFile, Health, WitnessHealth } from './daemon.ts'
+export type { Health, WitnessHealth } from './daemon/health.ts'
+export type { ContactFile } from './daemon.ts'
 export {
   ConfigError,
   type ConfigProblem,

@@ -25,6 +25,7 @@ import { checkpointOrigin, Ledger } from '@pocnet/ledger'
 import { CaseBook } from './casebook/index.ts'
 import { minCosigners, type NodeConfig, readConfig } from './config.ts'
 import { DATA_DIR, STOP_TIMEOUT_MS } from './constants.ts'
+import { assembleHealth, type Health } from './daemon/health.ts'
 import { DeliveryReceiver, type InboundMessage } from './delivery.ts'
 import { DataDirLockedError, DataFileError, NodeError } from './errors.ts'
 import { EventFeed } from './feed.ts'
@@ -35,8 +36,8 @@ import { type Counterpart, Outbox } from './outbox.ts'
 import { PeerRejections } from './peer-rejections.ts'
 import { readRetiredKey, retiredKeyFile } from './retired-keys.ts'
 import { KeyRetirement } from './retirement.ts'
-import { EquivocationAlarm, type EquivocationAlert } from './witness/alarm.ts'
-import { CosignatureCollector, type CosignatureStatus } from './witness/collector.ts'
+import { EquivocationAlarm } from './witness/alarm.ts'
+import { CosignatureCollector } from './witness/collector.ts'
 import { MemberWitness } from './witness/member-witness.ts'
 
 export interface DaemonOptions {
@@ -47,49 +48,6 @@ export interface DaemonOptions {
   caseClock?: () => number
   /** How long a failed lookup of a sender's directory record is remembered (SENDER_NOT_FOUND_TTL_MS); for tests. */
   senderNotFoundTtlMs?: number
-}
-
-export interface Health {
-  country: string
-  network: string
-  peerId: string
-  addresses: string[]
-  rosterVersion: number
-  peersConnected: number
-  connectedCountries: string[]
-  outboxDepth: number
-  oldestUndeliveredAt: number | null
-  delivered: number
-  received: number
-  /**
-   * Rejections since start by reason: delivery's (docs/protocol.md), `dht-refused`, and the
-   * directory's: `dht-record-<problem>`, `dir-fetch-<reason>`, `roster-<reason>`.
-   */
-  rejected: Record<string, number>
-  /** Peers the roster gater refused (non-members), since start. */
-  refusedConnections: number
-  ledgerSize: number
-  /**
-   * Earlier node keys whose message bodies this node cannot open (rotated without the old key:
-   * lost or compromised). Their entries are still there and verify.
-   */
-  keysWithSealedBlobs: number
-  /** How and when the roster took this node's key back (rotated or revoked), else null. */
-  keyRetired: { how: 'rotated' | 'revoked'; atVersion: number } | null
-  /** Dials refused here since the key was retired: the node dials nobody then. */
-  dialsWhileRetired: number
-  lastCheckpoint: { size: number; rootHex: string } | null
-  /** Witnessing: who cosigned this ledger, the policy, and the equivocations this node knows of. */
-  witness: WitnessHealth
-  startedAt: number
-}
-
-export interface WitnessHealth extends CosignatureStatus {
-  /** Checkpoints of other members this node cosigned since start. */
-  cosignedForOthers: number
-  /** Equivocations recorded (this start and before): any is an alert. */
-  equivocations: number
-  alerts: EquivocationAlert[]
 }
 
 /** The operator's contact details as kept in `contact.json` (keys and addresses are filled in by the node). */
@@ -622,45 +580,23 @@ export class PocnetDaemon {
   }
 
   health(): Health {
-    const peers = this.host.getPeers()
-    const latest = this.ledger.latestCheckpoint()
-    const oldest = this.outbox.oldestQueuedAt
-    return {
-      country: this.config.country,
-      network: this.config.network,
+    return assembleHealth({
+      config: this.config,
       peerId: this.identity.peerId.toString(),
-      addresses: this.host.getMultiaddrs().map(String),
-      rosterVersion: this.roster.version,
-      peersConnected: peers.length,
-      connectedCountries: peers.map((p) => this.countryOf(p) ?? '??').sort(),
-      outboxDepth: this.outbox.depth,
-      oldestUndeliveredAt: oldest ?? null,
-      delivered: this.outbox.delivered,
-      received: this.receiver.acceptedCount,
-      rejected: {
-        ...this.receiver.rejections,
-        ...(this.#dhtRefused.count('all') > 0 && { 'dht-refused': this.#dhtRefused.count('all') }),
-        ...this.#peerRejections.counts,
-        ...prefixed('witness-', this.witness.refusals),
-        ...prefixed('evidence-', this.alarm.refusals),
-      } as Record<string, number>,
-      refusedConnections: this.#refusedConnections.count('all'),
-      ledgerSize: this.ledger.size,
-      keysWithSealedBlobs: this.ledger.keysWithSealedBlobs,
-      keyRetired:
-        this.#retirement.own === undefined
-          ? null
-          : { how: this.#retirement.own.how, atVersion: this.#retirement.own.atVersion },
-      dialsWhileRetired: this.#retirement.dialsRefused,
-      lastCheckpoint: latest === undefined ? null : { size: latest.size, rootHex: toHex(latest.root) },
-      witness: {
-        ...this.cosignatures.status(),
-        cosignedForOthers: this.witness.cosigned,
-        equivocations: this.alarm.count,
-        alerts: this.alarm.alerts(),
-      },
+      roster: this.roster,
+      host: this.host,
+      ledger: this.ledger,
+      outbox: this.outbox,
+      receiver: this.receiver,
+      witness: this.witness,
+      alarm: this.alarm,
+      cosignatures: this.cosignatures,
+      refusedConnections: this.#refusedConnections,
+      dhtRefused: this.#dhtRefused,
+      peerRejections: this.#peerRejections,
+      retirement: this.#retirement,
       startedAt: this.startedAt,
-    }
+    })
   }
 
   /** Stops everything, at most STOP_TIMEOUT_MS for the network part; the ledger is always closed. */
@@ -726,11 +662,6 @@ async function readDataFile<T>(
     if (err instanceof NodeError) throw err
     throw new DataFileError(code, path, what, (err as Error).message, remedy)
   }
-}
-
-/** `counts` with each key prefixed, for `rejected` in the health. */
-function prefixed(prefix: string, counts: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(counts).map(([k, v]) => [`${prefix}${k}`, v]))
 }
 
 /** `text` as a multiaddr, or undefined when libp2p cannot parse it. */

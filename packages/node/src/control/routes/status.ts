@@ -1,4 +1,4 @@
-import type { Health } from '../../daemon.ts'
+import type { Health } from '../../daemon/health.ts'
 import { EVERY_ROLE, type NoRequest, nothing, OPERATORS, route } from '../contract.ts'
 
 /** One open connection, with the member country of its peer (null: not a member). */

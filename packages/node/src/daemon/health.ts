@@ -1,0 +1,123 @@
+import { toHex } from '@pocnet/crypto'
+import type { RosterState } from '@pocnet/directory'
+import type { Ledger } from '@pocnet/ledger'
+import type { NodeConfig } from '../config.ts'
+import type { DeliveryReceiver } from '../delivery.ts'
+import type { Host } from '../host.ts'
+import type { LogThrottle } from '../log.ts'
+import type { Outbox } from '../outbox.ts'
+import type { PeerRejections } from '../peer-rejections.ts'
+import type { KeyRetirement } from '../retirement.ts'
+import type { EquivocationAlarm, EquivocationAlert } from '../witness/alarm.ts'
+import type { CosignatureCollector, CosignatureStatus } from '../witness/collector.ts'
+import type { MemberWitness } from '../witness/member-witness.ts'
+
+export interface Health {
+  country: string
+  network: string
+  peerId: string
+  addresses: string[]
+  rosterVersion: number
+  peersConnected: number
+  connectedCountries: string[]
+  outboxDepth: number
+  oldestUndeliveredAt: number | null
+  delivered: number
+  received: number
+  /**
+   * Rejections since start by reason: delivery's (docs/protocol.md), `dht-refused`, and the
+   * directory's: `dht-record-<problem>`, `dir-fetch-<reason>`, `roster-<reason>`.
+   */
+  rejected: Record<string, number>
+  /** Peers the roster gater refused (non-members), since start. */
+  refusedConnections: number
+  ledgerSize: number
+  /**
+   * Earlier node keys whose message bodies this node cannot open (rotated without the old key:
+   * lost or compromised). Their entries are still there and verify.
+   */
+  keysWithSealedBlobs: number
+  /** How and when the roster took this node's key back (rotated or revoked), else null. */
+  keyRetired: { how: 'rotated' | 'revoked'; atVersion: number } | null
+  /** Dials refused here since the key was retired: the node dials nobody then. */
+  dialsWhileRetired: number
+  lastCheckpoint: { size: number; rootHex: string } | null
+  /** Witnessing: who cosigned this ledger, the policy, and the equivocations this node knows of. */
+  witness: WitnessHealth
+  startedAt: number
+}
+
+export interface WitnessHealth extends CosignatureStatus {
+  /** Checkpoints of other members this node cosigned since start. */
+  cosignedForOthers: number
+  /** Equivocations recorded (this start and before): any is an alert. */
+  equivocations: number
+  alerts: EquivocationAlert[]
+}
+
+/** The running components the health is read from. */
+export interface HealthSources {
+  config: NodeConfig
+  peerId: string
+  roster: RosterState
+  host: Host
+  ledger: Ledger
+  outbox: Outbox
+  receiver: DeliveryReceiver
+  witness: MemberWitness
+  alarm: EquivocationAlarm
+  cosignatures: CosignatureCollector
+  refusedConnections: LogThrottle
+  dhtRefused: LogThrottle
+  peerRejections: PeerRejections
+  retirement: KeyRetirement
+  startedAt: number
+}
+
+/** The node's health, as `pocnet status` shows it, read from its components now. */
+export function assembleHealth(s: HealthSources): Health {
+  const peers = s.host.getPeers()
+  const latest = s.ledger.latestCheckpoint()
+  const oldest = s.outbox.oldestQueuedAt
+  return {
+    country: s.config.country,
+    network: s.config.network,
+    peerId: s.peerId,
+    addresses: s.host.getMultiaddrs().map(String),
+    rosterVersion: s.roster.version,
+    peersConnected: peers.length,
+    connectedCountries: peers.map((p) => s.roster.memberByPeerId(p)?.country ?? '??').sort(),
+    outboxDepth: s.outbox.depth,
+    oldestUndeliveredAt: oldest ?? null,
+    delivered: s.outbox.delivered,
+    received: s.receiver.acceptedCount,
+    rejected: {
+      ...s.receiver.rejections,
+      ...(s.dhtRefused.count('all') > 0 && { 'dht-refused': s.dhtRefused.count('all') }),
+      ...s.peerRejections.counts,
+      ...prefixed('witness-', s.witness.refusals),
+      ...prefixed('evidence-', s.alarm.refusals),
+    } as Record<string, number>,
+    refusedConnections: s.refusedConnections.count('all'),
+    ledgerSize: s.ledger.size,
+    keysWithSealedBlobs: s.ledger.keysWithSealedBlobs,
+    keyRetired:
+      s.retirement.own === undefined
+        ? null
+        : { how: s.retirement.own.how, atVersion: s.retirement.own.atVersion },
+    dialsWhileRetired: s.retirement.dialsRefused,
+    lastCheckpoint: latest === undefined ? null : { size: latest.size, rootHex: toHex(latest.root) },
+    witness: {
+      ...s.cosignatures.status(),
+      cosignedForOthers: s.witness.cosigned,
+      equivocations: s.alarm.count,
+      alerts: s.alarm.alerts(),
+    },
+    startedAt: s.startedAt,
+  }
+}
+
+/** `counts` with each key prefixed, for `rejected` in the health. */
+function prefixed(prefix: string, counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).map(([k, v]) => [`${prefix}${k}`, v]))
+}
