@@ -2,10 +2,8 @@ import { mkdir, readFile } from 'node:fs/promises'
 import type { Server } from 'node:http'
 import { join } from 'node:path'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
-import { type RepeatingTask, repeatingTask } from '@libp2p/utils'
-import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { CLOCK_PRESETS } from '@pocnet/cases'
-import { type NodeIdentity, peerIdFromEd25519PublicKey, readKeyFile, toHex } from '@pocnet/crypto'
+import { type NodeIdentity, readKeyFile, toHex } from '@pocnet/crypto'
 import {
   type ContactDetails,
   Directory,
@@ -17,7 +15,6 @@ import {
   RosterSync,
   readRosterChainFile,
   rotationVersion,
-  verifyRecord,
   verifyRosterChain,
   writeRosterChainFile,
 } from '@pocnet/directory'
@@ -25,6 +22,7 @@ import { checkpointOrigin, Ledger } from '@pocnet/ledger'
 import { CaseBook } from './casebook/index.ts'
 import { minCosigners, type NodeConfig, readConfig } from './config.ts'
 import { DATA_DIR, STOP_TIMEOUT_MS } from './constants.ts'
+import { BootstrapDialer } from './daemon/bootstrap.ts'
 import { assembleHealth, type Health } from './daemon/health.ts'
 import { DeliveryReceiver, type InboundMessage } from './delivery.ts'
 import { DataDirLockedError, DataFileError, NodeError } from './errors.ts'
@@ -53,8 +51,6 @@ export interface DaemonOptions {
 /** The operator's contact details as kept in `contact.json` (keys and addresses are filled in by the node). */
 export type ContactFile = Omit<ContactDetails, 'boxPublicKey' | 'addresses'>
 
-const BOOTSTRAP_INTERVAL_MS = 10_000
-const BOOTSTRAP_DIAL_TIMEOUT_MS = 5_000
 const PUBLISH_TIMEOUT_MS = 30_000
 
 /**
@@ -87,7 +83,7 @@ export class PocnetDaemon {
   readonly #retirement: KeyRetirement
   readonly #messageListeners: Set<(m: InboundMessage) => void>
   /** Dials the bootstrap peers and remembered members every BOOTSTRAP_INTERVAL_MS. */
-  readonly #bootstrapTask: RepeatingTask
+  readonly #bootstrap: BootstrapDialer
   /** Aborted by stop(): dials and the record's publication still under way end. */
   readonly #shutdown = new AbortController()
   #control: Server | undefined
@@ -139,18 +135,17 @@ export class PocnetDaemon {
     this.#retirement = init.retirement
     this.#messageListeners = init.messageListeners
     this.log = init.log
-    this.#bootstrapTask = repeatingTask(
-      () => {
-        // a throw here would end the process: nothing a peer or a record holds may do that
-        try {
-          this.#dialBootstrap()
-        } catch (err) {
-          this.log.error('bootstrap.failed', { error: String((err as Error).message ?? err) })
-        }
-      },
-      BOOTSTRAP_INTERVAL_MS,
-      { runImmediately: true },
-    )
+    this.#bootstrap = new BootstrapDialer({
+      host: init.host,
+      country: init.config.country,
+      peerId: init.identity.peerId,
+      bootstrap: init.config.bootstrap,
+      getRoster: () => init.keeper.state,
+      memory: init.memory,
+      retirement: init.retirement,
+      shutdown: this.#shutdown.signal,
+      log: init.log,
+    })
   }
 
   get roster(): RosterState {
@@ -465,7 +460,7 @@ export class PocnetDaemon {
     await this.alarm.start(await this.witness.evidence())
     await this.witness.start()
     this.cosignatures.start()
-    this.#bootstrapTask.start()
+    this.#bootstrap.start()
     void this.publishOwnRecord().catch((err: unknown) => {
       // a publication the stop cut short has not failed
       if (!this.#shutdown.signal.aborted)
@@ -488,49 +483,6 @@ export class PocnetDaemon {
   }
 
   /**
-   * Dials the configured bootstrap peers, and every roster member whose last good directory
-   * record this node holds, unless already connected: after an outage the federation
-   * reassembles from what each node remembers, without a central server.
-   */
-  #dialBootstrap(): void {
-    const connected = new Set(this.host.getPeers().map(String))
-    const roster = this.roster
-    for (const country of this.#memory.cachedCountries()) {
-      const member = roster.members.get(country)
-      const cached = this.#memory.cached(country)
-      if (member === undefined || cached === undefined || country === this.config.country) continue
-      const peer = peerIdFromEd25519PublicKey(member.publicKey)
-      if (connected.has(peer.toString())) continue
-      let addresses: string[]
-      try {
-        addresses = verifyRecord(cached.bytes, country, roster, Date.now()).record.addresses
-      } catch {
-        continue // expired or no longer valid under the current roster
-      }
-      const addrs = addresses.flatMap(
-        (a) => parseMultiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${peer}`) ?? [],
-      )
-      if (addrs.length === 0) continue
-      connected.add(peer.toString())
-      this.host.dial(addrs, { signal: this.#dialSignal() }).catch((err: unknown) => {
-        this.log.debug('member.dial-failed', { country, error: String((err as Error).message ?? err) })
-      })
-    }
-    for (const addr of this.config.bootstrap) {
-      // validateConfig parsed each one; parsing again costs nothing and keeps this loop total
-      const ma = parseMultiaddr(addr)
-      if (ma === undefined) continue
-      const peer = ma.getComponents().find((c) => c.name === 'p2p')?.value
-      if (peer !== undefined && (connected.has(peer) || peer === this.identity.peerId.toString())) continue
-      // a bootstrap entry naming a key the roster retired: that PeerId is no member any more
-      if (peer !== undefined && this.#retirement.isRetiredPeer(peer)) continue
-      this.host.dial(ma, { signal: this.#dialSignal() }).catch((err: unknown) => {
-        this.log.debug('bootstrap.dial-failed', { addr, error: String((err as Error).message ?? err) })
-      })
-    }
-  }
-
-  /**
    * After a roster change: the PeerIds of retired keys are forgotten; when this node's own key
    * is retired it leaves the network, once (its dials are refused from then on, and counted).
    */
@@ -538,12 +490,8 @@ export class PocnetDaemon {
     const wasRetired = this.#retirement.own !== undefined
     await this.#retirement.onRoster(this.host)
     if (wasRetired || this.#retirement.own === undefined) return
-    this.#bootstrapTask.stop()
+    this.#bootstrap.stop()
     await this.directory.stop()
-  }
-
-  #dialSignal(): AbortSignal {
-    return AbortSignal.any([AbortSignal.timeout(BOOTSTRAP_DIAL_TIMEOUT_MS), this.#shutdown.signal])
   }
 
   /** Publishes this country's record from `contact.json`, with the node's box key and addresses. */
@@ -603,7 +551,7 @@ export class PocnetDaemon {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.log.info('node.stopping')
-      this.#bootstrapTask.stop()
+      this.#bootstrap.stop()
       this.#shutdown.abort()
       // long polls answer now, so their connections can close
       this.feed.close()
@@ -661,14 +609,5 @@ async function readDataFile<T>(
   } catch (err) {
     if (err instanceof NodeError) throw err
     throw new DataFileError(code, path, what, (err as Error).message, remedy)
-  }
-}
-
-/** `text` as a multiaddr, or undefined when libp2p cannot parse it. */
-function parseMultiaddr(text: string): Multiaddr | undefined {
-  try {
-    return multiaddr(text)
-  } catch {
-    return undefined
   }
 }
