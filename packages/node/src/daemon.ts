@@ -1,42 +1,36 @@
-import { mkdir, readFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import type { Server } from 'node:http'
 import { join } from 'node:path'
-import type { AbortOptions, PeerId } from '@libp2p/interface'
-import { CLOCK_PRESETS } from '@pocnet/cases'
-import { type NodeIdentity, readKeyFile, toHex } from '@pocnet/crypto'
+import type { PeerId } from '@libp2p/interface'
+import type { NodeIdentity } from '@pocnet/crypto'
 import {
   type ContactDetails,
-  Directory,
-  DirectoryMemory,
-  FileDirectoryStore,
+  type Directory,
+  type DirectoryMemory,
   type OfferOutcome,
-  RosterKeeper,
+  type RosterKeeper,
   type RosterState,
-  RosterSync,
-  readRosterChainFile,
-  rotationVersion,
-  verifyRosterChain,
+  type RosterSync,
   writeRosterChainFile,
 } from '@pocnet/directory'
-import { checkpointOrigin, Ledger } from '@pocnet/ledger'
-import { CaseBook } from './casebook/index.ts'
-import { minCosigners, type NodeConfig, readConfig } from './config.ts'
+import type { Ledger } from '@pocnet/ledger'
+import type { CaseBook } from './casebook/index.ts'
+import type { NodeConfig } from './config.ts'
 import { DATA_DIR, STOP_TIMEOUT_MS } from './constants.ts'
 import { BootstrapDialer } from './daemon/bootstrap.ts'
 import { assembleHealth, type Health } from './daemon/health.ts'
-import { DeliveryReceiver, type InboundMessage } from './delivery.ts'
-import { DataDirLockedError, DataFileError, NodeError } from './errors.ts'
-import { EventFeed } from './feed.ts'
-import { createHost, type Host } from './host.ts'
-import { libp2pLogger } from './libp2p-log.ts'
-import { createLogger, type Logger, LogThrottle } from './log.ts'
-import { type Counterpart, Outbox } from './outbox.ts'
-import { PeerRejections } from './peer-rejections.ts'
-import { readRetiredKey, retiredKeyFile } from './retired-keys.ts'
-import { KeyRetirement } from './retirement.ts'
-import { EquivocationAlarm } from './witness/alarm.ts'
-import { CosignatureCollector } from './witness/collector.ts'
-import { MemberWitness } from './witness/member-witness.ts'
+import { openDataDir } from './daemon/open-data.ts'
+import { createServices, type NodeServices } from './daemon/services.ts'
+import type { DeliveryReceiver, InboundMessage } from './delivery.ts'
+import type { EventFeed } from './feed.ts'
+import type { Host } from './host.ts'
+import { createLogger, type Logger, type LogThrottle } from './log.ts'
+import type { Outbox } from './outbox.ts'
+import type { PeerRejections } from './peer-rejections.ts'
+import type { KeyRetirement } from './retirement.ts'
+import type { EquivocationAlarm } from './witness/alarm.ts'
+import type { CosignatureCollector } from './witness/collector.ts'
+import type { MemberWitness } from './witness/member-witness.ts'
 
 export interface DaemonOptions {
   dataDir: string
@@ -89,30 +83,17 @@ export class PocnetDaemon {
   #control: Server | undefined
   #stopping: Promise<void> | undefined
 
-  private constructor(init: {
-    dataDir: string
-    config: NodeConfig
-    identity: NodeIdentity
-    ledger: Ledger
-    host: Host
-    directory: Directory
-    outbox: Outbox
-    receiver: DeliveryReceiver
-    cases: CaseBook
-    feed: EventFeed
-    witness: MemberWitness
-    alarm: EquivocationAlarm
-    cosignatures: CosignatureCollector
-    refusedConnections: LogThrottle
-    dhtRefused: LogThrottle
-    peerRejections: PeerRejections
-    keeper: RosterKeeper
-    sync: RosterSync
-    memory: DirectoryMemory
-    retirement: KeyRetirement
-    messageListeners: Set<(m: InboundMessage) => void>
-    log: Logger
-  }) {
+  private constructor(
+    init: NodeServices & {
+      dataDir: string
+      config: NodeConfig
+      identity: NodeIdentity
+      ledger: Ledger
+      keeper: RosterKeeper
+      memory: DirectoryMemory
+      log: Logger
+    },
+  ) {
     this.dataDir = init.dataDir
     this.config = init.config
     this.identity = init.identity
@@ -155,268 +136,16 @@ export class PocnetDaemon {
   static async start(opts: DaemonOptions): Promise<PocnetDaemon> {
     const { dataDir } = opts
     const log = opts.log ?? createLogger()
-    const config = await readConfig(dataDir)
-    const identity = await readKeyFile(join(dataDir, DATA_DIR.key), opts.passphrase)
-    const rosterFile = join(dataDir, DATA_DIR.roster)
-    const chain = await readDataFile(
-      rosterFile,
-      'ERR_ROSTER_FILE',
-      'the roster chain',
-      'copy the current roster.cbor from another member (check it with `pocnet roster verify <file>`) or restore it from a backup',
-      () => readRosterChainFile(rosterFile),
-    )
-    const keeper = new RosterKeeper({ chain })
-    const getRoster = () => keeper.state
-    const self = getRoster().members.get(config.country)
-    if (self === undefined || toHex(self.publicKey) !== toHex(identity.signingPublicKey)) {
-      // `pocnet key rotate` ran, and the roster still gives the country the key it retired
-      const rotationPending =
-        self !== undefined &&
-        (await readFile(retiredKeyFile(dataDir, self.publicKey)).then(
-          () => true,
-          () => false,
-        ))
-      throw new NodeError(
-        'ERR_NOT_IN_ROSTER',
-        rotationPending
-          ? `this node's key ${toHex(identity.signingPublicKey)} is not yet ${config.country}'s roster key (the roster still gives the key \`pocnet key rotate\` retired): finish the rotation (\`pocnet roster propose --rotate member.json\`, signed and combined) and put the new roster.cbor in the data directory`
-          : `this node's key is not the roster key of ${config.country}: check config.json "country" and roster.cbor`,
-      )
-    }
-    if (getRoster().network !== config.network) {
-      throw new NodeError(
-        'ERR_NETWORK_MISMATCH',
-        `roster is for network ${getRoster().network}, config says ${config.network}`,
-      )
-    }
-    const memoryFile = join(dataDir, DATA_DIR.directoryMemory)
-    const memory = await readDataFile(
-      memoryFile,
-      'ERR_DIRECTORY_FILE',
-      "the node's memory of directory records",
-      'move it aside and start again (the node relearns the records from its peers; the highest record seq seen per country, which refuses replayed old records, starts again from them) or restore it from a backup',
-      () => DirectoryMemory.open(new FileDirectoryStore(memoryFile)),
-    )
-    await mkdir(join(dataDir, DATA_DIR.ledger), { recursive: true, mode: 0o700 })
-    let ledger: Ledger
-    try {
-      let upgradeLogged = -1
-      ledger = await Ledger.open({
-        dir: join(dataDir, DATA_DIR.ledger),
-        identity,
-        origin: checkpointOrigin(config.network, config.country),
-        checkpointEvery: { entries: config.checkpoint.everyEntries, ms: config.checkpoint.everyMs },
-        onCheckpointError: (err) => log.error('ledger.checkpoint-failed', { error: err.message }),
-        // a key the roster rotated in takes the ledger over, with its history (docs/operations.md)
-        keyRotation: async (oldKey, newKey) => {
-          const version = rotationVersion(verifyRosterChain(chain), config.country, oldKey, newKey)
-          if (version === undefined) return undefined
-          // kept by `pocnet key rotate`: it signs the handover and its message bodies stay readable
-          const previous = await readRetiredKey(dataDir, oldKey, opts.passphrase)
-          log.info('ledger.key-rotated', {
-            from: toHex(oldKey),
-            to: toHex(newKey),
-            rosterVersion: version,
-            oldKeyAtHand: previous !== undefined,
-          })
-          return { rosterVersion: version, ...(previous !== undefined && { previous }) }
-        },
-        // a ledger from before format 2 is rewritten into tiles once, before the node serves: say so
-        onUpgrade: ({ tiled, total }) => {
-          if (upgradeLogged >= 0 && tiled < total && tiled - upgradeLogged < 100_000) return
-          upgradeLogged = tiled
-          log.info('ledger.upgrading', { format: 2, entriesInTiles: tiled, entriesToTile: total })
-        },
-      })
-    } catch (err) {
-      if (/lock/i.test(String((err as Error).cause ?? err))) throw new DataDirLockedError(dataDir)
-      if (err instanceof NodeError) throw err
-      const { message, cause, code } = err as Error & { code?: unknown }
-      // LevelDB's own errors: a damaged database (the ledger's refusals say what is wrong themselves)
-      const damaged = typeof code === 'string' && code.startsWith('LEVEL_')
-      throw new NodeError(
-        'ERR_LEDGER_OPEN',
-        `${join(dataDir, DATA_DIR.ledger)}: the ledger cannot be opened (${message}${cause instanceof Error ? `: ${cause.message}` : ''})${damaged ? ': `pocnet ledger verify` tells what is damaged; restore the data directory from a backup (`pocnet restore --force` keeps this one aside)' : ''}`,
-      )
-    }
-    if (ledger.keysWithSealedBlobs > 0)
-      log.warn('ledger.old-blobs-sealed', {
-        keys: ledger.keysWithSealedBlobs,
-        hint: 'a key rotation was made without the old key: the message bodies sealed under it cannot be opened (their entries are kept and verify)',
-      })
-    const retirement = new KeyRetirement({ identity, getRoster, log })
-    // at most one gater.refused line every 10 s in all, not per peer: a non-member can take a fresh key per try
-    const refusedConnections = new LogThrottle()
-    // what a peer asked the DHT to store that pocnet never stores: counted, logged at most every 10 s
-    const dhtRefused = new LogThrottle()
-    const onForeign = (what: 'record' | 'provider') => {
-      const count = dhtRefused.hit('all')
-      if (count !== undefined) log.warn('dht.refused', { what, refusedSinceStart: count })
-    }
-    // refused directory records and roster exchanges: counted by reason, logged at most every 10 s per reason
-    const peerRejections = new PeerRejections({
-      log,
-      countryOf: (peer) => getRoster().memberByPeerId(peer)?.country,
-    })
-    const host = await createHost({
-      identity,
-      listen: config.listen,
-      rules: { getRoster, memory, onForeign, onRejected: peerRejections.record },
-      logger: libp2pLogger(log.child('libp2p')),
-      refuseDial: () => retirement.refuseDial(),
-      onRefused: (peer, stage) => {
-        const count = refusedConnections.hit('all')
-        if (count !== undefined)
-          log.warn('gater.refused', { peer: peer.toString(), stage, refusedSinceStart: count })
-      },
-    })
-    const directory = new Directory({
-      libp2p: host,
-      dht: host.services.dht,
-      identity,
-      country: config.country,
-      getRoster,
-      memory,
-      onRejected: peerRejections.record,
-    })
-    const resolve = async (country: string, options: AbortOptions = {}): Promise<Counterpart> => {
-      const member = getRoster().members.get(country)
-      if (member === undefined)
-        throw new NodeError('ERR_NOT_A_MEMBER', `${country} is not a member of the roster`)
-      const found = await directory.lookup(country, options)
-      return {
-        country,
-        signingPublicKey: member.publicKey,
-        boxPublicKey: found.record.boxPublicKey,
-        addresses: found.record.addresses,
-      }
-    }
-    const limits = config.delivery
-    const messageListeners = new Set<(m: InboundMessage) => void>()
-    const feed = new EventFeed({
-      log: log.child('notify'),
-      ...(config.notifyCommand ? { notifyCommand: config.notifyCommand } : {}),
-    })
-    const outbox = new Outbox({
-      host,
-      identity,
-      network: config.network,
-      ledger,
-      getRoster,
-      resolve,
-      limits,
-      policy: config.outbox,
-      log: log.child('outbox'),
-    })
-    outbox.on('failed', ({ item, outcome }) =>
-      feed.publish({
-        type: 'delivery-failed',
-        caseId: item.caseId,
-        at: new Date().toISOString(),
-        summary: `message to ${item.to} ${outcome.status === 'expired' ? 'expired undelivered' : `refused: ${outcome.reason}`}`,
-        detail: { messageId: item.messageId, to: item.to },
-      }),
-    )
-    // listens to the outbox: a step it gives up on is taken back out of its case
-    const cases = new CaseBook({
-      country: config.country,
-      ledger,
-      outbox,
-      feed,
-      clocks: CLOCK_PRESETS[config.clockPreset],
-      log: log.child('cases'),
-      ...(opts.caseClock ? { now: () => new Date(opts.caseClock!()) } : {}),
-    })
-    const receiver = new DeliveryReceiver({
-      host,
-      identity,
-      network: config.network,
-      country: config.country,
-      ledger,
-      getRoster,
-      boxKeyOf: async (country) => (await resolve(country).catch(() => undefined))?.boxPublicKey,
-      // a record stored here for the DHT raises the highest seq; one a lookup caches, its fetch time
-      recordStampOf: (country) => `${memory.highestSeq(country)}/${memory.cached(country)?.fetchedAt ?? 0}`,
-      ...(opts.senderNotFoundTtlMs !== undefined && { senderNotFoundTtlMs: opts.senderNotFoundTtlMs }),
-      limits,
-      log: log.child('delivery'),
-      checkPayload: (opened, fromCountry) => cases.check(opened, fromCountry),
-      onMessage: (m, opened) => {
-        cases
-          .receive(m, opened)
-          .catch((err: unknown) =>
-            log.error('cases.receive-failed', { messageId: m.messageId, error: String(err) }),
-          )
-        for (const listener of messageListeners) listener(m)
-      },
-    })
-    const sync = new RosterSync({ libp2p: host, keeper, onRejected: peerRejections.record })
-    const witnessLog = log.child('witness')
-    const alarm = new EquivocationAlarm({
-      host,
-      ledger,
-      feed,
-      getRoster,
-      network: config.network,
-      country: config.country,
-      log: witnessLog,
-    })
-    let witness: MemberWitness
-    try {
-      witness = await MemberWitness.open({
-        host,
-        identity,
-        network: config.network,
-        country: config.country,
-        getRoster,
-        dir: join(dataDir, DATA_DIR.witness),
-        alarm,
-        log: witnessLog,
-      })
-    } catch (err) {
-      // libp2p listens and the ledger is open: left so, the process would never end
-      await Promise.resolve()
-        .then(() => host.stop())
-        .catch(() => {})
-      await ledger.close().catch(() => {})
-      throw new NodeError(
-        'ERR_WITNESS_OPEN',
-        `${join(dataDir, DATA_DIR.witness)}: the witness state cannot be opened (${(err as Error).message})`,
-      )
-    }
-    const cosignatures = new CosignatureCollector({
-      host,
-      ledger,
-      getRoster,
-      network: config.network,
-      country: config.country,
-      minCosigners: (roster) => minCosigners(config, Math.max(0, roster.members.size - 1)),
-      log: witnessLog,
-    })
-    const daemon = new PocnetDaemon({
+    const opened = await openDataDir(dataDir, opts.passphrase, log)
+    const { keeper, ledger } = opened
+    const services = await createServices(opened, {
       dataDir,
-      config,
-      identity,
-      ledger,
-      host,
-      directory,
-      outbox,
-      receiver,
-      cases,
-      feed,
-      witness,
-      alarm,
-      cosignatures,
-      refusedConnections,
-      dhtRefused,
-      peerRejections,
-      keeper,
-      sync,
-      memory,
-      retirement,
-      messageListeners,
       log,
+      ...(opts.caseClock !== undefined && { caseClock: opts.caseClock }),
+      ...(opts.senderNotFoundTtlMs !== undefined && { senderNotFoundTtlMs: opts.senderNotFoundTtlMs }),
     })
+    const { witness } = services
+    const daemon = new PocnetDaemon({ ...opened, ...services, dataDir, log })
     keeper.onRosterAdopted((adoption) => {
       void (async () => {
         await writeRosterChainFile(join(dataDir, DATA_DIR.roster), adoption.documents)
@@ -590,24 +319,5 @@ export class PocnetDaemon {
       this.log.info('node.stopped')
     })()
     return this.#stopping
-  }
-}
-
-/**
- * Reads one of the node's files; any failure but the node's own errors (a damaged or
- * hand-edited file) stops the start naming the file, what it holds and what to do.
- */
-async function readDataFile<T>(
-  path: string,
-  code: string,
-  what: string,
-  remedy: string,
-  read: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await read()
-  } catch (err) {
-    if (err instanceof NodeError) throw err
-    throw new DataFileError(code, path, what, (err as Error).message, remedy)
   }
 }

@@ -1,0 +1,225 @@
+import { join } from 'node:path'
+import type { AbortOptions } from '@libp2p/interface'
+import { CLOCK_PRESETS } from '@pocnet/cases'
+import { Directory, RosterSync } from '@pocnet/directory'
+import { CaseBook } from '../casebook/index.ts'
+import { minCosigners } from '../config.ts'
+import { DATA_DIR } from '../constants.ts'
+import { DeliveryReceiver, type InboundMessage } from '../delivery.ts'
+import { NodeError } from '../errors.ts'
+import { EventFeed } from '../feed.ts'
+import { createHost, type Host } from '../host.ts'
+import { libp2pLogger } from '../libp2p-log.ts'
+import { type Logger, LogThrottle } from '../log.ts'
+import { type Counterpart, Outbox } from '../outbox.ts'
+import { PeerRejections } from '../peer-rejections.ts'
+import { KeyRetirement } from '../retirement.ts'
+import { EquivocationAlarm } from '../witness/alarm.ts'
+import { CosignatureCollector } from '../witness/collector.ts'
+import { MemberWitness } from '../witness/member-witness.ts'
+import type { OpenedDataDir } from './open-data.ts'
+
+export interface ServiceOptions {
+  dataDir: string
+  log: Logger
+  caseClock?: () => number
+  senderNotFoundTtlMs?: number
+}
+
+/** The network services of a node, made but not started (the host listens already). */
+export interface NodeServices {
+  host: Host
+  directory: Directory
+  outbox: Outbox
+  receiver: DeliveryReceiver
+  cases: CaseBook
+  feed: EventFeed
+  witness: MemberWitness
+  alarm: EquivocationAlarm
+  cosignatures: CosignatureCollector
+  refusedConnections: LogThrottle
+  dhtRefused: LogThrottle
+  peerRejections: PeerRejections
+  sync: RosterSync
+  retirement: KeyRetirement
+  messageListeners: Set<(m: InboundMessage) => void>
+}
+
+/**
+ * The second phase of a start: the libp2p host with the roster gater, then the directory,
+ * delivery, the outbox, the case book, roster sync and witnessing over it. When the witness
+ * state cannot be opened the host is stopped and the ledger closed before the error.
+ */
+export async function createServices(
+  { config, identity, keeper, memory, ledger }: OpenedDataDir,
+  opts: ServiceOptions,
+): Promise<NodeServices> {
+  const { dataDir, log } = opts
+  const getRoster = () => keeper.state
+  const retirement = new KeyRetirement({ identity, getRoster, log })
+  // at most one gater.refused line every 10 s in all, not per peer: a non-member can take a fresh key per try
+  const refusedConnections = new LogThrottle()
+  // what a peer asked the DHT to store that pocnet never stores: counted, logged at most every 10 s
+  const dhtRefused = new LogThrottle()
+  const onForeign = (what: 'record' | 'provider') => {
+    const count = dhtRefused.hit('all')
+    if (count !== undefined) log.warn('dht.refused', { what, refusedSinceStart: count })
+  }
+  // refused directory records and roster exchanges: counted by reason, logged at most every 10 s per reason
+  const peerRejections = new PeerRejections({
+    log,
+    countryOf: (peer) => getRoster().memberByPeerId(peer)?.country,
+  })
+  const host = await createHost({
+    identity,
+    listen: config.listen,
+    rules: { getRoster, memory, onForeign, onRejected: peerRejections.record },
+    logger: libp2pLogger(log.child('libp2p')),
+    refuseDial: () => retirement.refuseDial(),
+    onRefused: (peer, stage) => {
+      const count = refusedConnections.hit('all')
+      if (count !== undefined)
+        log.warn('gater.refused', { peer: peer.toString(), stage, refusedSinceStart: count })
+    },
+  })
+  const directory = new Directory({
+    libp2p: host,
+    dht: host.services.dht,
+    identity,
+    country: config.country,
+    getRoster,
+    memory,
+    onRejected: peerRejections.record,
+  })
+  const resolve = async (country: string, options: AbortOptions = {}): Promise<Counterpart> => {
+    const member = getRoster().members.get(country)
+    if (member === undefined)
+      throw new NodeError('ERR_NOT_A_MEMBER', `${country} is not a member of the roster`)
+    const found = await directory.lookup(country, options)
+    return {
+      country,
+      signingPublicKey: member.publicKey,
+      boxPublicKey: found.record.boxPublicKey,
+      addresses: found.record.addresses,
+    }
+  }
+  const limits = config.delivery
+  const messageListeners = new Set<(m: InboundMessage) => void>()
+  const feed = new EventFeed({
+    log: log.child('notify'),
+    ...(config.notifyCommand ? { notifyCommand: config.notifyCommand } : {}),
+  })
+  const outbox = new Outbox({
+    host,
+    identity,
+    network: config.network,
+    ledger,
+    getRoster,
+    resolve,
+    limits,
+    policy: config.outbox,
+    log: log.child('outbox'),
+  })
+  outbox.on('failed', ({ item, outcome }) =>
+    feed.publish({
+      type: 'delivery-failed',
+      caseId: item.caseId,
+      at: new Date().toISOString(),
+      summary: `message to ${item.to} ${outcome.status === 'expired' ? 'expired undelivered' : `refused: ${outcome.reason}`}`,
+      detail: { messageId: item.messageId, to: item.to },
+    }),
+  )
+  // listens to the outbox: a step it gives up on is taken back out of its case
+  const cases = new CaseBook({
+    country: config.country,
+    ledger,
+    outbox,
+    feed,
+    clocks: CLOCK_PRESETS[config.clockPreset],
+    log: log.child('cases'),
+    ...(opts.caseClock ? { now: () => new Date(opts.caseClock!()) } : {}),
+  })
+  const receiver = new DeliveryReceiver({
+    host,
+    identity,
+    network: config.network,
+    country: config.country,
+    ledger,
+    getRoster,
+    boxKeyOf: async (country) => (await resolve(country).catch(() => undefined))?.boxPublicKey,
+    // a record stored here for the DHT raises the highest seq; one a lookup caches, its fetch time
+    recordStampOf: (country) => `${memory.highestSeq(country)}/${memory.cached(country)?.fetchedAt ?? 0}`,
+    ...(opts.senderNotFoundTtlMs !== undefined && { senderNotFoundTtlMs: opts.senderNotFoundTtlMs }),
+    limits,
+    log: log.child('delivery'),
+    checkPayload: (opened, fromCountry) => cases.check(opened, fromCountry),
+    onMessage: (m, opened) => {
+      cases
+        .receive(m, opened)
+        .catch((err: unknown) =>
+          log.error('cases.receive-failed', { messageId: m.messageId, error: String(err) }),
+        )
+      for (const listener of messageListeners) listener(m)
+    },
+  })
+  const sync = new RosterSync({ libp2p: host, keeper, onRejected: peerRejections.record })
+  const witnessLog = log.child('witness')
+  const alarm = new EquivocationAlarm({
+    host,
+    ledger,
+    feed,
+    getRoster,
+    network: config.network,
+    country: config.country,
+    log: witnessLog,
+  })
+  let witness: MemberWitness
+  try {
+    witness = await MemberWitness.open({
+      host,
+      identity,
+      network: config.network,
+      country: config.country,
+      getRoster,
+      dir: join(dataDir, DATA_DIR.witness),
+      alarm,
+      log: witnessLog,
+    })
+  } catch (err) {
+    // libp2p listens and the ledger is open: left so, the process would never end
+    await Promise.resolve()
+      .then(() => host.stop())
+      .catch(() => {})
+    await ledger.close().catch(() => {})
+    throw new NodeError(
+      'ERR_WITNESS_OPEN',
+      `${join(dataDir, DATA_DIR.witness)}: the witness state cannot be opened (${(err as Error).message})`,
+    )
+  }
+  const cosignatures = new CosignatureCollector({
+    host,
+    ledger,
+    getRoster,
+    network: config.network,
+    country: config.country,
+    minCosigners: (roster) => minCosigners(config, Math.max(0, roster.members.size - 1)),
+    log: witnessLog,
+  })
+  return {
+    host,
+    directory,
+    outbox,
+    receiver,
+    cases,
+    feed,
+    witness,
+    alarm,
+    cosignatures,
+    refusedConnections,
+    dhtRefused,
+    peerRejections,
+    sync,
+    retirement,
+    messageListeners,
+  }
+}
