@@ -3,7 +3,6 @@ import { join } from 'node:path'
 import { bytesEqual, type NodeIdentity, toHex, writeFileAtomic } from '@pocnet/crypto'
 import { carryBlobKeys, readBlobKeys } from './blob-keys.ts'
 import { blobHash, deriveBlobKey, openBlob, sealBlob } from './blobs.ts'
-import { writeBundle } from './bundle.ts'
 import { checkOrigin, type SignedCheckpoint, signCheckpoint, verifyCheckpoint } from './checkpoint.ts'
 import { HASH_LENGTH, MAX_BATCH_ENTRIES } from './constants.ts'
 import { mergeCosignatureLines } from './cosigned-note.ts'
@@ -33,6 +32,7 @@ import {
   TILE_WIDTH,
   tileKey,
 } from './layout.ts'
+import { type ExportOptions, exportLedger } from './ledger-export.ts'
 import { type LedgerState, readLedgerState } from './ledger-state.ts'
 import {
   consistencyProofPlan,
@@ -738,52 +738,10 @@ export class Ledger {
    */
   async export(
     path: string,
-    options: {
-      includeBlobBytes?: boolean
-      replace?: boolean
-      /**
-       * Called with the checkpoint the bundle ends at, before anything is written: a node has its
-       * witnesses cosign it there (addCosignatures), so the bundle carries their cosignatures.
-       */
-      cosign?: (checkpoint: SignedCheckpoint) => Promise<void>
-    } = {},
+    options: ExportOptions = {},
   ): Promise<{ entries: number; checkpoint: SignedCheckpoint }> {
     this.#check()
-    // A bundle ends at a checkpoint signed now, so the auditor's copy is vouched for to its last
-    // entry; entries appended meanwhile wait for the next export.
-    const signed = await this.checkpoint()
-    const size = signed.size
-    await options.cosign?.(signed)
-    const stored = (await this.checkpoints()).filter((c) => c.size <= size)
-    const checkpoint = stored.find((c) => c.size === size) ?? signed
-    const checkpoints = stored.map((c) => c.note)
-    const blobs = this.blobs()
-    const entries = this.entryBytes(0, size)
-    await writeBundle(
-      path,
-      {
-        origin: this.origin,
-        publicKey: this.#keys[0]!.publicKey,
-        keyRotations: await this.#keyRotationEntries(size),
-        size,
-        exportedAt: this.#clock(),
-        checkpoints,
-        blobs: (async function* () {
-          for await (const b of blobs) yield options.includeBlobBytes ? b : { hash: b.hash }
-        })(),
-        entries: (async function* () {
-          for await (const e of entries) yield e.bytes
-        })(),
-      },
-      { replace: options.replace ?? true },
-    )
-    return { entries: size, checkpoint }
-  }
-
-  /** The key-rotation entries below `size`, as stored. */
-  async #keyRotationEntries(size: number): Promise<Array<{ seq: number; bytes: Uint8Array }>> {
-    const rotations = this.#keys.slice(1).filter((k) => k.after < size)
-    return Promise.all(rotations.map(async (k) => ({ seq: k.after, bytes: await this.getBytes(k.after) })))
+    return exportLedger(this, this.#clock, path, options)
   }
 
   /**
