@@ -1,24 +1,16 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { bytesEqual, type NodeIdentity, toHex, writeFileAtomic } from '@pocnet/crypto'
+import { bytesEqual, type NodeIdentity, toHex } from '@pocnet/crypto'
 import { carryBlobKeys, readBlobKeys } from './blob-keys.ts'
 import { blobHash, deriveBlobKey, openBlob, sealBlob } from './blobs.ts'
-import { checkOrigin, type SignedCheckpoint, signCheckpoint, verifyCheckpoint } from './checkpoint.ts'
+import { checkOrigin, type SignedCheckpoint } from './checkpoint.ts'
+import { CheckpointStore, repairLatestCheckpointFile } from './checkpoint-store.ts'
 import { HASH_LENGTH, MAX_BATCH_ENTRIES } from './constants.ts'
-import { mergeCosignatureLines } from './cosigned-note.ts'
 import { decodeEntry, encodeEntry, type LedgerEntry, type LedgerEvent, validateEvent } from './entry.ts'
-import {
-  BlobError,
-  CheckpointNotFoundError,
-  CheckpointRefusedError,
-  LedgerClosedError,
-  LedgerStateError,
-  NotFoundError,
-} from './errors.ts'
-import { type KeyEpoch, type KeyRotationPolicy, keyForSize, keyRotationEvent } from './key-rotation.ts'
+import { BlobError, LedgerClosedError, LedgerStateError, NotFoundError } from './errors.ts'
+import { type KeyEpoch, type KeyRotationPolicy, keyRotationEvent } from './key-rotation.ts'
 import {
   blobKey,
-  checkpointKey,
   type EntryRun,
   encodeEntryRun,
   entryKey,
@@ -42,19 +34,16 @@ import {
   MerkleFrontier,
   type NodeRef,
   rangeNodes,
-  verifyConsistency,
 } from './merkle.ts'
 import { type QueryOptions, scanEntries } from './query.ts'
 import {
   type BatchOp,
   DB_DIR,
   entryOfRun,
-  LATEST_CHECKPOINT_FILE,
   type LedgerDb,
   openLevel,
   parseTile,
   plain,
-  readLatestCheckpointFile,
   readTile,
   type StoredEntry,
 } from './store.ts'
@@ -78,17 +67,6 @@ export async function ledgerInUse(dir: string): Promise<boolean> {
   } finally {
     await db.close().catch(() => {})
   }
-}
-
-/**
- * Rewrites the `checkpoint` file when it is not the latest stored note: a crash between storing a
- * checkpoint (or its cosignatures) and writing the file leaves it one step behind.
- */
-async function repairLatestCheckpointFile(dir: string, latest: SignedCheckpoint | undefined): Promise<void> {
-  if (latest === undefined) return
-  const file = await readLatestCheckpointFile(dir).catch(() => undefined)
-  if (file !== latest.note)
-    await writeFileAtomic(join(dir, LATEST_CHECKPOINT_FILE), new TextEncoder().encode(latest.note), 0o644)
 }
 
 export interface CheckpointPolicy {
@@ -163,7 +141,7 @@ export class Ledger {
   #openTile: readonly StoredEntry[]
   readonly #tileCache = new Map<number, EntryRun>()
   #lastTime: number
-  #latest: SignedCheckpoint | undefined
+  readonly #checkpoints: CheckpointStore
   readonly #onCheckpointError: (err: Error) => void
   #queue: Promise<unknown> = Promise.resolve()
   readonly #pending: PendingWrite[] = []
@@ -190,10 +168,10 @@ export class Ledger {
     this.#openTile = openTile
     this.#tiled = frontier.size - openTile.length
     this.#lastTime = lastTime
-    this.#latest = latest
+    this.#checkpoints = new CheckpointStore(db, options.dir, latest)
     if (this.#policy.ms !== undefined) {
       this.#timer = setInterval(() => {
-        if (!this.#closed && this.size > (this.#latest?.size ?? 0))
+        if (!this.#closed && this.size > (this.#checkpoints.latest?.size ?? 0))
           this.checkpoint().catch((err: Error) => this.#onCheckpointError(err))
       }, this.#policy.ms)
       this.#timer.unref()
@@ -269,7 +247,7 @@ export class Ledger {
 
   /** The latest signed checkpoint, if any was cut, with the cosignatures stored on it. */
   latestCheckpoint(): SignedCheckpoint | undefined {
-    return this.#latest
+    return this.#checkpoints.latest
   }
 
   #check(): void {
@@ -438,7 +416,7 @@ export class Ledger {
     this.#openTile = openTile
     this.#lastTime = time
     const every = this.#policy.entries
-    if (every !== undefined && this.size - (this.#latest?.size ?? 0) >= every) {
+    if (every !== undefined && this.size - (this.#checkpoints.latest?.size ?? 0) >= every) {
       await this.#cutCheckpoint().catch((err: Error) => this.#onCheckpointError(err))
     }
     for (const { write, entries } of accepted) write.resolve(entries)
@@ -566,34 +544,11 @@ export class Ledger {
 
   async #cutCheckpoint(): Promise<SignedCheckpoint> {
     const size = this.size
-    const root = this.#frontier.root()
-    const last = this.#latest
-    if (last !== undefined) {
-      if (size < last.size)
-        throw new CheckpointRefusedError(`tree size ${size} is below the last checkpoint's ${last.size}`)
-      if (size === last.size) {
-        if (!bytesEqual(root, last.root))
-          throw new CheckpointRefusedError(`the root at size ${size} differs from the last checkpoint's`)
-        return last
-      }
-      if (last.size > 0) {
-        const proof = await this.#hashes(consistencyProofPlan(last.size, size))
-        if (!verifyConsistency(last.size, size, proof, last.root, root))
-          throw new CheckpointRefusedError(
-            `the tree of size ${size} is not consistent with the last checkpoint (size ${last.size})`,
-          )
-      }
-    }
-    const signed = signCheckpoint(
-      { origin: this.origin, size, root },
-      this.#identity.signer,
-      this.#identity.signingPublicKey,
+    return this.#checkpoints.cut(
+      { origin: this.origin, size, root: this.#frontier.root() },
+      this.#identity,
+      (first) => this.#hashes(consistencyProofPlan(first, size)),
     )
-    const noteBytes = new TextEncoder().encode(signed.note)
-    await this.#db.put(checkpointKey(size), noteBytes, { sync: true })
-    await writeFileAtomic(join(this.dir, LATEST_CHECKPOINT_FILE), noteBytes, 0o644)
-    this.#latest = signed
-    return signed
   }
 
   /**
@@ -604,31 +559,13 @@ export class Ledger {
    * that size is stored; CheckpointFormatError (and nothing stored) when a line is malformed.
    */
   addCosignatures(size: number, lines: readonly string[]): Promise<number> {
-    return this.#serial(async () => {
-      const key = checkpointKey(size)
-      const stored = Number.isSafeInteger(size) && size >= 0 ? await this.#db.get(key) : undefined
-      if (stored === undefined) throw new CheckpointNotFoundError(size, this.#latest?.size)
-      const merged = mergeCosignatureLines(new TextDecoder().decode(stored), lines)
-      if (merged.added === 0) return 0
-      const noteBytes = new TextEncoder().encode(merged.note)
-      await this.#db.put(key, noteBytes, { sync: true })
-      if (this.#latest?.size === size) {
-        await writeFileAtomic(join(this.dir, LATEST_CHECKPOINT_FILE), noteBytes, 0o644)
-        this.#latest = { ...this.#latest, note: merged.note }
-      }
-      return merged.added
-    })
+    return this.#serial(() => this.#checkpoints.addCosignatures(size, lines))
   }
 
   /** Every stored checkpoint (with the cosignatures stored on it), oldest first. */
   async checkpoints(): Promise<SignedCheckpoint[]> {
     this.#check()
-    const out: SignedCheckpoint[] = []
-    for await (const [key, note] of this.#db.iterator(prefixRange(new Uint8Array([PREFIX.checkpoint])))) {
-      const size = numberOfKey(key)
-      out.push(verifyCheckpoint(new TextDecoder().decode(note), keyForSize(this.#keys, size)))
-    }
-    return out
+    return this.#checkpoints.all(this.#keys)
   }
 
   /**
@@ -758,7 +695,7 @@ export class Ledger {
       queue = this.#queue
       await queue
     } while (queue !== this.#queue)
-    if (this.size > (this.#latest?.size ?? 0))
+    if (this.size > (this.#checkpoints.latest?.size ?? 0))
       await this.#cutCheckpoint().catch((err: Error) => this.#onCheckpointError(err))
     await this.#db.close()
   }
