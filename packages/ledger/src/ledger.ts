@@ -2,15 +2,15 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { bytesEqual, type NodeIdentity, toHex } from '@pocnet/crypto'
 import { carryBlobKeys, readBlobKeys } from './blob-keys.ts'
-import { blobHash, deriveBlobKey, openBlob, sealBlob } from './blobs.ts'
+import { BlobStore } from './blob-store.ts'
+import { deriveBlobKey } from './blobs.ts'
 import { checkOrigin, type SignedCheckpoint } from './checkpoint.ts'
 import { CheckpointStore, repairLatestCheckpointFile } from './checkpoint-store.ts'
 import { HASH_LENGTH, MAX_BATCH_ENTRIES } from './constants.ts'
 import { decodeEntry, encodeEntry, type LedgerEntry, type LedgerEvent, validateEvent } from './entry.ts'
-import { BlobError, LedgerClosedError, LedgerStateError, NotFoundError } from './errors.ts'
+import { LedgerClosedError, LedgerStateError, NotFoundError } from './errors.ts'
 import { type KeyEpoch, type KeyRotationPolicy, keyRotationEvent } from './key-rotation.ts'
 import {
-  blobKey,
   type EntryRun,
   encodeEntryRun,
   entryKey,
@@ -19,8 +19,6 @@ import {
   indexValuePrefix,
   nodeKey,
   numberOfKey,
-  PREFIX,
-  prefixRange,
   TILE_WIDTH,
   tileKey,
 } from './layout.ts'
@@ -47,7 +45,7 @@ import {
   readTile,
   type StoredEntry,
 } from './store.ts'
-import { type SealedBlobs, StoredBlobResolver, storedIntact } from './stored-blobs.ts'
+import { type SealedBlobs, StoredBlobResolver } from './stored-blobs.ts'
 
 /**
  * Whether another process holds the ledger database in `dir` (a node running, or still starting):
@@ -128,8 +126,7 @@ export class Ledger {
   readonly origin: string
   readonly #db: LedgerDb
   readonly #identity: NodeIdentity
-  /** The current blob key first, then those of earlier node keys still readable. */
-  #blobKeys: Uint8Array[]
+  readonly #blobStore: BlobStore
   /** Every key that signed checkpoints, oldest first; the last is the identity's. */
   #keys: KeyEpoch[]
   readonly #clock: () => number
@@ -159,7 +156,7 @@ export class Ledger {
     this.origin = options.origin
     this.#db = db
     this.#identity = options.identity
-    this.#blobKeys = blobKeys
+    this.#blobStore = new BlobStore(db, blobKeys)
     this.#keys = keys
     this.#clock = options.clock ?? Date.now
     this.#policy = options.checkpointEvery ?? {}
@@ -237,7 +234,7 @@ export class Ledger {
    * without the old key at hand (a lost or compromised key). Their entries still verify.
    */
   get keysWithSealedBlobs(): number {
-    return Math.max(0, this.#keys.length - this.#blobKeys.length)
+    return Math.max(0, this.#keys.length - this.#blobStore.keys.length)
   }
 
   /** Number of entries, which is also the tree size and the next sequence number. */
@@ -270,8 +267,8 @@ export class Ledger {
     const checked = validateEvent(event)
     const sealed = new Map<string, Uint8Array>()
     for (const bytes of options.blobs ?? []) {
-      const hash = blobHash(bytes)
-      sealed.set(toHex(hash), sealBlob(this.#blobKeys[0]!, bytes))
+      const { hash, sealed: sealedBytes } = this.#blobStore.seal(bytes)
+      sealed.set(toHex(hash), sealedBytes)
       checked.blobs = [...checked.blobs, hash]
     }
     const [entry] = await this.#write([validateEvent(checked)], sealed)
@@ -345,7 +342,7 @@ export class Ledger {
       encoded: Uint8Array[]
       blobPuts: BatchOp[]
     }> = []
-    const storedBlobs = new StoredBlobResolver(this.#db, this.#blobKeys)
+    const storedBlobs = new StoredBlobResolver(this.#db, this.#blobStore.keys)
     let next = before
     for (const write of group) {
       try {
@@ -603,26 +600,14 @@ export class Ledger {
 
   /** Stores a blob on its own (fsync'd) and returns its content address, SHA-256 of `bytes`. */
   putBlob(bytes: Uint8Array): Promise<Uint8Array> {
-    const hash = blobHash(bytes)
-    const sealed = sealBlob(this.#blobKeys[0]!, bytes)
-    return this.#serial(async () => {
-      // an intact copy stays: entries may commit to its stored bytes
-      if ((await storedIntact(this.#db, this.#blobKeys, hash)) !== undefined) return hash
-      await this.#db.put(blobKey(hash), sealed, { sync: true })
-      return hash
-    })
+    const { hash, sealed } = this.#blobStore.seal(bytes)
+    return this.#serial(() => this.#blobStore.put(hash, sealed))
   }
 
   /** The blob with this hash, or `undefined` when none is stored; BlobError if it was altered. */
   async getBlob(hash: Uint8Array): Promise<Uint8Array | undefined> {
     this.#check()
-    if (hash.length !== HASH_LENGTH) throw new BlobError('a blob hash is 32 bytes')
-    const sealed = await this.#db.get(blobKey(hash))
-    if (sealed === undefined) return undefined
-    const bytes = this.#openBlob(sealed)
-    if (bytes === undefined || !bytesEqual(blobHash(bytes), hash))
-      throw new BlobError('the stored bytes do not open or do not match their hash')
-    return bytes
+    return this.#blobStore.get(hash)
   }
 
   /** Entry bytes (copies) of sequence numbers from ≤ seq < to, in order (for export and audit). */
@@ -651,20 +636,7 @@ export class Ledger {
   /** Every stored blob's hash and plaintext (for export); blobs that fail to open are skipped. */
   async *blobs(): AsyncGenerator<{ hash: Uint8Array; bytes: Uint8Array }> {
     this.#check()
-    for await (const [key, sealed] of this.#db.iterator(prefixRange(new Uint8Array([PREFIX.blob])))) {
-      const hash = plain(key.subarray(1))
-      const bytes = this.#openBlob(sealed)
-      if (bytes !== undefined && bytesEqual(blobHash(bytes), hash)) yield { hash, bytes }
-    }
-  }
-
-  /** Opens a stored blob under the current blob key, or one of an earlier node key. */
-  #openBlob(sealed: Uint8Array): Uint8Array | undefined {
-    for (const key of this.#blobKeys) {
-      const bytes = openBlob(key, sealed)
-      if (bytes !== undefined) return bytes
-    }
-    return undefined
+    yield* this.#blobStore.all()
   }
 
   /**
