@@ -6,46 +6,27 @@ import { BlobStore } from './blob-store.ts'
 import { deriveBlobKey } from './blobs.ts'
 import { checkOrigin, type SignedCheckpoint } from './checkpoint.ts'
 import { CheckpointStore, repairLatestCheckpointFile } from './checkpoint-store.ts'
-import { HASH_LENGTH, MAX_BATCH_ENTRIES } from './constants.ts'
+import { MAX_BATCH_ENTRIES } from './constants.ts'
 import { decodeEntry, encodeEntry, type LedgerEntry, type LedgerEvent, validateEvent } from './entry.ts'
 import { LedgerClosedError, LedgerStateError, NotFoundError } from './errors.ts'
 import { type KeyEpoch, type KeyRotationPolicy, keyRotationEvent } from './key-rotation.ts'
 import {
-  type EntryRun,
   encodeEntryRun,
   entryKey,
   entryValue,
   indexKey,
   indexValuePrefix,
   nodeKey,
-  numberOfKey,
   TILE_WIDTH,
   tileKey,
 } from './layout.ts'
 import { type ExportOptions, exportLedger } from './ledger-export.ts'
 import { type LedgerState, readLedgerState } from './ledger-state.ts'
-import {
-  consistencyProofPlan,
-  foldRange,
-  hashLeaf,
-  inclusionProofPlan,
-  MerkleFrontier,
-  type NodeRef,
-  rangeNodes,
-} from './merkle.ts'
+import { consistencyProofPlan, hashLeaf, inclusionProofPlan, MerkleFrontier, rangeNodes } from './merkle.ts'
 import { type QueryOptions, scanEntries } from './query.ts'
-import {
-  type BatchOp,
-  DB_DIR,
-  entryOfRun,
-  type LedgerDb,
-  openLevel,
-  parseTile,
-  plain,
-  readTile,
-  type StoredEntry,
-} from './store.ts'
+import { type BatchOp, DB_DIR, type LedgerDb, openLevel } from './store.ts'
 import { type SealedBlobs, StoredBlobResolver } from './stored-blobs.ts'
+import { StoredTiles } from './stored-tiles.ts'
 
 /**
  * Whether another process holds the ledger database in `dir` (a node running, or still starting):
@@ -103,9 +84,6 @@ export interface AppendOptions {
   blobs?: Uint8Array[]
 }
 
-/** Tiles a ledger keeps parsed for reads (40 KB each for typical entries); tiles never change. */
-const TILE_CACHE_SIZE = 16
-
 interface PendingWrite {
   checked: Array<LedgerEvent & { blobs: Uint8Array[] }>
   /** Blobs sealed for this write, stored with it unless an intact copy is stored already. */
@@ -132,11 +110,8 @@ export class Ledger {
   readonly #clock: () => number
   readonly #policy: CheckpointPolicy
   #frontier: MerkleFrontier
-  /** Entries below this are in full tiles; those from it up to the size are in #openTile. */
-  #tiled: number
-  /** Replaced, never changed in place, so a reader can hold on to the array it saw. */
-  #openTile: readonly StoredEntry[]
-  readonly #tileCache = new Map<number, EntryRun>()
+  /** The entries as stored, in full tiles and the open tile, with their subtree hashes. */
+  readonly #tiles: StoredTiles
   #lastTime: number
   readonly #checkpoints: CheckpointStore
   readonly #onCheckpointError: (err: Error) => void
@@ -162,8 +137,7 @@ export class Ledger {
     this.#policy = options.checkpointEvery ?? {}
     this.#onCheckpointError = options.onCheckpointError ?? (() => {})
     this.#frontier = frontier
-    this.#openTile = openTile
-    this.#tiled = frontier.size - openTile.length
+    this.#tiles = new StoredTiles(db, frontier.size - openTile.length, openTile)
     this.#lastTime = lastTime
     this.#checkpoints = new CheckpointStore(db, options.dir, latest)
     if (this.#policy.ms !== undefined) {
@@ -372,8 +346,8 @@ export class Ledger {
     }
     if (accepted.length === 0) return
     const frontier = new MerkleFrontier(before, this.#frontier.hashes())
-    let tiled = this.#tiled
-    let openTile = [...this.#openTile]
+    let tiled = this.#tiles.tiled
+    let openTile = [...this.#tiles.openTile]
     const ops: BatchOp[] = []
     for (const { entries, encoded, blobPuts } of accepted) {
       for (const [i, entry] of entries.entries()) {
@@ -409,8 +383,7 @@ export class Ledger {
       return
     }
     this.#frontier = frontier
-    this.#tiled = tiled
-    this.#openTile = openTile
+    this.#tiles.advance(tiled, openTile)
     this.#lastTime = time
     const every = this.#policy.entries
     if (every !== undefined && this.size - (this.#checkpoints.latest?.size ?? 0) >= every) {
@@ -429,31 +402,7 @@ export class Ledger {
     this.#check()
     this.#checkSize('sequence number', seq, this.size - 1)
     // a copy: the bytes live in a cached tile or in the open tile, which the next append writes out
-    return (await this.#entry(seq)).bytes.slice()
-  }
-
-  /** Entry `seq` (below the size) with its leaf hash: from the open tile, or from its full tile. */
-  async #entry(seq: number): Promise<StoredEntry> {
-    if (seq >= this.#tiled) return this.#openTile[seq - this.#tiled]!
-    return entryOfRun(await this.#tile(Math.floor(seq / TILE_WIDTH)), seq % TILE_WIDTH)
-  }
-
-  async #tile(tile: number): Promise<EntryRun> {
-    const cached = this.#tileCache.get(tile)
-    if (cached !== undefined) {
-      // most recently used last
-      this.#tileCache.delete(tile)
-      this.#tileCache.set(tile, cached)
-      return cached
-    }
-    const run = await readTile(this.#db, tile)
-    this.#cacheTile(tile, run)
-    return run
-  }
-
-  #cacheTile(tile: number, run: EntryRun): void {
-    if (this.#tileCache.size >= TILE_CACHE_SIZE) this.#tileCache.delete(this.#tileCache.keys().next().value!)
-    this.#tileCache.set(tile, run)
+    return (await this.#tiles.entry(seq)).bytes.slice()
   }
 
   #checkSize(what: string, n: number, max: number): void {
@@ -461,55 +410,12 @@ export class Ledger {
       throw new NotFoundError(`${what} ${n} is outside 0..${max} (the ledger holds ${this.size} entries)`)
   }
 
-  async #hashes(plan: NodeRef[][]): Promise<Uint8Array[]> {
-    const flat = plan.flat()
-    const interior = flat.filter((n) => n.level > 0)
-    // leaf hashes of full tiles come from their tile: read, in the same round trip, those not cached
-    const tiles = [
-      ...new Set(
-        flat
-          .filter((n) => n.level === 0 && n.index < this.#tiled)
-          .map((n) => Math.floor(n.index / TILE_WIDTH))
-          .filter((tile) => !this.#tileCache.has(tile)),
-      ),
-    ]
-    const values = await this.#db.getMany([
-      ...interior.map((n) => nodeKey(n.level, n.index)),
-      ...tiles.map((tile) => tileKey(tile)),
-    ])
-    const fetched = new Map<number, EntryRun>()
-    tiles.forEach((tile, i) => {
-      const value = values[interior.length + i]
-      if (value === undefined) throw new LedgerStateError(`tile ${tile} is missing from the database`)
-      const run = parseTile(value, tile)
-      fetched.set(tile, run)
-      this.#cacheTile(tile, run)
-    })
-    const leafHash = (index: number): Uint8Array => {
-      if (index >= this.#tiled) return this.#openTile[index - this.#tiled]!.leafHash
-      const tile = Math.floor(index / TILE_WIDTH)
-      return entryOfRun((fetched.get(tile) ?? this.#tileCache.get(tile))!, index % TILE_WIDTH).leafHash
-    }
-    let nextInterior = 0
-    return plan.map((range) =>
-      foldRange(
-        range.map((n) => {
-          if (n.level === 0) return leafHash(n.index)
-          const v = values[nextInterior++]
-          if (v === undefined || v.length < HASH_LENGTH)
-            throw new LedgerStateError('a subtree hash is missing from the database')
-          return plain(v.subarray(0, HASH_LENGTH))
-        }),
-      ),
-    )
-  }
-
   /** Root hash of the tree of the first `treeSize` entries (default: all). */
   async root(treeSize = this.size): Promise<Uint8Array> {
     this.#check()
     this.#checkSize('tree size', treeSize, this.size)
     if (treeSize === this.size) return this.#frontier.root()
-    const [root] = await this.#hashes([rangeNodes(0, treeSize)])
+    const [root] = await this.#tiles.hashes([rangeNodes(0, treeSize)])
     return root!
   }
 
@@ -518,7 +424,7 @@ export class Ledger {
     this.#check()
     this.#checkSize('tree size', treeSize, this.size)
     this.#checkSize('sequence number', seq, treeSize - 1)
-    return this.#hashes(inclusionProofPlan(seq, treeSize))
+    return this.#tiles.hashes(inclusionProofPlan(seq, treeSize))
   }
 
   /** RFC 9162 consistency proof from tree size `first` to `second` (0 < first ≤ second). */
@@ -528,7 +434,7 @@ export class Ledger {
     this.#checkSize('first tree size', first, second)
     if (first === 0) throw new RangeError('a consistency proof needs a first size above 0')
     if (first === second) return []
-    return this.#hashes(consistencyProofPlan(first, second))
+    return this.#tiles.hashes(consistencyProofPlan(first, second))
   }
 
   /**
@@ -544,7 +450,7 @@ export class Ledger {
     return this.#checkpoints.cut(
       { origin: this.origin, size, root: this.#frontier.root() },
       this.#identity,
-      (first) => this.#hashes(consistencyProofPlan(first, size)),
+      (first) => this.#tiles.hashes(consistencyProofPlan(first, size)),
     )
   }
 
@@ -590,7 +496,7 @@ export class Ledger {
       {
         size: () => this.size,
         get: (seq) => this.get(seq),
-        entryAt: async (seq) => decodeEntry((await this.#entry(seq)).bytes),
+        entryAt: async (seq) => decodeEntry((await this.#tiles.entry(seq)).bytes),
         indexKeys: (range) => this.#db.keys(range),
         entryBytes: (from) => this.entryBytes(from),
       },
@@ -613,24 +519,7 @@ export class Ledger {
   /** Entry bytes (copies) of sequence numbers from ≤ seq < to, in order (for export and audit). */
   async *entryBytes(from = 0, to = this.size): AsyncGenerator<{ seq: number; bytes: Uint8Array }> {
     this.#check()
-    // what is read is what was there at the call: tiles never change, the open tile is replaced
-    const tiled = this.#tiled
-    const openTile = this.#openTile
-    to = Math.min(to, tiled + openTile.length)
-    let seq = from
-    if (seq < Math.min(to, tiled)) {
-      let tile = Math.floor(seq / TILE_WIDTH)
-      const range = { gte: tileKey(tile), lt: tileKey(Math.ceil(Math.min(to, tiled) / TILE_WIDTH)) }
-      for await (const [key, value] of this.#db.iterator(range)) {
-        if (numberOfKey(key) !== tile) throw new LedgerStateError(`tile ${tile} is missing from the database`)
-        const run = parseTile(value, tile)
-        for (let i = seq % TILE_WIDTH; i < TILE_WIDTH && seq < to; i++, seq++)
-          yield { seq, bytes: entryOfRun(run, i).bytes.slice() }
-        tile++
-      }
-      if (seq < Math.min(to, tiled)) throw new LedgerStateError(`tile ${tile} is missing from the database`)
-    }
-    for (; seq < to; seq++) yield { seq, bytes: openTile[seq - tiled]!.bytes.slice() }
+    yield* this.#tiles.entryBytes(from, to)
   }
 
   /** Every stored blob's hash and plaintext (for export); blobs that fail to open are skipped. */
