@@ -1,5 +1,5 @@
 import { HASH_LENGTH, MAX_ENTRY_BYTES } from './constants.ts'
-import { type EntryFacts, entryFacts, scanEntry } from './entry.ts'
+import { type EntryFacts, entryFacts, scanEntry } from './entry-scan.ts'
 import { parseEntryRun } from './layout.ts'
 import { Latin1Frontier, sha256Latin1 } from './merkle.ts'
 

@@ -6,11 +6,10 @@ import {
   decodeEntryChecked,
   ENTRY_KINDS,
   encodeEntry,
-  entryFacts,
   type LedgerEntry,
-  scanEntry,
   validateEvent,
 } from '../src/entry.ts'
+import { entryFacts, scanEntry } from '../src/entry-scan.ts'
 import { InvalidEntryError } from '../src/errors.ts'
 
 const base: LedgerEntry = {
