@@ -19,7 +19,7 @@ import {
   type Side,
   TRANSITIONS,
 } from '../src/index.ts'
-import { eventFor, hoursAfter, OPENED_AT, openPreservation } from './fixtures/events.ts'
+import { eventFor, eventOn, hoursAfter, OPENED_AT, openPreservation } from './fixtures/events.ts'
 import { EXAMPLES } from './fixtures/examples.ts'
 
 type Step = [CaseEventKind, Side, object?]
@@ -286,7 +286,7 @@ function reachable(): Map<CaseStatus, Case> {
   while (queue.length > 0) {
     const c = queue.shift()!
     for (const { kind, side } of allowedMoves(c)) {
-      const next = applyEvent(c, eventFor(kind, side, c.seq + 1, hoursAfter(c.seq + 1)))
+      const next = applyEvent(c, eventOn(c, kind, side, c.seq + 1, hoursAfter(c.seq + 1)))
       if (!found.has(next.status)) {
         found.set(next.status, next)
         queue.push(next)
@@ -316,7 +316,7 @@ describe('the transition table', () => {
             (!needsPreservation || c.preservation !== undefined)
           let applied: boolean
           try {
-            applyEvent(c, eventFor(kind, side, c.seq + 1, hoursAfter(c.seq + 1)))
+            applyEvent(c, eventOn(c, kind, side, c.seq + 1, hoursAfter(c.seq + 1)))
             applied = true
           } catch (error) {
             if (!(error instanceof IllegalTransitionError)) throw error
@@ -360,7 +360,7 @@ describe('properties', () => {
         for (const { kind, side, hours } of events) {
           const before = c
           try {
-            c = applyEvent(c, eventFor(kind, side, c.seq + 1, hoursAfter(hours)))
+            c = applyEvent(c, eventOn(c, kind, side, c.seq + 1, hoursAfter(hours)))
           } catch (error) {
             if (!(error instanceof IllegalTransitionError)) throw error
             continue
@@ -395,7 +395,7 @@ describe('properties', () => {
         if (moves.length === 0) continue
         const { kind } = moves[pick % moves.length]!
         hour += 1
-        const event = eventFor(kind, side, view.seq + 1, hoursAfter(hour))
+        const event = eventOn(view, kind, side, view.seq + 1, hoursAfter(hour))
         applyEvent(view, event)
         held[side].push(event)
         inFlight[other].push(event)
@@ -440,7 +440,7 @@ describe('properties', () => {
             const moves = allowedMoves(c)
             if (moves.length === 0) break
             const { kind, side } = moves[pick % moves.length]!
-            const event = eventFor(kind, side, c.seq + 1, hoursAfter(c.seq + 1))
+            const event = eventOn(c, kind, side, c.seq + 1, hoursAfter(c.seq + 1))
             c = applyEvent(c, event)
             sent.push(event)
           }
