@@ -1,19 +1,10 @@
-import { spawnSync } from 'node:child_process'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { NodeIdentity, sha256 } from '@pocnet/crypto'
-import {
-  encodeRosterBody,
-  encodeRosterDocument,
-  signRosterBody,
-  writeRosterChainFile,
-} from '@pocnet/directory/offline'
 import { checkpointOrigin, Ledger } from '@pocnet/ledger'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-
-const BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url))
+import { runCliOffline, writeGenesisRoster } from './fixtures/offline.ts'
 
 /*
  * `pocnet audit reconcile A B` as an auditor runs it: exit codes, the one-line summary, the
@@ -56,10 +47,7 @@ describe('pocnet audit reconcile', () => {
   }
 
   function pocnet(args: string[], home = join(dir, 'home')) {
-    return spawnSync(process.execPath, [BIN, ...args], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, NO_COLOR: '1', POCNET_HOME: home, XDG_CACHE_HOME: join(dir, 'cache') },
-    })
+    return runCliOffline(dir, args, home)
   }
 
   beforeAll(async () => {
@@ -67,19 +55,9 @@ describe('pocnet audit reconcile', () => {
     await mkdir(join(dir, 'home'))
     await mkdir(join(dir, 'no-roster'))
     // the auditor's data directory holds the network's roster: IT and FR
-    const body = encodeRosterBody({
-      kind: 'genesis',
-      network: 'test-net',
-      version: 0,
-      createdAt: Date.now(),
-      threshold: 1,
-      members: [
-        { country: 'IT', name: 'Italy', publicKey: it_.signingPublicKey },
-        { country: 'FR', name: 'France', publicKey: fr.signingPublicKey },
-      ],
-    })
-    await writeRosterChainFile(join(dir, 'home', 'roster.cbor'), [
-      encodeRosterDocument(body, [signRosterBody(it_, body), signRosterBody(fr, body)]),
+    await writeGenesisRoster(join(dir, 'home', 'roster.cbor'), 'test-net', [
+      { country: 'IT', name: 'Italy', identity: it_ },
+      { country: 'FR', name: 'France', identity: fr },
     ])
     itBundle = await bundle('it', 'IT', it_)
     frBundle = await bundle('fr', 'FR', fr)

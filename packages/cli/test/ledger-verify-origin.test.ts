@@ -1,19 +1,10 @@
-import { spawnSync } from 'node:child_process'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { NodeIdentity } from '@pocnet/crypto'
-import {
-  encodeRosterBody,
-  encodeRosterDocument,
-  signRosterBody,
-  writeRosterChainFile,
-} from '@pocnet/directory/offline'
 import { checkpointOrigin, Ledger } from '@pocnet/ledger'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-
-const BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url))
+import { runCliOffline, writeGenesisRoster } from './fixtures/offline.ts'
 
 /*
  * `pocnet ledger verify --country CC` pins both the key the roster gives CC and the origin of
@@ -35,31 +26,15 @@ describe('ledger verify --country pins the origin as well as the key', () => {
   }
 
   function verify(bundle: string) {
-    return spawnSync(process.execPath, [BIN, 'ledger', 'verify', '--bundle', bundle, '--country', 'FR'], {
-      encoding: 'utf8',
-      env: {
-        PATH: process.env.PATH,
-        NO_COLOR: '1',
-        POCNET_HOME: join(dir, 'home'),
-        XDG_CACHE_HOME: join(dir, 'cache'),
-      },
-    })
+    return runCliOffline(dir, ['ledger', 'verify', '--bundle', bundle, '--country', 'FR'], join(dir, 'home'))
   }
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pocnet-cli-origin-'))
     await mkdir(join(dir, 'home'))
     // a roster of one founder, FR, in network test-net: what the auditor's data directory holds
-    const body = encodeRosterBody({
-      kind: 'genesis',
-      network: 'test-net',
-      version: 0,
-      createdAt: Date.now(),
-      threshold: 1,
-      members: [{ country: 'FR', name: 'France', publicKey: fr.signingPublicKey }],
-    })
-    await writeRosterChainFile(join(dir, 'home', 'roster.cbor'), [
-      encodeRosterDocument(body, [signRosterBody(fr, body)]),
+    await writeGenesisRoster(join(dir, 'home', 'roster.cbor'), 'test-net', [
+      { country: 'FR', name: 'France', identity: fr },
     ])
   })
   afterAll(async () => {

@@ -1,19 +1,11 @@
-import { spawnSync } from 'node:child_process'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { NodeIdentity } from '@pocnet/crypto'
-import {
-  encodeRosterBody,
-  encodeRosterDocument,
-  signRosterBody,
-  writeRosterChainFile,
-} from '@pocnet/directory/offline'
 import { checkpointOrigin, Ledger, parseCheckpoint, signCosignature } from '@pocnet/ledger'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCliOffline, writeGenesisRoster } from './fixtures/offline.ts'
 
-const BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url))
 const NETWORK = 'test-net'
 const T = 1_800_000_000
 
@@ -38,15 +30,7 @@ describe('ledger verify --witnesses', () => {
   })
 
   function verify(args: string[], home = 'home') {
-    return spawnSync(process.execPath, [BIN, 'ledger', 'verify', '--bundle', bundle, ...args], {
-      encoding: 'utf8',
-      env: {
-        PATH: process.env.PATH,
-        NO_COLOR: '1',
-        POCNET_HOME: join(dir, home),
-        XDG_CACHE_HOME: join(dir, 'cache'),
-      },
-    })
+    return runCliOffline(dir, ['ledger', 'verify', '--bundle', bundle, ...args], join(dir, home))
   }
 
   beforeAll(async () => {
@@ -58,20 +42,11 @@ describe('ledger verify --witnesses', () => {
       ['IT', it_],
       ['US', us],
     ] as const
-    const body = encodeRosterBody({
-      kind: 'genesis',
-      network: NETWORK,
-      version: 0,
-      createdAt: Date.now(),
-      threshold: 1,
-      members: members.map(([country, id]) => ({ country, name: country, publicKey: id.signingPublicKey })),
-    })
-    await writeRosterChainFile(join(dir, 'home', 'roster.cbor'), [
-      encodeRosterDocument(
-        body,
-        members.map(([, id]) => signRosterBody(id, body)),
-      ),
-    ])
+    await writeGenesisRoster(
+      join(dir, 'home', 'roster.cbor'),
+      NETWORK,
+      members.map(([country, identity]) => ({ country, name: country, identity })),
+    )
     // FR's ledger: the checkpoint of size 2 cosigned by IT and US, the latest (size 3) by IT and an outsider
     const ledger = await Ledger.open({
       dir: join(dir, 'fr-ledger'),
