@@ -211,6 +211,11 @@ describe('exit codes of the binary', () => {
     [['ledger', 'verify', '--threads', 'two'], /--threads must be/],
     [['ledger', 'verify', '--threads', '-1'], /--threads must be/],
     [['ledger', 'verify', '--witnesses', 'all'], /--witnesses must be a whole number ≥ 0, not "all"/],
+    [
+      ['ledger', 'export', '--cosign-timeout', 'soon'],
+      /--cosign-timeout must be a whole number ≥ 0, not "soon"/,
+    ],
+    [['key', 'rotate', 'now'], /too many arguments/],
     [['ledger', 'prove', 'abc'], /<seq> must be a whole number ≥ 0, not "abc"/],
     [
       ['case', 'limit', 'X', '--limit', 'all', '--details', 'd'],
