@@ -9,6 +9,7 @@ import {
   RECORD,
   readBundleRecords,
 } from '../bundle.ts'
+import { parseCheckpoint } from '../checkpoint.ts'
 import { Failure } from './report.ts'
 import type { BlobStatus, EntrySink, LedgerSource, SourceCheckpoint, SourceHeader } from './source.ts'
 
@@ -57,13 +58,20 @@ export class BundleSource implements LedgerSource {
   }
 
   async *checkpoints(): AsyncGenerator<SourceCheckpoint> {
+    let previousSize = 0
     while ((await this.#peek())?.type === RECORD.checkpoint) {
       const record = (await this.#take())!
       this.#checkpoints++
-      yield {
-        note: new TextDecoder().decode(record.payload),
-        where: `checkpoint ${this.#checkpoints} of the bundle`,
-      }
+      const where = `checkpoint ${this.#checkpoints} of the bundle`
+      const note = new TextDecoder().decode(record.payload)
+      // oldest first (§6): one the audit cannot parse fails there, as soon as it is yielded
+      const size = sizeOf(note)
+      if (size !== undefined && size < previousSize)
+        throw new Failure(
+          `${where} (size ${size}) comes after one of size ${previousSize}: a bundle lists its checkpoints oldest first`,
+        )
+      previousSize = size ?? previousSize
+      yield { note, where }
     }
   }
 
@@ -148,5 +156,14 @@ export class BundleSource implements LedgerSource {
     if (this.#stage === -1 && at !== 0) throw new Failure('the bundle does not start with its header')
     this.#stage = at
     return record
+  }
+}
+
+/** The tree size a checkpoint note signs, or undefined when it does not parse. */
+function sizeOf(note: string): number | undefined {
+  try {
+    return parseCheckpoint(note).checkpoint.size
+  } catch {
+    return undefined
   }
 }

@@ -1,0 +1,90 @@
+import { cp, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { encode } from '@pocnet/protocol/cbor'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type BundleRecord, RECORD, readBundleRecords } from '../src/bundle.ts'
+import { verifyLedger } from '../src/verify.ts'
+import { NodeIdentity, openTestLedger, sampleEvent, tempDir } from './fixtures/ledger.ts'
+
+/*
+ * What an independent verifier written from docs/ledger.md expects and pocnet once accepted
+ * (issue 21): checkpoint order and exact record maps in a bundle, strict signed-note decoding,
+ * the checkpoint count, the entry named when a bundle is cut, the file named when a table is.
+ */
+
+const ENTRIES = 12
+const identity = NodeIdentity.generate()
+const BOM = Buffer.from([0xef, 0xbb, 0xbf])
+let work: { path: string; cleanup: () => Promise<void> }
+let ledgerDir: string
+let bundlePath: string
+let records: BundleRecord[]
+let copies = 0
+
+/** 12 entries, a blob on every fourth, checkpoints at 4, 8 and 12; a bundle with blob bytes. */
+beforeAll(async () => {
+  work = await tempDir()
+  ledgerDir = join(work.path, 'ledger')
+  const ledger = await openTestLedger(ledgerDir, identity, { checkpointEvery: { entries: 4 } })
+  for (let i = 0; i < ENTRIES; i++) {
+    const blobs = i % 4 === 1 ? [new TextEncoder().encode(`envelope ${i}`)] : []
+    await ledger.append(sampleEvent(i), { blobs })
+  }
+  bundlePath = join(work.path, 'ledger.pnlb')
+  await ledger.export(bundlePath, { includeBlobBytes: true })
+  await ledger.close()
+  records = []
+  for await (const batch of readBundleRecords(bundlePath)) records.push(...batch)
+})
+afterAll(async () => {
+  await work.cleanup()
+})
+
+/** Writes `list` as a bundle file, record by record, exactly as given. */
+async function rawBundle(list: BundleRecord[]): Promise<string> {
+  const path = join(work.path, `bundle-${copies++}.pnlb`)
+  const parts: Uint8Array[] = [Buffer.from('PNLBUNDL')]
+  for (const { type, payload } of list) {
+    const head = Buffer.alloc(5)
+    head[0] = type
+    head.writeUInt32BE(payload.length, 1)
+    parts.push(head, payload)
+  }
+  await writeFile(path, Buffer.concat(parts))
+  return path
+}
+
+/** The exported bundle's records with `edit` applied to each (return undefined to drop one). */
+function edited(edit: (r: BundleRecord, index: number) => BundleRecord | BundleRecord[] | undefined) {
+  return records.flatMap((r, i) => edit(r, i) ?? [])
+}
+
+const ofType = (type: number) => records.filter((r) => r.type === type)
+const withPayload = (r: BundleRecord, payload: Uint8Array): BundleRecord => ({ type: r.type, payload })
+
+async function copyOfLedger(): Promise<string> {
+  const dir = join(work.path, `ledger-${copies++}`)
+  await cp(ledgerDir, dir, { recursive: true })
+  return dir
+}
+
+it('the exported bundle verifies as it is', async () => {
+  const report = await verifyLedger(bundlePath, { threads: 0 })
+  expect(report.problem).toBeUndefined()
+  expect(ofType(RECORD.checkpoint).length).toBe(3)
+})
+
+describe('checkpoints in a bundle come oldest first (item 1)', () => {
+  it('refuses a bundle whose checkpoints come newest first, naming the checkpoint out of order', async () => {
+    const notes = ofType(RECORD.checkpoint)
+    const reversed = [...notes].reverse()
+    let c = 0
+    const path = await rawBundle(edited((r) => (r.type === RECORD.checkpoint ? reversed[c++] : r)))
+    const report = await verifyLedger(path, { threads: 0 })
+    expect(report.ok).toBe(false)
+    expect(report.problem).toEqual({
+      reason:
+        'checkpoint 2 of the bundle (size 8) comes after one of size 12: a bundle lists its checkpoints oldest first',
+    })
+  })
+})
