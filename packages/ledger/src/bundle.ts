@@ -17,6 +17,10 @@ export const BUNDLE_MAGIC = new TextEncoder().encode('PNLBUNDL')
 export const BUNDLE_FORMAT = 'pocnet-ledger-bundle'
 export const BUNDLE_VERSION = 1
 
+/** The fields of the header every bundle has; `keyRotations` is the one optional field. */
+const HEADER_FIELDS = ['format', 'version', 'origin', 'publicKey', 'size', 'exportedAt'] as const
+const TRAILER_FIELDS = ['entries', 'checkpoints', 'blobs'] as const
+
 export const RECORD = {
   header: 0x48,
   checkpoint: 0x43,
@@ -212,8 +216,26 @@ function asMap(payload: Uint8Array, what: string): { [key: string]: CborValue } 
   return value
 }
 
+/**
+ * Refuses a record map holding a key the format does not define, or lacking one it requires:
+ * a reader that ignored an extra field would accept what another reader might act on.
+ */
+function checkFields(
+  map: { [key: string]: CborValue },
+  what: string,
+  required: readonly string[],
+  optional: readonly string[] = [],
+): void {
+  for (const key of Object.keys(map))
+    if (!required.includes(key) && !optional.includes(key))
+      throw new BundleFormatError(`${what} holds field '${key}', which the format does not define`)
+  for (const key of required)
+    if (!Object.hasOwn(map, key)) throw new BundleFormatError(`${what} lacks field '${key}'`)
+}
+
 export function decodeBundleHeader(payload: Uint8Array): BundleHeader {
   const h = asMap(payload, 'header')
+  checkFields(h, 'the header', HEADER_FIELDS, ['keyRotations'])
   if (h.format !== BUNDLE_FORMAT || h.version !== BUNDLE_VERSION)
     throw new BundleFormatError(`the header must name format ${BUNDLE_FORMAT} version ${BUNDLE_VERSION}`)
   if (typeof h.origin !== 'string') throw new BundleFormatError("header field 'origin' must be text")
@@ -240,7 +262,8 @@ function decodeKeyRotations(value: CborValue): Array<{ seq: number; bytes: Uint8
   return value.map((r) => {
     if (typeof r !== 'object' || r === null || Array.isArray(r) || r instanceof Uint8Array)
       throw new BundleFormatError(rule)
-    const { seq, entry } = r as { [key: string]: CborValue }
+    checkFields(r, "an item of header field 'keyRotations'", ['seq', 'entry'])
+    const { seq, entry } = r
     if (
       typeof seq !== 'number' ||
       !Number.isSafeInteger(seq) ||
@@ -255,6 +278,7 @@ function decodeKeyRotations(value: CborValue): Array<{ seq: number; bytes: Uint8
 
 export function decodeBundleBlob(payload: Uint8Array): { hash: Uint8Array; bytes?: Uint8Array } {
   const b = asMap(payload, 'blob')
+  checkFields(b, 'a blob record', ['hash'], ['bytes'])
   if (!(b.hash instanceof Uint8Array) || b.hash.length !== 32)
     throw new BundleFormatError("blob field 'hash' must be 32 bytes")
   if (b.bytes !== undefined && !(b.bytes instanceof Uint8Array))
@@ -268,6 +292,7 @@ export function decodeBundleTrailer(payload: Uint8Array): {
   blobs: number
 } {
   const t = asMap(payload, 'trailer')
+  checkFields(t, 'the trailer', TRAILER_FIELDS)
   if (typeof t.entries !== 'number' || typeof t.checkpoints !== 'number' || typeof t.blobs !== 'number')
     throw new BundleFormatError("the trailer must count 'entries', 'checkpoints' and 'blobs'")
   return { entries: t.entries, checkpoints: t.checkpoints, blobs: t.blobs }

@@ -2,7 +2,9 @@ import { cp, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { encode } from '@pocnet/protocol/cbor'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type BundleRecord, RECORD, readBundleRecords } from '../src/bundle.ts'
+import { blobHash } from '../src/blobs.ts'
+import { type BundleRecord, decodeBundleBlob, RECORD, readBundleRecords } from '../src/bundle.ts'
+import { parseCheckpoint } from '../src/checkpoint.ts'
 import { verifyLedger } from '../src/verify.ts'
 import { NodeIdentity, openTestLedger, sampleEvent, tempDir } from './fixtures/ledger.ts'
 
@@ -86,5 +88,78 @@ describe('checkpoints in a bundle come oldest first (item 1)', () => {
       reason:
         'checkpoint 2 of the bundle (size 8) comes after one of size 12: a bundle lists its checkpoints oldest first',
     })
+  })
+})
+
+describe('bundle header, blob and trailer maps hold exactly the documented keys (item 2)', () => {
+  const header = () => ofType(RECORD.header)[0]!
+  const headerMap = () => ({
+    format: 'pocnet-ledger-bundle',
+    version: 1,
+    origin: parseCheckpoint(new TextDecoder().decode(ofType(RECORD.checkpoint)[0]!.payload)).checkpoint
+      .origin,
+    publicKey: identity.signingPublicKey,
+    size: ENTRIES,
+    exportedAt: 1000,
+  })
+
+  it('refuses a header with an extra field or without a documented one, naming it', async () => {
+    const extra = await rawBundle(
+      edited((r) => (r === header() ? withPayload(r, encode({ ...headerMap(), comment: 'hi' })) : r)),
+    )
+    expect((await verifyLedger(extra, { threads: 0 })).problem).toEqual({
+      reason: "export bundle: the header holds field 'comment', which the format does not define",
+    })
+    const { exportedAt: _, ...lacking } = headerMap()
+    const missing = await rawBundle(edited((r) => (r === header() ? withPayload(r, encode(lacking)) : r)))
+    expect((await verifyLedger(missing, { threads: 0 })).problem).toEqual({
+      reason: "export bundle: the header lacks field 'exportedAt'",
+    })
+    // the header as documented verifies
+    const plain = await rawBundle(edited((r) => (r === header() ? withPayload(r, encode(headerMap())) : r)))
+    expect((await verifyLedger(plain, { threads: 0 })).problem).toBeUndefined()
+  })
+
+  it('refuses a blob or trailer record with a field the format does not define, naming it', async () => {
+    const blob = ofType(RECORD.blob)[0]!
+    const path = await rawBundle(
+      edited((r) => (r === blob ? withPayload(r, encode({ ...decodeBundleBlob(r.payload), note: 1 })) : r)),
+    )
+    expect((await verifyLedger(path, { threads: 0 })).problem).toEqual({
+      reason: "export bundle: a blob record holds field 'note', which the format does not define",
+    })
+    const trailer = ofType(RECORD.trailer)[0]!
+    const counts = { entries: ENTRIES, checkpoints: 3, blobs: ofType(RECORD.blob).length }
+    const extra = await rawBundle(
+      edited((r) => (r === trailer ? withPayload(r, encode({ ...counts, extra: 0 })) : r)),
+    )
+    expect((await verifyLedger(extra, { threads: 0 })).problem).toEqual({
+      reason: "export bundle: the trailer holds field 'extra', which the format does not define",
+    })
+    const { blobs: _, ...lacking } = counts
+    const missing = await rawBundle(edited((r) => (r === trailer ? withPayload(r, encode(lacking)) : r)))
+    expect((await verifyLedger(missing, { threads: 0 })).problem).toEqual({
+      reason: "export bundle: the trailer lacks field 'blobs'",
+    })
+  })
+
+  it('refuses a blob record no entry refers to whose bytes do not match its hash', async () => {
+    const bytes = new TextEncoder().encode('not referenced')
+    const hash = blobHash(new TextEncoder().encode('something else'))
+    const trailer = ofType(RECORD.trailer)[0]!
+    const blobs = ofType(RECORD.blob)
+    const counts = { entries: ENTRIES, checkpoints: 3, blobs: blobs.length + 1 }
+    const path = await rawBundle(
+      edited((r) => {
+        if (r === blobs.at(-1)) return [r, { type: RECORD.blob, payload: encode({ hash, bytes }) }]
+        return r === trailer ? withPayload(r, encode(counts)) : r
+      }),
+    )
+    for (const threads of [0, 2]) {
+      const report = await verifyLedger(path, { threads, chunkEntries: 4, parallelFrom: 0 })
+      expect(report.problem).toEqual({
+        reason: `the bytes of blob ${Buffer.from(hash).toString('hex')} do not match its hash (no entry refers to it)`,
+      })
+    }
   })
 })

@@ -36,6 +36,8 @@ export class BundleSource implements LedgerSource {
   #checkpoints = 0
   #entries = 0
   readonly #blobs = new Map<string, BlobStatus>()
+  /** Blobs an entry referred to: a blob with bytes that no entry refers to is checked at the end. */
+  readonly #referenced = new Set<string>()
 
   constructor(path: string) {
     this.#path = path
@@ -75,7 +77,11 @@ export class BundleSource implements LedgerSource {
     }
   }
 
-  blobStatus = async (hash: Uint8Array): Promise<BlobStatus> => this.#blobs.get(toHex(hash)) ?? 'missing'
+  blobStatus = async (hash: Uint8Array): Promise<BlobStatus> => {
+    const hex = toHex(hash)
+    this.#referenced.add(hex)
+    return this.#blobs.get(hex) ?? 'missing'
+  }
 
   async entries(sink: EntrySink): Promise<void> {
     // blob records all precede the entries, so the lookup table is complete before the first
@@ -107,6 +113,10 @@ export class BundleSource implements LedgerSource {
         `the bundle header declares ${this.#declaredSize} entries but holds ${seq}`,
         Math.min(this.#declaredSize, seq),
       )
+    // every blob's bytes must match its hash (§6), whether an entry refers to it or not
+    for (const [hex, status] of this.#blobs)
+      if (status === 'altered' && !this.#referenced.has(hex))
+        throw new Failure(`the bytes of blob ${hex} do not match its hash (no entry refers to it)`)
   }
 
   async close(): Promise<void> {
