@@ -3,6 +3,7 @@ import { writeAtomically } from '@pocnet/crypto'
 import { type CborValue, decode, encode } from '@pocnet/protocol/cbor'
 import { MAX_BUNDLE_RECORD_BYTES } from './constants.ts'
 import { BundleFormatError } from './errors.ts'
+import { decodeNote } from './signed-note.ts'
 
 /*
  * Export bundle: one file, "PNLBUNDL" then records of
@@ -298,6 +299,14 @@ export function decodeBundleTrailer(payload: Uint8Array): {
   return { entries: t.entries, checkpoints: t.checkpoints, blobs: t.blobs }
 }
 
+function checkpointNote(payload: Uint8Array): string {
+  try {
+    return decodeNote(payload)
+  } catch (err) {
+    throw new BundleFormatError(`a checkpoint record: ${(err as Error).message}`)
+  }
+}
+
 /** One record of a bundle, decoded. */
 export type BundleItem =
   | { type: 'header'; header: BundleHeader }
@@ -320,7 +329,7 @@ export async function* readBundle(path: string): AsyncGenerator<BundleItem[]> {
           batch.push({ type: 'header', header: decodeBundleHeader(payload) })
           break
         case RECORD.checkpoint:
-          batch.push({ type: 'checkpoint', note: new TextDecoder().decode(payload) })
+          batch.push({ type: 'checkpoint', note: checkpointNote(payload) })
           break
         case RECORD.blob:
           batch.push({ type: 'blob', ...decodeBundleBlob(payload) })

@@ -6,6 +6,7 @@ import { CheckpointNotFoundError, CheckpointRefusedError } from './errors.ts'
 import { type KeyEpoch, keyForSize } from './key-rotation.ts'
 import { checkpointKey, numberOfKey, PREFIX, prefixRange } from './layout.ts'
 import { verifyConsistency } from './merkle.ts'
+import { decodeNote } from './signed-note.ts'
 import { LATEST_CHECKPOINT_FILE, type LedgerDb, readLatestCheckpointFile } from './store.ts'
 
 /**
@@ -69,7 +70,7 @@ export class CheckpointStore {
     const key = checkpointKey(size)
     const stored = Number.isSafeInteger(size) && size >= 0 ? await this.#db.get(key) : undefined
     if (stored === undefined) throw new CheckpointNotFoundError(size, this.#latest?.size)
-    const merged = mergeCosignatureLines(new TextDecoder().decode(stored), lines)
+    const merged = mergeCosignatureLines(decodeNote(stored), lines)
     if (merged.added === 0) return 0
     const noteBytes = new TextEncoder().encode(merged.note)
     await this.#db.put(key, noteBytes, { sync: true })
@@ -85,7 +86,7 @@ export class CheckpointStore {
     const out: SignedCheckpoint[] = []
     for await (const [key, note] of this.#db.iterator(prefixRange(new Uint8Array([PREFIX.checkpoint])))) {
       const size = numberOfKey(key)
-      out.push(verifyCheckpoint(new TextDecoder().decode(note), keyForSize(keys, size)))
+      out.push(verifyCheckpoint(decodeNote(note), keyForSize(keys, size)))
     }
     return out
   }
@@ -101,6 +102,7 @@ export async function repairLatestCheckpointFile(
 ): Promise<void> {
   if (latest === undefined) return
   const file = await readLatestCheckpointFile(dir).catch(() => undefined)
-  if (file !== latest.note)
-    await writeFileAtomic(join(dir, LATEST_CHECKPOINT_FILE), new TextEncoder().encode(latest.note), 0o644)
+  const note = new TextEncoder().encode(latest.note)
+  if (file === undefined || !bytesEqual(file, note))
+    await writeFileAtomic(join(dir, LATEST_CHECKPOINT_FILE), note, 0o644)
 }

@@ -1,6 +1,7 @@
 import { verifyNoteText } from '@pocnet/crypto'
 import { CheckpointFormatError } from './errors.ts'
 import {
+  decodeNote,
   formatSignatureLine,
   NOTE_SIGNATURE_TYPE,
   type NoteSignature,
@@ -121,7 +122,14 @@ export function cosignatureVerifier(witness: WitnessKey): NoteVerifier {
       } catch {
         return false
       }
-      return verifyCosignature(new TextDecoder().decode(text), cosignature, witness.publicKey)
+      // the text as signed: a default decoder would drop a byte-order mark the signer never saw
+      let checkpointText: string
+      try {
+        checkpointText = decodeNote(text)
+      } catch {
+        return false
+      }
+      return verifyCosignature(checkpointText, cosignature, witness.publicKey)
     },
   }
 }

@@ -14,6 +14,7 @@ import {
   TILE_WIDTH,
 } from './layout.ts'
 import { MerkleFrontier, rangeNodes } from './merkle.ts'
+import { decodeNote } from './signed-note.ts'
 import {
   afterLastNumberKey,
   decodeMeta,
@@ -91,7 +92,7 @@ export async function readLedgerState(
   let latest: SignedCheckpoint | undefined
   const afterLastCheckpoint = await afterLastNumberKey(db, PREFIX.checkpoint)
   if (afterLastCheckpoint > 0) {
-    const note = new TextDecoder().decode(await db.get(checkpointKey(afterLastCheckpoint - 1)))
+    const note = decodeNote((await db.get(checkpointKey(afterLastCheckpoint - 1)))!)
     latest = verifyCheckpoint(note, keyForSize(keys, afterLastCheckpoint - 1))
     if (latest.size > size)
       throw new LedgerStateError(`the latest checkpoint covers ${latest.size} entries but only ${size} exist`)

@@ -22,12 +22,14 @@ export const NOTE_SIGNATURE_TYPE = {
 } as const
 
 const textEncoder = new TextEncoder()
+// fatal: invalid UTF-8 is refused, not replaced; ignoreBOM: a byte-order mark stays in the text
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 const EM_DASH_PREFIX = '\u2014 '
 const KEY_ID_LENGTH = 4
 const BASE64_RULE = /^[A-Za-z0-9+/]+={0,2}$/
-// What Go's unicode.IsSpace calls a space; signed-note forbids them in key names.
-const UNICODE_SPACE = /[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/
+// Unicode spaces, which signed-note forbids in key names: the White_Space property, the set Go's
+// unicode.IsSpace tests.
+const UNICODE_SPACE = /\p{White_Space}/u
 /**
  * True if `text` holds an ASCII control character other than newline, or a lone surrogate (a JS
  * string holding one is not valid UTF-8). One pass over the code units: a Unicode-property regex
@@ -125,13 +127,22 @@ export function parseSignatureLine(line: string): NoteSignature {
   return { name, keyId: raw.subarray(0, KEY_ID_LENGTH), signature: raw.subarray(KEY_ID_LENGTH), line }
 }
 
-function noteString(note: string | Uint8Array): string {
-  if (typeof note === 'string') return note
+/**
+ * A note's bytes as text, decoded strictly, as Go's sumdb/note reads bytes: invalid UTF-8 is
+ * refused (CheckpointFormatError), never replaced, and a leading byte-order mark is kept as part
+ * of the text — it was not signed, so the note fails. Every reader of stored or received notes
+ * decodes through this, never through a default TextDecoder, which does both silently.
+ */
+export function decodeNote(bytes: Uint8Array): string {
   try {
-    return utf8Decoder.decode(note)
+    return utf8Decoder.decode(bytes)
   } catch {
     throw new CheckpointFormatError('the note must be valid UTF-8')
   }
+}
+
+function noteString(note: string | Uint8Array): string {
+  return typeof note === 'string' ? note : decodeNote(note)
 }
 
 /** Splits a signed note into its text and signature lines without checking any signature. */

@@ -79,8 +79,8 @@ export async function afterLastNumberKey(db: LedgerDb, prefix: number): Promise<
   return keys.length === 0 ? 0 : numberOfKey(keys[0]!) + 1
 }
 
-/** Reads the latest-checkpoint file of a ledger directory, if there is one. */
-export async function readLatestCheckpointFile(dir: string): Promise<string | undefined> {
+/** The bytes of the latest-checkpoint file of a ledger directory, if there is one (decodeNote reads them). */
+export async function readLatestCheckpointFile(dir: string): Promise<Uint8Array | undefined> {
   let file: FileHandle
   try {
     file = await open(join(dir, LATEST_CHECKPOINT_FILE), 'r')
@@ -94,7 +94,7 @@ export async function readLatestCheckpointFile(dir: string): Promise<string | un
     const { bytesRead } = await file.read(buffer, 0, buffer.length, 0)
     if (bytesRead > MAX_CHECKPOINT_BYTES)
       throw new LedgerStateError(`the ${LATEST_CHECKPOINT_FILE} file is over ${MAX_CHECKPOINT_BYTES} bytes`)
-    return buffer.toString('utf8', 0, bytesRead)
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, bytesRead)
   } finally {
     await file.close()
   }

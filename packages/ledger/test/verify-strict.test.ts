@@ -1,12 +1,19 @@
-import { cp, writeFile } from 'node:fs/promises'
+import { cp, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { Signer } from '@pocnet/crypto'
 import { encode } from '@pocnet/protocol/cbor'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { blobHash } from '../src/blobs.ts'
 import { type BundleRecord, decodeBundleBlob, RECORD, readBundleRecords } from '../src/bundle.ts'
-import { parseCheckpoint } from '../src/checkpoint.ts'
+import { checkpointBody, parseCheckpoint } from '../src/checkpoint.ts'
+import { addCosignatures, signCosignature } from '../src/cosignature.ts'
+import { CheckpointFormatError } from '../src/errors.ts'
+import { checkpointKey } from '../src/layout.ts'
+import { openNote, splitNote } from '../src/signed-note.ts'
+import { formatVerifierKey, parseVerifierKey } from '../src/verifier-key.ts'
 import { verifyLedger } from '../src/verify.ts'
 import { NodeIdentity, openTestLedger, sampleEvent, tempDir } from './fixtures/ledger.ts'
+import { withRawDb } from './fixtures/stored.ts'
 
 /*
  * What an independent verifier written from docs/ledger.md expects and pocnet once accepted
@@ -161,5 +168,84 @@ describe('bundle header, blob and trailer maps hold exactly the documented keys 
         reason: `the bytes of blob ${Buffer.from(hash).toString('hex')} do not match its hash (no entry refers to it)`,
       })
     }
+  })
+})
+
+describe('signed notes are decoded strictly (item 3)', () => {
+  const latest = () => ofType(RECORD.checkpoint).at(-1)!
+  const latestNote = () => new TextDecoder().decode(latest().payload)
+
+  it('refuses a bundle checkpoint preceded by a byte-order mark', async () => {
+    const path = await rawBundle(
+      edited((r) => (r === latest() ? withPayload(r, Buffer.concat([BOM, r.payload])) : r)),
+    )
+    const report = await verifyLedger(path, { threads: 0 })
+    expect(report.ok).toBe(false)
+    expect(report.problem?.reason).toMatch(/^checkpoint 3 of the bundle: checkpoint: origin must be/)
+  })
+
+  it('refuses a bundle checkpoint with invalid UTF-8 in the signature line of an unknown key', async () => {
+    const line = Buffer.concat([Buffer.from('— other'), Buffer.from([0xff]), Buffer.from(' AAAAAAAA\n')])
+    const path = await rawBundle(
+      edited((r) => (r === latest() ? withPayload(r, Buffer.concat([r.payload, line])) : r)),
+    )
+    expect((await verifyLedger(path, { threads: 0 })).problem).toEqual({
+      reason: 'checkpoint 3 of the bundle: checkpoint: the note must be valid UTF-8',
+    })
+  })
+
+  it('refuses a stored checkpoint of a data directory preceded by a byte-order mark', async () => {
+    const dir = await copyOfLedger()
+    await withRawDb(dir, async (db) => {
+      const key = checkpointKey(8)
+      await db.put(key, Buffer.concat([BOM, (await db.get(key))!]))
+    })
+    const report = await verifyLedger(dir, { threads: 0 })
+    expect(report.ok).toBe(false)
+    expect(report.problem?.reason).toMatch(/^the stored checkpoint at size 8: checkpoint: origin must be/)
+  })
+
+  it('refuses a checkpoint file with invalid UTF-8 in an unknown key line', async () => {
+    const dir = await copyOfLedger()
+    const file = join(dir, 'checkpoint')
+    const line = Buffer.concat([Buffer.from('— x'), Buffer.from([0xff]), Buffer.from(' AAAAAAAA\n')])
+    await writeFile(file, Buffer.concat([await readFile(file), line]))
+    const report = await verifyLedger(dir, { threads: 0 })
+    expect(report.problem?.reason).toMatch(/checkpoint file.*valid UTF-8/)
+  })
+
+  it('keeps a byte-order mark as part of the text: a cosignature without it does not verify', () => {
+    const witness = new Signer(new Uint8Array(32).fill(7))
+    const name = 'witness.example/w'
+    const note = latestNote()
+    const line = signCosignature(
+      { name, publicKey: witness.publicKey, signer: witness },
+      checkpointBody(parseCheckpoint(note).checkpoint),
+      1_700_000_000,
+    )
+    const vkey = parseVerifierKey(formatVerifierKey(name, 0x04, witness.publicKey))
+    const cosigned = addCosignatures(note, [line])
+    expect(openNote(cosigned, [vkey.verifier]).verifiedBy).toHaveLength(1)
+    const withBom = new Uint8Array(Buffer.concat([BOM, Buffer.from(cosigned)]))
+    let error: unknown
+    try {
+      openNote(withBom, [vkey.verifier])
+    } catch (err) {
+      error = err
+    }
+    expect(error).toBeInstanceOf(CheckpointFormatError)
+    expect((error as CheckpointFormatError).problem).toBe('invalid-signature')
+  })
+
+  it('refuses a key name holding any Unicode white space, or a plus', () => {
+    const spaces = [
+      0x09, 0x0b, 0x0c, 0x0d, 0x85, 0xa0, 0x1680, 0x2000, 0x2005, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f,
+      0x3000,
+    ]
+    for (const name of [...spaces.map((c) => `na${String.fromCodePoint(c)}me`), 'a+b']) {
+      expect(() => splitNote(`text\n\n— ${name} AAAAAAAA\n`), name).toThrow(CheckpointFormatError)
+    }
+    // a zero-width space is not white space: Go's sumdb/note accepts it too
+    expect(splitNote('text\n\n— na\u200bme AAAAAAAA\n').signatures[0]!.name).toBe('na\u200bme')
   })
 })

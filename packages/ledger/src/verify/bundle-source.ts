@@ -11,7 +11,14 @@ import {
 } from '../bundle.ts'
 import { parseCheckpoint } from '../checkpoint.ts'
 import { Failure } from './report.ts'
-import type { BlobStatus, EntrySink, LedgerSource, SourceCheckpoint, SourceHeader } from './source.ts'
+import {
+  type BlobStatus,
+  type EntrySink,
+  type LedgerSource,
+  type SourceCheckpoint,
+  type SourceHeader,
+  sourceNote,
+} from './source.ts'
 
 /** Record order is part of the format: H, C*, B*, E*, Z. */
 const ORDER = [RECORD.header, RECORD.checkpoint, RECORD.blob, RECORD.entry, RECORD.trailer]
@@ -65,7 +72,7 @@ export class BundleSource implements LedgerSource {
       const record = (await this.#take())!
       this.#checkpoints++
       const where = `checkpoint ${this.#checkpoints} of the bundle`
-      const note = new TextDecoder().decode(record.payload)
+      const note = sourceNote(record.payload, where)
       // oldest first (§6): one the audit cannot parse fails there, as soon as it is yielded
       const size = sizeOf(note)
       if (size !== undefined && size < previousSize)

@@ -12,16 +12,16 @@ import { Failure } from './report.ts'
 /** A data directory's database copied once, and its checkpoint file read once, for both passes. */
 export interface DataDirSnapshot {
   copy: string
-  /** The latest checkpoint file's text, once the copy is made (or the failure to make it). */
-  prepared?: Promise<string | undefined>
+  /** The latest checkpoint file's bytes, once the copy is made (or the failure to make it). */
+  prepared?: Promise<Uint8Array | undefined>
 }
 
-/** Reads the latest checkpoint file, then copies the database to `copy`; the file's text. */
+/** Reads the latest checkpoint file, then copies the database to `copy`; the file's bytes. */
 export async function copyDataDir(
   dir: string,
   copy: string,
   warm: (sourceBytes: number) => void,
-): Promise<string | undefined> {
+): Promise<Uint8Array | undefined> {
   const source = join(dir, DB_DIR)
   if (!existsSync(source)) throw new Failure(`${dir} holds no ledger database (${DB_DIR}/)`)
   // Read before the database is copied: the node writes this file after the entries it

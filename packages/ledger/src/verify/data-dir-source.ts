@@ -17,7 +17,14 @@ import { keyRotationEntries } from '../ledger-state.ts'
 import { afterLastNumberKey, decodeMeta, LATEST_CHECKPOINT_FILE, type LedgerDb, openLevel } from '../store.ts'
 import { copyDataDir, type DataDirSnapshot } from './data-dir-copy.ts'
 import { Failure } from './report.ts'
-import type { BlobStatus, EntrySink, LedgerSource, SourceCheckpoint, SourceHeader } from './source.ts'
+import {
+  type BlobStatus,
+  type EntrySink,
+  type LedgerSource,
+  type SourceCheckpoint,
+  type SourceHeader,
+  sourceNote,
+} from './source.ts'
 
 /** Records per LevelDB read in a data directory: single entries, or tiles of 256. */
 const ENTRY_READ_BATCH = 4096
@@ -35,7 +42,7 @@ export class DataDirSource implements LedgerSource {
   readonly #snapshot: DataDirSnapshot
   readonly #identity: NodeIdentity | undefined
   #db: LedgerDb | undefined
-  #latestFile: string | undefined
+  #latestFile: Uint8Array | undefined
   /** The ledger's current key (the last of its key history). */
   #publicKey: Uint8Array | undefined
   /** The blob keys the identity reads with: its own, then those of earlier node keys. */
@@ -89,17 +96,16 @@ export class DataDirSource implements LedgerSource {
         if (next === undefined) break
         const [key, note] = next
         const size = numberOfKey(key)
-        yield {
-          note: new TextDecoder().decode(note),
-          where: `the stored checkpoint at size ${size}`,
-          storedSize: size,
-        }
+        const where = `the stored checkpoint at size ${size}`
+        yield { note: sourceNote(note, where), where, storedSize: size }
       }
     } finally {
       await notes.close()
     }
-    if (this.#latestFile !== undefined)
-      yield { note: this.#latestFile, where: `the ${LATEST_CHECKPOINT_FILE} file` }
+    if (this.#latestFile !== undefined) {
+      const where = `the ${LATEST_CHECKPOINT_FILE} file`
+      yield { note: sourceNote(this.#latestFile, where), where }
+    }
   }
 
   blobStatus = (hash: Uint8Array, stored: Uint8Array | undefined): Promise<BlobStatus> =>

@@ -1,7 +1,8 @@
 import { HASH_LENGTH } from '../constants.ts'
 import type { EntryRun } from '../layout.ts'
+import { decodeNote } from '../signed-note.ts'
 import type { DeclaredRotation } from './key-sequence.ts'
-import type { VerifyReport } from './report.ts'
+import { Failure, type VerifyReport } from './report.ts'
 
 /*
  * What the audit reads from a ledger, whatever holds it (a data directory, an export bundle): the
@@ -62,6 +63,15 @@ export interface EntrySink {
   /** A stored tile (its entries from `seq` on, with their stored leaf hashes). */
   run(seq: number, run: EntryRun): Promise<void> | undefined
   end(): Promise<void>
+}
+
+/** A checkpoint note's bytes as the source holds them, decoded strictly (decodeNote); `where` names it. */
+export function sourceNote(bytes: Uint8Array, where: string): string {
+  try {
+    return decodeNote(bytes)
+  } catch (err) {
+    throw new Failure(`${where}: ${(err as Error).message}`)
+  }
 }
 
 /** Hands the entries of a run starting at `seq` to `sink.entry`, one by one from its entry `from`. */
