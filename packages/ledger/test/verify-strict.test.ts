@@ -249,3 +249,11 @@ describe('signed notes are decoded strictly (item 3)', () => {
     expect(splitNote('text\n\n— na\u200bme AAAAAAAA\n').signatures[0]!.name).toBe('na\u200bme')
   })
 })
+
+describe('a data directory counts each distinct checkpoint once (item 4)', () => {
+  it('counts the checkpoint file and the stored copy of the same note as one', async () => {
+    const report = await verifyLedger(ledgerDir, { threads: 0 })
+    expect(report.ok).toBe(true)
+    expect(report.checkpoints).toBe(3)
+  })
+})

@@ -83,8 +83,8 @@ describe.each(MODES)('verifying a data directory ($mode)', ({ options: mode, thr
     expect(report.threads).toBe(threads)
     expect(report.entries).toBe(ENTRIES)
     expect(report.latestCheckpoint?.size).toBe(ENTRIES)
-    // four stored checkpoints plus the latest-checkpoint file
-    expect(report.checkpoints).toBe(5)
+    // four stored checkpoints; the latest-checkpoint file repeats the last of them
+    expect(report.checkpoints).toBe(4)
     expect(report.blobs).toEqual({ referenced: 8, hashChecked: 8, storedChecked: 0, presenceOnly: 0 })
     expect(progress.at(-1)).toEqual({ verified: ENTRIES, total: ENTRIES })
     // without the node key, blobs are checked as stored against their entries' commitments
@@ -645,7 +645,8 @@ describe('hostile sources', () => {
     const started = performance.now()
     const report = await verifyWith(path, { threads: 0 })
     expect(report.ok).toBe(true)
-    expect(report.checkpoints).toBe(20_000)
+    // one checkpoint, however many times the bundle repeats it
+    expect(report.checkpoints).toBe(1)
     expect(performance.now() - started).toBeLessThan(5_000)
   })
 

@@ -121,12 +121,14 @@ export class Audit {
         `two validly signed checkpoints for size ${cp.size} have different roots (a fork): ${where} and another`,
       )
     if (same === undefined) this.#bySize.set(cp.size, cp)
+    // a checkpoint is counted once however many notes carry it (the checkpoint file repeats the
+    // latest stored one): all of one size sign the same root, checked above
+    this.report.checkpoints = this.#bySize.size
     if (fresh) this.#witnesses.note(cp)
     if (cp.size > this.#maxCheckpointSize) {
       this.#maxCheckpointSize = cp.size
       this.report.latestCheckpoint = cp
     }
-    this.report.checkpoints++
     if (cp.size === 0 && !bytesEqual(cp.root, EMPTY_ROOT))
       throw new Failure('the checkpoint at size 0 does not sign the empty tree')
   }

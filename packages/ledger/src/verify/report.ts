@@ -112,6 +112,7 @@ export interface VerifyReport {
   entries: number
   /** Root of the verified entries. */
   root?: Uint8Array
+  /** Distinct checkpoints checked (one per tree size), from the source and `options.checkpoints`. */
   checkpoints: number
   latestCheckpoint?: SignedCheckpoint
   /**
