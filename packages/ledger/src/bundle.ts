@@ -2,7 +2,7 @@ import { type FileHandle, open } from 'node:fs/promises'
 import { writeAtomically } from '@pocnet/crypto'
 import { type CborValue, decode, encode } from '@pocnet/protocol/cbor'
 import { MAX_BUNDLE_RECORD_BYTES } from './constants.ts'
-import { BundleFormatError } from './errors.ts'
+import { BundleFormatError, BundleTruncatedError } from './errors.ts'
 import { decodeNote } from './signed-note.ts'
 
 /*
@@ -176,7 +176,7 @@ export async function* readBundleRecords(path: string): AsyncGenerator<BundleRec
       throw new BundleFormatError('the file does not start with the bundle magic "PNLBUNDL"')
     pos = BUNDLE_MAGIC.length
     while (await fill(1)) {
-      if (!(await fill(5))) throw new BundleFormatError('the file ends inside a record header (truncated)')
+      if (!(await fill(5))) throw new BundleTruncatedError('the file ends inside a record header (truncated)')
       const batch: BundleRecord[] = []
       // every record wholly in the buffer, without awaiting
       for (;;) {
@@ -192,7 +192,7 @@ export async function* readBundleRecords(path: string): AsyncGenerator<BundleRec
         if (available < 5 + length) {
           if (batch.length > 0) break
           if (!(await fill(5 + length)))
-            throw new BundleFormatError('the file ends inside a record (truncated)')
+            throw new BundleTruncatedError('the file ends inside a record (truncated)')
           continue
         }
         batch.push({ type, payload: buf.subarray(pos + 5, pos + 5 + length) })

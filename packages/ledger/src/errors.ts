@@ -91,6 +91,9 @@ export class BundleFormatError extends LedgerError {
   }
 }
 
+/** An export bundle ends inside a record: the file was cut short. */
+export class BundleTruncatedError extends BundleFormatError {}
+
 /** Which part of an inclusion proof, as served, is wrong. */
 export type ProofField = 'seq' | 'checkpoint' | 'origin' | 'treeSize' | 'leafHash' | 'proof'
 

@@ -39,6 +39,7 @@ export {
   BlobError,
   BundleFormatError,
   BundleRejectedError,
+  BundleTruncatedError,
   CheckpointFormatError,
   CheckpointNotFoundError,
   CheckpointRefusedError,

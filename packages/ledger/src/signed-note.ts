@@ -162,7 +162,10 @@ export function splitNote(note: string | Uint8Array): SplitNote {
     throw new CheckpointFormatError('the last signature line must end in newline')
   const lines = sigText.slice(0, -1).split('\n')
   if (lines.length > MAX_CHECKPOINT_SIGNATURES)
-    throw new CheckpointFormatError(`at most ${MAX_CHECKPOINT_SIGNATURES} signature lines are read`)
+    // refused whole, as Go's sumdb/note refuses a note past its limit: never read in part
+    throw new CheckpointFormatError(
+      `a note must have at most ${MAX_CHECKPOINT_SIGNATURES} signature lines; this one has ${lines.length}`,
+    )
   return { text: text.slice(0, split + 1), signatures: lines.map(parseSignatureLine) }
 }
 

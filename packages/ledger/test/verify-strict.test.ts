@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { blobHash } from '../src/blobs.ts'
 import { type BundleRecord, decodeBundleBlob, RECORD, readBundleRecords } from '../src/bundle.ts'
 import { checkpointBody, parseCheckpoint } from '../src/checkpoint.ts'
+import { MAX_CHECKPOINT_SIGNATURES } from '../src/constants.ts'
 import { addCosignatures, signCosignature } from '../src/cosignature.ts'
 import { CheckpointFormatError } from '../src/errors.ts'
 import { checkpointKey } from '../src/layout.ts'
@@ -255,5 +256,49 @@ describe('a data directory counts each distinct checkpoint once (item 4)', () =>
     const report = await verifyLedger(ledgerDir, { threads: 0 })
     expect(report.ok).toBe(true)
     expect(report.checkpoints).toBe(3)
+  })
+})
+
+describe('the rules the documents left open (item 5)', () => {
+  it(`refuses a note with more than ${MAX_CHECKPOINT_SIGNATURES} signature lines instead of reading part of it`, () => {
+    const note = new TextDecoder().decode(ofType(RECORD.checkpoint).at(-1)!.payload)
+    const unknown = (i: number) => `— other.example/${i} AAAAAAAA\n`
+    const full = note + Array.from({ length: MAX_CHECKPOINT_SIGNATURES - 1 }, (_, i) => unknown(i)).join('')
+    expect(splitNote(full).signatures).toHaveLength(MAX_CHECKPOINT_SIGNATURES)
+    expect(() => splitNote(full + unknown(99))).toThrow(
+      `checkpoint: a note must have at most ${MAX_CHECKPOINT_SIGNATURES} signature lines`,
+    )
+  })
+
+  it('names the first entry a cut bundle does not hold whole, wherever the cut falls', async () => {
+    const whole = await readFile(bundlePath)
+    const entryRecords = ofType(RECORD.entry)
+    // where each entry record starts in the file
+    const starts: number[] = []
+    let at = 8
+    for (const r of records) {
+      if (r.type === RECORD.entry) starts.push(at)
+      at += 5 + r.payload.length
+    }
+    const cutAt = async (length: number) => {
+      const path = join(work.path, `cut-${copies++}.pnlb`)
+      await writeFile(path, whole.subarray(0, length))
+      const problem = (await verifyLedger(path, { threads: 0 })).problem
+      // worker threads, on chunks of 4 entries, agree
+      const chunked = await verifyLedger(path, { threads: 2, chunkEntries: 4, parallelFrom: 0 })
+      expect(chunked.problem).toEqual(problem)
+      return problem
+    }
+    // inside entry 5's record header, inside its payload, right after it
+    expect(await cutAt(starts[5]! + 2)).toEqual({ seq: 5, reason: expect.stringMatching(/truncated/) })
+    expect(await cutAt(starts[5]! + 7)).toEqual({ seq: 5, reason: expect.stringMatching(/truncated/) })
+    expect(await cutAt(starts[6]!)).toEqual({ seq: 6, reason: expect.stringMatching(/truncated/) })
+    // inside the blobs, before any entry; inside the trailer, after the last
+    expect(await cutAt(starts[0]! - 3)).toEqual({ seq: 0, reason: expect.stringMatching(/truncated/) })
+    expect(entryRecords).toHaveLength(ENTRIES)
+    expect(await cutAt(whole.length - 2)).toEqual({
+      seq: ENTRIES,
+      reason: expect.stringMatching(/truncated/),
+    })
   })
 })

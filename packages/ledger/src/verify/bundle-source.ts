@@ -10,6 +10,7 @@ import {
   readBundleRecords,
 } from '../bundle.ts'
 import { parseCheckpoint } from '../checkpoint.ts'
+import { BundleTruncatedError } from '../errors.ts'
 import { Failure } from './report.ts'
 import {
   type BlobStatus,
@@ -141,8 +142,19 @@ export class BundleSource implements LedgerSource {
     this.#blobs.set(hex, status)
   }
 
+  /*
+   * A bundle cut short names the first entry it does not hold whole (§6): the count of whole entry
+   * records before the cut, 0 when the cut falls before the entries, the size after the last.
+   */
   #truncated(): Failure {
     return new Failure(`the bundle is truncated: no trailer after ${this.#entries} entries`, this.#entries)
+  }
+
+  #cut(): Failure {
+    return new Failure(
+      `the bundle is truncated: it ends inside a record, after ${this.#entries} whole entries`,
+      this.#entries,
+    )
   }
 
   /** The next record, checked for its place in the order, without taking it; undefined at the end. */
@@ -159,7 +171,9 @@ export class BundleSource implements LedgerSource {
 
   async #read(): Promise<BundleRecord | null> {
     while (this.#at >= this.#batch.length) {
-      const batch = await this.#records!.next()
+      const batch = await this.#records!.next().catch((err: unknown) => {
+        throw err instanceof BundleTruncatedError ? this.#cut() : err
+      })
       if (batch.done === true) return null
       this.#batch = batch.value
       this.#at = 0
