@@ -1,4 +1,4 @@
-import { cp, readFile, writeFile } from 'node:fs/promises'
+import { cp, readdir, readFile, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Signer } from '@pocnet/crypto'
 import { encode } from '@pocnet/protocol/cbor'
@@ -300,5 +300,19 @@ describe('the rules the documents left open (item 5)', () => {
       seq: ENTRIES,
       reason: expect.stringMatching(/truncated/),
     })
+  })
+})
+
+describe('a damaged table file is named in the data directory (item 6)', () => {
+  it('names the truncated table file where the node keeps it, not the temporary copy', async () => {
+    const dir = await copyOfLedger()
+    // opening the ledger moves its log into a table
+    await (await openTestLedger(dir, identity)).close()
+    const table = (await readdir(join(dir, 'db'))).find((name) => name.endsWith('.ldb'))!
+    await truncate(join(dir, 'db', table), 100)
+    const report = await verifyLedger(dir, { threads: 0 })
+    expect(report.ok).toBe(false)
+    expect(report.problem?.reason).toContain(join(dir, 'db', table))
+    expect(report.problem?.reason).not.toContain('pocnet-ledger-verify-')
   })
 })

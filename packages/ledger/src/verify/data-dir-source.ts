@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { bytesEqual, type NodeIdentity, sha256 } from '@pocnet/crypto'
 import { readBlobKeys } from '../blob-keys.ts'
 import { blobHash, deriveBlobKey, openBlob } from '../blobs.ts'
@@ -14,7 +15,14 @@ import {
   TILE_WIDTH,
 } from '../layout.ts'
 import { keyRotationEntries } from '../ledger-state.ts'
-import { afterLastNumberKey, decodeMeta, LATEST_CHECKPOINT_FILE, type LedgerDb, openLevel } from '../store.ts'
+import {
+  afterLastNumberKey,
+  DB_DIR,
+  decodeMeta,
+  LATEST_CHECKPOINT_FILE,
+  type LedgerDb,
+  openLevel,
+} from '../store.ts'
 import { copyDataDir, type DataDirSnapshot } from './data-dir-copy.ts'
 import { Failure } from './report.ts'
 import {
@@ -67,10 +75,10 @@ export class DataDirSource implements LedgerSource {
     try {
       await db.open()
     } catch (err) {
-      throw new Failure(`the ledger database does not open: ${(err as Error).message}`)
+      throw new Failure(`the ledger database does not open: ${this.#inDataDir((err as Error).message)}`)
     }
     this.#db = db
-    return readingDb(async () => {
+    return this.#reading(async () => {
       const metaBytes = await db.get(META_KEY)
       if (metaBytes === undefined) throw new Failure('the database has no ledger format record')
       const meta = decodeMeta(metaBytes)
@@ -92,7 +100,7 @@ export class DataDirSource implements LedgerSource {
     const notes = db.iterator(prefixRange(new Uint8Array([PREFIX.checkpoint])))
     try {
       for (;;) {
-        const next = await readingDb(() => notes.next())
+        const next = await this.#reading(() => notes.next())
         if (next === undefined) break
         const [key, note] = next
         const size = numberOfKey(key)
@@ -109,7 +117,7 @@ export class DataDirSource implements LedgerSource {
   }
 
   blobStatus = (hash: Uint8Array, stored: Uint8Array | undefined): Promise<BlobStatus> =>
-    readingDb(async () => {
+    this.#reading(async () => {
       const sealed = await this.#opened.get(blobKey(hash))
       if (sealed === undefined) return 'missing'
       // the entry's commitment to the stored bytes needs no key (docs/ledger.md §4)
@@ -125,7 +133,7 @@ export class DataDirSource implements LedgerSource {
   /** Full tiles first, then the entries after the last of them (layout.ts). */
   entries(sink: EntrySink): Promise<void> {
     const db = this.#opened
-    return readingDb(async () => {
+    return this.#reading(async () => {
       await eachRecord(db, PREFIX.tile, TILE_READ_BATCH, (key, value) => {
         const tile = numberOfKey(key)
         const first = tile * TILE_WIDTH
@@ -158,6 +166,26 @@ export class DataDirSource implements LedgerSource {
   async close(): Promise<void> {
     await this.#db?.close()
   }
+
+  /** Runs a read of the copy: LevelDB's own error for a damaged table or log becomes the report's problem. */
+  async #reading<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      return await read()
+    } catch (err) {
+      const code = (err as { code?: unknown }).code
+      if (typeof code === 'string' && code.startsWith('LEVEL_'))
+        throw new Failure(`the ledger database cannot be read: ${this.#inDataDir((err as Error).message)}`)
+      throw err
+    }
+  }
+
+  /**
+   * A LevelDB message about the copy, naming files where the auditor finds them: in the data
+   * directory, not the temporary copy that is gone when the report is read.
+   */
+  #inDataDir(message: string): string {
+    return message.replaceAll(this.#snapshot.copy, join(this.#dir, DB_DIR))
+  }
 }
 
 /** The key the last rotation hands over to, or the first key; a bad rotation is the audit's to report. */
@@ -167,18 +195,6 @@ function currentKey(origin: string, firstKey: Uint8Array, lastRotation: Uint8Arr
     return readKeyRotation(decodeEntry(lastRotation), origin).newKey
   } catch {
     return firstKey
-  }
-}
-
-/** Runs a read of the copy: LevelDB's own error for a damaged table or log becomes the report's problem. */
-async function readingDb<T>(read: () => Promise<T>): Promise<T> {
-  try {
-    return await read()
-  } catch (err) {
-    const code = (err as { code?: unknown }).code
-    if (typeof code === 'string' && code.startsWith('LEVEL_'))
-      throw new Failure(`the ledger database cannot be read: ${(err as Error).message}`)
-    throw err
   }
 }
 
