@@ -289,7 +289,7 @@ export class Directory {
       return { ...own, source: 'self', fetchedAt: own.record.issuedAt }
     }
     const cached = this.#cachedValid(country, now)
-    if (cached !== undefined && now - cached.fetchedAt < this.#cacheFreshMs)
+    if (cached !== undefined && this.#isFresh(country, cached.fetchedAt, now))
       return { ...cached, source: 'cache' }
 
     if (sources.includes('dht')) {
@@ -326,11 +326,20 @@ export class Directory {
         seq: valid?.record.seq,
         expiresAt: valid?.record.expiresAt,
         fetchedAt,
-        fresh: valid !== undefined && fetchedAt !== undefined && now - fetchedAt < this.#cacheFreshMs,
+        fresh: valid !== undefined && fetchedAt !== undefined && this.#isFresh(country, fetchedAt, now),
         connected: country === this.country || connected.has(country),
         lastSeenAt: this.#lastSeen.get(country),
       }
     })
+  }
+
+  /**
+   * A record fetched at `fetchedAt` may be served without asking the network: younger than the
+   * freshness window, and obtained since the country's node last connected. A node that comes
+   * back (a restart, a new address) publishes a new record, which the next lookup then fetches.
+   */
+  #isFresh(country: string, fetchedAt: number, now: number): boolean {
+    return now - fetchedAt < this.#cacheFreshMs && fetchedAt >= (this.#lastSeen.get(country) ?? 0)
   }
 
   /** The cached record of `country` when it still verifies against the current roster and has not expired. */

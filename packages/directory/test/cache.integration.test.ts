@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { DEFAULT_RECORD_VALIDITY_MS, RecordNotFoundError } from '../src/index.ts'
 import {
   connectMesh,
@@ -47,6 +47,35 @@ describe('the verified-record cache', () => {
     offsetMs = DEFAULT_RECORD_VALIDITY_MS + 60_000
     await expect(a.directory.lookup(b.country, { sources: [] })).rejects.toBeInstanceOf(RecordNotFoundError)
     offsetMs = 0
+    expect((await a.directory.lookup(b.country, { sources: [] })).source).toBe('cache')
+  })
+
+  it("asks the network again once the country's node reconnected, and finds the record it re-issued", async () => {
+    const held = await a.directory.lookup(b.country, { sources: [] })
+    expect(held.source).toBe('cache')
+    // b goes away and comes back with a new record (a restart, a new address)
+    await a.libp2p.hangUp(b.libp2p.peerId)
+    // both sides have closed, so the next dial opens a new connection rather than reusing this one
+    await vi.waitFor(
+      () => {
+        expect(a.libp2p.getConnections(b.libp2p.peerId)).toEqual([])
+        expect(b.libp2p.getConnections(a.libp2p.peerId)).toEqual([])
+      },
+      { timeout: 10_000 },
+    )
+    const lastSeen = () => a.directory.list().find((c) => c.country === b.country)?.lastSeenAt ?? 0
+    const seenBefore = lastSeen()
+    // the publication may dial a itself (kad-dht's PUT): either way a sees b connect again
+    const reissued = await b.directory.publish(contactDetails(b.identity, 'moved desk'))
+    expect(reissued.record.seq).toBeGreaterThan(held.record.seq)
+    await connectMesh([a, b])
+    // a hears of the connection a moment after
+    await vi.waitFor(() => expect(lastSeen()).toBeGreaterThan(seenBefore), { timeout: 10_000 })
+    const found = await a.directory.lookup(b.country, { signal: AbortSignal.timeout(10_000) })
+    expect(found.source).not.toBe('cache')
+    expect(found.record.seq).toBe(reissued.record.seq)
+    expect(found.record.unit).toBe('moved desk')
+    // obtained since b connected: fresh again
     expect((await a.directory.lookup(b.country, { sources: [] })).source).toBe('cache')
   })
 })
