@@ -23,6 +23,13 @@ export {
   TEST_SCRYPT,
 } from './federation.ts'
 export { ledgerEntries, rewriteLedgerAsFormat1, verifyNodeLedger, withNodeLedger } from './ledger.ts'
+export {
+  NamespaceNetwork,
+  NETNS_PREFIX,
+  type NetnsMember,
+  netnsUnavailable,
+  removeLeftoverNamespaces,
+} from './netns.ts'
 export { freePort, freePorts } from './ports.ts'
 export {
   DAEMON_MAIN,

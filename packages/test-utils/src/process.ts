@@ -37,6 +37,11 @@ export interface SpawnOptions {
   readyTimeoutMs?: number
   /** Extra environment for the daemon (e.g. POCNET_LOG_LEVEL). */
   env?: Record<string, string>
+  /**
+   * A command the daemon runs under, which must exec it in place so the daemon keeps the
+   * spawned pid (signals reach it): e.g. `['ip', 'netns', 'exec', ns]` (netnsLauncher).
+   */
+  launcher?: string[]
 }
 
 // Every daemon still alive, so none outlives the test process even when a test forgets it.
@@ -88,7 +93,14 @@ export async function spawnNode(node: FederationNode, options: SpawnOptions = {}
   let child: ChildProcess
   try {
     await log.write(`${JSON.stringify({ harness: 'start', at: new Date().toISOString() })}\n`)
-    child = spawn(process.execPath, [DAEMON_MAIN, '--data-dir', node.dataDir], {
+    const [command, ...args] = [
+      ...(options.launcher ?? []),
+      process.execPath,
+      DAEMON_MAIN,
+      '--data-dir',
+      node.dataDir,
+    ]
+    child = spawn(command!, args, {
       env,
       stdio: ['ignore', 'pipe', log.fd],
     })
