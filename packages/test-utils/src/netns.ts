@@ -39,7 +39,11 @@ export function netnsUnavailable(): string | undefined {
   } catch (err) {
     return `no bridge in a network namespace (${String((err as { stderr?: unknown }).stderr ?? err).trim()})`
   } finally {
-    execFileSync('ip', ['netns', 'del', probe], { stdio: 'pipe' })
+    try {
+      execFileSync('ip', ['netns', 'del', probe], { stdio: 'pipe' })
+    } catch {
+      // left for removeLeftoverNamespaces, once this process is gone
+    }
   }
 }
 
