@@ -145,3 +145,50 @@ export class LengthPrefixTooLongError extends ProtocolError {
     super('ERR_LENGTH_PREFIX', `length prefix longer than ${maxPrefixBytes} bytes`)
   }
 }
+
+/**
+ * A frame's length prefix announces more than the reader's cap, or a peer sent more unread frames
+ * than a stream may buffer: refused before the bytes are kept.
+ */
+export class FrameTooLargeError extends ProtocolError {
+  readonly bytes: number
+  readonly maxBytes: number
+  constructor(what: string, bytes: number, maxBytes: number) {
+    super('ERR_FRAME_TOO_LARGE', `${what} is ${bytes} bytes; the limit is ${maxBytes}`)
+    this.bytes = bytes
+    this.maxBytes = maxBytes
+  }
+}
+
+/**
+ * Keeping more of a frame would take the peer past its share of the node's budget for bytes held
+ * in frames not yet read whole, or the node past the whole budget (FrameBudget).
+ */
+export class FrameOverBudgetError extends ProtocolError {
+  readonly peer: string
+  readonly limit: 'share' | 'total'
+  constructor(peer: string, wanted: number, limit: 'share' | 'total', limitBytes: number) {
+    const what =
+      limit === 'share'
+        ? `its share of the frame budget (${limitBytes} bytes per peer)`
+        : `the node's frame budget (${limitBytes} bytes)`
+    super(
+      'ERR_FRAME_BUDGET',
+      `a frame from ${peer} needs ${wanted} more bytes, over ${what}: refused (a node whose honest peers meet it needs a larger budget)`,
+    )
+    this.peer = peer
+    this.limit = limit
+  }
+}
+
+/** The stream ended (the peer closed its side) before a whole frame arrived. */
+export class FrameCutShortError extends ProtocolError {
+  constructor(received: number, length: number | undefined) {
+    super(
+      'ERR_FRAME_CUT_SHORT',
+      length === undefined
+        ? 'the stream ended before a frame'
+        : `the stream ended after ${received} of a frame's ${length} bytes`,
+    )
+  }
+}

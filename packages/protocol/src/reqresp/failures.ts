@@ -1,4 +1,9 @@
-import { LengthPrefixTooLongError } from '../errors.ts'
+import {
+  FrameCutShortError,
+  FrameOverBudgetError,
+  FrameTooLargeError,
+  LengthPrefixTooLongError,
+} from '../errors.ts'
 
 /**
  * Why a request/response exchange failed, on either side, with what each name means: the one
@@ -9,6 +14,7 @@ export const EXCHANGE_FAILURES = {
   'dial-failed': 'no stream to the peer could be opened',
   'malformed-length-prefix': 'a length prefix is longer than any allowed length could need',
   'frame-too-large': 'a length prefix announces more than the size cap',
+  'over-budget': "a frame would take the peer past its share of the node's frame budget, or the node past it",
   deadline: 'a frame did not arrive or leave within the deadline',
   aborted: 'this node gave up on the exchange',
   'unexpected-end': 'the stream ended before a whole frame',
@@ -31,6 +37,9 @@ export function isExchangeFailure(value: unknown): value is ExchangeFailure {
  */
 export function streamFailureOf(err: unknown): ExchangeFailure {
   if (err instanceof LengthPrefixTooLongError) return 'malformed-length-prefix'
+  if (err instanceof FrameTooLargeError) return 'frame-too-large'
+  if (err instanceof FrameOverBudgetError) return 'over-budget'
+  if (err instanceof FrameCutShortError) return 'unexpected-end'
   const name = (err as { name?: unknown } | undefined)?.name
   switch (name) {
     case 'InvalidDataLengthLengthError':

@@ -1,25 +1,46 @@
-import type { Stream } from '@libp2p/interface'
-import { type LengthPrefixedStream, lpStream } from '@libp2p/utils'
-import { cappedLengthDecoder } from '../length-prefix.ts'
+import type { AbortOptions, Stream } from '@libp2p/interface'
+import { type FrameCharge, FrameReader } from './frame-reader.ts'
 
-export type Frames = LengthPrefixedStream<Stream>
-
-/** How many bytes lpStream buffers unread by default; past that it aborts the stream (StreamBufferError). */
-const LPSTREAM_DEFAULT_BUFFER_BYTES = 4 * 1024 * 1024
-/** The longest unsigned varint a JavaScript safe integer needs. */
-const MAX_PREFIX_BYTES = 8
+/** A stream read and written as frames: an unsigned varint length, then that many bytes. */
+export interface Frames {
+  /** The next whole frame (see FrameReader for what is refused). */
+  read(options?: AbortOptions): Promise<Uint8Array>
+  /** Sends `frame` behind its length prefix, waiting while the stream's send buffer is full. */
+  write(frame: Uint8Array, options?: AbortOptions): Promise<void>
+}
 
 /**
- * `stream` read and written as frames: an unsigned varint length, then that many bytes. A read
- * fails before any body is buffered when the length is over `maxFrameBytes` (`frame-too-large`)
- * or its prefix is longer than that could need (`malformed-length-prefix`). The read buffer holds
- * at least one whole frame: lpStream's default of 4 MiB would refuse a roster answer near its
- * 4 MiB + 64 cap.
+ * `stream` as frames of at most `maxFrameBytes` each way it is read (FrameReader). With a
+ * `charge`, the bytes of frames being read are taken from the node's frame budget. Once reading
+ * has failed, a write fails with the same error, so that a refusal is reported as itself and not
+ * as the aborted stream it leaves.
  */
-export function framesOf(stream: Stream, maxFrameBytes: number): Frames {
-  return lpStream(stream, {
-    maxDataLength: maxFrameBytes,
-    maxBufferSize: Math.max(LPSTREAM_DEFAULT_BUFFER_BYTES, maxFrameBytes + MAX_PREFIX_BYTES),
-    lengthDecoder: cappedLengthDecoder(maxFrameBytes),
-  })
+export function framesOf(stream: Stream, maxFrameBytes: number, charge?: FrameCharge): Frames {
+  const reader = new FrameReader(stream, maxFrameBytes, charge)
+  return {
+    read: (options) => reader.read(options),
+    async write(frame, options) {
+      if (reader.failure !== undefined) throw reader.failure
+      try {
+        if (!stream.send(withLengthPrefix(frame))) await stream.onDrain(options)
+      } catch (err) {
+        throw reader.failure ?? err
+      }
+    },
+  }
+}
+
+/** `frame` behind its unsigned-varint length. */
+function withLengthPrefix(frame: Uint8Array): Uint8Array {
+  const prefix: number[] = []
+  let rest = frame.length
+  while (rest >= 0x80) {
+    prefix.push((rest % 0x80) | 0x80)
+    rest = Math.floor(rest / 0x80)
+  }
+  prefix.push(rest)
+  const out = new Uint8Array(prefix.length + frame.length)
+  out.set(prefix)
+  out.set(frame, prefix.length)
+  return out
 }

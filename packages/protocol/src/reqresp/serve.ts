@@ -1,5 +1,6 @@
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import { ExchangeError } from './exchange-error.ts'
+import type { FrameBudget } from './frame-budget.ts'
 import { framesOf } from './frames.ts'
 
 /** What a protocol does with a request: the two steps a failure is told apart by. */
@@ -24,6 +25,11 @@ export interface ServeOptions {
    * the deadline after at least one answer ends it normally.
    */
   requestsPerStream: number
+  /**
+   * The node's budget for bytes held in frames being read: each request frame's bytes are taken
+   * from it under the connection's peer as they arrive (none when absent).
+   */
+  budget?: FrameBudget
   /** A stream ended in a failure and was aborted: told once per stream. */
   onFailure?(error: ExchangeError, connection: Connection): void
   /** A stream over `maxInboundStreams` on one connection was aborted unread. */
@@ -69,7 +75,12 @@ export async function serveRequests<Request>(
   )
 
   async function serveStream(stream: Stream, connection: Connection): Promise<void> {
-    const frames = framesOf(stream, options.maxRequestBytes)
+    const { budget } = options
+    const frames = framesOf(
+      stream,
+      options.maxRequestBytes,
+      budget === undefined ? undefined : { budget, peer: connection.remotePeer.toString(), protocol },
+    )
     try {
       for (let answered = 0; answered < options.requestsPerStream; answered++) {
         let frame: Uint8Array

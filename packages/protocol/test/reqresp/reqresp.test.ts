@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs'
 import type { Connection, Stream } from '@libp2p/interface'
 import { describe, expect, it } from 'vitest'
-import { LengthPrefixTooLongError } from '../../src/index.ts'
+import {
+  FrameCutShortError,
+  FrameOverBudgetError,
+  FrameTooLargeError,
+  LengthPrefixTooLongError,
+} from '../../src/index.ts'
 import {
   EXCHANGE_FAILURES,
   ExchangeError,
@@ -109,6 +114,9 @@ describe('the failure vocabulary', () => {
     ['LengthPrefixTooLongError', new LengthPrefixTooLongError(2), 'malformed-length-prefix'],
     ['InvalidDataLengthLengthError', named('InvalidDataLengthLengthError'), 'malformed-length-prefix'],
     ['InvalidDataLengthError', named('InvalidDataLengthError'), 'frame-too-large'],
+    ['FrameTooLargeError', new FrameTooLargeError('a frame', 2, 1), 'frame-too-large'],
+    ['FrameOverBudgetError', new FrameOverBudgetError('peer', 2, 'share', 1), 'over-budget'],
+    ['FrameCutShortError', new FrameCutShortError(1, 2), 'unexpected-end'],
     ['StreamBufferError', named('StreamBufferError'), 'frame-too-large'],
     ['TimeoutError', new DOMException('late', 'TimeoutError'), 'deadline'],
     ['AbortError', new DOMException('gave up', 'AbortError'), 'aborted'],
