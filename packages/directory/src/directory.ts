@@ -3,7 +3,7 @@ import type { KadDHT } from '@libp2p/kad-dht'
 import { type RepeatingTask, repeatingTask } from '@libp2p/utils'
 import { bytesEqual, type NodeIdentity } from '@pocnet/crypto'
 import { COUNTRY_CODE_RULE, decode, encode, isCountryCode } from '@pocnet/protocol'
-import { requestOnce, serveRequests } from '@pocnet/protocol/reqresp'
+import { type FrameBudget, requestOnce, serveRequests } from '@pocnet/protocol/reqresp'
 import {
   DEFAULT_CACHE_FRESH_MS,
   DEFAULT_DHT_QUERY_TIMEOUT_MS,
@@ -83,6 +83,8 @@ export interface DirectoryInit {
   recordValidityMs?: number
   /** Told of every refused peer request and failed or refused peer answer, with a reason code (never the bytes). */
   onRejected?: RejectionListener
+  /** The node's budget for bytes of request frames being read (none when absent). */
+  frameBudget?: FrameBudget
 }
 
 /** Most peers asked at once when the DHT does not answer. */
@@ -148,6 +150,7 @@ export class Directory {
   #shutdown = new AbortController()
   #rejected = 0
   readonly #onRejected: RejectionListener | undefined
+  readonly #frameBudget: FrameBudget | undefined
 
   constructor(init: DirectoryInit) {
     if (!isCountryCode(init.country))
@@ -167,6 +170,7 @@ export class Directory {
     this.#recordValidityMs = init.recordValidityMs ?? DEFAULT_RECORD_VALIDITY_MS
     this.#log = init.libp2p.logger.forComponent('pocnet:directory')
     this.#onRejected = init.onRejected
+    this.#frameBudget = init.frameBudget
     this.#republishTask = repeatingTask(async (options) => {
       await this.republish(options).catch((err: Error) => {
         // a republish the stop cut short has not failed
@@ -203,6 +207,7 @@ export class Directory {
         timeoutMs: this.#requestTimeoutMs,
         maxInboundStreams: MAX_INBOUND_STREAMS,
         requestsPerStream: 1,
+        ...(this.#frameBudget !== undefined && { budget: this.#frameBudget }),
         onFailure: (error, conn) => this.#reject(error, 'dir-fetch', conn.remotePeer),
       },
     )

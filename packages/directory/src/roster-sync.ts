@@ -1,7 +1,7 @@
 import type { AbortOptions, Connection, Libp2p, Logger, PeerId } from '@libp2p/interface'
 import { bytesEqual, toHex } from '@pocnet/crypto'
 import { decode, encode } from '@pocnet/protocol'
-import { requestOnce, serveRequests } from '@pocnet/protocol/reqresp'
+import { type FrameBudget, requestOnce, serveRequests } from '@pocnet/protocol/reqresp'
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   MAX_INBOUND_STREAMS,
@@ -25,6 +25,8 @@ export interface RosterSyncInit {
    * and every pull not made (`pull-suppressed`), with the peer; never the bytes.
    */
   onRejected?: RejectionListener
+  /** The node's budget for bytes of request frames being read (none when absent). */
+  frameBudget?: FrameBudget
 }
 
 /** The least time between two pulls the same claim to be ahead (version and head) can trigger. */
@@ -79,6 +81,7 @@ export class RosterSync {
   readonly #timeoutMs: number
   readonly #log: Logger
   readonly #onRejected: RejectionListener | undefined
+  readonly #frameBudget: FrameBudget | undefined
   #unsubscribe: (() => void) | undefined
   #failures = 0
   #suppressed = 0
@@ -106,6 +109,7 @@ export class RosterSync {
     this.#timeoutMs = init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
     this.#log = init.libp2p.logger.forComponent('pocnet:directory:roster-sync')
     this.#onRejected = init.onRejected
+    this.#frameBudget = init.frameBudget
   }
 
   /** Exchanges that failed so far: unreachable peers, bad bytes, invalid chains, forks. */
@@ -138,6 +142,7 @@ export class RosterSync {
         timeoutMs: this.#timeoutMs,
         maxInboundStreams: MAX_INBOUND_STREAMS,
         requestsPerStream: 1,
+        ...(this.#frameBudget !== undefined && { budget: this.#frameBudget }),
         onFailure: (error, conn) => this.#reject(error, conn.remotePeer),
       },
     )

@@ -10,13 +10,14 @@ export type { CaseSummary } from './casebook/index.ts'
 export {
   CONFIG_FILE,
   defaultConfig,
+  frameBudgetOf,
   minCosigners,
   type NodeConfig,
   readConfig,
   validateConfig,
   writeConfig,
 } from './config.ts'
-export { DATA_DIR, DELIVERY_PROTOCOL } from './constants.ts'
+export { DATA_DIR, DEFAULT_FRAME_BUDGET, DELIVERY_PROTOCOL } from './constants.ts'
 export {
   ControlCallError,
   ControlClient,

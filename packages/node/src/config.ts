@@ -4,6 +4,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { CLOCK_PRESETS, type ClockPresetName } from '@pocnet/cases'
 import { writeFileAtomic } from '@pocnet/crypto'
 import { COUNTRY_CODE_RULE, isCountryCode } from '@pocnet/protocol'
+import { DEFAULT_FRAME_BUDGET } from './constants.ts'
 import { ConfigError, type ConfigProblem } from './errors.ts'
 
 /** The node's settings: `<dataDir>/config.json`, written by `pocnet init`, edited by operators. */
@@ -39,6 +40,12 @@ export interface NodeConfig {
     expiryMs: number
   }
   checkpoint: { everyEntries: number; everyMs: number }
+  /**
+   * Bytes held in frames being read, on every protocol this node serves: at most `perMemberBytes`
+   * for one member, `totalBytes` for all; a frame that would pass either is refused at once.
+   * Absent: DEFAULT_FRAME_BUDGET (64 MiB in all, 16 MiB per member).
+   */
+  frameBudget?: { totalBytes: number; perMemberBytes: number }
   /** Deadline settings for case clocks: a preset of @pocnet/cases (configuration, never law). */
   clockPreset: ClockPresetName
   /**
@@ -61,6 +68,17 @@ export function minCosigners(config: Pick<NodeConfig, 'witness'>, otherMembers: 
   const wanted = config.witness?.minCosigners ?? Math.floor(otherMembers / 2) + 1
   return Math.min(wanted, otherMembers)
 }
+
+/** The frame budget in force: the configured one, else DEFAULT_FRAME_BUDGET. */
+export function frameBudgetOf(config: Pick<NodeConfig, 'frameBudget'>): {
+  totalBytes: number
+  perMemberBytes: number
+} {
+  return config.frameBudget ?? { ...DEFAULT_FRAME_BUDGET }
+}
+
+/** Bytes a length prefix adds to a frame at most (an unsigned varint of a safe integer). */
+const MAX_PREFIX_BYTES = 8
 
 export const CONFIG_FILE = 'config.json'
 
@@ -128,6 +146,7 @@ export function validateConfig(raw: unknown): { config: NodeConfig } | { problem
   positive('delivery', ['maxEnvelopeBytes', 'readTimeoutMs', 'clockSkewMs', 'maxAgeMs', 'perPeerPerMinute'])
   positive('outbox', ['initialBackoffMs', 'maxBackoffMs', 'expiryMs'])
   positive('checkpoint', ['everyEntries', 'everyMs'])
+  if (raw.frameBudget !== undefined) frameBudgetProblems(raw.frameBudget, raw.delivery, problems)
   if (typeof raw.clockPreset !== 'string' || !Object.hasOwn(CLOCK_PRESETS, raw.clockPreset)) {
     problems.push({ path: 'clockPreset', message: `must be one of ${Object.keys(CLOCK_PRESETS).join(', ')}` })
   }
@@ -149,6 +168,43 @@ export function validateConfig(raw: unknown): { config: NodeConfig } | { problem
     problems.push({ path: 'notifyCommand', message: 'must be a non-empty command line when present' })
   }
   return problems.length > 0 ? { problems } : { config: raw as unknown as NodeConfig }
+}
+
+/**
+ * What is wrong with a `frameBudget` section: both sizes positive whole numbers, a member's share
+ * no more than the total, and at least one whole envelope of the largest size accepted, or such an
+ * envelope could never arrive.
+ */
+function frameBudgetProblems(budget: unknown, delivery: unknown, problems: ConfigProblem[]): void {
+  const keys = ['totalBytes', 'perMemberBytes']
+  if (!isObject(budget) || Object.keys(budget).some((k) => !keys.includes(k))) {
+    problems.push({
+      path: 'frameBudget',
+      message: 'must be an object with only "totalBytes" and "perMemberBytes"',
+    })
+    return
+  }
+  let valid = true
+  for (const key of keys) {
+    const v = budget[key]
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) {
+      problems.push({ path: `frameBudget.${key}`, message: 'must be a positive whole number (bytes)' })
+      valid = false
+    }
+  }
+  if (!valid) return
+  const { totalBytes, perMemberBytes } = budget as { totalBytes: number; perMemberBytes: number }
+  if (perMemberBytes > totalBytes)
+    problems.push({
+      path: 'frameBudget.perMemberBytes',
+      message: `must be at most frameBudget.totalBytes (${totalBytes})`,
+    })
+  const maxEnvelopeBytes = isObject(delivery) ? delivery.maxEnvelopeBytes : undefined
+  if (typeof maxEnvelopeBytes === 'number' && perMemberBytes < maxEnvelopeBytes + MAX_PREFIX_BYTES)
+    problems.push({
+      path: 'frameBudget.perMemberBytes',
+      message: `must be at least delivery.maxEnvelopeBytes + ${MAX_PREFIX_BYTES} (${maxEnvelopeBytes + MAX_PREFIX_BYTES}), or the largest envelope could never arrive`,
+    })
 }
 
 export async function readConfig(dataDir: string): Promise<NodeConfig> {

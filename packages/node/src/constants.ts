@@ -18,6 +18,17 @@ export const SENDER_NOT_FOUND_TTL_MS = 30_000
  * member); the cap keeps the memory fixed whatever happens. Past it, the oldest entry goes.
  */
 export const MAX_SENDERS_NOT_FOUND = 256
+/**
+ * The node's budget for bytes held in frames being read on its protocols, when config.json sets
+ * none (`frameBudget`). A member's share holds 16 envelopes of the default 1 MiB cap at once,
+ * more than an honest sender has in flight to one node; the total lets four members use their
+ * share together. A node at rest is about 160 MiB, so a member spending its whole share costs it
+ * about a tenth more, and all of the budget at most about 40 %.
+ */
+export const DEFAULT_FRAME_BUDGET = {
+  totalBytes: 64 * 1024 * 1024,
+  perMemberBytes: 16 * 1024 * 1024,
+} as const
 /** Envelopes the outbox sends at once. */
 export const OUTBOX_CONCURRENCY = 32
 /**

@@ -14,6 +14,7 @@ import {
   writeRosterChainFile,
 } from '@pocnet/directory'
 import type { Ledger } from '@pocnet/ledger'
+import type { FrameBudget } from '@pocnet/protocol/reqresp'
 import type { CaseBook } from './casebook/index.ts'
 import type { NodeConfig } from './config.ts'
 import { DATA_DIR, STOP_TIMEOUT_MS } from './constants.ts'
@@ -70,6 +71,7 @@ export class PocnetDaemon {
   readonly startedAt = Date.now()
   readonly #refusedConnections: LogThrottle
   readonly #dhtRefused: LogThrottle
+  readonly #frameBudget: FrameBudget
   readonly #peerRejections: PeerRejections
   readonly #keeper: RosterKeeper
   readonly #sync: RosterSync
@@ -109,6 +111,7 @@ export class PocnetDaemon {
     this.cosignatures = init.cosignatures
     this.#refusedConnections = init.refusedConnections
     this.#dhtRefused = init.dhtRefused
+    this.#frameBudget = init.frameBudget
     this.#peerRejections = init.peerRejections
     this.#keeper = init.keeper
     this.#sync = init.sync
@@ -270,6 +273,7 @@ export class PocnetDaemon {
       cosignatures: this.cosignatures,
       refusedConnections: this.#refusedConnections,
       dhtRefused: this.#dhtRefused,
+      frameBudget: this.#frameBudget,
       peerRejections: this.#peerRejections,
       retirement: this.#retirement,
       startedAt: this.startedAt,

@@ -10,7 +10,7 @@ import {
   type RejectReason,
   type SenderInfo,
 } from '@pocnet/protocol'
-import { serveRequests } from '@pocnet/protocol/reqresp'
+import { type FrameBudget, serveRequests } from '@pocnet/protocol/reqresp'
 import {
   DELIVERY_PROTOCOL,
   MAX_INBOUND_DELIVERY_STREAMS,
@@ -63,6 +63,8 @@ export interface DeliveryInit {
    */
   checkPayload?: (opened: OpenedEnvelope, fromCountry: string) => RejectReason | undefined
   onMessage?: (message: InboundMessage, opened: OpenedEnvelope) => void
+  /** The node's budget for bytes of envelopes being read (none when absent). */
+  frameBudget?: FrameBudget
 }
 
 const BOX_KEY_CACHE_MS = 60_000
@@ -179,7 +181,10 @@ export class DeliveryReceiver {
         maxInboundStreams: MAX_INBOUND_DELIVERY_STREAMS,
         maxOutboundStreams: MAX_INBOUND_DELIVERY_STREAMS,
         requestsPerStream: Number.POSITIVE_INFINITY,
+        ...(this.#init.frameBudget !== undefined && { budget: this.#init.frameBudget }),
         onFailure: (error, connection) => {
+          // counted and logged (throttled) by the frame budget itself, as `over-budget`
+          if (error.failure === 'over-budget') return
           this.#count('stream')
           this.#init.log.warn('delivery.stream-error', {
             peer: connection.remotePeer.toString(),

@@ -4,7 +4,9 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
   ConfigError,
+  DEFAULT_FRAME_BUDGET,
   defaultConfig,
+  frameBudgetOf,
   minCosigners,
   readConfig,
   validateConfig,
@@ -36,6 +38,35 @@ describe('node config', () => {
         typeof witness === 'object' && 'minCosigners' in witness ? 'witness.minCosigners' : 'witness',
       ])
     }
+  })
+
+  it('takes the frame budget from frameBudget, by default DEFAULT_FRAME_BUDGET', () => {
+    const config = defaultConfig('pocnet-test', 'FR')
+    expect(frameBudgetOf(config)).toEqual(DEFAULT_FRAME_BUDGET)
+    const frameBudget = { totalBytes: 8 * 1024 * 1024, perMemberBytes: 2 * 1024 * 1024 }
+    expect(validateConfig({ ...config, frameBudget })).toEqual({ config: { ...config, frameBudget } })
+    expect(frameBudgetOf({ frameBudget })).toEqual(frameBudget)
+    const problems = (budget: unknown) => {
+      const result = validateConfig({ ...config, frameBudget: budget })
+      return 'problems' in result ? result.problems : []
+    }
+    expect(problems({ totalBytes: 0, perMemberBytes: 1.5 }).map((p) => p.path)).toEqual([
+      'frameBudget.totalBytes',
+      'frameBudget.perMemberBytes',
+    ])
+    expect(problems({ totalBytes: 8, perMemberBytes: 8, extra: 1 }).map((p) => p.path)).toEqual([
+      'frameBudget',
+    ])
+    expect(problems({ totalBytes: 2 * 1024 * 1024, perMemberBytes: 3 * 1024 * 1024 })).toEqual([
+      { path: 'frameBudget.perMemberBytes', message: 'must be at most frameBudget.totalBytes (2097152)' },
+    ])
+    // a member's share smaller than the largest envelope (1 MiB by default) could never carry one
+    expect(problems({ totalBytes: 2 * 1024 * 1024, perMemberBytes: 1024 * 1024 })).toEqual([
+      {
+        path: 'frameBudget.perMemberBytes',
+        message: expect.stringMatching(/at least delivery.maxEnvelopeBytes \+ 8 \(1048584\)/),
+      },
+    ])
   })
 
   it('lists every problem at once, each naming its field', () => {

@@ -1,6 +1,7 @@
 import { toHex } from '@pocnet/crypto'
 import type { RosterState } from '@pocnet/directory'
 import type { Ledger } from '@pocnet/ledger'
+import type { FrameBudget } from '@pocnet/protocol/reqresp'
 import type { NodeConfig } from '../config.ts'
 import type { DeliveryReceiver } from '../delivery.ts'
 import type { Host } from '../host.ts'
@@ -31,6 +32,13 @@ export interface Health {
   rejected: Record<string, number>
   /** Peers the roster gater refused (non-members), since start. */
   refusedConnections: number
+  /**
+   * Bytes held now in frames being read (`frameBudget` in config.json), and by how many members;
+   * frames refused over it are counted in `rejected` as `over-budget`.
+   */
+  frameBudget: { totalBytes: number; perMemberBytes: number; heldBytes: number; holders: number }
+  /** The daemon process's memory now (`process.memoryUsage()`), bytes. */
+  memory: { rssBytes: number; heapUsedBytes: number; heapTotalBytes: number; arrayBuffersBytes: number }
   ledgerSize: number
   /**
    * Earlier node keys whose message bodies this node cannot open (rotated without the old key:
@@ -69,6 +77,7 @@ export interface HealthSources {
   cosignatures: CosignatureCollector
   refusedConnections: LogThrottle
   dhtRefused: LogThrottle
+  frameBudget: FrameBudget
   peerRejections: PeerRejections
   retirement: KeyRetirement
   startedAt: number
@@ -94,11 +103,19 @@ export function assembleHealth(s: HealthSources): Health {
     rejected: {
       ...s.receiver.rejections,
       ...(s.dhtRefused.count('all') > 0 && { 'dht-refused': s.dhtRefused.count('all') }),
+      ...(s.frameBudget.refused > 0 && { 'over-budget': s.frameBudget.refused }),
       ...s.peerRejections.counts,
       ...prefixed('witness-', s.witness.refusals),
       ...prefixed('evidence-', s.alarm.refusals),
     } as Record<string, number>,
     refusedConnections: s.refusedConnections.count('all'),
+    frameBudget: {
+      totalBytes: s.frameBudget.limits.totalBytes,
+      perMemberBytes: s.frameBudget.limits.perPeerBytes,
+      heldBytes: s.frameBudget.heldBytes,
+      holders: s.frameBudget.holders,
+    },
+    memory: memoryNow(),
     ledgerSize: s.ledger.size,
     keysWithSealedBlobs: s.ledger.keysWithSealedBlobs,
     keyRetired:
@@ -114,6 +131,16 @@ export function assembleHealth(s: HealthSources): Health {
       alerts: s.alarm.alerts(),
     },
     startedAt: s.startedAt,
+  }
+}
+
+function memoryNow(): Health['memory'] {
+  const m = process.memoryUsage()
+  return {
+    rssBytes: m.rss,
+    heapUsedBytes: m.heapUsed,
+    heapTotalBytes: m.heapTotal,
+    arrayBuffersBytes: m.arrayBuffers,
   }
 }
 

@@ -1,13 +1,16 @@
 import { join } from 'node:path'
 import type { AbortOptions } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { CLOCK_PRESETS } from '@pocnet/cases'
 import { Directory, RosterSync } from '@pocnet/directory'
+import type { FrameBudget } from '@pocnet/protocol/reqresp'
 import { CaseBook } from '../casebook/index.ts'
 import { minCosigners } from '../config.ts'
 import { DATA_DIR } from '../constants.ts'
 import { DeliveryReceiver, type InboundMessage } from '../delivery.ts'
 import { NodeError } from '../errors.ts'
 import { EventFeed } from '../feed.ts'
+import { createFrameBudget } from '../frame-budget.ts'
 import { createHost, type Host } from '../host.ts'
 import { libp2pLogger } from '../libp2p-log.ts'
 import { type Logger, LogThrottle } from '../log.ts'
@@ -39,6 +42,8 @@ export interface NodeServices {
   cosignatures: CosignatureCollector
   refusedConnections: LogThrottle
   dhtRefused: LogThrottle
+  /** Bytes held in frames being read, on every protocol the node serves. */
+  frameBudget: FrameBudget
   peerRejections: PeerRejections
   sync: RosterSync
   retirement: KeyRetirement
@@ -70,6 +75,11 @@ export async function createServices(
     log,
     countryOf: (peer) => getRoster().memberByPeerId(peer)?.country,
   })
+  const frameBudget = createFrameBudget(
+    config,
+    log,
+    (peer) => getRoster().memberByPeerId(peerIdFromString(peer))?.country,
+  )
   const host = await createHost({
     identity,
     listen: config.listen,
@@ -90,6 +100,7 @@ export async function createServices(
     getRoster,
     memory,
     onRejected: peerRejections.record,
+    frameBudget,
   })
   const resolve = async (country: string, options: AbortOptions = {}): Promise<Counterpart> => {
     const member = getRoster().members.get(country)
@@ -152,6 +163,7 @@ export async function createServices(
     ...(opts.senderNotFoundTtlMs !== undefined && { senderNotFoundTtlMs: opts.senderNotFoundTtlMs }),
     limits,
     log: log.child('delivery'),
+    frameBudget,
     checkPayload: (opened, fromCountry) => cases.check(opened, fromCountry),
     onMessage: (m, opened) => {
       cases
@@ -162,7 +174,7 @@ export async function createServices(
       for (const listener of messageListeners) listener(m)
     },
   })
-  const sync = new RosterSync({ libp2p: host, keeper, onRejected: peerRejections.record })
+  const sync = new RosterSync({ libp2p: host, keeper, onRejected: peerRejections.record, frameBudget })
   const witnessLog = log.child('witness')
   const alarm = new EquivocationAlarm({
     host,
@@ -172,6 +184,7 @@ export async function createServices(
     network: config.network,
     country: config.country,
     log: witnessLog,
+    frameBudget,
   })
   let witness: MemberWitness
   try {
@@ -184,6 +197,7 @@ export async function createServices(
       dir: join(dataDir, DATA_DIR.witness),
       alarm,
       log: witnessLog,
+      frameBudget,
     })
   } catch (err) {
     // libp2p listens and the ledger is open: left so, the process would never end
@@ -217,6 +231,7 @@ export async function createServices(
     cosignatures,
     refusedConnections,
     dhtRefused,
+    frameBudget,
     peerRejections,
     sync,
     retirement,

@@ -9,7 +9,7 @@ import {
   parseCheckpoint,
   verifyEvidence,
 } from '@pocnet/ledger'
-import { ExchangeError, requestOnce, serveRequests } from '@pocnet/protocol/reqresp'
+import { ExchangeError, type FrameBudget, requestOnce, serveRequests } from '@pocnet/protocol/reqresp'
 import type { EventFeed } from '../feed.ts'
 import { type Logger, LogThrottle } from '../log.ts'
 import {
@@ -51,6 +51,8 @@ export interface EquivocationAlert {
 
 export interface EquivocationAlarmInit {
   host: Libp2p
+  /** The node's budget for bytes of request frames being read (none when absent). */
+  frameBudget?: FrameBudget
   ledger: Ledger
   feed: EventFeed
   getRoster: () => RosterState
@@ -139,6 +141,7 @@ export class EquivocationAlarm {
         timeoutMs: EXCHANGE_TIMEOUT_MS,
         maxInboundStreams: MAX_INBOUND_STREAMS,
         requestsPerStream: 1,
+        ...(this.#init.frameBudget !== undefined && { budget: this.#init.frameBudget }),
         onFailure: (error, conn) => this.#refuse(`exchange-${error.failure}`, conn.remotePeer),
       },
     )

@@ -12,7 +12,7 @@ import {
   type WitnessedLog,
   WitnessRefusedError,
 } from '@pocnet/ledger'
-import { serveRequests } from '@pocnet/protocol/reqresp'
+import { type FrameBudget, serveRequests } from '@pocnet/protocol/reqresp'
 import { type Logger, LogThrottle } from '../log.ts'
 import type { EquivocationAlarm } from './alarm.ts'
 import {
@@ -31,6 +31,8 @@ const MAX_MESSAGE_CHARS = 300
 
 export interface MemberWitnessInit {
   host: Libp2p
+  /** The node's budget for bytes of request frames being read (none when absent). */
+  frameBudget?: FrameBudget
   identity: NodeIdentity
   network: string
   country: string
@@ -113,6 +115,7 @@ export class MemberWitness {
         timeoutMs: EXCHANGE_TIMEOUT_MS,
         maxInboundStreams: MAX_INBOUND_STREAMS,
         requestsPerStream: 1,
+        ...(this.#init.frameBudget !== undefined && { budget: this.#init.frameBudget }),
         onFailure: (error, conn) => this.#refused(`exchange-${error.failure}`, conn.remotePeer),
       },
     )
