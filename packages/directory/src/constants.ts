@@ -46,5 +46,12 @@ export const DEFAULT_CACHE_FRESH_MS = 10 * 60 * 1000
 /** Timeouts of one DHT query and of one request on our own protocols. */
 export const DEFAULT_DHT_QUERY_TIMEOUT_MS = 10_000
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000
+/**
+ * The largest kad-dht message read, either way: a PUT_VALUE or GET_VALUE answer carries one record
+ * (MAX_RECORD_BYTES) and at most 20 closer peers with their addresses, a few KiB.
+ */
+export const MAX_DHT_MESSAGE_BYTES = 64 * 1024
+/** The most one kad-dht stream may bring in (kad-dht sends one request per stream; a few allowed). */
+export const MAX_DHT_STREAM_BYTES = 4 * MAX_DHT_MESSAGE_BYTES
 /** Concurrent inbound streams per connection on our own protocols. */
 export const MAX_INBOUND_STREAMS = 4

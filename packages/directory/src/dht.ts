@@ -1,4 +1,11 @@
-import { type ConnectionGater, NotFoundError, type PeerId } from '@libp2p/interface'
+import {
+  type ConnectionGater,
+  isPeerId,
+  NotFoundError,
+  type PeerId,
+  type StreamHandler,
+  type StreamHandlerOptions,
+} from '@libp2p/interface'
 import {
   Record as DhtRecord,
   type KadDHT,
@@ -11,6 +18,7 @@ import {
 } from '@libp2p/kad-dht'
 import { COUNTRY_CODE_RULE, decode, isCountryCode } from '@pocnet/protocol'
 import { DHT_PROTOCOL, DIRECTORY_KEY_NAMESPACE, MAX_RECORD_BYTES } from './constants.ts'
+import { capDhtStream } from './dht-stream-cap.ts'
 import { RecordRejectedError } from './errors.ts'
 import type { DirectoryMemory } from './memory.ts'
 import { compareRecords, decodeRecordBody, type VerifiedRecord, verifyRecord } from './record.ts'
@@ -196,12 +204,60 @@ export function directoryDht(rules: DirectoryRules): (components: KadDHTComponen
         return typeof value === 'function' ? value.bind(target) : value
       },
     })
+    const capped = cappedDhtStreams(components, rules)
+    const replaced: Record<PropertyKey, unknown> = { datastore, ...capped }
     return create(
       new Proxy(components, {
-        get: (target, prop) => (prop === 'datastore' ? datastore : Reflect.get(target, prop, target)),
+        get: (target, prop) => (prop in replaced ? replaced[prop] : Reflect.get(target, prop, target)),
       }),
     )
   }
+}
+
+/**
+ * kad-dht's registrar and connection manager, with every stream of the DHT protocol capped as its
+ * bytes arrive (capDhtStream): the streams it serves and the streams it opens for its queries.
+ * Each cut is told to `rules.onRejected` as a `dht-message` rejection with the peer.
+ */
+function cappedDhtStreams(
+  components: KadDHTComponents,
+  rules: DirectoryRules,
+): Pick<KadDHTComponents, 'registrar' | 'connectionManager'> {
+  const onRefused = (reason: string, peer: PeerId | undefined) =>
+    rules.onRejected?.({ protocol: 'dht-message', reason, ...(peer !== undefined && { peer }) })
+  const isDht = (protocols: string | string[]) => [protocols].flat().includes(DHT_PROTOCOL)
+  const registrar = new Proxy(components.registrar, {
+    get(target, prop) {
+      if (prop === 'handle')
+        return (protocol: string, handler: StreamHandler, options?: StreamHandlerOptions) =>
+          target.handle(
+            protocol,
+            protocol !== DHT_PROTOCOL
+              ? handler
+              : (stream, connection) => {
+                  capDhtStream(stream, connection.remotePeer, onRefused)
+                  return handler(stream, connection)
+                },
+            options,
+          )
+      const value = Reflect.get(target, prop, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+  const connectionManager = new Proxy(components.connectionManager, {
+    get(target, prop) {
+      if (prop === 'openStream')
+        return async (...args: Parameters<typeof target.openStream>) => {
+          const stream = await target.openStream(...args)
+          const [peer, protocols] = args
+          if (isDht(protocols)) capDhtStream(stream, isPeerId(peer) ? peer : undefined, onRefused)
+          return stream
+        }
+      const value = Reflect.get(target, prop, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+  return { registrar, connectionManager }
 }
 
 /** A connection gater that refuses, in both directions, any peer that is not a current roster member. */

@@ -5,10 +5,11 @@ import { DirectoryError, RecordFieldError, RecordRejectedError } from './errors.
 
 /**
  * Which exchange a rejection happened in: `dht`, a `/pocnet-dir/` record kad-dht was asked to
- * store (PUT_VALUE) or fetched from a peer, refused by the validator; `dir-fetch`, a request or
- * answer on `/pocnet/dir-fetch/1.0.0`; `roster`, a request or answer on `/pocnet/roster/1.0.0`.
+ * store (PUT_VALUE) or fetched from a peer, refused by the validator; `dht-message`, a kad-dht
+ * stream cut for its size (capDhtStream); `dir-fetch`, a request or answer on
+ * `/pocnet/dir-fetch/1.0.0`; `roster`, a request or answer on `/pocnet/roster/1.0.0`.
  */
-export type RejectionProtocol = 'dht' | 'dir-fetch' | 'roster'
+export type RejectionProtocol = 'dht' | 'dht-message' | 'dir-fetch' | 'roster'
 
 /** What `onRejected` hears: a reason code, never the refused bytes or any field of them. */
 export interface Rejection {

@@ -5,7 +5,7 @@ import { lpStream } from '@libp2p/utils'
 import { NodeIdentity } from '@pocnet/crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PocnetDaemon } from '../src/index.ts'
-import { concat, varint } from './fixtures/craft.ts'
+import { concat, lengthPrefixed, varint } from './fixtures/craft.ts'
 import {
   createTestFederation,
   startCollectingWarnings,
@@ -31,6 +31,9 @@ const PUT_VALUE = 0
 const GET_VALUE = 1
 const ADD_PROVIDER = 2
 const GET_PROVIDERS = 3
+const MiB = 1024 * 1024
+/** How much the attacker writes at a time. */
+const DHT_CHUNK = 64 * 1024
 
 interface LogLine {
   event: string
@@ -159,6 +162,69 @@ describe('kad-dht messages from a hostile member', () => {
     )
     expect(await providers(), 'no provider record stored').toBeUndefined()
     expect(victim.health().rejected['dht-refused']).toBe(refusedBefore + 1)
+  })
+
+  /** Sends `bytes` on a fresh DHT stream, a chunk at a time, until the victim ends it; whether it did. */
+  async function pushUntilCut(bytes: Uint8Array): Promise<{ cut: boolean }> {
+    const { stream } = await dhtStream()
+    const closed = new Promise<void>((resolve) => stream.addEventListener('close', () => resolve()))
+    let sent = 0
+    try {
+      for (; sent < bytes.length && stream.writeStatus === 'writable'; sent += DHT_CHUNK) {
+        if (!stream.send(bytes.subarray(sent, sent + DHT_CHUNK)))
+          await Promise.race([stream.onDrain({ signal: AbortSignal.timeout(GUARD_MS) }), closed])
+      }
+    } catch {
+      // the victim reset the stream under us
+    }
+    // the reset may reach the stream's status before its close event (a write buffer still full)
+    const guard = AbortSignal.timeout(GUARD_MS)
+    while (stream.status === 'open' && !guard.aborted) await new Promise((r) => setTimeout(r, 20))
+    const cut = stream.status !== 'open'
+    stream.abort(new Error('done'))
+    return { cut }
+  }
+
+  /** A count of `rejected` in the victim's status, once it has grown past `before`. */
+  const counted = (key: string, before: number) =>
+    until(() => (victim.health().rejected[key] ?? 0) > before, `${key} to be counted`, GUARD_MS)
+
+  it('a message announcing 64 MiB: cut at its length prefix (longer than 64 KiB needs), counted', async () => {
+    const key = 'dht-message-malformed-length-prefix'
+    const before = victim.health().rejected[key] ?? 0
+    const { cut } = await pushUntilCut(concat(varint(64 * MiB), new Uint8Array(4 * MiB)))
+    expect(cut, 'the victim ended the stream').toBe(true)
+    await counted(key, before)
+  })
+
+  it('a message announcing 1 MiB: cut before its body is kept, counted as frame-too-large', async () => {
+    const key = 'dht-message-frame-too-large'
+    const before = victim.health().rejected[key] ?? 0
+    const { cut } = await pushUntilCut(concat(varint(MiB), new Uint8Array(MiB)))
+    expect(cut, 'the victim ended the stream').toBe(true)
+    await counted(key, before)
+  })
+
+  it('a length prefix that never ends: cut, counted as malformed-length-prefix', async () => {
+    const key = 'dht-message-malformed-length-prefix'
+    const before = victim.health().rejected[key] ?? 0
+    const { cut } = await pushUntilCut(new Uint8Array(64).fill(0xff))
+    expect(cut).toBe(true)
+    await counted(key, before)
+  })
+
+  it('small messages piled on one stream: cut once the stream brings more than it may, counted', async () => {
+    const key = 'dht-message-frame-too-large'
+    const before = victim.health().rejected[key] ?? 0
+    // PINGs of 32 KiB each (a key field kad-dht ignores): each under the message cap, the pile far over the stream's
+    const ping = message(5, [field(2, new Uint8Array(32 * 1024))])
+    const one = lengthPrefixed(ping)
+    const pile = new Uint8Array(Math.floor((2 * MiB) / one.length) * one.length)
+    for (let at = 0; at < pile.length; at += one.length) pile.set(one, at)
+    const { cut } = await pushUntilCut(pile)
+    expect(cut).toBe(true)
+    await counted(key, before)
+    expect(logs.some((l) => l.event === 'directory.rejected')).toBe(true)
   })
 
   it('a directory record lookup still works afterwards', async () => {

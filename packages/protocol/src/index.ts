@@ -74,7 +74,7 @@ export {
   normalDomainName,
   TIME_ZONE_RULE,
 } from './formats.ts'
-export { cappedLengthDecoder } from './length-prefix.ts'
+export { cappedLengthDecoder, maxPrefixBytesFor } from './length-prefix.ts'
 export { isRejectReason, REJECT_REASONS, type RejectReason } from './reasons.ts'
 export {
   createReceipt,
