@@ -10,7 +10,16 @@ import {
   toHex,
   verify,
 } from '@pocnet/crypto'
-import { type CborValue, COUNTRY_CODE_RULE, decode, encode, isCountryCode } from '@pocnet/protocol'
+import {
+  type CborValue,
+  COUNTRY_CODE_RULE,
+  decode,
+  encode,
+  isCountryCode,
+  MAX_NETWORK_ID_LENGTH,
+  NETWORK_ID_PATTERN,
+  NETWORK_ID_RULE,
+} from '@pocnet/protocol'
 import {
   MAX_ROSTER_CHAIN_BYTES,
   MAX_ROSTER_CHAIN_LENGTH,
@@ -88,7 +97,6 @@ export interface RetiredKey {
   atVersion: number
 }
 
-const NETWORK_ID = /^[a-z0-9][a-z0-9.-]{0,62}$/
 const formatFail = (field: string, rule: string) => new RosterFormatError(`roster field ${field}: ${rule}`)
 
 // ---------------------------------------------------------------- encoding
@@ -191,7 +199,7 @@ export function decodeRosterBody(bytes: Uint8Array): RosterBody {
   if (head.raw('v') !== ROSTER_FORMAT_VERSION)
     throw formatFail('body.v', `must be ${ROSTER_FORMAT_VERSION} (unknown roster format version)`)
   const network = (r: FieldReader) =>
-    r.text('network', 63, NETWORK_ID, 'must be 1-63 characters of a-z, 0-9, ".", "-"')
+    r.text('network', MAX_NETWORK_ID_LENGTH, NETWORK_ID_PATTERN, `must be ${NETWORK_ID_RULE}`)
   if (head.raw('kind') === 'genesis') {
     const r = new FieldReader(value, 'body', formatFail, [
       'v',

@@ -1,3 +1,4 @@
+import { LEDGER_ORIGIN_RULE, ledgerOrigin } from '@pocnet/protocol/formats'
 import { legacyCheckpointVerifier } from './checkpoint-legacy.ts'
 import { HASH_LENGTH } from './constants.ts'
 import { CheckpointFormatError } from './errors.ts'
@@ -40,9 +41,11 @@ const SIZE_RULE = /^(?:0|[1-9][0-9]{0,15})$/
 
 /** The origin line pocnet uses: one log per node, named by network and country. */
 export function checkpointOrigin(networkId: string, country: string): string {
-  const origin = `pocnet.invalid/${networkId}/${country}`
-  if (!ORIGIN_RULE.test(origin))
-    throw new CheckpointFormatError('origin must be printable ASCII without spaces or "+"')
+  const origin = ledgerOrigin(networkId, country)
+  if (origin === undefined)
+    throw new CheckpointFormatError(
+      `origin for network ${JSON.stringify(networkId)} and country ${JSON.stringify(country)}: must be ${LEDGER_ORIGIN_RULE}`,
+    )
   return origin
 }
 

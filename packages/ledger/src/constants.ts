@@ -22,8 +22,5 @@ export const MAX_CHECKPOINT_SIGNATURES = 32
 /** Largest export-bundle record (an entry, a checkpoint, a header or a blob with its bytes). */
 export const MAX_BUNDLE_RECORD_BYTES = MAX_BLOB_BYTES + 1024
 
-/** Size limits of the short text fields of an entry. */
-export const MAX_ID_LENGTH = 128
-
 /** How often the verifier reports progress, in entries. */
 export const PROGRESS_EVERY = 10_000

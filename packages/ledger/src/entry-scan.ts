@@ -1,5 +1,6 @@
 import { CborReader } from '@pocnet/protocol/cbor'
-import { HASH_LENGTH, MAX_BLOB_REFS, MAX_ENTRY_BYTES, MAX_ID_LENGTH } from './constants.ts'
+import { MAX_ID_CHARACTERS, MAX_USER_NAME_LENGTH } from '@pocnet/protocol/formats'
+import { HASH_LENGTH, MAX_BLOB_REFS, MAX_ENTRY_BYTES } from './constants.ts'
 import { decodeEntry, ENTRY_KINDS, ENTRY_VERSION, FIELD_ORDER, fieldRankAt } from './entry.ts'
 
 /*
@@ -115,14 +116,25 @@ const NODE = new TextEncoder().encode('node')
 const COUNTRY = new TextEncoder().encode('country:')
 const USER = new TextEncoder().encode('user:')
 
-/** The actor rule of checkEvent on the printable ASCII text just read. */
+/** a-z or 0-9, in ASCII. */
+function isLowerAlnum(byte: number): boolean {
+  return (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x30 && byte <= 0x39)
+}
+
+/** The actor rule of checkEvent on the printable ASCII text just read (the user name: isUserName). */
 function actorIsValid(b: Uint8Array): boolean {
   const length = textEnd - textStart
   if (length === NODE.length && textIs(b, NODE)) return true
   if (length === COUNTRY.length + 2 && textIs(b, COUNTRY)) return upperPairAt(b, textStart + COUNTRY.length)
-  if (length < USER.length + 1 || length > USER.length + MAX_ID_LENGTH || !textIs(b, USER)) return false
-  // a user name has no whitespace: in printable ASCII that is the space alone
-  for (let i = textStart + USER.length; i < textEnd; i++) if (b[i] === 0x20) return false
+  if (length < USER.length + 1 || length > USER.length + MAX_USER_NAME_LENGTH || !textIs(b, USER))
+    return false
+  const name = textStart + USER.length
+  if (!isLowerAlnum(b[name]!)) return false
+  for (let i = name + 1; i < textEnd; i++) {
+    const byte = b[i]!
+    // '.' '_' '-'
+    if (!isLowerAlnum(byte) && byte !== 0x2e && byte !== 0x5f && byte !== 0x2d) return false
+  }
   return true
 }
 
@@ -231,7 +243,8 @@ export function scanEntry(b: Uint8Array, start = 0, end = b.length): EntryFacts 
       case R_MESSAGE: {
         if (!scanPrintable(b)) return undefined
         const length = textEnd - textStart
-        if (length === 0 || length > MAX_ID_LENGTH) return undefined
+        // printable ASCII: one byte per character
+        if (length === 0 || length > MAX_ID_CHARACTERS) return undefined
         break
       }
       case R_COUNTERPART:

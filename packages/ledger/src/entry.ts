@@ -1,6 +1,13 @@
 import { CborReader, type CborValue, decode, encode } from '@pocnet/protocol/cbor'
-import { COUNTRY_CODE_RULE, isCountryCode } from '@pocnet/protocol/formats'
-import { HASH_LENGTH, MAX_BLOB_REFS, MAX_ENTRY_BYTES, MAX_ID_LENGTH } from './constants.ts'
+import {
+  COUNTRY_CODE_RULE,
+  ID_TEXT_RULE,
+  isCountryCode,
+  isIdText,
+  isUserName,
+  USER_NAME_RULE,
+} from '@pocnet/protocol/formats'
+import { HASH_LENGTH, MAX_BLOB_REFS, MAX_ENTRY_BYTES } from './constants.ts'
 import { InvalidEntryError } from './errors.ts'
 
 /** What happened. docs/ledger.md says when the node appends each kind. */
@@ -25,7 +32,10 @@ export type EntryKind = (typeof ENTRY_KINDS)[number]
 /** A business event as a caller hands it to the ledger; the ledger adds `seq` and `time`. */
 export interface LedgerEvent {
   kind: EntryKind
-  /** Who did it: `user:<name>` (a local user), `country:<CC>` (a peer country) or `node`. */
+  /**
+   * Who did it: `user:<name>` (a local user, the name as `isUserName` takes it), `country:<CC>`
+   * (a peer country) or `node`.
+   */
   actor: string
   caseId?: string
   /** ISO 3166-1 alpha-2 code of the peer country the event concerns. */
@@ -56,27 +66,11 @@ export const ENTRY_VERSION = 1
 
 const KINDS = new Set<string>(ENTRY_KINDS)
 
-/** C0 and C1 control characters and DEL (Unicode category Cc). */
-function isControl(code: number): boolean {
-  return code < 0x20 || (code >= 0x7f && code <= 0x9f)
-}
-
-// Ids are free text from other systems, but never control characters (they end up in logs and keys).
-function isCleanText(value: string, allowSpace: boolean): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i)
-    if (isControl(code) || (!allowSpace && /\s/.test(value[i]!))) return false
-  }
-  return true
-}
-
 function isActor(actor: unknown): boolean {
   if (typeof actor !== 'string') return false
   if (actor === 'node') return true
   if (actor.startsWith('country:')) return isCountryCode(actor.slice(8))
-  if (!actor.startsWith('user:')) return false
-  const name = actor.slice(5)
-  return name.length >= 1 && name.length <= MAX_ID_LENGTH && isCleanText(name, false)
+  return actor.startsWith('user:') && isUserName(actor.slice(5))
 }
 const KNOWN_FIELDS = new Set([
   'v',
@@ -92,14 +86,9 @@ const KNOWN_FIELDS = new Set([
   'stored',
 ])
 
+// Ids are free text from other systems, but never control characters (they end up in logs and keys).
 function checkId(field: string, value: unknown): string {
-  if (
-    typeof value !== 'string' ||
-    value.length === 0 ||
-    value.length > MAX_ID_LENGTH ||
-    !isCleanText(value, true)
-  )
-    throw new InvalidEntryError(field, `must be 1-${MAX_ID_LENGTH} characters without control characters`)
+  if (!isIdText(value)) throw new InvalidEntryError(field, `must be ${ID_TEXT_RULE}`)
   return value
 }
 
@@ -118,7 +107,10 @@ export function validateEvent(event: LedgerEvent): LedgerEvent & { blobs: Uint8A
 function checkEvent(event: LedgerEvent): void {
   if (!KINDS.has(event.kind)) throw new InvalidEntryError('kind', `must be one of ${ENTRY_KINDS.join(', ')}`)
   if (!isActor(event.actor))
-    throw new InvalidEntryError('actor', "must be 'node', 'country:<CC>' or 'user:<name>'")
+    throw new InvalidEntryError(
+      'actor',
+      `must be 'node', 'country:<CC>' or 'user:<name>' (the name ${USER_NAME_RULE})`,
+    )
   if (event.caseId !== undefined) checkId('caseId', event.caseId)
   if (event.messageId !== undefined) checkId('messageId', event.messageId)
   if (event.counterpart !== undefined && !isCountryCode(event.counterpart))

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { CLOCK_PRESETS, type ClockPresetName } from '@pocnet/cases'
 import { writeFileAtomic } from '@pocnet/crypto'
-import { COUNTRY_CODE_RULE, isCountryCode } from '@pocnet/protocol'
+import { COUNTRY_CODE_RULE, isCountryCode, isNetworkId, NETWORK_ID_RULE } from '@pocnet/protocol'
 import { DEFAULT_FRAME_BUDGET } from './constants.ts'
 import { ConfigError, type ConfigProblem } from './errors.ts'
 
@@ -102,8 +102,6 @@ export function defaultConfig(network: string, country: string): NodeConfig {
   }
 }
 
-const NETWORK = /^[a-z0-9][a-z0-9.-]{0,62}$/
-
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
@@ -113,8 +111,8 @@ export function validateConfig(raw: unknown): { config: NodeConfig } | { problem
   const problems: ConfigProblem[] = []
   if (!isObject(raw)) return { problems: [{ path: '(root)', message: 'must be a JSON object' }] }
   if (raw.version !== 1) problems.push({ path: 'version', message: 'must be 1' })
-  if (typeof raw.network !== 'string' || !NETWORK.test(raw.network)) {
-    problems.push({ path: 'network', message: 'must be 1-63 characters of a-z, 0-9, ".", "-"' })
+  if (!isNetworkId(raw.network)) {
+    problems.push({ path: 'network', message: `must be ${NETWORK_ID_RULE}` })
   }
   if (!isCountryCode(raw.country)) {
     problems.push({ path: 'country', message: `must be ${COUNTRY_CODE_RULE}, e.g. "FR"` })

@@ -13,8 +13,7 @@ export const DEFAULT_MAX_ENVELOPE_BYTES = 1024 * 1024
 export const MAX_RECEIPT_BYTES = 1024
 /** Message ids are random, 16 bytes: collisions are negligible across the network's lifetime. */
 export const MESSAGE_ID_LENGTH = 16
-/** UTF-8 byte limits of the text fields of envelopes and receipts. */
-export const MAX_NETWORK_ID_BYTES = 64
+/** UTF-8 byte limits of the text fields of envelopes (a network id's rule is in formats.ts). */
 export const MAX_CASE_ID_BYTES = 128
 export const MAX_KIND_BYTES = 64
 /** Message kinds are short lowercase names, e.g. "preservation-request" or "case.ack". */

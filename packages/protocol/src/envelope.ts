@@ -20,7 +20,6 @@ import {
   KIND_RULE,
   MAX_CASE_ID_BYTES,
   MAX_KIND_BYTES,
-  MAX_NETWORK_ID_BYTES,
   MESSAGE_ID_LENGTH,
 } from './constants.ts'
 import { CborDecodeError, EnvelopeTooLargeError, MessageFieldError } from './errors.ts'
@@ -29,6 +28,7 @@ import {
   checkText,
   checkTime,
   mapWithKeys,
+  NETWORK_ID_LIMITS,
   textField,
   timeField,
   versionField,
@@ -51,7 +51,6 @@ export interface PeerKeys {
 export type SenderInfo = PeerKeys & { member?: boolean }
 export type SenderResolver = (sender: PeerId) => SenderInfo | undefined | Promise<SenderInfo | undefined>
 
-const NETWORK_ID_LIMITS = { minBytes: 1, maxBytes: MAX_NETWORK_ID_BYTES }
 // a case id is free text from another system, but it ends up in ledger entries, index keys and
 // logs, which take no control characters (the ledger refuses them: docs/ledger.md §2)
 const CASE_ID_LIMITS = {

@@ -1,5 +1,6 @@
 import type { CborValue } from './cbor.ts'
 import { MessageFieldError } from './errors.ts'
+import { MAX_NETWORK_ID_LENGTH, NETWORK_ID_PATTERN, NETWORK_ID_RULE } from './formats.ts'
 
 type CborMap = { [key: string]: CborValue }
 
@@ -48,6 +49,14 @@ export interface TextLimits {
   maxBytes: number
   rule?: RegExp
   ruleText?: string
+}
+
+/** A network id (`net` of envelopes and receipts): ASCII, so its bytes are its characters. */
+export const NETWORK_ID_LIMITS: TextLimits = {
+  minBytes: 1,
+  maxBytes: MAX_NETWORK_ID_LENGTH,
+  rule: NETWORK_ID_PATTERN,
+  ruleText: `must be ${NETWORK_ID_RULE}`,
 }
 
 export function checkText(value: string, field: string, limits: TextLimits): void {

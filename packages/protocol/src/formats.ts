@@ -1,6 +1,6 @@
 /**
- * The format rules of values every package meets: country codes, e-mail addresses, domain names,
- * language tags and time zones. Each rule is declared here once, as a predicate and the words an
+ * The format rules of values every package meets: country codes, network ids and ledger origins,
+ * user names, short ids, e-mail addresses, domain names, language tags and time zones. Each rule is declared here once, as a predicate and the words an
  * error message quotes (`must be ${EMAIL_RULE}`), so a value one package takes is one every other
  * package takes too.
  */
@@ -64,6 +64,93 @@ export function currentCountryCode(value: string): string | undefined {
 /** Whether `value` is a code ISO 3166-1 assigns to a country today: what people type into forms. */
 export function isAssignedCountryCode(value: unknown): value is string {
   return typeof value === 'string' && currentCountryCode(value) === value
+}
+
+/** Longest network id: a DNS label's 63 characters, so an id can also name hosts and files. */
+export const MAX_NETWORK_ID_LENGTH = 63
+
+export const NETWORK_ID_RULE = `1-${MAX_NETWORK_ID_LENGTH} characters of a-z, 0-9, "." and "-", the first a letter or digit`
+
+/**
+ * A network id: ASCII only, so it reads the same in a roster, a config file, an envelope's `net`
+ * and a checkpoint origin (where it must be printable ASCII without spaces, '+' or '/').
+ */
+export const NETWORK_ID_PATTERN = new RegExp(`^[a-z0-9][a-z0-9.-]{0,${MAX_NETWORK_ID_LENGTH - 1}}$`)
+
+export function isNetworkId(value: unknown): value is string {
+  return typeof value === 'string' && NETWORK_ID_PATTERN.test(value)
+}
+
+const LEDGER_ORIGIN_PREFIX = 'pocnet.invalid/'
+
+export const LEDGER_ORIGIN_RULE = `pocnet.invalid/<network id>/<country code>, the network id ${NETWORK_ID_RULE} and the country code ${COUNTRY_CODE_RULE}`
+
+/**
+ * The origin line of a node's ledger, `pocnet.invalid/<network id>/<CC>` (`.invalid` is reserved
+ * by RFC 2606: the origin names the log, it is not an address), or undefined when `network` or
+ * `country` breaks its rule.
+ */
+export function ledgerOrigin(network: string, country: string): string | undefined {
+  if (!isNetworkId(network) || !isCountryCode(country)) return undefined
+  return `${LEDGER_ORIGIN_PREFIX}${network}/${country}`
+}
+
+/** The network id and country of a node's ledger origin, or undefined when `origin` is not one. */
+export function parseLedgerOrigin(origin: string): { network: string; country: string } | undefined {
+  if (!origin.startsWith(LEDGER_ORIGIN_PREFIX)) return undefined
+  const rest = origin.slice(LEDGER_ORIGIN_PREFIX.length)
+  const slash = rest.indexOf('/')
+  const network = rest.slice(0, slash)
+  const country = rest.slice(slash + 1)
+  return slash >= 0 && isNetworkId(network) && isCountryCode(country) ? { network, country } : undefined
+}
+
+export function isLedgerOrigin(value: unknown): value is string {
+  return typeof value === 'string' && parseLedgerOrigin(value) !== undefined
+}
+
+/** Longest name of a node's user (`pocnet user add`). */
+export const MAX_USER_NAME_LENGTH = 32
+
+export const USER_NAME_RULE = `1-${MAX_USER_NAME_LENGTH} characters of a-z, 0-9, ".", "_" and "-", the first a letter or digit`
+
+/**
+ * A user's name: what `pocnet user add` takes, and what follows `user:` in a ledger entry's actor.
+ * ASCII without spaces, so a name reads the same in a log line, a shell and an audit report.
+ */
+export const USER_NAME_PATTERN = new RegExp(`^[a-z0-9][a-z0-9._-]{0,${MAX_USER_NAME_LENGTH - 1}}$`)
+
+export function isUserName(value: unknown): value is string {
+  return typeof value === 'string' && USER_NAME_PATTERN.test(value)
+}
+
+/** Most characters of a short id (a ledger entry's `caseId` or `messageId`). */
+export const MAX_ID_CHARACTERS = 128
+
+export const ID_TEXT_RULE = `1-${MAX_ID_CHARACTERS} characters (Unicode code points) without control characters`
+
+/** C0 and C1 control characters and DEL: Unicode category Cc. */
+const CONTROL = /\p{Cc}/u
+
+/**
+ * The number of Unicode code points in `value`, what a user counts as characters: an emoji is
+ * one, not the two UTF-16 units `value.length` counts. (A flag or a family emoji, several code
+ * points joined, still counts as several.)
+ */
+export function codePointLength(value: string): number {
+  let n = 0
+  for (const _ of value) n++
+  return n
+}
+
+/**
+ * Free text naming a case or a message in another system: 1-128 code points, no control
+ * characters (they would reach logs and index keys). 100 emoji are 100 characters here.
+ */
+export function isIdText(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length === 0 || CONTROL.test(value)) return false
+  // at most 2 UTF-16 units per code point: only a long string needs counting
+  return value.length <= MAX_ID_CHARACTERS || codePointLength(value) <= MAX_ID_CHARACTERS
 }
 
 export const DOMAIN_NAME_RULE = 'a domain name like example.org'

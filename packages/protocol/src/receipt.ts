@@ -6,13 +6,14 @@ import {
   verify,
 } from '@pocnet/crypto'
 import { type CborValue, decode, encode } from './cbor.ts'
-import { MAX_NETWORK_ID_BYTES, MAX_RECEIPT_BYTES, RECEIPT_VERSION } from './constants.ts'
+import { MAX_RECEIPT_BYTES, RECEIPT_VERSION } from './constants.ts'
 import { CborDecodeError, MessageFieldError } from './errors.ts'
 import {
   bytesField,
   checkText,
   checkTime,
   mapWithKeys,
+  NETWORK_ID_LIMITS,
   textField,
   timeField,
   versionField,
@@ -43,7 +44,6 @@ export type Receipt = ReceiptOutcome & {
 }
 
 const RECEIPT_KEYS = ['v', 'net', 'by', 'env', 't', 'status'] as const
-const NETWORK_ID_LIMITS = { minBytes: 1, maxBytes: MAX_NETWORK_ID_BYTES }
 
 /** Signs a receipt; throws MessageFieldError for an invalid input field. */
 export function createReceipt(input: ReceiptInput): Uint8Array {

@@ -208,6 +208,10 @@ describe('seal and open', () => {
   it('seal names the field it refuses', () => {
     const cases: [Partial<Parameters<typeof seal>[0]>, string][] = [
       [{ networkId: '' }, 'seal.networkId'],
+      // a network id is the roster's: ASCII a-z 0-9 . -, at most 63 (not any 64 bytes of UTF-8)
+      [{ networkId: 'Test-Net' }, 'seal.networkId'],
+      [{ networkId: 'réseau' }, 'seal.networkId'],
+      [{ networkId: 'n'.repeat(64) }, 'seal.networkId'],
       [{ kind: 'Preservation Request' }, 'seal.kind'],
       [{ kind: 'k'.repeat(65) }, 'seal.kind'],
       [{ caseId: 'c'.repeat(129) }, 'seal.caseId'],
@@ -235,6 +239,7 @@ describe('seal and open', () => {
       expect((error as MessageFieldError).field).toBe(field)
     }
     expect(() => sealFromAliceToBob({ caseId: 'IT-1\tx' })).toThrow(/must have no control characters/)
+    expect(() => sealFromAliceToBob({ networkId: 'g8 24' })).toThrow(/must be 1-63 characters of a-z, 0-9/)
     // anything else printable in any script is a case id
     expect(() => sealFromAliceToBob({ caseId: 'DE-Ärzte 2026/ü—№ 7' })).not.toThrow()
   })

@@ -9,9 +9,16 @@ import {
   isCountryCode,
   isDomainName,
   isEmail,
+  isIdText,
   isLanguageTag,
+  isLedgerOrigin,
+  isNetworkId,
   isTimeZone,
+  isUserName,
+  ledgerOrigin,
+  MAX_ID_CHARACTERS,
   normalDomainName,
+  parseLedgerOrigin,
 } from '../src/formats.ts'
 
 describe('isCountryCode (the wire shape)', () => {
@@ -24,6 +31,70 @@ describe('isCountryCode (the wire shape)', () => {
   it('refuses what is not a string', () => {
     for (const v of [undefined, null, 33, ['FR'], { FR: 1 }]) expect(isCountryCode(v)).toBe(false)
   })
+})
+
+describe('isNetworkId', () => {
+  it.each(['g8-24-7', 'test-net', 'a', '0', 'pocnet.example', 'x'.repeat(63)])('takes %j', (id) =>
+    expect(isNetworkId(id)).toBe(true),
+  )
+  // protocol.md once said 1-64 bytes of UTF-8: a 64-byte or non-ASCII id is refused everywhere now
+  it.each(['', 'x'.repeat(64), 'Test-Net', '-net', '.net', 'réseau', 'g8 24', 'g8/24', 'g8+24', 'net\n'])(
+    'refuses %j',
+    (id) => expect(isNetworkId(id)).toBe(false),
+  )
+})
+
+describe('ledger origins', () => {
+  it('are pocnet.invalid/<network id>/<CC>, read back into their parts', () => {
+    expect(ledgerOrigin('g8-24-7', 'FR')).toBe('pocnet.invalid/g8-24-7/FR')
+    expect(parseLedgerOrigin('pocnet.invalid/g8-24-7/FR')).toEqual({ network: 'g8-24-7', country: 'FR' })
+    expect(isLedgerOrigin('pocnet.invalid/g8-24-7/FR')).toBe(true)
+  })
+  it.each([
+    ['Net', 'FR'],
+    ['', 'FR'],
+    ['net/x', 'FR'],
+    ['net', 'fr'],
+    ['net', 'FRA'],
+  ])('has none for network %j and country %j', (network, country) =>
+    expect(ledgerOrigin(network, country)).toBeUndefined(),
+  )
+  it.each([
+    'pocnet.invalid/net',
+    'pocnet.invalid//FR',
+    'pocnet.invalid/Net/FR',
+    'pocnet.invalid/net/x/FR',
+    'pocnet.invalid/net/fr',
+    'example.com/net/FR',
+    'pocnet.invalid/net/FR/',
+  ])('refuses %j', (origin) => {
+    expect(parseLedgerOrigin(origin)).toBeUndefined()
+    expect(isLedgerOrigin(origin)).toBe(false)
+  })
+})
+
+describe('isUserName', () => {
+  it.each(['anna', 'jean', 't', 'audit.or', 'duty_officer-2', '0', 'x'.repeat(32)])('takes %j', (name) =>
+    expect(isUserName(name)).toBe(true),
+  )
+  it.each(['', 'x'.repeat(33), 'Anna', 'two words', '-anna', '_anna', 'anna@fr', 'jürgen', 'a\tb'])(
+    'refuses %j',
+    (name) => expect(isUserName(name)).toBe(false),
+  )
+})
+
+describe('isIdText (a case or message id)', () => {
+  it(`counts Unicode code points: ${MAX_ID_CHARACTERS} emoji are ${MAX_ID_CHARACTERS} characters`, () => {
+    expect(isIdText('🔒'.repeat(100))).toBe(true)
+    expect(isIdText('🔒'.repeat(MAX_ID_CHARACTERS))).toBe(true)
+    expect(isIdText('🔒'.repeat(MAX_ID_CHARACTERS + 1))).toBe(false)
+    expect(isIdText('x'.repeat(MAX_ID_CHARACTERS))).toBe(true)
+    expect(isIdText('x'.repeat(MAX_ID_CHARACTERS + 1))).toBe(false)
+  })
+  it.each(['FR-2026-0042', 'Dossier n° 12/2026 é', 'm 1 ~'])('takes %j', (id) =>
+    expect(isIdText(id)).toBe(true),
+  )
+  it.each(['', 'a\nb', 'a\u0085b', 'a\u007fb', 42])('refuses %j', (id) => expect(isIdText(id)).toBe(false))
 })
 
 describe('isAssignedCountryCode and currentCountryCode (what forms take)', () => {

@@ -1,5 +1,6 @@
 import { toHex } from '@pocnet/crypto'
 import { MAX_RECEIPT_BYTES } from '@pocnet/protocol'
+import { LEDGER_ORIGIN_RULE, parseLedgerOrigin } from '@pocnet/protocol/formats'
 import { type BundleHeader, readBundle } from '../bundle.ts'
 import { decodeEntry, type LedgerEntry } from '../entry.ts'
 import { BundleFormatError } from '../errors.ts'
@@ -83,18 +84,12 @@ export interface BundleTraffic extends BundleOwner {
   received: Map<string, ReceivedRecord>
 }
 
-const ORIGIN_PREFIX = 'pocnet.invalid/'
-const COUNTRY_RULE = /^[A-Z]{2}$/
-
 /** The network and country of a node's ledger origin, `pocnet.invalid/<network>/<CC>`. */
 export function ownerOfOrigin(origin: string): { network: string; country: string } {
-  const country = origin.slice(origin.lastIndexOf('/') + 1)
-  const network = origin.slice(ORIGIN_PREFIX.length, origin.lastIndexOf('/'))
-  if (!origin.startsWith(ORIGIN_PREFIX) || network === '' || !COUNTRY_RULE.test(country))
-    throw new BundleFormatError(
-      `origin "${origin}" is not a node's ledger (pocnet.invalid/<network>/<country code>)`,
-    )
-  return { network, country }
+  const owner = parseLedgerOrigin(origin)
+  if (owner === undefined)
+    throw new BundleFormatError(`origin "${origin}" is not a node's ledger: must be ${LEDGER_ORIGIN_RULE}`)
+  return owner
 }
 
 /** Reads a bundle's header: whose ledger it is, before it is verified against that country's key. */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { bytesEqual, sha256, toHex, writeFileAtomic } from '@pocnet/crypto'
+import { isUserName, USER_NAME_RULE } from '@pocnet/protocol'
 import { NodeError, UsersFileError } from '../errors.ts'
 
 /** Who may do what through the control API. */
@@ -17,8 +18,6 @@ export interface UserRecord {
 }
 
 export const USERS_FILE = 'users.json'
-const USER_NAME = /^[a-z0-9][a-z0-9._-]{0,31}$/
-const USER_NAME_RULE = '1-32 characters of a-z, 0-9, ".", "_", "-"'
 const TOKEN_HASH = /^[0-9a-f]{64}$/
 const USER_FIELDS = ['name', 'role', 'tokenHash', 'createdAt'] as const
 
@@ -67,7 +66,7 @@ export class UserStore {
 
   /** Adds a user and returns the token, which is shown once and never stored in clear. */
   async add(name: string, role: Role): Promise<string> {
-    if (!USER_NAME.test(name)) {
+    if (!isUserName(name)) {
       throw new UserError('ERR_USER_NAME', `user name "${name}" must be ${USER_NAME_RULE}`)
     }
     if (!ROLES.includes(role)) throw new UserError('ERR_USER_ROLE', `role must be one of ${ROLES.join(', ')}`)
@@ -135,7 +134,7 @@ function checkUsers(value: unknown): UserRecord[] | string {
     for (const field of USER_FIELDS) {
       if (!Object.hasOwn(u, field)) return `[${i}].${field} is missing`
     }
-    if (typeof u.name !== 'string' || !USER_NAME.test(u.name)) {
+    if (!isUserName(u.name)) {
       return `[${i}].name must be ${USER_NAME_RULE}`
     }
     if (!ROLES.includes(u.role as Role)) return `[${i}].role must be one of ${ROLES.join(', ')}`

@@ -93,9 +93,12 @@ describe('local users', () => {
     [users(user(0), { ...user(1), role: undefined }), '[1].role is missing'],
     [
       users(user(0), user(1, { name: 'Bad Name' })),
-      '[1].name must be 1-32 characters of a-z, 0-9, ".", "_", "-"',
+      '[1].name must be 1-32 characters of a-z, 0-9, ".", "_" and "-", the first a letter or digit',
     ],
-    [users(user(0), user(1, { name: 42 })), '[1].name must be 1-32 characters of a-z, 0-9, ".", "_", "-"'],
+    [
+      users(user(0), user(1, { name: 42 })),
+      '[1].name must be 1-32 characters of a-z, 0-9, ".", "_" and "-", the first a letter or digit',
+    ],
     [
       users(user(0), user(1), user(2, { role: 'root' })),
       '[2].role must be one of operator, contact, auditor',
