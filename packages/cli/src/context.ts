@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -14,7 +13,11 @@ import {
 } from '@pocnet/node/client'
 import type { Command } from 'commander'
 import { CliError, NoTokenError } from './errors.ts'
+import { readInputFile } from './input-file.ts'
 import { displayZone } from './output.ts'
+
+/** Most bytes of a token file: a token is one line of 46 characters, with room for blank lines. */
+const MAX_TOKEN_FILE_BYTES = 1024
 
 /** The options every command inherits from `pocnet`. */
 export interface GlobalOptions {
@@ -57,15 +60,14 @@ export class Context {
 
   async token(): Promise<string> {
     if (this.#tokenFile !== undefined) {
-      let text: string
-      try {
-        text = await readFile(this.#tokenFile, 'utf8')
-      } catch (e) {
-        throw new CliError('ERR_TOKEN_FILE', `cannot read token file ${this.#tokenFile}`, {
-          hint: `(${(e as NodeJS.ErrnoException).code}) check the path given to --token-file or POCNET_TOKEN_FILE`,
-        })
-      }
-      const token = text.trim()
+      const bytes = await readInputFile(this.#tokenFile, {
+        what: 'token file',
+        maxBytes: MAX_TOKEN_FILE_BYTES,
+        why: 'a token is one line of 46 characters (pn_ and 43 of base64url)',
+        code: 'ERR_TOKEN_FILE',
+        hint: 'check the path given to --token-file or POCNET_TOKEN_FILE',
+      })
+      const token = bytes.toString('utf8').trim()
       if (token === '') throw new CliError('ERR_TOKEN_FILE', `token file ${this.#tokenFile} is empty`)
       return token
     }

@@ -1,6 +1,16 @@
-import { readFile } from 'node:fs/promises'
 import { type EquivocationEvidence, verifyEvidence } from '@pocnet/ledger'
-import { CliError } from './errors.ts'
+import { MAX_EVIDENCE_BYTES } from '@pocnet/node/client'
+import { CliError, EXIT } from './errors.ts'
+import { byteSize, readInputFile } from './input-file.ts'
+
+/** Most pieces of evidence one file is read for: far more than any log's witnesses ever found. */
+const MAX_EVIDENCE_PIECES = 256
+
+/**
+ * Most bytes of an evidence file: each piece is at most MAX_EVIDENCE_BYTES (16 KiB) on the wire,
+ * and its JSON (notes as text, proof hashes in base64, the keys named) at most twice that.
+ */
+export const MAX_EVIDENCE_FILE_BYTES = MAX_EVIDENCE_PIECES * 2 * MAX_EVIDENCE_BYTES
 
 /** A checkpoint from outside the ledger for `ledger verify` to hold it to. */
 export interface WitnessedCheckpoint {
@@ -26,9 +36,17 @@ export async function witnessedCheckpoints(
   path: string,
   logKeys: readonly Uint8Array[],
 ): Promise<WitnessedCheckpoint[]> {
+  const bytes = await readInputFile(path, {
+    what: 'evidence file',
+    maxBytes: MAX_EVIDENCE_FILE_BYTES,
+    why: `${MAX_EVIDENCE_PIECES} pieces of evidence of at most ${byteSize(MAX_EVIDENCE_BYTES)} each, written as JSON`,
+    code: 'ERR_EVIDENCE',
+    hint: 'give the file `pocnet witness evidence --country <CC> --json` wrote on a witnessing node',
+    exitCode: EXIT.usage,
+  })
   let json: unknown
   try {
-    json = JSON.parse(await readFile(path, 'utf8'))
+    json = JSON.parse(bytes.toString('utf8'))
   } catch (err) {
     throw new CliError(
       'ERR_EVIDENCE',

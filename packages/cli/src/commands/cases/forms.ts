@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { readFile, stat, writeFile } from 'node:fs/promises'
+import { stat, writeFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import {
@@ -11,7 +11,16 @@ import {
   SCHEMAS,
   validateRequest,
 } from '@pocnet/cases'
+import { DEFAULT_MAX_ENVELOPE_BYTES } from '@pocnet/protocol'
 import { CliError } from '../../errors.ts'
+import { byteSize, readInputFile } from '../../input-file.ts'
+
+/**
+ * Most bytes of a request form file. Its data goes in one envelope of at most 1 MiB
+ * (DEFAULT_MAX_ENVELOPE_BYTES); four times that leaves YAML room for indentation, quotes, escapes
+ * and the template's comments.
+ */
+export const MAX_FORM_FILE_BYTES = 4 * DEFAULT_MAX_ENVELOPE_BYTES
 
 /** A file named by its SHA-256 (hex), name and size: the bytes go by another channel, both sides check the hash. */
 export async function attachmentOf(file: string): Promise<Attachment> {
@@ -29,19 +38,21 @@ export async function attachmentOf(file: string): Promise<Attachment> {
   return { name: basename(file), sha256: hash.digest('hex'), size }
 }
 
-/** Reads a YAML request form; a YAML syntax error is reported with its line, like a field problem. */
+/**
+ * Reads a YAML request form: a file larger than any form could be is refused unread, and a YAML
+ * syntax error is reported with its line, like a field problem.
+ */
 export async function readForm(file: string): Promise<unknown> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (e) {
-    throw new CliError('ERR_FORM', `cannot read ${file} (${(e as NodeJS.ErrnoException).code})`, {
-      hint: 'write one from `pocnet request template <type> > req.yaml`',
-    })
-  }
+  const bytes = await readInputFile(file, {
+    what: 'request form',
+    maxBytes: MAX_FORM_FILE_BYTES,
+    why: `a form's data goes in one envelope of at most ${byteSize(DEFAULT_MAX_ENVELOPE_BYTES)}`,
+    code: 'ERR_FORM',
+    hint: 'write one from `pocnet request template <type> > req.yaml`',
+  })
   // YAML is loaded only by the commands that read or write forms: it is a third of start-up
   const { parseDocument } = await import('yaml')
-  const doc = parseDocument(text, { prettyErrors: true })
+  const doc = parseDocument(bytes.toString('utf8'), { prettyErrors: true })
   if (doc.errors.length > 0) {
     throw new CliError('ERR_FORM_YAML', `${file} is not valid YAML`, {
       lines: doc.errors.map((e) => `  ${e.message.split('\n')[0]}`),
