@@ -67,6 +67,52 @@ describe('request forms', () => {
     expect((failure as CliError).lines.join('\n')).toMatch(/line \d+/)
   })
 
+  it('names the line an unclosed quote opens on, in a 4-line file (not line 5)', async () => {
+    const file = join(dir, 'unclosed.yaml')
+    await writeFile(
+      file,
+      'schema: pocnet/preservation/v1\ncaseReference: HU-1\nfacts: "unterminated\nurgency: urgent\n',
+    )
+    const failure = (await readForm(file).catch((e: unknown) => e)) as CliError
+    expect(failure).toBeInstanceOf(CliError)
+    expect(failure.code).toBe('ERR_FORM_YAML')
+    expect(failure.message).toBe(`${file} is not valid YAML`)
+    expect(failure.lines).toEqual([
+      '  line 3: the text in quotes that starts here ("unterminated) has no closing "',
+    ])
+  })
+
+  it('names the last line, never one past it, for an error at the end of the file', async () => {
+    const file = join(dir, 'open-list.yaml')
+    await writeFile(
+      file,
+      'schema: pocnet/preservation/v1\ncaseReference: HU-1\nurgency: urgent\nproviders: [a, b\n',
+    )
+    const failure = (await readForm(file).catch((e: unknown) => e)) as CliError
+    expect(failure.code).toBe('ERR_FORM_YAML')
+    expect(failure.lines.length).toBeGreaterThan(0)
+    for (const line of failure.lines) {
+      expect(line).toMatch(/^ {2}line [1-4]\b/)
+      expect(line).not.toMatch(/line 5/)
+    }
+  })
+
+  it('refuses a YAML alias bomb naming the file, in plain words, with a hint', async () => {
+    const file = join(dir, 'bomb.yaml')
+    const levels = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for (const [i, name] of ['b', 'c', 'd', 'e', 'f', 'g', 'h'].entries()) {
+      const previous = String.fromCharCode(97 + i)
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(', ')}]`)
+    }
+    await writeFile(file, `${levels.join('\n')}\n`)
+    const failure = (await readForm(file).catch((e: unknown) => e)) as CliError
+    expect(failure).toBeInstanceOf(CliError)
+    expect(failure.code).toBe('ERR_FORM_YAML')
+    expect(failure.message).toContain(`${file}: its YAML aliases (*name) repeat anchored values (&name)`)
+    expect(failure.message).toContain('billion laughs')
+    expect(failure.hint).toContain('a request form needs no anchors (&name) or aliases (*name)')
+  })
+
   it('a missing form file is an error with a hint', async () => {
     const failure = (await readForm(join(dir, 'nope.yaml')).catch((e: unknown) => e)) as CliError
     expect(failure.code).toBe('ERR_FORM')

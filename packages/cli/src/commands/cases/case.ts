@@ -2,9 +2,10 @@ import { PRESERVATION_LIMITS, REFUSAL_GROUNDS } from '@pocnet/cases'
 import { caseRoutes } from '@pocnet/node/client'
 import { type Command, Option } from 'commander'
 import { Context } from '../../context.ts'
-import { CliError, UsageError } from '../../errors.ts'
+import { CliError, EXIT, UsageError } from '../../errors.ts'
 import { collect, examples, jsonOption, positiveInt } from '../../help.ts'
 import { out } from '../../output.ts'
+import { parseYaml } from '../../yaml-input.ts'
 import { printCase } from './format.ts'
 import { attachmentOf, writeFollowUpForm } from './forms.ts'
 import { postEvent } from './steps.ts'
@@ -246,13 +247,16 @@ export function registerCase(program: Command): void {
           },
           command: Command,
         ) => {
-          const { parseDocument } = await import('yaml')
-          const identifiers = flags.identifier.map((text, i) => {
-            const doc = parseDocument(text)
-            if (doc.errors.length > 0)
-              throw new UsageError(`--identifier #${i + 1} is not valid YAML: ${doc.errors[0]!.message}`)
-            return doc.toJS() as unknown
-          })
+          const identifiers = await Promise.all(
+            flags.identifier.map((text, i) =>
+              parseYaml(text, {
+                where: `--identifier #${i + 1}`,
+                code: 'ERR_USAGE',
+                exitCode: EXIT.usage,
+                hint: 'write it as a YAML map, e.g. "{type: ip, address: 203.0.113.7, timestamp: 2026-11-28T10:00:00Z}"',
+              }),
+            ),
+          )
           await postEvent(
             Context.of(command),
             id,

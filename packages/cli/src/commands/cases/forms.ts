@@ -14,6 +14,7 @@ import {
 import { DEFAULT_MAX_ENVELOPE_BYTES } from '@pocnet/protocol'
 import { CliError } from '../../errors.ts'
 import { byteSize, readInputFile } from '../../input-file.ts'
+import { parseYaml } from '../../yaml-input.ts'
 
 /**
  * Most bytes of a request form file. Its data goes in one envelope of at most 1 MiB
@@ -50,16 +51,11 @@ export async function readForm(file: string): Promise<unknown> {
     code: 'ERR_FORM',
     hint: 'write one from `pocnet request template <type> > req.yaml`',
   })
-  // YAML is loaded only by the commands that read or write forms: it is a third of start-up
-  const { parseDocument } = await import('yaml')
-  const doc = parseDocument(bytes.toString('utf8'), { prettyErrors: true })
-  if (doc.errors.length > 0) {
-    throw new CliError('ERR_FORM_YAML', `${file} is not valid YAML`, {
-      lines: doc.errors.map((e) => `  ${e.message.split('\n')[0]}`),
-      hint: 'check the indentation and quoting at the line named above',
-    })
-  }
-  return doc.toJS()
+  return parseYaml(bytes.toString('utf8'), {
+    where: file,
+    code: 'ERR_FORM_YAML',
+    hint: 'check the indentation and quoting at the line named above',
+  })
 }
 
 /**
