@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises'
 import { checkCountry } from '@pocnet/cases'
-import { peerIdFromEd25519PublicKey, readKeyFile, toHex } from '@pocnet/crypto'
+import { bytesEqual, peerIdFromEd25519PublicKey, readKeyFile, toHex } from '@pocnet/crypto'
 import {
   combineSignatures,
   encodeRosterChain,
@@ -9,6 +9,7 @@ import {
   type RosterBody,
   type RosterChange,
   type RosterMember,
+  type RosterProposal,
   type RosterState,
   readMemberDescriptor,
   readProposal,
@@ -21,7 +22,7 @@ import type { Command } from 'commander'
 import { Context } from '../context.ts'
 import { CliError, UsageError } from '../errors.ts'
 import { collect, examples, jsonOption, positiveInt } from '../help.ts'
-import { formatTime, out, table } from '../output.ts'
+import { err, formatTime, out, table } from '../output.ts'
 
 function peerIdOf(key: Uint8Array): string {
   return peerIdFromEd25519PublicKey(key).toString()
@@ -99,6 +100,61 @@ async function readChain(path: string): Promise<Uint8Array[]> {
     })
   }
   return readRosterChainFile(path)
+}
+
+/** The signer is not one whose signature a proposal can carry: signing would only break it. */
+class NotASignerError extends CliError {
+  constructor(message: string, hint: string) {
+    super('ERR_NOT_A_SIGNER', `${message}; nothing was signed`, { hint })
+  }
+}
+
+/**
+ * Refuses to sign `proposal` with `key` when the signature could never count: a genesis is signed
+ * by its founders, an amendment by the members of the version it follows. Any other signature does
+ * not just go uncounted: `roster combine` refuses a document that carries it (an unknown signer),
+ * so the coordinator would learn of the mistake only then. Returns a warning when the local chain
+ * cannot say who the members are.
+ */
+async function checkSigner(
+  proposal: RosterProposal,
+  key: Uint8Array,
+  chainPath: string,
+): Promise<string | undefined> {
+  const body = proposal.body
+  const self = `this node (${peerIdOf(key)})`
+  if (body.kind === 'genesis') {
+    if (body.members.some((m) => bytesEqual(m.publicKey, key))) return undefined
+    throw new NotASignerError(
+      `${self} is not one of the founders this genesis proposal lists, and only they sign it`,
+      'sign on the node of a founder listed above (is --data-dir or POCNET_HOME the right node?)',
+    )
+  }
+  for (const change of body.changes) {
+    if (change.op === 'admit' && bytesEqual(change.member.publicKey, key))
+      throw new NotASignerError(
+        `${self} is ${change.member.country}, the candidate this amendment admits: a candidate does not sign its own admission, the current members do`,
+        `hand the proposal to the members of roster version ${body.version - 1}; once admitted, this node signs later changes`,
+      )
+    if (change.op === 'rotate' && bytesEqual(change.publicKey, key))
+      throw new NotASignerError(
+        `${self} holds the new key this amendment gives ${change.country}: the roster does not know that key yet`,
+        `the other members sign it; the roster gives ${change.country} this key once they have`,
+      )
+  }
+  let state: RosterState
+  try {
+    state = verifyRosterChain(await readRosterChainFile(chainPath)).state
+  } catch {
+    return `cannot check that ${self} is a member of roster version ${body.version - 1}: no valid roster chain at ${chainPath} (give it with --chain)`
+  }
+  if (state.version !== body.version - 1 || !bytesEqual(state.hash, body.prev))
+    return `cannot check that ${self} is a member of roster version ${body.version - 1}: the chain at ${chainPath} is at version ${state.version}${state.version >= body.version ? ', and this proposal can no longer follow it' : ''}`
+  if (state.memberByKey(key) !== undefined) return undefined
+  throw new NotASignerError(
+    `${self} is not a member of roster version ${state.version}, which this amendment follows: only its members sign it`,
+    'sign on the node of a current member (is --data-dir or POCNET_HOME the right node?)',
+  )
 }
 
 /**
@@ -214,11 +270,21 @@ export function registerRoster(program: Command): void {
       .command('sign <proposal>')
       .description("sign a proposal with this node's key (shows what is signed first; needs the passphrase)")
       .requiredOption('--out <file>', 'where to write the signature (JSON)')
-      .action(async (proposalPath: string, flags: { out: string }, command: Command) => {
+      .option(
+        '--chain <file>',
+        "for an amendment: the current chain, to check this node is a member (default: the data directory's roster.cbor)",
+      )
+      .action(async (proposalPath: string, flags: { out: string; chain?: string }, command: Command) => {
         const ctx = Context.of(command)
         const proposal = await readProposal(proposalPath)
         for (const line of describeBody(proposal.body, ctx.zone)) out.line(line)
         const identity = await readKeyFile(ctx.path('key'), await obtainPassphrase())
+        const warning = await checkSigner(
+          proposal,
+          identity.signingPublicKey,
+          flags.chain ?? ctx.path('roster'),
+        )
+        if (warning !== undefined) err.line(`${err.style('yellow', 'warning:')} ${warning}`)
         await signProposal(proposalPath, identity, flags.out)
         out.line(`signed as ${identity.peerId.toString()}: wrote ${flags.out}`)
       }),
