@@ -29,6 +29,20 @@ function helpOf(cmd: Command): string {
   return text
 }
 
+/**
+ * Keeps what commander prints for `program` and every command under it (errors, help), to assert
+ * on rather than leave in the test log.
+ */
+function captureOutput(program: Command): { printed: string } {
+  const captured = { printed: '' }
+  const write = (s: string) => {
+    captured.printed += s
+  }
+  for (const cmd of [program, ...allCommands(program).map((c) => c.cmd)])
+    cmd.configureOutput({ writeOut: write, writeErr: write })
+  return captured
+}
+
 // The binary's compile cache goes to a folder of this run, not the developer's ~/.cache/pocnet.
 let cacheHome: string
 beforeAll(() => {
@@ -143,8 +157,7 @@ describe('the pocnet command tree', () => {
 
   it('reports a missing positional argument before missing required options, for every command', async () => {
     const program = buildProgram()
-    const silent = { writeOut: () => {}, writeErr: () => {}, outputError: () => {} }
-    for (const cmd of [program, ...allCommands(program).map((c) => c.cmd)]) cmd.configureOutput(silent)
+    const output = captureOutput(program)
     const withArgs = allCommands(program).filter(({ cmd }) => cmd.registeredArguments.some((a) => a.required))
     expect(withArgs.map((c) => c.path)).toEqual(
       expect.arrayContaining(['case ack', 'case preserve', 'user add']),
@@ -155,6 +168,7 @@ describe('the pocnet command tree', () => {
       expect(thrown, path).toBeInstanceOf(CommanderError)
       expect((thrown as CommanderError).code, path).toBe('commander.missingArgument')
       expect((thrown as CommanderError).message, path).toBe(`error: missing required argument '${first}'`)
+      expect(output.printed, path).toContain(`error: missing required argument '${first}'\n`)
     }
   })
 
@@ -164,11 +178,14 @@ describe('the pocnet command tree', () => {
   })
 
   it('ledger log --country takes an ISO 3166 code: UK is refused naming GB (it matched no entry), fr is FR', async () => {
-    const thrown = await buildProgram()
+    const refusing = buildProgram()
+    const output = captureOutput(refusing)
+    const thrown = await refusing
       .parseAsync(['node', 'pocnet', 'ledger', 'log', '--country', 'UK'])
       .catch((e: unknown) => e)
     expect(thrown).toBeInstanceOf(CommanderError)
     expect((thrown as CommanderError).message).toMatch(/argument 'UK' is invalid\. .*write GB$/)
+    expect(output.printed).toMatch(/^error: option '--country <CC>' argument 'UK' is invalid\. .*write GB\n/)
     const parsed = buildProgram()
     const log = parsed.commands.find((c) => c.name() === 'ledger')!.commands.find((c) => c.name() === 'log')!
     log.action(() => {})

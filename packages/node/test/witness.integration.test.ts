@@ -51,14 +51,16 @@ describe('witnessing among members, with real nodes', () => {
   let fr: PocnetDaemon
   let it_: PocnetDaemon
   let us: PocnetDaemon
+  /** The nodes' error records: the equivocation below is logged as one, on purpose. */
+  const errors: Array<Record<string, unknown>> = []
 
   beforeAll(async () => {
     fed = await createTestFederation(['FR', 'IT', 'US'], (config) => {
       config.checkpoint = { everyEntries: 1000, everyMs: 500 }
     })
-    fr = await fed.start(0)
-    it_ = await fed.start(1)
-    us = await fed.start(2)
+    fr = await fed.start(0, undefined, errors)
+    it_ = await fed.start(1, undefined, errors)
+    us = await fed.start(2, undefined, errors)
     for (const node of [fr, it_, us])
       await until(
         () => node.health().peersConnected === 2,
@@ -229,10 +231,17 @@ describe('witnessing among members, with real nodes', () => {
 
     // restart IT: the alert and the witness's evidence are still there
     await it_.stop()
-    it_ = await fed.start(1)
+    it_ = await fed.start(1, undefined, errors)
     expect(it_.health().witness.equivocations).toBe(1)
     expect(it_.health().witness.alerts[0]).toMatchObject({ country: 'FR', heldSize: latest.size })
     expect(await it_.witness.evidence()).toHaveLength(1)
     expect(it_.witness.heldSize('FR')).toBe(latest.size)
+
+    // each node logged what it found as an error, once: IT and US the equivocation, FR the evidence against it
+    expect(errors.map((e) => `${e.component} ${e.event} ${e.country} ${e.reportedBy}`).sort()).toEqual([
+      'FR.witness witness.equivocation-against-self FR IT',
+      'IT.witness witness.equivocation FR self',
+      'US.witness witness.equivocation FR IT',
+    ])
   })
 })
