@@ -55,23 +55,24 @@ export async function readInputFile(path: string, kind: InputFileKind): Promise<
   }
   try {
     const stats = await handle.stat()
-    if (!stats.isFile())
-      throw new CliError(kind.code, `cannot read ${kind.what} ${path}: not a file`, errorOptions(kind))
-    if (stats.size > kind.maxBytes) throw tooLarge(path, stats.size, kind)
-    // one byte more than the size found: reading it means the file grew after the check
-    const buffer = Buffer.alloc(stats.size + 1)
+    const regular = stats.isFile()
+    if (regular && stats.size > kind.maxBytes) throw tooLarge(path, stats.size, kind)
+    // one byte more than can be taken: a regular file's size, a pipe's (`<(...)`) limit
+    const buffer = Buffer.alloc((regular ? stats.size : kind.maxBytes) + 1)
     let length = 0
     while (length < buffer.length) {
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length)
       if (bytesRead === 0) break
       length += bytesRead
     }
-    if (length > stats.size)
+    if (length === buffer.length) {
+      if (!regular) throw tooLarge(path, `over ${byteSize(kind.maxBytes)}`, kind)
       throw new CliError(
         kind.code,
         `cannot read ${kind.what} ${path}: it grew while it was read`,
         errorOptions(kind, 'wait until whatever writes it is done, then run the command again'),
       )
+    }
     return buffer.subarray(0, length)
   } catch (e) {
     if (e instanceof CliError) throw e

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -60,7 +61,22 @@ describe('files refused by their size', () => {
   it('a folder given as a form is named as such', async () => {
     const e = await failure(readForm(dir))
     expect(e.code).toBe('ERR_FORM')
-    expect(e.message).toMatch(/cannot read request form .*(not a file|EISDIR)/)
+    expect(e.message).toBe(`cannot read request form ${dir} (EISDIR)`)
+  })
+
+  it('a pipe (`--token-file <(...)`) is read up to its limit', async () => {
+    const fifo = join(dir, 'token.fifo')
+    execFileSync('mkfifo', [fifo])
+    // the writer of a pipe the reader stops reading ends with EPIPE: expected here
+    const writing = writeFile(fifo, 'pn_abc\n').catch(() => {})
+    expect(await new Context({ tokenFile: fifo }, {}).token()).toBe('pn_abc')
+    await writing
+    const flooding = writeFile(fifo, 'x'.repeat(4096)).catch(() => {})
+    const e = await failure(new Context({ tokenFile: fifo }, {}).token())
+    await flooding
+    expect(e.message).toBe(
+      `${fifo}: this token file is over 1 KiB, and no token file is larger than 1 KiB (1024 bytes): a token is one line of 46 characters (pn_ and 43 of base64url)`,
+    )
   })
 
   it('an evidence file over its limit is a usage error with its size and the limit', async () => {
