@@ -52,8 +52,11 @@ describe('crash safety under kill -9', () => {
   it(`loses and duplicates nothing of ${COUNT} messages across ${KILLS} kills of sender and receiver`, async () => {
     const rand = random(seed)
     const kills: Array<{ country: string; afterAccepted: number; status: ExitStatus | undefined }> = []
+    // what the run went through, said only when it fails: a passing run prints nothing
+    const progress: string[] = []
     onTestFailed(async () => {
       console.error(`crash test seed: POCNET_E2E_SEED=${seed}; kills: ${JSON.stringify(kills)}`)
+      for (const line of progress) console.error(line)
       console.error(await federationLogs(fed.nodes))
     })
     const a = fed.node('AA')
@@ -122,10 +125,7 @@ describe('crash safety under kill -9', () => {
     expect(answeredErrors).toEqual([])
     expect(reusedIds).toEqual([])
     expect(accepted.size).toBe(COUNT)
-    console.info(
-      `crash test seed ${seed}: kills ${JSON.stringify(kills.map((k) => [k.country, k.afterAccepted]))}; ` +
-        `POSTs refused while A was down: ${refused}, cut off by a kill: ${cutOff}`,
-    )
+    progress.push(`crash test: POSTs refused while A was down: ${refused}, cut off by a kill: ${cutOff}`)
 
     // After the last restart: everything queued at A gets its receipt (failure guard only).
     await waitFor(async () => (await outbox(a)).length === 0, {
@@ -155,7 +155,7 @@ describe('crash safety under kill -9', () => {
     expect(new Set(audit.received.keys())).toEqual(new Set(audit.accepted.keys()))
     expect(new Set(audit.accepted.keys())).toEqual(new Set(audit.sent.keys()))
     expect(audit.sent.size - COUNT).toBeLessThanOrEqual(cutOff)
-    console.info(
+    progress.push(
       `crash test: ${audit.sent.size} messages in A's ledger, ${audit.sent.size - COUNT} from cut-off POSTs`,
     )
     for (const [id, r] of audit.received) {
