@@ -66,7 +66,7 @@ export function isAssignedCountryCode(value: unknown): value is string {
   return typeof value === 'string' && currentCountryCode(value) === value
 }
 
-/** Longest network id: a DNS label's 63 characters, so an id can also name hosts and files. */
+/** Longest network id: 63 characters, what rosters and node configs have always taken. */
 export const MAX_NETWORK_ID_LENGTH = 63
 
 export const NETWORK_ID_RULE = `1-${MAX_NETWORK_ID_LENGTH} characters of a-z, 0-9, "." and "-", the first a letter or digit`
