@@ -46,6 +46,11 @@ export interface NodeConfig {
    * Absent: DEFAULT_FRAME_BUDGET (64 MiB in all, 16 MiB per member).
    */
   frameBudget?: { totalBytes: number; perMemberBytes: number }
+  /**
+   * Limits on connections. `maxPerMember`: established connections one member may hold with this
+   * node at once, both directions together (MAX_CONNECTIONS_PER_MEMBER, 4, when absent).
+   */
+  connections?: { maxPerMember: number }
   /** Deadline settings for case clocks: a preset of @pocnet/cases (configuration, never law). */
   clockPreset: ClockPresetName
   /**
@@ -158,6 +163,17 @@ export function validateConfig(raw: unknown): { config: NodeConfig } | { problem
       w.minCosigners < 0
     )
       problems.push({ path: 'witness.minCosigners', message: 'must be a whole number, 0 or more' })
+  }
+  if (raw.connections !== undefined) {
+    const c = raw.connections
+    if (!isObject(c) || Object.keys(c).some((k) => k !== 'maxPerMember'))
+      problems.push({ path: 'connections', message: 'must be an object with only "maxPerMember"' })
+    else if (
+      typeof c.maxPerMember !== 'number' ||
+      !Number.isSafeInteger(c.maxPerMember) ||
+      c.maxPerMember < 1
+    )
+      problems.push({ path: 'connections.maxPerMember', message: 'must be a whole number, 1 or more' })
   }
   if (
     raw.notifyCommand !== undefined &&

@@ -29,6 +29,33 @@ export const DEFAULT_FRAME_BUDGET = {
   totalBytes: 64 * 1024 * 1024,
   perMemberBytes: 16 * 1024 * 1024,
 } as const
+/**
+ * Established connections one member PeerId may hold with this node at once, both directions
+ * together (config `connections.maxPerMember`). Honest nodes hold one, two when both dialled at
+ * once, briefly three while a reconnection replaces a dying one: 4 leaves room for that, and bounds
+ * what a member can hold open: each connection carries up to MAX_INBOUND_DELIVERY_STREAMS delivery
+ * streams and kad-dht's 32.
+ */
+export const MAX_CONNECTIONS_PER_MEMBER = 4
+/**
+ * Limits on inbound connections before their handshake ends (connection-guard.ts). A stranger is an
+ * address in no member's directory record, bootstrap entry or earlier connection. Strangers together
+ * may hold at most `strangers` of the `total` handshakes under way, so members' addresses always have
+ * the rest; each address at most `perStrangerAddress` (or `perMemberAddress`); a stranger's handshake
+ * is cut after `strangerMs`, a member address's after `memberMs` (a Noise handshake takes a few round
+ * trips: well under a second between any two capitals). New connections per address and second:
+ * `perAddressPerSecond`, as libp2p's own limit was set before (members reconnect in bursts after an
+ * outage; a test network's nodes all share 127.0.0.1).
+ */
+export const PENDING_HANDSHAKES = {
+  total: 128,
+  strangers: 64,
+  perStrangerAddress: 4,
+  perMemberAddress: 32,
+  strangerMs: 3_000,
+  memberMs: 10_000,
+  perAddressPerSecond: 100,
+} as const
 /** Envelopes the outbox sends at once. */
 export const OUTBOX_CONCURRENCY = 32
 /**

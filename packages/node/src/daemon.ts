@@ -17,6 +17,7 @@ import type { Ledger } from '@pocnet/ledger'
 import type { FrameBudget } from '@pocnet/protocol/reqresp'
 import type { CaseBook } from './casebook/index.ts'
 import type { NodeConfig } from './config.ts'
+import type { ConnectionGuard } from './connection-guard.ts'
 import { DATA_DIR, STOP_TIMEOUT_MS } from './constants.ts'
 import { BootstrapDialer } from './daemon/bootstrap.ts'
 import { assembleHealth, type Health } from './daemon/health.ts'
@@ -69,7 +70,7 @@ export class PocnetDaemon {
   readonly cosignatures: CosignatureCollector
   readonly log: Logger
   readonly startedAt = Date.now()
-  readonly #refusedConnections: LogThrottle
+  readonly #guard: ConnectionGuard
   readonly #dhtRefused: LogThrottle
   readonly #frameBudget: FrameBudget
   readonly #peerRejections: PeerRejections
@@ -109,7 +110,7 @@ export class PocnetDaemon {
     this.witness = init.witness
     this.alarm = init.alarm
     this.cosignatures = init.cosignatures
-    this.#refusedConnections = init.refusedConnections
+    this.#guard = init.guard
     this.#dhtRefused = init.dhtRefused
     this.#frameBudget = init.frameBudget
     this.#peerRejections = init.peerRejections
@@ -271,7 +272,7 @@ export class PocnetDaemon {
       witness: this.witness,
       alarm: this.alarm,
       cosignatures: this.cosignatures,
-      refusedConnections: this.#refusedConnections,
+      guard: this.#guard,
       dhtRefused: this.#dhtRefused,
       frameBudget: this.#frameBudget,
       peerRejections: this.#peerRejections,

@@ -81,3 +81,17 @@ export class UsersFileError extends DataFileError {
     )
   }
 }
+
+/**
+ * An inbound connection whose handshake did not end in time: the guard cuts it, so a peer trickling
+ * handshake bytes holds a slot only that long. A member's node on a slow link that hits this
+ * should dial from an address in its directory record, which has the longer deadline.
+ */
+export class HandshakeDeadlineError extends NodeError {
+  constructor(address: string, deadlineMs: number) {
+    super(
+      'ERR_HANDSHAKE_DEADLINE',
+      `inbound connection from ${address}: handshake not done within ${deadlineMs} ms`,
+    )
+  }
+}

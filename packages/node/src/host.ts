@@ -8,6 +8,8 @@ import { tcp } from '@libp2p/tcp'
 import type { NodeIdentity } from '@pocnet/crypto'
 import { type DirectoryRules, directoryDht, rosterConnectionGater } from '@pocnet/directory'
 import { createLibp2p } from 'libp2p'
+import type { ConnectionGuard } from './connection-guard.ts'
+import { PENDING_HANDSHAKES } from './constants.ts'
 
 export type HostServices = {
   dht: KadDHT
@@ -21,42 +23,54 @@ export interface HostInit {
   identity: NodeIdentity
   listen: string[]
   rules: DirectoryRules
-  /** Told each time the gater refuses a peer (a non-member), for the node's counters and log. */
-  onRefused?: (peer: PeerId, stage: 'dial' | 'inbound' | 'outbound') => void
+  /** Admits inbound connections by address and member, and counts every refusal (a non-member's too). */
+  guard: ConnectionGuard
   /** Where libp2p's own logs go (the node's JSON log); libp2p's `DEBUG=` logger without it. */
   logger?: ComponentLogger
   /** True to refuse a dial before the roster gater is asked: the node's own key was retired. */
   refuseDial?: () => boolean
 }
 
-function countingGater(
-  gater: ConnectionGater,
-  onRefused: HostInit['onRefused'],
+/**
+ * The roster gater behind the connection guard: the guard admits an inbound connection by its
+ * address before the handshake, the roster gater judges the key after it (a refusal counted as
+ * `non-member`), then the guard holds each member to its share of connections.
+ */
+function guardedGater(
+  roster: ConnectionGater,
+  guard: ConnectionGuard,
   refuseDial: HostInit['refuseDial'],
 ): ConnectionGater {
-  const counted =
-    <A extends unknown[]>(
-      stage: 'dial' | 'inbound' | 'outbound',
-      deny: ((peer: PeerId, ...rest: A) => boolean | Promise<boolean>) | undefined,
-    ) =>
-    async (peer: PeerId, ...rest: A): Promise<boolean> => {
-      const refused = deny === undefined ? false : await deny(peer, ...rest)
-      if (refused) onRefused?.(peer, stage)
-      return refused
-    }
+  const nonMember = async (
+    stage: 'dial' | 'inbound' | 'outbound',
+    peer: PeerId,
+    verdict: boolean | Promise<boolean> | undefined,
+  ): Promise<boolean> => {
+    const refused = (await verdict) === true
+    if (refused) guard.refused('non-member', { peer: peer.toString(), stage })
+    return refused
+  }
   return {
-    ...gater,
+    ...roster,
     // a node the roster took out dials nobody: every member would refuse it
     denyDialPeer: async (peer) =>
-      refuseDial?.() === true || (await counted('dial', gater.denyDialPeer)(peer)),
-    denyInboundEncryptedConnection: counted('inbound', gater.denyInboundEncryptedConnection),
-    denyOutboundEncryptedConnection: counted('outbound', gater.denyOutboundEncryptedConnection),
+      refuseDial?.() === true || (await nonMember('dial', peer, roster.denyDialPeer?.(peer))),
+    denyInboundConnection: (maConn) => guard.refuseInbound(maConn),
+    denyInboundEncryptedConnection: async (peer, maConn) =>
+      (await nonMember('inbound', peer, roster.denyInboundEncryptedConnection?.(peer, maConn))) ||
+      guard.refuseMemberConnection(peer, maConn),
+    denyOutboundEncryptedConnection: (peer, maConn) =>
+      nonMember('outbound', peer, roster.denyOutboundEncryptedConnection?.(peer, maConn)),
+    denyInboundUpgradedConnection: (_peer, maConn) => {
+      guard.upgraded(maConn)
+      return false
+    },
   }
 }
 
 /**
  * The libp2p host of a node: TCP, Noise, Yamux, identify, ping and the directory's
- * kad-dht, with the roster gater refusing every peer that is not a current member.
+ * kad-dht, with the connection guard and the roster gater refusing every peer that is not a current member.
  */
 export async function createHost(init: HostInit): Promise<Host> {
   return createLibp2p({
@@ -66,16 +80,16 @@ export async function createHost(init: HostInit): Promise<Host> {
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    connectionGater: countingGater(
-      rosterConnectionGater(init.rules.getRoster),
-      init.onRefused,
-      init.refuseDial,
-    ),
+    connectionGater: guardedGater(rosterConnectionGater(init.rules.getRoster), init.guard, init.refuseDial),
     connectionManager: {
-      // Members are few and known; the default 5-per-second inbound limit would refuse a
-      // burst of countries reconnecting after an outage (or a test network on loopback).
-      inboundConnectionThreshold: 100,
-      maxConnections: 300,
+      // libp2p's own inbound limits refuse without a count or a line: each is set above what the
+      // guard admits (connection-guard.ts, PENDING_HANDSHAKES), so the guard refuses first. Its
+      // global pending limit (10 by default) is what 16 slow sockets of a stranger filled.
+      maxIncomingPendingConnections: 2 * PENDING_HANDSHAKES.total,
+      inboundConnectionThreshold: Number.MAX_SAFE_INTEGER,
+      inboundUpgradeTimeout: 2 * PENDING_HANDSHAKES.memberMs,
+      // members × MAX_CONNECTIONS_PER_MEMBER: the Convention's 80 or so parties hold up to 320
+      maxConnections: 1024,
     },
     services: {
       identify: identify(),

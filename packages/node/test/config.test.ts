@@ -69,6 +69,25 @@ describe('node config', () => {
     ])
   })
 
+  it('takes the cap on connections per member from connections.maxPerMember, whole and 1 or more', () => {
+    const config = defaultConfig('pocnet-test', 'FR')
+    expect('config' in validateConfig({ ...config, connections: { maxPerMember: 2 } })).toBe(true)
+    for (const connections of [
+      { maxPerMember: 0 },
+      { maxPerMember: 2.5 },
+      { maxPerMember: '4' },
+      { max: 4 },
+      4,
+    ]) {
+      const result = validateConfig({ ...config, connections })
+      expect('problems' in result ? result.problems : []).toEqual([
+        typeof connections === 'object' && 'maxPerMember' in connections
+          ? { path: 'connections.maxPerMember', message: 'must be a whole number, 1 or more' }
+          : { path: 'connections', message: 'must be an object with only "maxPerMember"' },
+      ])
+    }
+  })
+
   it('lists every problem at once, each naming its field', () => {
     const bad = {
       ...defaultConfig('pocnet-test', 'FR'),

@@ -3,6 +3,7 @@ import type { RosterState } from '@pocnet/directory'
 import type { Ledger } from '@pocnet/ledger'
 import type { FrameBudget } from '@pocnet/protocol/reqresp'
 import type { NodeConfig } from '../config.ts'
+import type { ConnectionGuard, ConnectionRefusal } from '../connection-guard.ts'
 import type { DeliveryReceiver } from '../delivery.ts'
 import type { Host } from '../host.ts'
 import type { LogThrottle } from '../log.ts'
@@ -30,7 +31,7 @@ export interface Health {
    * directory's: `dht-record-<problem>`, `dir-fetch-<reason>`, `roster-<reason>`.
    */
   rejected: Record<string, number>
-  /** Peers the roster gater refused (non-members), since start. */
+  /** Peers the roster gater refused (non-members), since start: `connectionRefusals['non-member']`. */
   refusedConnections: number
   /**
    * Bytes held now in frames being read (`frameBudget` in config.json), and by how many members;
@@ -39,6 +40,11 @@ export interface Health {
   frameBudget: { totalBytes: number; perMemberBytes: number; heldBytes: number; holders: number }
   /** The daemon process's memory now (`process.memoryUsage()`), bytes. */
   memory: { rssBytes: number; heapUsedBytes: number; heapTotalBytes: number; arrayBuffersBytes: number }
+  /**
+   * Connections refused or cut before they carried anything, since start, by reason (only reasons
+   * that occurred): ConnectionRefusal of connection-guard.ts.
+   */
+  connectionRefusals: Partial<Record<ConnectionRefusal, number>>
   ledgerSize: number
   /**
    * Earlier node keys whose message bodies this node cannot open (rotated without the old key:
@@ -75,7 +81,7 @@ export interface HealthSources {
   witness: MemberWitness
   alarm: EquivocationAlarm
   cosignatures: CosignatureCollector
-  refusedConnections: LogThrottle
+  guard: ConnectionGuard
   dhtRefused: LogThrottle
   frameBudget: FrameBudget
   peerRejections: PeerRejections
@@ -108,7 +114,8 @@ export function assembleHealth(s: HealthSources): Health {
       ...prefixed('witness-', s.witness.refusals),
       ...prefixed('evidence-', s.alarm.refusals),
     } as Record<string, number>,
-    refusedConnections: s.refusedConnections.count('all'),
+    refusedConnections: s.guard.count('non-member'),
+    connectionRefusals: s.guard.counts,
     frameBudget: {
       totalBytes: s.frameBudget.limits.totalBytes,
       perMemberBytes: s.frameBudget.limits.perPeerBytes,

@@ -6,7 +6,8 @@ import { Directory, RosterSync } from '@pocnet/directory'
 import type { FrameBudget } from '@pocnet/protocol/reqresp'
 import { CaseBook } from '../casebook/index.ts'
 import { minCosigners } from '../config.ts'
-import { DATA_DIR } from '../constants.ts'
+import { ConnectionGuard } from '../connection-guard.ts'
+import { DATA_DIR, MAX_CONNECTIONS_PER_MEMBER } from '../constants.ts'
 import { DeliveryReceiver, type InboundMessage } from '../delivery.ts'
 import { NodeError } from '../errors.ts'
 import { EventFeed } from '../feed.ts'
@@ -14,6 +15,7 @@ import { createFrameBudget } from '../frame-budget.ts'
 import { createHost, type Host } from '../host.ts'
 import { libp2pLogger } from '../libp2p-log.ts'
 import { type Logger, LogThrottle } from '../log.ts'
+import { MemberAddresses } from '../member-addresses.ts'
 import { type Counterpart, Outbox } from '../outbox.ts'
 import { PeerRejections } from '../peer-rejections.ts'
 import { KeyRetirement } from '../retirement.ts'
@@ -40,7 +42,7 @@ export interface NodeServices {
   witness: MemberWitness
   alarm: EquivocationAlarm
   cosignatures: CosignatureCollector
-  refusedConnections: LogThrottle
+  guard: ConnectionGuard
   dhtRefused: LogThrottle
   /** Bytes held in frames being read, on every protocol the node serves. */
   frameBudget: FrameBudget
@@ -51,7 +53,7 @@ export interface NodeServices {
 }
 
 /**
- * The second phase of a start: the libp2p host with the roster gater, then the directory,
+ * The second phase of a start: the libp2p host with the connection guard and the roster gater, then the directory,
  * delivery, the outbox, the case book, roster sync and witnessing over it. When the witness
  * state cannot be opened the host is stopped and the ledger closed before the error.
  */
@@ -62,8 +64,6 @@ export async function createServices(
   const { dataDir, log } = opts
   const getRoster = () => keeper.state
   const retirement = new KeyRetirement({ identity, getRoster, log })
-  // at most one gater.refused line every 10 s in all, not per peer: a non-member can take a fresh key per try
-  const refusedConnections = new LogThrottle()
   // what a peer asked the DHT to store that pocnet never stores: counted, logged at most every 10 s
   const dhtRefused = new LogThrottle()
   const onForeign = (what: 'record' | 'provider') => {
@@ -80,17 +80,28 @@ export async function createServices(
     log,
     (peer) => getRoster().memberByPeerId(peerIdFromString(peer))?.country,
   )
+  const memberAddresses = new MemberAddresses({ getRoster, memory, configured: config.bootstrap })
+  // set once libp2p is made: a connection arriving before counts no established ones
+  let started: Host | undefined
+  // refusals logged per reason, not per peer or address: a non-member can take a fresh key per try
+  const guard = new ConnectionGuard({
+    isMemberAddress: (address) => memberAddresses.has(address),
+    connectionsOf: (peer) => started?.getConnections(peer).length ?? 0,
+    maxPerMember: config.connections?.maxPerMember ?? MAX_CONNECTIONS_PER_MEMBER,
+    log,
+  })
   const host = await createHost({
     identity,
     listen: config.listen,
     rules: { getRoster, memory, onForeign, onRejected: peerRejections.record },
+    guard,
     logger: libp2pLogger(log.child('libp2p')),
     refuseDial: () => retirement.refuseDial(),
-    onRefused: (peer, stage) => {
-      const count = refusedConnections.hit('all')
-      if (count !== undefined)
-        log.warn('gater.refused', { peer: peer.toString(), stage, refusedSinceStart: count })
-    },
+  })
+  started = host
+  host.addEventListener('connection:open', ({ detail: connection }) => {
+    const member = getRoster().memberByPeerId(connection.remotePeer)
+    if (member !== undefined) memberAddresses.observe(member.country, connection.remoteAddr)
   })
   const directory = new Directory({
     libp2p: host,
@@ -229,7 +240,7 @@ export async function createServices(
     witness,
     alarm,
     cosignatures,
-    refusedConnections,
+    guard,
     dhtRefused,
     frameBudget,
     peerRejections,
