@@ -121,6 +121,10 @@ export function registerNode(program: Command): void {
         out.line(
           `  rejected       ${rejected.length === 0 ? 'none since start' : rejected.map(([k, v]) => `${k}=${v}`).join(' ')}`,
         )
+        const refused = Object.entries(h.connectionRefusals)
+        out.line(
+          `  refused conns  ${refused.length === 0 ? 'none since start' : refused.map(([k, v]) => `${k}=${v}`).join(' ')}`,
+        )
         out.line(
           `  ledger         ${h.ledgerSize} entries${h.lastCheckpoint === null ? '' : `, checkpoint at ${h.lastCheckpoint.size}`}`,
         )
