@@ -117,6 +117,11 @@ export class DeliveryReceiver {
   readonly #refusedStreams: LogThrottle
   /** Envelopes answered `rate-limited`, by peer (members only), for the log. */
   readonly #rateLimited: LogThrottle
+  /**
+   * The other lines a peer's streams or frames cause (a failed stream, a rejected envelope, a repeat),
+   * by reason: a member can cause them as fast as it opens streams or sends frames.
+   */
+  readonly #perReason: LogThrottle
   readonly #init: DeliveryInit
   readonly #now: () => number
   #accepted: ReplayMemory
@@ -140,6 +145,7 @@ export class DeliveryReceiver {
     this.#now = init.now ?? Date.now
     this.#refusedStreams = new LogThrottle({ now: this.#now })
     this.#rateLimited = new LogThrottle({ now: this.#now })
+    this.#perReason = new LogThrottle({ now: this.#now })
     this.#notFoundTtlMs = init.senderNotFoundTtlMs ?? SENDER_NOT_FOUND_TTL_MS
     this.#limiter = new RateLimiter({ points: init.limits.perPeerPerMinute, duration: 60 })
     this.#accepted = new ReplayMemory(this.#replayWindowMs, this.#now)
@@ -186,10 +192,13 @@ export class DeliveryReceiver {
           // counted and logged (throttled) by the frame budget itself, as `over-budget`
           if (error.failure === 'over-budget') return
           this.#count('stream')
-          this.#init.log.warn('delivery.stream-error', {
-            peer: connection.remotePeer.toString(),
-            reason: error.failure,
-          })
+          const failed = this.#perReason.hit(`stream-error ${error.failure}`)
+          if (failed !== undefined)
+            this.#init.log.warn('delivery.stream-error', {
+              peer: connection.remotePeer.toString(),
+              reason: error.failure,
+              failedSinceStart: failed,
+            })
         },
         onStreamRefused: (connection) => {
           this.#count('stream-limit')
@@ -210,10 +219,32 @@ export class DeliveryReceiver {
     this.rejections[reason] = (this.rejections[reason] ?? 0) + 1
   }
 
-  #reject(reason: RejectReason, envelopeHash: Uint8Array, from: PeerId, detail: string): Uint8Array {
+  /**
+   * A signed rejection, counted; logged through the throttle unless `bounded`: a failed lookup of
+   * the sender's record happens at most once per member every SENDER_NOT_FOUND_TTL_MS already.
+   */
+  #reject(
+    reason: RejectReason,
+    envelopeHash: Uint8Array,
+    from: PeerId,
+    detail: string,
+    bounded = false,
+  ): Uint8Array {
     this.#count(reason)
     if (reason === 'rate-limited') this.#logRateLimited(from, detail)
-    else this.#init.log.warn('delivery.rejected', { peer: from.toString(), reason, detail })
+    else {
+      // by reason and the check that failed: a finite set, each told every THROTTLED_LOG_EVERY_MS
+      const key = `rejected ${reason} ${detail}`
+      const due = this.#perReason.hit(key)
+      const rejected = due ?? (bounded ? this.#perReason.count(key) : undefined)
+      if (rejected !== undefined)
+        this.#init.log.warn('delivery.rejected', {
+          peer: from.toString(),
+          reason,
+          detail,
+          rejectedSinceStart: rejected,
+        })
+    }
     return createReceipt({
       receiver: this.#init.identity,
       networkId: this.#init.network,
@@ -247,7 +278,7 @@ export class DeliveryReceiver {
       if (err instanceof SenderRecentlyNotFound) return this.#deferNotFound(err, envelopeHash, from)
       if (!(err instanceof SenderKeyUnavailable)) throw err
       // a member whose record we cannot get right now: not its fault, so not final
-      return this.#reject('try-later', envelopeHash, from, 'no directory record of the sender')
+      return this.#reject('try-later', envelopeHash, from, 'no directory record of the sender', true)
     }
     if (!result.ok) return this.#reject(result.reason, envelopeHash, from, result.check)
     const id = result.messageIdHex
@@ -329,7 +360,13 @@ export class DeliveryReceiver {
     }
     const receipt = await this.#init.ledger.getBlob(known.receiptHash)
     if (receipt === undefined) throw new Error(`receipt blob for message ${id} is missing from the ledger`)
-    this.#init.log.info('delivery.repeat', { peer: from.toString(), messageId: id })
+    const repeats = this.#perReason.hit('repeat')
+    if (repeats !== undefined)
+      this.#init.log.info('delivery.repeat', {
+        peer: from.toString(),
+        messageId: id,
+        repeatsSinceStart: repeats,
+      })
     return receipt
   }
 

@@ -173,9 +173,16 @@ describe('node under hostile input, serving a legitimate peer throughout', () =>
     expect(outcomeOf(receipt)).toBe(reason)
     expect(victim.receiver.rejections[reason]).toBe(counted + 1)
     expect(victim.ledger.size, 'nothing stored').toBe(size)
-    expect(logsSince(mark, 'delivery.rejected')).toEqual([
-      expect.objectContaining({ peer: attacker.identity.peerId.toString(), reason, detail: check }),
-    ])
+    // told at most once per reason and check every 10 s: by a line now, or by an earlier one
+    const told = logsSince(mark, 'delivery.rejected')
+    expect(told).toEqual(
+      told.length === 0
+        ? []
+        : [expect.objectContaining({ peer: attacker.identity.peerId.toString(), reason, detail: check })],
+    )
+    const sameCheck = (l: LogLine) =>
+      l.event === 'delivery.rejected' && l.reason === reason && l.detail === check
+    expect(logs.filter(sameCheck).length, 'told at least once').toBeGreaterThan(0)
   }
 
   /** The victim neither answers nor leaves the stream hanging: reading ends in an error, before the guard. */
@@ -509,9 +516,10 @@ describe('node under hostile input, serving a legitimate peer throughout', () =>
     const answered = (victim.receiver.rejections.malformed ?? 0) - malformedBefore
     const timedOut = (victim.receiver.rejections.stream ?? 0) - streamErrorsBefore
     expect(answered, 'every receipt counted').toBe(receipts.length)
-    expect(logsSince(mark, 'delivery.stream-error').map((l) => l.reason)).toEqual(
-      Array.from({ length: timedOut }, () => 'deadline'),
-    )
+    // the timeouts are told at most once every 10 s (the slow sender's may have been the line)
+    const toldTimeouts = logsSince(mark, 'delivery.stream-error')
+    expect(toldTimeouts.length).toBeLessThanOrEqual(Math.min(timedOut, 1))
+    expect(toldTimeouts.map((l) => l.reason)).toEqual(toldTimeouts.map(() => 'deadline'))
     const served = answered + timedOut
     expect(served, 'some streams served').toBeGreaterThan(0)
     expect(served, 'never more than the inbound limit').toBeLessThanOrEqual(MAX_INBOUND_DELIVERY_STREAMS)

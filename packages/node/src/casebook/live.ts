@@ -13,7 +13,7 @@ import {
 import type { OpenedEnvelope, RejectReason } from '@pocnet/protocol'
 import type { InboundMessage } from '../delivery.ts'
 import { NodeError } from '../errors.ts'
-import type { Logger } from '../log.ts'
+import { type Logger, LogThrottle } from '../log.ts'
 import type { Outbox } from '../outbox.ts'
 import type { CaseAlerts } from './alerts.ts'
 import { type HeldCases, stepChange } from './held.ts'
@@ -43,6 +43,8 @@ export interface LiveCasesInit {
  */
 export class LiveCases {
   readonly #init: LiveCasesInit
+  /** Lines about what a counterpart sends (refused, early), by reason: one per frame would let it flood the log. */
+  readonly #received = new LogThrottle()
 
   constructor(init: LiveCasesInit) {
     this.#init = init
@@ -215,7 +217,14 @@ export class LiveCases {
     const { cases, log } = this.#init
     const payload = decodePayload(opened.payload)
     const refuse = (why: string): RejectReason => {
-      log.warn('cases.refused', { from: fromCountry, messageId: opened.messageIdHex, why })
+      const refused = this.#received.hit(`refused ${why}`)
+      if (refused !== undefined)
+        log.warn('cases.refused', {
+          from: fromCountry,
+          messageId: opened.messageIdHex,
+          why,
+          refusedSinceStart: refused,
+        })
       return 'malformed'
     }
     if (payload === undefined || payload.caseId !== opened.caseId) return refuse('payload')
@@ -240,7 +249,13 @@ export class LiveCases {
     if (held === undefined) {
       // Envelopes travel concurrently: a step may overtake the request that opens its case.
       // "try-later" makes the sender retry; once the request is in, the step is accepted.
-      log.info('cases.early-event', { from: fromCountry, messageId: opened.messageIdHex })
+      const early = this.#received.hit('early-event')
+      if (early !== undefined)
+        log.info('cases.early-event', {
+          from: fromCountry,
+          messageId: opened.messageIdHex,
+          earlySinceStart: early,
+        })
       return 'try-later'
     }
     if (held.counterpart !== fromCountry) return refuse('case of another counterpart')
