@@ -48,10 +48,11 @@ export interface DirectoryRules {
   memory: DirectoryMemory
   now?: () => number
   /**
-   * Told each time a peer asks this node to store what pocnet never stores in the DHT: a record
-   * outside `/pocnet-dir/` (kad-dht's own `/pk/`) or a provider record. The request is refused.
+   * Told each time a peer asks this node to store what pocnet never stores in the DHT: kad-dht's
+   * own `/pk/` record (`record`), a provider record (`provider`), or a record under any other key
+   * outside `/pocnet-dir/` (`key`). The request is refused.
    */
-  onForeign?: (what: 'record' | 'provider') => void
+  onForeign?: (what: 'record' | 'provider' | 'key') => void
   /**
    * Told each time the validator refuses a `/pocnet-dir/` record a peer asked this node to store
    * (PUT_VALUE) or served to a GET, with the problem (`bad-signature`, `stale`, …) as `reason`.
@@ -206,11 +207,13 @@ export function directoryDht(rules: DirectoryRules): (components: KadDHTComponen
     })
     const capped = cappedDhtStreams(components, rules)
     const replaced: Record<PropertyKey, unknown> = { datastore, ...capped }
-    return create(
+    const dht = create(
       new Proxy(components, {
         get: (target, prop) => (prop in replaced ? replaced[prop] : Reflect.get(target, prop, target)),
       }),
     )
+    refuseOtherNamespaces(dht, rules)
+    return dht
   }
 }
 
@@ -258,6 +261,28 @@ function cappedDhtStreams(
     },
   })
   return { registrar, connectionManager }
+}
+
+/**
+ * kad-dht finds a record's validator by the key's namespace in a plain object (its `validators`,
+ * shared with its request handlers). A namespace without one was refused uncounted; and one named
+ * like a member of Object.prototype (`/constructor/…`, `/toString/…`) found that function, which
+ * does not throw, so any member could store records under such keys without bound. Behind the
+ * object's own validators (`/pocnet-dir/`, `/pk/`) every other namespace now finds one that refuses
+ * and tells `onForeign('key')`. A kad-dht without that object is left as it is (its tests would say).
+ */
+function refuseOtherNamespaces(dht: KadDHT, rules: DirectoryRules): void {
+  const validators = (dht as unknown as { validators?: unknown }).validators
+  if (typeof validators !== 'object' || validators === null) return
+  const refuse: ValidateFn = () => {
+    rules.onForeign?.('key')
+    throw new ForeignDhtDataError('a record outside /pocnet-dir/ and /pk/')
+  }
+  const otherwise = new Proxy(Object.create(null) as object, {
+    // `then` stays absent: the object must never look like a promise
+    get: (_target, prop) => (typeof prop === 'string' && prop !== 'then' ? refuse : undefined),
+  })
+  Object.setPrototypeOf(validators, otherwise)
 }
 
 /** A connection gater that refuses, in both directions, any peer that is not a current roster member. */

@@ -227,6 +227,35 @@ describe('kad-dht messages from a hostile member', () => {
     expect(logs.some((l) => l.event === 'directory.rejected')).toBe(true)
   })
 
+  it('PUT_VALUE under keys outside /pocnet-dir/ and /pk/ (an Object.prototype name too): refused, counted apart, not stored', async () => {
+    const mark = logs.length
+    const foreignBefore = victim.health().rejected['dht-foreign-key'] ?? 0
+    const refusedBefore = victim.health().rejected['dht-refused'] ?? 0
+    const keys = ['/constructor/x', '/toString/x', '/junk/x'].map((k) => new TextEncoder().encode(k))
+    for (const key of keys) {
+      const record = new DhtRecord(key, new Uint8Array(randomBytes(64)), new Date())
+      await ask(message(PUT_VALUE, [field(2, key), field(3, record.serialize())]), true)
+    }
+    await until(
+      () => (victim.health().rejected['dht-foreign-key'] ?? 0) >= foreignBefore + keys.length,
+      'the refusals to be counted',
+      GUARD_MS,
+    )
+    for (const key of keys) {
+      const answer = await ask(message(GET_VALUE, [field(2, key)]), true)
+      expect(answer, 'the victim answers GET_VALUE').toBeDefined()
+      expect(
+        fieldsOf(answer!).get(3),
+        `nothing stored under ${new TextDecoder().decode(key)}`,
+      ).toBeUndefined()
+    }
+    expect(victim.health().rejected['dht-foreign-key']).toBe(foreignBefore + keys.length)
+    expect(victim.health().rejected['dht-refused'] ?? 0, 'counted apart').toBe(refusedBefore)
+    expect(logs.slice(mark).filter((l) => l.event === 'dht.refused')).toEqual([
+      expect.objectContaining({ what: 'key', refusedSinceStart: 1 }),
+    ])
+  })
+
   it('a directory record lookup still works afterwards', async () => {
     await attacker.publishOwnRecord()
     const found = await victim.directory.lookup('DE', { sources: ['dht'] })

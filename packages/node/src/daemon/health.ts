@@ -27,7 +27,8 @@ export interface Health {
   delivered: number
   received: number
   /**
-   * Rejections since start by reason: delivery's (docs/protocol.md), `dht-refused`, and the
+   * Rejections since start by reason: delivery's (docs/protocol.md), `dht-refused`,
+   * `dht-foreign-key`, and the
    * directory's: `dht-record-<problem>`, `dir-fetch-<reason>`, `roster-<reason>`.
    */
   rejected: Record<string, number>
@@ -68,6 +69,9 @@ export interface WitnessHealth extends CosignatureStatus {
   equivocations: number
   alerts: EquivocationAlert[]
 }
+
+/** What the DHT refusals throttle counts a record under a key outside `/pocnet-dir/` and `/pk/` as. */
+export const FOREIGN_DHT_KEY = 'key'
 
 /** The running components the health is read from. */
 export interface HealthSources {
@@ -110,6 +114,9 @@ export function assembleHealth(s: HealthSources): Health {
       ...s.receiver.rejections,
       ...(s.dhtRefused.count('all') > 0 && { 'dht-refused': s.dhtRefused.count('all') }),
       ...(s.frameBudget.refused > 0 && { 'over-budget': s.frameBudget.refused }),
+      ...(s.dhtRefused.count(FOREIGN_DHT_KEY) > 0 && {
+        'dht-foreign-key': s.dhtRefused.count(FOREIGN_DHT_KEY),
+      }),
       ...s.peerRejections.counts,
       ...prefixed('witness-', s.witness.refusals),
       ...prefixed('evidence-', s.alarm.refusals),

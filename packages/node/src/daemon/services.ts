@@ -22,6 +22,7 @@ import { KeyRetirement } from '../retirement.ts'
 import { EquivocationAlarm } from '../witness/alarm.ts'
 import { CosignatureCollector } from '../witness/collector.ts'
 import { MemberWitness } from '../witness/member-witness.ts'
+import { FOREIGN_DHT_KEY } from './health.ts'
 import type { OpenedDataDir } from './open-data.ts'
 
 export interface ServiceOptions {
@@ -66,8 +67,9 @@ export async function createServices(
   const retirement = new KeyRetirement({ identity, getRoster, log })
   // what a peer asked the DHT to store that pocnet never stores: counted, logged at most every 10 s
   const dhtRefused = new LogThrottle()
-  const onForeign = (what: 'record' | 'provider') => {
-    const count = dhtRefused.hit('all')
+  // kad-dht's own /pk/ records and provider records under `dht-refused`, other keys apart
+  const onForeign = (what: 'record' | 'provider' | 'key') => {
+    const count = dhtRefused.hit(what === 'key' ? FOREIGN_DHT_KEY : 'all')
     if (count !== undefined) log.warn('dht.refused', { what, refusedSinceStart: count })
   }
   // refused directory records and roster exchanges: counted by reason, logged at most every 10 s per reason
