@@ -7,7 +7,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
-import { statusRoutes } from '@pocnet/node/client'
+import { type Health, statusRoutes } from '@pocnet/node/client'
 import {
   createFederation,
   type Federation,
@@ -21,17 +21,18 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { MAX_CONNECTIONS_PER_MEMBER, PENDING_HANDSHAKES } from '../src/constants.ts'
 
 /**
- * Issue 17, connections. 16 raw sockets from a non-member trickling handshake bytes once locked members out
- * (libp2p's global limit of 10 handshakes under way). Here the victim is a daemon in its own
- * process, the attacker another process keeping 64 such sockets open from one address of its own
- * (127.0.0.2; the members are at 127.0.0.1, the address in the victim's bootstrap list), and a
- * member (this process, under DE's key) connects again and again during the attack. Then that
- * member opens more connections than its share.
+ * Issue 17, connections. 16 raw sockets from a non-member trickling handshake bytes once locked
+ * members out (libp2p's global limit of 10 handshakes under way). Here the victim is a daemon in its
+ * own process, the attacker another process keeping slow sockets open from loopback addresses of
+ * its own (the members are at 127.0.0.1, the address in the victim's bootstrap list), and a member
+ * (this process, under DE's key) connects again and again during the attack. Then that member
+ * opens more connections than its share.
  */
 
 const SOCKETS = 64
 const MEMBER_ATTEMPTS = 12
-const ATTACKER_ADDRESS = '127.0.0.2'
+/** Enough addresses, 4 sockets each, to hold more than the strangers' whole share. */
+const MANY_ADDRESSES = Array.from({ length: 24 }, (_, i) => `127.0.0.${10 + i}`)
 const ATTACKER = join(import.meta.dirname, 'fixtures', 'slow-handshake.ts')
 const GUARD_MS = 30_000
 
@@ -42,9 +43,16 @@ interface LogLine {
   refusedSinceStart?: number
 }
 
+interface Attack {
+  /** The attacker's lines on stdout so far. */
+  lines: string[]
+  /** SIGTERM, then its summary. */
+  stop(): Promise<{ opened: number; closedByNode: number }>
+}
+
 describe('connections under attack', () => {
   let fed: Federation
-  let attacker: ChildProcess | undefined
+  const attackers = new Set<ChildProcess>()
 
   beforeAll(async () => {
     fed = await createFederation({ countries: ['FR', 'DE'] })
@@ -52,47 +60,49 @@ describe('connections under attack', () => {
   })
 
   afterAll(async () => {
-    attacker?.kill('SIGKILL')
+    for (const child of attackers) child.kill('SIGKILL')
     await fed?.cleanup()
   })
 
-  it(`${SOCKETS} slow sockets do not stop a member from connecting; every refusal counted, logged per reason at most every 10 s`, async () => {
-    onTestFailed(async () => {
-      console.error(await federationLogs(fed.nodes))
-    })
+  /** Starts the attacker process and resolves once its sockets have connected. */
+  async function attack(sockets: number, sources: string[]): Promise<Attack> {
     const victim = fed.node('FR')
     const child = spawn(
       process.execPath,
-      [ATTACKER, '127.0.0.1', String(victim.port), String(SOCKETS), ATTACKER_ADDRESS],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+      [ATTACKER, '127.0.0.1', String(victim.port), String(sockets), sources.join(',')],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
     )
-    attacker = child
+    attackers.add(child)
     const lines: string[] = []
     createInterface({ input: child.stdout! }).on('line', (line) => lines.push(line))
     let stderr = ''
     child.stderr!.on('data', (chunk) => {
       stderr += String(chunk)
     })
+    const exited = new Promise((resolve) => child.once('exit', resolve))
     await waitFor(() => lines.includes('{"ready":true}'), {
       timeoutMs: GUARD_MS,
-      description: `the attacker's ${SOCKETS} sockets to connect (${stderr})`,
+      description: `the attacker's ${sockets} sockets to connect (${stderr})`,
     })
-    // the attack is on: every socket past the address's share is refused at once
-    await waitFor(
-      async () =>
-        ((await health(victim)).connectionRefusals['address-pending'] ?? 0) >=
-        SOCKETS - PENDING_HANDSHAKES.perStrangerAddress,
-      { timeoutMs: GUARD_MS, description: 'the victim to refuse the sockets past the address share' },
-    )
+    return {
+      lines,
+      async stop() {
+        child.kill('SIGTERM')
+        await exited
+        attackers.delete(child)
+        return JSON.parse(lines.at(-1)!) as { opened: number; closedByNode: number }
+      },
+    }
+  }
 
+  /** `MEMBER_ATTEMPTS` connections of the member, one after the other, each pinged then closed. */
+  async function memberAttempts(): Promise<string[]> {
     const member = await memberHost(fed)
     const outcomes: string[] = []
     try {
       for (let i = 0; i < MEMBER_ATTEMPTS; i++) {
         try {
-          const connection = await member.dial(multiaddr(victim.multiaddr), {
+          const connection = await member.dial(multiaddr(fed.node('FR').multiaddr), {
             signal: AbortSignal.timeout(GUARD_MS),
           })
           await member.services.ping.ping(connection.remotePeer, { signal: AbortSignal.timeout(GUARD_MS) })
@@ -105,11 +115,28 @@ describe('connections under attack', () => {
     } finally {
       await member.stop()
     }
-    child.kill('SIGTERM')
-    await new Promise((resolve) => child.once('exit', resolve))
-    attacker = undefined
+    return outcomes
+  }
+
+  /** Refusals of `reason` by the victim. */
+  async function refused(reason: keyof Health['connectionRefusals']): Promise<number> {
+    return (await health(fed.node('FR'))).connectionRefusals[reason] ?? 0
+  }
+
+  it(`${SOCKETS} slow sockets from one address do not stop a member from connecting; every refusal counted, logged per reason at most every 10 s`, async () => {
+    onTestFailed(async () => {
+      console.error(await federationLogs(fed.nodes))
+    })
+    const victim = fed.node('FR')
+    const slow = await attack(SOCKETS, ['127.0.0.2'])
+    // the attack is on: every socket past the address's share is refused at once
+    await waitFor(
+      async () => (await refused('address-pending')) >= SOCKETS - PENDING_HANDSHAKES.perStrangerAddress,
+      { timeoutMs: GUARD_MS, description: 'the victim to refuse the sockets past the address share' },
+    )
+    const outcomes = await memberAttempts()
+    const summary = await slow.stop()
     const after = await health(victim)
-    const summary = JSON.parse(lines.at(-1)!) as { opened: number; closedByNode: number }
 
     expect(outcomes).toEqual(Array(MEMBER_ATTEMPTS).fill('connected'))
     // the attacker saw its sockets closed, and the victim counted each refusal or cut it made
@@ -137,6 +164,22 @@ describe('connections under attack', () => {
         refusals[reason as keyof typeof refusals]!,
       )
     }
+  })
+
+  it(`strangers at ${MANY_ADDRESSES.length} addresses fill only their share: the member's address still connects`, async () => {
+    onTestFailed(async () => {
+      console.error(await federationLogs(fed.nodes))
+    })
+    const before = await refused('strangers-pending')
+    const many = await attack(MANY_ADDRESSES.length * PENDING_HANDSHAKES.perStrangerAddress, MANY_ADDRESSES)
+    await waitFor(async () => (await refused('strangers-pending')) > before, {
+      timeoutMs: GUARD_MS,
+      description: "the strangers' share to fill",
+    })
+    const outcomes = await memberAttempts()
+    await many.stop()
+    expect(outcomes).toEqual(Array(MEMBER_ATTEMPTS).fill('connected'))
+    expect(await refused('pending-full'), "the members' part never taken").toBe(0)
   })
 
   it(`a member holds at most ${MAX_CONNECTIONS_PER_MEMBER} connections; each one past it refused and counted`, async () => {
