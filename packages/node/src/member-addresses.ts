@@ -85,12 +85,20 @@ export class MemberAddresses {
 export function hostOf(address: Multiaddr): string | undefined {
   for (const c of address.getComponents()) {
     if (c.name === 'ip4' && c.value !== undefined) return c.value
-    if (c.name === 'ip6' && c.value !== undefined) {
-      const ip = c.value.toLowerCase()
-      return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice('::ffff:'.length) : ip
-    }
+    if (c.name === 'ip6' && c.value !== undefined)
+      return mappedIpv4(c.value.toLowerCase()) ?? c.value.toLowerCase()
   }
   return undefined
+}
+
+/** The IPv4 address inside an IPv4-mapped IPv6 one, as a dual-stack listener sees IPv4 peers (either notation). */
+function mappedIpv4(ip: string): string | undefined {
+  const mapped = /^::ffff:(?:(\d+\.\d+\.\d+\.\d+)|([0-9a-f]{1,4}):([0-9a-f]{1,4}))$/.exec(ip)
+  if (mapped === null) return undefined
+  if (mapped[1] !== undefined) return mapped[1]
+  const high = Number.parseInt(mapped[2]!, 16)
+  const low = Number.parseInt(mapped[3]!, 16)
+  return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.')
 }
 
 function hostOfText(text: string): string | undefined {
