@@ -351,6 +351,7 @@ describe('pocnet CLI against real daemons', () => {
     expect(text.stdout).toMatch(/IT on cli-e2e/)
     // the rejection counts are always shown, so an operator sees that nothing was refused
     expect(text.stdout).toMatch(/^ {2}rejected {7}none since start$/m)
+    expect(text.stdout).toMatch(/^ {2}refused conns {2}none since start$/m)
   })
 
   it('refuses a wrong token, with a hint', async () => {
