@@ -91,7 +91,7 @@ export class HandshakeDeadlineError extends NodeError {
   constructor(address: string, deadlineMs: number) {
     super(
       'ERR_HANDSHAKE_DEADLINE',
-      `inbound connection from ${address}: handshake not done within ${deadlineMs} ms`,
+      `inbound connection from ${address}: handshake not done within ${deadlineMs} ms (an address in no member's directory record has the shorter deadline: a member's node should publish its current addresses)`,
     )
   }
 }
