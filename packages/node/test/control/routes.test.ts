@@ -221,10 +221,14 @@ describe('control API route declarations', () => {
     refused(directoryRoutes.offerRoster.parse, { body: {} }, 'chain: must be the roster chain file, base64')
   })
 
-  it('POST /users: a name of 1-32 characters and a known role', () => {
+  it('POST /users: a name by the user-name rule and a known role', () => {
     const { parse } = userRoutes.add
     expect(parse(raw({ body: { name: 'olga', role: 'auditor' } }))).toEqual({ name: 'olga', role: 'auditor' })
-    refused(parse, { body: { name: '', role: 'auditor' } }, 'name: must be 1-32 characters')
+    const nameRule =
+      'name: must be 1-32 characters of a-z, 0-9, ".", "_" and "-", the first a letter or digit'
+    // the route checks what users.json takes: not just any 1-32 characters
+    for (const name of ['', 'Olga', 'olga smith', '.olga', 'o'.repeat(33), 'ölga'])
+      expect(refused(parse, { body: { name, role: 'auditor' } }, nameRule).details).toEqual({ field: 'name' })
     const role = refused(
       parse,
       { body: { name: 'olga', role: 'admin' } },

@@ -1,3 +1,4 @@
+import { isUserName, USER_NAME_RULE } from '@pocnet/protocol/formats'
 import { type NoRequest, nothing, OPERATORS, route } from '../contract.ts'
 import { bodyObject, requireOneOf, requireString } from '../fields.ts'
 import { ROLES, type Role, type UserRecord } from '../users.ts'
@@ -26,7 +27,7 @@ export const userRoutes = {
     roles: OPERATORS,
     parse: ({ body }) => {
       const b = bodyObject(body)
-      const name = requireString(b, 'name', /^.{1,32}$/, 'must be 1-32 characters')
+      const name = requireString(b, 'name', isUserName, `must be ${USER_NAME_RULE}`)
       return { name, role: requireOneOf(b, 'role', ROLES) }
     },
   }),
