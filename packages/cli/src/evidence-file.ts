@@ -1,7 +1,8 @@
+import { byteSize } from '@pocnet/crypto'
 import { type EquivocationEvidence, verifyEvidence } from '@pocnet/ledger'
 import { MAX_EVIDENCE_BYTES } from '@pocnet/node/client'
 import { CliError, EXIT } from './errors.ts'
-import { byteSize, readInputFile } from './input-file.ts'
+import { readInputFile } from './input-file.ts'
 
 /** Most pieces of evidence one file is read for: far more than any log's witnesses ever found. */
 const MAX_EVIDENCE_PIECES = 256

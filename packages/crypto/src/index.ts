@@ -1,4 +1,11 @@
 export {
+  byteSize,
+  FileGrewError,
+  type FileLimit,
+  FileTooLargeError,
+  readFileWithin,
+} from './bounded-file.ts'
+export {
   BOX_NONCE_LENGTH,
   BOX_OVERHEAD,
   BOX_PUBLIC_KEY_LENGTH,

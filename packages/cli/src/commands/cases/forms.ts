@@ -11,9 +11,10 @@ import {
   SCHEMAS,
   validateRequest,
 } from '@pocnet/cases'
+import { byteSize } from '@pocnet/crypto'
 import { DEFAULT_MAX_ENVELOPE_BYTES } from '@pocnet/protocol'
 import { CliError } from '../../errors.ts'
-import { byteSize, readInputFile } from '../../input-file.ts'
+import { readInputFile } from '../../input-file.ts'
 import { parseYaml } from '../../yaml-input.ts'
 
 /**
