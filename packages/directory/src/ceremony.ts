@@ -1,9 +1,13 @@
-import { readFile } from 'node:fs/promises'
 import {
+  byteSize,
   bytesEqual,
+  FileGrewError,
+  type FileLimit,
+  FileTooLargeError,
   fromHex,
   type NodeIdentity,
   peerIdFromEd25519PublicKey,
+  readFileWithin,
   SignatureContext,
   sha256,
   toHex,
@@ -11,7 +15,12 @@ import {
   writeFileAtomic,
 } from '@pocnet/crypto'
 import { COUNTRY_CODE_RULE, isCountryCode } from '@pocnet/protocol'
-import { MAX_ROSTER_CHAIN_BYTES, MAX_ROSTER_DOCUMENT_BYTES } from './constants.ts'
+import {
+  MAX_CEREMONY_FILE_BYTES,
+  MAX_ROSTER_CHAIN_BYTES,
+  MAX_ROSTER_CHAIN_LENGTH,
+  MAX_ROSTER_DOCUMENT_BYTES,
+} from './constants.ts'
 import { RosterFormatError } from './errors.ts'
 import {
   decodeRosterBody,
@@ -39,12 +48,38 @@ import {
 const MEMBER_FORMAT = 'pocnet-member/1'
 const PROPOSAL_FORMAT = 'pocnet-roster-proposal/1'
 const SIGNATURE_FORMAT = 'pocnet-roster-signature/1'
-const MAX_JSON_FILE_BYTES = 2 * MAX_ROSTER_DOCUMENT_BYTES + 4096
 
-async function readJson(path: string, format: string): Promise<Record<string, unknown>> {
-  const bytes = await readFile(path)
-  if (bytes.length > MAX_JSON_FILE_BYTES)
-    throw new RosterFormatError(`${path}: larger than ${MAX_JSON_FILE_BYTES} bytes`)
+/** A ceremony file's size cap, the same for all three: `what` names the file in the error. */
+function ceremonyFile(what: string): FileLimit {
+  const why = `a ceremony file holds at most one roster body of ${byteSize(MAX_ROSTER_DOCUMENT_BYTES)}, in hex, and a few short fields`
+  return { what, maxBytes: MAX_CEREMONY_FILE_BYTES, why }
+}
+
+const CEREMONY_FILES = {
+  [MEMBER_FORMAT]: ceremonyFile('member descriptor'),
+  [PROPOSAL_FORMAT]: ceremonyFile('roster proposal'),
+  [SIGNATURE_FORMAT]: ceremonyFile('roster signature'),
+}
+
+const ROSTER_CHAIN_FILE: FileLimit = {
+  what: 'roster chain',
+  maxBytes: MAX_ROSTER_CHAIN_BYTES,
+  why: `a roster chain holds at most ${MAX_ROSTER_CHAIN_LENGTH} versions in ${byteSize(MAX_ROSTER_CHAIN_BYTES)}, as nodes exchange it`,
+}
+
+/** The bytes of a file, refused unread (a RosterFormatError) when larger than any valid one. */
+async function readWithin(path: string, limit: FileLimit): Promise<Buffer> {
+  try {
+    return await readFileWithin(path, limit)
+  } catch (err) {
+    if (err instanceof FileTooLargeError || err instanceof FileGrewError)
+      throw new RosterFormatError(err.message)
+    throw err
+  }
+}
+
+async function readJson(path: string, format: keyof typeof CEREMONY_FILES): Promise<Record<string, unknown>> {
+  const bytes = await readWithin(path, CEREMONY_FILES[format])
   let value: unknown
   try {
     value = JSON.parse(bytes.toString('utf8'))
@@ -228,8 +263,5 @@ export async function writeRosterChainFile(path: string, documents: Uint8Array[]
 }
 
 export async function readRosterChainFile(path: string): Promise<Uint8Array[]> {
-  const bytes = new Uint8Array(await readFile(path))
-  if (bytes.length > MAX_ROSTER_CHAIN_BYTES)
-    throw new RosterFormatError(`${path}: larger than ${MAX_ROSTER_CHAIN_BYTES} bytes`)
-  return decodeRosterChain(bytes)
+  return decodeRosterChain(new Uint8Array(await readWithin(path, ROSTER_CHAIN_FILE)))
 }

@@ -20,6 +20,11 @@ export const MAX_ROSTER_DOCUMENT_BYTES = 256 * 1024
 /** A whole roster chain as exchanged between nodes or kept in a file. */
 export const MAX_ROSTER_CHAIN_BYTES = 4 * 1024 * 1024
 export const MAX_ROSTER_CHAIN_LENGTH = 4096
+/**
+ * A ceremony file (member descriptor, proposal, signature), checked before it is read: the largest,
+ * a proposal, holds one roster body (at most a document's bytes) in hex and a few short fields.
+ */
+export const MAX_CEREMONY_FILE_BYTES = 2 * MAX_ROSTER_DOCUMENT_BYTES + 4096
 /** Members of one roster: the 24/7 Network has under a hundred countries. */
 export const MAX_ROSTER_MEMBERS = 512
 /** A request on the roster or dir-fetch protocol. */

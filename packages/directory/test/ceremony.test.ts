@@ -1,8 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { access, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { NodeIdentity } from '@pocnet/crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MAX_CEREMONY_FILE_BYTES, MAX_ROSTER_CHAIN_BYTES } from '../src/constants.ts'
 import {
   combineSignatures,
   exportMemberDescriptor,
@@ -100,5 +101,44 @@ describe('file ceremony', () => {
     descriptor.peerId = founders[1]!.peerId.toString()
     await writeFile(file('bad.member.json'), JSON.stringify(descriptor))
     await expect(readMemberDescriptor(file('bad.member.json'))).rejects.toThrow(/peerId does not derive/)
+  })
+
+  // issue 21 item 7: a file larger than any valid one is refused by its size, before it is read
+  it('refuses a ceremony file one byte over its cap, unread, with its size and the cap', async () => {
+    const text = await readFile(file('genesis.proposal.json'), 'utf8')
+    // trailing spaces keep it valid JSON: only its size is wrong
+    await writeFile(file('full.proposal.json'), text.padEnd(MAX_CEREMONY_FILE_BYTES))
+    expect((await readProposal(file('full.proposal.json'))).body.kind).toBe('genesis')
+    await writeFile(file('padded.proposal.json'), text.padEnd(MAX_CEREMONY_FILE_BYTES + 1))
+    const refused = await readProposal(file('padded.proposal.json')).catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(RosterFormatError)
+    expect((refused as Error).message).toBe(
+      `${file('padded.proposal.json')}: this roster proposal is 516.0 KiB (528385 bytes), and no roster proposal is larger than 516 KiB (528384 bytes): a ceremony file holds at most one roster body of 256 KiB, in hex, and a few short fields`,
+    )
+  })
+
+  it('refuses a huge signature file at once, and writes no chain', async () => {
+    const huge = file('huge.sig.json')
+    const handle = await open(huge, 'w')
+    await handle.truncate(2 ** 32) // a hole: more than a Buffer may hold, were it read
+    await handle.close()
+    await expect(
+      combineSignatures({
+        proposalPath: file('genesis.proposal.json'),
+        signaturePaths: [huge],
+        chainPath: file('never.roster'),
+      }),
+    ).rejects.toThrow(`${huge}: this roster signature is 4096 MiB (4294967296 bytes)`)
+    await expect(access(file('never.roster'))).rejects.toMatchObject({ code: 'ENOENT' })
+  })
+
+  it('refuses a roster chain file over its cap, unread', async () => {
+    const big = file('big.roster')
+    const handle = await open(big, 'w')
+    await handle.truncate(MAX_ROSTER_CHAIN_BYTES + 1)
+    await handle.close()
+    await expect(readRosterChainFile(big)).rejects.toThrow(
+      `${big}: this roster chain is 4.0 MiB (4194305 bytes), and no roster chain is larger than 4 MiB (4194304 bytes)`,
+    )
   })
 })
