@@ -1,6 +1,13 @@
-import { readFile } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
+import { FileGrewError, type FileLimit, FileTooLargeError, readFileWithin } from '@pocnet/crypto'
 import { PassphraseError } from './errors.ts'
+
+/** The passphrase file holds one line, the passphrase: a file larger than this is not one. */
+export const PASSPHRASE_FILE: FileLimit = {
+  what: 'passphrase file',
+  maxBytes: 4096,
+  why: 'it holds one line, the key passphrase',
+}
 
 /**
  * The key passphrase, from (in order) POCNET_PASSPHRASE_FILE, POCNET_PASSPHRASE, or a prompt
@@ -16,8 +23,11 @@ export async function obtainPassphrase(
   if (file !== undefined && file !== '') {
     let text: string
     try {
-      text = await readFile(file, 'utf8')
+      text = (await readFileWithin(file, PASSPHRASE_FILE)).toString('utf8')
     } catch (err) {
+      if (err instanceof FileTooLargeError) throw new PassphraseError(`POCNET_PASSPHRASE_FILE=${err.message}`)
+      if (err instanceof FileGrewError)
+        throw new PassphraseError(`POCNET_PASSPHRASE_FILE=${file}: it grew while it was read`)
       throw new PassphraseError(
         `POCNET_PASSPHRASE_FILE=${file}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`,
       )
