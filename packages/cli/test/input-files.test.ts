@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtemp, open, rm, writeFile } from 'node:fs/promises'
+import { access, mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BACKUP_MANIFEST, BACKUP_MANIFEST_FILE } from '../src/commands/backup.ts'
 import { MAX_FORM_FILE_BYTES } from '../src/commands/cases/forms.ts'
 import { MAX_EVIDENCE_FILE_BYTES, witnessedCheckpoints } from '../src/evidence-file.ts'
 import { CliError, Context, readForm } from '../src/index.ts'
+import { runCliOffline } from './fixtures/offline.ts'
 
 // Issue 21 item 7: a file the user names is refused by its size before it is read.
 
@@ -93,5 +95,20 @@ describe('files refused by their size', () => {
     const e = await failure(new Context({ tokenFile: path }, {}).token())
     expect(e.code).toBe('ERR_TOKEN_FILE')
     expect(e.message).toContain('is 2 KiB (2048 bytes)')
+  })
+
+  it('restore refuses a backup manifest one byte over its limit, and touches no data directory', async () => {
+    const backup = join(dir, 'backup')
+    await mkdir(backup)
+    const handle = await open(join(backup, BACKUP_MANIFEST), 'w')
+    await handle.truncate(BACKUP_MANIFEST_FILE.maxBytes + 1)
+    await handle.close()
+    const home = join(dir, 'restored-node')
+    const run = runCliOffline(dir, ['restore', '--from', backup], home)
+    expect(run.status).toBe(1)
+    expect(run.stderr).toBe(
+      `error: ${join(backup, BACKUP_MANIFEST)}: this backup manifest is 64.0 MiB (67108865 bytes), and no backup manifest is larger than 64 MiB (67108864 bytes): it lists each file of the backup in about 160 bytes, room for 400,000 files\nhint: give the folder \`pocnet backup --out\` wrote\n`,
+    )
+    await expect(access(home)).rejects.toMatchObject({ code: 'ENOENT' })
   })
 })

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { chmod, copyFile, mkdir, open, readdir, readFile, rename, stat } from 'node:fs/promises'
+import { chmod, copyFile, mkdir, open, readdir, rename, stat } from 'node:fs/promises'
 import { dirname, join, relative, resolve } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { writeFileAtomic } from '@pocnet/crypto'
+import { type FileLimit, FileTooLargeError, readFileWithin, writeFileAtomic } from '@pocnet/crypto'
 import { ledgerInUse, verifyLedger } from '@pocnet/ledger'
 import { DATA_DIR, readConfig } from '@pocnet/node/client'
 import type { Command } from 'commander'
@@ -15,6 +15,13 @@ import { MEMBER_FILE } from './init.ts'
 
 export const BACKUP_MANIFEST = 'pocnet-backup.json'
 const BACKUP_FORMAT = 'pocnet-backup/1'
+
+/** The manifest is read whole: it lists each file in about 160 bytes, a ledger's many tables too. */
+export const BACKUP_MANIFEST_FILE: FileLimit = {
+  what: 'backup manifest',
+  maxBytes: 64 * 1024 * 1024,
+  why: 'it lists each file of the backup in about 160 bytes, room for 400,000 files',
+}
 
 /** What a backup holds: everything but the socket. The ledger folder is copied whole (without its LOCK). */
 const FILES = [
@@ -39,6 +46,21 @@ interface Manifest {
   country: string
   network: string
   files: ManifestFile[]
+}
+
+/** The manifest of the backup in `from`, its size checked before it is read. */
+async function readManifest(from: string): Promise<Manifest> {
+  const hint = 'give the folder `pocnet backup --out` wrote'
+  try {
+    return JSON.parse(
+      (await readFileWithin(join(from, BACKUP_MANIFEST), BACKUP_MANIFEST_FILE)).toString('utf8'),
+    ) as Manifest
+  } catch (e) {
+    if (e instanceof FileTooLargeError) throw new CliError('ERR_BACKUP', e.message, { hint })
+    throw new CliError('ERR_BACKUP', `${from} holds no readable ${BACKUP_MANIFEST}`, {
+      hint: `(${(e as Error).message}) ${hint}`,
+    })
+  }
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -176,14 +198,7 @@ export function registerBackup(program: Command): void {
         const ctx = Context.of(command)
         await refuseWhileRunning(ctx)
         const from = resolve(flags.from)
-        let manifest: Manifest
-        try {
-          manifest = JSON.parse(await readFile(join(from, BACKUP_MANIFEST), 'utf8')) as Manifest
-        } catch (e) {
-          throw new CliError('ERR_BACKUP', `${from} holds no readable ${BACKUP_MANIFEST}`, {
-            hint: `(${(e as Error).message}) give the folder \`pocnet backup --out\` wrote`,
-          })
-        }
+        const manifest = await readManifest(from)
         if (manifest.format !== BACKUP_FORMAT)
           throw new CliError('ERR_BACKUP', `${from}: unknown backup format ${String(manifest.format)}`)
         for (const f of manifest.files) {
