@@ -37,6 +37,7 @@ export {
   encodeKeyFile,
   KEY_FILE_LENGTH,
   readKeyFile,
+  readKeyFileBytes,
   type ScryptParameters,
   writeAtomically,
   writeFileAtomic,

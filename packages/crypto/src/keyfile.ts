@@ -1,7 +1,8 @@
 import { randomBytes, scrypt as scryptCb } from 'node:crypto'
-import { type FileHandle, link, open, readFile, rename, rm } from 'node:fs/promises'
+import { type FileHandle, link, open, rename, rm } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import nacl from 'tweetnacl'
+import { FileTooLargeError, readFileWithin } from './bounded-file.ts'
 import { KeyFileError } from './errors.ts'
 import { bytesEqual, sha256 } from './hash.ts'
 import { NodeIdentity } from './identity.ts'
@@ -228,14 +229,27 @@ export async function writeKeyFile(
   await writeFileAtomic(path, await encodeKeyFile(identity, passphrase, params), 0o600)
 }
 
-/** Reads and decrypts a key file; failures are KeyFileError with a `problem`. */
-export async function readKeyFile(path: string, passphrase: string): Promise<NodeIdentity> {
-  let bytes: Uint8Array
+/**
+ * A key file's bytes, a larger file than any key file refused unread: `corrupted`, as decodeKeyFile
+ * says of it once read. A missing file is KeyFileError `not-found`.
+ */
+export async function readKeyFileBytes(path: string): Promise<Uint8Array> {
   try {
-    bytes = new Uint8Array(await readFile(path))
+    return new Uint8Array(
+      await readFileWithin(path, {
+        what: 'key file',
+        maxBytes: KEY_FILE_LENGTH,
+        why: `a key file is always ${KEY_FILE_LENGTH} bytes`,
+      }),
+    )
   } catch (err) {
+    if (err instanceof FileTooLargeError) throw new KeyFileError('corrupted', path)
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new KeyFileError('not-found', path)
     throw err
   }
-  return decodeKeyFile(bytes, passphrase, path)
+}
+
+/** Reads and decrypts a key file; failures are KeyFileError with a `problem`. */
+export async function readKeyFile(path: string, passphrase: string): Promise<NodeIdentity> {
+  return decodeKeyFile(await readKeyFileBytes(path), passphrase, path)
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
@@ -118,6 +118,17 @@ describe('key files', () => {
       'corrupted',
     )
     expect(await problemOf(() => decodeKeyFile(new Uint8Array(2), PASSPHRASE))).toBe('corrupted')
+  })
+
+  it('a file longer than any key file is "corrupted", unread', async () => {
+    const path = join(dir, 'longer.key')
+    await writeFile(path, Buffer.concat([bytes, Buffer.from([0])]))
+    expect(await problemOf(() => readKeyFile(path, PASSPHRASE))).toBe('corrupted')
+    const huge = join(dir, 'huge.key')
+    const handle = await open(huge, 'w')
+    await handle.truncate(2 ** 32) // a hole: more than a Buffer may hold, were it read
+    await handle.close()
+    expect(await problemOf(() => readKeyFile(huge, PASSPHRASE))).toBe('corrupted')
   })
 
   it('another format version, or scrypt parameters outside the accepted range, are named', async () => {

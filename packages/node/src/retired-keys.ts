@@ -1,10 +1,11 @@
-import { chmod, mkdir, readFile } from 'node:fs/promises'
+import { chmod, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   bytesEqual,
   decodeKeyFile,
   KeyFileError,
   NodeIdentity,
+  readKeyFileBytes,
   type ScryptParameters,
   toHex,
   writeFileAtomic,
@@ -45,13 +46,7 @@ export async function rotateNodeKey(opts: {
   scrypt?: ScryptParameters
 }): Promise<KeyRotated> {
   const keyPath = join(opts.dataDir, DATA_DIR.key)
-  let bytes: Uint8Array
-  try {
-    bytes = new Uint8Array(await readFile(keyPath))
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new KeyFileError('not-found', keyPath)
-    throw err
-  }
+  const bytes = await readKeyFileBytes(keyPath)
   // the passphrase must open the current key: the new one is sealed under the same
   const retired = await decodeKeyFile(bytes, opts.passphrase, keyPath)
   const retiredFile = retiredKeyFile(opts.dataDir, retired.signingPublicKey)
@@ -77,9 +72,9 @@ export async function readRetiredKey(
   const path = retiredKeyFile(dataDir, publicKey)
   let bytes: Uint8Array
   try {
-    bytes = new Uint8Array(await readFile(path))
+    bytes = await readKeyFileBytes(path)
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    if (err instanceof KeyFileError && err.problem === 'not-found') return undefined
     throw err
   }
   const identity = await decodeKeyFile(bytes, passphrase, path)
