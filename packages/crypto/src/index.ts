@@ -43,6 +43,13 @@ export {
   writeFileAtomic,
   writeKeyFile,
 } from './keyfile.ts'
+export {
+  ML_DSA_44_PUBLIC_KEY_LENGTH,
+  ML_DSA_44_SEED_LENGTH,
+  ML_DSA_44_SIGNATURE_LENGTH,
+  MlDsa44Signer,
+  verifyMlDsa44,
+} from './ml-dsa.ts'
 export { openSecretbox, SECRETBOX_KEY_LENGTH, SECRETBOX_OVERHEAD, sealSecretbox } from './secretbox.ts'
 export {
   checkNoteText,

@@ -13,8 +13,11 @@ export const MAX_BLOB_REFS = 64
 /** Most entries one appendBatch call may write in its single LevelDB batch. */
 export const MAX_BATCH_ENTRIES = 10_000
 
-/** Largest signed checkpoint note any reader accepts. */
-export const MAX_CHECKPOINT_BYTES = 4096
+/**
+ * Largest signed checkpoint note any reader accepts: C2SP signed-note asks readers to take at
+ * least 16 signatures, and an ML-DSA-44 cosignature line is about 3.3 KB.
+ */
+export const MAX_CHECKPOINT_BYTES = 64 * 1024
 
 /** Most signature lines a checkpoint reader looks at (C2SP signed-note asks for at least 16). */
 export const MAX_CHECKPOINT_SIGNATURES = 32

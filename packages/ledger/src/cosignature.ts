@@ -1,4 +1,4 @@
-import { verifyNoteText } from '@pocnet/crypto'
+import { ED25519_SIGNATURE_LENGTH, verifyNoteText } from '@pocnet/crypto'
 import { CheckpointFormatError } from './errors.ts'
 import {
   decodeNote,
@@ -10,20 +10,26 @@ import {
   parseSignatureLine,
   splitNote,
 } from './signed-note.ts'
+import {
+  type Cosignature,
+  checkTimestamp,
+  readTimestampedSignature,
+  timestampedSignature,
+} from './timestamped-signature.ts'
 
 /*
  * cosignature/v1 (c2sp.org/tlog-cosignature, Ed25519): a witness's signature line on a checkpoint,
  * key ID SHA-256(name ‖ 0x0A ‖ 0x04 ‖ public key)[:4], signature bytes an 8-byte big-endian POSIX
  * timestamp ‖ Ed25519 over "cosignature/v1\ntime <timestamp>\n" ‖ the checkpoint's note text.
  * It states that, at that time, this was the largest consistent tree the witness had seen of the log.
+ * The ML-DSA-44 form (0x06) is mldsa-cosignature.ts.
  */
+
+export type { Cosignature } from './timestamped-signature.ts'
 
 const textEncoder = new TextEncoder()
 const COSIGNATURE_TYPE = new Uint8Array([NOTE_SIGNATURE_TYPE.cosignatureEd25519])
-const TIMESTAMP_LENGTH = 8
-const ED25519_SIGNATURE_LENGTH = 64
-// The spec bounds timestamps by 2^63 - 1; this reader keeps them exact as JS numbers.
-const MAX_TIMESTAMP = Number.MAX_SAFE_INTEGER
+const ED25519_FORM = `a ${ED25519_SIGNATURE_LENGTH}-byte Ed25519 signature`
 
 /** A witness key as verifiers know it: the cosigner's name and Ed25519 public key. */
 export interface WitnessKey {
@@ -34,14 +40,6 @@ export interface WitnessKey {
 /** A witness key with what signs for it (crypto's `Signer` does). */
 export interface Cosigner extends WitnessKey {
   signer: { signNoteText(text: Uint8Array): Uint8Array }
-}
-
-/** A parsed cosignature line; `timestamp` is in seconds since the epoch. */
-export interface Cosignature {
-  name: string
-  keyId: Uint8Array
-  timestamp: number
-  signature: Uint8Array
 }
 
 /** Which witness cosigned, and when (POSIX seconds). */
@@ -55,11 +53,6 @@ export function cosignatureKeyId(name: string, publicKey: Uint8Array): Uint8Arra
   return noteKeyId(name, COSIGNATURE_TYPE, publicKey)
 }
 
-function checkTimestamp(timestamp: number): void {
-  if (!Number.isSafeInteger(timestamp) || timestamp < 0 || timestamp > MAX_TIMESTAMP)
-    throw new CheckpointFormatError(`a cosignature timestamp must be an integer from 0 to ${MAX_TIMESTAMP}`)
-}
-
 /** The exact bytes a cosignature/v1 signature covers. */
 export function cosignedMessage(checkpointText: string, timestamp: number): Uint8Array {
   checkTimestamp(timestamp)
@@ -69,27 +62,15 @@ export function cosignedMessage(checkpointText: string, timestamp: number): Uint
 /** Cosigns the note text of a checkpoint at `timestamp` (seconds); returns the signature line. */
 export function signCosignature(cosigner: Cosigner, checkpointText: string, timestamp: number): string {
   const signature = cosigner.signer.signNoteText(cosignedMessage(checkpointText, timestamp))
-  const bytes = new Uint8Array(TIMESTAMP_LENGTH + signature.length)
-  new DataView(bytes.buffer).setBigUint64(0, BigInt(timestamp))
-  bytes.set(signature, TIMESTAMP_LENGTH)
-  return formatSignatureLine(cosigner.name, cosignatureKeyId(cosigner.name, cosigner.publicKey), bytes)
+  return formatSignatureLine(
+    cosigner.name,
+    cosignatureKeyId(cosigner.name, cosigner.publicKey),
+    timestampedSignature(timestamp, signature),
+  )
 }
 
 function cosignatureOf(line: NoteSignature): Cosignature {
-  if (line.signature.length !== TIMESTAMP_LENGTH + ED25519_SIGNATURE_LENGTH)
-    throw new CheckpointFormatError(
-      `the cosignature by ${line.name} must be an 8-byte timestamp and a 64-byte Ed25519 signature`,
-    )
-  const view = new DataView(line.signature.buffer, line.signature.byteOffset, TIMESTAMP_LENGTH)
-  const timestamp = view.getBigUint64(0)
-  if (timestamp > BigInt(MAX_TIMESTAMP))
-    throw new CheckpointFormatError(`the cosignature by ${line.name} has a timestamp beyond ${MAX_TIMESTAMP}`)
-  return {
-    name: line.name,
-    keyId: line.keyId,
-    timestamp: Number(timestamp),
-    signature: line.signature.subarray(TIMESTAMP_LENGTH),
-  }
+  return readTimestampedSignature(line, ED25519_SIGNATURE_LENGTH, ED25519_FORM)
 }
 
 /** Parses a cosignature/v1 line (without its newline); checks its shape, not its signature. */
@@ -132,23 +113,6 @@ export function cosignatureVerifier(witness: WitnessKey): NoteVerifier {
       return verifyCosignature(checkpointText, cosignature, witness.publicKey)
     },
   }
-}
-
-/**
- * Adds cosignature lines (without newlines, as `signCosignature` returns them) to a signed
- * checkpoint note; lines already there are not repeated. Checks each line's shape, not its signature.
- */
-export function addCosignatures(note: string, lines: readonly string[]): string {
-  const present = new Set(splitNote(note).signatures.map((s) => s.line))
-  let out = note
-  for (const line of lines) {
-    parseCosignature(line)
-    if (present.has(line)) continue
-    present.add(line)
-    out += `${line}\n`
-  }
-  splitNote(out) // the result must still be a note a reader accepts (size, line count)
-  return out
 }
 
 /**

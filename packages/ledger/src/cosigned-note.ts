@@ -1,5 +1,5 @@
 import { MAX_CHECKPOINT_BYTES, MAX_CHECKPOINT_SIGNATURES } from './constants.ts'
-import { parseCosignature } from './cosignature.ts'
+import { parseAnyCosignature } from './cosignature-kind.ts'
 import { splitNote } from './signed-note.ts'
 
 /*
@@ -13,7 +13,7 @@ function witnessOf(line: { name: string; keyId: Uint8Array }): string {
 }
 
 /**
- * `note` with the cosignature/v1 `lines` appended (without newlines, as signCosignature returns
+ * `note` with the cosignature `lines` (of either kind, cosignature-kind.ts) appended (without newlines, as signCosignature returns
  * them), one line per witness (key name and key ID): a witness whose line the note already holds,
  * or that came earlier in `lines`, keeps its first line and the later one is dropped. Lines that
  * would take the note past what readers accept (MAX_CHECKPOINT_BYTES, MAX_CHECKPOINT_SIGNATURES)
@@ -24,7 +24,7 @@ export function mergeCosignatureLines(
   note: string,
   lines: readonly string[],
 ): { note: string; added: number } {
-  const cosignatures = lines.map((line) => ({ line, ...parseCosignature(line) }))
+  const cosignatures = lines.map((line) => ({ line, ...parseAnyCosignature(line) }))
   const { signatures } = splitNote(note)
   const present = new Set(signatures.map(witnessOf))
   let count = signatures.length
@@ -43,4 +43,21 @@ export function mergeCosignatureLines(
     added++
   }
   return { note: out, added }
+}
+
+/**
+ * Adds cosignature lines of either kind (without newlines, as `signCosignature` returns them) to a signed
+ * checkpoint note; lines already there are not repeated. Checks each line's shape, not its signature.
+ */
+export function addCosignatures(note: string, lines: readonly string[]): string {
+  const present = new Set(splitNote(note).signatures.map((s) => s.line))
+  let out = note
+  for (const line of lines) {
+    parseAnyCosignature(line)
+    if (present.has(line)) continue
+    present.add(line)
+    out += `${line}\n`
+  }
+  splitNote(out) // the result must still be a note a reader accepts (size, line count)
+  return out
 }

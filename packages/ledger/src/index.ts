@@ -15,7 +15,6 @@ export {
 export { legacyCheckpointKeyId } from './checkpoint-legacy.ts'
 export { MAX_BATCH_ENTRIES, MAX_BLOB_BYTES, MAX_BLOB_REFS, MAX_ENTRY_BYTES } from './constants.ts'
 export {
-  addCosignatures,
   type Cosignature,
   type Cosigner,
   cosignatureKeyId,
@@ -27,6 +26,14 @@ export {
   verifyCosignatures,
   type WitnessKey,
 } from './cosignature.ts'
+export {
+  type CosignatureKind,
+  checkCosignatureOf,
+  cosignatureKindOf,
+  parseAnyCosignature,
+  type WitnessKeys,
+} from './cosignature-kind.ts'
+export { addCosignatures } from './cosigned-note.ts'
 export {
   decodeEntry,
   ENTRY_KINDS,
@@ -77,6 +84,16 @@ export {
   ledgerInUse,
 } from './ledger.ts'
 export { EMPTY_ROOT, hashLeaf, verifyConsistency, verifyInclusion } from './merkle.ts'
+export {
+  type MlDsaCosigner,
+  type MlDsaWitnessKey,
+  mlDsaCosignatureKeyId,
+  mlDsaCosignatureVerifier,
+  parseMlDsaCosignature,
+  signMlDsaCosignature,
+  subtreeCosignedMessage,
+  verifyMlDsaCosignature,
+} from './mldsa-cosignature.ts'
 export { checkProofLocally, type LogPin, type ProofView } from './proof-check.ts'
 export type { QueryOptions } from './query.ts'
 export type {

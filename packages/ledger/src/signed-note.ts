@@ -17,6 +17,8 @@ export const NOTE_SIGNATURE_TYPE = {
   ed25519: 0x01,
   /** cosignature/v1: timestamped Ed25519 (c2sp.org/tlog-cosignature). */
   cosignatureEd25519: 0x04,
+  /** Timestamped ML-DSA-44 (sub)tree cosignatures (c2sp.org/tlog-cosignature). */
+  cosignatureMlDsa44: 0x06,
   /** A type without an assigned byte, followed by a longer identifier. */
   unassigned: 0xff,
 } as const

@@ -1,6 +1,7 @@
-import { ED25519_PUBLIC_KEY_LENGTH } from '@pocnet/crypto'
+import { ED25519_PUBLIC_KEY_LENGTH, ML_DSA_44_PUBLIC_KEY_LENGTH } from '@pocnet/crypto'
 import { cosignatureVerifier } from './cosignature.ts'
 import { CheckpointFormatError } from './errors.ts'
+import { mlDsaCosignatureVerifier } from './mldsa-cosignature.ts'
 import {
   decodeBase64,
   ed25519NoteVerifier,
@@ -13,10 +14,15 @@ import {
 /*
  * Verifier keys ("vkeys", c2sp.org/signed-note): <name>+<8 hex digits of key ID>+<base64(type ‖
  * public key)>, the one-line form in which logs and witnesses publish their keys. Types 0x01
- * (Ed25519 note signatures) and 0x04 (cosignature/v1) are read.
+ * (Ed25519 note signatures), 0x04 (Ed25519 cosignatures) and 0x06 (ML-DSA-44 cosignatures) are read.
  */
 
 const KEY_ID_RULE = /^[0-9a-f]{8}$/
+const PUBLIC_KEY_LENGTHS = new Map<number, number>([
+  [NOTE_SIGNATURE_TYPE.ed25519, ED25519_PUBLIC_KEY_LENGTH],
+  [NOTE_SIGNATURE_TYPE.cosignatureEd25519, ED25519_PUBLIC_KEY_LENGTH],
+  [NOTE_SIGNATURE_TYPE.cosignatureMlDsa44, ML_DSA_44_PUBLIC_KEY_LENGTH],
+])
 
 export interface VerifierKey {
   name: string
@@ -40,17 +46,25 @@ export function parseVerifierKey(vkey: string): VerifierKey {
   const key = decodeBase64(keyText, 'verifier key')
   const type = key[0]!
   const publicKey = key.subarray(1)
-  if (type !== NOTE_SIGNATURE_TYPE.ed25519 && type !== NOTE_SIGNATURE_TYPE.cosignatureEd25519)
+  const keyLength = PUBLIC_KEY_LENGTHS.get(type)
+  if (keyLength === undefined)
     throw vkeyError(
-      `signature type 0x${type.toString(16).padStart(2, '0')} is not supported (0x01, 0x04 are)`,
+      `signature type 0x${type.toString(16).padStart(2, '0')} is not supported (0x01, 0x04, 0x06 are)`,
     )
-  if (publicKey.length !== ED25519_PUBLIC_KEY_LENGTH) throw vkeyError('an Ed25519 public key is 32 bytes')
+  if (publicKey.length !== keyLength)
+    throw vkeyError(
+      type === NOTE_SIGNATURE_TYPE.cosignatureMlDsa44
+        ? `an ML-DSA-44 public key is ${keyLength} bytes`
+        : `an Ed25519 public key is ${keyLength} bytes`,
+    )
   if (Buffer.from(noteKeyId(name, key.subarray(0, 1), publicKey)).toString('hex') !== idHex)
     throw vkeyError('the key ID does not match the name and key')
   const verifier =
     type === NOTE_SIGNATURE_TYPE.ed25519
       ? ed25519NoteVerifier(name, publicKey)
-      : cosignatureVerifier({ name, publicKey })
+      : type === NOTE_SIGNATURE_TYPE.cosignatureEd25519
+        ? cosignatureVerifier({ name, publicKey })
+        : mlDsaCosignatureVerifier({ name, publicKey })
   return { name, type, publicKey, verifier }
 }
 

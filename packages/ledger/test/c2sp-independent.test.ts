@@ -2,7 +2,7 @@ import { createHash, createPublicKey, verify } from 'node:crypto'
 import { join } from 'node:path'
 import { Signer } from '@pocnet/crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { addCosignatures } from '../src/cosignature.ts'
+import { addCosignatures } from '../src/cosigned-note.ts'
 import { Witness } from '../src/witness/witness.ts'
 import { NodeIdentity, ORIGIN, openTestLedger, sampleEvent, tempDir } from './fixtures/ledger.ts'
 

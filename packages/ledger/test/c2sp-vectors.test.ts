@@ -3,13 +3,13 @@ import { fromHex, Signer } from '@pocnet/crypto'
 import { describe, expect, it } from 'vitest'
 import { checkpointBody, parseCheckpoint, signCheckpoint, verifyCheckpoint } from '../src/checkpoint.ts'
 import {
-  addCosignatures,
   cosignedMessage,
   parseCosignature,
   signCosignature,
   verifyCosignature,
   verifyCosignatures,
 } from '../src/cosignature.ts'
+import { addCosignatures } from '../src/cosigned-note.ts'
 import { CheckpointFormatError, type NoteProblem } from '../src/errors.ts'
 import { openNote } from '../src/signed-note.ts'
 import { formatVerifierKey, parseVerifierKey } from '../src/verifier-key.ts'

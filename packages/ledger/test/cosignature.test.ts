@@ -2,12 +2,12 @@ import { Signer } from '@pocnet/crypto'
 import { describe, expect, it } from 'vitest'
 import { parseCheckpoint } from '../src/checkpoint.ts'
 import {
-  addCosignatures,
   cosignatureKeyId,
   parseCosignature,
   signCosignature,
   verifyCosignatures,
 } from '../src/cosignature.ts'
+import { addCosignatures } from '../src/cosigned-note.ts'
 import { CheckpointFormatError } from '../src/errors.ts'
 import { formatSignatureLine } from '../src/signed-note.ts'
 import { MemoryLog } from './fixtures/memory-log.ts'

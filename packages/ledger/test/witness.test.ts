@@ -1,7 +1,8 @@
 import { join } from 'node:path'
 import { Signer } from '@pocnet/crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { addCosignatures, verifyCosignatures } from '../src/cosignature.ts'
+import { verifyCosignatures } from '../src/cosignature.ts'
+import { addCosignatures } from '../src/cosigned-note.ts'
 import {
   ConsistencyProofError,
   EquivocationError,
