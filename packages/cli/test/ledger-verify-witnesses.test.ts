@@ -111,10 +111,10 @@ describe('ledger verify --witnesses', () => {
       largestCosignedSize: 3,
     })
     expect(report.cosignatures).toEqual([
-      { size: 2, name: checkpointOrigin(NETWORK, 'IT'), timestamp: T, status: 'valid' },
-      { size: 2, name: checkpointOrigin(NETWORK, 'US'), timestamp: T + 1, status: 'valid' },
-      { size: 3, name: checkpointOrigin(NETWORK, 'IT'), timestamp: T + 60, status: 'valid' },
-      { size: 3, name: checkpointOrigin(NETWORK, 'XX'), timestamp: T + 61, status: 'unknown-key' },
+      { size: 2, name: checkpointOrigin(NETWORK, 'IT'), timestamp: T, kind: 'ed25519', status: 'valid' },
+      { size: 2, name: checkpointOrigin(NETWORK, 'US'), timestamp: T + 1, kind: 'ed25519', status: 'valid' },
+      { size: 3, name: checkpointOrigin(NETWORK, 'IT'), timestamp: T + 60, kind: 'ed25519', status: 'valid' },
+      { size: 3, name: checkpointOrigin(NETWORK, 'XX'), timestamp: T + 61, kind: 'ed25519', status: 'unknown-key' },
     ])
   })
 

@@ -1,10 +1,12 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Signer } from '@pocnet/crypto'
+import { MlDsa44Signer, Signer } from '@pocnet/crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { parseCheckpoint, type SignedCheckpoint } from '../src/checkpoint.ts'
 import { signCosignature, type WitnessKey } from '../src/cosignature.ts'
 import type { Ledger } from '../src/ledger.ts'
+import { signMlDsaCosignature } from '../src/mldsa-cosignature.ts'
+import { formatSignatureLine, parseSignatureLine } from '../src/signed-note.ts'
 import { WitnessCheck } from '../src/verify/witnesses.ts'
 import { type VerifyOptions, verifyLedger } from '../src/verify.ts'
 import { NodeIdentity, ORIGIN, openTestLedger, sampleEvent, tempDir } from './fixtures/ledger.ts'
@@ -67,9 +69,9 @@ describe('the witness requirement of verifyLedger', () => {
       largestCosignedSize: 5,
     })
     expect(report.cosignatures).toEqual([
-      { size: 3, name: it_.name, timestamp: T, status: 'valid' },
-      { size: 5, name: it_.name, timestamp: T + 60, status: 'valid' },
-      { size: 5, name: us.name, timestamp: T + 61, status: 'valid' },
+      { size: 3, name: it_.name, timestamp: T, kind: 'ed25519', status: 'valid' },
+      { size: 5, name: it_.name, timestamp: T + 60, kind: 'ed25519', status: 'valid' },
+      { size: 5, name: us.name, timestamp: T + 61, kind: 'ed25519', status: 'valid' },
     ])
   })
 
@@ -164,12 +166,16 @@ describe('the witness requirement of verifyLedger', () => {
         `the cosignature by ${us.name} on the checkpoint of size 5 does not verify: the checkpoint was changed ` +
           `after that member cosigned it, or the line was (the witnesses' view and the log's differ at size 5)`,
       )
-      expect(report.cosignatures).toEqual([{ size: 5, name: us.name, timestamp: T, status: 'invalid' }])
+      expect(report.cosignatures).toEqual([
+        { size: 5, name: us.name, timestamp: T, kind: 'ed25519', status: 'invalid' },
+      ])
     }
     // without the members' keys, the line is only listed
     const unchecked = await verify()
     expect(unchecked.ok).toBe(true)
-    expect(unchecked.cosignatures).toEqual([{ size: 5, name: us.name, timestamp: T, status: 'unknown-key' }])
+    expect(unchecked.cosignatures).toEqual([
+      { size: 5, name: us.name, timestamp: T, kind: 'ed25519', status: 'unknown-key' },
+    ])
   })
 
   it('reads the cosignatures an export bundle carries, with worker threads too', async () => {
@@ -186,5 +192,99 @@ describe('the witness requirement of verifyLedger', () => {
     }
     const short = await verifyLedger(bundle, { ...options, witnesses: { keys: members, min: 3 } })
     expect(short.problem?.reason).toMatch(/carries 2 valid cosignature\(s\)/)
+  })
+})
+
+describe('the post-quantum witness requirement of verifyLedger', () => {
+  // IT and US have ML-DSA-44 witness keys in the roster; DE has none
+  const pq = { IT: MlDsa44Signer.generate(), US: MlDsa44Signer.generate() }
+  const pqMembers = [
+    { ...keyOf(it_), mlDsaPublicKey: pq.IT.publicKey },
+    { ...keyOf(us), mlDsaPublicKey: pq.US.publicKey },
+    keyOf(de),
+  ]
+  const pqCosign = (w: typeof it_, signer: MlDsa44Signer, cp: SignedCheckpoint, time: number) =>
+    signMlDsaCosignature(
+      { name: w.name, publicKey: signer.publicKey, signer },
+      parseCheckpoint(cp.note).body,
+      time,
+    )
+
+  it('passes when k members cosigned with ML-DSA-44, and lists the kind of every line', async () => {
+    await ledgerDir(async (ledger, _first, latest) => {
+      await ledger.addCosignatures(latest.size, [
+        cosign(it_, latest, T),
+        pqCosign(it_, pq.IT, latest, T),
+        cosign(us, latest, T + 1),
+        pqCosign(us, pq.US, latest, T + 1),
+        cosign(de, latest, T + 2),
+      ])
+    })
+    const report = await verify({ witnesses: { keys: pqMembers, min: 3, minPostQuantum: 2 } })
+    expect(report.problem).toBeUndefined()
+    expect(report.witnesses).toEqual({
+      required: 3,
+      size: 5,
+      cosigners: [de.name, it_.name, us.name],
+      met: true,
+      largestCosignedSize: 5,
+      postQuantum: { required: 2, cosigners: [it_.name, us.name], met: true },
+    })
+    expect(report.cosignatures.map((c) => [c.name, c.kind, c.status])).toEqual([
+      [it_.name, 'ed25519', 'valid'],
+      [it_.name, 'ml-dsa-44', 'valid'],
+      [us.name, 'ed25519', 'valid'],
+      [us.name, 'ml-dsa-44', 'valid'],
+      [de.name, 'ed25519', 'valid'],
+    ])
+  })
+
+  it('fails when too few ML-DSA-44 cosignatures are there, naming who cosigned with Ed25519 only', async () => {
+    await ledgerDir(async (ledger, first, latest) => {
+      await ledger.addCosignatures(first.size, [
+        pqCosign(it_, pq.IT, first, T),
+        pqCosign(us, pq.US, first, T),
+      ])
+      await ledger.addCosignatures(latest.size, [
+        cosign(it_, latest, T + 60),
+        pqCosign(it_, pq.IT, latest, T + 60),
+        cosign(us, latest, T + 61),
+      ])
+    })
+    const report = await verify({ witnesses: { keys: pqMembers, min: 2, minPostQuantum: 2 } })
+    expect(report.ok).toBe(false)
+    expect(report.problem?.reason).toBe(
+      `the latest checkpoint (size 5) carries 1 valid ML-DSA-44 cosignature(s) of distinct current members (${it_.name}), ` +
+        `2 required; ${us.name} cosigned with Ed25519 only; 1 member(s) have no ML-DSA-44 witness key in the roster; ` +
+        `the largest checkpoint that does is of size 3; entries after it are vouched for by the log's own signature alone`,
+    )
+    expect(report.witnesses?.postQuantum).toEqual({ required: 2, cosigners: [it_.name], met: false })
+    // the same ledger meets a requirement of Ed25519 cosignatures alone
+    expect((await verify({ witnesses: { keys: pqMembers, min: 2 } })).ok).toBe(true)
+  })
+
+  it("fails on a member's ML-DSA-44 line that is malformed or by another key, naming the kind", async () => {
+    const { latest } = await ledgerDir(async () => {})
+    const good = parseSignatureLine(pqCosign(it_, pq.IT, latest, T))
+    const short = formatSignatureLine(it_.name, good.keyId, good.signature.subarray(0, 100))
+    await writeFile(join(dir.path, 'checkpoint'), `${latest.note}${short}\n`)
+    const malformed = await verify({ witnesses: { keys: pqMembers, min: 0 } })
+    expect(malformed.problem?.reason).toBe(
+      `the ML-DSA-44 cosignature line by ${it_.name} on the checkpoint of size 5 is malformed: the cosignature by ` +
+        `${it_.name} must be an 8-byte timestamp and a 2420-byte ML-DSA-44 signature (2428 bytes after the key ID, not 100)`,
+    )
+    // IT's key ID, but US's ML-DSA-44 key signed it
+    const forged = parseSignatureLine(pqCosign(it_, pq.US, latest, T))
+    await writeFile(
+      join(dir.path, 'checkpoint'),
+      `${latest.note}${formatSignatureLine(it_.name, good.keyId, forged.signature)}\n`,
+    )
+    const wrongKey = await verify({ witnesses: { keys: pqMembers, min: 0 } })
+    expect(wrongKey.problem?.reason).toMatch(
+      new RegExp(`^the ML-DSA-44 cosignature by ${it_.name} on the checkpoint of size 5 does not verify`),
+    )
+    expect(wrongKey.cosignatures).toEqual([
+      { size: 5, name: it_.name, timestamp: T, kind: 'ml-dsa-44', status: 'invalid' },
+    ])
   })
 })

@@ -1,6 +1,6 @@
 import type { NodeIdentity } from '@pocnet/crypto'
 import type { SignedCheckpoint } from '../checkpoint.ts'
-import type { WitnessKey } from '../cosignature.ts'
+import type { CosignatureKind, WitnessKeys } from '../cosignature-kind.ts'
 import type { AuthorisedKey } from './key-sequence.ts'
 
 /*
@@ -17,11 +17,14 @@ export interface VerifyProgress {
 
 /**
  * Cosignatures the latest checkpoint must carry: `min` valid ones of distinct `keys`, the current
- * members' witness keys (each member cosigns under its own log's origin with its roster key).
+ * members' witness keys (each member cosigns under its own log's origin with its roster key, and
+ * with the ML-DSA-44 witness key the roster gives it, if any), `minPostQuantum` of them ML-DSA-44.
  */
 export interface WitnessRequirement {
-  keys: WitnessKey[]
+  keys: WitnessKeys[]
   min: number
+  /** Distinct members whose ML-DSA-44 cosignature on the latest checkpoint must verify (default 0). */
+  minPostQuantum?: number
 }
 
 /** A cosignature line on a checkpoint, as the report lists it. */
@@ -30,8 +33,13 @@ export interface ListedCosignature {
   size: number
   /** The key name on the line (a member cosigns under its log's origin). */
   name: string
-  /** When, in POSIX seconds, if the line is shaped as a cosignature/v1. */
+  /** When, in POSIX seconds, if the line is shaped as a cosignature. */
   timestamp?: number
+  /**
+   * Which kind of cosignature: by the key ID for a member's line, else by the line's length
+   * (absent when it is neither kind's shape).
+   */
+  kind?: CosignatureKind
   /**
    * valid: by a current member's key, and verifies; duplicate: valid, but that member has a line on
    * this checkpoint already (counted once); unknown-key: not a current member's key, ignored;
@@ -50,6 +58,8 @@ export interface WitnessSummary {
   met: boolean
   /** The largest checkpoint that carries `required` valid cosignatures, if any. */
   largestCosignedSize?: number
+  /** When ML-DSA-44 cosignatures were required: how many, and whose verified on the latest checkpoint. */
+  postQuantum?: { required: number; cosigners: string[]; met: boolean }
 }
 
 export interface VerifyOptions {
