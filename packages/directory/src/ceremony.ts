@@ -5,6 +5,7 @@ import {
   type FileLimit,
   FileTooLargeError,
   fromHex,
+  ML_DSA_44_PUBLIC_KEY_LENGTH,
   type NodeIdentity,
   peerIdFromEd25519PublicKey,
   readFileWithin,
@@ -111,7 +112,7 @@ async function writeJson(path: string, value: unknown): Promise<void> {
 /** Step 1 (each founder or candidate): write the descriptor of this node's membership. */
 export async function exportMemberDescriptor(
   path: string,
-  member: { identity: NodeIdentity; country: string; name: string },
+  member: { identity: NodeIdentity; country: string; name: string; mlDsaWitnessKey?: Uint8Array },
 ): Promise<RosterMember> {
   if (!isCountryCode(member.country))
     throw new RosterFormatError(`member country must be ${COUNTRY_CODE_RULE}`)
@@ -119,6 +120,7 @@ export async function exportMemberDescriptor(
     country: member.country,
     name: member.name,
     publicKey: member.identity.signingPublicKey,
+    ...(member.mlDsaWitnessKey !== undefined && { mlDsaWitnessKey: member.mlDsaWitnessKey }),
   }
   await writeJson(path, {
     format: MEMBER_FORMAT,
@@ -126,6 +128,7 @@ export async function exportMemberDescriptor(
     name: descriptor.name,
     publicKey: toHex(descriptor.publicKey),
     peerId: member.identity.peerId.toString(),
+    ...(member.mlDsaWitnessKey !== undefined && { mlDsaWitnessKey: toHex(member.mlDsaWitnessKey) }),
   })
   return descriptor
 }
@@ -139,7 +142,17 @@ export async function readMemberDescriptor(path: string): Promise<RosterMember> 
     throw new RosterFormatError(`${path}: field name must be a non-empty string`)
   if (obj.peerId !== peerIdFromEd25519PublicKey(publicKey).toString())
     throw new RosterFormatError(`${path}: field peerId does not derive from publicKey`)
-  return { country: obj.country, name: obj.name, publicKey }
+  // optional: the ML-DSA-44 key its witness cosigns with (a member written before has none)
+  const mlDsaWitnessKey =
+    obj.mlDsaWitnessKey === undefined
+      ? undefined
+      : hexField(path, obj, 'mlDsaWitnessKey', ML_DSA_44_PUBLIC_KEY_LENGTH)
+  return {
+    country: obj.country,
+    name: obj.name,
+    publicKey,
+    ...(mlDsaWitnessKey !== undefined && { mlDsaWitnessKey }),
+  }
 }
 
 export interface RosterProposal {

@@ -4,6 +4,7 @@ import {
   ED25519_PUBLIC_KEY_LENGTH,
   ED25519_SIGNATURE_LENGTH,
   ed25519PublicKeyOfPeerId,
+  ML_DSA_44_PUBLIC_KEY_LENGTH,
   type NodeIdentity,
   SignatureContext,
   sha256,
@@ -48,6 +49,11 @@ export interface RosterMember {
   name: string
   /** Raw Ed25519 public key: the node's PeerId and its signing key. */
   publicKey: Uint8Array
+  /**
+   * Raw ML-DSA-44 public key its witness cosigns with beside its Ed25519 key (c2sp.org/
+   * tlog-cosignature, type 0x06), when it has one: here so an auditor has it from the roster alone.
+   */
+  mlDsaWitnessKey?: Uint8Array
 }
 
 export type RosterChange =
@@ -55,6 +61,7 @@ export type RosterChange =
   | { op: 'revoke'; country: string }
   | { op: 'rotate'; country: string; publicKey: Uint8Array }
   | { op: 'threshold'; threshold: number }
+  | { op: 'witness-key'; country: string; mlDsaWitnessKey: Uint8Array }
 
 export interface GenesisBody {
   kind: 'genesis'
@@ -102,19 +109,26 @@ const formatFail = (field: string, rule: string) => new RosterFormatError(`roste
 // ---------------------------------------------------------------- encoding
 
 function memberToCbor(m: RosterMember): CborValue {
-  return { country: m.country, name: m.name, key: m.publicKey }
+  return {
+    country: m.country,
+    name: m.name,
+    key: m.publicKey,
+    ...(m.mlDsaWitnessKey !== undefined && { mldsa: m.mlDsaWitnessKey }),
+  }
 }
 
 function changeToCbor(c: RosterChange): CborValue {
   switch (c.op) {
     case 'admit':
-      return { op: 'admit', country: c.member.country, name: c.member.name, key: c.member.publicKey }
+      return { op: 'admit', ...(memberToCbor(c.member) as { [key: string]: CborValue }) }
     case 'revoke':
       return { op: 'revoke', country: c.country }
     case 'rotate':
       return { op: 'rotate', country: c.country, key: c.publicKey }
     case 'threshold':
       return { op: 'threshold', threshold: c.threshold }
+    case 'witness-key':
+      return { op: 'witness-key', country: c.country, mldsa: c.mlDsaWitnessKey }
   }
 }
 
@@ -145,32 +159,29 @@ export function encodeRosterBody(body: RosterBody): Uint8Array {
   return bytes
 }
 
-function readMember(value: CborValue, path: string): RosterMember {
-  const r = new FieldReader(value, path, formatFail, ['country', 'name', 'key'])
+/** A member's fields; `extra` names the other fields its map holds (an admit's `op`). */
+function readMember(value: CborValue, path: string, extra: string[] = []): RosterMember {
+  const r = new FieldReader(value, path, formatFail, [...extra, 'country', 'name', 'key'], ['mldsa'])
   return {
     country: r.text('country', 2, isCountryCode, `must be ${COUNTRY_CODE_RULE}`),
     name: r.text('name', MAX_TEXT_LENGTH),
     publicKey: r.bytes('key', ED25519_PUBLIC_KEY_LENGTH),
+    ...(r.has('mldsa') && { mlDsaWitnessKey: r.bytes('mldsa', ML_DSA_44_PUBLIC_KEY_LENGTH) }),
   }
 }
 
 function readChange(value: CborValue, path: string): RosterChange {
-  const op = new FieldReader(value, path, formatFail, ['op'], ['country', 'name', 'key', 'threshold']).raw(
-    'op',
-  )
+  const op = new FieldReader(
+    value,
+    path,
+    formatFail,
+    ['op'],
+    ['country', 'name', 'key', 'threshold', 'mldsa'],
+  ).raw('op')
   const cc = (r: FieldReader) => r.text('country', 2, isCountryCode, `must be ${COUNTRY_CODE_RULE}`)
   switch (op) {
-    case 'admit': {
-      const r = new FieldReader(value, path, formatFail, ['op', 'country', 'name', 'key'])
-      return {
-        op,
-        member: {
-          country: cc(r),
-          name: r.text('name', MAX_TEXT_LENGTH),
-          publicKey: r.bytes('key', ED25519_PUBLIC_KEY_LENGTH),
-        },
-      }
-    }
+    case 'admit':
+      return { op, member: readMember(value, path, ['op']) }
     case 'revoke':
       return { op, country: cc(new FieldReader(value, path, formatFail, ['op', 'country'])) }
     case 'rotate': {
@@ -181,8 +192,12 @@ function readChange(value: CborValue, path: string): RosterChange {
       const r = new FieldReader(value, path, formatFail, ['op', 'threshold'])
       return { op, threshold: r.integer('threshold', 1, MAX_ROSTER_MEMBERS) }
     }
+    case 'witness-key': {
+      const r = new FieldReader(value, path, formatFail, ['op', 'country', 'mldsa'])
+      return { op, country: cc(r), mlDsaWitnessKey: r.bytes('mldsa', ML_DSA_44_PUBLIC_KEY_LENGTH) }
+    }
     default:
-      throw formatFail(`${path}.op`, 'must be one of admit, revoke, rotate, threshold')
+      throw formatFail(`${path}.op`, 'must be one of admit, revoke, rotate, threshold, witness-key')
   }
 }
 
@@ -344,8 +359,14 @@ export class RosterState {
       if (members.has(m.country)) throw new RosterChangeError(0, `founder ${m.country} is listed twice`)
       if (keys.has(toHex(m.publicKey)))
         throw new RosterChangeError(0, `founder ${m.country}'s key is already another founder's`)
+      if (m.mlDsaWitnessKey !== undefined && keys.has(toHex(m.mlDsaWitnessKey)))
+        throw new RosterChangeError(
+          0,
+          `founder ${m.country}'s ML-DSA-44 witness key is already another founder's`,
+        )
       members.set(m.country, m)
       keys.add(toHex(m.publicKey))
+      if (m.mlDsaWitnessKey !== undefined) keys.add(toHex(m.mlDsaWitnessKey))
     }
     if (body.threshold > members.size)
       throw new RosterChangeError(0, `threshold ${body.threshold} exceeds the ${members.size} founders`)
@@ -396,6 +417,11 @@ export class RosterState {
       const r = retired.get(hex)
       return r === undefined ? undefined : `was ${r.country}'s key, ${r.how} at version ${r.atVersion}`
     }
+    // each witness has its own ML-DSA-44 key: one held by another member is refused
+    const witnessKeyHolder = (key: Uint8Array, except: string): string | undefined =>
+      [...members.values()].find(
+        (m) => m.country !== except && m.mlDsaWitnessKey !== undefined && bytesEqual(m.mlDsaWitnessKey, key),
+      )?.country
     for (const change of body.changes) {
       switch (change.op) {
         case 'admit': {
@@ -403,7 +429,26 @@ export class RosterState {
           if (members.has(country)) throw new RosterChangeError(version, `admit ${country}: already a member`)
           const clash = keyInUse(change.member.publicKey)
           if (clash !== undefined) throw new RosterChangeError(version, `admit ${country}: the key ${clash}`)
+          const pqHolder =
+            change.member.mlDsaWitnessKey === undefined
+              ? undefined
+              : witnessKeyHolder(change.member.mlDsaWitnessKey, country)
+          if (pqHolder !== undefined)
+            throw new RosterChangeError(
+              version,
+              `admit ${country}: the ML-DSA-44 witness key is ${pqHolder}'s`,
+            )
           members.set(country, change.member)
+          break
+        }
+        case 'witness-key': {
+          const m = members.get(change.country)
+          if (m === undefined)
+            throw new RosterChangeError(version, `witness-key ${change.country}: not a member`)
+          const holder = witnessKeyHolder(change.mlDsaWitnessKey, change.country)
+          if (holder !== undefined)
+            throw new RosterChangeError(version, `witness-key ${change.country}: the key is ${holder}'s`)
+          members.set(change.country, { ...m, mlDsaWitnessKey: change.mlDsaWitnessKey })
           break
         }
         case 'revoke': {

@@ -302,3 +302,84 @@ describe('RosterKeeper', () => {
     expect(keeper.state.members.has('YA')).toBe(true)
   })
 })
+
+describe("members' ML-DSA-44 witness keys", () => {
+  const pqKey = (fill: number) => new Uint8Array(1312).fill(fill)
+
+  it('a genesis member may carry one, and it survives the encoding', () => {
+    const f = makeFounders(2, 2)
+    const members = [{ ...f.members[0]!, mlDsaWitnessKey: pqKey(1) }, f.members[1]!]
+    const doc = signedDocument(
+      { kind: 'genesis', network: NETWORK, version: 0, createdAt: 1, threshold: 2, members },
+      f.identities,
+    )
+    const { state } = verifyRosterChain(decodeRosterChain(encodeRosterChain([doc])))
+    expect(state.members.get(f.countries[0]!)?.mlDsaWitnessKey).toEqual(pqKey(1))
+    expect(state.members.get(f.countries[1]!)?.mlDsaWitnessKey).toBeUndefined()
+  })
+
+  it('an amendment sets one (and admits a member with one); a rotation keeps it', () => {
+    const f = makeFounders(3, 2)
+    const newcomer = NodeIdentity.generate()
+    const v1 = amendment(
+      f.chain,
+      [
+        { op: 'witness-key', country: f.countries[0]!, mlDsaWitnessKey: pqKey(1) },
+        {
+          op: 'admit',
+          member: {
+            country: 'NL',
+            name: 'NL',
+            publicKey: newcomer.signingPublicKey,
+            mlDsaWitnessKey: pqKey(2),
+          },
+        },
+      ],
+      f.identities.slice(0, 2),
+    )
+    const rotated = NodeIdentity.generate()
+    const v2 = amendment(
+      [...f.chain, v1],
+      [{ op: 'rotate', country: f.countries[0]!, publicKey: rotated.signingPublicKey }],
+      f.identities.slice(1, 3),
+    )
+    const { state } = verifyRosterChain([...f.chain, v1, v2])
+    expect(state.members.get(f.countries[0]!)?.mlDsaWitnessKey).toEqual(pqKey(1))
+    expect(state.members.get('NL')?.mlDsaWitnessKey).toEqual(pqKey(2))
+  })
+
+  it("refuses another member's key, a non-member, and a key of the wrong length, naming the rule", () => {
+    const f = makeFounders(3, 2)
+    const signers = f.identities.slice(0, 2)
+    const v1 = amendment(
+      f.chain,
+      [{ op: 'witness-key', country: f.countries[0]!, mlDsaWitnessKey: pqKey(1) }],
+      signers,
+    )
+    const taken = amendment(
+      [...f.chain, v1],
+      [{ op: 'witness-key', country: f.countries[1]!, mlDsaWitnessKey: pqKey(1) }],
+      signers,
+    )
+    expect(() => verifyRosterChain([...f.chain, v1, taken])).toThrow(RosterChangeError)
+    expect(() => verifyRosterChain([...f.chain, v1, taken])).toThrow(
+      new RegExp(`witness-key ${f.countries[1]}: the key is ${f.countries[0]}'s`),
+    )
+    const stranger = amendment(
+      f.chain,
+      [{ op: 'witness-key', country: 'ZZ', mlDsaWitnessKey: pqKey(3) }],
+      signers,
+    )
+    expect(() => verifyRosterChain([...f.chain, stranger])).toThrow(/witness-key ZZ: not a member/)
+    expect(() =>
+      encodeRosterBody({
+        kind: 'amendment',
+        network: NETWORK,
+        version: 1,
+        prev: new Uint8Array(32),
+        createdAt: 1,
+        changes: [{ op: 'witness-key', country: f.countries[0]!, mlDsaWitnessKey: new Uint8Array(1311) }],
+      }),
+    ).toThrow(/roster field body.changes\[0\].mldsa: must be 1312 bytes/)
+  })
+})

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises'
 import { checkCountry } from '@pocnet/cases'
-import { bytesEqual, peerIdFromEd25519PublicKey, readKeyFile, toHex } from '@pocnet/crypto'
+import { bytesEqual, peerIdFromEd25519PublicKey, readKeyFile, sha256, toHex } from '@pocnet/crypto'
 import {
   combineSignatures,
   encodeRosterChain,
@@ -38,6 +38,8 @@ function describeChange(c: RosterChange): string {
       return `rotate ${c.country} to key ${toHex(c.publicKey)}`
     case 'threshold':
       return `set threshold to ${c.threshold}`
+    case 'witness-key':
+      return `set ${c.country}'s ML-DSA-44 witness key to ${toHex(sha256(c.mlDsaWitnessKey))} (SHA-256 of the key)`
   }
 }
 
@@ -225,6 +227,11 @@ export function registerRoster(program: Command): void {
       .option('--revoke <CC>', 'revoke a country (repeat)', collect)
       .option('--rotate <file>', "a member.json carrying a country's new key (repeat)", collect)
       .option('--threshold <n>', 'new threshold', positiveInt('--threshold'))
+      .option(
+        '--witness-key <file>',
+        "a member.json carrying a country's ML-DSA-44 witness key, to publish it (repeat)",
+        collect,
+      )
       .option('--chain <file>', "the current roster chain (default: the data directory's roster.cbor)")
       .requiredOption('--out <file>', 'where to write the proposal (JSON)')
       .action(
@@ -234,6 +241,7 @@ export function registerRoster(program: Command): void {
             revoke?: string[]
             rotate?: string[]
             threshold?: number
+            witnessKey?: string[]
             chain?: string
             out: string
           },
@@ -248,10 +256,18 @@ export function registerRoster(program: Command): void {
             changes.push({ op: 'rotate', country: m.country, publicKey: m.publicKey })
           }
           if (flags.threshold !== undefined) changes.push({ op: 'threshold', threshold: flags.threshold })
+          for (const f of flags.witnessKey ?? []) {
+            const m = await readMember(f)
+            if (m.mlDsaWitnessKey === undefined)
+              throw new CliError('ERR_MEMBER_FILE', `${f}: no mlDsaWitnessKey field`, {
+                hint: 'the member writes its member.json again with its ML-DSA-44 witness key in it',
+              })
+            changes.push({ op: 'witness-key', country: m.country, mlDsaWitnessKey: m.mlDsaWitnessKey })
+          }
           if (changes.length === 0)
             throw new UsageError(
               'nothing to propose',
-              'give at least one of --admit, --revoke, --rotate, --threshold',
+              'give at least one of --admit, --revoke, --rotate, --threshold, --witness-key',
             )
           const chain = await readChain(flags.chain ?? ctx.path('roster'))
           const proposal = await proposeAmendment(flags.out, { chain, changes })
@@ -263,6 +279,7 @@ export function registerRoster(program: Command): void {
       ),
     'pocnet roster propose --admit de.json --out admit-de.json',
     'pocnet roster propose --revoke XX --threshold 3 --out change.json',
+    'pocnet roster propose --witness-key fr.json --witness-key it.json --out pq-witnesses.json',
   )
 
   examples(
