@@ -1,8 +1,14 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { NodeIdentity } from '@pocnet/crypto'
-import { checkpointOrigin, Ledger, parseCheckpoint, signCosignature } from '@pocnet/ledger'
+import { MlDsa44Signer, NodeIdentity } from '@pocnet/crypto'
+import {
+  checkpointOrigin,
+  Ledger,
+  parseCheckpoint,
+  signCosignature,
+  signMlDsaCosignature,
+} from '@pocnet/ledger'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCliOffline, writeGenesisRoster } from './fixtures/offline.ts'
 
@@ -114,7 +120,13 @@ describe('ledger verify --witnesses', () => {
       { size: 2, name: checkpointOrigin(NETWORK, 'IT'), timestamp: T, kind: 'ed25519', status: 'valid' },
       { size: 2, name: checkpointOrigin(NETWORK, 'US'), timestamp: T + 1, kind: 'ed25519', status: 'valid' },
       { size: 3, name: checkpointOrigin(NETWORK, 'IT'), timestamp: T + 60, kind: 'ed25519', status: 'valid' },
-      { size: 3, name: checkpointOrigin(NETWORK, 'XX'), timestamp: T + 61, kind: 'ed25519', status: 'unknown-key' },
+      {
+        size: 3,
+        name: checkpointOrigin(NETWORK, 'XX'),
+        timestamp: T + 61,
+        kind: 'ed25519',
+        status: 'unknown-key',
+      },
     ])
   })
 
@@ -125,5 +137,102 @@ describe('ledger verify --witnesses', () => {
     const unchecked = verify([], 'empty')
     expect(unchecked.status, unchecked.stderr).toBe(0)
     expect(unchecked.stdout).toMatch(/^! no roster here: cosignatures were not checked/m)
+  })
+})
+
+/*
+ * `--pq-witnesses k`: k members must have cosigned the latest checkpoint with the ML-DSA-44 witness
+ * key the roster gives them; the report says which kind(s) each witness used.
+ */
+describe('ledger verify --pq-witnesses', () => {
+  let dir: string
+  const [fr, it_, us] = [1, 2, 3].map(() => NodeIdentity.generate()) as [
+    NodeIdentity,
+    NodeIdentity,
+    NodeIdentity,
+  ]
+  const pq = { IT: MlDsa44Signer.generate(), US: MlDsa44Signer.generate() }
+  const bundles = { both: '', stripped: '' }
+
+  const verify = (bundle: string, args: string[]) =>
+    runCliOffline(
+      dir,
+      ['ledger', 'verify', '--bundle', bundle, '--country', 'FR', ...args],
+      join(dir, 'home'),
+    )
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pocnet-cli-pq-witnesses-'))
+    await mkdir(join(dir, 'home'))
+    await writeGenesisRoster(join(dir, 'home', 'roster.cbor'), NETWORK, [
+      { country: 'FR', name: 'FR', identity: fr },
+      { country: 'IT', name: 'IT', identity: it_, mlDsaWitnessKey: pq.IT.publicKey },
+      { country: 'US', name: 'US', identity: us, mlDsaWitnessKey: pq.US.publicKey },
+    ])
+    // two ledgers of FR: IT and US cosign with both kinds, then the same with the ML-DSA-44 lines left out
+    for (const kind of ['both', 'stripped'] as const) {
+      const ledger = await Ledger.open({
+        dir: join(dir, `fr-${kind}`),
+        identity: fr,
+        origin: checkpointOrigin(NETWORK, 'FR'),
+      })
+      await ledger.append({ kind: 'admin-action', actor: 'node', detail: { i: 0 } })
+      const text = parseCheckpoint((await ledger.checkpoint()).note).body
+      const lines = (['IT', 'US'] as const).flatMap((cc) => {
+        const name = checkpointOrigin(NETWORK, cc)
+        const identity = cc === 'IT' ? it_ : us
+        const ed = signCosignature(
+          { name, publicKey: identity.signingPublicKey, signer: identity.signer },
+          text,
+          T,
+        )
+        const ml = signMlDsaCosignature({ name, publicKey: pq[cc].publicKey, signer: pq[cc] }, text, T)
+        return kind === 'both' ? [ed, ml] : [ed]
+      })
+      await ledger.addCosignatures(1, lines)
+      bundles[kind] = join(dir, `fr-${kind}.bundle`)
+      await ledger.export(bundles[kind])
+      await ledger.close()
+    }
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('passes when the members cosigned with ML-DSA-44, and says which kinds each used', () => {
+    const r = verify(bundles.both, ['--pq-witnesses', '2'])
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(r.stdout).toMatch(/^ {12}2 of 2 required with ML-DSA-44 \(post-quantum\): IT, US$/m)
+    expect(r.stdout).toMatch(/^ {12}size 1: IT 2027-01-15T08:00:00Z, IT ML-DSA-44 2027-01-15T08:00:00Z, US/m)
+    expect(r.stdout).toMatch(/^ {2}kinds {4}size 1: IT Ed25519\+ML-DSA-44, US Ed25519\+ML-DSA-44$/m)
+    const json = JSON.parse(verify(bundles.both, ['--pq-witnesses', '2', '--json']).stdout)
+    expect(json.witnesses.postQuantum).toEqual({
+      required: 2,
+      cosigners: [checkpointOrigin(NETWORK, 'IT'), checkpointOrigin(NETWORK, 'US')],
+      met: true,
+    })
+    expect(json.cosignatures.map((c: { kind: string }) => c.kind)).toEqual([
+      'ed25519',
+      'ml-dsa-44',
+      'ed25519',
+      'ml-dsa-44',
+    ])
+  })
+
+  it('refuses the bundle with its ML-DSA-44 lines stripped, with the reason and a hint', () => {
+    const r = verify(bundles.stripped, ['--pq-witnesses', '1'])
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(
+      /carries 0 valid ML-DSA-44 cosignature\(s\) of distinct current members, 1 required; .*IT, .*US cosigned with Ed25519 only/,
+    )
+    expect(r.stderr).toMatch(
+      /^hint: --pq-witnesses <k> sets how many ML-DSA-44 cosignatures are required \(1 here/m,
+    )
+    // without the post-quantum requirement it is the valid bundle it was
+    expect(verify(bundles.stripped, ['--witnesses', '2']).status).toBe(0)
+    expect(verify(bundles.stripped, ['--witnesses', '2']).stdout).toMatch(
+      /^ {2}kinds {4}size 1: IT Ed25519, US Ed25519$/m,
+    )
   })
 })

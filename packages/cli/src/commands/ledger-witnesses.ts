@@ -1,4 +1,9 @@
-import { checkpointOrigin, type VerifyReport, type WitnessRequirement } from '@pocnet/ledger'
+import {
+  type CosignatureKind,
+  checkpointOrigin,
+  type VerifyReport,
+  type WitnessRequirement,
+} from '@pocnet/ledger'
 import { minCosigners, readConfig } from '@pocnet/node/client'
 import { CliError } from '../errors.ts'
 import { out } from '../output.ts'
@@ -8,11 +13,13 @@ import { out } from '../output.ts'
  * roster, how many cosignatures the latest checkpoint must carry, and the listing of who cosigned.
  */
 
-/** The roster as this needs it: the network and every current member's key. */
+/** The roster as this needs it: the network and every current member's keys. */
 interface Members {
   network: string
-  members: ReadonlyMap<string, { publicKey: Uint8Array }>
+  members: ReadonlyMap<string, { publicKey: Uint8Array; mlDsaWitnessKey?: Uint8Array }>
 }
+
+const KIND_SHOWN: Record<CosignatureKind, string> = { ed25519: 'Ed25519', 'ml-dsa-44': 'ML-DSA-44' }
 
 /** Sizes the text report lists cosigners of (the latest ones); --json lists them all. */
 const LISTED_SIZES = 10
@@ -22,33 +29,48 @@ const LISTED_SIZES = 10
  * log's origin with its roster key (the verifier leaves the log's own out). `flag` is --witnesses;
  * otherwise the node's witnessing policy (`minCosigners`: its config's when verifying its data
  * directory, else the default, a majority of the other members), at most their number. `logCountry` is the log's, when known (else it is taken to be
- * a member). Undefined when there is no roster to take keys from (and none is required).
+ * a member). `pqFlag` is --pq-witnesses: how many of them must be ML-DSA-44 cosignatures (by the
+ * ML-DSA-44 witness keys the roster gives members), none by default. Undefined when there is no
+ * roster to take keys from (and none is required).
  */
 export async function witnessRequirement(opts: {
   roster: Members | undefined
   flag: number | undefined
+  pqFlag?: number | undefined
   dataDir: string | undefined
   logCountry: string | undefined
 }): Promise<WitnessRequirement | undefined> {
-  const { roster, flag } = opts
+  const { roster, flag, pqFlag } = opts
   if (roster === undefined) {
-    if (flag !== undefined && flag > 0)
-      throw new CliError('ERR_NO_ROSTER', "--witnesses needs the roster, for the members' keys", {
-        hint: 'pass --data-dir of a node that holds the roster, or --witnesses 0 to verify without witnesses',
-      })
+    if ((flag !== undefined && flag > 0) || (pqFlag !== undefined && pqFlag > 0))
+      throw new CliError(
+        'ERR_NO_ROSTER',
+        `${flag !== undefined && flag > 0 ? '--witnesses' : '--pq-witnesses'} needs the roster, for the members' keys`,
+        {
+          hint: 'pass --data-dir of a node that holds the roster, or --witnesses 0 to verify without witnesses',
+        },
+      )
     return undefined
   }
   const keys = [...roster.members].map(([country, member]) => ({
     name: checkpointOrigin(roster.network, country),
     publicKey: member.publicKey,
+    ...(member.mlDsaWitnessKey !== undefined && { mlDsaPublicKey: member.mlDsaWitnessKey }),
   }))
-  if (flag !== undefined) return { keys, min: flag }
+  const postQuantum = pqFlag === undefined || pqFlag === 0 ? {} : { minPostQuantum: pqFlag }
+  // an ML-DSA-44 cosigner is a cosigner too: k is at least the post-quantum count
+  const withPostQuantum = (min: number): WitnessRequirement => ({
+    keys,
+    min: Math.max(min, pqFlag ?? 0),
+    ...postQuantum,
+  })
+  if (flag !== undefined) return withPostQuantum(flag)
   const isMember = opts.logCountry === undefined || roster.members.has(opts.logCountry)
   const others = roster.members.size - (isMember ? 1 : 0)
   // the node's own policy for its data directory; for a bundle, that policy's default
   const config =
     opts.dataDir === undefined ? undefined : await readConfig(opts.dataDir).catch(() => undefined)
-  return { keys, min: minCosigners(config ?? {}, others) }
+  return withPostQuantum(minCosigners(config ?? {}, others))
 }
 
 /** A cosigner's name as shown: the country of a current member's log origin, else the name itself. */
@@ -78,17 +100,38 @@ export function printWitnesses(
     out.line(
       `  witnesses ${w.cosigners.length} of ${w.required} required cosigned the latest checkpoint (size ${w.size}): ${w.cosigners.map((n) => shownName(n, roster)).join(', ')}`,
     )
+    if (w.postQuantum !== undefined)
+      out.line(
+        `            ${w.postQuantum.cosigners.length} of ${w.postQuantum.required} required with ML-DSA-44 (post-quantum): ${w.postQuantum.cosigners.map((n) => shownName(n, roster)).join(', ')}`,
+      )
   } else {
     out.line(`  witnesses none required (--witnesses 0, or no other member)`)
   }
   const sizes = [...new Set(report.cosignatures.map((c) => c.size))]
   for (const size of sizes.slice(-LISTED_SIZES)) {
     const lines = report.cosignatures.filter((c) => c.size === size)
+    // an Ed25519 line is shown as it was before ML-DSA-44 came; the other kind says so
     const shown = lines.map(
       (c) =>
-        `${shownName(c.name, roster)} ${shownTime(c.timestamp)}${c.status === 'valid' ? '' : ` (${c.status})`}`,
+        `${shownName(c.name, roster)}${c.kind === 'ml-dsa-44' ? ' ML-DSA-44' : ''} ${shownTime(c.timestamp)}${c.status === 'valid' ? '' : ` (${c.status})`}`,
     )
     out.line(`            size ${size}: ${shown.join(', ')}`)
+  }
+  const latest = sizes.at(-1)
+  if (latest !== undefined) {
+    // which kind(s) each witness cosigned the latest cosigned checkpoint with
+    const kinds = new Map<string, Set<CosignatureKind>>()
+    for (const c of report.cosignatures)
+      if (c.size === latest && c.status === 'valid' && c.kind !== undefined)
+        kinds.set(c.name, (kinds.get(c.name) ?? new Set()).add(c.kind))
+    if (kinds.size > 0)
+      out.line(
+        `  kinds    size ${latest}: ${[...kinds]
+          .map(
+            ([name, k]) => `${shownName(name, roster)} ${[...k].map((kind) => KIND_SHOWN[kind]).join('+')}`,
+          )
+          .join(', ')}`,
+      )
   }
   if (sizes.length > LISTED_SIZES)
     out.line(

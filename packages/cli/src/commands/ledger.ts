@@ -177,6 +177,11 @@ export function registerLedger(program: Command): void {
         nonNegativeInt('--witnesses'),
       )
       .option(
+        '--pq-witnesses <k>',
+        'of those, ML-DSA-44 (post-quantum) cosignatures of distinct members, by the witness keys the roster gives them (default 0; k of --witnesses is raised to it)',
+        nonNegativeInt('--pq-witnesses'),
+      )
+      .option(
         '--threads <n>',
         'worker threads that decode and hash entries (default: one per CPU; 0: none)',
         nonNegativeInt('--threads'),
@@ -192,6 +197,7 @@ export function registerLedger(program: Command): void {
             checkBlobs?: boolean
             allowUnsignedTail?: boolean
             witnesses?: number
+            pqWitnesses?: number
             threads?: number
             json?: boolean
           },
@@ -230,6 +236,7 @@ export function registerLedger(program: Command): void {
           const witnesses = await witnessRequirement({
             roster,
             flag: flags.witnesses,
+            pqFlag: flags.pqWitnesses,
             dataDir: flags.bundle === undefined ? ctx.dataDir : undefined,
             logCountry:
               flags.country?.toUpperCase() ??
@@ -267,11 +274,13 @@ export function registerLedger(program: Command): void {
             throw new LedgerInvalidError(
               report.problem?.reason ?? 'unknown problem',
               report.problem?.seq,
-              report.witnesses?.met === false
-                ? `--witnesses <k> sets how many cosignatures are required (${report.witnesses.required} here; 0: none); the node asks the connected members to cosign each checkpoint`
-                : report.unsignedFrom !== undefined && report.problem?.seq === report.unsignedFrom
-                  ? UNSIGNED_TAIL_HINT
-                  : undefined,
+              report.witnesses?.postQuantum?.met === false
+                ? `--pq-witnesses <k> sets how many ML-DSA-44 cosignatures are required (${report.witnesses.postQuantum.required} here; 0: none); a member's witness cosigns with ML-DSA-44 once the roster publishes its key (\`pocnet roster propose --witness-key\`)`
+                : report.witnesses?.met === false
+                  ? `--witnesses <k> sets how many cosignatures are required (${report.witnesses.required} here; 0: none); the node asks the connected members to cosign each checkpoint`
+                  : report.unsignedFrom !== undefined && report.problem?.seq === report.unsignedFrom
+                    ? UNSIGNED_TAIL_HINT
+                    : undefined,
             )
           if (flags.json) return
           out.line(
@@ -320,6 +329,7 @@ export function registerLedger(program: Command): void {
     'pocnet ledger verify --allow-unsigned-tail   # a running node: its newest entries await a checkpoint',
     'pocnet ledger verify --bundle fr-2026-11.bundle --country FR --evidence fr-evidence.json',
     'pocnet ledger verify --bundle fr-2026-11.bundle --witnesses 3',
+    'pocnet ledger verify --bundle fr-2026-11.bundle --witnesses 3 --pq-witnesses 2',
   )
 
   examples(
