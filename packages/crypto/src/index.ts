@@ -50,6 +50,13 @@ export {
   MlDsa44Signer,
   verifyMlDsa44,
 } from './ml-dsa.ts'
+export {
+  decodeMlDsaKeyFile,
+  encodeMlDsaKeyFile,
+  ML_DSA_KEY_FILE_LENGTH,
+  readMlDsaKeyFile,
+  writeMlDsaKeyFile,
+} from './ml-dsa-keyfile.ts'
 export { openSecretbox, SECRETBOX_KEY_LENGTH, SECRETBOX_OVERHEAD, sealSecretbox } from './secretbox.ts'
 export {
   checkNoteText,

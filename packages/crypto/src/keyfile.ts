@@ -49,7 +49,8 @@ const LIMITS = { log2N: [10, 20], r: [1, 16], p: [1, 4] } as const
 /** scrypt needs 128·N·r bytes; a key file may ask for at most this much. */
 const MAX_SCRYPT_MEMORY = 256 * 1024 * 1024
 
-function withinLimits(params: ScryptParameters): boolean {
+/** True if scrypt `params` are within what a reader accepts (shared by every key file). */
+export function withinLimits(params: ScryptParameters): boolean {
   return (
     params.log2N >= LIMITS.log2N[0] &&
     params.log2N <= LIMITS.log2N[1] &&
@@ -61,7 +62,12 @@ function withinLimits(params: ScryptParameters): boolean {
   )
 }
 
-function deriveKey(passphrase: string, salt: Uint8Array, params: ScryptParameters): Promise<Uint8Array> {
+/** scrypt(passphrase NFC, salt) → 32-byte secretbox key (shared by every key file). */
+export function deriveKey(
+  passphrase: string,
+  salt: Uint8Array,
+  params: ScryptParameters,
+): Promise<Uint8Array> {
   const N = 2 ** params.log2N
   return new Promise((resolve, reject) => {
     scryptCb(
