@@ -70,6 +70,8 @@ export const STOP_TIMEOUT_MS = 5_000
 export const DATA_DIR = {
   config: 'config.json',
   key: 'node.key',
+  /** The witness's ML-DSA-44 key (its public key is the member's `mldsa` in the roster), encrypted like node.key. */
+  mlDsaWitnessKey: 'witness-mldsa.key',
   /** Keys `pocnet key rotate` took out of service, `<public key hex>.key`, encrypted like node.key. */
   retiredKeys: 'keys/retired',
   roster: 'roster.cbor',

@@ -1,6 +1,14 @@
 import { chmod, mkdir, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { NodeIdentity, type ScryptParameters, toHex, writeFileAtomic, writeKeyFile } from '@pocnet/crypto'
+import {
+  MlDsa44Signer,
+  NodeIdentity,
+  type ScryptParameters,
+  toHex,
+  writeFileAtomic,
+  writeKeyFile,
+  writeMlDsaKeyFile,
+} from '@pocnet/crypto'
 import type { RosterMember } from '@pocnet/directory'
 import { defaultConfig, type NodeConfig, validateConfig, writeConfig } from './config.ts'
 import { DATA_DIR } from './constants.ts'
@@ -36,7 +44,7 @@ export interface InitResult {
 }
 
 /**
- * Creates a node's data directory (0700): encrypted key file, config, contact details and
+ * Creates a node's data directory (0700): encrypted key files (node key, ML-DSA-44 witness key), config, contact details and
  * a first operator. Refuses a directory that already holds a node. The roster comes later,
  * from the federation's ceremony (`pocnet roster ...`).
  */
@@ -64,6 +72,14 @@ export async function initNode(opts: InitOptions): Promise<InitResult> {
   }
   const identity = NodeIdentity.generate()
   await writeKeyFile(join(opts.dataDir, DATA_DIR.key), identity, opts.passphrase, opts.scrypt)
+  // the witness cosigns with ML-DSA-44 too once the roster publishes this key (the member descriptor has it)
+  const mlDsaWitness = MlDsa44Signer.generate()
+  await writeMlDsaKeyFile(
+    join(opts.dataDir, DATA_DIR.mlDsaWitnessKey),
+    mlDsaWitness,
+    opts.passphrase,
+    opts.scrypt,
+  )
   await writeConfig(opts.dataDir, config)
   await writeFileAtomic(
     join(opts.dataDir, DATA_DIR.contact),
@@ -77,7 +93,12 @@ export async function initNode(opts: InitOptions): Promise<InitResult> {
     peerId: identity.peerId.toString(),
     signingPublicKeyHex: toHex(identity.signingPublicKey),
     boxPublicKeyHex: toHex(identity.boxPublicKey),
-    memberDescriptor: { country: opts.country, name: opts.name, publicKey: identity.signingPublicKey },
+    memberDescriptor: {
+      country: opts.country,
+      name: opts.name,
+      publicKey: identity.signingPublicKey,
+      mlDsaWitnessKey: mlDsaWitness.publicKey,
+    },
     operatorToken,
     identity,
     config,

@@ -26,6 +26,7 @@ export const BACKUP_MANIFEST_FILE: FileLimit = {
 /** What a backup holds: everything but the socket. The ledger folder is copied whole (without its LOCK). */
 const FILES = [
   DATA_DIR.key,
+  DATA_DIR.mlDsaWitnessKey,
   DATA_DIR.config,
   DATA_DIR.contact,
   DATA_DIR.users,

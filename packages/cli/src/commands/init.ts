@@ -222,7 +222,14 @@ export function registerInit(program: Command): void {
         throw e
       }
       const memberFile = join(ctx.dataDir, MEMBER_FILE)
-      await exportMemberDescriptor(memberFile, { identity: result.identity, country, name: flags.name })
+      await exportMemberDescriptor(memberFile, {
+        identity: result.identity,
+        country,
+        name: flags.name,
+        ...(result.memberDescriptor.mlDsaWitnessKey !== undefined && {
+          mlDsaWitnessKey: result.memberDescriptor.mlDsaWitnessKey,
+        }),
+      })
       if (flags.json) {
         out.json({
           dataDir: result.dataDir,
