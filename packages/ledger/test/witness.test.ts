@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { Signer } from '@pocnet/crypto'
+import { MlDsa44Signer, Signer } from '@pocnet/crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyCosignatures } from '../src/cosignature.ts'
 import { addCosignatures } from '../src/cosigned-note.ts'
@@ -14,6 +14,8 @@ import {
   type WitnessRefusedError,
   WitnessRequestError,
 } from '../src/errors.ts'
+import { parseMlDsaCosignature, verifyMlDsaCosignature } from '../src/mldsa-cosignature.ts'
+import { splitNote } from '../src/signed-note.ts'
 import { type EquivocationEvidence, verifyEvidence } from '../src/witness/evidence.ts'
 import { Witness } from '../src/witness/witness.ts'
 import { tempDir } from './fixtures/ledger.ts'
@@ -64,6 +66,31 @@ async function refusal(promise: Promise<unknown>): Promise<WitnessRefusedError> 
 }
 
 describe('a witness', () => {
+  it('with an ML-DSA-44 key, cosigns with both kinds under its name, at the same time', async () => {
+    const mlDsa = MlDsa44Signer.generate()
+    const witness = await Witness.open({
+      dir: join(work.path, `witness-${dirs++}`),
+      cosigner: { ...witnessKey, signer: witnessSigner },
+      mlDsaCosigner: { name: WITNESS_NAME, publicKey: mlDsa.publicKey, signer: mlDsa },
+      logs: [{ origin: ORIGIN, publicKeys: [new MemoryLog(ORIGIN, LOG_SEED).signer.publicKey] }],
+      now: () => NOW,
+    })
+    const log = new MemoryLog(ORIGIN, LOG_SEED)
+    log.append(5)
+    const cosigned = await submit(witness, log, 0)
+    const pq = parseMlDsaCosignature(cosigned.mlDsaCosignature!)
+    expect(pq.name).toBe(WITNESS_NAME)
+    expect(pq.timestamp).toBe(cosigned.timestamp)
+    const note = addCosignatures(log.checkpoint().note, [cosigned.cosignature, cosigned.mlDsaCosignature!])
+    expect(verifyMlDsaCosignature(splitNote(note).text, pq, mlDsa.publicKey)).toBe(true)
+    expect(verifyCosignatures(note, [witnessKey])).toHaveLength(1)
+    await witness.close()
+    // without one, it cosigns with Ed25519 alone
+    const classical = await openWitness()
+    expect((await submit(classical, log, 0)).mlDsaCosignature).toBeUndefined()
+    await classical.close()
+  })
+
   it('cosigns a consistent chain, each cosignature valid cosignature/v1 at its clock time', async () => {
     const witness = await openWitness()
     const log = new MemoryLog(ORIGIN, LOG_SEED)

@@ -13,6 +13,7 @@ import {
   WitnessRequestError,
   WitnessStateError,
 } from '../errors.ts'
+import { type MlDsaCosigner, signMlDsaCosignature } from '../mldsa-cosignature.ts'
 import { type EquivocationEvidence, type EquivocationKind, judgeConsistencyProof } from './evidence.ts'
 import { WitnessState } from './state.ts'
 
@@ -38,6 +39,8 @@ export interface WitnessOptions {
   /** Directory of the witness's LevelDB state (created if missing). */
   dir: string
   cosigner: Cosigner
+  /** Its ML-DSA-44 key under the same name, if it has one: it then cosigns with both (two lines). */
+  mlDsaCosigner?: MlDsaCosigner
   logs: readonly WitnessedLog[]
   /** Milliseconds since the epoch; cosignature timestamps are its whole seconds. Defaults to Date.now. */
   now?: () => number
@@ -54,12 +57,15 @@ export interface CosignedCheckpoint {
   checkpoint: SignedCheckpoint
   /** The cosignature/v1 line, without newline (addCosignatures puts it on the note). */
   cosignature: string
+  /** The ML-DSA-44 cosignature line, same timestamp, when the witness has an ML-DSA-44 key. */
+  mlDsaCosignature?: string
   /** Its timestamp, POSIX seconds. */
   timestamp: number
 }
 
 export class Witness {
   readonly #cosigner: Cosigner
+  readonly #mlDsaCosigner: MlDsaCosigner | undefined
   #logs: Map<string, readonly Uint8Array[]>
   readonly #held: Map<string, SignedCheckpoint>
   readonly #queues = new Map<string, Promise<unknown>>()
@@ -69,6 +75,7 @@ export class Witness {
 
   private constructor(options: WitnessOptions, state: WitnessState, held: Map<string, SignedCheckpoint>) {
     this.#cosigner = options.cosigner
+    this.#mlDsaCosigner = options.mlDsaCosigner
     this.#logs = new Map(options.logs.map((log) => [log.origin, log.publicKeys]))
     this.#state = state
     this.#held = held
@@ -195,7 +202,13 @@ export class Witness {
 
     const timestamp = Math.floor(this.#now() / 1000)
     const body = parseCheckpoint(checkpoint.note).body
-    return { checkpoint, cosignature: signCosignature(this.#cosigner, body, timestamp), timestamp }
+    const mlDsa = this.#mlDsaCosigner
+    return {
+      checkpoint,
+      cosignature: signCosignature(this.#cosigner, body, timestamp),
+      ...(mlDsa !== undefined && { mlDsaCosignature: signMlDsaCosignature(mlDsa, body, timestamp) }),
+      timestamp,
+    }
   }
 
   #verifiedCheckpoint(note: string, keys: readonly Uint8Array[]): SignedCheckpoint {
