@@ -46,5 +46,5 @@ export {
   stopNode,
 } from './process.ts'
 export { type LedgerRewrite, type RewriteOptions, rewriteBundle, rewriteNodeLedger } from './rewrite.ts'
-export { flipStoredBlobByte, stripBundleCheckpoints } from './tamper.ts'
+export { flipStoredBlobByte, stripBundleCheckpoints, stripBundleMlDsaCosignatures } from './tamper.ts'
 export { DEFAULT_WAIT_TIMEOUT_MS, type WaitOptions, waitFor } from './wait.ts'

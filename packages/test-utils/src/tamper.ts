@@ -43,6 +43,42 @@ export async function stripBundleCheckpoints(from: string, to: string): Promise<
   await writeFile(to, Buffer.concat(kept))
 }
 
+/** Key ID, timestamp and ML-DSA-44 signature: the bytes of an ML-DSA-44 cosignature line. */
+const ML_DSA_LINE_BYTES = 4 + 8 + 2420
+
+/**
+ * Writes `to`: the bundle `from` with every ML-DSA-44 cosignature line taken off its checkpoint
+ * notes (told by their length), as a bundle from before them, or one someone stripped, would be.
+ */
+export async function stripBundleMlDsaCosignatures(from: string, to: string): Promise<void> {
+  const bytes = await readFile(from)
+  const kept: Buffer[] = [bytes.subarray(0, MAGIC_BYTES)]
+  for (let at = MAGIC_BYTES; at < bytes.length; ) {
+    const type = bytes[at]!
+    const length = bytes.readUInt32BE(at + 1)
+    const record = bytes.subarray(at, at + 5 + length)
+    at += 5 + length
+    if (type !== CHECKPOINT_RECORD) {
+      kept.push(record)
+      continue
+    }
+    const note = record.subarray(5).toString('utf8')
+    const split = note.lastIndexOf('\n\n')
+    const lines = note
+      .slice(split + 2, -1)
+      .split('\n')
+      .filter(
+        (line) => Buffer.from(line.slice(line.lastIndexOf(' ') + 1), 'base64').length !== ML_DSA_LINE_BYTES,
+      )
+    const stripped = Buffer.from(`${note.slice(0, split + 2)}${lines.map((l) => `${l}\n`).join('')}`)
+    const head = Buffer.alloc(5)
+    head[0] = CHECKPOINT_RECORD
+    head.writeUInt32BE(stripped.length, 1)
+    kept.push(head, stripped)
+  }
+  await writeFile(to, Buffer.concat(kept))
+}
+
 /**
  * Flips one bit of the first stored blob of the (stopped) node in `dataDir`, at `offset` in its
  * stored bytes, in LevelDB's table file itself — not through LevelDB. Returns the blob's address (hex).

@@ -1,6 +1,14 @@
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { type NodeIdentity, readKeyFile, toHex } from '@pocnet/crypto'
+import {
+  bytesEqual,
+  KeyFileError,
+  type MlDsa44Signer,
+  type NodeIdentity,
+  readKeyFile,
+  readMlDsaKeyFile,
+  toHex,
+} from '@pocnet/crypto'
 import {
   DirectoryMemory,
   FileDirectoryStore,
@@ -20,6 +28,8 @@ import { readRetiredKey, retiredKeyFile } from '../retired-keys.ts'
 export interface OpenedDataDir {
   config: NodeConfig
   identity: NodeIdentity
+  /** The witness's ML-DSA-44 key (witness-mldsa.key), when the data directory has one. */
+  mlDsaSigner?: MlDsa44Signer
   keeper: RosterKeeper
   memory: DirectoryMemory
   ledger: Ledger
@@ -33,6 +43,7 @@ export interface OpenedDataDir {
 export async function openDataDir(dataDir: string, passphrase: string, log: Logger): Promise<OpenedDataDir> {
   const config = await readConfig(dataDir)
   const identity = await readKeyFile(join(dataDir, DATA_DIR.key), passphrase)
+  const mlDsaSigner = await readMlDsaWitnessKey(dataDir, passphrase)
   const rosterFile = join(dataDir, DATA_DIR.roster)
   const chain = await readDataFile(
     rosterFile,
@@ -120,7 +131,22 @@ export async function openDataDir(dataDir: string, passphrase: string, log: Logg
       keys: ledger.keysWithSealedBlobs,
       hint: 'a key rotation was made without the old key: the message bodies sealed under it cannot be opened (their entries are kept and verify)',
     })
-  return { config, identity, keeper, memory, ledger }
+  const published = getRoster().members.get(config.country)?.mlDsaWitnessKey
+  if (mlDsaSigner !== undefined && published !== undefined && !bytesEqual(published, mlDsaSigner.publicKey))
+    log.warn('witness.ml-dsa-key-not-in-roster', {
+      hint: `the roster gives ${config.country} another ML-DSA-44 witness key: members refuse this node's ML-DSA-44 cosignatures until \`pocnet roster propose --witness-key member.json\` publishes this one`,
+    })
+  return { config, identity, ...(mlDsaSigner !== undefined && { mlDsaSigner }), keeper, memory, ledger }
+}
+
+/** The witness's ML-DSA-44 key, or undefined when the data directory has none (a node made before). */
+async function readMlDsaWitnessKey(dataDir: string, passphrase: string): Promise<MlDsa44Signer | undefined> {
+  try {
+    return await readMlDsaKeyFile(join(dataDir, DATA_DIR.mlDsaWitnessKey), passphrase)
+  } catch (err) {
+    if (err instanceof KeyFileError && err.problem === 'not-found') return undefined
+    throw err
+  }
 }
 
 /**

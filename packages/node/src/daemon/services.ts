@@ -59,7 +59,7 @@ export interface NodeServices {
  * state cannot be opened the host is stopped and the ledger closed before the error.
  */
 export async function createServices(
-  { config, identity, keeper, memory, ledger }: OpenedDataDir,
+  { config, identity, mlDsaSigner, keeper, memory, ledger }: OpenedDataDir,
   opts: ServiceOptions,
 ): Promise<NodeServices> {
   const { dataDir, log } = opts
@@ -204,6 +204,7 @@ export async function createServices(
     witness = await MemberWitness.open({
       host,
       identity,
+      ...(mlDsaSigner !== undefined && { mlDsaSigner }),
       network: config.network,
       country: config.country,
       getRoster,

@@ -5,10 +5,12 @@ import {
   checkpointKeyId,
   memberWitnessName,
   parseCosignature,
+  parseMlDsaCosignature,
   type SignedCheckpoint,
   splitNote,
   verifyCosignature,
   verifyCosignatures,
+  verifyMlDsaCosignature,
 } from '@pocnet/ledger'
 import { ExchangeError, requestOnce } from '@pocnet/protocol/reqresp'
 import type { Logger } from '../log.ts'
@@ -16,7 +18,9 @@ import {
   decodeWitnessAnswer,
   encodeWitnessRequest,
   MAX_WITNESS_ANSWER_BYTES,
+  MAX_WITNESS_ML_DSA_ANSWER_BYTES,
   WITNESS_PROTOCOL,
+  WITNESS_PROTOCOL_ML_DSA,
 } from './wire.ts'
 
 /** How often the collector looks for a new checkpoint and for members still to ask. */
@@ -270,20 +274,34 @@ export class CosignatureCollector {
           oldSize === 0 || oldSize === latest.size
             ? []
             : await this.#init.ledger.consistencyProof(oldSize, latest.size)
+        // a member the roster gives an ML-DSA-44 witness key is asked for that line too (1.1.0)
+        const mlDsaKey = member.mlDsaWitnessKey
         const answer = await requestOnce(
           this.#init.host,
           peer,
-          WITNESS_PROTOCOL,
+          mlDsaKey === undefined ? WITNESS_PROTOCOL : WITNESS_PROTOCOL_ML_DSA,
           encodeWitnessRequest({ oldSize, consistencyProof: proof, checkpointNote: this.#ownNote(latest) }),
           {
-            maxResponseBytes: MAX_WITNESS_ANSWER_BYTES,
+            maxResponseBytes:
+              mlDsaKey === undefined ? MAX_WITNESS_ANSWER_BYTES : MAX_WITNESS_ML_DSA_ANSWER_BYTES,
             signal: AbortSignal.any([AbortSignal.timeout(EXCHANGE_TIMEOUT_MS), this.#shutdown.signal]),
-            decode: decodeWitnessAnswer,
+            decode: (frame) => decodeWitnessAnswer(frame, { mlDsa: mlDsaKey !== undefined }),
           },
         )
         if ('cosignature' in answer) {
           const timestamp = this.#checkCosignature(answer.cosignature, country, member.publicKey, latest)
-          await this.#init.ledger.addCosignatures(latest.size, [answer.cosignature])
+          const lines = [answer.cosignature]
+          if (answer.mlDsaCosignature !== undefined && mlDsaKey !== undefined) {
+            if (this.#validMlDsaLine(answer.mlDsaCosignature, country, mlDsaKey, latest))
+              lines.push(answer.mlDsaCosignature)
+            else
+              this.#init.log.warn('witness.bad-ml-dsa-cosignature', {
+                by: country,
+                size: latest.size,
+                hint: "its ML-DSA-44 line does not verify under the roster's ML-DSA-44 witness key: only its Ed25519 line is kept",
+              })
+          }
+          await this.#init.ledger.addCosignatures(latest.size, lines)
           state.heldSize = latest.size
           state.lastError = undefined
           this.#noteCosigned(country, latest.size, timestamp)
@@ -336,6 +354,19 @@ export class CosignatureCollector {
         `the cosignature from ${country} is not a valid cosignature/v1 by ${name} on this checkpoint`,
       )
     return cosignature.timestamp * 1000
+  }
+
+  /** True if `line` is the member's ML-DSA-44 cosignature, by the roster's key, on this checkpoint. */
+  #validMlDsaLine(line: string, country: string, publicKey: Uint8Array, latest: SignedCheckpoint): boolean {
+    try {
+      const cosignature = parseMlDsaCosignature(line)
+      return (
+        cosignature.name === memberWitnessName(this.#init.network, country) &&
+        verifyMlDsaCosignature(splitNote(latest.note).text, cosignature, publicKey)
+      )
+    } catch {
+      return false
+    }
   }
 
   #noteCosigned(country: string, size: number, at: number): void {

@@ -1,5 +1,5 @@
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
-import type { NodeIdentity } from '@pocnet/crypto'
+import type { MlDsa44Signer, NodeIdentity } from '@pocnet/crypto'
 import type { RosterState } from '@pocnet/directory'
 import {
   type AddCheckpointRequest,
@@ -20,6 +20,7 @@ import {
   encodeWitnessAnswer,
   MAX_WITNESS_REQUEST_BYTES,
   WITNESS_PROTOCOL,
+  WITNESS_PROTOCOL_ML_DSA,
   type WitnessAnswer,
 } from './wire.ts'
 
@@ -34,6 +35,8 @@ export interface MemberWitnessInit {
   /** The node's budget for bytes of request frames being read (none when absent). */
   frameBudget?: FrameBudget
   identity: NodeIdentity
+  /** Its ML-DSA-44 witness key, when the data directory has one: it then cosigns with both kinds. */
+  mlDsaSigner?: MlDsa44Signer
   network: string
   country: string
   getRoster: () => RosterState
@@ -77,6 +80,13 @@ export class MemberWitness {
         publicKey: init.identity.signingPublicKey,
         signer: init.identity.signer,
       },
+      ...(init.mlDsaSigner !== undefined && {
+        mlDsaCosigner: {
+          name: memberWitnessName(init.network, init.country),
+          publicKey: init.mlDsaSigner.publicKey,
+          signer: init.mlDsaSigner,
+        },
+      }),
       logs: memberLogs(init.getRoster(), init.network, init.country),
     })
     return new MemberWitness(init, witness)
@@ -102,27 +112,36 @@ export class MemberWitness {
     this.#witness.setLogs(memberLogs(this.#init.getRoster(), this.#init.network, this.#init.country))
   }
 
+  /** Serves 1.0.0 (the Ed25519 line alone, as before) and 1.1.0 (the ML-DSA-44 line too, when it has a key). */
   async start(): Promise<void> {
-    await serveRequests(
-      this.#init.host,
-      WITNESS_PROTOCOL,
-      {
-        decode: decodeWitnessRequest,
-        answer: async (request, conn) => encodeWitnessAnswer(await this.#answer(request, conn)),
-      },
-      {
-        maxRequestBytes: MAX_WITNESS_REQUEST_BYTES,
-        timeoutMs: EXCHANGE_TIMEOUT_MS,
-        maxInboundStreams: MAX_INBOUND_STREAMS,
-        requestsPerStream: 1,
-        ...(this.#init.frameBudget !== undefined && { budget: this.#init.frameBudget }),
-        onFailure: (error, conn) => this.#refused(`exchange-${error.failure}`, conn.remotePeer),
-      },
-    )
+    for (const protocol of [WITNESS_PROTOCOL, WITNESS_PROTOCOL_ML_DSA])
+      await serveRequests(
+        this.#init.host,
+        protocol,
+        {
+          decode: decodeWitnessRequest,
+          answer: async (request, conn) => {
+            const answer = await this.#answer(request, conn)
+            if (protocol === WITNESS_PROTOCOL_ML_DSA || !('mlDsaCosignature' in answer))
+              return encodeWitnessAnswer(answer)
+            const { mlDsaCosignature: _, ...classical } = answer
+            return encodeWitnessAnswer(classical)
+          },
+        },
+        {
+          maxRequestBytes: MAX_WITNESS_REQUEST_BYTES,
+          timeoutMs: EXCHANGE_TIMEOUT_MS,
+          maxInboundStreams: MAX_INBOUND_STREAMS,
+          requestsPerStream: 1,
+          ...(this.#init.frameBudget !== undefined && { budget: this.#init.frameBudget }),
+          onFailure: (error, conn) => this.#refused(`exchange-${error.failure}`, conn.remotePeer),
+        },
+      )
   }
 
   async stop(): Promise<void> {
     await this.#init.host.unhandle(WITNESS_PROTOCOL).catch(() => {})
+    await this.#init.host.unhandle(WITNESS_PROTOCOL_ML_DSA).catch(() => {})
     await this.#witness.close()
   }
 
@@ -133,9 +152,9 @@ export class MemberWitness {
       return { status: 403, reason: 'not-a-member', message: 'only other roster members are witnessed' }
     }
     try {
-      const { cosignature } = await this.#witness.addCheckpoint(request)
+      const { cosignature, mlDsaCosignature } = await this.#witness.addCheckpoint(request)
       this.#cosigned++
-      return { status: 200, cosignature }
+      return { status: 200, cosignature, ...(mlDsaCosignature !== undefined && { mlDsaCosignature }) }
     } catch (err) {
       if (!(err instanceof WitnessRefusedError)) throw err
       if (err instanceof EquivocationError) await this.#init.alarm.raise(err.evidence)

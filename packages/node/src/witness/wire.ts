@@ -8,6 +8,12 @@ import { type CborValue, decode, encode, MessageFieldError } from '@pocnet/proto
 
 /** tlog-witness add-checkpoint over libp2p: old size, consistency proof, signed note in; cosignature or refusal out. */
 export const WITNESS_PROTOCOL = '/pocnet/witness/1.0.0'
+/**
+ * The same exchange, whose answer may also carry the witness's ML-DSA-44 cosignature line: asked of a
+ * member whose roster entry has an ML-DSA-44 witness key. A new protocol id, not a new field on 1.0.0,
+ * because a 1.0.0 reader refuses fields it does not know and answers over 1 KiB.
+ */
+export const WITNESS_PROTOCOL_ML_DSA = '/pocnet/witness/1.1.0'
 /** Equivocation evidence a witness found, offered to every member. */
 export const EVIDENCE_PROTOCOL = '/pocnet/evidence/1.0.0'
 
@@ -17,6 +23,10 @@ const MAX_PROOF_HASHES = 63
 const HASH_BYTES = 32
 export const MAX_WITNESS_REQUEST_BYTES = 8 * 1024
 export const MAX_WITNESS_ANSWER_BYTES = 1024
+/** An answer of 1.1.0: the two lines, an ML-DSA-44 one being about 3.3 KB. */
+export const MAX_WITNESS_ML_DSA_ANSWER_BYTES = 8 * 1024
+/** Longest ML-DSA-44 cosignature line carried (2,432 bytes in base64, a name of up to 255). */
+const MAX_ML_DSA_LINE_BYTES = 4096
 /** Two notes and a proof in base64. */
 export const MAX_EVIDENCE_BYTES = 16 * 1024
 export const MAX_EVIDENCE_ANSWER_BYTES = 512
@@ -38,7 +48,7 @@ export type EvidenceOutcome = (typeof EVIDENCE_OUTCOMES)[number]
 
 /** The witness's answer: a cosignature line, or the tlog-witness status of a refusal (with the size it holds for 409s). */
 export type WitnessAnswer =
-  | { status: 200; cosignature: string }
+  | { status: 200; cosignature: string; mlDsaCosignature?: string }
   | { status: number; reason: WitnessRefusal | 'not-a-member'; message: string; heldSize?: number }
 
 export interface EvidenceAnswer {
@@ -120,21 +130,30 @@ export function encodeWitnessAnswer(answer: WitnessAnswer): Uint8Array {
   return encode(answer as unknown as CborValue)
 }
 
-export function decodeWitnessAnswer(frame: Uint8Array): WitnessAnswer {
+/** Decodes an answer of 1.0.0, or with `mlDsa` of 1.1.0 (which may carry `mlDsaCosignature`). */
+export function decodeWitnessAnswer(frame: Uint8Array, options: { mlDsa?: boolean } = {}): WitnessAnswer {
+  const mlDsa = options.mlDsa === true
   const m = mapOf(
     frame,
     'answer',
-    MAX_WITNESS_ANSWER_BYTES,
+    mlDsa ? MAX_WITNESS_ML_DSA_ANSWER_BYTES : MAX_WITNESS_ANSWER_BYTES,
     ['status'],
-    ['cosignature', 'reason', 'message', 'heldSize'],
+    ['cosignature', 'reason', 'message', 'heldSize', ...(mlDsa ? ['mlDsaCosignature'] : [])],
   )
   const status = uint(m, 'status', 'answer')
   if (status === 200) {
     if (m.reason !== undefined || m.message !== undefined || m.heldSize !== undefined)
       throw new MessageFieldError('answer', 'a cosignature (status 200) carries no refusal fields')
-    return { status, cosignature: text(m, 'cosignature', 'answer', MAX_MESSAGE_BYTES) }
+    return {
+      status,
+      cosignature: text(m, 'cosignature', 'answer', MAX_MESSAGE_BYTES),
+      ...(m.mlDsaCosignature !== undefined && {
+        mlDsaCosignature: text(m, 'mlDsaCosignature', 'answer', MAX_ML_DSA_LINE_BYTES),
+      }),
+    }
   }
-  if (m.cosignature !== undefined) throw new MessageFieldError('answer.cosignature', 'only with status 200')
+  if (m.cosignature !== undefined || m.mlDsaCosignature !== undefined)
+    throw new MessageFieldError('answer.cosignature', 'only with status 200')
   return {
     status,
     reason: oneOf(m, 'reason', 'answer', [...WITNESS_REFUSALS, 'not-a-member']),
