@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto'
+import { readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import { DATA_DIR } from '@pocnet/node'
 import {
   createFederation,
   type Federation,
@@ -78,5 +81,45 @@ describe('ML-DSA-44 cosignatures between real daemons', () => {
     // the stripped bundle is still the log FR signed, cosigned with Ed25519
     const classical = await runCli(it_, ['ledger', 'verify', '--bundle', stripped, '--country', 'FR'])
     expect(classical.code, classical.stderr).toBe(0)
+  })
+})
+
+describe('pocnet key witness', () => {
+  let fed: Federation
+
+  beforeAll(async () => {
+    fed = await createFederation({ countries: ['FR', 'IT'] })
+  })
+  afterAll(async () => {
+    await fed?.cleanup()
+  })
+
+  it('makes the ML-DSA-44 witness key of a node that has none, encrypted, and a member.json with it', async () => {
+    const fr = fed.node('FR')
+    const keyFile = join(fr.dataDir, DATA_DIR.mlDsaWitnessKey)
+    // init made one: it is not replaced
+    const refused = await runCli(fr, ['key', 'witness'])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(
+      /^error: .*witness-mldsa\.key already holds this node's ML-DSA-44 witness key$/m,
+    )
+    // a node made before init made one
+    await rm(keyFile)
+    const made = await runCli(fr, ['key', 'witness', '--json'])
+    expect(made.code, made.stderr).toBe(0)
+    const result = JSON.parse(made.stdout) as { mlDsaWitnessKeySha256: string; memberFile: string }
+    expect((await stat(keyFile)).mode & 0o777).toBe(0o600)
+    // the encrypted key file of its own format (crypto's ml-dsa-keyfile.ts has its round trip)
+    const bytes = await readFile(keyFile)
+    expect(bytes.subarray(0, 4).toString()).toBe('PNWK')
+    expect(bytes).toHaveLength(130)
+    const member = JSON.parse(await readFile(result.memberFile, 'utf8')) as {
+      publicKey: string
+      mlDsaWitnessKey: string
+    }
+    expect(member.publicKey).toBe(Buffer.from(fr.identity.signingPublicKey).toString('hex'))
+    expect(member.mlDsaWitnessKey).toHaveLength(2 * 1312)
+    const fingerprint = createHash('sha256').update(Buffer.from(member.mlDsaWitnessKey, 'hex')).digest('hex')
+    expect(result.mlDsaWitnessKeySha256).toBe(fingerprint)
   })
 })

@@ -1,7 +1,8 @@
+import { access } from 'node:fs/promises'
 import { join } from 'node:path'
-import { bytesEqual, readKeyFile, toHex } from '@pocnet/crypto'
+import { bytesEqual, MlDsa44Signer, readKeyFile, sha256, toHex, writeMlDsaKeyFile } from '@pocnet/crypto'
 import { exportMemberDescriptor } from '@pocnet/directory/offline'
-import { obtainPassphrase, readConfig, rotateNodeKey } from '@pocnet/node/client'
+import { DATA_DIR, obtainPassphrase, readConfig, rotateNodeKey } from '@pocnet/node/client'
 import type { Command } from 'commander'
 import { Context } from '../context.ts'
 import { CliError } from '../errors.ts'
@@ -68,5 +69,57 @@ export function registerKey(program: Command): void {
         out.line('then put the new roster.cbor here and `pocnet start` (docs/operations.md, Key rotation).')
       }),
     'POCNET_PASSPHRASE_FILE=/etc/pocnet/pass pocnet key rotate',
+  )
+  examples(
+    key
+      .command('witness')
+      .description(
+        "make the witness's ML-DSA-44 key (a node made before `init` made one), and write member.json for `roster propose --witness-key`",
+      )
+      .addOption(jsonOption())
+      .action(async (flags: { json?: boolean }, command: Command) => {
+        const ctx = Context.of(command)
+        await refuseWhileRunning(ctx)
+        const keyFile = join(ctx.dataDir, DATA_DIR.mlDsaWitnessKey)
+        if (
+          await access(keyFile).then(
+            () => true,
+            () => false,
+          )
+        )
+          throw new CliError('ERR_KEY_EXISTS', `${keyFile} already holds this node's ML-DSA-44 witness key`, {
+            hint: 'publish it with the member.json in the data directory (`pocnet roster propose --witness-key`)',
+          })
+        const { country } = await readConfig(ctx.dataDir)
+        const member = (await ctx.localRoster())?.members.get(country)
+        if (member === undefined)
+          throw new CliError('ERR_NOT_A_MEMBER', `the roster in ${ctx.dataDir} does not list ${country}`, {
+            hint: 'a node not yet in the roster is admitted with its member.json, which `init` wrote with the key',
+          })
+        const passphrase = await obtainPassphrase()
+        const identity = await readKeyFile(ctx.path('key'), passphrase)
+        const signer = MlDsa44Signer.generate()
+        await writeMlDsaKeyFile(keyFile, signer, passphrase)
+        const memberFile = join(ctx.dataDir, MEMBER_FILE)
+        await exportMemberDescriptor(memberFile, {
+          identity,
+          country,
+          name: member.name,
+          mlDsaWitnessKey: signer.publicKey,
+        })
+        const fingerprint = toHex(sha256(signer.publicKey))
+        if (flags.json) return out.json({ country, keyFile, mlDsaWitnessKeySha256: fingerprint, memberFile })
+        out.line(`${out.style('green', '✓')} ML-DSA-44 witness key for ${country} in ${keyFile}`)
+        out.line(`  key SHA-256    ${fingerprint}`)
+        out.line(`  member file    ${memberFile}`)
+        out.line()
+        out.line(
+          `Next: the members propose \`pocnet roster propose --witness-key ${MEMBER_FILE}\`, sign, combine and push it;`,
+        )
+        out.line(
+          'from the next start this node cosigns with ML-DSA-44 too, and members keep those lines once the roster has the key.',
+        )
+      }),
+    'POCNET_PASSPHRASE_FILE=/etc/pocnet/pass pocnet key witness',
   )
 }
