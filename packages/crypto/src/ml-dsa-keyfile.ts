@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
 import nacl from 'tweetnacl'
+import { FileTooLargeError, readFileWithin } from './bounded-file.ts'
 import { KeyFileError } from './errors.ts'
 import { bytesEqual, sha256 } from './hash.ts'
 import { DEFAULT_SCRYPT, deriveKey, type ScryptParameters, withinLimits, writeFileAtomic } from './keyfile.ts'
@@ -101,12 +101,22 @@ export async function writeMlDsaKeyFile(
   await writeFileAtomic(path, await encodeMlDsaKeyFile(signer, passphrase, params), 0o600)
 }
 
-/** Reads and decrypts an ML-DSA-44 key file; a missing file is KeyFileError 'not-found'. */
+/**
+ * Reads and decrypts an ML-DSA-44 key file; a missing file is KeyFileError 'not-found', a file
+ * longer than any such key file is refused unread ('corrupted').
+ */
 export async function readMlDsaKeyFile(path: string, passphrase: string): Promise<MlDsa44Signer> {
   let bytes: Uint8Array
   try {
-    bytes = new Uint8Array(await readFile(path))
+    bytes = new Uint8Array(
+      await readFileWithin(path, {
+        what: 'ML-DSA-44 key file',
+        maxBytes: ML_DSA_KEY_FILE_LENGTH,
+        why: `an ML-DSA-44 key file is always ${ML_DSA_KEY_FILE_LENGTH} bytes`,
+      }),
+    )
   } catch (err) {
+    if (err instanceof FileTooLargeError) throw new KeyFileError('corrupted', path)
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new KeyFileError('not-found', path)
     throw err
   }

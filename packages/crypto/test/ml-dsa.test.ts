@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -57,6 +57,11 @@ describe('the ML-DSA-44 key file', () => {
       await expect(readMlDsaKeyFile(path, 'wrong')).rejects.toMatchObject({ problem: 'wrong-passphrase' })
       await expect(readMlDsaKeyFile(join(dir, 'none'), 'pass')).rejects.toMatchObject({
         problem: 'not-found',
+      })
+      // a longer file is no ML-DSA-44 key file: refused unread
+      await writeFile(join(dir, 'long.key'), new Uint8Array(ML_DSA_KEY_FILE_LENGTH + 1))
+      await expect(readMlDsaKeyFile(join(dir, 'long.key'), 'pass')).rejects.toMatchObject({
+        problem: 'corrupted',
       })
     } finally {
       await rm(dir, { recursive: true, force: true })
