@@ -1,4 +1,4 @@
-import { type CborValue, decode, encode } from '@pocnet/protocol'
+import { type CborValue, decode, encode } from '@pocnet/protocol/cbor'
 
 /** Envelope kinds of case traffic: the opening request, then every later step. */
 export const CASE_REQUEST_KIND = 'case-request'

@@ -1,4 +1,4 @@
-import { ROLES, type Role } from './users.ts'
+import { ROLES, type Role } from './roles.ts'
 
 /**
  * The control API's contract: each route is declared once (method, path, roles, what a client

@@ -4,7 +4,8 @@ import { ControlSocketError, NodeError } from '../errors.ts'
 import type { Logger } from '../log.ts'
 import type { Method, RawRequest } from './contract.ts'
 import { ControlApiError } from './errors.ts'
-import type { Role, UserRecord, UserStore } from './users.ts'
+import type { Role, UserRecord } from './roles.ts'
+import type { UserStore } from './users.ts'
 
 export interface ControlCall extends RawRequest {
   user: UserRecord

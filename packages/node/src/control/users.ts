@@ -4,18 +4,7 @@ import { join } from 'node:path'
 import { bytesEqual, sha256, toHex, writeFileAtomic } from '@pocnet/crypto'
 import { isUserName, USER_NAME_RULE } from '@pocnet/protocol'
 import { NodeError, UsersFileError } from '../errors.ts'
-
-/** Who may do what through the control API. */
-export const ROLES = ['operator', 'contact', 'auditor'] as const
-export type Role = (typeof ROLES)[number]
-
-export interface UserRecord {
-  name: string
-  role: Role
-  /** SHA-256 of the token, hex: tokens are 256-bit random, so a slow hash adds nothing. */
-  tokenHash: string
-  createdAt: number
-}
+import { ROLES, type Role, type UserRecord } from './roles.ts'
 
 export const USERS_FILE = 'users.json'
 const TOKEN_HASH = /^[0-9a-f]{64}$/

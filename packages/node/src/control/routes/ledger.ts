@@ -1,5 +1,5 @@
 import { isAbsolute } from 'node:path'
-import { ENTRY_KINDS, type EntryKind, type LedgerEntry } from '@pocnet/ledger'
+import { ENTRY_KINDS, type EntryKind, type LedgerEntry } from '@pocnet/ledger/entry'
 import type { AuditReport } from '../../audit.ts'
 import { AUDITORS, type NoRequest, nothing, route } from '../contract.ts'
 import { ControlApiError } from '../errors.ts'

@@ -1,6 +1,6 @@
 import type { CborValue } from '@pocnet/protocol'
 import { COUNTRY_CODE_RULE, isCountryCode } from '@pocnet/protocol/formats'
-import { CASE_EVENT_KIND, CASE_REQUEST_KIND } from '../../casebook/index.ts'
+import { CASE_EVENT_KIND, CASE_REQUEST_KIND } from '../../casebook/payload.ts'
 import type { OutboxItem } from '../../outbox.ts'
 import { CONTACTS, type NoRequest, nothing, route } from '../contract.ts'
 import { ControlApiError } from '../errors.ts'

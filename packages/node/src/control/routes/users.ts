@@ -1,7 +1,7 @@
 import { isUserName, USER_NAME_RULE } from '@pocnet/protocol/formats'
 import { type NoRequest, nothing, OPERATORS, route } from '../contract.ts'
 import { bodyObject, requireOneOf, requireString } from '../fields.ts'
-import { ROLES, type Role, type UserRecord } from '../users.ts'
+import { ROLES, type Role, type UserRecord } from '../roles.ts'
 
 /** A user as listed: never their token's hash. */
 export type UserView = Omit<UserRecord, 'tokenHash'>

@@ -1,0 +1,69 @@
+/**
+ * `@pocnet/node/control-client`: the control API as a client sees it — the data directory
+ * layout, the routes with their request and answer types, the control client and its errors —
+ * and nothing else. It loads neither libp2p nor @pocnet/crypto (a test in packages/cli guards
+ * this), so that a CLI command that only talks to the daemon starts in tens of milliseconds.
+ * Types from the daemon's side come in through `import type` only.
+ */
+
+export type { AuditReport, Durations } from './audit.ts'
+export type { CaseSummary } from './casebook/index.ts'
+export { DATA_DIR, DEFAULT_FRAME_BUDGET, DELIVERY_PROTOCOL } from './constants.ts'
+export {
+  ControlCallError,
+  ControlClient,
+  type ControlErrorBody,
+  DaemonUnreachableError,
+} from './control/client.ts'
+export type {
+  AnyRoute,
+  CallArgs,
+  NoRequest,
+  RequestOf,
+  ResponseOf,
+  RouteDecl,
+  RouteRequest,
+} from './control/contract.ts'
+export { ROLES, type Role, type UserRecord } from './control/roles.ts'
+export {
+  type BundleWritten,
+  type CaseDetail,
+  type CaseOpened,
+  type CaseStep,
+  type CaseSubmission,
+  type CheckpointView,
+  CONTROL_ROUTES,
+  caseRoutes,
+  DEFAULT_EXPORT_COSIGN_TIMEOUT_MS,
+  type DirectoryLookup,
+  type DirectoryRecordView,
+  directoryRoutes,
+  type ExportRequest,
+  FEED_MAX_WAIT_MS,
+  type FeedBatch,
+  type IllegalStepDetails,
+  type InboxMessage,
+  type InclusionProof,
+  type LedgerEntryView,
+  type LedgerQuery,
+  ledgerRoutes,
+  MAX_EXPORT_COSIGN_TIMEOUT_MS,
+  type MessageQueued,
+  type MessageSubmission,
+  messageRoutes,
+  type OutboxItemView,
+  type PeerView,
+  type RecordedEvidenceView,
+  type RecordPublished,
+  type RosterOffered,
+  type SignedCheckpointView,
+  type StepSent,
+  statusRoutes,
+  type UserAdded,
+  type UserView,
+  userRoutes,
+  witnessRoutes,
+} from './control/routes/index.ts'
+export type { Health, WitnessHealth } from './daemon/health.ts'
+export type { ContactFile } from './daemon.ts'
+export type { FeedEvent, FeedEventType } from './feed.ts'
