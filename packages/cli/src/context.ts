@@ -1,7 +1,7 @@
 import { connect } from 'node:net'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { type RosterState, readRosterChainFile, verifyRosterChain } from '@pocnet/directory/offline'
+import type { RosterState } from '@pocnet/directory/offline'
 import {
   type AnyRoute,
   type CallArgs,
@@ -10,7 +10,7 @@ import {
   DATA_DIR,
   DaemonUnreachableError,
   type ResponseOf,
-} from '@pocnet/node/client'
+} from '@pocnet/node/control-client'
 import type { Command } from 'commander'
 import { CliError, NoTokenError } from './errors.ts'
 import { readInputFile } from './input-file.ts'
@@ -143,6 +143,9 @@ export function daemonAnswers(socketPath: string, timeoutMs = 2_000): Promise<bo
 
 /** The verified roster chain file at `path`, as its latest state; undefined when it is missing or invalid. */
 export async function readLocalRoster(path: string): Promise<RosterState | undefined> {
+  // loaded here, not at the top: it brings @pocnet/crypto, which a command that only calls the
+  // daemon must not pay for at start
+  const { readRosterChainFile, verifyRosterChain } = await import('@pocnet/directory/offline')
   try {
     return verifyRosterChain(await readRosterChainFile(path)).state
   } catch {

@@ -1,4 +1,4 @@
-export { attachmentOf, formProblems, readForm } from './commands/cases/index.ts'
+export { attachmentOf, formProblems, readForm } from './commands/cases/forms.ts'
 export { Context, daemonAnswers } from './context.ts'
 export {
   CliError,

@@ -1,4 +1,4 @@
-import { FileGrewError, type FileLimit, FileTooLargeError, readFileWithin } from '@pocnet/crypto'
+import { FileGrewError, type FileLimit, FileTooLargeError, readFileWithin } from '@pocnet/crypto/bounded-file'
 import { CliError, EXIT } from './errors.ts'
 
 /** What a file given on the command line holds, the most bytes any valid one can have, and its errors. */

@@ -1,5 +1,5 @@
 import { styleText } from 'node:util'
-import { isTimeZone } from '@pocnet/protocol'
+import { isTimeZone } from '@pocnet/protocol/formats'
 import { UsageError } from './errors.ts'
 
 type Style = 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'cyan'

@@ -1,13 +1,5 @@
 import { Command, CommanderError, type Option } from 'commander'
-import { registerAudit } from './commands/audit.ts'
-import { registerBackup } from './commands/backup.ts'
-import { registerCases } from './commands/cases/index.ts'
-import { registerInit } from './commands/init.ts'
-import { registerKey } from './commands/key.ts'
-import { registerLedger } from './commands/ledger.ts'
-import { registerNode } from './commands/node.ts'
-import { registerRoster } from './commands/roster.ts'
-import { registerWitness } from './commands/witness.ts'
+import { COMMAND_MODULES, type Register } from './commands/table.ts'
 import { CliError, EXIT } from './errors.ts'
 import { examples } from './help.ts'
 import { err } from './output.ts'
@@ -15,7 +7,12 @@ import { err } from './output.ts'
 export const VERSION = '0.1.0'
 
 /** The whole `pocnet` command tree. Parsing never exits the process: errors are thrown (see `main`). */
-export function buildProgram(): Command {
+export async function buildProgram(): Promise<Command> {
+  return programWith(await Promise.all(COMMAND_MODULES.map((m) => m.load())))
+}
+
+/** `pocnet` with its global options and help, declaring the commands of `registers` only. */
+function programWith(registers: readonly Register[]): Command {
   const program = new Command('pocnet')
     .description(
       'pocnet — the 24/7 Network of cybercrime points of contact (Budapest Convention Art. 35), peer to peer.\n' +
@@ -45,17 +42,37 @@ export function buildProgram(): Command {
     '\nEnvironment: POCNET_HOME, POCNET_TOKEN, POCNET_TOKEN_FILE, POCNET_PASSPHRASE_FILE, POCNET_PASSPHRASE, NO_COLOR.\n' +
       'Exit codes: 0 ok, 1 failure, 2 usage error.\n',
   )
-  registerInit(program)
-  registerRoster(program)
-  registerKey(program)
-  registerNode(program)
-  registerBackup(program)
-  registerCases(program)
-  registerLedger(program)
-  registerAudit(program)
-  registerWitness(program)
+  for (const register of registers) register(program)
   argumentsBeforeRequiredOptions(program)
   return program
+}
+
+/**
+ * The program for one run: only the module of the command `argv` names is loaded (see
+ * COMMAND_MODULES), or every module when it names none of them (help, a misspelt name).
+ */
+export async function programFor(argv: readonly string[]): Promise<Command> {
+  const name = commandNameOf(programWith([]), argv.slice(2))
+  const named = COMMAND_MODULES.find((m) => name !== undefined && m.names.includes(name))
+  if (named === undefined) return buildProgram()
+  return programWith([await named.load()])
+}
+
+/**
+ * The first operand of `args`, after the global options (and their values); undefined when an
+ * argument before it is not a global option (`-h`, `--`, a typo): commander then needs the
+ * whole tree to answer as it always did.
+ */
+function commandNameOf(root: Command, args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if (!arg.startsWith('-')) return arg
+    const [flag, inline] = arg.split('=', 2) as [string, string | undefined]
+    const option = root.options.find((o) => o.long === flag || o.short === flag)
+    if (option === undefined || option.long === '--version' || option.long === '--help') return undefined
+    if (inline === undefined && (option.required || option.optional)) i++
+  }
+  return undefined
 }
 
 /**
@@ -114,8 +131,8 @@ export function report(e: unknown): number {
 
 /** Runs the CLI on `argv` (node, script, ...args) and returns the exit code. */
 export async function main(argv: string[] = process.argv): Promise<number> {
-  const program = buildProgram()
   try {
+    const program = await programFor(argv)
     await program.parseAsync(argv)
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok
   } catch (e) {

@@ -13,6 +13,8 @@ import { buildProgram } from '../src/index.ts'
 const DOCKER = fileURLToPath(new URL('../../../docker/', import.meta.url))
 const read = (file: string) => readFileSync(`${DOCKER}${file}`, 'utf8')
 
+const wholeProgram = await buildProgram()
+
 interface Invocation {
   file: string
   line: string
@@ -20,7 +22,7 @@ interface Invocation {
 }
 
 /** `pocnet <args>` (also `docker compose run --rm <svc> <args>`: the image's entrypoint is pocnet). */
-function invocations(file: string, text: string, program = buildProgram()): Invocation[] {
+function invocations(file: string, text: string, program = wholeProgram): Invocation[] {
   const found: Invocation[] = []
   const names = new Set([...program.commands.map((c) => c.name()), ...program.options.map((o) => o.long)])
   for (const line of text.split('\n')) {
@@ -86,7 +88,7 @@ function checkInvocation(program: Command, inv: Invocation): void {
 }
 
 describe('docker/ and the systemd unit use the CLI as it is', () => {
-  const program = buildProgram()
+  const program = wholeProgram
   const files = {
     Dockerfile: read('Dockerfile'),
     'compose.yaml': read('compose.yaml'),

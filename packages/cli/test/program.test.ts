@@ -111,8 +111,10 @@ const ISSUE_COMMANDS = [
   'audit report',
 ]
 
+const wholeProgram = await buildProgram()
+
 describe('the pocnet command tree', () => {
-  const program = buildProgram()
+  const program = wholeProgram
   const commands = allCommands(program)
 
   it('has every command issue 8 names', () => {
@@ -156,7 +158,7 @@ describe('the pocnet command tree', () => {
   })
 
   it('reports a missing positional argument before missing required options, for every command', async () => {
-    const program = buildProgram()
+    const program = await buildProgram()
     const output = captureOutput(program)
     const withArgs = allCommands(program).filter(({ cmd }) => cmd.registeredArguments.some((a) => a.required))
     expect(withArgs.map((c) => c.path)).toEqual(
@@ -178,7 +180,7 @@ describe('the pocnet command tree', () => {
   })
 
   it('ledger log --country takes an ISO 3166 code: UK is refused naming GB (it matched no entry), fr is FR', async () => {
-    const refusing = buildProgram()
+    const refusing = await buildProgram()
     const output = captureOutput(refusing)
     const thrown = await refusing
       .parseAsync(['node', 'pocnet', 'ledger', 'log', '--country', 'UK'])
@@ -186,15 +188,15 @@ describe('the pocnet command tree', () => {
     expect(thrown).toBeInstanceOf(CommanderError)
     expect((thrown as CommanderError).message).toMatch(/argument 'UK' is invalid\. .*write GB$/)
     expect(output.printed).toMatch(/^error: option '--country <CC>' argument 'UK' is invalid\. .*write GB\n/)
-    const parsed = buildProgram()
+    const parsed = await buildProgram()
     const log = parsed.commands.find((c) => c.name() === 'ledger')!.commands.find((c) => c.name() === 'log')!
     log.action(() => {})
     await parsed.parseAsync(['node', 'pocnet', 'ledger', 'log', '--country', 'fr'])
     expect(log.opts().country).toBe('FR')
   })
 
-  it('a command sees the zone given with the global --tz', () => {
-    const parsed = buildProgram()
+  it('a command sees the zone given with the global --tz', async () => {
+    const parsed = await buildProgram()
     parsed.parseOptions(['--tz', 'Asia/Tokyo'])
     const inbox = parsed.commands.find((c) => c.name() === 'inbox')!
     expect(Context.of(inbox).zone).toBe('Asia/Tokyo')

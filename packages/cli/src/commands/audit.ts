@@ -9,7 +9,7 @@ import {
   type ReconcileReport,
   reconcileBundles,
 } from '@pocnet/ledger'
-import { type AuditReport, ledgerRoutes } from '@pocnet/node/client'
+import { type AuditReport, ledgerRoutes } from '@pocnet/node/control-client'
 import { Argument, type Command } from 'commander'
 import { Context } from '../context.ts'
 import { CliError } from '../errors.ts'

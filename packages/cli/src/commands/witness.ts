@@ -1,4 +1,4 @@
-import { witnessRoutes } from '@pocnet/node/client'
+import { witnessRoutes } from '@pocnet/node/control-client'
 import type { Command } from 'commander'
 import { Context } from '../context.ts'
 import { examples, jsonOption } from '../help.ts'

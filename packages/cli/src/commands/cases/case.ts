@@ -1,5 +1,5 @@
 import { PRESERVATION_LIMITS, REFUSAL_GROUNDS } from '@pocnet/cases'
-import { caseRoutes } from '@pocnet/node/client'
+import { caseRoutes } from '@pocnet/node/control-client'
 import { type Command, Option } from 'commander'
 import { Context } from '../../context.ts'
 import { CliError, EXIT, UsageError } from '../../errors.ts'

@@ -1,5 +1,5 @@
 import { type CaseEvent, renderSummary } from '@pocnet/cases'
-import type { CaseDetail, CaseSummary, FeedEvent } from '@pocnet/node/client'
+import type { CaseDetail, CaseSummary, FeedEvent } from '@pocnet/node/control-client'
 import { formatTime, out, relative, table } from '../../output.ts'
 
 /** A deadline in the reader's zone and from now; red once it has passed. */

@@ -11,8 +11,8 @@ import {
   SCHEMAS,
   validateRequest,
 } from '@pocnet/cases'
-import { byteSize } from '@pocnet/crypto'
-import { DEFAULT_MAX_ENVELOPE_BYTES } from '@pocnet/protocol'
+import { byteSize } from '@pocnet/crypto/bounded-file'
+import { DEFAULT_MAX_ENVELOPE_BYTES } from '@pocnet/protocol/constants'
 import { CliError } from '../../errors.ts'
 import { readInputFile } from '../../input-file.ts'
 import { parseYaml } from '../../yaml-input.ts'

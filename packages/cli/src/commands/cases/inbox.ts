@@ -1,5 +1,5 @@
 import { isFinished } from '@pocnet/cases'
-import { caseRoutes } from '@pocnet/node/client'
+import { caseRoutes } from '@pocnet/node/control-client'
 import type { Command } from 'commander'
 import { Context } from '../../context.ts'
 import { examples, jsonOption } from '../../help.ts'

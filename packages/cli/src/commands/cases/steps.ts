@@ -1,5 +1,10 @@
 import type { CaseEventKind } from '@pocnet/cases'
-import { type CaseStep, caseRoutes, type IllegalStepDetails, type StepSent } from '@pocnet/node/client'
+import {
+  type CaseStep,
+  caseRoutes,
+  type IllegalStepDetails,
+  type StepSent,
+} from '@pocnet/node/control-client'
 import type { Context } from '../../context.ts'
 import { CliError } from '../../errors.ts'
 import { out } from '../../output.ts'

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { caseRoutes, FEED_MAX_WAIT_MS, type FeedBatch } from '@pocnet/node/client'
+import { caseRoutes, FEED_MAX_WAIT_MS, type FeedBatch } from '@pocnet/node/control-client'
 import type { Context } from '../../context.ts'
 import { CliError } from '../../errors.ts'
 import { out } from '../../output.ts'
