@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EXAMPLES } from '../../cases/test/fixtures/examples.ts'
 
 /*
- * `pocnet request send` starts in tens of milliseconds because it loads neither libp2p nor
- * @pocnet/crypto (issue 20): only its own command module and the light control client. This
+ * `pocnet request send` (and the other commands that only call the daemon) start fast because
+ * they load neither libp2p nor @pocnet/crypto (issue 20): only their own command module and the
+ * light control client. This
  * runs the CLI in a child process that records every module it resolves, so a new import that
  * brings them back fails here rather than slowing every send unnoticed. No timing is asserted.
  */
@@ -69,6 +70,13 @@ describe('a command that only calls the daemon stays light', () => {
     expect(run.code).toBe(1)
     expect(run.stderr).toContain('error: no pocnet daemon answers on')
     expect(run.loaded.some((url) => url.endsWith('/packages/node/src/control/client.ts'))).toBe(true)
+    expect(heavy(run.loaded)).toEqual([])
+  })
+
+  it.each([['status'], ['inbox']])('%s loads neither libp2p nor @pocnet/crypto either', (command) => {
+    const run = runRecordingModules(['--data-dir', dir, command])
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain('error: no pocnet daemon answers on')
     expect(heavy(run.loaded)).toEqual([])
   })
 

@@ -1,15 +1,15 @@
 import { access } from 'node:fs/promises'
+import type { LogLevel } from '@pocnet/node/client'
 import {
   ControlCallError,
   ControlClient,
   DaemonUnreachableError,
   directoryRoutes,
-  type LogLevel,
   ROLES,
   type Role,
   statusRoutes,
   userRoutes,
-} from '@pocnet/node/client'
+} from '@pocnet/node/control-client'
 import { type Command, Option } from 'commander'
 import { Context, controlError } from '../context.ts'
 import { CliError } from '../errors.ts'
