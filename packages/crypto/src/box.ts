@@ -45,6 +45,14 @@ export class BoxKeyring {
     this.#secretKey = keyPair.secretKey
   }
 
+  /**
+   * The NaCl box key shared with `theirPublicKey` (X25519, then HSalsa20: `box.before`), for the
+   * hybrid box, which feeds it to its key schedule beside the KEM secret (hybrid-box.ts).
+   */
+  sharedKey(theirPublicKey: Uint8Array): Uint8Array {
+    return this.#sharedKey(theirPublicKey)
+  }
+
   #sharedKey(theirPublicKey: Uint8Array): Uint8Array {
     if (theirPublicKey.length !== BOX_PUBLIC_KEY_LENGTH)
       throw new InvalidKeyError('an X25519 public key is 32 bytes')

@@ -26,6 +26,13 @@ export {
 } from './errors.ts'
 export { bytesEqual, fromHex, sha256, toHex } from './hash.ts'
 export {
+  type HybridRecipient,
+  type HybridSealed,
+  hybridContentKey,
+  openHybrid,
+  sealHybrid,
+} from './hybrid-box.ts'
+export {
   ed25519PublicKeyOfPeerId,
   type IdentitySecrets,
   NodeIdentity,
@@ -71,3 +78,12 @@ export {
   verify,
   verifyNoteText,
 } from './sign.ts'
+export {
+  XWING_CIPHERTEXT_LENGTH,
+  XWING_PUBLIC_KEY_LENGTH,
+  XWING_SEED_LENGTH,
+  XWING_SHARED_SECRET_LENGTH,
+  type XWingEncapsulation,
+  XWingKeyPair,
+  XWingPublicKey,
+} from './xwing.ts'

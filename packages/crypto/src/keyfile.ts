@@ -8,30 +8,35 @@ import { bytesEqual, sha256 } from './hash.ts'
 import { NodeIdentity } from './identity.ts'
 
 /*
- * Key file layout, 162 bytes:
+ * Key file layout, 194 bytes (version 2; version 1, 162 bytes, has no X-Wing seed):
  *   0  magic       "PNKF"
- *   4  version     u8 = 1
+ *   4  version     u8 = 2
  *   5  kdf         u8 = 1 (scrypt)
  *   6  log2N       u8      scrypt cost N = 2^log2N
  *   7  r           u8
  *   8  p           u8
  *   9  salt        16 bytes
  *  25  nonce       24 bytes (secretbox)
- *  49  sealed      secretbox(key = scrypt(passphrase, salt), plaintext) = 16 + 65 bytes
- *                  plaintext = 0x01 || Ed25519 seed (32) || X25519 secret (32)
- * 130  checksum    SHA-256 of bytes 0..129
+ *  49  sealed      secretbox(key = scrypt(passphrase, salt), plaintext) = 16 + 97 bytes
+ *                  plaintext = 0x02 || Ed25519 seed (32) || X25519 secret (32) || X-Wing seed (32)
+ *                  (version 1: 0x01 || Ed25519 seed || X25519 secret, 65 bytes)
+ * 162  checksum    SHA-256 of bytes 0..161 (version 1: at 130, of bytes 0..129)
  * The checksum lets a reader tell a damaged file (checksum fails) from a wrong
  * passphrase (checksum holds, secretbox does not open).
  */
 const MAGIC = new TextEncoder().encode('PNKF')
-const VERSION = 1
 const KDF_SCRYPT = 1
 const SALT_LENGTH = 16
 const NONCE_LENGTH = nacl.secretbox.nonceLength
-const PLAINTEXT_LENGTH = 65
-const SEALED_LENGTH = PLAINTEXT_LENGTH + nacl.secretbox.overheadLength
-const BODY_LENGTH = 9 + SALT_LENGTH + NONCE_LENGTH + SEALED_LENGTH
-export const KEY_FILE_LENGTH = BODY_LENGTH + 32
+const SECRET_LENGTH = 32
+/** The plaintext length of each version: a version byte, then its 32-byte secrets. */
+const PLAINTEXT_LENGTHS: Record<number, number> = { 1: 1 + 2 * SECRET_LENGTH, 2: 1 + 3 * SECRET_LENGTH }
+const CURRENT_VERSION = 2
+const bodyLength = (version: number) =>
+  9 + SALT_LENGTH + NONCE_LENGTH + PLAINTEXT_LENGTHS[version]! + nacl.secretbox.overheadLength
+const fileLength = (version: number) => bodyLength(version) + 32
+/** The length of a key file this version writes (a key with an X-Wing seed). */
+export const KEY_FILE_LENGTH = fileLength(CURRENT_VERSION)
 
 export interface ScryptParameters {
   log2N: number
@@ -80,7 +85,10 @@ export function deriveKey(
   })
 }
 
-/** Encodes an identity as key-file bytes, encrypted under `passphrase`. */
+/**
+ * Encodes an identity as key-file bytes, encrypted under `passphrase`: version 2, or version 1
+ * for a key without an X-Wing seed, so such a key is written back as it was read.
+ */
 export async function encodeKeyFile(
   identity: NodeIdentity,
   passphrase: string,
@@ -91,21 +99,25 @@ export async function encodeKeyFile(
   const salt = new Uint8Array(randomBytes(SALT_LENGTH))
   const nonce = new Uint8Array(randomBytes(NONCE_LENGTH))
   const key = await deriveKey(passphrase, salt, params)
-  const plaintext = new Uint8Array(PLAINTEXT_LENGTH)
-  plaintext[0] = 1
-  plaintext.set(identity.secrets.signingSeed, 1)
-  plaintext.set(identity.secrets.boxSecretKey, 33)
+  const { signingSeed, boxSecretKey, kemSeed } = identity.secrets
+  const version = kemSeed === undefined ? 1 : CURRENT_VERSION
+  const plaintext = new Uint8Array(PLAINTEXT_LENGTHS[version]!)
+  plaintext[0] = version
+  plaintext.set(signingSeed, 1)
+  plaintext.set(boxSecretKey, 1 + SECRET_LENGTH)
+  if (kemSeed !== undefined) plaintext.set(kemSeed, 1 + 2 * SECRET_LENGTH)
   const sealed = nacl.secretbox(plaintext, nonce, key)
   plaintext.fill(0)
   key.fill(0)
 
-  const out = new Uint8Array(KEY_FILE_LENGTH)
+  const body = bodyLength(version)
+  const out = new Uint8Array(fileLength(version))
   out.set(MAGIC, 0)
-  out.set([VERSION, KDF_SCRYPT, params.log2N, params.r, params.p], 4)
+  out.set([version, KDF_SCRYPT, params.log2N, params.r, params.p], 4)
   out.set(salt, 9)
   out.set(nonce, 9 + SALT_LENGTH)
   out.set(sealed, 9 + SALT_LENGTH + NONCE_LENGTH)
-  out.set(sha256(out.subarray(0, BODY_LENGTH)), BODY_LENGTH)
+  out.set(sha256(out.subarray(0, body)), body)
   return out
 }
 
@@ -115,21 +127,26 @@ export async function decodeKeyFile(
   passphrase: string,
   path = '<key file>',
 ): Promise<NodeIdentity> {
-  if (bytes.length < KEY_FILE_LENGTH) {
+  // the version byte says how long the file must be; an unknown one is judged as the current
+  // version's length, so a damaged version byte reads as damage, not as a newer format
+  const version = bytes.length > 4 && PLAINTEXT_LENGTHS[bytes[4]!] !== undefined ? bytes[4]! : CURRENT_VERSION
+  const length = fileLength(version)
+  const body = bodyLength(version)
+  if (bytes.length < length) {
     throw new KeyFileError(bytesEqual(bytes.subarray(0, 4), MAGIC) ? 'truncated' : 'corrupted', path)
   }
-  if (bytes.length > KEY_FILE_LENGTH || !bytesEqual(bytes.subarray(0, 4), MAGIC)) {
+  if (bytes.length > length || !bytesEqual(bytes.subarray(0, 4), MAGIC)) {
     throw new KeyFileError('corrupted', path)
   }
-  if (!bytesEqual(sha256(bytes.subarray(0, BODY_LENGTH)), bytes.subarray(BODY_LENGTH))) {
+  if (!bytesEqual(sha256(bytes.subarray(0, body)), bytes.subarray(body))) {
     throw new KeyFileError('corrupted', path)
   }
-  if (bytes[4] !== VERSION || bytes[5] !== KDF_SCRYPT) throw new KeyFileError('unsupported-version', path)
+  if (bytes[4] !== version || bytes[5] !== KDF_SCRYPT) throw new KeyFileError('unsupported-version', path)
   const params: ScryptParameters = { log2N: bytes[6]!, r: bytes[7]!, p: bytes[8]! }
   if (!withinLimits(params)) throw new KeyFileError('unsafe-parameters', path)
   const salt = bytes.subarray(9, 9 + SALT_LENGTH)
   const nonce = bytes.subarray(9 + SALT_LENGTH, 9 + SALT_LENGTH + NONCE_LENGTH)
-  const sealed = bytes.subarray(9 + SALT_LENGTH + NONCE_LENGTH, BODY_LENGTH)
+  const sealed = bytes.subarray(9 + SALT_LENGTH + NONCE_LENGTH, body)
   let key: Uint8Array
   try {
     key = await deriveKey(passphrase, salt, params)
@@ -140,10 +157,11 @@ export async function decodeKeyFile(
   const plaintext = nacl.secretbox.open(sealed, nonce, key)
   key.fill(0)
   if (plaintext === null) throw new KeyFileError('wrong-passphrase', path)
-  if (plaintext[0] !== 1) throw new KeyFileError('unsupported-version', path)
+  if (plaintext[0] !== version) throw new KeyFileError('unsupported-version', path)
   const identity = new NodeIdentity({
-    signingSeed: plaintext.slice(1, 33),
-    boxSecretKey: plaintext.slice(33, 65),
+    signingSeed: plaintext.slice(1, 1 + SECRET_LENGTH),
+    boxSecretKey: plaintext.slice(1 + SECRET_LENGTH, 1 + 2 * SECRET_LENGTH),
+    ...(version === 1 ? {} : { kemSeed: plaintext.slice(1 + 2 * SECRET_LENGTH, 1 + 3 * SECRET_LENGTH) }),
   })
   plaintext.fill(0)
   return identity

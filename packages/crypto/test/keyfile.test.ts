@@ -37,11 +37,11 @@ async function problemOf(run: () => Promise<unknown>): Promise<KeyFileProblem> {
   throw new Error('expected a KeyFileError')
 }
 
-/** Rewrites bytes 0..129 with `change` and recomputes the checksum, as a deliberate forgery would. */
+/** Rewrites the body with `change` and recomputes the checksum, as a deliberate forgery would. */
 function withValidChecksum(bytes: Uint8Array, change: (b: Uint8Array) => void): Uint8Array {
   const out = bytes.slice()
   change(out)
-  out.set(sha256(out.subarray(0, KEY_FILE_LENGTH - 32)), KEY_FILE_LENGTH - 32)
+  out.set(sha256(out.subarray(0, out.length - 32)), out.length - 32)
   return out
 }
 
@@ -72,7 +72,19 @@ describe('key files', () => {
   it('stores the scrypt parameters and a layout of fixed offsets', () => {
     expect(bytes.length).toBe(KEY_FILE_LENGTH)
     expect(new TextDecoder().decode(bytes.subarray(0, 4))).toBe('PNKF')
-    expect([...bytes.subarray(4, 9)]).toEqual([1, 1, FAST.log2N, FAST.r, FAST.p])
+    expect([...bytes.subarray(4, 9)]).toEqual([2, 1, FAST.log2N, FAST.r, FAST.p])
+  })
+
+  it('keeps the X-Wing seed; a key without one is written and read as version 1, 162 bytes', async () => {
+    expect((await decodeKeyFile(bytes, PASSPHRASE)).kemPublicKey).toEqual(identity.kemPublicKey)
+    const { kemSeed: _, ...classical } = identity.secrets
+    const v1 = await encodeKeyFile(new NodeIdentity(classical), PASSPHRASE, FAST)
+    expect(v1.length).toBe(162)
+    expect(v1[4]).toBe(1)
+    const back = await decodeKeyFile(v1, PASSPHRASE)
+    expect(back.secrets).toEqual(classical)
+    expect(back.kem).toBeUndefined()
+    expect(await problemOf(() => decodeKeyFile(v1.subarray(0, 161), PASSPHRASE))).toBe('truncated')
   })
 
   it("writes new files at OWASP's minimum scrypt cost unless told otherwise, and reads them back", async () => {
@@ -132,10 +144,10 @@ describe('key files', () => {
   })
 
   it('another format version, or scrypt parameters outside the accepted range, are named', async () => {
-    const v2 = withValidChecksum(bytes, (b) => {
-      b[4] = 2
+    const v3 = withValidChecksum(bytes, (b) => {
+      b[4] = 3
     })
-    expect(await problemOf(() => decodeKeyFile(v2, PASSPHRASE))).toBe('unsupported-version')
+    expect(await problemOf(() => decodeKeyFile(v3, PASSPHRASE))).toBe('unsupported-version')
     const greedy = withValidChecksum(bytes, (b) => {
       b[6] = 30
     })
