@@ -3,8 +3,13 @@ export const DEFAULT_CBOR_MAX_BYTES = 1024 * 1024 + 4096
 /** Deepest nesting of arrays and maps that `encode` and `decode` accept unless told otherwise. */
 export const DEFAULT_CBOR_MAX_DEPTH = 32
 
-/** Version number in every envelope header and inner payload; decoders refuse any other. */
+/** Version number of a classical envelope's header and inner payload (NaCl box). */
 export const ENVELOPE_VERSION = 1
+/**
+ * Version number of a hybrid envelope's header and inner payload: NaCl box's key and an X-Wing
+ * encapsulation combined (docs/protocol.md §5). Decoders refuse any version but these two.
+ */
+export const HYBRID_ENVELOPE_VERSION = 2
 /** Version number in every receipt; decoders refuse any other. */
 export const RECEIPT_VERSION = 1
 /** Largest sealed envelope `seal` produces and `open` accepts unless told otherwise: 1 MiB. */

@@ -5,11 +5,15 @@ import {
   bytesEqual,
   ED25519_PUBLIC_KEY_LENGTH,
   type NodeIdentity,
+  openHybrid,
   peerIdFromEd25519PublicKey,
   SignatureContext,
+  sealHybrid,
   sha256,
   toHex,
   verify,
+  XWING_CIPHERTEXT_LENGTH,
+  XWING_PUBLIC_KEY_LENGTH,
 } from '@pocnet/crypto'
 import { type CborValue, decode, encode } from './cbor.ts'
 import {
@@ -17,6 +21,7 @@ import {
   DEFAULT_MAX_ENVELOPE_BYTES,
   DEFAULT_MAX_FUTURE_SKEW_MS,
   ENVELOPE_VERSION,
+  HYBRID_ENVELOPE_VERSION,
   KIND_RULE,
   MAX_CASE_ID_BYTES,
   MAX_KIND_BYTES,
@@ -38,15 +43,21 @@ import { decodeSignedFrame, encodeSignedFrame } from './signed.ts'
 
 export type PeerId = ReturnType<typeof peerIdFromEd25519PublicKey>
 
-/** The public keys of a node: its Ed25519 key (the PeerId) and its X25519 box key. */
+/**
+ * The public keys of a node: its Ed25519 key (the PeerId), its X25519 box key and, when its
+ * directory record advertises one, its X-Wing key for hybrid sealing.
+ */
 export interface PeerKeys {
   signingPublicKey: Uint8Array
   boxPublicKey: Uint8Array
+  kemPublicKey?: Uint8Array
 }
 
 /**
  * What the receiver knows of a sender (from the roster and directory). `undefined`, or
- * `member: false`, means the sender is not a current member of the network.
+ * `member: false`, means the sender is not a current member of the network. A `kemPublicKey`
+ * means the sender's record advertises hybrid sealing: it seals hybrid to every node whose
+ * record carries an X-Wing key, so a classical envelope from it is a downgrade (§5).
  */
 export type SenderInfo = PeerKeys & { member?: boolean }
 export type SenderResolver = (sender: PeerId) => SenderInfo | undefined | Promise<SenderInfo | undefined>
@@ -62,12 +73,15 @@ const CASE_ID_LIMITS = {
 const KIND_LIMITS = { minBytes: 1, maxBytes: MAX_KIND_BYTES, rule: KIND_RULE }
 
 const HEADER_KEYS = ['v', 'net', 'from', 'to', 'id', 't', 'nonce', 'ct'] as const
+/** A hybrid header also carries the X-Wing ciphertext. */
+const HYBRID_HEADER_KEYS = [...HEADER_KEYS, 'kem'] as const
 const INNER_KEYS = ['v', 'net', 'from', 'to', 'id', 't', 'case', 'kind', 'body'] as const
 /** Fields the inner payload repeats from the outer header; they must be equal. */
 const SHARED_KEYS = ['net', 'from', 'to', 'id', 't'] as const
 
 export interface SealInput {
   sender: NodeIdentity
+  /** With a `kemPublicKey` the envelope is sealed hybrid (version 2), else classical (version 1). */
   recipient: PeerKeys
   networkId: string
   /** The case this message belongs to; the empty string for a message outside any case. */
@@ -103,6 +117,10 @@ export function seal(input: SealInput): SealedEnvelope {
   if (input.recipient.boxPublicKey.length !== BOX_PUBLIC_KEY_LENGTH) {
     throw new MessageFieldError('seal.recipient.boxPublicKey', 'must be 32 bytes')
   }
+  const kemPublicKey = input.recipient.kemPublicKey
+  if (kemPublicKey !== undefined && kemPublicKey.length !== XWING_PUBLIC_KEY_LENGTH) {
+    throw new MessageFieldError('seal.recipient.kemPublicKey', `must be ${XWING_PUBLIC_KEY_LENGTH} bytes`)
+  }
   // The payload alone already over the limit: refuse before signing and encrypting it.
   if (input.payload.length > maxBytes) throw new EnvelopeTooLargeError(input.payload.length, maxBytes)
 
@@ -115,8 +133,9 @@ export function seal(input: SealInput): SealedEnvelope {
     id: messageId,
     t: createdAt,
   }
+  const v = kemPublicKey === undefined ? ENVELOPE_VERSION : HYBRID_ENVELOPE_VERSION
   const inner = encode({
-    v: ENVELOPE_VERSION,
+    v,
     ...shared,
     case: input.caseId,
     kind: input.kind,
@@ -127,8 +146,15 @@ export function seal(input: SealInput): SealedEnvelope {
     signed: inner,
     signature: signer.sign(SignatureContext.envelopeInner, inner),
   })
-  const { nonce, ciphertext } = input.sender.box.seal(plaintext, input.recipient.boxPublicKey)
-  const header = encode({ v: ENVELOPE_VERSION, ...shared, nonce, ct: ciphertext })
+  let header: Uint8Array
+  if (kemPublicKey === undefined) {
+    const { nonce, ciphertext } = input.sender.box.seal(plaintext, input.recipient.boxPublicKey)
+    header = encode({ v, ...shared, nonce, ct: ciphertext })
+  } else {
+    const recipient = { boxPublicKey: input.recipient.boxPublicKey, kemPublicKey }
+    const sealed = sealHybrid(input.sender.box, plaintext, recipient, hybridContext({ v, ...shared }))
+    header = encode({ v, ...shared, nonce: sealed.nonce, kem: sealed.kemCiphertext, ct: sealed.ciphertext })
+  }
   const bytes = encodeSignedFrame({
     signer: signer.publicKey,
     signed: header,
@@ -148,6 +174,12 @@ export interface OpenOptions {
   maxBytes?: number
   /** How far behind (`maxAgeMs`) or ahead (`maxFutureMs`) of `now` the creation time may be. */
   skew?: { maxAgeMs: number; maxFutureMs: number }
+  /**
+   * Whether this node's directory record advertises its X-Wing key; then a classical envelope
+   * from a sender whose record advertises one too is refused as a downgrade. Defaults to
+   * whether `identity` has an X-Wing key.
+   */
+  advertisesKem?: boolean
 }
 
 /** The step of `open` that refused an envelope, in the order they run. */
@@ -159,6 +191,7 @@ export type OpenCheck =
   | 'header'
   | 'network'
   | 'recipient'
+  | 'downgrade'
   | 'decrypt'
   | 'inner-frame'
   | 'inner-signature'
@@ -179,6 +212,8 @@ export interface OpenedEnvelope {
   networkId: string
   sender: PeerId
   senderPublicKey: Uint8Array
+  /** How the envelope was sealed: X-Wing and NaCl box combined (version 2), or NaCl box alone. */
+  sealing: 'hybrid' | 'classical'
   caseId: string
   kind: string
   createdAt: number
@@ -208,7 +243,10 @@ interface SharedFields {
 }
 
 interface Header extends SharedFields {
+  v: typeof ENVELOPE_VERSION | typeof HYBRID_ENVELOPE_VERSION
   nonce: Uint8Array
+  /** The X-Wing ciphertext of a hybrid envelope. */
+  kem?: Uint8Array
   ct: Uint8Array
 }
 
@@ -228,13 +266,38 @@ function sharedFields(map: { [key: string]: CborValue }, field: string): SharedF
   }
 }
 
+/**
+ * What the hybrid key schedule binds besides keys and ciphertexts: the header's version and the
+ * fields the inner payload repeats, as deterministic CBOR.
+ */
+function hybridContext(fields: SharedFields & { v: number }): Uint8Array {
+  return encode({
+    v: fields.v,
+    net: fields.net,
+    from: fields.from,
+    to: fields.to,
+    id: fields.id,
+    t: fields.t,
+  })
+}
+
 /** Throws CborDecodeError or MessageFieldError. */
 function decodeHeader(signed: Uint8Array, signer: Uint8Array, maxBytes: number): Header {
-  const map = mapWithKeys(decode(signed, { maxBytes, maxDepth: 1 }), 'envelope.header', HEADER_KEYS)
-  versionField(map, 'envelope.header', ENVELOPE_VERSION)
-  const header = {
+  const decoded = decode(signed, { maxBytes, maxDepth: 1 })
+  const hybrid =
+    decoded !== null &&
+    typeof decoded === 'object' &&
+    !Array.isArray(decoded) &&
+    !(decoded instanceof Uint8Array)
+      ? decoded.v === HYBRID_ENVELOPE_VERSION
+      : false
+  const map = mapWithKeys(decoded, 'envelope.header', hybrid ? HYBRID_HEADER_KEYS : HEADER_KEYS)
+  if (!hybrid) versionField(map, 'envelope.header', ENVELOPE_VERSION)
+  const header: Header = {
+    v: hybrid ? HYBRID_ENVELOPE_VERSION : ENVELOPE_VERSION,
     ...sharedFields(map, 'envelope.header'),
     nonce: bytesField(map, 'nonce', 'envelope.header', BOX_NONCE_LENGTH),
+    ...(hybrid ? { kem: bytesField(map, 'kem', 'envelope.header', XWING_CIPHERTEXT_LENGTH) } : {}),
     ct: bytesField(map, 'ct', 'envelope.header'),
   }
   if (!bytesEqual(header.from, signer))
@@ -243,9 +306,9 @@ function decodeHeader(signed: Uint8Array, signer: Uint8Array, maxBytes: number):
 }
 
 /** Throws CborDecodeError or MessageFieldError. */
-function decodeInner(signed: Uint8Array, maxBytes: number): Inner {
+function decodeInner(signed: Uint8Array, maxBytes: number, version: number): Inner {
   const map = mapWithKeys(decode(signed, { maxBytes, maxDepth: 1 }), 'envelope.inner', INNER_KEYS)
-  versionField(map, 'envelope.inner', ENVELOPE_VERSION)
+  versionField(map, 'envelope.inner', version)
   return {
     ...sharedFields(map, 'envelope.inner'),
     case: textField(map, 'case', 'envelope.inner', CASE_ID_LIMITS),
@@ -270,7 +333,7 @@ function malformed(
 /**
  * Opens an envelope addressed to `options.identity`. Checks, in order: size, outer frame,
  * sender membership, outer signature over the received header bytes, header fields, network,
- * recipient, decryption, inner signature over the received inner bytes, inner fields equal
+ * recipient, downgrade (a classical envelope where hybrid was due), decryption, inner signature over the received inner bytes, inner fields equal
  * outer fields, time window. Hostile input never throws: it yields `{ ok: false, reason }`.
  * Only an exception from `resolveSender` propagates.
  */
@@ -324,9 +387,37 @@ export async function open(bytes: Uint8Array, options: OpenOptions): Promise<Ope
     return reject('not-for-me', 'recipient', 'envelope is addressed to another node', messageId)
   }
 
-  const plaintext = options.identity.box.open(header.ct, header.nonce, senderInfo.boxPublicKey)
-  if (plaintext === undefined) {
-    return reject('not-for-me', 'decrypt', 'ciphertext does not open with this node’s box key', messageId)
+  const advertisesKem = options.advertisesKem ?? options.identity.kem !== undefined
+  if (header.kem === undefined && advertisesKem && senderInfo.kemPublicKey !== undefined) {
+    return reject(
+      'downgrade',
+      'downgrade',
+      'classical envelope from a sender that seals hybrid to this node’s advertised X-Wing key',
+      messageId,
+    )
+  }
+
+  let plaintext: Uint8Array | undefined
+  if (header.kem === undefined) {
+    plaintext = options.identity.box.open(header.ct, header.nonce, senderInfo.boxPublicKey)
+    if (plaintext === undefined) {
+      return reject('not-for-me', 'decrypt', 'ciphertext does not open with this node’s box key', messageId)
+    }
+  } else {
+    const kem = options.identity.kem
+    if (kem === undefined) {
+      return reject('not-for-me', 'decrypt', 'hybrid envelope, but this node has no X-Wing key', messageId)
+    }
+    const sealed = { nonce: header.nonce, kemCiphertext: header.kem, ciphertext: header.ct }
+    plaintext = openHybrid(options.identity.box, kem, sealed, senderInfo.boxPublicKey, hybridContext(header))
+    if (plaintext === undefined) {
+      return reject(
+        'not-for-me',
+        'decrypt',
+        'hybrid ciphertext does not open with this node’s box and X-Wing keys',
+        messageId,
+      )
+    }
   }
 
   let innerFrame: ReturnType<typeof decodeSignedFrame>
@@ -344,7 +435,7 @@ export async function open(bytes: Uint8Array, options: OpenOptions): Promise<Ope
 
   let inner: Inner
   try {
-    inner = decodeInner(innerFrame.signed, maxBytes)
+    inner = decodeInner(innerFrame.signed, maxBytes, header.v)
   } catch (err) {
     return malformed(err, 'inner-payload', envelopeHash, messageId)
   }
@@ -385,6 +476,7 @@ export async function open(bytes: Uint8Array, options: OpenOptions): Promise<Ope
     networkId: header.net,
     sender,
     senderPublicKey: frame.signer,
+    sealing: header.kem === undefined ? 'classical' : 'hybrid',
     caseId: inner.case,
     kind: inner.kind,
     createdAt,

@@ -1,6 +1,7 @@
 /**
  * Why a receiver refuses an envelope: the reason codes of rejected receipts, as they appear on
- * the wire (docs/protocol.md §7). `open` decides the first seven; the receiving node
+ * the wire (docs/protocol.md §7). `open` decides the first seven and "downgrade" (a classical
+ * envelope from a sender that knows this node's X-Wing key, §5); the receiving node
  * decides "rate-limited", "replay" (a message id it has already seen with other bytes) and
  * "try-later" (it cannot check the envelope now, e.g. it has no directory record of the
  * sender yet). "rate-limited", "too-new" and "try-later" invite a retry; the others are final.
@@ -16,6 +17,7 @@ export const REJECT_REASONS = [
   'rate-limited',
   'replay',
   'try-later',
+  'downgrade',
 ] as const
 
 export type RejectReason = (typeof REJECT_REASONS)[number]
