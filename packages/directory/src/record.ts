@@ -5,6 +5,7 @@ import {
   type NodeIdentity,
   SignatureContext,
   verify,
+  XWING_PUBLIC_KEY_LENGTH,
 } from '@pocnet/crypto'
 import {
   type CborValue,
@@ -77,6 +78,12 @@ export interface ContactDetails {
   reservations: string[]
   /** X25519 public key for NaCl box: requests to this country are sealed to it. */
   boxPublicKey: Uint8Array
+  /**
+   * X-Wing public key (ML-KEM-768 + X25519): when present, requests to this country are sealed
+   * hybrid to it and the box key together, and the country refuses classical ones from nodes that
+   * advertise one too (docs/protocol.md §5). Absent: the country seals and opens classically.
+   */
+  kemPublicKey?: Uint8Array
   /** libp2p multiaddrs the node listens on. */
   addresses: string[]
 }
@@ -129,6 +136,7 @@ function bodyToCbor(r: DirectoryRecord): CborValue {
     mlaAuthority: mla,
     reservations: r.reservations,
     boxPublicKey: r.boxPublicKey,
+    ...(r.kemPublicKey === undefined ? {} : { kemPublicKey: r.kemPublicKey }),
     addresses: r.addresses,
   }
 }
@@ -151,6 +159,8 @@ const BODY_FIELDS = [
   'boxPublicKey',
   'addresses',
 ]
+/** Fields a record may leave out: a record without them reads as it did before they existed. */
+const OPTIONAL_BODY_FIELDS = ['kemPublicKey']
 
 /** Strictly decodes record body bytes; every broken rule is a RecordFieldError naming the field. */
 export function decodeRecordBody(bytes: Uint8Array): DirectoryRecord {
@@ -159,6 +169,7 @@ export function decodeRecordBody(bytes: Uint8Array): DirectoryRecord {
     'record',
     fieldFail,
     BODY_FIELDS,
+    OPTIONAL_BODY_FIELDS,
   )
   if (r.raw('v') !== RECORD_FORMAT_VERSION)
     throw fieldFail('record.v', `must be ${RECORD_FORMAT_VERSION} (unknown record format version)`)
@@ -197,6 +208,12 @@ export function decodeRecordBody(bytes: Uint8Array): DirectoryRecord {
   const boxPublicKey = r.raw('boxPublicKey')
   if (!(boxPublicKey instanceof Uint8Array) || boxPublicKey.length !== BOX_PUBLIC_KEY_LENGTH)
     throw fieldFail('record.boxPublicKey', `must be a ${BOX_PUBLIC_KEY_LENGTH}-byte X25519 public key`)
+  const kemPublicKey = r.has('kemPublicKey') ? r.raw('kemPublicKey') : undefined
+  if (
+    kemPublicKey !== undefined &&
+    (!(kemPublicKey instanceof Uint8Array) || kemPublicKey.length !== XWING_PUBLIC_KEY_LENGTH)
+  )
+    throw fieldFail('record.kemPublicKey', `must be a ${XWING_PUBLIC_KEY_LENGTH}-byte X-Wing public key`)
   return {
     country: r.text('country', 2, isCountryCode, `must be ${COUNTRY_CODE_RULE}`),
     seq: r.integer('seq', 1),
@@ -212,6 +229,7 @@ export function decodeRecordBody(bytes: Uint8Array): DirectoryRecord {
     mlaAuthority,
     reservations: r.textList('reservations', MAX_LIST_LENGTH, MAX_TEXT_LENGTH),
     boxPublicKey,
+    ...(kemPublicKey === undefined ? {} : { kemPublicKey }),
     addresses: r.textList('addresses', MAX_LIST_LENGTH, 256, isMultiaddr, 'must be a multiaddr ("/ip4/...")'),
   }
 }

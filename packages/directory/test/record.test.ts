@@ -39,6 +39,18 @@ describe('record body', () => {
     expect(decodeRecordBody(encodeRecordBody(r))).toEqual(r)
   })
 
+  it('carries an X-Wing key when given one, and stays within the size cap with it', () => {
+    const r = record(fr, FR, { kemPublicKey: fr.kemPublicKey! })
+    expect(decodeRecordBody(encodeRecordBody(r)).kemPublicKey).toEqual(fr.kemPublicKey)
+    expect(decodeRecordBody(encodeRecordBody(record(fr, FR))).kemPublicKey).toBeUndefined()
+    const full = record(fr, FR, {
+      kemPublicKey: fr.kemPublicKey!,
+      unit: 'u'.repeat(512),
+      reservations: Array.from({ length: 4 }, (_, i) => `${i}`.repeat(512)),
+    })
+    expect(signRecord(fr, full).length).toBeLessThan(MAX_RECORD_BYTES)
+  })
+
   it.each([
     [{ phone: '0140000000' }, 'record.phone', /E\.164/],
     [{ email: 'nobody' }, 'record.email', /e-mail/],
@@ -49,6 +61,7 @@ describe('record body', () => {
     [{ expiresAt: NOW - 2000 }, 'record.expiresAt', /after issuedAt/],
     [{ expiresAt: NOW + 40 * 86_400_000 }, 'record.expiresAt', /at most 30 days/],
     [{ boxPublicKey: new Uint8Array(31) }, 'record.boxPublicKey', /32-byte/],
+    [{ kemPublicKey: new Uint8Array(1184) }, 'record.kemPublicKey', /1216-byte X-Wing/],
     [{ seq: 0 }, 'record.seq', /within 1\.\./],
     [{ addresses: ['/garbage'] }, 'record.addresses[0]', /multiaddr/],
     [{ addresses: ['/ip4/192.0.2.1/tcp/4001', '/ip4/192.0.2.1/tcp/x'] }, 'record.addresses[1]', /multiaddr/],
