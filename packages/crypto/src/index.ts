@@ -44,6 +44,7 @@ export {
   encodeKeyFile,
   KEY_FILE_LENGTH,
   readKeyFile,
+  readKeyFileAddingKem,
   readKeyFileBytes,
   type ScryptParameters,
   writeAtomically,

@@ -6,6 +6,7 @@ import { FileTooLargeError, readFileWithin } from './bounded-file.ts'
 import { KeyFileError } from './errors.ts'
 import { bytesEqual, sha256 } from './hash.ts'
 import { NodeIdentity } from './identity.ts'
+import { XWING_SEED_LENGTH } from './xwing.ts'
 
 /*
  * Key file layout, 194 bytes (version 2; version 1, 162 bytes, has no X-Wing seed):
@@ -276,4 +277,25 @@ export async function readKeyFileBytes(path: string): Promise<Uint8Array> {
 /** Reads and decrypts a key file; failures are KeyFileError with a `problem`. */
 export async function readKeyFile(path: string, passphrase: string): Promise<NodeIdentity> {
   return decodeKeyFile(await readKeyFileBytes(path), passphrase, path)
+}
+
+/**
+ * Reads a key file and, when it holds a key made before hybrid sealing (version 1, no X-Wing
+ * seed), adds a fresh X-Wing seed and writes it back as version 2 under the same passphrase and
+ * scrypt parameters (0600, atomic). The Ed25519 and X25519 keys stay as they were.
+ */
+export async function readKeyFileAddingKem(
+  path: string,
+  passphrase: string,
+): Promise<{ identity: NodeIdentity; upgraded: boolean }> {
+  const bytes = await readKeyFileBytes(path)
+  const identity = await decodeKeyFile(bytes, passphrase, path)
+  if (identity.kem !== undefined) return { identity, upgraded: false }
+  const params: ScryptParameters = { log2N: bytes[6]!, r: bytes[7]!, p: bytes[8]! }
+  const upgraded = new NodeIdentity({
+    ...identity.secrets,
+    kemSeed: new Uint8Array(randomBytes(XWING_SEED_LENGTH)),
+  })
+  await writeKeyFile(path, upgraded, passphrase, params)
+  return { identity: upgraded, upgraded: true }
 }

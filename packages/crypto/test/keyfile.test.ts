@@ -11,6 +11,7 @@ import {
   type KeyFileProblem,
   NodeIdentity,
   readKeyFile,
+  readKeyFileAddingKem,
   sha256,
   writeKeyFile,
 } from '../src/index.ts'
@@ -67,6 +68,25 @@ describe('key files', () => {
     await writeKeyFile(path, other, PASSPHRASE, FAST)
     expect((await readKeyFile(path, PASSPHRASE)).peerId.equals(other.peerId)).toBe(true)
     expect(await readdir(dir)).toEqual(['node.key']) // no temporary file left behind
+  })
+
+  it('a version 1 file gains an X-Wing seed, same keys, passphrase and parameters, once', async () => {
+    const path = join(dir, 'old.key')
+    const { kemSeed: _, ...classical } = identity.secrets
+    await writeFile(path, await encodeKeyFile(new NodeIdentity(classical), PASSPHRASE, FAST))
+    const first = await readKeyFileAddingKem(path, PASSPHRASE)
+    expect(first.upgraded).toBe(true)
+    expect(first.identity.kem).toBeDefined()
+    expect(first.identity.peerId.equals(identity.peerId)).toBe(true)
+    expect(first.identity.boxPublicKey).toEqual(identity.boxPublicKey)
+    const written = new Uint8Array(await readFile(path))
+    expect(written.length).toBe(KEY_FILE_LENGTH)
+    expect([...written.subarray(4, 9)]).toEqual([2, 1, FAST.log2N, FAST.r, FAST.p])
+    expect((await stat(path)).mode & 0o777).toBe(0o600)
+    const second = await readKeyFileAddingKem(path, PASSPHRASE)
+    expect(second.upgraded).toBe(false)
+    expect(second.identity.kemPublicKey).toEqual(first.identity.kemPublicKey)
+    await rm(path)
   })
 
   it('stores the scrypt parameters and a layout of fixed offsets', () => {
