@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { CLOCK_PRESETS, type ClockPresetName } from '@pocnet/cases'
-import { writeFileAtomic } from '@pocnet/crypto'
+import { type NodeIdentity, writeFileAtomic } from '@pocnet/crypto'
 import { COUNTRY_CODE_RULE, isCountryCode, isNetworkId, NETWORK_ID_RULE } from '@pocnet/protocol'
 import { DEFAULT_FRAME_BUDGET } from './constants.ts'
 import { ConfigError, type ConfigProblem } from './errors.ts'
@@ -61,6 +61,18 @@ export interface NodeConfig {
   witness?: { minCosigners: number }
   /** A command run on events (new request, deadline near or missed, delivery failed, equivocation), event JSON on stdin. */
   notifyCommand?: string
+  /**
+   * Hybrid post-quantum sealing (docs/protocol.md §5). Absent or true: the node's record advertises
+   * its X-Wing key, it seals hybrid to every country whose record advertises one, and refuses a
+   * classical envelope from such a country. false: it publishes no X-Wing key and seals classically,
+   * as software before hybrid sealing did (for a federation still upgrading its nodes).
+   */
+  hybridSealing?: boolean
+}
+
+/** Whether this node seals hybrid and advertises its X-Wing key: configured so, and its key has one. */
+export function sealsHybrid(config: Pick<NodeConfig, 'hybridSealing'>, identity: NodeIdentity): boolean {
+  return config.hybridSealing !== false && identity.kem !== undefined
 }
 
 /**
@@ -174,6 +186,9 @@ export function validateConfig(raw: unknown): { config: NodeConfig } | { problem
       c.maxPerMember < 1
     )
       problems.push({ path: 'connections.maxPerMember', message: 'must be a whole number, 1 or more' })
+  }
+  if (raw.hybridSealing !== undefined && typeof raw.hybridSealing !== 'boolean') {
+    problems.push({ path: 'hybridSealing', message: 'must be true or false when present' })
   }
   if (
     raw.notifyCommand !== undefined &&

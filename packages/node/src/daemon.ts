@@ -16,7 +16,7 @@ import {
 import type { Ledger } from '@pocnet/ledger'
 import type { FrameBudget } from '@pocnet/protocol/reqresp'
 import type { CaseBook } from './casebook/index.ts'
-import type { NodeConfig } from './config.ts'
+import { type NodeConfig, sealsHybrid } from './config.ts'
 import type { ConnectionGuard } from './connection-guard.ts'
 import { DATA_DIR, STOP_TIMEOUT_MS } from './constants.ts'
 import { BootstrapDialer } from './daemon/bootstrap.ts'
@@ -45,7 +45,7 @@ export interface DaemonOptions {
 }
 
 /** The operator's contact details as kept in `contact.json` (keys and addresses are filled in by the node). */
-export type ContactFile = Omit<ContactDetails, 'boxPublicKey' | 'addresses'>
+export type ContactFile = Omit<ContactDetails, 'boxPublicKey' | 'kemPublicKey' | 'addresses'>
 
 const PUBLISH_TIMEOUT_MS = 30_000
 
@@ -227,7 +227,10 @@ export class PocnetDaemon {
     await this.directory.stop()
   }
 
-  /** Publishes this country's record from `contact.json`, with the node's box key and addresses. */
+  /**
+   * Publishes this country's record from `contact.json`, with the node's box key, its X-Wing key
+   * when it seals hybrid, and its addresses.
+   */
   async publishOwnRecord(): Promise<{ seq: number; storedBy: number }> {
     const contact = JSON.parse(await readFile(join(this.dataDir, DATA_DIR.contact), 'utf8')) as ContactFile
     const addresses = this.host
@@ -235,7 +238,12 @@ export class PocnetDaemon {
       .map((a) => a.toString())
       .filter((a) => !a.includes('/ip4/0.0.0.0'))
     const result = await this.directory.publish(
-      { ...contact, boxPublicKey: this.identity.boxPublicKey, addresses },
+      {
+        ...contact,
+        boxPublicKey: this.identity.boxPublicKey,
+        ...(sealsHybrid(this.config, this.identity) ? { kemPublicKey: this.identity.kemPublicKey } : {}),
+        addresses,
+      },
       { signal: AbortSignal.any([AbortSignal.timeout(PUBLISH_TIMEOUT_MS), this.#shutdown.signal]) },
     )
     await this.ledger.append({
@@ -264,6 +272,7 @@ export class PocnetDaemon {
     return assembleHealth({
       config: this.config,
       peerId: this.identity.peerId.toString(),
+      sealsHybrid: sealsHybrid(this.config, this.identity),
       roster: this.roster,
       host: this.host,
       ledger: this.ledger,

@@ -39,8 +39,10 @@ export interface DeliveryInit {
   country: string
   ledger: Ledger
   getRoster: () => RosterState
-  /** The sender's box key, from its directory record. */
-  boxKeyOf: (country: string) => Promise<Uint8Array | undefined>
+  /** The sender's box key and, when its record advertises one, its X-Wing key: from its directory record. */
+  keysOf: (country: string) => Promise<SenderKeys | undefined>
+  /** Whether this node's record advertises its X-Wing key: then classical envelopes from hybrid senders are downgrades. */
+  advertisesKem: boolean
   /**
    * A value that changes when a newer directory record of `country` reaches this node (stored
    * for the DHT, or cached by a lookup): a failed lookup remembered under another value is void.
@@ -68,6 +70,13 @@ export interface DeliveryInit {
 }
 
 const BOX_KEY_CACHE_MS = 60_000
+
+/** What a sender's directory record says about sealing to and from it. */
+export interface SenderKeys {
+  boxPublicKey: Uint8Array
+  /** Present when the sender's record advertises hybrid sealing. */
+  kemPublicKey?: Uint8Array
+}
 
 /** A member's box key could not be found (no directory record reachable yet). */
 class SenderKeyUnavailable extends Error {}
@@ -127,15 +136,15 @@ export class DeliveryReceiver {
   #accepted: ReplayMemory
   readonly #inFlight = new Map<string, Promise<Uint8Array>>()
   readonly #limiter: RateLimiter
-  /** Senders' box keys from their directory records, so a burst does not verify the record per message. */
-  readonly #boxKeys = new Map<string, { key: Uint8Array; at: number }>()
+  /** Senders' keys from their directory records, so a burst does not verify the record per message. */
+  readonly #senderKeys = new Map<string, { keys: SenderKeys; at: number }>()
   /**
    * Members whose record a lookup failed to find a moment ago, by country: their envelopes are
    * answered `try-later` without another lookup until the entry ends (at most MAX_SENDERS_NOT_FOUND).
    */
   readonly #notFound = new Map<string, SenderMiss>()
   /** Lookups under way, by country: envelopes arriving meanwhile wait for the same answer. */
-  readonly #lookups = new Map<string, Promise<Uint8Array | undefined>>()
+  readonly #lookups = new Map<string, Promise<SenderKeys | undefined>>()
   readonly #notFoundTtlMs: number
   #acceptedCount = 0
   #senderLookups = 0
@@ -265,8 +274,13 @@ export class DeliveryReceiver {
     let result: Awaited<ReturnType<typeof open>>
     try {
       result = await this.#open(request, from)
-      if (!result.ok && result.check === 'decrypt' && this.#dropCachedBoxKey(from)) {
-        // the sender may have rotated its box key since we cached it: look it up afresh once
+      if (
+        !result.ok &&
+        (result.check === 'decrypt' || result.check === 'downgrade') &&
+        this.#dropCachedKeys(from)
+      ) {
+        // the sender may have rotated its box key, or stopped advertising its X-Wing key, since
+        // we cached its record: look it up afresh once
         result = await this.#open(request, from)
       }
     } catch (err) {
@@ -422,10 +436,10 @@ export class DeliveryReceiver {
     return receipt
   }
 
-  /** Forgets the cached box key of the peer's country; true if there was one. */
-  #dropCachedBoxKey(peer: PeerId): boolean {
+  /** Forgets the cached keys of the peer's country; true if there were some. */
+  #dropCachedKeys(peer: PeerId): boolean {
     const country = this.#init.getRoster().memberByPeerId(peer)?.country
-    return country !== undefined && this.#boxKeys.delete(country)
+    return country !== undefined && this.#senderKeys.delete(country)
   }
 
   /** open() of an envelope that came from `from`: a sender other than `from` is refused unresolved. */
@@ -439,6 +453,7 @@ export class DeliveryReceiver {
         return this.#resolveSender(sender)
       },
       now: this.#now(),
+      advertisesKem: this.#init.advertisesKem,
       maxBytes: limits.maxEnvelopeBytes,
       skew: { maxAgeMs: limits.maxAgeMs, maxFutureMs: limits.clockSkewMs },
     })
@@ -447,30 +462,29 @@ export class DeliveryReceiver {
   async #resolveSender(sender: PeerId): Promise<SenderInfo | undefined> {
     const member = this.#init.getRoster().memberByPeerId(sender)
     if (member === undefined) return undefined
-    const cached = this.#boxKeys.get(member.country)
-    let boxPublicKey =
-      cached !== undefined && this.#now() - cached.at < BOX_KEY_CACHE_MS ? cached.key : undefined
-    if (boxPublicKey === undefined) {
+    const cached = this.#senderKeys.get(member.country)
+    let keys = cached !== undefined && this.#now() - cached.at < BOX_KEY_CACHE_MS ? cached.keys : undefined
+    if (keys === undefined) {
       const miss = this.#recentMiss(member.country)
       if (miss !== undefined) throw new SenderRecentlyNotFound(member.country, miss)
       const joined = this.#lookups.has(member.country)
-      boxPublicKey = await this.#lookUp(member.country)
-      if (boxPublicKey === undefined) {
+      keys = await this.#lookUp(member.country)
+      if (keys === undefined) {
         // an envelope that joined another's lookup cost none of its own: counted and logged as above
         const missed = joined ? this.#notFound.get(member.country) : undefined
         if (missed !== undefined) throw new SenderRecentlyNotFound(member.country, missed)
         throw new SenderKeyUnavailable()
       }
-      this.#boxKeys.set(member.country, { key: boxPublicKey, at: this.#now() })
+      this.#senderKeys.set(member.country, { keys, at: this.#now() })
     }
-    return { signingPublicKey: member.publicKey, boxPublicKey, member: true }
+    return { signingPublicKey: member.publicKey, ...keys, member: true }
   }
 
   /**
-   * The box key of `country` from its directory record: one lookup at a time per country (envelopes
+   * The keys of `country` from its directory record: one lookup at a time per country (envelopes
    * arriving meanwhile share its answer); a failure is remembered, a success ends what was.
    */
-  #lookUp(country: string): Promise<Uint8Array | undefined> {
+  #lookUp(country: string): Promise<SenderKeys | undefined> {
     const pending = this.#lookups.get(country)
     if (pending !== undefined) return pending
     this.#senderLookups++
@@ -478,15 +492,15 @@ export class DeliveryReceiver {
     const rosterVersion = this.#init.getRoster().version
     const stamp = this.#init.recordStampOf?.(country)
     const lookup = (async () => {
-      let key: Uint8Array | undefined
+      let keys: SenderKeys | undefined
       try {
-        key = await this.#init.boxKeyOf(country)
+        keys = await this.#init.keysOf(country)
       } catch {
-        key = undefined // a lookup that fails is a record not found, for now
+        keys = undefined // a lookup that fails is a record not found, for now
       }
-      if (key === undefined) this.#rememberMiss(country, rosterVersion, stamp)
+      if (keys === undefined) this.#rememberMiss(country, rosterVersion, stamp)
       else this.#notFound.delete(country)
-      return key
+      return keys
     })().finally(() => this.#lookups.delete(country))
     this.#lookups.set(country, lookup)
     return lookup

@@ -17,6 +17,8 @@ export interface Counterpart {
   country: string
   signingPublicKey: Uint8Array
   boxPublicKey: Uint8Array
+  /** Present when the counterpart's record advertises hybrid sealing. */
+  kemPublicKey?: Uint8Array
   addresses: string[]
 }
 
@@ -61,6 +63,11 @@ export interface OutboxInit {
   /** Resolves a country through the directory; called on every attempt since addresses change. */
   resolve: (country: string, options?: AbortOptions) => Promise<Counterpart>
   limits: { maxEnvelopeBytes: number; readTimeoutMs: number }
+  /**
+   * Whether to seal hybrid to a counterpart whose record advertises an X-Wing key (docs/protocol.md
+   * §5); true unless told otherwise.
+   */
+  sealsHybrid?: boolean
   policy: OutboxPolicy
   log: Logger
   /** The wall clock (ms since the epoch): creation and queue times, expiry. */
@@ -99,6 +106,8 @@ const FINAL_REASONS: ReadonlySet<RejectReason> = new Set([
   'too-old',
   'malformed',
   'replay',
+  // the envelope is sealed once and resent as it is: a classical one stays classical
+  'downgrade',
 ])
 
 /**
@@ -293,7 +302,13 @@ export class Outbox {
     const counterpart = await this.#init.resolve(input.to, options)
     const sealed = seal({
       sender: this.#init.identity,
-      recipient: { signingPublicKey: counterpart.signingPublicKey, boxPublicKey: counterpart.boxPublicKey },
+      recipient: {
+        signingPublicKey: counterpart.signingPublicKey,
+        boxPublicKey: counterpart.boxPublicKey,
+        ...(this.#init.sealsHybrid !== false && counterpart.kemPublicKey !== undefined
+          ? { kemPublicKey: counterpart.kemPublicKey }
+          : {}),
+      },
       networkId: this.#init.network,
       caseId: input.caseId,
       kind: input.kind,

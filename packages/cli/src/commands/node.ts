@@ -104,6 +104,9 @@ export function registerNode(program: Command): void {
         )
         out.line(`  peer id        ${h.peerId}`)
         out.line(`  roster         version ${h.rosterVersion}`)
+        out.line(
+          `  sealing        ${h.sealing === 'hybrid' ? 'hybrid (X-Wing and NaCl box) to countries that advertise it' : out.style('yellow', 'classical only (hybridSealing is off, docs/operations.md)')}`,
+        )
         if (h.keyRetired !== null)
           out.line(
             `  node key       ${out.style('red', `${h.keyRetired.how === 'rotated' ? 'rotated out' : 'revoked'} by roster version ${h.keyRetired.atVersion}`)}: this node dials nobody (${h.dialsWhileRetired} dials refused); ${h.keyRetired.how === 'rotated' ? 'stop it and start the node holding the new key' : 'stop it'}`,

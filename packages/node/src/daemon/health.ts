@@ -20,6 +20,11 @@ export interface Health {
   peerId: string
   addresses: string[]
   rosterVersion: number
+  /**
+   * How this node seals and opens requests: `hybrid` (its record advertises its X-Wing key; it seals
+   * hybrid to countries that advertise one and refuses their classical envelopes), or `classical`.
+   */
+  sealing: 'hybrid' | 'classical'
   peersConnected: number
   connectedCountries: string[]
   outboxDepth: number
@@ -77,6 +82,8 @@ export const FOREIGN_DHT_KEY = 'key'
 export interface HealthSources {
   config: NodeConfig
   peerId: string
+  /** Whether the node seals hybrid (config `hybridSealing` and a key with an X-Wing key). */
+  sealsHybrid: boolean
   roster: RosterState
   host: Host
   ledger: Ledger
@@ -104,6 +111,7 @@ export function assembleHealth(s: HealthSources): Health {
     peerId: s.peerId,
     addresses: s.host.getMultiaddrs().map(String),
     rosterVersion: s.roster.version,
+    sealing: s.sealsHybrid ? 'hybrid' : 'classical',
     peersConnected: peers.length,
     connectedCountries: peers.map((p) => s.roster.memberByPeerId(p)?.country ?? '??').sort(),
     outboxDepth: s.outbox.depth,

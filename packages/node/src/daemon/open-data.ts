@@ -6,6 +6,7 @@ import {
   type MlDsa44Signer,
   type NodeIdentity,
   readKeyFile,
+  readKeyFileAddingKem,
   readMlDsaKeyFile,
   toHex,
 } from '@pocnet/crypto'
@@ -42,7 +43,15 @@ export interface OpenedDataDir {
  */
 export async function openDataDir(dataDir: string, passphrase: string, log: Logger): Promise<OpenedDataDir> {
   const config = await readConfig(dataDir)
-  const identity = await readKeyFile(join(dataDir, DATA_DIR.key), passphrase)
+  const keyFile = join(dataDir, DATA_DIR.key)
+  let identity: NodeIdentity
+  if (config.hybridSealing === false) identity = await readKeyFile(keyFile, passphrase)
+  else {
+    // a key made before hybrid sealing gains its X-Wing key here, once (docs/operations.md §10)
+    const read = await readKeyFileAddingKem(keyFile, passphrase)
+    identity = read.identity
+    if (read.upgraded) log.info('node.key-kem-added', { file: keyFile })
+  }
   const mlDsaSigner = await readMlDsaWitnessKey(dataDir, passphrase)
   const rosterFile = join(dataDir, DATA_DIR.roster)
   const chain = await readDataFile(

@@ -5,7 +5,7 @@ import { CLOCK_PRESETS } from '@pocnet/cases'
 import { Directory, RosterSync } from '@pocnet/directory'
 import type { FrameBudget } from '@pocnet/protocol/reqresp'
 import { CaseBook } from '../casebook/index.ts'
-import { minCosigners } from '../config.ts'
+import { minCosigners, sealsHybrid } from '../config.ts'
 import { ConnectionGuard } from '../connection-guard.ts'
 import { DATA_DIR, MAX_CONNECTIONS_PER_MEMBER } from '../constants.ts'
 import { DeliveryReceiver, type InboundMessage } from '../delivery.ts'
@@ -124,10 +124,12 @@ export async function createServices(
       country,
       signingPublicKey: member.publicKey,
       boxPublicKey: found.record.boxPublicKey,
+      ...(found.record.kemPublicKey === undefined ? {} : { kemPublicKey: found.record.kemPublicKey }),
       addresses: found.record.addresses,
     }
   }
   const limits = config.delivery
+  const hybrid = sealsHybrid(config, identity)
   const messageListeners = new Set<(m: InboundMessage) => void>()
   const feed = new EventFeed({
     log: log.child('notify'),
@@ -141,6 +143,7 @@ export async function createServices(
     getRoster,
     resolve,
     limits,
+    sealsHybrid: hybrid,
     policy: config.outbox,
     log: log.child('outbox'),
   })
@@ -170,7 +173,13 @@ export async function createServices(
     country: config.country,
     ledger,
     getRoster,
-    boxKeyOf: async (country) => (await resolve(country).catch(() => undefined))?.boxPublicKey,
+    keysOf: async (country) => {
+      const found = await resolve(country).catch(() => undefined)
+      if (found === undefined) return undefined
+      const { boxPublicKey, kemPublicKey } = found
+      return kemPublicKey === undefined ? { boxPublicKey } : { boxPublicKey, kemPublicKey }
+    },
+    advertisesKem: hybrid,
     // a record stored here for the DHT raises the highest seq; one a lookup caches, its fetch time
     recordStampOf: (country) => `${memory.highestSeq(country)}/${memory.cached(country)?.fetchedAt ?? 0}`,
     ...(opts.senderNotFoundTtlMs !== undefined && { senderNotFoundTtlMs: opts.senderNotFoundTtlMs }),

@@ -16,9 +16,13 @@ export function directoryHandlers(daemon: PocnetDaemon): Handlers<typeof directo
         const found = await daemon.directory.lookup(country, {
           signal: AbortSignal.timeout(LOOKUP_TIMEOUT_MS),
         })
-        const { boxPublicKey, ...record } = found.record
+        const { boxPublicKey, kemPublicKey, ...record } = found.record
         return {
-          record: { ...record, boxPublicKey: toHex(boxPublicKey) },
+          record: {
+            ...record,
+            boxPublicKey: toHex(boxPublicKey),
+            ...(kemPublicKey === undefined ? {} : { kemPublicKey: toHex(kemPublicKey) }),
+          },
           source: found.source,
           fetchedAt: found.fetchedAt,
         }

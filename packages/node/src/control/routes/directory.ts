@@ -4,8 +4,11 @@ import { EVERY_ROLE, type NoRequest, nothing, OPERATORS, route } from '../contra
 import { ControlApiError } from '../errors.ts'
 import { BASE64, bodyObject, requireString } from '../fields.ts'
 
-/** A directory record as the API shows it: the box key in hex. */
-export type DirectoryRecordView = Omit<DirectoryRecord, 'boxPublicKey'> & { boxPublicKey: string }
+/** A directory record as the API shows it: the box key, and the X-Wing key if any, in hex. */
+export type DirectoryRecordView = Omit<DirectoryRecord, 'boxPublicKey' | 'kemPublicKey'> & {
+  boxPublicKey: string
+  kemPublicKey?: string
+}
 
 export interface DirectoryLookup {
   record: DirectoryRecordView
