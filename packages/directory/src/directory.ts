@@ -144,6 +144,7 @@ export class Directory {
   readonly #log: Logger
   readonly #lastSeen = new Map<string, number>()
   #own: { details: ContactDetails; verified: VerifiedRecord } | undefined
+  #kemAdvertisedSince: number | undefined
   /** Republishes our record every republishIntervalMs while started. */
   readonly #republishTask: RepeatingTask
   /** Aborted by stop(): every query and request still under way ends. */
@@ -230,6 +231,15 @@ export class Directory {
   }
 
   /**
+   * Since when this country's records advertise the X-Wing key of its latest record, as far as
+   * this node can tell (its own records since start, and the one it held before): undefined
+   * before the first publish and when the latest record carries none.
+   */
+  get kemAdvertisedSince(): number | undefined {
+    return this.#kemAdvertisedSince
+  }
+
+  /**
    * Issues and publishes a new record for this country: seq is the larger of (highest seq seen
    * for this country + 1) and the current time in ms, so it increases even across a lost state file.
    */
@@ -247,6 +257,8 @@ export class Directory {
     }
     const bytes = signRecord(this.#identity, record)
     const verified = { record, bytes }
+    const previous = this.#own?.verified.record ?? this.#cachedValid(this.country, now)?.record
+    this.#kemAdvertisedSince = advertisedSince(record, previous, this.#kemAdvertisedSince)
     this.#own = { details, verified }
     this.#memory.cache(this.country, record.seq, { bytes, fetchedAt: now }, now)
     return { ...verified, storedBy: await this.#put(bytes, options.signal) }
@@ -462,4 +474,16 @@ export class Directory {
       ...(country !== undefined && { country }),
     })
   }
+}
+
+/** When the run of records carrying `record`'s X-Wing key began: at `previous` if it carries the same key. */
+function advertisedSince(
+  record: DirectoryRecord,
+  previous: DirectoryRecord | undefined,
+  since: number | undefined,
+): number | undefined {
+  if (record.kemPublicKey === undefined) return undefined
+  if (previous?.kemPublicKey === undefined || !bytesEqual(previous.kemPublicKey, record.kemPublicKey))
+    return record.issuedAt
+  return Math.min(since ?? previous.issuedAt, previous.issuedAt)
 }

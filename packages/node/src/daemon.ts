@@ -42,6 +42,8 @@ export interface DaemonOptions {
   caseClock?: () => number
   /** How long a failed lookup of a sender's directory record is remembered (SENDER_NOT_FOUND_TTL_MS); for tests. */
   senderNotFoundTtlMs?: number
+  /** How long after this node first advertises its X-Wing key downgrades are still let in (DOWNGRADE_GRACE_MS); for tests. */
+  downgradeGraceMs?: number
 }
 
 /** The operator's contact details as kept in `contact.json` (keys and addresses are filled in by the node). */
@@ -147,6 +149,7 @@ export class PocnetDaemon {
       log,
       ...(opts.caseClock !== undefined && { caseClock: opts.caseClock }),
       ...(opts.senderNotFoundTtlMs !== undefined && { senderNotFoundTtlMs: opts.senderNotFoundTtlMs }),
+      ...(opts.downgradeGraceMs !== undefined && { downgradeGraceMs: opts.downgradeGraceMs }),
     })
     const { witness } = services
     const daemon = new PocnetDaemon({ ...opened, ...services, dataDir, log })

@@ -1,7 +1,7 @@
 import type { PeerId } from '@libp2p/interface'
 import { RateLimiter } from '@libp2p/utils'
 import { bytesEqual, type NodeIdentity, sha256 } from '@pocnet/crypto'
-import type { RosterState } from '@pocnet/directory'
+import { DEFAULT_CACHE_FRESH_MS, MAX_CLOCK_SKEW_MS, type RosterState } from '@pocnet/directory'
 import { InvalidEntryError, type Ledger } from '@pocnet/ledger'
 import {
   createReceipt,
@@ -41,8 +41,11 @@ export interface DeliveryInit {
   getRoster: () => RosterState
   /** The sender's box key and, when its record advertises one, its X-Wing key: from its directory record. */
   keysOf: (country: string) => Promise<SenderKeys | undefined>
-  /** Whether this node's record advertises its X-Wing key: then classical envelopes from hybrid senders are downgrades. */
-  advertisesKem: boolean
+  /**
+   * From which creation time a classical envelope from a sender advertising hybrid sealing is a
+   * downgrade (open()'s `downgradeRefusedFrom`), read per envelope: it changes as records are published.
+   */
+  downgradeRefusedFrom: () => number | null
   /**
    * A value that changes when a newer directory record of `country` reaches this node (stored
    * for the DHT, or cached by a lookup): a failed lookup remembered under another value is void.
@@ -70,6 +73,13 @@ export interface DeliveryInit {
 }
 
 const BOX_KEY_CACHE_MS = 60_000
+
+/**
+ * How long after this node's record first advertises its X-Wing key a classical envelope from a
+ * hybrid sender is still accepted: a sender seals to the record it holds, which a directory cache
+ * serves for DEFAULT_CACHE_FRESH_MS, and clocks differ by up to MAX_CLOCK_SKEW_MS.
+ */
+export const DOWNGRADE_GRACE_MS = DEFAULT_CACHE_FRESH_MS + MAX_CLOCK_SKEW_MS
 
 /** What a sender's directory record says about sealing to and from it. */
 export interface SenderKeys {
@@ -453,7 +463,7 @@ export class DeliveryReceiver {
         return this.#resolveSender(sender)
       },
       now: this.#now(),
-      advertisesKem: this.#init.advertisesKem,
+      downgradeRefusedFrom: this.#init.downgradeRefusedFrom(),
       maxBytes: limits.maxEnvelopeBytes,
       skew: { maxAgeMs: limits.maxAgeMs, maxFutureMs: limits.clockSkewMs },
     })

@@ -175,11 +175,13 @@ export interface OpenOptions {
   /** How far behind (`maxAgeMs`) or ahead (`maxFutureMs`) of `now` the creation time may be. */
   skew?: { maxAgeMs: number; maxFutureMs: number }
   /**
-   * Whether this node's directory record advertises its X-Wing key; then a classical envelope
-   * from a sender whose record advertises one too is refused as a downgrade. Defaults to
-   * whether `identity` has an X-Wing key.
+   * From which creation time a classical envelope from a sender whose record advertises hybrid
+   * sealing is refused as a downgrade: when this node's record began advertising its X-Wing key,
+   * plus the time senders may still seal to the record before it (the caller knows how long they
+   * cache records). `null`: never, as this node's record advertises no X-Wing key. Defaults to
+   * always (0) when `identity` has an X-Wing key, else never.
    */
-  advertisesKem?: boolean
+  downgradeRefusedFrom?: number | null
 }
 
 /** The step of `open` that refused an envelope, in the order they run. */
@@ -387,8 +389,18 @@ export async function open(bytes: Uint8Array, options: OpenOptions): Promise<Ope
     return reject('not-for-me', 'recipient', 'envelope is addressed to another node', messageId)
   }
 
-  const advertisesKem = options.advertisesKem ?? options.identity.kem !== undefined
-  if (header.kem === undefined && advertisesKem && senderInfo.kemPublicKey !== undefined) {
+  const refusedFrom =
+    options.downgradeRefusedFrom === undefined
+      ? options.identity.kem === undefined
+        ? null
+        : 0
+      : options.downgradeRefusedFrom
+  if (
+    header.kem === undefined &&
+    refusedFrom !== null &&
+    header.t >= refusedFrom &&
+    senderInfo.kemPublicKey !== undefined
+  ) {
     return reject(
       'downgrade',
       'downgrade',

@@ -111,9 +111,16 @@ describe('hybrid envelopes', () => {
     expect(r.messageId).toEqual(sealed.messageId)
   })
 
-  it('no downgrade where the receiver does not advertise its own X-Wing key', async () => {
+  it('no downgrade where the receiver does not advertise its own X-Wing key, or did not when it was sealed', async () => {
     const sealed = sealTo(bob, false)
-    expect((await openAs(bob, sealed.bytes, senderInfo(alice, true), { advertisesKem: false })).ok).toBe(true)
+    expect(
+      (await openAs(bob, sealed.bytes, senderInfo(alice, true), { downgradeRefusedFrom: null })).ok,
+    ).toBe(true)
+    expect(
+      (await openAs(bob, sealed.bytes, senderInfo(alice, true), { downgradeRefusedFrom: T0 + 1 })).ok,
+    ).toBe(true)
+    const atTheEdge = await openAs(bob, sealed.bytes, senderInfo(alice, true), { downgradeRefusedFrom: T0 })
+    expect(rejection(atTheEdge).reason).toBe('downgrade')
     expect((await openAs(oldNode, sealTo(oldNode, false).bytes, senderInfo(alice, true))).ok).toBe(true)
   })
 

@@ -8,7 +8,7 @@ import { CaseBook } from '../casebook/index.ts'
 import { minCosigners, sealsHybrid } from '../config.ts'
 import { ConnectionGuard } from '../connection-guard.ts'
 import { DATA_DIR, MAX_CONNECTIONS_PER_MEMBER } from '../constants.ts'
-import { DeliveryReceiver, type InboundMessage } from '../delivery.ts'
+import { DeliveryReceiver, DOWNGRADE_GRACE_MS, type InboundMessage } from '../delivery.ts'
 import { NodeError } from '../errors.ts'
 import { EventFeed } from '../feed.ts'
 import { createFrameBudget } from '../frame-budget.ts'
@@ -30,6 +30,7 @@ export interface ServiceOptions {
   log: Logger
   caseClock?: () => number
   senderNotFoundTtlMs?: number
+  downgradeGraceMs?: number
 }
 
 /** The network services of a node, made but not started (the host listens already). */
@@ -179,7 +180,10 @@ export async function createServices(
       const { boxPublicKey, kemPublicKey } = found
       return kemPublicKey === undefined ? { boxPublicKey } : { boxPublicKey, kemPublicKey }
     },
-    advertisesKem: hybrid,
+    downgradeRefusedFrom: () => {
+      const since = directory.kemAdvertisedSince
+      return hybrid && since !== undefined ? since + (opts.downgradeGraceMs ?? DOWNGRADE_GRACE_MS) : null
+    },
     // a record stored here for the DHT raises the highest seq; one a lookup caches, its fetch time
     recordStampOf: (country) => `${memory.highestSeq(country)}/${memory.cached(country)?.fetchedAt ?? 0}`,
     ...(opts.senderNotFoundTtlMs !== undefined && { senderNotFoundTtlMs: opts.senderNotFoundTtlMs }),
