@@ -1,7 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { NodeIdentity } from '@pocnet/crypto'
 import { describe, expect, it } from 'vitest'
+import { sealsHybrid } from '../src/config.ts'
 import {
   ConfigError,
   DEFAULT_FRAME_BUDGET,
@@ -86,6 +88,21 @@ describe('node config', () => {
           : { path: 'connections', message: 'must be an object with only "maxPerMember"' },
       ])
     }
+  })
+
+  it('seals hybrid unless hybridSealing is false, and only with a key that has an X-Wing key', () => {
+    const config = defaultConfig('pocnet-test', 'FR')
+    const identity = NodeIdentity.generate()
+    const { kemSeed: _, ...classical } = identity.secrets
+    expect(sealsHybrid(config, identity)).toBe(true)
+    expect(sealsHybrid({ hybridSealing: true }, identity)).toBe(true)
+    expect(sealsHybrid({ hybridSealing: false }, identity)).toBe(false)
+    expect(sealsHybrid(config, new NodeIdentity(classical))).toBe(false)
+    expect('config' in validateConfig({ ...config, hybridSealing: false })).toBe(true)
+    const result = validateConfig({ ...config, hybridSealing: 'no' })
+    expect('problems' in result ? result.problems : []).toEqual([
+      { path: 'hybridSealing', message: 'must be true or false when present' },
+    ])
   })
 
   it('lists every problem at once, each naming its field', () => {
