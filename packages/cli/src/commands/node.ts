@@ -270,6 +270,9 @@ export function registerNode(program: Command): void {
           for (const l of describe({ 'MLA authority': rec.mlaAuthority }, '  ')) out.line(l)
         if (rec.reservations.length > 0) out.line(`  reservations ${rec.reservations.join('; ')}`)
         out.line(
+          `  sealing      ${rec.kemPublicKey === undefined ? 'classical (no X-Wing key advertised)' : 'hybrid (X-Wing key advertised)'}`,
+        )
+        out.line(
           `  record       seq ${rec.seq}, expires ${formatTime(rec.expiresAt, ctx.zone)} (from ${r.source}, ${formatTime(r.fetchedAt, ctx.zone)})`,
         )
       }),
