@@ -69,7 +69,12 @@ async function startPair(): Promise<Pair> {
   await a.publishOwnRecord()
   const fr = frNode.identity
   const payload = new Uint8Array(randomBytes(PAYLOAD_BYTES))
-  const recipient = { signingPublicKey: fr.signingPublicKey, boxPublicKey: fr.boxPublicKey }
+  // sealed as the node seals to a country advertising its X-Wing key (both nodes do by default)
+  const recipient = {
+    signingPublicKey: fr.signingPublicKey,
+    boxPublicKey: fr.boxPublicKey,
+    kemPublicKey: fr.kemPublicKey!,
+  }
   const network = a.config.network
   // the node's own sending path: streams to FR kept open and reused, one request in flight on each
   const streams = new RequestStreams(a.host, DELIVERY_PROTOCOL, {
