@@ -6,6 +6,7 @@ import {
   SignatureContext,
   verify,
   XWING_PUBLIC_KEY_LENGTH,
+  XWingPublicKey,
 } from '@pocnet/crypto'
 import {
   type CborValue,
@@ -214,6 +215,14 @@ export function decodeRecordBody(bytes: Uint8Array): DirectoryRecord {
     (!(kemPublicKey instanceof Uint8Array) || kemPublicKey.length !== XWING_PUBLIC_KEY_LENGTH)
   )
     throw fieldFail('record.kemPublicKey', `must be a ${XWING_PUBLIC_KEY_LENGTH}-byte X-Wing public key`)
+  if (kemPublicKey !== undefined) {
+    // a key senders cannot encapsulate to would make every request to the country fail to seal
+    try {
+      new XWingPublicKey(kemPublicKey)
+    } catch (err) {
+      throw fieldFail('record.kemPublicKey', `must be a usable X-Wing public key (${(err as Error).message})`)
+    }
+  }
   return {
     country: r.text('country', 2, isCountryCode, `must be ${COUNTRY_CODE_RULE}`),
     seq: r.integer('seq', 1),

@@ -62,6 +62,7 @@ describe('record body', () => {
     [{ expiresAt: NOW + 40 * 86_400_000 }, 'record.expiresAt', /at most 30 days/],
     [{ boxPublicKey: new Uint8Array(31) }, 'record.boxPublicKey', /32-byte/],
     [{ kemPublicKey: new Uint8Array(1184) }, 'record.kemPublicKey', /1216-byte X-Wing/],
+    [{ kemPublicKey: new Uint8Array(1216).fill(0xff) }, 'record.kemPublicKey', /usable X-Wing public key/],
     [{ seq: 0 }, 'record.seq', /within 1\.\./],
     [{ addresses: ['/garbage'] }, 'record.addresses[0]', /multiaddr/],
     [{ addresses: ['/ip4/192.0.2.1/tcp/4001', '/ip4/192.0.2.1/tcp/x'] }, 'record.addresses[1]', /multiaddr/],

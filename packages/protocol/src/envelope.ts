@@ -4,6 +4,7 @@ import {
   BOX_PUBLIC_KEY_LENGTH,
   bytesEqual,
   ED25519_PUBLIC_KEY_LENGTH,
+  InvalidKeyError,
   type NodeIdentity,
   openHybrid,
   peerIdFromEd25519PublicKey,
@@ -102,7 +103,7 @@ export interface SealedEnvelope {
 
 /**
  * Sign → encrypt → sign (docs/protocol.md §5). Throws MessageFieldError for an invalid
- * input field and EnvelopeTooLargeError when the result would exceed `maxBytes`.
+ * input field (a recipient X-Wing key ML-KEM refuses included) and EnvelopeTooLargeError when the result would exceed `maxBytes`.
  */
 export function seal(input: SealInput): SealedEnvelope {
   const maxBytes = input.maxBytes ?? DEFAULT_MAX_ENVELOPE_BYTES
@@ -152,7 +153,14 @@ export function seal(input: SealInput): SealedEnvelope {
     header = encode({ v, ...shared, nonce, ct: ciphertext })
   } else {
     const recipient = { boxPublicKey: input.recipient.boxPublicKey, kemPublicKey }
-    const sealed = sealHybrid(input.sender.box, plaintext, recipient, hybridContext({ v, ...shared }))
+    let sealed: ReturnType<typeof sealHybrid>
+    try {
+      sealed = sealHybrid(input.sender.box, plaintext, recipient, hybridContext({ v, ...shared }))
+    } catch (err) {
+      if (err instanceof InvalidKeyError)
+        throw new MessageFieldError('seal.recipient.kemPublicKey', err.message)
+      throw err
+    }
     header = encode({ v, ...shared, nonce: sealed.nonce, kem: sealed.kemCiphertext, ct: sealed.ciphertext })
   }
   const bytes = encodeSignedFrame({

@@ -8,6 +8,7 @@ import {
   ENVELOPE_VERSION,
   encode,
   HYBRID_ENVELOPE_VERSION,
+  MessageFieldError,
   type OpenOptions,
   type OpenResult,
   open,
@@ -89,6 +90,31 @@ describe('hybrid envelopes', () => {
     const opened = await openAs(bob, sealed.bytes, senderInfo(alice, true))
     expect(opened).toMatchObject({ ok: true, sealing: 'hybrid', caseId: 'FR-2026-0042' })
     expect(opened.ok && opened.payload).toEqual(payload)
+  })
+
+  it('seal names the X-Wing key it cannot use', () => {
+    for (const kemPublicKey of [new Uint8Array(1215), new Uint8Array(1216).fill(0xff)]) {
+      const err = (() => {
+        try {
+          seal({
+            sender: alice,
+            recipient: {
+              signingPublicKey: bob.signingPublicKey,
+              boxPublicKey: bob.boxPublicKey,
+              kemPublicKey,
+            },
+            networkId: NETWORK,
+            caseId: '',
+            kind: 'case.ack',
+            payload,
+          })
+        } catch (e) {
+          return e
+        }
+      })()
+      expect(err).toBeInstanceOf(MessageFieldError)
+      expect((err as MessageFieldError).field).toBe('seal.recipient.kemPublicKey')
+    }
   })
 
   it('adds the X-Wing ciphertext and little else to the envelope', () => {
