@@ -145,9 +145,25 @@ describe('hybrid sealing in a mixed federation', () => {
     await upgradedCc.publishOwnRecord()
     expect(upgradedCc.directory.ownRecord?.record.kemPublicKey).toEqual(upgradedCc.identity.kemPublicKey)
     await until(() => upgradedCc!.health().peersConnected === 2, 'the upgraded CC to reconnect', GUARD_MS)
-    // AA still holds CC's record from before (fresh in its cache): it seals classically, and CC,
-    // which began advertising its key a moment ago, accepts that
-    expect(await exchange(aa, 'CC', 'upgraded-aa-cc')).toEqual({ status: 'accepted', v: 1 })
+    // an envelope AA sealed to CC's record from before (classical), arriving now: CC began advertising
+    // its key a moment ago, so it is within the grace period and let in
+    const stream = await deliveryStream(aa, upgradedCc)
+    const sealedToOldRecord = seal({
+      sender: aa.identity,
+      recipient: {
+        signingPublicKey: node.identity.signingPublicKey,
+        boxPublicKey: node.identity.boxPublicKey,
+      },
+      networkId: TEST_NETWORK,
+      caseId: '',
+      kind: 'test',
+      payload: randomBytes(64),
+    })
+    const answer = await stream.exchange(sealedToOldRecord.bytes, sealedToOldRecord.envelopeHash)
+    await stream.close()
+    expect(answer.ok && answer.receipt.status).toBe('accepted')
+    // CC's reconnection made AA's cached record of it stale: AA fetches the new one and seals hybrid
+    expect(await exchange(aa, 'CC', 'upgraded-aa-cc')).toEqual({ status: 'accepted', v: 2 })
     // CC seals hybrid to the nodes that advertise a key
     expect(await exchange(upgradedCc, 'BB', 'upgraded-cc-bb')).toEqual({ status: 'accepted', v: 2 })
   })
