@@ -264,7 +264,7 @@ export async function readKeyFileBytes(path: string): Promise<Uint8Array> {
       await readFileWithin(path, {
         what: 'key file',
         maxBytes: KEY_FILE_LENGTH,
-        why: `a key file is always ${KEY_FILE_LENGTH} bytes`,
+        why: `a key file is ${KEY_FILE_LENGTH} bytes (${fileLength(1)} for version 1)`,
       }),
     )
   } catch (err) {
