@@ -39,14 +39,12 @@ export {
   peerIdFromEd25519PublicKey,
 } from './identity.ts'
 export {
-  DEFAULT_SCRYPT,
   decodeKeyFile,
   encodeKeyFile,
   KEY_FILE_LENGTH,
   readKeyFile,
   readKeyFileAddingKem,
   readKeyFileBytes,
-  type ScryptParameters,
   writeAtomically,
   writeFileAtomic,
   writeKeyFile,
@@ -65,6 +63,7 @@ export {
   readMlDsaKeyFile,
   writeMlDsaKeyFile,
 } from './ml-dsa-keyfile.ts'
+export { DEFAULT_SCRYPT, type ScryptParameters } from './sealed-file.ts'
 export { openSecretbox, SECRETBOX_KEY_LENGTH, SECRETBOX_OVERHEAD, sealSecretbox } from './secretbox.ts'
 export {
   checkNoteText,

@@ -1,90 +1,32 @@
-import { randomBytes, scrypt as scryptCb } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { type FileHandle, link, open, rename, rm } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import nacl from 'tweetnacl'
 import { FileTooLargeError, readFileWithin } from './bounded-file.ts'
 import { KeyFileError } from './errors.ts'
-import { bytesEqual, sha256 } from './hash.ts'
 import { NodeIdentity } from './identity.ts'
+import {
+  DEFAULT_SCRYPT,
+  openSealedSecrets,
+  type ScryptParameters,
+  type SealedFileFormat,
+  sealedFileLength,
+  sealSecrets,
+} from './sealed-file.ts'
 import { XWING_SEED_LENGTH } from './xwing.ts'
 
 /*
- * Key file layout, 194 bytes (version 2; version 1, 162 bytes, has no X-Wing seed):
- *   0  magic       "PNKF"
- *   4  version     u8 = 2
- *   5  kdf         u8 = 1 (scrypt)
- *   6  log2N       u8      scrypt cost N = 2^log2N
- *   7  r           u8
- *   8  p           u8
- *   9  salt        16 bytes
- *  25  nonce       24 bytes (secretbox)
- *  49  sealed      secretbox(key = scrypt(passphrase, salt), plaintext) = 16 + 97 bytes
- *                  plaintext = 0x02 || Ed25519 seed (32) || X25519 secret (32) || X-Wing seed (32)
- *                  (version 1: 0x01 || Ed25519 seed || X25519 secret, 65 bytes)
- * 162  checksum    SHA-256 of bytes 0..161 (version 1: at 130, of bytes 0..129)
- * The checksum lets a reader tell a damaged file (checksum fails) from a wrong
- * passphrase (checksum holds, secretbox does not open).
+ * The node key file, in the layout of sealed-file.ts under the magic "PNKF": 194 bytes.
+ * Plaintext, version 2: 0x02 ‖ Ed25519 seed (32) ‖ X25519 secret (32) ‖ X-Wing seed (32).
+ * Version 1 (162 bytes, still read): 0x01 ‖ Ed25519 seed ‖ X25519 secret.
  */
-const MAGIC = new TextEncoder().encode('PNKF')
-const KDF_SCRYPT = 1
-const SALT_LENGTH = 16
-const NONCE_LENGTH = nacl.secretbox.nonceLength
 const SECRET_LENGTH = 32
-/** The plaintext length of each version: a version byte, then its 32-byte secrets. */
-const PLAINTEXT_LENGTHS: Record<number, number> = { 1: 1 + 2 * SECRET_LENGTH, 2: 1 + 3 * SECRET_LENGTH }
-const CURRENT_VERSION = 2
-const bodyLength = (version: number) =>
-  9 + SALT_LENGTH + NONCE_LENGTH + PLAINTEXT_LENGTHS[version]! + nacl.secretbox.overheadLength
-const fileLength = (version: number) => bodyLength(version) + 32
+const NODE_KEY_FILE: SealedFileFormat = {
+  magic: new TextEncoder().encode('PNKF'),
+  plaintextLengths: { 1: 1 + 2 * SECRET_LENGTH, 2: 1 + 3 * SECRET_LENGTH },
+  currentVersion: 2,
+}
 /** The length of a key file this version writes (a key with an X-Wing seed). */
-export const KEY_FILE_LENGTH = fileLength(CURRENT_VERSION)
-
-export interface ScryptParameters {
-  log2N: number
-  r: number
-  p: number
-}
-
-/**
- * OWASP's minimum for scrypt (N = 2^17, r = 8, p = 1): 128 MiB and about 0.5 s here, paid once per
- * start or signing, which is what protects the node key in a stolen data directory or backup.
- */
-export const DEFAULT_SCRYPT: ScryptParameters = { log2N: 17, r: 8, p: 1 }
-/** Bounds a reader accepts, so a forged file cannot demand unbounded memory or time. */
-const LIMITS = { log2N: [10, 20], r: [1, 16], p: [1, 4] } as const
-/** scrypt needs 128·N·r bytes; a key file may ask for at most this much. */
-const MAX_SCRYPT_MEMORY = 256 * 1024 * 1024
-
-/** True if scrypt `params` are within what a reader accepts (shared by every key file). */
-export function withinLimits(params: ScryptParameters): boolean {
-  return (
-    params.log2N >= LIMITS.log2N[0] &&
-    params.log2N <= LIMITS.log2N[1] &&
-    params.r >= LIMITS.r[0] &&
-    params.r <= LIMITS.r[1] &&
-    params.p >= LIMITS.p[0] &&
-    params.p <= LIMITS.p[1] &&
-    128 * 2 ** params.log2N * params.r <= MAX_SCRYPT_MEMORY
-  )
-}
-
-/** scrypt(passphrase NFC, salt) → 32-byte secretbox key (shared by every key file). */
-export function deriveKey(
-  passphrase: string,
-  salt: Uint8Array,
-  params: ScryptParameters,
-): Promise<Uint8Array> {
-  const N = 2 ** params.log2N
-  return new Promise((resolve, reject) => {
-    scryptCb(
-      passphrase.normalize('NFC'),
-      salt,
-      32,
-      { N, r: params.r, p: params.p, maxmem: 256 * N * params.r + 1024 * 1024 },
-      (err, key) => (err ? reject(err) : resolve(new Uint8Array(key))),
-    )
-  })
-}
+export const KEY_FILE_LENGTH = sealedFileLength(NODE_KEY_FILE, NODE_KEY_FILE.currentVersion)
 
 /**
  * Encodes an identity as key-file bytes, encrypted under `passphrase`: version 2, or version 1
@@ -95,31 +37,18 @@ export async function encodeKeyFile(
   passphrase: string,
   params: ScryptParameters = DEFAULT_SCRYPT,
 ): Promise<Uint8Array> {
-  if (!withinLimits(params)) throw new RangeError('scrypt parameters outside the accepted range')
-  if (passphrase.length === 0) throw new RangeError('the key passphrase must not be empty')
-  const salt = new Uint8Array(randomBytes(SALT_LENGTH))
-  const nonce = new Uint8Array(randomBytes(NONCE_LENGTH))
-  const key = await deriveKey(passphrase, salt, params)
   const { signingSeed, boxSecretKey, kemSeed } = identity.secrets
-  const version = kemSeed === undefined ? 1 : CURRENT_VERSION
-  const plaintext = new Uint8Array(PLAINTEXT_LENGTHS[version]!)
+  const version = kemSeed === undefined ? 1 : NODE_KEY_FILE.currentVersion
+  const plaintext = new Uint8Array(NODE_KEY_FILE.plaintextLengths[version]!)
   plaintext[0] = version
   plaintext.set(signingSeed, 1)
   plaintext.set(boxSecretKey, 1 + SECRET_LENGTH)
   if (kemSeed !== undefined) plaintext.set(kemSeed, 1 + 2 * SECRET_LENGTH)
-  const sealed = nacl.secretbox(plaintext, nonce, key)
-  plaintext.fill(0)
-  key.fill(0)
-
-  const body = bodyLength(version)
-  const out = new Uint8Array(fileLength(version))
-  out.set(MAGIC, 0)
-  out.set([version, KDF_SCRYPT, params.log2N, params.r, params.p], 4)
-  out.set(salt, 9)
-  out.set(nonce, 9 + SALT_LENGTH)
-  out.set(sealed, 9 + SALT_LENGTH + NONCE_LENGTH)
-  out.set(sha256(out.subarray(0, body)), body)
-  return out
+  try {
+    return await sealSecrets(NODE_KEY_FILE, plaintext, passphrase, params)
+  } finally {
+    plaintext.fill(0)
+  }
 }
 
 /** Decodes key-file bytes; every failure is a KeyFileError naming the problem. */
@@ -128,41 +57,11 @@ export async function decodeKeyFile(
   passphrase: string,
   path = '<key file>',
 ): Promise<NodeIdentity> {
-  // the version byte says how long the file must be; an unknown one is judged as the current
-  // version's length, so a damaged version byte reads as damage, not as a newer format
-  const version = bytes.length > 4 && PLAINTEXT_LENGTHS[bytes[4]!] !== undefined ? bytes[4]! : CURRENT_VERSION
-  const length = fileLength(version)
-  const body = bodyLength(version)
-  if (bytes.length < length) {
-    throw new KeyFileError(bytesEqual(bytes.subarray(0, 4), MAGIC) ? 'truncated' : 'corrupted', path)
-  }
-  if (bytes.length > length || !bytesEqual(bytes.subarray(0, 4), MAGIC)) {
-    throw new KeyFileError('corrupted', path)
-  }
-  if (!bytesEqual(sha256(bytes.subarray(0, body)), bytes.subarray(body))) {
-    throw new KeyFileError('corrupted', path)
-  }
-  if (bytes[4] !== version || bytes[5] !== KDF_SCRYPT) throw new KeyFileError('unsupported-version', path)
-  const params: ScryptParameters = { log2N: bytes[6]!, r: bytes[7]!, p: bytes[8]! }
-  if (!withinLimits(params)) throw new KeyFileError('unsafe-parameters', path)
-  const salt = bytes.subarray(9, 9 + SALT_LENGTH)
-  const nonce = bytes.subarray(9 + SALT_LENGTH, 9 + SALT_LENGTH + NONCE_LENGTH)
-  const sealed = bytes.subarray(9 + SALT_LENGTH + NONCE_LENGTH, body)
-  let key: Uint8Array
-  try {
-    key = await deriveKey(passphrase, salt, params)
-  } catch {
-    // within LIMITS scrypt only fails when the machine cannot give it the memory
-    throw new KeyFileError('unsafe-parameters', path)
-  }
-  const plaintext = nacl.secretbox.open(sealed, nonce, key)
-  key.fill(0)
-  if (plaintext === null) throw new KeyFileError('wrong-passphrase', path)
-  if (plaintext[0] !== version) throw new KeyFileError('unsupported-version', path)
+  const plaintext = await openSealedSecrets(NODE_KEY_FILE, bytes, passphrase, path)
   const identity = new NodeIdentity({
     signingSeed: plaintext.slice(1, 1 + SECRET_LENGTH),
     boxSecretKey: plaintext.slice(1 + SECRET_LENGTH, 1 + 2 * SECRET_LENGTH),
-    ...(version === 1 ? {} : { kemSeed: plaintext.slice(1 + 2 * SECRET_LENGTH, 1 + 3 * SECRET_LENGTH) }),
+    ...(plaintext[0] === 1 ? {} : { kemSeed: plaintext.slice(1 + 2 * SECRET_LENGTH, 1 + 3 * SECRET_LENGTH) }),
   })
   plaintext.fill(0)
   return identity
@@ -264,7 +163,7 @@ export async function readKeyFileBytes(path: string): Promise<Uint8Array> {
       await readFileWithin(path, {
         what: 'key file',
         maxBytes: KEY_FILE_LENGTH,
-        why: `a key file is ${KEY_FILE_LENGTH} bytes (${fileLength(1)} for version 1)`,
+        why: `a key file is ${KEY_FILE_LENGTH} bytes (${sealedFileLength(NODE_KEY_FILE, 1)} for version 1)`,
       }),
     )
   } catch (err) {
