@@ -44,15 +44,18 @@ export interface OpenedDataDir {
 export async function openDataDir(dataDir: string, passphrase: string, log: Logger): Promise<OpenedDataDir> {
   const config = await readConfig(dataDir)
   const keyFile = join(dataDir, DATA_DIR.key)
-  let identity: NodeIdentity
-  if (config.hybridSealing === false) identity = await readKeyFile(keyFile, passphrase)
-  else {
+  const readIdentity = async (): Promise<NodeIdentity> => {
+    if (config.hybridSealing === false) return readKeyFile(keyFile, passphrase)
     // a key made before hybrid sealing gains its X-Wing key here, once (docs/operations.md §10)
     const read = await readKeyFileAddingKem(keyFile, passphrase)
-    identity = read.identity
     if (read.upgraded) log.info('node.key-kem-added', { file: keyFile })
+    return read.identity
   }
-  const mlDsaSigner = await readMlDsaWitnessKey(dataDir, passphrase)
+  // each key file pays its own scrypt (~0.5 s, on libuv's thread pool): side by side, not one after the other
+  const [identity, mlDsaSigner] = await Promise.all([
+    readIdentity(),
+    readMlDsaWitnessKey(dataDir, passphrase),
+  ])
   const rosterFile = join(dataDir, DATA_DIR.roster)
   const chain = await readDataFile(
     rosterFile,
