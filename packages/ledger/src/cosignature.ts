@@ -1,4 +1,4 @@
-import { ED25519_SIGNATURE_LENGTH, verifyNoteText } from '@pocnet/crypto'
+import { bytesEqual, ED25519_SIGNATURE_LENGTH, verifyNoteText } from '@pocnet/crypto'
 import { CheckpointFormatError } from './errors.ts'
 import {
   decodeNote,
@@ -84,8 +84,7 @@ export function verifyCosignature(
   cosignature: Cosignature,
   publicKey: Uint8Array,
 ): boolean {
-  if (!Buffer.from(cosignature.keyId).equals(Buffer.from(cosignatureKeyId(cosignature.name, publicKey))))
-    return false
+  if (!bytesEqual(cosignature.keyId, cosignatureKeyId(cosignature.name, publicKey))) return false
   const message = cosignedMessage(checkpointText, cosignature.timestamp)
   return verifyNoteText(message, cosignature.signature, publicKey)
 }

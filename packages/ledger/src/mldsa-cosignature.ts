@@ -1,5 +1,6 @@
-import { ML_DSA_44_SIGNATURE_LENGTH, sha256, verifyMlDsa44 } from '@pocnet/crypto'
+import { bytesEqual, ML_DSA_44_SIGNATURE_LENGTH, sha256, verifyMlDsa44 } from '@pocnet/crypto'
 import { type Checkpoint, parseCheckpointBody } from './checkpoint.ts'
+import type { WitnessKey } from './cosignature.ts'
 import { CheckpointFormatError } from './errors.ts'
 import {
   formatSignatureLine,
@@ -37,10 +38,7 @@ const ML_DSA_FORM = `a ${ML_DSA_44_SIGNATURE_LENGTH}-byte ML-DSA-44 signature`
 const EMPTY_TREE_ROOT = sha256()
 
 /** A witness's ML-DSA-44 key as verifiers know it: the cosigner's name and 1312-byte public key. */
-export interface MlDsaWitnessKey {
-  name: string
-  publicKey: Uint8Array
-}
+export type MlDsaWitnessKey = WitnessKey
 
 /** An ML-DSA-44 witness key with what signs for it (crypto's `MlDsa44Signer` does). */
 export interface MlDsaCosigner extends MlDsaWitnessKey {
@@ -118,8 +116,7 @@ export function verifyMlDsaCosignature(
   cosignature: Cosignature,
   publicKey: Uint8Array,
 ): boolean {
-  if (!Buffer.from(cosignature.keyId).equals(Buffer.from(mlDsaCosignatureKeyId(cosignature.name, publicKey))))
-    return false
+  if (!bytesEqual(cosignature.keyId, mlDsaCosignatureKeyId(cosignature.name, publicKey))) return false
   let message: Uint8Array
   try {
     message = subtreeCosignedMessage(
