@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // The pocnet CLI binary against real daemons it started itself (`pocnet start`): a two-country
 // federation built with `pocnet init` and the roster ceremony, then each role's commands.
 
-const BIN = fileURLToPath(new URL('../packages/cli/src/bin.ts', import.meta.url))
+const BIN = fileURLToPath(new URL('../packages/cli/src/bin.js', import.meta.url))
 const HOLD_LEDGER = fileURLToPath(new URL('./fixtures/hold-ledger-lock.ts', import.meta.url))
 const COUNTRIES = ['IT', 'FR'] as const
 type CC = (typeof COUNTRIES)[number]

@@ -21,7 +21,7 @@ import { preservationRequest } from '../packages/node/test/fixtures/federation.t
 // restarts on the new key with its whole history, and a copy of FR still on the old key stops
 // dialling once it holds the roster that retired its key, as its peers stop dialling it.
 
-const BIN = fileURLToPath(new URL('../packages/cli/src/bin.ts', import.meta.url))
+const BIN = fileURLToPath(new URL('../packages/cli/src/bin.js', import.meta.url))
 
 let fed: Federation
 /** A copy of FR's data directory from before the rotation, still on the old key. */

@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { privateCompileCacheDir } from '../src/compile-cache.ts'
+import { privateCompileCacheDir } from '../src/compile-cache.js'
 
-const BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url))
+const BIN = fileURLToPath(new URL('../src/bin.js', import.meta.url))
 
 let base: string
 beforeEach(() => {

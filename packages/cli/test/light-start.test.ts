@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EXAMPLES } from '../../cases/test/fixtures/examples.ts'
 
@@ -14,6 +15,7 @@ import { EXAMPLES } from '../../cases/test/fixtures/examples.ts'
  */
 
 const PROGRAM_URL = new URL('../src/program.ts', import.meta.url).href
+const BIN = fileURLToPath(new URL('../src/bin.js', import.meta.url))
 
 /** Runs `main(argv)` in a fresh Node process; returns its exit code, stderr and every module URL resolved. */
 function runRecordingModules(args: string[]): { code: number; stderr: string; loaded: string[] } {
@@ -84,5 +86,36 @@ describe('a command that only calls the daemon stays light', () => {
     const run = runRecordingModules(['--help'])
     expect(run.code).toBe(0)
     expect(heavy(run.loaded).length).toBeGreaterThan(0)
+  })
+})
+
+/** Runs the real `pocnet` launcher; returns whether Node loaded its TypeScript stripper (amaro). */
+function launcherLoadsStripper(args: string[], env: NodeJS.ProcessEnv): boolean {
+  const probe = join(dir, 'probe.mjs')
+  writeFileSync(
+    probe,
+    `process.on('exit', () => process.stderr.write('\\nstripper:' + process.moduleLoadList.some((m) => m.includes('amaro'))))`,
+  )
+  const child = spawnSync(process.execPath, ['--import', probe, BIN, ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
+  })
+  expect(child.status, child.stderr).toBe(0)
+  const verdict = /stripper:(true|false)$/.exec(child.stderr)
+  expect(verdict, child.stderr).not.toBeNull()
+  return verdict?.[1] === 'true'
+}
+
+describe('the launcher', () => {
+  it('starts without the TypeScript stripper once its compile cache is warm', () => {
+    const env = { XDG_CACHE_HOME: join(dir, 'cache') }
+    // the first run fills the cache, stripping every module it loads
+    expect(launcherLoadsStripper(['--version'], env)).toBe(true)
+    expect(launcherLoadsStripper(['--version'], env)).toBe(false)
+  })
+
+  it('the stripper is recognised: without the cache every run loads it', () => {
+    const env = { XDG_CACHE_HOME: join(dir, 'cache'), NODE_DISABLE_COMPILE_CACHE: '1' }
+    expect(launcherLoadsStripper(['--version'], env)).toBe(true)
   })
 })

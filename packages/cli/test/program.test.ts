@@ -9,7 +9,7 @@ import { type Command, CommanderError } from 'commander'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { buildProgram, Context } from '../src/index.ts'
 
-const BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url))
+const BIN = fileURLToPath(new URL('../src/bin.js', import.meta.url))
 
 /** Every command of the tree with its full path, e.g. "case ack". */
 function allCommands(cmd: Command, prefix: string[] = []): Array<{ path: string; cmd: Command }> {

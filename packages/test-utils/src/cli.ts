@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url'
 import { HarnessError } from './errors.ts'
 import type { FederationNode } from './federation.ts'
 
-/** The CLI's entry point, run as `node packages/cli/src/bin.ts <args>`. */
-export const CLI_BIN = fileURLToPath(new URL('../../cli/src/bin.ts', import.meta.url))
+/** The CLI's entry point, run as `node packages/cli/src/bin.js <args>`. */
+export const CLI_BIN = fileURLToPath(new URL('../../cli/src/bin.js', import.meta.url))
 
 export interface CliResult {
   code: number | null

@@ -1,3 +1,4 @@
+// @ts-check
 import { lstatSync, mkdirSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, relative, sep } from 'node:path'
@@ -9,6 +10,9 @@ import { join, relative, sep } from 'node:path'
  * The cache holds code the process will run, so it lives only in a directory this user owns and
  * no one else can write — never Node's default under the shared os.tmpdir(), where another local
  * user could plant entries.
+ *
+ * Plain JavaScript (type-checked through JSDoc), like bin.js: it runs before the cache is enabled,
+ * and a TypeScript file here would make Node load its type stripper on every start (issue 20).
  */
 
 /**
@@ -17,8 +21,10 @@ import { join, relative, sep } from 'node:path'
  * is turned off (NODE_DISABLE_COMPILE_CACHE), it would fall inside the node's data directory
  * (POCNET_HOME, which backups copy whole), or the directory is not safe or cannot be made — the
  * CLI then runs without it, only slower to start.
+ * @param {NodeJS.ProcessEnv} [env]
+ * @returns {string | undefined}
  */
-export function privateCompileCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function privateCompileCacheDir(env = process.env) {
   if (env.NODE_COMPILE_CACHE || env.NODE_DISABLE_COMPILE_CACHE) return undefined
   const dir = join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'pocnet', 'compile-cache')
   if (env.POCNET_HOME && isInside(dir, env.POCNET_HOME)) return undefined
@@ -35,7 +41,11 @@ export function privateCompileCacheDir(env: NodeJS.ProcessEnv = process.env): st
   return dir
 }
 
-function isInside(path: string, dir: string): boolean {
+/**
+ * @param {string} path
+ * @param {string} dir
+ */
+function isInside(path, dir) {
   const rel = relative(dir, path)
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !rel.startsWith(sep))
 }
