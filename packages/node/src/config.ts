@@ -5,6 +5,7 @@ import { CLOCK_PRESETS, type ClockPresetName } from '@pocnet/cases'
 import { type NodeIdentity, writeFileAtomic } from '@pocnet/crypto'
 import { COUNTRY_CODE_RULE, isCountryCode, isNetworkId, NETWORK_ID_RULE } from '@pocnet/protocol'
 import { DEFAULT_FRAME_BUDGET } from './constants.ts'
+import { type DrillsConfig, drillsConfigProblems } from './drills/config.ts'
 import { ConfigError, type ConfigProblem } from './errors.ts'
 
 /** The node's settings: `<dataDir>/config.json`, written by `pocnet init`, edited by operators. */
@@ -68,6 +69,8 @@ export interface NodeConfig {
    * as software before hybrid sealing did (for a federation still upgrading its nodes).
    */
   hybridSealing?: boolean
+  /** Reachability drills: whether this node takes part, and the schedule of its rounds (docs/operations.md). */
+  drills?: DrillsConfig
 }
 
 /** Whether this node seals hybrid and advertises its X-Wing key: configured so, and its key has one. */
@@ -196,6 +199,7 @@ export function validateConfig(raw: unknown): { config: NodeConfig } | { problem
   ) {
     problems.push({ path: 'notifyCommand', message: 'must be a non-empty command line when present' })
   }
+  if (raw.drills !== undefined) drillsConfigProblems(raw.drills, problems)
   return problems.length > 0 ? { problems } : { config: raw as unknown as NodeConfig }
 }
 

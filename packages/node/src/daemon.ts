@@ -24,6 +24,7 @@ import { assembleHealth, type Health } from './daemon/health.ts'
 import { openDataDir } from './daemon/open-data.ts'
 import { createServices, type NodeServices } from './daemon/services.ts'
 import type { DeliveryReceiver, InboundMessage } from './delivery.ts'
+import type { Drills } from './drills/service.ts'
 import type { EventFeed } from './feed.ts'
 import type { Host } from './host.ts'
 import { createLogger, type Logger, type LogThrottle } from './log.ts'
@@ -66,6 +67,7 @@ export class PocnetDaemon {
   readonly outbox: Outbox
   readonly receiver: DeliveryReceiver
   readonly cases: CaseBook
+  readonly drills: Drills
   readonly feed: EventFeed
   readonly witness: MemberWitness
   readonly alarm: EquivocationAlarm
@@ -108,6 +110,7 @@ export class PocnetDaemon {
     this.outbox = init.outbox
     this.receiver = init.receiver
     this.cases = init.cases
+    this.drills = init.drills
     this.feed = init.feed
     this.witness = init.witness
     this.alarm = init.alarm
@@ -187,7 +190,8 @@ export class PocnetDaemon {
 
   async #startServices(): Promise<void> {
     // The case book is rebuilt before delivery serves, so inbound case messages are checked
-    // against the whole history.
+    // against the whole history; the drills before the outbox, which tells them of receipts.
+    await this.drills.start()
     await this.outbox.start()
     await this.cases.start()
     await this.receiver.start()
@@ -310,6 +314,7 @@ export class PocnetDaemon {
       }
       // the case book first: a change under way may still submit to the outbox
       await this.cases.stop()
+      this.drills.stop()
       await this.outbox.stop()
       this.cosignatures.stop()
       const network = (async () => {

@@ -8,6 +8,8 @@ export const FEED_EVENT_TYPES = [
   'deadline-missed',
   'delivery-failed',
   'equivocation',
+  // a reachability drill to acknowledge, or a member's refusal of one
+  'drill',
 ] as const
 export type FeedEventType = (typeof FEED_EVENT_TYPES)[number]
 

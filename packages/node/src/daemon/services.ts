@@ -9,6 +9,7 @@ import { minCosigners, sealsHybrid } from '../config.ts'
 import { ConnectionGuard } from '../connection-guard.ts'
 import { DATA_DIR, MAX_CONNECTIONS_PER_MEMBER } from '../constants.ts'
 import { DeliveryReceiver, DOWNGRADE_GRACE_MS, type InboundMessage } from '../delivery.ts'
+import { Drills } from '../drills/service.ts'
 import { NodeError } from '../errors.ts'
 import { EventFeed } from '../feed.ts'
 import { createFrameBudget } from '../frame-budget.ts'
@@ -40,6 +41,7 @@ export interface NodeServices {
   outbox: Outbox
   receiver: DeliveryReceiver
   cases: CaseBook
+  drills: Drills
   feed: EventFeed
   witness: MemberWitness
   alarm: EquivocationAlarm
@@ -167,6 +169,16 @@ export async function createServices(
     log: log.child('cases'),
     ...(opts.caseClock ? { now: () => new Date(opts.caseClock!()) } : {}),
   })
+  // listens to the outbox too: the receipts of drills
+  const drills = new Drills({
+    country: config.country,
+    config: config.drills,
+    ledger,
+    outbox,
+    feed,
+    getRoster,
+    log: log.child('drills'),
+  })
   const receiver = new DeliveryReceiver({
     host,
     identity,
@@ -190,13 +202,15 @@ export async function createServices(
     limits,
     log: log.child('delivery'),
     frameBudget,
-    checkPayload: (opened, fromCountry) => cases.check(opened, fromCountry),
+    checkPayload: (opened, fromCountry) =>
+      drills.check(opened, fromCountry) ?? cases.check(opened, fromCountry),
     onMessage: (m, opened) => {
       cases
         .receive(m, opened)
         .catch((err: unknown) =>
           log.error('cases.receive-failed', { messageId: m.messageId, error: String(err) }),
         )
+      drills.receive(m, opened)
       for (const listener of messageListeners) listener(m)
     },
   })
@@ -252,6 +266,7 @@ export async function createServices(
     outbox,
     receiver,
     cases,
+    drills,
     feed,
     witness,
     alarm,

@@ -1,0 +1,57 @@
+import { clockMinutes, type DrillHours } from './config.ts'
+
+const MINUTE_MS = 60_000
+const DAY_MINUTES = 24 * 60
+
+const formatters = new Map<string, Intl.DateTimeFormat>()
+
+/** Minutes after local midnight of the instant `at` (ms since the epoch) in `timeZone`. */
+export function localMinutes(at: number, timeZone: string): number {
+  let format = formatters.get(timeZone)
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    })
+    formatters.set(timeZone, format)
+  }
+  let hour = 0
+  let minute = 0
+  for (const part of format.formatToParts(at)) {
+    if (part.type === 'hour') hour = Number(part.value)
+    else if (part.type === 'minute') minute = Number(part.value)
+  }
+  return hour * 60 + minute
+}
+
+/** Whether `at` falls in the local window `hours` (from included, to excluded; it may pass midnight). */
+export function inDrillHours(hours: DrillHours, at: number): boolean {
+  const from = clockMinutes(hours.from)!
+  const to = clockMinutes(hours.to)!
+  const m = localMinutes(at, hours.timeZone)
+  return from < to ? m >= from && m < to : m >= from || m < to
+}
+
+export interface RoundSchedule {
+  intervalMs: number
+  hours?: DrillHours
+}
+
+/**
+ * When the next scheduled round is due: an interval after the last one (now when there was none,
+ * or it is overdue), moved forward to the start of the local window when it falls outside it.
+ */
+export function nextRoundAt(schedule: RoundSchedule, lastRoundAt: number | undefined, now: number): number {
+  let at = lastRoundAt === undefined ? now : Math.max(now, lastRoundAt + schedule.intervalMs)
+  const { hours } = schedule
+  if (hours === undefined) return at
+  const from = clockMinutes(hours.from)!
+  // a jump to the window's start lands an hour off across a change of summer time: checked again
+  for (let tries = 0; tries < 4 && !inDrillHours(hours, at); tries++) {
+    const wait = (from - localMinutes(at, hours.timeZone) + DAY_MINUTES) % DAY_MINUTES
+    at = at - (at % MINUTE_MS) + (wait === 0 ? DAY_MINUTES : wait) * MINUTE_MS
+  }
+  return at
+}
