@@ -1,5 +1,6 @@
 import type { Case } from '@pocnet/cases'
 import type { LedgerEntry } from '@pocnet/ledger'
+import type { DrillCountrySummary } from './drills/summary.ts'
 
 export interface Durations {
   count: number
@@ -16,6 +17,8 @@ export interface AuditReport {
   answer: Durations
   preservationsExpiringWithin14Days: Array<{ caseId: string; expiresAt: string; mlaSubmitted: boolean }>
   deadlineBreaches: Array<{ caseId: string; alert: string; dueAt: string; raisedAt: string }>
+  /** Reachability drills per country drilled: machine-receipt and human-acknowledgement times. */
+  drills: DrillCountrySummary[]
   ledgerSize: number
 }
 
@@ -41,6 +44,7 @@ export function auditReport(input: {
   now: Date
   cases: Array<{ case: Case; side: string; counterpart: string }>
   alertEntries: LedgerEntry[]
+  drills?: DrillCountrySummary[]
   ledgerSize: number
 }): AuditReport {
   const counts = new Map<string, { counterpart: string; side: string; type: string; count: number }>()
@@ -82,6 +86,7 @@ export function auditReport(input: {
     answer: durations(answer),
     preservationsExpiringWithin14Days: expiring.sort((a, b) => a.expiresAt.localeCompare(b.expiresAt)),
     deadlineBreaches,
+    drills: input.drills ?? [],
     ledgerSize: input.ledgerSize,
   }
 }

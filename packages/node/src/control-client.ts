@@ -37,7 +37,9 @@ export {
   DEFAULT_EXPORT_COSIGN_TIMEOUT_MS,
   type DirectoryLookup,
   type DirectoryRecordView,
+  type DrillRunRequest,
   directoryRoutes,
+  drillRoutes,
   type ExportRequest,
   FEED_MAX_WAIT_MS,
   type FeedBatch,
@@ -66,4 +68,11 @@ export {
 } from './control/routes/index.ts'
 export type { Health, WitnessHealth } from './daemon/health.ts'
 export type { ContactFile } from './daemon.ts'
+export type { DrillLaunch, DrillsOverview } from './drills/service.ts'
+export type {
+  DrillCountrySummary,
+  DrillDurations,
+  ReceivedDrillView,
+  SentDrillView,
+} from './drills/summary.ts'
 export type { FeedEvent, FeedEventType } from './feed.ts'

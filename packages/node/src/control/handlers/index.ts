@@ -5,6 +5,7 @@ import type { Route } from '../server.ts'
 import type { UserStore } from '../users.ts'
 import { caseHandlers } from './cases.ts'
 import { directoryHandlers } from './directory.ts'
+import { drillHandlers } from './drills.ts'
 import { ledgerHandlers } from './ledger.ts'
 import { messageHandlers } from './messages.ts'
 import { statusHandlers } from './status.ts'
@@ -21,5 +22,6 @@ export function nodeRoutes(daemon: PocnetDaemon, users: UserStore): Route[] {
     ...serveRoutes(CONTROL_ROUTES.ledger, ledgerHandlers(daemon)),
     ...serveRoutes(CONTROL_ROUTES.users, userHandlers(daemon, users)),
     ...serveRoutes(CONTROL_ROUTES.witness, witnessHandlers(daemon)),
+    ...serveRoutes(CONTROL_ROUTES.drills, drillHandlers(daemon)),
   ]
 }

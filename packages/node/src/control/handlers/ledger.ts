@@ -112,6 +112,7 @@ export function ledgerHandlers(daemon: PocnetDaemon): Handlers<typeof ledgerRout
           }
         }),
         alertEntries: await alertEntries(daemon.ledger),
+        drills: daemon.drills.summary(),
         ledgerSize: daemon.ledger.size,
       }),
   }

@@ -1,5 +1,6 @@
 import { caseRoutes } from './cases.ts'
 import { directoryRoutes } from './directory.ts'
+import { drillRoutes } from './drills.ts'
 import { ledgerRoutes } from './ledger.ts'
 import { messageRoutes } from './messages.ts'
 import { statusRoutes } from './status.ts'
@@ -8,6 +9,7 @@ import { witnessRoutes } from './witness.ts'
 
 export * from './cases.ts'
 export * from './directory.ts'
+export * from './drills.ts'
 export * from './ledger.ts'
 export * from './messages.ts'
 export * from './status.ts'
@@ -23,4 +25,5 @@ export const CONTROL_ROUTES = {
   ledger: ledgerRoutes,
   users: userRoutes,
   witness: witnessRoutes,
+  drills: drillRoutes,
 }

@@ -1,6 +1,7 @@
 import type { CborValue } from '@pocnet/protocol'
 import { COUNTRY_CODE_RULE, isCountryCode } from '@pocnet/protocol/formats'
 import { CASE_EVENT_KIND, CASE_REQUEST_KIND } from '../../casebook/payload.ts'
+import { isDrillKind } from '../../drills/payload.ts'
 import type { OutboxItem } from '../../outbox.ts'
 import { CONTACTS, type NoRequest, nothing, route } from '../contract.ts'
 import { ControlApiError } from '../errors.ts'
@@ -68,6 +69,12 @@ export const messageRoutes = {
         throw new ControlApiError(400, 'ERR_FIELD', `kind: '${kind}' is reserved for case messages`, {
           details: { field: 'kind' },
           hint: 'send case requests with `pocnet request send` and case messages with `pocnet case ...`',
+        })
+      // drills and their answers are the node's own: made by `pocnet drills run` and `drills ack`
+      if (isDrillKind(kind))
+        throw new ControlApiError(400, 'ERR_FIELD', `kind: '${kind}' is reserved for reachability drills`, {
+          details: { field: 'kind' },
+          hint: 'run a drill with `pocnet drills run` and acknowledge one with `pocnet drills ack`',
         })
       const payload = requireString(b, 'payload', BASE64, 'must be base64')
       return {
