@@ -15,6 +15,7 @@ import { Context } from '../context.ts'
 import { CliError } from '../errors.ts'
 import { examples, jsonOption, nonNegativeInt } from '../help.ts'
 import { err, formatTime, out, table } from '../output.ts'
+import { countryRows } from './drills.ts'
 import { progressBar, rosterPinOf } from './ledger.ts'
 
 function minutes(m: number | null): string {
@@ -51,6 +52,11 @@ function printAudit(r: AuditReport, zone: string): void {
     out.line(
       `  ${b.caseId}  ${b.alert}  due ${formatTime(b.dueAt, zone)}, raised ${formatTime(b.raisedAt, zone)}`,
     )
+  out.line()
+  out.line(
+    `reachability drills: ${r.drills.length === 0 ? 'none sent' : `${r.drills.length} countries drilled`}`,
+  )
+  if (r.drills.length > 0) out.line(table(countryRows(r.drills, zone)))
 }
 
 /**

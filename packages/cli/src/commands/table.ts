@@ -31,4 +31,5 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   { names: ['ledger'], load: async () => (await import('./ledger.ts')).registerLedger },
   { names: ['audit'], load: async () => (await import('./audit.ts')).registerAudit },
   { names: ['witness'], load: async () => (await import('./witness.ts')).registerWitness },
+  { names: ['drills'], load: async () => (await import('./drills.ts')).registerDrills },
 ]
