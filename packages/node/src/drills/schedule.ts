@@ -2,6 +2,8 @@ import { clockMinutes, type DrillHours } from './config.ts'
 
 const MINUTE_MS = 60_000
 const DAY_MINUTES = 24 * 60
+/** The most a change of summer time moves local clocks. */
+const SUMMER_TIME_MINUTES = 60
 
 const formatters = new Map<string, Intl.DateTimeFormat>()
 
@@ -44,14 +46,14 @@ export interface RoundSchedule {
  * or it is overdue), moved forward to the start of the local window when it falls outside it.
  */
 export function nextRoundAt(schedule: RoundSchedule, lastRoundAt: number | undefined, now: number): number {
-  let at = lastRoundAt === undefined ? now : Math.max(now, lastRoundAt + schedule.intervalMs)
+  const at = lastRoundAt === undefined ? now : Math.max(now, lastRoundAt + schedule.intervalMs)
   const { hours } = schedule
-  if (hours === undefined) return at
-  const from = clockMinutes(hours.from)!
-  // a jump to the window's start lands an hour off across a change of summer time: checked again
-  for (let tries = 0; tries < 4 && !inDrillHours(hours, at); tries++) {
-    const wait = (from - localMinutes(at, hours.timeZone) + DAY_MINUTES) % DAY_MINUTES
-    at = at - (at % MINUTE_MS) + (wait === 0 ? DAY_MINUTES : wait) * MINUTE_MS
-  }
-  return at
+  if (hours === undefined || inDrillHours(hours, at)) return at
+  const wait = (clockMinutes(hours.from)! - localMinutes(at, hours.timeZone) + DAY_MINUTES) % DAY_MINUTES
+  // a change of summer time before the window moves its start by up to an hour either way: start
+  // an hour early and walk to it a minute at a time
+  let probe = at - (at % MINUTE_MS) + Math.max(0, wait - SUMMER_TIME_MINUTES) * MINUTE_MS
+  for (let step = 0; step <= 2 * SUMMER_TIME_MINUTES && !inDrillHours(hours, probe); step++)
+    probe += MINUTE_MS
+  return probe
 }
