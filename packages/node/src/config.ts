@@ -199,7 +199,7 @@ export function validateConfig(raw: unknown): { config: NodeConfig } | { problem
   ) {
     problems.push({ path: 'notifyCommand', message: 'must be a non-empty command line when present' })
   }
-  if (raw.drills !== undefined) drillsConfigProblems(raw.drills, problems)
+  if (raw.drills !== undefined) drillsConfigProblems(raw.drills, raw.country, problems)
   return problems.length > 0 ? { problems } : { config: raw as unknown as NodeConfig }
 }
 

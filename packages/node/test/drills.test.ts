@@ -57,6 +57,7 @@ describe('drills config', () => {
       [{ countries: [] }, 'drills.countries', /non-empty list/],
       [{ countries: ['fr'] }, 'drills.countries[0]', /e\.g\. "FR"/],
       [{ countries: ['DE', 'DE'] }, 'drills.countries', /each country once/],
+      [{ countries: ['DE', 'FR'] }, 'drills.countries', /not name this node's own country \(FR\)/],
     ]
     for (const [drills, path, message] of cases) {
       const problems = problemsOf(drills)

@@ -61,8 +61,11 @@ export function acceptsDrills(config: DrillsConfig | undefined): boolean {
   return config?.accept !== false
 }
 
-/** Adds to `problems` what is wrong with a `drills` section, each naming the field and the rule. */
-export function drillsConfigProblems(raw: unknown, problems: ConfigProblem[]): void {
+/**
+ * Adds to `problems` what is wrong with a `drills` section, each naming the field and the rule;
+ * `ownCountry` is the node's, which it cannot drill.
+ */
+export function drillsConfigProblems(raw: unknown, ownCountry: unknown, problems: ConfigProblem[]): void {
   if (!isObject(raw) || Object.keys(raw).some((k) => !KEYS.includes(k))) {
     problems.push({
       path: 'drills',
@@ -111,6 +114,11 @@ export function drillsConfigProblems(raw: unknown, problems: ConfigProblem[]): v
           })
       if (new Set(c).size !== c.length)
         problems.push({ path: 'drills.countries', message: 'must name each country once' })
+      if (c.includes(ownCountry))
+        problems.push({
+          path: 'drills.countries',
+          message: `must not name this node's own country (${ownCountry})`,
+        })
     }
   }
 }

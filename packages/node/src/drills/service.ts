@@ -172,6 +172,14 @@ export class Drills {
     const targets = countries ?? this.#init.config?.countries ?? this.#otherMembers()
     const launches: DrillLaunch[] = []
     for (const country of targets) {
+      if (country === this.#init.country) {
+        launches.push({
+          country,
+          drillId: null,
+          error: "this node's own country: drills go to other members",
+        })
+        continue
+      }
       try {
         const item = await this.#init.outbox.submit({
           to: country,
