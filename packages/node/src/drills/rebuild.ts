@@ -50,8 +50,9 @@ export async function rebuildDrills(ledger: Ledger, log: Logger): Promise<DrillB
       log.error('drills.unreadable-answer', { seq: e.seq, messageId: e.messageId })
       continue
     }
-    if (e.kind === 'message-received') book.answered(answer.drill, e.counterpart ?? '', answer)
-    else book.answeredHere(answer.drill, { type: answer.type, at: answer.at, by: e.actor })
+    const { type, at } = answer
+    if (e.kind === 'message-received') book.answered(answer.drill, e.counterpart ?? '', { type, at })
+    else book.answeredHere(answer.drill, { type, at, by: e.actor })
   }
   return book
 }
