@@ -3,6 +3,7 @@ import type { Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ENTRY_KINDS } from '@pocnet/ledger'
+import { COUNTRY_CODE_RULE } from '@pocnet/protocol/formats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RawRequest, requestTarget, route } from '../../src/control/contract.ts'
 import {
@@ -13,6 +14,7 @@ import {
   createLogger,
   DEFAULT_EXPORT_COSIGN_TIMEOUT_MS,
   directoryRoutes,
+  drillRoutes,
   ledgerRoutes,
   MAX_EXPORT_COSIGN_TIMEOUT_MS,
   messageRoutes,
@@ -47,7 +49,7 @@ describe('control API route declarations', () => {
     const all = Object.values(CONTROL_ROUTES).flatMap((area) => Object.values(area))
     const keys = all.map((r) => `${r.method} ${r.path}`)
     expect(new Set(keys).size).toBe(keys.length)
-    expect(keys).toHaveLength(24)
+    expect(keys).toHaveLength(27)
     for (const r of all) {
       expect(r.path).toMatch(/^\/[a-z]/)
       expect(r.roles.length).toBeGreaterThan(0)
@@ -102,6 +104,29 @@ describe('control API route declarations', () => {
           refused(parse, { body: { ...message, kind } }, `kind: '${kind}' is reserved for case messages`)
             .hint,
         ).toMatch(/pocnet request send/)
+    })
+
+    it('keeps the drill kinds for the node', () => {
+      for (const kind of ['drill', 'drill.ack', 'drill.refused'])
+        expect(
+          refused(
+            parse,
+            { body: { ...message, kind } },
+            `kind: '${kind}' is reserved for reachability drills`,
+          ).hint,
+        ).toMatch(/pocnet drills run/)
+    })
+  })
+
+  describe('drills', () => {
+    it('POST /drills/run: the countries named, each once, or none', () => {
+      const { parse } = drillRoutes.run
+      expect(parse(raw())).toEqual({ countries: undefined })
+      expect(parse(raw({ body: {} }))).toEqual({ countries: undefined })
+      expect(parse(raw({ body: { countries: ['FR', 'DE'] } }))).toEqual({ countries: ['FR', 'DE'] })
+      const rule = `countries: must be a non-empty list of ${COUNTRY_CODE_RULE}, each once`
+      for (const countries of [[], ['fr'], ['FR', 'FR'], 'FR'])
+        expect(refused(parse, { body: { countries } }, rule).details).toEqual({ field: 'countries' })
     })
   })
 
