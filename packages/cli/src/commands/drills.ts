@@ -135,7 +135,7 @@ export function registerDrills(program: Command): void {
         printOverview(overview, ctx.zone, flags.history === true)
       }),
     'pocnet drills',
-    'pocnet drills --history',
+    'pocnet drills list --history',
     "pocnet drills --json | jq '.countries[] | {country, ack: .latest.acknowledgedAt}'",
   )
 
