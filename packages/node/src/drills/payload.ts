@@ -1,7 +1,7 @@
 import { type CborValue, decode, encode } from '@pocnet/protocol/cbor'
 
 /**
- * Envelope kinds of reachability drills (docs/protocol.md §8.4): the drill itself, then the
+ * Envelope kinds of reachability drills (docs/protocol.md §11): the drill itself, then the
  * counterpart's answer, an officer's acknowledgement or the node's refusal. None opens a case.
  */
 export const DRILL_KIND = 'drill'
