@@ -7,6 +7,7 @@ import { COUNTRY_CODE_RULE, isCountryCode, isNetworkId, NETWORK_ID_RULE } from '
 import { DEFAULT_FRAME_BUDGET } from './constants.ts'
 import { type DrillsConfig, drillsConfigProblems } from './drills/config.ts'
 import { ConfigError, type ConfigProblem } from './errors.ts'
+import { type MetricsConfig, metricsConfigProblems } from './metrics/listen.ts'
 
 /** The node's settings: `<dataDir>/config.json`, written by `pocnet init`, edited by operators. */
 export interface NodeConfig {
@@ -71,6 +72,8 @@ export interface NodeConfig {
   hybridSealing?: boolean
   /** Reachability drills: whether this node takes part, and the schedule of its rounds (docs/operations.md). */
   drills?: DrillsConfig
+  /** The Prometheus / OpenMetrics endpoint (metrics/listen.ts); absent: none, no port opened. */
+  metrics?: MetricsConfig
 }
 
 /** Whether this node seals hybrid and advertises its X-Wing key: configured so, and its key has one. */
@@ -200,6 +203,7 @@ export function validateConfig(raw: unknown): { config: NodeConfig } | { problem
     problems.push({ path: 'notifyCommand', message: 'must be a non-empty command line when present' })
   }
   if (raw.drills !== undefined) drillsConfigProblems(raw.drills, raw.country, problems)
+  if (raw.metrics !== undefined) problems.push(...metricsConfigProblems(raw.metrics))
   return problems.length > 0 ? { problems } : { config: raw as unknown as NodeConfig }
 }
 
