@@ -156,7 +156,7 @@ export function directoryDhtOptions(rules: DirectoryRules): KadDHTInit {
 /** Where kad-dht keeps provider records in the libp2p datastore (its default `datastorePrefix`). */
 const PROVIDER_KEY_PREFIX = '/dht/provider/'
 /** Where kad-dht keeps the records it stores for the DHT. */
-const RECORD_KEY_PREFIX = '/dht/record/'
+export const RECORD_KEY_PREFIX = '/dht/record/'
 
 /** Whether a record kad-dht stored earlier still passes every rule now (it may have expired since). */
 function storedRecordPasses(rules: DirectoryRules, raw: Uint8Array): boolean {

@@ -10,6 +10,7 @@ export {
   directorySelector,
   directoryValidator,
   ForeignDhtDataError,
+  RECORD_KEY_PREFIX,
   rosterConnectionGater,
 } from './dht.ts'
 export {

@@ -28,6 +28,8 @@ import type { Drills } from './drills/service.ts'
 import type { EventFeed } from './feed.ts'
 import type { Host } from './host.ts'
 import { createLogger, type Logger, type LogThrottle } from './log.ts'
+import { NodeMetrics } from './metrics/node-metrics.ts'
+import { serveNodeMetrics } from './metrics/server.ts'
 import type { Outbox } from './outbox.ts'
 import type { PeerRejections } from './peer-rejections.ts'
 import type { KeyRetirement } from './retirement.ts'
@@ -88,6 +90,10 @@ export class PocnetDaemon {
   /** Aborted by stop(): dials and the record's publication still under way end. */
   readonly #shutdown = new AbortController()
   #control: Server | undefined
+  /** The metrics registry and its endpoint, when config.json has `metrics`. */
+  readonly #metrics: NodeMetrics | undefined
+  readonly #dhtRecords: () => Promise<number>
+  #metricsServer: Server | undefined
   #stopping: Promise<void> | undefined
 
   private constructor(
@@ -99,6 +105,7 @@ export class PocnetDaemon {
       keeper: RosterKeeper
       memory: DirectoryMemory
       log: Logger
+      metrics: NodeMetrics | undefined
     },
   ) {
     this.dataDir = init.dataDir
@@ -125,6 +132,8 @@ export class PocnetDaemon {
     this.#retirement = init.retirement
     this.#messageListeners = init.messageListeners
     this.log = init.log
+    this.#metrics = init.metrics
+    this.#dhtRecords = init.dhtRecords
     this.#bootstrap = new BootstrapDialer({
       host: init.host,
       country: init.config.country,
@@ -147,15 +156,17 @@ export class PocnetDaemon {
     const log = opts.log ?? createLogger()
     const opened = await openDataDir(dataDir, opts.passphrase, log)
     const { keeper, ledger } = opened
+    const metrics = opened.config.metrics === undefined ? undefined : new NodeMetrics()
     const services = await createServices(opened, {
       dataDir,
       log,
+      ...(metrics !== undefined && { metrics }),
       ...(opts.caseClock !== undefined && { caseClock: opts.caseClock }),
       ...(opts.senderNotFoundTtlMs !== undefined && { senderNotFoundTtlMs: opts.senderNotFoundTtlMs }),
       ...(opts.downgradeGraceMs !== undefined && { downgradeGraceMs: opts.downgradeGraceMs }),
     })
     const { witness } = services
-    const daemon = new PocnetDaemon({ ...opened, ...services, dataDir, log })
+    const daemon = new PocnetDaemon({ ...opened, ...services, dataDir, log, metrics })
     keeper.onRosterAdopted((adoption) => {
       void (async () => {
         await writeRosterChainFile(join(dataDir, DATA_DIR.roster), adoption.documents)
@@ -201,6 +212,20 @@ export class PocnetDaemon {
     await this.witness.start()
     this.cosignatures.start()
     this.#bootstrap.start()
+    if (this.#metrics !== undefined && this.config.metrics !== undefined)
+      this.#metricsServer = await serveNodeMetrics({
+        config: this.config.metrics,
+        metrics: this.#metrics,
+        sources: {
+          health: () => this.health(),
+          cases: this.cases,
+          outbox: this.outbox,
+          ledger: this.ledger,
+          rosterMembers: () => this.roster.members.size,
+          dhtRecords: this.#dhtRecords,
+        },
+        log: this.log.child('metrics'),
+      })
     void this.publishOwnRecord().catch((err: unknown) => {
       // a publication the stop cut short has not failed
       if (!this.#shutdown.signal.aborted)
@@ -312,6 +337,14 @@ export class PocnetDaemon {
           server.closeAllConnections()
         })
       }
+      if (this.#metricsServer !== undefined) {
+        const server = this.#metricsServer
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          server.closeAllConnections()
+        })
+      }
+      this.#metrics?.detach()
       // the case book first: a change under way may still submit to the outbox
       await this.cases.stop()
       this.drills.stop()

@@ -1,8 +1,8 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
-import type { ComponentLogger, ConnectionGater, Libp2p, PeerId } from '@libp2p/interface'
-import type { KadDHT } from '@libp2p/kad-dht'
+import type { ComponentLogger, ConnectionGater, Libp2p, Metrics, PeerId } from '@libp2p/interface'
+import type { KadDHT, KadDHTComponents } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import type { NodeIdentity } from '@pocnet/crypto'
@@ -29,6 +29,10 @@ export interface HostInit {
   logger?: ComponentLogger
   /** True to refuse a dial before the roster gater is asked: the node's own key was retired. */
   refuseDial?: () => boolean
+  /** libp2p's own metrics (NodeMetrics.libp2pMetrics), when the metrics endpoint is enabled. */
+  metrics?: (components: { logger: ComponentLogger }) => Metrics
+  /** Told the datastore kad-dht keeps the records it stores in, so they can be counted. */
+  onDhtDatastore?: (datastore: KadDHTComponents['datastore']) => void
 }
 
 /**
@@ -77,6 +81,7 @@ export async function createHost(init: HostInit): Promise<Host> {
     privateKey: init.identity.privateKey,
     addresses: { listen: init.listen },
     ...(init.logger === undefined ? {} : { logger: init.logger }),
+    ...(init.metrics === undefined ? {} : { metrics: init.metrics }),
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
@@ -94,7 +99,10 @@ export async function createHost(init: HostInit): Promise<Host> {
     services: {
       identify: identify(),
       ping: ping(),
-      dht: directoryDht(init.rules),
+      dht: (components: KadDHTComponents) => {
+        init.onDhtDatastore?.(components.datastore)
+        return directoryDht(init.rules)(components)
+      },
     },
   }) as Promise<Host>
 }

@@ -8,6 +8,7 @@ export { type ControlCall, type Route, startControlServer } from './control/serv
 export { type DaemonOptions, PocnetDaemon } from './daemon.ts'
 export type { InboundMessage } from './delivery.ts'
 export { createLogger, type Logger } from './log.ts'
+export { METRICS_PATH, POCNET_FIGURE_NAMES } from './metrics/index.ts'
 export type { OutboxItem } from './outbox.ts'
 export { type RunOptions, runDaemon } from './run.ts'
 export {

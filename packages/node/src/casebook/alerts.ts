@@ -4,7 +4,7 @@ import type { HeldCases } from './held.ts'
 import type { CaseRecorder } from './record.ts'
 
 // Alerts that say a clock ran out, as opposed to one about to.
-const MISSED: ReadonlySet<AlertKind> = new Set([
+export const MISSED: ReadonlySet<AlertKind> = new Set([
   'acknowledgement-overdue',
   'preservation-expired',
   'extension-unanswered',

@@ -7,6 +7,7 @@ import type { EventFeed } from '../feed.ts'
 import type { Logger } from '../log.ts'
 import type { Outbox } from '../outbox.ts'
 import { CaseAlerts } from './alerts.ts'
+import { type CaseFigures, caseFigures } from './figures.ts'
 import { type HeldCase, HeldCases } from './held.ts'
 import { LiveCases } from './live.ts'
 import { CASE_EVENT_KIND } from './payload.ts'
@@ -14,6 +15,7 @@ import { rebuildCases } from './rebuild.ts'
 import { CaseRecorder } from './record.ts'
 import { type CaseDetail, type CaseSummary, detailOf, summarize } from './summary.ts'
 
+export { type CaseFigures, DEADLINE_STATES, type DeadlineState } from './figures.ts'
 export { CaseNotFoundError, type HeldCase } from './held.ts'
 export { CASE_EVENT_KIND, CASE_REQUEST_KIND } from './payload.ts'
 export type { CaseDetail, CaseSummary } from './summary.ts'
@@ -141,6 +143,11 @@ export class CaseBook {
 
   detail(id: string): CaseDetail {
     return detailOf(this.#cases.get(id), this.#init.clocks, this.#now())
+  }
+
+  /** Open cases by deadline state and acknowledgement latencies, for the metrics endpoint. */
+  figures(): CaseFigures {
+    return caseFigures(this.#cases.values(), this.#init.clocks, this.#now())
   }
 
   // ——— acting ———

@@ -17,6 +17,8 @@ import { createHost, type Host } from '../host.ts'
 import { libp2pLogger } from '../libp2p-log.ts'
 import { type Logger, LogThrottle } from '../log.ts'
 import { MemberAddresses } from '../member-addresses.ts'
+import { countDhtRecords } from '../metrics/dht-records.ts'
+import type { NodeMetrics } from '../metrics/node-metrics.ts'
 import { type Counterpart, Outbox } from '../outbox.ts'
 import { PeerRejections } from '../peer-rejections.ts'
 import { KeyRetirement } from '../retirement.ts'
@@ -32,6 +34,8 @@ export interface ServiceOptions {
   caseClock?: () => number
   senderNotFoundTtlMs?: number
   downgradeGraceMs?: number
+  /** The metrics registry, when config.json enables the endpoint: libp2p's metrics go into it. */
+  metrics?: NodeMetrics
 }
 
 /** The network services of a node, made but not started (the host listens already). */
@@ -54,6 +58,8 @@ export interface NodeServices {
   sync: RosterSync
   retirement: KeyRetirement
   messageListeners: Set<(m: InboundMessage) => void>
+  /** Records this node stores for the DHT now. */
+  dhtRecords: () => Promise<number>
 }
 
 /**
@@ -95,6 +101,7 @@ export async function createServices(
     maxPerMember: config.connections?.maxPerMember ?? MAX_CONNECTIONS_PER_MEMBER,
     log,
   })
+  let dhtDatastore: Parameters<typeof countDhtRecords>[0]
   const host = await createHost({
     identity,
     listen: config.listen,
@@ -102,6 +109,10 @@ export async function createServices(
     guard,
     logger: libp2pLogger(log.child('libp2p')),
     refuseDial: () => retirement.refuseDial(),
+    ...(opts.metrics !== undefined && { metrics: opts.metrics.libp2pMetrics(dataDir) }),
+    onDhtDatastore: (datastore) => {
+      dhtDatastore = datastore
+    },
   })
   started = host
   host.addEventListener('connection:open', ({ detail: connection }) => {
@@ -278,5 +289,6 @@ export async function createServices(
     sync,
     retirement,
     messageListeners,
+    dhtRecords: () => countDhtRecords(dhtDatastore),
   }
 }

@@ -1,0 +1,71 @@
+import type { Ledger } from '@pocnet/ledger'
+import type { CaseBook, CaseFigures } from '../casebook/index.ts'
+import type { Health } from '../daemon/health.ts'
+import type { Outbox } from '../outbox.ts'
+
+/** The running parts of a node the figures are read from, at each scrape. */
+export interface MetricSources {
+  /** The node's health, as `pocnet status` shows it: most figures are read from it. */
+  health(): Health
+  cases: Pick<CaseBook, 'figures'>
+  outbox: Pick<Outbox, 'list' | 'on'>
+  ledger: Pick<Ledger, 'size' | 'latestCheckpoint' | 'get'>
+  /** Members of the roster this node follows now. */
+  rosterMembers(): number
+  /** Records this node stores for the DHT now. */
+  dhtRecords(): Promise<number>
+  /** The wall clock, ms since the epoch. */
+  now?: () => number
+}
+
+/** What one scrape reads from the node, once, before every figure is written from it. */
+export interface Scrape {
+  /** ms since the epoch. */
+  now: number
+  health: Health
+  cases: CaseFigures
+  /** Messages in the outbox whose last attempt failed: waiting for a retry. */
+  retrying: number
+  dhtRecords: number
+  /**
+   * Seconds since the newest entry the latest checkpoint covers was written: a checkpoint is cut
+   * soon after it, so this is about the checkpoint's age. Undefined before the first checkpoint.
+   */
+  checkpointAgeSeconds: number | undefined
+}
+
+/** Reads a scrape from the node's parts. */
+export class ScrapeReader {
+  readonly #sources: MetricSources
+  /** The time of the newest entry the latest checkpoint covers, by checkpoint size: one read per checkpoint. */
+  #covered: { size: number; time: number } | undefined
+
+  constructor(sources: MetricSources) {
+    this.#sources = sources
+  }
+
+  get sources(): MetricSources {
+    return this.#sources
+  }
+
+  async read(): Promise<Scrape> {
+    const s = this.#sources
+    const now = (s.now ?? Date.now)()
+    const latest = s.ledger.latestCheckpoint()
+    if (latest !== undefined && latest.size > 0 && this.#covered?.size !== latest.size) {
+      const entry = await s.ledger.get(latest.size - 1)
+      this.#covered = { size: latest.size, time: entry.time }
+    }
+    return {
+      now,
+      health: s.health(),
+      cases: s.cases.figures(),
+      retrying: s.outbox.list().filter((item) => item.lastError !== undefined).length,
+      dhtRecords: await s.dhtRecords(),
+      checkpointAgeSeconds:
+        latest === undefined || this.#covered === undefined
+          ? undefined
+          : Math.max(0, now - this.#covered.time) / 1000,
+    }
+  }
+}
