@@ -13,6 +13,13 @@ export {
 export { HarnessError, NodeStartError, NodeStopError, WaitTimeoutError } from './errors.ts'
 export { type RecordedEvidence, recordedEvidence } from './evidence.ts'
 export {
+  ExpositionError,
+  type ExpositionFormat,
+  type ExpositionSample,
+  type MetricFamily,
+  parseExposition,
+} from './exposition.ts'
+export {
   createFederation,
   DEFAULT_TEST_NETWORK,
   type Federation,
@@ -22,6 +29,7 @@ export {
   signedGenesis,
   TEST_SCRYPT,
 } from './federation.ts'
+export { preservationForm } from './forms.ts'
 export { ledgerEntries, rewriteLedgerAsFormat1, verifyNodeLedger, withNodeLedger } from './ledger.ts'
 export {
   NamespaceNetwork,
@@ -30,7 +38,7 @@ export {
   netnsUnavailable,
   removeLeftoverNamespaces,
 } from './netns.ts'
-export { freePort, freePorts } from './ports.ts'
+export { freePort, freePorts, listeningTcpPorts } from './ports.ts'
 export {
   DAEMON_MAIN,
   type DaemonProcess,
