@@ -183,7 +183,7 @@ export const FIGURES: readonly Figure[] = [
   },
   {
     name: 'pocnet_ledger_checkpoint_age_seconds',
-    help: 'Seconds since the newest entry the latest checkpoint covers was written (about the checkpoint’s age); absent before the first.',
+    help: 'Seconds since the newest entry the latest checkpoint covers was written (about the checkpoint’s age; before the first checkpoint, since the first entry).',
     type: 'gauge',
     read: ({ checkpointAgeSeconds }) => checkpointAgeSeconds,
   },

@@ -29,9 +29,10 @@ export interface Scrape {
   dhtRecords: number
   /**
    * Seconds since the newest entry the latest checkpoint covers was written: a checkpoint is cut
-   * soon after it, so this is about the checkpoint's age. Undefined before the first checkpoint.
+   * soon after it, so this is about the checkpoint's age. Before the first checkpoint, since the
+   * first entry (so a first checkpoint that never comes shows); 0 while the ledger is empty.
    */
-  checkpointAgeSeconds: number | undefined
+  checkpointAgeSeconds: number
 }
 
 /** Reads a scrape from the node's parts. */
@@ -51,10 +52,11 @@ export class ScrapeReader {
   async read(): Promise<Scrape> {
     const s = this.#sources
     const now = (s.now ?? Date.now)()
-    const latest = s.ledger.latestCheckpoint()
-    if (latest !== undefined && latest.size > 0 && this.#covered?.size !== latest.size) {
-      const entry = await s.ledger.get(latest.size - 1)
-      this.#covered = { size: latest.size, time: entry.time }
+    // the newest entry covered, or before any checkpoint the first one
+    const covered = Math.max(1, s.ledger.latestCheckpoint()?.size ?? 0)
+    if (s.ledger.size >= covered && this.#covered?.size !== covered) {
+      const entry = await s.ledger.get(covered - 1)
+      this.#covered = { size: covered, time: entry.time }
     }
     return {
       now,
@@ -62,10 +64,7 @@ export class ScrapeReader {
       cases: s.cases.figures(),
       retrying: s.outbox.list().filter((item) => item.lastError !== undefined).length,
       dhtRecords: await s.dhtRecords(),
-      checkpointAgeSeconds:
-        latest === undefined || this.#covered === undefined
-          ? undefined
-          : Math.max(0, now - this.#covered.time) / 1000,
+      checkpointAgeSeconds: this.#covered === undefined ? 0 : Math.max(0, now - this.#covered.time) / 1000,
     }
   }
 }
