@@ -6,7 +6,9 @@ export type LabelledValues = Array<{ labels: Record<string, string>; value: numb
 
 /**
  * One figure of the node, read from a scrape: a gauge (a level now) or a counter (a count since
- * the daemon started; `_total` names). Adding one to the endpoint is one entry in FIGURES.
+ * the daemon started; `_total` names). Adding one to the endpoint is one entry in FIGURES; one that
+ * needs a part of the node the scrape does not read takes it from `sources` (a field added to
+ * MetricSources and to the sources the daemon hands over).
  */
 export interface Figure {
   name: string

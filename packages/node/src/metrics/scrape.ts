@@ -45,10 +45,6 @@ export class ScrapeReader {
     this.#sources = sources
   }
 
-  get sources(): MetricSources {
-    return this.#sources
-  }
-
   async read(): Promise<Scrape> {
     const s = this.#sources
     const now = (s.now ?? Date.now)()
