@@ -93,6 +93,11 @@ describe('cases over the network: a preservation request between two nodes', () 
     const sent = a.cases.list().map((c) => c.id)
     await until(() => sent.every((id) => b.cases.list().some((c) => c.id === id)), 'B to hold every case')
     await until(() => a.outbox.depth === 0, 'A to have delivered everything')
+    // B marks each case "delivered" on its side just after receiving it, and sends that step on
+    await until(
+      () => b.cases.list().every((c) => c.status !== 'sent') && b.outbox.depth === 0,
+      'B to have marked every case delivered and sent the step',
+    )
     const before = b.cases.list()
     await b.stop()
     b = await fed.start(1)
