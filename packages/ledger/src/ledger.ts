@@ -317,6 +317,10 @@ export class Ledger {
       blobPuts: BatchOp[]
     }> = []
     const storedBlobs = new StoredBlobResolver(this.#db, this.#blobStore.keys)
+    // one read for the whole group; should it fail, each write reads its own and fails alone as before
+    await storedBlobs
+      .prefetch(group.flatMap((write) => write.checked.flatMap((event) => event.blobs)))
+      .catch(() => {})
     let next = before
     for (const write of group) {
       try {

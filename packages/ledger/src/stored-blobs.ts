@@ -29,6 +29,8 @@ export class StoredBlobResolver {
   readonly #blobKeys: readonly Uint8Array[]
   /** Stored forms fixed by accepted writes of this batch. */
   readonly #batch = new Map<string, Uint8Array>()
+  /** What the database held for each prefetched address (undefined: absent or damaged). */
+  readonly #prefetched = new Map<string, Uint8Array | undefined>()
 
   constructor(db: LedgerDb, blobKeys: readonly Uint8Array[]) {
     this.#db = db
@@ -57,12 +59,36 @@ export class StoredBlobResolver {
     return { stored: complete && stored.length > 0 ? stored : undefined, puts, fixed }
   }
 
+  /**
+   * Reads the stored forms of `hashes` in one database call, so that resolving a whole batch costs
+   * one round trip to LevelDB's thread rather than one per blob, during which the event loop moves on.
+   */
+  async prefetch(hashes: readonly Uint8Array[]): Promise<void> {
+    const wanted = new Map<string, Uint8Array>()
+    for (const hash of hashes) {
+      const hex = toHex(hash)
+      if (!this.#prefetched.has(hex)) wanted.set(hex, hash)
+    }
+    if (wanted.size === 0) return
+    const values = await this.#db.getMany([...wanted.values()].map(blobKey))
+    let i = 0
+    for (const [hex, hash] of wanted) {
+      const sealed = values[i++]
+      this.#prefetched.set(
+        hex,
+        sealed === undefined ? undefined : intactOrUndefined(this.#blobKeys, hash, sealed),
+      )
+    }
+  }
+
   /** Makes an accepted write's stored forms those of the rest of the batch. */
   accept(commitment: StoredCommitment): void {
     for (const [hex, sealed] of commitment.fixed) this.#batch.set(hex, sealed)
   }
 
   async #storedIntact(hash: Uint8Array): Promise<Uint8Array | undefined> {
+    const hex = toHex(hash)
+    if (this.#prefetched.has(hex)) return this.#prefetched.get(hex)
     return storedIntact(this.#db, this.#blobKeys, hash)
   }
 }
@@ -77,7 +103,15 @@ export async function storedIntact(
   hash: Uint8Array,
 ): Promise<Uint8Array | undefined> {
   const sealed = await db.get(blobKey(hash))
-  if (sealed === undefined) return undefined
+  return sealed === undefined ? undefined : intactOrUndefined(keys, hash, sealed)
+}
+
+/** `sealed` when it opens under one of `keys` to bytes matching `hash`; undefined otherwise. */
+function intactOrUndefined(
+  keys: readonly Uint8Array[],
+  hash: Uint8Array,
+  sealed: Uint8Array,
+): Uint8Array | undefined {
   for (const key of keys) {
     const bytes = openBlob(key, sealed)
     if (bytes !== undefined) return bytesEqual(blobHash(bytes), hash) ? sealed : undefined
