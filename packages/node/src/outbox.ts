@@ -6,11 +6,12 @@ import type { RosterState } from '@pocnet/directory'
 import type { Ledger, LedgerEntry } from '@pocnet/ledger'
 import { MAX_RECEIPT_BYTES, type RejectReason, seal, verifyReceipt } from '@pocnet/protocol'
 import { ExchangeError, RequestStreams } from '@pocnet/protocol/reqresp'
-import { DELIVERY_PROTOCOL, OUTBOX_CONCURRENCY, OUTBOX_STOP_GRACE_MS } from './constants.ts'
+import { DELIVERY_PROTOCOL, OUTBOX_CONCURRENCY, OUTBOX_STOP_GRACE_MS, SEALS_PER_TURN } from './constants.ts'
 import { DeliveryError } from './errors.ts'
 import type { Host } from './host.ts'
 import { TypedListeners } from './listeners.ts'
 import type { Logger } from './log.ts'
+import { SealQueue } from './seal-queue.ts'
 
 /** Where a counterpart's node is, from its directory record. */
 export interface Counterpart {
@@ -130,6 +131,8 @@ export class Outbox {
   /** Aborted by stop(): what attempts and submissions still wait for on the network ends. */
   #shutdown = new AbortController()
   readonly #streams: RequestStreams
+  /** Seals a burst a group at a time, so the ledger writes and sends the groups sealed before. */
+  readonly #sealing = new SealQueue(SEALS_PER_TURN)
   /** Idempotency key → ledger seq of the "message-sent" entry it produced. */
   readonly #byKey = new Map<string, number>()
   readonly #keyInFlight = new Map<string, Promise<OutboxItem>>()
@@ -300,22 +303,24 @@ export class Outbox {
 
   async #submit(input: SubmitInput, options: AbortOptions): Promise<OutboxItem> {
     const counterpart = await this.#init.resolve(input.to, options)
-    const sealed = seal({
-      sender: this.#init.identity,
-      recipient: {
-        signingPublicKey: counterpart.signingPublicKey,
-        boxPublicKey: counterpart.boxPublicKey,
-        ...(this.#init.sealsHybrid !== false && counterpart.kemPublicKey !== undefined
-          ? { kemPublicKey: counterpart.kemPublicKey }
-          : {}),
-      },
-      networkId: this.#init.network,
-      caseId: input.caseId,
-      kind: input.kind,
-      payload: input.payload,
-      createdAt: this.#now(),
-      maxBytes: this.#init.limits.maxEnvelopeBytes,
-    })
+    const sealed = await this.#sealing.run(() =>
+      seal({
+        sender: this.#init.identity,
+        recipient: {
+          signingPublicKey: counterpart.signingPublicKey,
+          boxPublicKey: counterpart.boxPublicKey,
+          ...(this.#init.sealsHybrid !== false && counterpart.kemPublicKey !== undefined
+            ? { kemPublicKey: counterpart.kemPublicKey }
+            : {}),
+        },
+        networkId: this.#init.network,
+        caseId: input.caseId,
+        kind: input.kind,
+        payload: input.payload,
+        createdAt: this.#now(),
+        maxBytes: this.#init.limits.maxEnvelopeBytes,
+      }),
+    )
     const messageId = toHex(sealed.messageId)
     const entry = await this.#init.ledger.append(
       {
