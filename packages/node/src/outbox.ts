@@ -8,6 +8,7 @@ import { MAX_RECEIPT_BYTES, type RejectReason, seal, verifyReceipt } from '@pocn
 import { ExchangeError, RequestStreams } from '@pocnet/protocol/reqresp'
 import { DELIVERY_PROTOCOL, OUTBOX_CONCURRENCY, OUTBOX_STOP_GRACE_MS, SEALS_PER_TURN } from './constants.ts'
 import { DeliveryError } from './errors.ts'
+import { FINAL_REASONS } from './final-reasons.ts'
 import type { Host } from './host.ts'
 import { TypedListeners } from './listeners.ts'
 import type { Logger } from './log.ts'
@@ -98,19 +99,6 @@ export interface SubmitInput {
   idempotencyKey?: string
 }
 
-// Reasons a later attempt cannot fix: stop and record the rejection.
-const FINAL_REASONS: ReadonlySet<RejectReason> = new Set([
-  'not-a-member',
-  'bad-signature',
-  'not-for-me',
-  'too-large',
-  'too-old',
-  'malformed',
-  'replay',
-  // the envelope is sealed once and resent as it is: a classical one stays classical
-  'downgrade',
-])
-
 /**
  * The durable outbox. A message is sealed and written to the ledger ("message-sent", with
  * the envelope bytes in the same batch) before `submit` returns; delivery then runs in the
@@ -126,8 +114,13 @@ export class Outbox {
   readonly #dueAt = new Map<string, number>()
   #outcomesAtStart: DeliveryOutcomes = { failed: new Set(), settled: new Set() }
   readonly #pending = new Map<string, OutboxItem>()
-  /** Attempts under way, by message: stop() waits for them. */
+  /** Attempts under way, by message, until their outcome is in the ledger: stop() waits for them. */
   readonly #running = new Map<string, Promise<void>>()
+  /**
+   * Attempts still waiting on the network: what the concurrency limit counts. An attempt gives its
+   * slot back once its outcome is known, while the ledger records it (grouped with the others').
+   */
+  #sending = 0
   /** Aborted by stop(): what attempts and submissions still wait for on the network ends. */
   #shutdown = new AbortController()
   readonly #streams: RequestStreams
@@ -370,8 +363,16 @@ export class Outbox {
         next = Math.min(next, due)
         continue
       }
-      if (this.#running.size >= limit) break
-      const attempt = this.#attempt(item)
+      if (this.#sending >= limit) break
+      this.#sending++
+      let sending = true
+      const release = () => {
+        if (!sending) return
+        sending = false
+        this.#sending--
+        this.#schedule(0)
+      }
+      const attempt = this.#attempt(item, release)
         // an attempt handles its own failures; this is for the ledger failing under it (a full
         // disk, a stop mid-write): logged, and the item stays pending for the next attempt
         .catch((err: unknown) =>
@@ -382,14 +383,16 @@ export class Outbox {
         )
         .finally(() => {
           this.#running.delete(item.messageId)
+          release()
           this.#schedule(0)
         })
       this.#running.set(item.messageId, attempt)
     }
-    if (Number.isFinite(next) && this.#running.size < limit) this.#schedule(next - now)
+    if (Number.isFinite(next) && this.#sending < limit) this.#schedule(next - now)
   }
 
-  async #attempt(item: OutboxItem): Promise<void> {
+  /** One attempt; `release` gives its concurrency slot back once the outcome is known. */
+  async #attempt(item: OutboxItem, release: () => void): Promise<void> {
     const { log, policy } = this.#init
     if (this.#now() - item.queuedAt > policy.expiryMs) {
       await this.#finish(item, { status: 'expired' }, undefined)
@@ -411,6 +414,7 @@ export class Outbox {
       })
       if (!checked.ok) throw new DeliveryError('ERR_BAD_RECEIPT', `receipt refused: ${checked.message}`, true)
       const receipt = checked.receipt
+      if (receipt.status === 'accepted' || FINAL_REASONS.has(receipt.reason)) release()
       if (receipt.status === 'accepted') {
         await this.#finish(item, { status: 'accepted', receivedAt: receipt.receivedAt }, response)
       } else if (FINAL_REASONS.has(receipt.reason)) {
