@@ -6,148 +6,17 @@
  * The round trip measured is what the wire path costs: seal at the sender, one stream,
  * the receiver's open + durable ledger append (fsync) + signed receipt, and the sender's
  * check of the receipt. The sender's own ledger bookkeeping (its outbox entries) is not in
- * it; `extra.outboxPerSecond` is the whole path through the outbox, three durable writes
- * per message. The receiver is a real daemon process; the sender runs in this process.
+ * it; send-path.ts measures the whole path through the outbox. The receiver is a real daemon
+ * process; the sender runs in this process.
  */
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { lpStream } from '@libp2p/utils'
 import { checkpointOrigin, Ledger } from '@pocnet/ledger'
-import { createLogger, DELIVERY_PROTOCOL, PocnetDaemon } from '@pocnet/node'
-import { MAX_RECEIPT_BYTES, seal, verifyReceipt } from '@pocnet/protocol'
-import { RequestStreams } from '@pocnet/protocol/reqresp'
-import {
-  createFederation,
-  type Federation,
-  type FederationNode,
-  spawnNode,
-  stopNode,
-  waitFor,
-} from '@pocnet/test-utils'
+import { createFederation, type FederationNode, spawnNode, stopNode } from '@pocnet/test-utils'
 import { type BenchEntry, measureLatencies, median, percentile, spreadOf } from '../harness.ts'
-
-const PAYLOAD_BYTES = 2048
-const IN_FLIGHT = 32
-
-interface Pair {
-  fed: Federation
-  a: PocnetDaemon
-  deliver: () => Promise<void>
-  /** The same bytes over the same kind of reused stream: the floor of pocnet's own path. */
-  bare: () => Promise<void>
-  /** The same bytes on a new stream per request: libp2p's plain request/response, the baseline. */
-  barePerStream: () => Promise<void>
-  stop: () => Promise<void>
-}
-
-/**
- * Two daemons: FR a real daemon process, IT in this process so the benchmark can drive its
- * host through the node's own sending path (reused streams). The baseline is a bare libp2p
- * request/response — a new stream per request — of the same sizes on the same connection to
- * the same daemon: an envelope-sized frame that is not CBOR, which FR answers at once with a
- * signed "malformed" receipt (so the baseline also pays one receipt signature). The same bare
- * frames over reused streams are reported beside it, as the floor of pocnet's path.
- */
-async function startPair(): Promise<Pair> {
-  const fed = await createFederation({
-    countries: ['IT', 'FR'],
-    configure: (config) => ({ ...config, delivery: { ...config.delivery, perPeerPerMinute: 10_000_000 } }),
-  })
-  const [itNode, frNode] = [fed.nodes[0]!, fed.nodes[1]!]
-  await spawnNode(frNode, { env: { POCNET_LOG_LEVEL: 'error' } })
-  const a = await PocnetDaemon.start({
-    dataDir: itNode.dataDir,
-    passphrase: itNode.passphrase,
-    log: createLogger({ level: 'error' }),
-  })
-  await waitFor(() => a.health().peersConnected > 0, {
-    timeoutMs: 30_000,
-    description: 'IT to connect to FR',
-  })
-  await a.publishOwnRecord()
-  const fr = frNode.identity
-  const payload = new Uint8Array(randomBytes(PAYLOAD_BYTES))
-  // sealed as the node seals to a country advertising its X-Wing key (both nodes do by default)
-  const recipient = {
-    signingPublicKey: fr.signingPublicKey,
-    boxPublicKey: fr.boxPublicKey,
-    kemPublicKey: fr.kemPublicKey!,
-  }
-  const network = a.config.network
-  // the node's own sending path: streams to FR kept open and reused, one request in flight on each
-  const streams = new RequestStreams(a.host, DELIVERY_PROTOCOL, {
-    maxResponseBytes: MAX_RECEIPT_BYTES,
-    timeoutMs: a.config.delivery.readTimeoutMs,
-  })
-  const roundTrip = (bytes: Uint8Array): Promise<Uint8Array> => streams.request(fr.peerId, fr.peerId, bytes)
-  const perStream = async (bytes: Uint8Array): Promise<void> => {
-    const stream = await a.host.dialProtocol(fr.peerId, DELIVERY_PROTOCOL)
-    const lp = lpStream(stream, { maxDataLength: MAX_RECEIPT_BYTES })
-    await lp.write(bytes)
-    await lp.read()
-    await stream.close()
-  }
-  const deliver = async () => {
-    const sealed = seal({
-      sender: a.identity,
-      recipient,
-      networkId: network,
-      caseId: 'bench',
-      kind: 'bench',
-      payload,
-    })
-    const checked = verifyReceipt(await roundTrip(sealed.bytes), {
-      receiverPublicKey: fr.signingPublicKey,
-      networkId: network,
-      envelopeHash: sealed.envelopeHash,
-    })
-    if (!checked.ok || checked.receipt.status !== 'accepted')
-      throw new Error('benchmark envelope not accepted')
-  }
-  const sampleLength = seal({
-    sender: a.identity,
-    recipient,
-    networkId: network,
-    caseId: 'bench',
-    kind: 'bench',
-    payload,
-  }).bytes.length
-  const notCbor = new Uint8Array(randomBytes(sampleLength))
-  notCbor[0] = 0x00 // a CBOR integer followed by trailing bytes: refused at the first check
-  const bare = async () => {
-    await roundTrip(notCbor)
-  }
-  const barePerStream = () => perStream(notCbor)
-  // FR learns IT's box key on the first envelope; warm it before measuring
-  await deliver()
-  return {
-    fed,
-    a,
-    deliver,
-    bare,
-    barePerStream,
-    stop: async () => {
-      await streams.close()
-      await a.stop()
-      await stopNode(frNode)
-      await fed.cleanup()
-    },
-  }
-}
-
-/** Messages per second with `inFlight` concurrent round trips, over `total` messages. */
-async function throughput(op: () => Promise<void>, total: number, inFlight: number): Promise<number> {
-  let next = 0
-  const start = performance.now()
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (next++ < total) await op()
-    }),
-  )
-  return (total * 1000) / (performance.now() - start)
-}
+import { IN_FLIGHT, startPair, throughput } from '../node-pair.ts'
 
 async function rssKiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8')
@@ -215,15 +84,15 @@ export const entries: BenchEntry[] = [
         }
         return {
           value: median(delivered),
-          baseline: median(perStream),
+          baseline: median(bare),
           baselineName:
-            'bare request/response of the same sizes to the same daemon, same connection (answered with a signed refusal)',
+            'bare round trip of the same sizes to the same daemon on a reused stream, as pocnet sends (answered with a signed refusal)',
           spread: spreadOf(delivered),
-          note: 'ratio = pocnet / bare (lower is better; target ≤ 3)',
+          note: 'ratio = pocnet / bare reused-stream round trip (lower is better; target ≤ 3)',
           extra: {
             p99: percentile(delivered, 99),
-            baselineP99: percentile(perStream, 99),
-            reusedStreamBareP50: median(bare),
+            baselineP99: percentile(bare, 99),
+            perStreamBareP50: median(perStream),
           },
         }
       } finally {
@@ -247,35 +116,13 @@ export const entries: BenchEntry[] = [
           bareRates.push(await throughput(pair.bare, total / 3, IN_FLIGHT))
           perStreamRates.push(await throughput(pair.barePerStream, total / 3, IN_FLIGHT))
         }
-        // the whole path: outbox (durable at the sender), delivery, receipt stored at the sender
-        const outboxTotal = quick ? 200 : 2000
-        const start = performance.now()
-        await Promise.all(
-          Array.from({ length: outboxTotal }, () =>
-            pair.a.outbox.submit({
-              to: 'FR',
-              caseId: 'bench',
-              kind: 'bench',
-              payload: randomBytes(PAYLOAD_BYTES),
-              actor: 'node',
-            }),
-          ),
-        )
-        await waitFor(() => pair.a.outbox.depth === 0, {
-          timeoutMs: 600_000,
-          description: 'the outbox to drain',
-        })
-        const outboxPerSecond = (outboxTotal * 1000) / (performance.now() - start)
         return {
           value: median(rates),
           baseline: median(perStreamRates),
           baselineName: 'bare libp2p request/response (a stream per request) of the same sizes, 32 in flight',
           spread: spreadOf(rates),
           note: 'target ≥ 1,000 msg/s, each receipted only after an fsync',
-          extra: {
-            outboxPerSecond: Math.round(outboxPerSecond),
-            reusedStreamBarePerSecond: Math.round(median(bareRates)),
-          },
+          extra: { reusedStreamBarePerSecond: Math.round(median(bareRates)) },
         }
       } finally {
         await pair.stop()
