@@ -16,6 +16,8 @@ export const IN_FLIGHT = 32
 export interface Pair {
   fed: Federation
   a: PocnetDaemon
+  /** FR's daemon process. */
+  receiverPid: number
   deliver: () => Promise<void>
   /** The same bytes over the same kind of reused stream: the floor of pocnet's own path. */
   bare: () => Promise<void>
@@ -110,6 +112,7 @@ export async function startPair(): Promise<Pair> {
     deliver,
     bare,
     barePerStream,
+    receiverPid: frNode.process!.pid,
     stop: async () => {
       await streams.close()
       await a.stop()

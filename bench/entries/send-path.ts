@@ -8,9 +8,24 @@
  * keep-alive connections.
  */
 import { randomBytes } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import { type BenchEntry, measureLatencies, median, spreadOf } from '../harness.ts'
 import { startHttpsBaseline } from '../https-mtls/client.ts'
 import { IN_FLIGHT, PAYLOAD_BYTES, type Pair, startPair, throughput } from '../node-pair.ts'
+
+/** CPU seconds this process and process `pid` have used so far (Linux /proc, 100 ticks a second). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')
+  const own = process.cpuUsage()
+  return (Number(fields[11]) + Number(fields[12])) / 100 + (own.user + own.system) / 1e6
+}
+
+/** Runs `work` and returns the CPU it cost this process and process `pid`, in ms per message. */
+async function cpuMsPerMessage(pid: number, messages: number, work: () => Promise<unknown>): Promise<number> {
+  const before = await cpuSeconds(pid)
+  await work()
+  return ((await cpuSeconds(pid)) - before) * (1000 / messages)
+}
 
 /** Receipted messages per second through IT's outbox, for a burst of `total` submissions. */
 async function outboxRate(pair: Pair, total: number): Promise<number> {
@@ -65,6 +80,14 @@ export const entries: BenchEntry[] = [
           outbox.push(await outboxRate(pair, perRound))
           central.push(await throughput(https.send, perRound, IN_FLIGHT))
         }
+        // what each message costs in CPU, both ends together: the figure a loaded machine moves least
+        const cpuRound = quick ? 200 : 1000
+        const outboxCpuMs = await cpuMsPerMessage(pair.receiverPid, cpuRound, () =>
+          outboxRate(pair, cpuRound),
+        )
+        const httpsCpuMs = await cpuMsPerMessage(https.serverPid, cpuRound, () =>
+          throughput(https.send, cpuRound, IN_FLIGHT),
+        )
         const httpsLatencies = await measureLatencies(https.send, quick ? 100 : 1000)
         return {
           value: median(outbox),
@@ -72,8 +95,14 @@ export const entries: BenchEntry[] = [
           baselineName:
             "central HTTPS server with mTLS: Ed25519-signed JSON, grouped fsync'd log, signed receipt, 32 in flight, keep-alive",
           spread: spreadOf(outbox),
-          note: 'targets: ≥ 1,000 msg/s and ratio ≥ 0.5; extra.httpsP50Ms is one request at a time',
-          extra: { httpsP50Ms: median(httpsLatencies) },
+          note:
+            'targets: ≥ 1,000 msg/s and ratio ≥ 0.5; extra: the HTTPS p50 one request at a time, and the CPU ' +
+            'per message of sender and receiver processes together (the idle side of the other pair included)',
+          extra: {
+            httpsP50Ms: median(httpsLatencies),
+            outboxCpuMsPerMessage: outboxCpuMs,
+            httpsCpuMsPerMessage: httpsCpuMs,
+          },
         }
       } finally {
         await https.stop()

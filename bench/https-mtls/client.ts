@@ -16,6 +16,8 @@ import { requestHash, type SignedReceipt, signRequest, verifyReceipt } from './w
 export interface HttpsBaseline {
   /** One signed request and its checked receipt. */
   send(): Promise<void>
+  /** The server's process. */
+  serverPid: number
   stop(): Promise<void>
 }
 
@@ -72,6 +74,7 @@ export async function startHttpsBaseline(options: {
   }
   return {
     send,
+    serverPid: child.pid!,
     async stop() {
       agent.destroy()
       child.kill('SIGTERM')
