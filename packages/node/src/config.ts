@@ -6,6 +6,7 @@ import { type NodeIdentity, writeFileAtomic } from '@pocnet/crypto'
 import { COUNTRY_CODE_RULE, isCountryCode, isNetworkId, NETWORK_ID_RULE } from '@pocnet/protocol'
 import { DEFAULT_FRAME_BUDGET } from './constants.ts'
 import { type DrillsConfig, drillsConfigProblems } from './drills/config.ts'
+import { type EscalationConfig, escalationProblems } from './duty/ladder.ts'
 import { ConfigError, type ConfigProblem } from './errors.ts'
 import { type MetricsConfig, metricsConfigProblems } from './metrics/listen.ts'
 
@@ -61,6 +62,12 @@ export interface NodeConfig {
    * whether the latest checkpoint meets it.
    */
   witness?: { minCosigners: number }
+  /**
+   * Per urgency, who is paged as a received request stays unacknowledged (duty/ladder.ts). Absent,
+   * or an urgency left out: the officer on duty on arrival, the backup at half the acknowledgement
+   * deadline, the supervisor at the deadline.
+   */
+  escalation?: EscalationConfig
   /** A command run on events (new request, deadline near or missed, delivery failed, equivocation), event JSON on stdin. */
   notifyCommand?: string
   /**
@@ -193,6 +200,7 @@ export function validateConfig(raw: unknown): { config: NodeConfig } | { problem
     )
       problems.push({ path: 'connections.maxPerMember', message: 'must be a whole number, 1 or more' })
   }
+  if (raw.escalation !== undefined) problems.push(...escalationProblems(raw.escalation))
   if (raw.hybridSealing !== undefined && typeof raw.hybridSealing !== 'boolean') {
     problems.push({ path: 'hybridSealing', message: 'must be true or false when present' })
   }
