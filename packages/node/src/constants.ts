@@ -86,5 +86,7 @@ export const DATA_DIR = {
   /** The witness's state: the latest checkpoint cosigned per member, and equivocation evidence. */
   witness: 'witness',
   users: 'users.json',
+  /** The duty roster: shifts, covers and each person's alert channels (never leaves the node). */
+  duty: 'duty.json',
   socket: 'control.sock',
 } as const

@@ -19,12 +19,15 @@ import type { CaseBook } from './casebook/index.ts'
 import { type NodeConfig, sealsHybrid } from './config.ts'
 import type { ConnectionGuard } from './connection-guard.ts'
 import { DATA_DIR, STOP_TIMEOUT_MS } from './constants.ts'
+import type { Role } from './control/roles.ts'
 import { BootstrapDialer } from './daemon/bootstrap.ts'
 import { assembleHealth, type Health } from './daemon/health.ts'
 import { openDataDir } from './daemon/open-data.ts'
 import { createServices, type NodeServices } from './daemon/services.ts'
 import type { DeliveryReceiver, InboundMessage } from './delivery.ts'
 import type { Drills } from './drills/service.ts'
+import { type DutyDesk, dutyDesk } from './duty/desk.ts'
+import { DutyStore } from './duty/store.ts'
 import type { EventFeed } from './feed.ts'
 import type { Host } from './host.ts'
 import { createLogger, type Logger, type LogThrottle } from './log.ts'
@@ -47,6 +50,8 @@ export interface DaemonOptions {
   senderNotFoundTtlMs?: number
   /** How long after this node first advertises its X-Wing key downgrades are still let in (DOWNGRADE_GRACE_MS); for tests. */
   downgradeGraceMs?: number
+  /** A control-API user's role, for the duty roster's checks; without it no one may be put on duty. */
+  roleOf?: (name: string) => Role | undefined
 }
 
 /** The operator's contact details as kept in `contact.json` (keys and addresses are filled in by the node). */
@@ -74,6 +79,8 @@ export class PocnetDaemon {
   readonly witness: MemberWitness
   readonly alarm: EquivocationAlarm
   readonly cosignatures: CosignatureCollector
+  /** The duty roster and the pager that escalates unacknowledged requests. */
+  readonly duty: DutyDesk
   readonly log: Logger
   readonly startedAt = Date.now()
   readonly #guard: ConnectionGuard
@@ -106,6 +113,7 @@ export class PocnetDaemon {
       memory: DirectoryMemory
       log: Logger
       metrics: NodeMetrics | undefined
+      duty: DutyDesk
     },
   ) {
     this.dataDir = init.dataDir
@@ -122,6 +130,7 @@ export class PocnetDaemon {
     this.witness = init.witness
     this.alarm = init.alarm
     this.cosignatures = init.cosignatures
+    this.duty = init.duty
     this.#guard = init.guard
     this.#dhtRefused = init.dhtRefused
     this.#frameBudget = init.frameBudget
@@ -154,6 +163,8 @@ export class PocnetDaemon {
   static async start(opts: DaemonOptions): Promise<PocnetDaemon> {
     const { dataDir } = opts
     const log = opts.log ?? createLogger()
+    // before anything is opened: a damaged duty.json stops the start with nothing to close
+    const dutyStore = await DutyStore.open(dataDir, opts.roleOf ?? (() => undefined))
     const opened = await openDataDir(dataDir, opts.passphrase, log)
     const { keeper, ledger } = opened
     const metrics = opened.config.metrics === undefined ? undefined : new NodeMetrics()
@@ -166,7 +177,17 @@ export class PocnetDaemon {
       ...(opts.downgradeGraceMs !== undefined && { downgradeGraceMs: opts.downgradeGraceMs }),
     })
     const { witness } = services
-    const daemon = new PocnetDaemon({ ...opened, ...services, dataDir, log, metrics })
+    const duty = dutyDesk({
+      store: dutyStore,
+      config: opened.config,
+      ledger,
+      feed: services.feed,
+      cases: services.cases,
+      directory: services.directory,
+      now: opts.caseClock === undefined ? () => new Date() : () => new Date(opts.caseClock!()),
+      log: log.child('duty'),
+    })
+    const daemon = new PocnetDaemon({ ...opened, ...services, duty, dataDir, log, metrics })
     keeper.onRosterAdopted((adoption) => {
       void (async () => {
         await writeRosterChainFile(join(dataDir, DATA_DIR.roster), adoption.documents)
@@ -205,6 +226,7 @@ export class PocnetDaemon {
     await this.drills.start()
     await this.outbox.start()
     await this.cases.start()
+    await this.duty.pager.load()
     await this.receiver.start()
     await this.directory.start()
     await this.#sync.start()
@@ -226,6 +248,8 @@ export class PocnetDaemon {
         },
         log: this.log.child('metrics'),
       })
+    this.duty.pager.start()
+    void this.duty.pager.check().catch(() => {})
     void this.publishOwnRecord().catch((err: unknown) => {
       // a publication the stop cut short has not failed
       if (!this.#shutdown.signal.aborted)
@@ -345,6 +369,8 @@ export class PocnetDaemon {
         })
       }
       this.#metrics?.detach()
+      // the pager first: it reads the case book and writes to the ledger
+      await this.duty.pager.stop()
       // the case book first: a change under way may still submit to the outbox
       await this.cases.stop()
       this.drills.stop()

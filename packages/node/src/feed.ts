@@ -10,6 +10,8 @@ export const FEED_EVENT_TYPES = [
   'equivocation',
   // a reachability drill to acknowledge, or a member's refusal of one
   'drill',
+  // a person on the duty roster paged about a request (duty/pager.ts)
+  'page',
 ] as const
 export type FeedEventType = (typeof FEED_EVENT_TYPES)[number]
 
@@ -25,6 +27,14 @@ export interface FeedEvent {
   detail?: Record<string, string | number | boolean | null>
 }
 
+/** Who a page is for and how to reach them: for the notification hook only, never kept in the feed. */
+export interface Reach {
+  person: string | null
+  phone?: string
+  email?: string
+  pager?: string
+}
+
 const FEED_CAPACITY = 10_000
 const HOOK_TIMEOUT_MS = 15_000
 
@@ -35,6 +45,7 @@ const HOOK_TIMEOUT_MS = 15_000
 export class EventFeed {
   readonly #events: FeedEvent[] = []
   readonly #waiters = new Set<() => void>()
+  readonly #listeners = new Set<(event: FeedEvent) => void>()
   #closed = false
   readonly #hook: string | undefined
   readonly #log: Logger
@@ -56,14 +67,22 @@ export class EventFeed {
     this.#waiters.clear()
   }
 
-  publish(event: Omit<FeedEvent, 'cursor'>): FeedEvent {
+  /** Adds an event; `reach` goes to the notification hook's JSON only (a person's channels stay off the feed). */
+  publish(event: Omit<FeedEvent, 'cursor'>, hookOnly?: { reach: Reach }): FeedEvent {
     const full = { ...event, cursor: ++this.#cursor }
     this.#events.push(full)
     if (this.#events.length > FEED_CAPACITY) this.#events.shift()
     for (const wake of this.#waiters) wake()
     this.#waiters.clear()
-    if (this.#hook !== undefined) this.#runHook(full)
+    for (const listener of this.#listeners) listener(full)
+    if (this.#hook !== undefined) this.#runHook(hookOnly === undefined ? full : { ...full, ...hookOnly })
     return full
+  }
+
+  /** Calls `listener` with each event published from now on; returns the unsubscribe. */
+  subscribe(listener: (event: FeedEvent) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
   }
 
   /** Long polls waiting for an event now. */
@@ -98,7 +117,7 @@ export class EventFeed {
   }
 
   /** Runs the operator's command with the event as JSON on stdin; failures are logged, never fatal. */
-  #runHook(event: FeedEvent): void {
+  #runHook(event: FeedEvent & { reach?: Reach }): void {
     const child = spawn('/bin/sh', ['-c', this.#hook!], {
       stdio: ['pipe', 'ignore', 'pipe'],
       timeout: HOOK_TIMEOUT_MS,

@@ -30,6 +30,7 @@ const FILES = [
   DATA_DIR.config,
   DATA_DIR.contact,
   DATA_DIR.users,
+  DATA_DIR.duty,
   DATA_DIR.roster,
   DATA_DIR.directoryMemory,
   MEMBER_FILE,

@@ -10,8 +10,10 @@ export type Method = 'GET' | 'POST' | 'DELETE'
 
 export const EVERY_ROLE: readonly Role[] = ROLES
 export const OPERATORS: readonly Role[] = ['operator']
-/** Case work: contact points, and operators standing in for them. */
-export const CONTACTS: readonly Role[] = ['operator', 'contact']
+/** Case work: contact points, their supervisors, and operators standing in for them. */
+export const CONTACTS: readonly Role[] = ['operator', 'contact', 'supervisor']
+/** Who sets the duty roster: operators and supervisors. */
+export const DUTY_MANAGERS: readonly Role[] = ['operator', 'supervisor']
 /** Oversight: auditors, and operators. */
 export const AUDITORS: readonly Role[] = ['operator', 'auditor']
 

@@ -4,7 +4,7 @@
  */
 
 /** Who may do what through the control API. */
-export const ROLES = ['operator', 'contact', 'auditor'] as const
+export const ROLES = ['operator', 'contact', 'auditor', 'supervisor'] as const
 export type Role = (typeof ROLES)[number]
 
 export interface UserRecord {

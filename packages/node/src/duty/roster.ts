@@ -1,4 +1,4 @@
-import { isUserName, USER_NAME_RULE } from '@pocnet/protocol'
+import { isUserName, USER_NAME_RULE } from '@pocnet/protocol/formats'
 import { timeZoneProblem } from './zone.ts'
 
 /**

@@ -1,0 +1,58 @@
+import { CLOCK_PRESETS } from '@pocnet/cases'
+import type { Directory } from '@pocnet/directory'
+import type { Ledger } from '@pocnet/ledger'
+import type { CaseBook } from '../casebook/index.ts'
+import type { NodeConfig } from '../config.ts'
+import type { EventFeed } from '../feed.ts'
+import type { Logger } from '../log.ts'
+import { DutyPager } from './pager.ts'
+import type { DutyStore } from './store.ts'
+
+/** How long a page waits for the counterpart's directory record before it goes without the number. */
+const DESK_LOOKUP_TIMEOUT_MS = 5_000
+
+/** The duty roster and the pager over it. */
+export interface DutyDesk {
+  store: DutyStore
+  pager: DutyPager
+  /** The node's case clock, which pages and the roster's "now" follow. */
+  now: () => Date
+}
+
+export interface DutyDeskInit {
+  /** Opened before anything else of the node: a damaged duty.json stops the start first. */
+  store: DutyStore
+  config: NodeConfig
+  ledger: Ledger
+  feed: EventFeed
+  cases: CaseBook
+  directory: Directory
+  now: () => Date
+  log: Logger
+}
+
+/** The pager over the duty roster, not started, rung by each new request. */
+export function dutyDesk(init: DutyDeskInit): DutyDesk {
+  const { store } = init
+  const pager = new DutyPager({
+    ledger: init.ledger,
+    feed: init.feed,
+    store,
+    cases: () => init.cases.list(),
+    clocks: CLOCK_PRESETS[init.config.clockPreset],
+    escalation: init.config.escalation,
+    deskOf: async (country) => {
+      const found = await init.directory.lookup(country, {
+        signal: AbortSignal.timeout(DESK_LOOKUP_TIMEOUT_MS),
+      })
+      return { phone: found.record.phone, unit: found.record.unit }
+    },
+    now: init.now,
+    log: init.log,
+  })
+  // a new request pages the officer on duty at once, not at the next periodic check
+  init.feed.subscribe((event) => {
+    if (event.type === 'new-request') void pager.check().catch(() => {})
+  })
+  return { store, pager, now: init.now }
+}

@@ -1,0 +1,236 @@
+import { type RepeatingTask, repeatingTask } from '@libp2p/utils'
+import type { ClockConfig, Urgency } from '@pocnet/cases'
+import type { Ledger } from '@pocnet/ledger'
+import type { CaseSummary } from '../casebook/summary.ts'
+import type { EventFeed } from '../feed.ts'
+import type { Logger } from '../log.ts'
+import { type EscalationConfig, ladderFor, rungDueAt } from './ladder.ts'
+import type { Channels } from './roster.ts'
+import { watchAt } from './shifts.ts'
+import type { DutyStore } from './store.ts'
+
+/** Who a page is for: a place on the ladder of a received request, or on the requesting side the requester and their supervisor. */
+export type PagePlace = 'officer' | 'backup' | 'supervisor' | 'requester'
+
+/** A page as `case show` lists it: names and places, never a person's channels. */
+export interface PageView {
+  /** ISO 8601 UTC, on the node's case clock. */
+  at: string
+  place: PagePlace
+  /** The person paged; null when the roster had no one in that place (the desk's hook is still run). */
+  person: string | null
+  shift: string | null
+  /** When the rung fell due. */
+  dueAt: string
+  reason: 'new-request' | 'unacknowledged' | 'acknowledgement-late'
+  /** On the requesting side: the counterpart's 24/7 desk number to phone, from its directory record. */
+  phone?: string
+}
+
+/** The counterpart desk's directory record, as far as a page needs it. */
+export interface Desk {
+  phone: string
+  unit: string
+}
+
+export interface DutyPagerInit {
+  ledger: Ledger
+  feed: EventFeed
+  store: DutyStore
+  cases: () => CaseSummary[]
+  clocks: ClockConfig
+  escalation: EscalationConfig | undefined
+  /** The counterpart's desk from the directory (undefined: no record found). */
+  deskOf: (country: string) => Promise<Desk | undefined>
+  now: () => Date
+  log: Logger
+}
+
+const CHECK_INTERVAL_MS = 15_000
+const UNACKNOWLEDGED = new Set(['sent', 'delivered'])
+
+/**
+ * Pages people about requests not acknowledged in time. On the requested side each rung of the
+ * urgency's ladder pages whoever holds its place on the roster when it falls due; on the
+ * requesting side, once the acknowledgement deadline passes, the person who sent the request
+ * (else the officer on duty) and the supervisor on duty are told to phone the counterpart's desk.
+ * Each page is an "admin-action" ledger entry keyed like the case alerts, so it is sent once,
+ * across restarts too; the notification hook receives who to reach and on which channels.
+ */
+export class DutyPager {
+  readonly #init: DutyPagerInit
+  readonly #paged = new Set<string>()
+  readonly #pages = new Map<string, PageView[]>()
+  readonly #task: RepeatingTask
+  #running: Promise<unknown> = Promise.resolve()
+  #stopped = false
+
+  constructor(init: DutyPagerInit) {
+    this.#init = init
+    this.#task = repeatingTask(() => this.check().then(() => {}), CHECK_INTERVAL_MS)
+  }
+
+  /** Reads the pages sent before this start from the ledger. */
+  async load(): Promise<void> {
+    for await (const e of this.#init.ledger.scan({ kind: 'admin-action' })) {
+      const d = e.detail
+      if (d?.action !== 'page' || typeof d.key !== 'string' || e.caseId === undefined) continue
+      this.#paged.add(d.key)
+      this.#remember(e.caseId, {
+        at: String(d.at),
+        place: d.place as PagePlace,
+        person: typeof d.person === 'string' ? d.person : null,
+        shift: typeof d.shift === 'string' ? d.shift : null,
+        dueAt: String(d.dueAt),
+        reason: d.reason as PageView['reason'],
+        ...(typeof d.phone === 'string' ? { phone: d.phone } : {}),
+      })
+    }
+  }
+
+  start(): void {
+    this.#task.start()
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true
+    this.#task.stop()
+    await this.#running
+  }
+
+  /** The pages sent about a case, oldest first. */
+  pagesOf(caseId: string): PageView[] {
+    return [...(this.#pages.get(caseId) ?? [])]
+  }
+
+  /** Sends every page due now and not sent before; one check at a time. */
+  check(): Promise<PageView[]> {
+    if (this.#stopped) return Promise.resolve([])
+    const run = this.#running.then(() => this.#check())
+    this.#running = run.catch((err: unknown) =>
+      this.#init.log.error('duty.page-failed', { error: String((err as Error).message ?? err) }),
+    )
+    return run
+  }
+
+  async #check(): Promise<PageView[]> {
+    const { clocks, escalation } = this.#init
+    const now = this.#init.now().getTime()
+    const sent: PageView[] = []
+    for (const c of this.#init.cases()) {
+      if (!UNACKNOWLEDGED.has(c.status)) continue
+      const urgency = c.urgency as Urgency
+      const deadline = clocks.acknowledgementDeadlineMinutes[urgency]
+      const opened = Date.parse(c.openedAt)
+      if (c.side === 'requested') {
+        for (const [i, rung] of ladderFor(escalation, urgency).entries()) {
+          const due = rungDueAt(rung, opened, deadline)
+          if (due > now) break
+          const key = `${c.id}/page/${i}/${rung.page}`
+          if (this.#paged.has(key)) continue
+          const watch = watchAt(this.#init.store.roster, now)
+          const person = watch === undefined ? null : watch[rung.page]
+          const reason = i === 0 && rung.atShare === 0 ? 'new-request' : 'unacknowledged'
+          sent.push(
+            await this.#page(c, key, { place: rung.page, person, shift: watch?.shift ?? null, due, reason }),
+          )
+        }
+        continue
+      }
+      const due = opened + deadline * 60_000
+      if (due > now) continue
+      const watch = watchAt(this.#init.store.roster, now)
+      const desk = await this.#init.deskOf(c.requested).catch(() => undefined)
+      const requester = (await this.#openerOf(c.id)) ?? watch?.officer ?? null
+      for (const [place, person] of [
+        ['requester', requester],
+        ['supervisor', watch?.supervisor ?? null],
+      ] as const) {
+        const key = `${c.id}/page/late/${place}`
+        if (this.#paged.has(key)) continue
+        sent.push(
+          await this.#page(c, key, {
+            place,
+            person,
+            shift: watch?.shift ?? null,
+            due,
+            reason: 'acknowledgement-late',
+            ...(desk === undefined ? {} : { desk }),
+          }),
+        )
+      }
+    }
+    return sent
+  }
+
+  async #page(
+    c: CaseSummary,
+    key: string,
+    p: {
+      place: PagePlace
+      person: string | null
+      shift: string | null
+      due: number
+      reason: PageView['reason']
+      desk?: Desk
+    },
+  ): Promise<PageView> {
+    const counterpart = c.side === 'requested' ? c.requester : c.requested
+    const view: PageView = {
+      at: this.#init.now().toISOString(),
+      place: p.place,
+      person: p.person,
+      shift: p.shift,
+      dueAt: new Date(p.due).toISOString(),
+      reason: p.reason,
+      ...(p.desk === undefined ? {} : { phone: p.desk.phone }),
+    }
+    this.#paged.add(key)
+    await this.#init.ledger.append({
+      kind: 'admin-action',
+      actor: 'node',
+      caseId: c.id,
+      counterpart,
+      detail: { action: 'page', key, ...view },
+    })
+    this.#remember(c.id, view)
+    const who = p.person ?? `no ${p.place} on the roster`
+    const summary =
+      p.reason === 'acknowledgement-late'
+        ? `${who} (${p.place}): ${counterpart} has not acknowledged ${c.urgency} request ${c.id}: phone ${counterpart}${p.desk === undefined ? ' (no directory record found)' : ` at ${p.desk.phone} (${p.desk.unit})`}`
+        : `${who} (${p.place}): ${c.urgency} ${c.type} request from ${counterpart} ${p.reason === 'new-request' ? 'arrived' : 'still unacknowledged'}; acknowledge by ${c.ackDueAt ?? view.dueAt}`
+    const channels: Channels = p.person === null ? {} : this.#init.store.channelsOf(p.person)
+    this.#init.feed.publish(
+      {
+        type: 'page',
+        caseId: c.id,
+        at: view.at,
+        summary,
+        detail: {
+          place: p.place,
+          person: p.person,
+          shift: p.shift,
+          reason: p.reason,
+          counterpart,
+          ...(p.desk === undefined ? {} : { counterpartPhone: p.desk.phone }),
+        },
+      },
+      { reach: { person: p.person, ...channels } },
+    )
+    return view
+  }
+
+  #remember(caseId: string, view: PageView): void {
+    const list = this.#pages.get(caseId) ?? []
+    list.push(view)
+    this.#pages.set(caseId, list)
+  }
+
+  /** The local user who sent the request of a case this side opened. */
+  async #openerOf(caseId: string): Promise<string | undefined> {
+    for await (const e of this.#init.ledger.scan({ caseId, kind: 'case-state-changed' })) {
+      if (e.detail?.event === 'opened' && e.actor.startsWith('user:')) return e.actor.slice('user:'.length)
+    }
+    return undefined
+  }
+}
