@@ -38,8 +38,10 @@ export {
   type DirectoryLookup,
   type DirectoryRecordView,
   type DrillRunRequest,
+  type DutyView,
   directoryRoutes,
   drillRoutes,
+  dutyRoutes,
   type ExportRequest,
   FEED_MAX_WAIT_MS,
   type FeedBatch,
@@ -64,6 +66,7 @@ export {
   type UserAdded,
   type UserView,
   userRoutes,
+  type WatchView,
   witnessRoutes,
 } from './control/routes/index.ts'
 export type { Health, WitnessHealth } from './daemon/health.ts'
@@ -75,4 +78,5 @@ export type {
   ReceivedDrillView,
   SentDrillView,
 } from './drills/summary.ts'
+export { type Cover, type Shift, WEEKDAYS, type Weekday } from './duty/roster.ts'
 export type { FeedEvent, FeedEventType } from './feed.ts'

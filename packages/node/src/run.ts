@@ -1,6 +1,8 @@
 import { join } from 'node:path'
 import { DATA_DIR, STOP_TIMEOUT_MS } from './constants.ts'
 import { nodeRoutes } from './control/handlers/index.ts'
+import { TestClock } from './control/handlers/test-clock.ts'
+import { TEST_CLOCK_ENV } from './control/routes/test-clock.ts'
 import { checkControlSocketPath, startControlServer } from './control/server.ts'
 import { UserStore } from './control/users.ts'
 import { PocnetDaemon } from './daemon.ts'
@@ -45,6 +47,12 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     return 1
   }
   const socket = join(opts.dataDir, DATA_DIR.socket)
+  // end-to-end tests move the case clock through the control API instead of waiting for deadlines
+  const testClock = process.env[TEST_CLOCK_ENV] === '1' ? new TestClock() : undefined
+  if (testClock !== undefined)
+    log.warn('node.test-clock', {
+      reason: `${TEST_CLOCK_ENV}=1: the case clock moves through the control API (tests only)`,
+    })
   let daemon: PocnetDaemon
   let users: UserStore
   try {
@@ -55,7 +63,14 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     users = await UserStore.open(opts.dataDir)
     // and a socket path that cannot work: better now than after joining the network
     await checkControlSocketPath(socket)
-    daemon = await PocnetDaemon.start({ dataDir: opts.dataDir, passphrase, log })
+    const known = users
+    daemon = await PocnetDaemon.start({
+      dataDir: opts.dataDir,
+      passphrase,
+      log,
+      roleOf: (name) => known.list().find((u) => u.name === name)?.role,
+      ...(testClock === undefined ? {} : { caseClock: () => testClock.now() }),
+    })
   } catch (err) {
     return startFailed(err)
   }
@@ -64,7 +79,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     server = await startControlServer({
       socketPath: socket,
       users,
-      routes: nodeRoutes(daemon, users),
+      routes: nodeRoutes(daemon, users, testClock),
       log: log.child('control'),
       onCall: async (user, method, path, status) => {
         if (method === 'GET' && user.role !== 'auditor') return

@@ -24,6 +24,7 @@ export function caseHandlers(daemon: PocnetDaemon): Handlers<typeof caseRoutes> 
           allowedMoves: d.allowedMoves,
           ackDueAt: d.ackDueAt,
           nextAlert: d.nextAlert,
+          pages: daemon.duty.pager.pagesOf(id),
         }
       }),
     step: async ({ id, fields }, { user }) =>

@@ -1,6 +1,7 @@
 import type { AllowedMove, Case, CaseEvent, FollowUp, Side } from '@pocnet/cases'
 import { COUNTRY_CODE_RULE, isCountryCode } from '@pocnet/protocol/formats'
 import type { CaseSummary } from '../../casebook/index.ts'
+import type { PageView } from '../../duty/pager.ts'
 import type { FeedEvent } from '../../feed.ts'
 import { CONTACTS, EVERY_ROLE, type NoRequest, nothing, route } from '../contract.ts'
 import { ControlApiError } from '../errors.ts'
@@ -31,6 +32,8 @@ export interface CaseDetail {
   /** The acknowledgement deadline while none has come. */
   ackDueAt: string | null
   nextAlert: string | null
+  /** Who was paged about the case, and when (docs/operations.md, Escalation). */
+  pages: PageView[]
 }
 
 /**

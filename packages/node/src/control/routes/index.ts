@@ -1,6 +1,7 @@
 import { caseRoutes } from './cases.ts'
 import { directoryRoutes } from './directory.ts'
 import { drillRoutes } from './drills.ts'
+import { dutyRoutes } from './duty.ts'
 import { ledgerRoutes } from './ledger.ts'
 import { messageRoutes } from './messages.ts'
 import { statusRoutes } from './status.ts'
@@ -10,6 +11,7 @@ import { witnessRoutes } from './witness.ts'
 export * from './cases.ts'
 export * from './directory.ts'
 export * from './drills.ts'
+export * from './duty.ts'
 export * from './ledger.ts'
 export * from './messages.ts'
 export * from './status.ts'
@@ -26,4 +28,5 @@ export const CONTROL_ROUTES = {
   users: userRoutes,
   witness: witnessRoutes,
   drills: drillRoutes,
+  duty: dutyRoutes,
 }
