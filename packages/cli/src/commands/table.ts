@@ -32,4 +32,5 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   { names: ['audit'], load: async () => (await import('./audit.ts')).registerAudit },
   { names: ['witness'], load: async () => (await import('./witness.ts')).registerWitness },
   { names: ['drills'], load: async () => (await import('./drills.ts')).registerDrills },
+  { names: ['duty'], load: async () => (await import('./duty.ts')).registerDuty },
 ]

@@ -1,6 +1,7 @@
 import { type CaseEvent, renderSummary } from '@pocnet/cases'
 import type { CaseDetail, CaseSummary, FeedEvent } from '@pocnet/node/control-client'
 import { formatTime, out, relative, table } from '../../output.ts'
+import { pageLines } from './pages.ts'
 
 /** A deadline in the reader's zone and from now; red once it has passed. */
 function deadline(v: string | null | undefined, zone: string): string {
@@ -68,6 +69,9 @@ export function printCase(d: CaseDetail, zone: string, withRequest: boolean): vo
     out.line(`  linked       ${l.relation} ${l.reference}${l.caseId ? ` (case ${l.caseId})` : ''}`)
   out.line(out.style('bold', 'events'))
   for (const e of d.events) out.line(eventLine(e, zone))
+  const paged = pageLines(d.pages, zone)
+  if (paged.length > 0) out.line(out.style('bold', 'paged'))
+  for (const line of paged) out.line(line)
   out.line(
     `${out.style('bold', 'next')}  ${d.allowedMoves.length === 0 ? 'nothing: the case is finished' : d.allowedMoves.map((m) => `${m.kind} (${m.side})`).join(', ')}`,
   )
