@@ -69,6 +69,7 @@ export {
   type WatchView,
   witnessRoutes,
 } from './control/routes/index.ts'
+export { TEST_CLOCK_ENV, testClockRoutes } from './control/routes/test-clock.ts'
 export type { Health, WitnessHealth } from './daemon/health.ts'
 export type { ContactFile } from './daemon.ts'
 export type { DrillLaunch, DrillsOverview } from './drills/service.ts'

@@ -54,7 +54,7 @@ function printDuty(d: DutyView, zone: string): void {
         ['SHIFT', 'DAYS', 'HOURS', 'ZONE', 'OFFICER', 'BACKUP', 'SUPERVISOR'],
         ...d.shifts.map((s) => [
           s.id,
-          s.days.join(','),
+          s.days.length === 7 ? 'all' : s.days.join(','),
           `${s.start}-${s.end}`,
           s.timeZone,
           s.officer,
