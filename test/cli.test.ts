@@ -368,7 +368,7 @@ describe('pocnet CLI against real daemons', () => {
     const r = await pocnet('IT', tokens['IT:auditor'], requestSend('FR', form, '--type', 'preservation'))
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/^error: role auditor may not POST \/cases \(403\)$/m)
-    expect(r.stderr).toMatch(/^hint: this needs one of: operator, contact$/m)
+    expect(r.stderr).toMatch(/^hint: this needs one of: operator, contact, supervisor$/m)
     const cases = await allCases('IT', tokens['IT:auditor'])
     expect(cases).toEqual([])
   })

@@ -152,13 +152,16 @@ export function registerDuty(program: Command): void {
     'pocnet duty set day --backup bob',
   )
 
-  duty
-    .command('remove <shift>')
-    .description('take a shift off the roster')
-    .action(async (id: string, _flags: unknown, command: Command) => {
-      await Context.of(command).call(dutyRoutes.removeShift, { params: { id } })
-      out.line(`${out.style('green', '✓')} shift ${id} removed`)
-    })
+  examples(
+    duty
+      .command('remove <shift>')
+      .description('take a shift off the roster')
+      .action(async (id: string, _flags: unknown, command: Command) => {
+        await Context.of(command).call(dutyRoutes.removeShift, { params: { id } })
+        out.line(`${out.style('green', '✓')} shift ${id} removed`)
+      }),
+    'pocnet duty remove weekend',
+  )
 
   examples(
     duty

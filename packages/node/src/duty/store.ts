@@ -65,7 +65,7 @@ export class DutyStore {
   }
 
   /** Sets a person's alert channels (replacing the ones before). */
-  setPerson(name: string, channels: Channels): Promise<void> {
+  async setPerson(name: string, channels: Channels): Promise<void> {
     const problems = channelProblems(channels)
     if (problems.length > 0) throw new DutyError('ERR_DUTY_FIELD', problems.join('; '))
     this.#eligible(name, 'person')
@@ -76,7 +76,7 @@ export class DutyStore {
   }
 
   /** Adds a shift, or replaces the one with its id. */
-  setShift(shift: Shift): Promise<void> {
+  async setShift(shift: Shift): Promise<void> {
     const problems = shiftProblems(shift as unknown as Record<string, unknown>)
     if (problems.length > 0)
       throw new DutyError('ERR_DUTY_FIELD', problems.join('; '), {
@@ -133,7 +133,7 @@ export class DutyStore {
   }
 
   /** Adds a cover: `person` holds every place of `absent` for its time. */
-  cover(cover: Cover): Promise<void> {
+  async cover(cover: Cover): Promise<void> {
     const problems = coverProblems(cover as unknown as Record<string, unknown>)
     if (problems.length > 0) throw new DutyError('ERR_DUTY_FIELD', problems.join('; '))
     const supervises = this.#roster.shifts.some((s) => s.supervisor === cover.absent)

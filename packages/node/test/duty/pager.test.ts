@@ -1,0 +1,137 @@
+import { CLOCK_PRESETS } from '@pocnet/cases'
+import type { Ledger, LedgerEvent } from '@pocnet/ledger'
+import { describe, expect, it } from 'vitest'
+import type { CaseSummary } from '../../src/casebook/summary.ts'
+import { DutyPager } from '../../src/duty/pager.ts'
+import type { DutyRoster } from '../../src/duty/roster.ts'
+import type { DutyStore } from '../../src/duty/store.ts'
+import { EventFeed } from '../../src/feed.ts'
+import { createLogger } from '../../src/log.ts'
+
+const clocks = CLOCK_PRESETS['pocnet-default']
+const OPENED = Date.parse('2026-07-13T10:00:00Z')
+const DEADLINE_MS = clocks.acknowledgementDeadlineMinutes.urgent * 60_000
+
+const roster: DutyRoster = {
+  people: [{ name: 'alice', channels: { phone: '+33612345678' } }],
+  shifts: [
+    {
+      id: 'all',
+      officer: 'alice',
+      backup: 'bob',
+      supervisor: 'sue',
+      timeZone: 'UTC',
+      days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'],
+      start: '00:00',
+      end: '00:00',
+    },
+  ],
+  covers: [
+    { id: 'c1', person: 'erin', absent: 'bob', from: '2026-07-13T10:00:00Z', until: '2026-07-13T20:00:00Z' },
+  ],
+}
+
+function received(status = 'delivered'): CaseSummary {
+  return {
+    id: 'IT-20260713-0000abcd',
+    type: 'preservation',
+    requester: 'IT',
+    requested: 'FR',
+    side: 'requested',
+    status,
+    urgency: 'urgent',
+    openedAt: new Date(OPENED).toISOString(),
+    updatedAt: new Date(OPENED).toISOString(),
+    ackDueAt: new Date(OPENED + DEADLINE_MS).toISOString(),
+    preservationExpiresAt: null,
+    nextAlert: null,
+  }
+}
+
+/** A ledger that keeps its entries in memory: enough for the pager's appends and scans. */
+function memoryLedger(entries: LedgerEvent[]): Ledger {
+  return {
+    append: async (e: LedgerEvent) => {
+      entries.push(e)
+    },
+    scan: async function* (q: { kind?: string; caseId?: string }) {
+      for (const [seq, e] of entries.entries())
+        if ((q.kind === undefined || e.kind === q.kind) && (q.caseId === undefined || e.caseId === q.caseId))
+          yield { ...e, seq, time: 0, blobs: [] }
+    },
+  } as unknown as Ledger
+}
+
+function pagerAt(entries: LedgerEvent[], cases: CaseSummary[], clock: { now: number }) {
+  const feed = new EventFeed({ log: createLogger({ level: 'error' }) })
+  const pager = new DutyPager({
+    ledger: memoryLedger(entries),
+    feed,
+    store: {
+      roster,
+      channelsOf: (n: string) => roster.people.find((p) => p.name === n)?.channels ?? {},
+    } as DutyStore,
+    cases: () => cases,
+    clocks,
+    escalation: undefined,
+    deskOf: async () => ({ phone: '+390600000000', unit: 'FR desk' }),
+    now: () => new Date(clock.now),
+    log: createLogger({ level: 'error' }),
+  })
+  return { pager, feed }
+}
+
+describe('duty pager', () => {
+  it('pages each rung when it falls due, whoever holds its place then, once across a restart', async () => {
+    const entries: LedgerEvent[] = []
+    const clock = { now: OPENED + 1000 }
+    const { pager, feed } = pagerAt(entries, [received()], clock)
+    await pager.load()
+    expect((await pager.check()).map((p) => [p.place, p.person, p.reason])).toEqual([
+      ['officer', 'alice', 'new-request'],
+    ])
+    const [first] = await feed.after(0, 0)
+    expect(first?.detail).toMatchObject({ place: 'officer', person: 'alice' })
+    // the feed never holds the channel: the hook alone gets it
+    expect(JSON.stringify(first)).not.toContain('+33612345678')
+    clock.now = OPENED + DEADLINE_MS / 2 - 1
+    expect(await pager.check()).toEqual([])
+    clock.now = OPENED + DEADLINE_MS / 2
+    // bob is covered by erin then
+    expect((await pager.check()).map((p) => [p.place, p.person])).toEqual([['backup', 'erin']])
+    clock.now = OPENED + DEADLINE_MS
+    expect((await pager.check()).map((p) => [p.place, p.person])).toEqual([['supervisor', 'sue']])
+
+    const restarted = pagerAt(entries, [received()], clock).pager
+    await restarted.load()
+    expect(await restarted.check()).toEqual([])
+    expect(restarted.pagesOf('IT-20260713-0000abcd').map((p) => p.place)).toEqual([
+      'officer',
+      'backup',
+      'supervisor',
+    ])
+    expect(entries.map((e) => e.detail?.action)).toEqual(['page', 'page', 'page'])
+  })
+
+  it('pages no one once the request is acknowledged', async () => {
+    const entries: LedgerEvent[] = []
+    const { pager } = pagerAt(entries, [received('acknowledged')], { now: OPENED + DEADLINE_MS })
+    expect(await pager.check()).toEqual([])
+  })
+
+  it('pages every rung past due at once after a long stop, and the requesting side only at the deadline', async () => {
+    const entries: LedgerEvent[] = []
+    const sent = { ...received('sent'), side: 'requester' as const }
+    const clock = { now: OPENED + DEADLINE_MS - 1 }
+    const { pager } = pagerAt(entries, [received(), sent], clock)
+    expect((await pager.check()).map((p) => p.place)).toEqual(['officer', 'backup'])
+    clock.now = OPENED + DEADLINE_MS
+    const late = await pager.check()
+    expect(late.map((p) => [p.place, p.person, p.reason, p.phone ?? null])).toEqual([
+      ['supervisor', 'sue', 'unacknowledged', null],
+      // nobody recorded as opening it in this ledger: the officer on duty is told
+      ['requester', 'alice', 'acknowledgement-late', '+390600000000'],
+      ['supervisor', 'sue', 'acknowledgement-late', '+390600000000'],
+    ])
+  })
+})
