@@ -50,9 +50,10 @@ export function dutyDesk(init: DutyDeskInit): DutyDesk {
     now: init.now,
     log: init.log,
   })
-  // a new request pages the officer on duty at once, not at the next periodic check
+  // a new request pages the officer on duty at once, not at the next periodic check; after the
+  // current turn, as the case book shows the case only once the announcement that raised this returns
   init.feed.subscribe((event) => {
-    if (event.type === 'new-request') void pager.check().catch(() => {})
+    if (event.type === 'new-request') setImmediate(() => void pager.check().catch(() => {}))
   })
   return { store, pager, now: init.now }
 }

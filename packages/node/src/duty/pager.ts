@@ -138,7 +138,8 @@ export class DutyPager {
         continue
       }
       const due = opened + deadline * 60_000
-      if (due > now) continue
+      const lateKeys = [`${c.id}/page/late/requester`, `${c.id}/page/late/supervisor`]
+      if (due > now || lateKeys.every((k) => this.#paged.has(k))) continue
       const watch = watchAt(this.#init.store.roster, now)
       const desk = await this.#init.deskOf(c.requested).catch(() => undefined)
       const requester = (await this.#openerOf(c.id)) ?? watch?.officer ?? null
