@@ -287,6 +287,55 @@ describe('duty roster and escalation', () => {
       /req \(requester, shift desk\): not acknowledged in time: phone the counterpart at \+3610000000/,
     )
 
+    // IT's supervisor swaps two shifts' officers and covers for req over Christmas
+    const sam = await addUser(a, 'sam2', 'supervisor')
+    await cli(
+      a,
+      [
+        'duty',
+        'set',
+        'late',
+        '--officer',
+        'sam',
+        '--days',
+        'sat,sun',
+        '--start',
+        '18:00',
+        '--end',
+        '06:00',
+        '--zone',
+        'Europe/Rome',
+      ],
+      sam,
+    )
+    expect(await cli(a, ['duty', 'swap', 'desk', 'late'], sam)).toMatch(
+      /desk is now sam's, late is now req's/,
+    )
+    await cli(
+      a,
+      [
+        'duty',
+        'cover',
+        'sam2',
+        '--for',
+        'sam',
+        '--from',
+        '2026-12-24T08:00:00+01:00',
+        '--until',
+        '2026-12-26T08:00:00+01:00',
+      ],
+      sam,
+    )
+    const itRoster = await runCliJson<{
+      shifts: Array<{ id: string; officer: string }>
+      covers: Array<{ person: string; absent: string }>
+    }>(a, ['duty', 'show', '--json'])
+    expect(itRoster.shifts.map((s) => [s.id, s.officer])).toEqual([
+      ['desk', 'sam'],
+      ['late', 'req'],
+    ])
+    expect(itRoster.covers).toMatchObject([{ person: 'sam2', absent: 'sam' }])
+
     // once, across a restart: the same clock again pages no one
     expect(await stopNode(b)).toEqual({ code: 0, signal: null })
     await spawnNode(b, { env })
@@ -311,6 +360,14 @@ describe('duty roster and escalation', () => {
       ['user:operator', 'duty-person-set'],
       ['user:sue', 'duty-person-set'],
       ['user:sue', 'duty-shift-set'],
+    ])
+    const itChanges = (await ledgerEntries(a, ['admin-action']))['admin-action'].filter((e) =>
+      String(e.detail?.action ?? '').startsWith('duty-'),
+    )
+    expect(itChanges.map((e) => [e.actor, e.detail?.action]).slice(-3)).toEqual([
+      ['user:sam2', 'duty-shift-set'],
+      ['user:sam2', 'duty-swap'],
+      ['user:sam2', 'duty-cover'],
     ])
     const ledgerText = JSON.stringify(entries.map((e) => e.detail ?? {}))
     for (const secret of ['+3620000001', 'bob@fr.example', 'SUE-7']) expect(ledgerText).not.toContain(secret)
