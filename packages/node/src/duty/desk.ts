@@ -41,9 +41,9 @@ export function dutyDesk(init: DutyDeskInit): DutyDesk {
     cases: () => init.cases.list(),
     clocks: CLOCK_PRESETS[init.config.clockPreset],
     escalation: init.config.escalation,
-    deskOf: async (country) => {
+    deskOf: async (country, signal) => {
       const found = await init.directory.lookup(country, {
-        signal: AbortSignal.timeout(DESK_LOOKUP_TIMEOUT_MS),
+        signal: AbortSignal.any([signal, AbortSignal.timeout(DESK_LOOKUP_TIMEOUT_MS)]),
       })
       return { phone: found.record.phone, unit: found.record.unit }
     },

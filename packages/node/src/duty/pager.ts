@@ -40,8 +40,8 @@ export interface DutyPagerInit {
   cases: () => CaseSummary[]
   clocks: ClockConfig
   escalation: EscalationConfig | undefined
-  /** The counterpart's desk from the directory (undefined: no record found). */
-  deskOf: (country: string) => Promise<Desk | undefined>
+  /** The counterpart's desk from the directory (undefined: no record found); `signal` aborts at stop. */
+  deskOf: (country: string, signal: AbortSignal) => Promise<Desk | undefined>
   now: () => Date
   log: Logger
 }
@@ -64,6 +64,8 @@ export class DutyPager {
   readonly #task: RepeatingTask
   #running: Promise<unknown> = Promise.resolve()
   #stopped = false
+  /** Aborted by stop(): a directory lookup under way ends, so a stop does not wait for it. */
+  readonly #shutdown = new AbortController()
 
   constructor(init: DutyPagerInit) {
     this.#init = init
@@ -95,6 +97,7 @@ export class DutyPager {
   async stop(): Promise<void> {
     this.#stopped = true
     this.#task.stop()
+    this.#shutdown.abort()
     await this.#running
   }
 
@@ -141,7 +144,7 @@ export class DutyPager {
       const lateKeys = [`${c.id}/page/late/requester`, `${c.id}/page/late/supervisor`]
       if (due > now || lateKeys.every((k) => this.#paged.has(k))) continue
       const watch = watchAt(this.#init.store.roster, now)
-      const desk = await this.#init.deskOf(c.requested).catch(() => undefined)
+      const desk = await this.#init.deskOf(c.requested, this.#shutdown.signal).catch(() => undefined)
       const requester = (await this.#openerOf(c.id)) ?? watch?.officer ?? null
       for (const [place, person] of [
         ['requester', requester],
