@@ -120,6 +120,8 @@ export class DutyPager {
     const { clocks, escalation } = this.#init
     const now = this.#init.now().getTime()
     const sent: PageView[] = []
+    // a node that keeps no roster pages no one: its hook still has every new-request and deadline event
+    if (this.#init.store.roster.shifts.length === 0) return sent
     for (const c of this.#init.cases()) {
       if (!UNACKNOWLEDGED.has(c.status)) continue
       const urgency = c.urgency as Urgency

@@ -62,14 +62,14 @@ function memoryLedger(entries: LedgerEvent[]): Ledger {
   } as unknown as Ledger
 }
 
-function pagerAt(entries: LedgerEvent[], cases: CaseSummary[], clock: { now: number }) {
+function pagerAt(entries: LedgerEvent[], cases: CaseSummary[], clock: { now: number }, kept = roster) {
   const feed = new EventFeed({ log: createLogger({ level: 'error' }) })
   const pager = new DutyPager({
     ledger: memoryLedger(entries),
     feed,
     store: {
-      roster,
-      channelsOf: (n: string) => roster.people.find((p) => p.name === n)?.channels ?? {},
+      roster: kept,
+      channelsOf: (n: string) => kept.people.find((p) => p.name === n)?.channels ?? {},
     } as DutyStore,
     cases: () => cases,
     clocks,
@@ -113,10 +113,15 @@ describe('duty pager', () => {
     expect(entries.map((e) => e.detail?.action)).toEqual(['page', 'page', 'page'])
   })
 
-  it('pages no one once the request is acknowledged', async () => {
+  it('pages no one once the request is acknowledged, nor on a node that keeps no roster', async () => {
     const entries: LedgerEvent[] = []
     const { pager } = pagerAt(entries, [received('acknowledged')], { now: OPENED + DEADLINE_MS })
     expect(await pager.check()).toEqual([])
+    const empty = { people: [], shifts: [], covers: [] }
+    expect(await pagerAt(entries, [received()], { now: OPENED + DEADLINE_MS }, empty).pager.check()).toEqual(
+      [],
+    )
+    expect(entries).toEqual([])
   })
 
   it('pages every rung past due at once after a long stop, and the requesting side only at the deadline', async () => {

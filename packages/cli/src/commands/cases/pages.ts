@@ -11,7 +11,7 @@ const PLACE_TEXT = {
 /** The pages `case show` lists under "paged": who, in which place, when and why. */
 export function pageLines(pages: CaseDetail['pages'] | undefined, zone: string): string[] {
   return (pages ?? []).map((p) => {
-    const who = p.person ?? out.style('red', `no ${PLACE_TEXT[p.place]} on the roster`)
+    const who = p.person ?? out.style('red', 'nobody on the roster')
     const why =
       p.reason === 'acknowledgement-late'
         ? `not acknowledged in time: phone the counterpart${p.phone === undefined ? '' : ` at ${p.phone}`}`
