@@ -27,6 +27,7 @@ import { createServices, type NodeServices } from './daemon/services.ts'
 import type { DeliveryReceiver, InboundMessage } from './delivery.ts'
 import type { Drills } from './drills/service.ts'
 import { type DutyDesk, dutyDesk } from './duty/desk.ts'
+import { watchAt } from './duty/shifts.ts'
 import { DutyStore } from './duty/store.ts'
 import type { EventFeed } from './feed.ts'
 import type { Host } from './host.ts'
@@ -245,6 +246,11 @@ export class PocnetDaemon {
           ledger: this.ledger,
           rosterMembers: () => this.roster.members.size,
           dhtRecords: this.#dhtRecords,
+          drills: () => this.drills.overview(),
+          duty: () => ({
+            officerOnDuty: watchAt(this.duty.store.roster, this.duty.now().getTime()) !== undefined,
+            pages: this.duty.pager.pageCounts(),
+          }),
         },
         log: this.log.child('metrics'),
       })

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { caseFigures } from '../src/casebook/figures.ts'
 import type { HeldCase } from '../src/casebook/index.ts'
 import type { Health } from '../src/daemon/health.ts'
+import type { DrillCountrySummary } from '../src/drills/summary.ts'
 import { FIGURES, type MetricSources, NodeMetrics, POCNET_FIGURE_NAMES } from '../src/metrics/index.ts'
 
 const CLOCKS = CLOCK_PRESETS['pocnet-default']
@@ -85,6 +86,26 @@ function sources(health: Partial<Health>): MetricSources {
     },
     rosterMembers: () => 2,
     dhtRecords: async () => 1,
+    drills: () => ({
+      countries: [
+        {
+          country: 'FR',
+          sent: 3,
+          receipted: 3,
+          acknowledged: 2,
+          refused: 0,
+          failed: 0,
+          latest: {} as DrillCountrySummary['latest'],
+          receipt: { count: 3, medianMs: 40, worstMs: 90 },
+          acknowledgement: { count: 2, medianMs: 120_000, worstMs: 300_000 },
+        },
+      ],
+      received: [
+        { id: 'd1', from: 'FR', receivedAt: '', answer: null, answeredAt: null, answeredBy: null },
+        { id: 'd2', from: 'FR', receivedAt: '', answer: 'ack', answeredAt: '', answeredBy: 'user:jean' },
+      ],
+    }),
+    duty: () => ({ officerOnDuty: true, pages: { officer: 2, backup: 1, supervisor: 0, requester: 0 } }),
   }
 }
 
@@ -103,6 +124,22 @@ describe('NodeMetrics', () => {
     expect(text.get('pocnet_rejections_total')!.samples).toEqual([
       { name: 'pocnet_rejections_total', labels: { reason: 'replay' }, value: 3 },
     ])
+    expect(text.get('pocnet_drills')!.samples).toContainEqual({
+      name: 'pocnet_drills',
+      labels: { country: 'FR', outcome: 'acknowledged' },
+      value: 2,
+    })
+    expect(text.get('pocnet_drill_acknowledgement_seconds')!.samples).toEqual([
+      { name: 'pocnet_drill_acknowledgement_seconds', labels: { country: 'FR' }, value: 120 },
+    ])
+    expect(text.get('pocnet_drill_receipt_seconds')!.samples[0]!.value).toBe(0.04)
+    expect(text.get('pocnet_drills_awaiting_acknowledgement')!.samples[0]!.value).toBe(1)
+    expect(text.get('pocnet_duty_officer_on_duty')!.samples[0]!.value).toBe(1)
+    expect(text.get('pocnet_duty_pages')!.samples).toContainEqual({
+      name: 'pocnet_duty_pages',
+      labels: { place: 'backup' },
+      value: 1,
+    })
     // no checkpoint yet: the age runs from the first entry
     expect(text.get('pocnet_ledger_checkpoint_age_seconds')!.samples[0]!.value).toBeGreaterThanOrEqual(60)
     const open = parseExposition(await metrics.render('openmetrics'), 'openmetrics')

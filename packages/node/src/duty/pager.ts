@@ -101,6 +101,13 @@ export class DutyPager {
     await this.#running
   }
 
+  /** Pages sent, this start and before, by the place of the person paged (for the metrics). */
+  pageCounts(): Record<PagePlace, number> {
+    const counts: Record<PagePlace, number> = { officer: 0, backup: 0, supervisor: 0, requester: 0 }
+    for (const pages of this.#pages.values()) for (const page of pages) counts[page.place]++
+    return counts
+  }
+
   /** The pages sent about a case, oldest first. */
   pagesOf(caseId: string): PageView[] {
     return [...(this.#pages.get(caseId) ?? [])]

@@ -1,4 +1,5 @@
 import { DEADLINE_STATES } from '../casebook/index.ts'
+import type { DrillCountrySummary } from '../drills/summary.ts'
 import type { MetricSources, Scrape } from './scrape.ts'
 
 /** Values by label set, for a figure with labels. */
@@ -24,6 +25,19 @@ function byLabel(label: string, counts: Record<string, number | undefined>): Lab
   return Object.entries(counts)
     .filter((entry): entry is [string, number] => entry[1] !== undefined)
     .map(([value, count]) => ({ labels: { [label]: value }, value: count }))
+}
+
+const DRILL_OUTCOMES = ['sent', 'receipted', 'acknowledged', 'refused', 'failed'] as const
+
+/** The median of one of the drill times, in seconds, per country that has one. */
+function medians(
+  countries: readonly DrillCountrySummary[],
+  of: 'receipt' | 'acknowledgement',
+): LabelledValues {
+  return countries.flatMap((c) => {
+    const ms = c[of].medianMs
+    return ms === null ? [] : [{ labels: { country: c.country }, value: ms / 1000 }]
+  })
 }
 
 /** The node's own figures (docs/operations.md, Monitoring), read from its state at each scrape. */
@@ -170,6 +184,49 @@ export const FIGURES: readonly Figure[] = [
     help: 'Directory records this node stores for the DHT now.',
     type: 'gauge',
     read: ({ dhtRecords }) => dhtRecords,
+  },
+  {
+    name: 'pocnet_drills',
+    help: 'Reachability drills this node sent, by country drilled and outcome: sent, receipted (machine receipt), acknowledged (by an officer), refused, failed.',
+    type: 'gauge',
+    labelNames: ['country', 'outcome'],
+    read: ({ drills }) =>
+      drills.countries.flatMap((c) =>
+        DRILL_OUTCOMES.map((outcome) => ({ labels: { country: c.country, outcome }, value: c[outcome] })),
+      ),
+  },
+  {
+    name: 'pocnet_drill_receipt_seconds',
+    help: 'Median time from sending a drill to the counterpart node’s signed receipt, by country drilled.',
+    type: 'gauge',
+    labelNames: ['country'],
+    read: ({ drills }) => medians(drills.countries, 'receipt'),
+  },
+  {
+    name: 'pocnet_drill_acknowledgement_seconds',
+    help: 'Median time from sending a drill to the counterpart officer’s acknowledgement, by country drilled.',
+    type: 'gauge',
+    labelNames: ['country'],
+    read: ({ drills }) => medians(drills.countries, 'acknowledgement'),
+  },
+  {
+    name: 'pocnet_drills_awaiting_acknowledgement',
+    help: 'Drills other members sent this node that no officer here has acknowledged yet.',
+    type: 'gauge',
+    read: ({ drills }) => drills.received.filter((d) => d.answer === null).length,
+  },
+  {
+    name: 'pocnet_duty_officer_on_duty',
+    help: '1 when the duty roster has an officer on duty now, else 0 (a node without shifts pages no one).',
+    type: 'gauge',
+    read: ({ duty }) => (duty.officerOnDuty ? 1 : 0),
+  },
+  {
+    name: 'pocnet_duty_pages',
+    help: 'Pages sent about cases, this start and before, by the place of the person paged: officer, backup, supervisor, requester.',
+    type: 'gauge',
+    labelNames: ['place'],
+    read: ({ duty }) => byLabel('place', duty.pages),
   },
   {
     name: 'pocnet_ledger_entries',

@@ -1,6 +1,8 @@
 import type { Ledger } from '@pocnet/ledger'
 import type { CaseBook, CaseFigures } from '../casebook/index.ts'
 import type { Health } from '../daemon/health.ts'
+import type { DrillsOverview } from '../drills/service.ts'
+import type { PagePlace } from '../duty/pager.ts'
 import type { Outbox } from '../outbox.ts'
 
 /** The running parts of a node the figures are read from, at each scrape. */
@@ -14,6 +16,10 @@ export interface MetricSources {
   rosterMembers(): number
   /** Records this node stores for the DHT now. */
   dhtRecords(): Promise<number>
+  /** The drills this node sent and received, as `pocnet drills` shows them. */
+  drills(): Pick<DrillsOverview, 'countries' | 'received'>
+  /** The duty roster now: whether an officer is on duty, and the pages sent by place. */
+  duty(): { officerOnDuty: boolean; pages: Record<PagePlace, number> }
   /** The wall clock, ms since the epoch. */
   now?: () => number
 }
@@ -27,6 +33,8 @@ export interface Scrape {
   /** Messages in the outbox whose last attempt failed: waiting for a retry. */
   retrying: number
   dhtRecords: number
+  drills: Pick<DrillsOverview, 'countries' | 'received'>
+  duty: { officerOnDuty: boolean; pages: Record<PagePlace, number> }
   /**
    * Seconds since the newest entry the latest checkpoint covers was written: a checkpoint is cut
    * soon after it, so this is about the checkpoint's age. Before the first checkpoint, since the
@@ -60,6 +68,8 @@ export class ScrapeReader {
       cases: s.cases.figures(),
       retrying: s.outbox.list().filter((item) => item.lastError !== undefined).length,
       dhtRecords: await s.dhtRecords(),
+      drills: s.drills(),
+      duty: s.duty(),
       checkpointAgeSeconds: this.#covered === undefined ? 0 : Math.max(0, now - this.#covered.time) / 1000,
     }
   }
