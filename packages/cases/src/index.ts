@@ -101,6 +101,7 @@ export {
   type RelatedCase,
   type RequestingAuthority,
   requestTypeOf,
+  requestTypeOfSchema,
   type TechnicalAdviceRequest,
   type TrafficDataDisclosureRequest,
   validateRequest,

@@ -223,7 +223,10 @@ describe('exit codes of the binary', () => {
   it.each([
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['user', 'add', 'alice'], /required option '--role <role>' not specified/],
-    [['user', 'add', 'alice', '--role', 'king'], /Allowed choices are operator, contact, auditor/],
+    [
+      ['user', 'add', 'alice', '--role', 'king'],
+      /Allowed choices are operator, contact, auditor, supervisor, investigator/,
+    ],
     [
       ['case', 'preserve', 'X', '--provider-ref', 'r', '--days', 'ninety'],
       /--days must be a positive whole number/,

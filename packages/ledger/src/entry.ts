@@ -18,6 +18,7 @@ export const ENTRY_KINDS = [
   'delivery-failed',
   'acknowledged',
   'case-state-changed',
+  'intake-changed',
   'directory-changed',
   'roster-changed',
   'key-action',

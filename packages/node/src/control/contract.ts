@@ -8,7 +8,8 @@ import { ROLES, type Role } from './roles.ts'
 
 export type Method = 'GET' | 'POST' | 'DELETE'
 
-export const EVERY_ROLE: readonly Role[] = ROLES
+/** Every role of the node's own staff: not investigators, who reach only their intake routes. */
+export const EVERY_ROLE: readonly Role[] = ROLES.filter((role) => role !== 'investigator')
 export const OPERATORS: readonly Role[] = ['operator']
 /** Case work: contact points, their supervisors, and operators standing in for them. */
 export const CONTACTS: readonly Role[] = ['operator', 'contact', 'supervisor']
@@ -16,6 +17,8 @@ export const CONTACTS: readonly Role[] = ['operator', 'contact', 'supervisor']
 export const DUTY_MANAGERS: readonly Role[] = ['operator', 'supervisor']
 /** Oversight: auditors, and operators. */
 export const AUDITORS: readonly Role[] = ['operator', 'auditor']
+/** The country's own investigators, who draft requests for a contact point to review. */
+export const INVESTIGATORS: readonly Role[] = ['investigator']
 
 /** What a client sends on a route: its path parameters, query parameters and JSON body. */
 export interface RouteRequest {

@@ -3,8 +3,8 @@
  * need them, and they are imported by control clients that must not load @pocnet/crypto.
  */
 
-/** Who may do what through the control API. */
-export const ROLES = ['operator', 'contact', 'auditor', 'supervisor'] as const
+/** Who may do what through the control API. Investigators reach only their own intake drafts (routes/intake.ts). */
+export const ROLES = ['operator', 'contact', 'auditor', 'supervisor', 'investigator'] as const
 export type Role = (typeof ROLES)[number]
 
 export interface UserRecord {

@@ -257,7 +257,7 @@ describe('control API route declarations', () => {
     const role = refused(
       parse,
       { body: { name: 'olga', role: 'admin' } },
-      'role: must be one of operator, contact, auditor, supervisor',
+      'role: must be one of operator, contact, auditor, supervisor, investigator',
     )
     expect(role.details).toEqual({ field: 'role' })
   })

@@ -101,7 +101,7 @@ describe('local users', () => {
     ],
     [
       users(user(0), user(1), user(2, { role: 'root' })),
-      '[2].role must be one of operator, contact, auditor, supervisor',
+      '[2].role must be one of operator, contact, auditor, supervisor, investigator',
     ],
     [
       users(user(0, { tokenHash: 'ab'.repeat(16) })),
