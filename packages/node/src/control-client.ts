@@ -37,6 +37,10 @@ export {
   DEFAULT_EXPORT_COSIGN_TIMEOUT_MS,
   type DirectoryLookup,
   type DirectoryRecordView,
+  type DraftApproved,
+  type DraftDetail,
+  type DraftSubmission,
+  type DraftSummary,
   type DrillRunRequest,
   type DutyView,
   directoryRoutes,
@@ -48,6 +52,7 @@ export {
   type IllegalStepDetails,
   type InboxMessage,
   type InclusionProof,
+  intakeRoutes,
   type LedgerEntryView,
   type LedgerQuery,
   ledgerRoutes,
@@ -81,3 +86,4 @@ export type {
 } from './drills/summary.ts'
 export { type Cover, type Shift, WEEKDAYS, type Weekday } from './duty/roster.ts'
 export type { FeedEvent, FeedEventType } from './feed.ts'
+export type { DraftStatus, IntakeAction, IntakeStep } from './intake/draft.ts'

@@ -31,6 +31,7 @@ import { watchAt } from './duty/shifts.ts'
 import { DutyStore } from './duty/store.ts'
 import type { EventFeed } from './feed.ts'
 import type { Host } from './host.ts'
+import type { IntakeDesk } from './intake/desk.ts'
 import { createLogger, type Logger, type LogThrottle } from './log.ts'
 import { NodeMetrics } from './metrics/node-metrics.ts'
 import { serveNodeMetrics } from './metrics/server.ts'
@@ -76,6 +77,7 @@ export class PocnetDaemon {
   readonly receiver: DeliveryReceiver
   readonly cases: CaseBook
   readonly drills: Drills
+  readonly intake: IntakeDesk
   readonly feed: EventFeed
   readonly witness: MemberWitness
   readonly alarm: EquivocationAlarm
@@ -127,6 +129,7 @@ export class PocnetDaemon {
     this.receiver = init.receiver
     this.cases = init.cases
     this.drills = init.drills
+    this.intake = init.intake
     this.feed = init.feed
     this.witness = init.witness
     this.alarm = init.alarm
@@ -228,6 +231,7 @@ export class PocnetDaemon {
     await this.outbox.start()
     await this.cases.start()
     await this.duty.pager.load()
+    await this.intake.start()
     await this.receiver.start()
     await this.directory.start()
     await this.#sync.start()

@@ -82,7 +82,8 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
       routes: nodeRoutes(daemon, users, testClock),
       log: log.child('control'),
       onCall: async (user, method, path, status) => {
-        if (method === 'GET' && user.role !== 'auditor') return
+        // reads by auditors and investigators are recorded too: neither is the desk's own staff
+        if (method === 'GET' && user.role !== 'auditor' && user.role !== 'investigator') return
         await daemon.ledger.append({
           kind: user.role === 'auditor' ? 'auditor-access' : 'admin-action',
           actor: `user:${user.name}`,

@@ -14,6 +14,7 @@ import { NodeError } from '../errors.ts'
 import { EventFeed } from '../feed.ts'
 import { createFrameBudget } from '../frame-budget.ts'
 import { createHost, type Host } from '../host.ts'
+import { IntakeDesk } from '../intake/desk.ts'
 import { libp2pLogger } from '../libp2p-log.ts'
 import { type Logger, LogThrottle } from '../log.ts'
 import { MemberAddresses } from '../member-addresses.ts'
@@ -46,6 +47,7 @@ export interface NodeServices {
   receiver: DeliveryReceiver
   cases: CaseBook
   drills: Drills
+  intake: IntakeDesk
   feed: EventFeed
   witness: MemberWitness
   alarm: EquivocationAlarm
@@ -190,6 +192,13 @@ export async function createServices(
     getRoster,
     log: log.child('drills'),
   })
+  // investigators' drafts; an approved one goes out through the case book like any request
+  const intake = new IntakeDesk({
+    ledger,
+    openCase: (to, form, actor, key) => cases.openRequest(to, form, actor, key),
+    log: log.child('intake'),
+    ...(opts.caseClock ? { now: () => new Date(opts.caseClock!()) } : {}),
+  })
   const receiver = new DeliveryReceiver({
     host,
     identity,
@@ -278,6 +287,7 @@ export async function createServices(
     receiver,
     cases,
     drills,
+    intake,
     feed,
     witness,
     alarm,

@@ -93,10 +93,12 @@ export class IntakeDesk {
 
   /** A new draft to `to`, checked as `request send` checks a form (InvalidRequestError with every problem). */
   create(viewer: IntakeViewer, to: string, form: unknown): Promise<Draft> {
-    const request = checkedForm(form)
-    const day = this.#now().toISOString().slice(0, 10).replaceAll('-', '')
-    const draftId = `D-${day}-${randomBytes(4).toString('hex')}`
-    return this.#change(viewer, draftId, 'drafted', { to, request })
+    return this.#serial(async () => {
+      const request = checkedForm(form)
+      const day = this.#now().toISOString().slice(0, 10).replaceAll('-', '')
+      const draftId = `D-${day}-${randomBytes(4).toString('hex')}`
+      return this.#apply(viewer, draftId, 'drafted', { to, request })
+    })
   }
 
   revise(viewer: IntakeViewer, id: string, to: string | undefined, form: unknown): Promise<Draft> {

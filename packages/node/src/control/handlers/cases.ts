@@ -1,6 +1,6 @@
 import type { PocnetDaemon } from '../../daemon.ts'
 import { ControlApiError } from '../errors.ts'
-import type { caseRoutes } from '../routes/cases.ts'
+import type { CaseDetail, caseRoutes } from '../routes/cases.ts'
 import type { Handlers } from '../serve.ts'
 import { caseCall } from './case-errors.ts'
 import { requireMember } from './membership.ts'
@@ -14,19 +14,7 @@ export function caseHandlers(daemon: PocnetDaemon): Handlers<typeof caseRoutes> 
       return caseCall(() => daemon.cases.openRequest(to, request, `user:${user.name}`, idempotencyKey))
     },
     list: async () => ({ cases: daemon.cases.list() }),
-    detail: async ({ id }) =>
-      caseCall(() => {
-        const d = daemon.cases.detail(id)
-        return {
-          case: d.case,
-          side: d.side,
-          events: d.case.history,
-          allowedMoves: d.allowedMoves,
-          ackDueAt: d.ackDueAt,
-          nextAlert: d.nextAlert,
-          pages: daemon.duty.pager.pagesOf(id),
-        }
-      }),
+    detail: async ({ id }) => caseCall(() => caseDetailOf(daemon, id)),
     step: async ({ id, fields }, { user }) =>
       caseCall(() => daemon.cases.addEvent(id, fields, `user:${user.name}`)),
     followUp: async ({ id, country }) => caseCall(() => daemon.cases.followUp(id, country)),
@@ -34,5 +22,19 @@ export function caseHandlers(daemon: PocnetDaemon): Handlers<typeof caseRoutes> 
       const events = await daemon.feed.after(after, waitMs, signal)
       return { events, cursor: events.at(-1)?.cursor ?? Math.max(after, 0), epoch: daemon.startedAt }
     },
+  }
+}
+
+/** A case as `GET /cases/:id` shows it: the case, this node's side, every event and what may come next. */
+export function caseDetailOf(daemon: PocnetDaemon, id: string): CaseDetail {
+  const d = daemon.cases.detail(id)
+  return {
+    case: d.case,
+    side: d.side,
+    events: d.case.history,
+    allowedMoves: d.allowedMoves,
+    ackDueAt: d.ackDueAt,
+    nextAlert: d.nextAlert,
+    pages: daemon.duty.pager.pagesOf(id),
   }
 }

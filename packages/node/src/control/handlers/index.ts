@@ -8,6 +8,7 @@ import { caseHandlers } from './cases.ts'
 import { directoryHandlers } from './directory.ts'
 import { drillHandlers } from './drills.ts'
 import { dutyHandlers } from './duty.ts'
+import { intakeHandlers } from './intake.ts'
 import { ledgerHandlers } from './ledger.ts'
 import { messageHandlers } from './messages.ts'
 import { statusHandlers } from './status.ts'
@@ -31,5 +32,6 @@ export function nodeRoutes(daemon: PocnetDaemon, users: UserStore, testClock?: T
     ...serveRoutes(CONTROL_ROUTES.drills, drillHandlers(daemon)),
     ...serveRoutes(CONTROL_ROUTES.duty, dutyHandlers(daemon)),
     ...(testClock === undefined ? [] : serveRoutes(testClockRoutes, testClockHandlers(daemon, testClock))),
+    ...serveRoutes(CONTROL_ROUTES.intake, intakeHandlers(daemon)),
   ]
 }

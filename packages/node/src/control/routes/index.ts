@@ -2,6 +2,7 @@ import { caseRoutes } from './cases.ts'
 import { directoryRoutes } from './directory.ts'
 import { drillRoutes } from './drills.ts'
 import { dutyRoutes } from './duty.ts'
+import { intakeRoutes } from './intake.ts'
 import { ledgerRoutes } from './ledger.ts'
 import { messageRoutes } from './messages.ts'
 import { statusRoutes } from './status.ts'
@@ -12,6 +13,7 @@ export * from './cases.ts'
 export * from './directory.ts'
 export * from './drills.ts'
 export * from './duty.ts'
+export * from './intake.ts'
 export * from './ledger.ts'
 export * from './messages.ts'
 export * from './status.ts'
@@ -29,4 +31,5 @@ export const CONTROL_ROUTES = {
   witness: witnessRoutes,
   drills: drillRoutes,
   duty: dutyRoutes,
+  intake: intakeRoutes,
 }
