@@ -86,4 +86,4 @@ export type {
 } from './drills/summary.ts'
 export { type Cover, type Shift, WEEKDAYS, type Weekday } from './duty/roster.ts'
 export type { FeedEvent, FeedEventType } from './feed.ts'
-export type { DraftStatus, IntakeAction, IntakeStep } from './intake/draft.ts'
+export { DRAFT_STATUSES, type DraftStatus, type IntakeAction, type IntakeStep } from './intake/draft.ts'

@@ -28,6 +28,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   { names: ['request'], load: async () => (await import('./cases/request.ts')).registerRequest },
   { names: ['inbox'], load: async () => (await import('./cases/inbox.ts')).registerInbox },
   { names: ['case'], load: async () => (await import('./cases/case.ts')).registerCase },
+  { names: ['intake'], load: async () => (await import('./cases/intake.ts')).registerIntake },
   { names: ['ledger'], load: async () => (await import('./ledger.ts')).registerLedger },
   { names: ['audit'], load: async () => (await import('./audit.ts')).registerAudit },
   { names: ['witness'], load: async () => (await import('./witness.ts')).registerWitness },

@@ -59,6 +59,20 @@ export async function readForm(file: string): Promise<unknown> {
   })
 }
 
+/** The form in `file` with each file of `attach` added to its attachments (by hash, name and size). */
+export async function readFormWithAttachments(
+  file: string,
+  attach: readonly string[] | undefined,
+): Promise<unknown> {
+  const form = await readForm(file)
+  if (attach !== undefined && form !== null && typeof form === 'object') {
+    const f = form as { attachments?: unknown }
+    const earlier = Array.isArray(f.attachments) ? f.attachments : []
+    f.attachments = [...earlier, ...(await Promise.all(attach.map(attachmentOf)))]
+  }
+  return form
+}
+
 /**
  * Everything wrong with a form before it may be sent: the cases package's field checks, plus
  * the CLI's own (the form's schema matches --type).

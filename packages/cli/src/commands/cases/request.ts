@@ -7,7 +7,7 @@ import { Context } from '../../context.ts'
 import { CliError, InvalidFormError, UsageError } from '../../errors.ts'
 import { collect, examples } from '../../help.ts'
 import { out } from '../../output.ts'
-import { attachmentOf, formProblems, readForm } from './forms.ts'
+import { formProblems, readFormWithAttachments } from './forms.ts'
 
 /**
  * For --check, which does not need the daemon: that `to` is a member of the roster in the data
@@ -78,12 +78,7 @@ export function registerRequest(program: Command): void {
           const to = flags.to.toUpperCase()
           if (!isCountryCode(to))
             throw new UsageError(`--to ${flags.to}: must be ${COUNTRY_CODE_RULE}, like FR`)
-          const form = await readForm(flags.file)
-          if (flags.attach !== undefined && form !== null && typeof form === 'object') {
-            const f = form as { attachments?: unknown }
-            const earlier = Array.isArray(f.attachments) ? f.attachments : []
-            f.attachments = [...earlier, ...(await Promise.all(flags.attach.map(attachmentOf)))]
-          }
+          const form = await readFormWithAttachments(flags.file, flags.attach)
           const problems = formProblems(form, flags.type)
           if (problems.length > 0) {
             if (flags.json) out.json({ sent: false, problems })
