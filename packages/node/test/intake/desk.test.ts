@@ -147,4 +147,31 @@ describe('the intake desk', () => {
       `draft ${draft.id} is refused: it cannot be submitted`,
     )
   })
+  it('rebuilds a draft whose stored change does not decode as damaged, with the status its entry records', async () => {
+    const first = await desk()
+    const kept = await first.create(ivan, 'FR', preservationRequest())
+    await ledger.append(
+      {
+        kind: INTAKE_ENTRY_KIND,
+        actor: 'user:ivan',
+        counterpart: 'FR',
+        detail: { draftId: kept.id, event: 'submitted', from: 'draft', to: 'submitted' },
+      },
+      { blobs: [new Uint8Array([0xff, 0x00, 0x01])] },
+    )
+    const { log, lines } = capturedLog()
+    const rebuilt = await desk(log)
+    expect(rebuilt.get(rita, kept.id)).toMatchObject({
+      status: 'submitted',
+      owner: 'ivan',
+      to: 'FR',
+      revision: 1,
+      damaged: true,
+      request: kept.request,
+    })
+    expect(rebuilt.get(rita, kept.id).steps.map((s) => s.action)).toEqual(['drafted', 'submitted'])
+    expect(lines.join('')).toMatch(/intake\.unreadable-change.*does not decode/)
+    // the log names the draft and the problem, never the form
+    expect(lines.join('')).not.toMatch(/ransomware/)
+  })
 })
