@@ -12,13 +12,15 @@ export const FEED_EVENT_TYPES = [
   'drill',
   // a person on the duty roster paged about a request (duty/pager.ts)
   'page',
+  // an investigator's draft waiting for review
+  'draft-submitted',
 ] as const
 export type FeedEventType = (typeof FEED_EVENT_TYPES)[number]
 
 export interface FeedEvent {
   cursor: number
   type: FeedEventType
-  /** The case concerned; empty for an alert about the network (an equivocation). */
+  /** The case concerned; empty for an event outside any case (an equivocation, an intake draft). */
   caseId: string
   /** ISO 8601 UTC. */
   at: string

@@ -196,6 +196,7 @@ export async function createServices(
   const intake = new IntakeDesk({
     ledger,
     openCase: (to, form, actor, key) => cases.openRequest(to, form, actor, key),
+    feed,
     log: log.child('intake'),
     ...(opts.caseClock ? { now: () => new Date(opts.caseClock!()) } : {}),
   })

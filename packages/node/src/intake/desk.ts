@@ -3,6 +3,7 @@ import { InvalidRequestError, validateRequest } from '@pocnet/cases'
 import type { Ledger } from '@pocnet/ledger'
 import type { Role } from '../control/roles.ts'
 import { NodeError } from '../errors.ts'
+import type { EventFeed } from '../feed.ts'
 import type { Logger } from '../log.ts'
 import { applyIntakeChange, type Draft, type IntakeAction, type IntakeChange, requireMove } from './draft.ts'
 import { rebuildDrafts, recordChange } from './record.ts'
@@ -24,6 +25,8 @@ export type OpenCase = (
 export interface IntakeDeskInit {
   ledger: Ledger
   openCase: OpenCase
+  /** Told of each draft submitted for review, so the contact point on duty learns of it. */
+  feed?: EventFeed
   log: Logger
   now?: () => Date
 }
@@ -108,8 +111,17 @@ export class IntakeDesk {
     })
   }
 
-  submit(viewer: IntakeViewer, id: string): Promise<Draft> {
-    return this.#change(viewer, id, 'submitted', {})
+  async submit(viewer: IntakeViewer, id: string): Promise<Draft> {
+    const draft = await this.#change(viewer, id, 'submitted', {})
+    // who and where, never the form: the feed reaches the notification hook
+    this.#init.feed?.publish({
+      type: 'draft-submitted',
+      caseId: '',
+      at: draft.updatedAt,
+      summary: `draft ${draft.id} by ${draft.owner} for ${draft.to} awaits review (revision ${draft.revision})`,
+      detail: { draftId: draft.id, author: draft.owner, to: draft.to },
+    })
+    return draft
   }
 
   // ——— the reviewer's moves ———

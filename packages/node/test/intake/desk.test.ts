@@ -5,6 +5,7 @@ import { InvalidRequestError } from '@pocnet/cases'
 import { NodeIdentity } from '@pocnet/crypto'
 import { Ledger } from '@pocnet/ledger'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { EventFeed } from '../../src/feed.ts'
 import {
   DraftNotFoundError,
   IntakeCaseNotFoundError,
@@ -31,6 +32,7 @@ describe('the intake desk', () => {
   let identity: NodeIdentity
   let ledger: Ledger
   let opened: Array<{ to: string; actor: string; key: string }>
+  let feed: EventFeed
   const openCase: OpenCase = async (to, _form, actor, key) => {
     opened.push({ to, actor, key })
     return {
@@ -45,6 +47,7 @@ describe('the intake desk', () => {
     identity = NodeIdentity.generate()
     ledger = await Ledger.open({ dir, identity, origin: 'pocnet.invalid/test/IT' })
     opened = []
+    feed = new EventFeed({ log: capturedLog().log })
   })
 
   afterEach(async () => {
@@ -53,7 +56,7 @@ describe('the intake desk', () => {
   })
 
   async function desk(log = capturedLog().log): Promise<IntakeDesk> {
-    const d = new IntakeDesk({ ledger, openCase, log })
+    const d = new IntakeDesk({ ledger, openCase, feed, log })
     await d.start()
     return d
   }
@@ -72,6 +75,12 @@ describe('the intake desk', () => {
     expect(messageId).toBe('m1')
     expect(opened).toEqual([{ to: 'FR', actor: 'user:rita', key: `intake:${draft.id}` }])
 
+    // each submission rings the contact points' feed: who and where, never the form
+    const rung = await feed.after(0, 0)
+    expect(rung.map((e) => [e.type, e.summary])).toEqual([
+      ['draft-submitted', `draft ${draft.id} by ivan for FR awaits review (revision 1)`],
+      ['draft-submitted', `draft ${draft.id} by ivan for FR awaits review (revision 2)`],
+    ])
     const entries = await ledger.query({ kind: INTAKE_ENTRY_KIND })
     expect(entries.map((e) => [e.actor, e.detail])).toEqual([
       ['user:ivan', { draftId: draft.id, event: 'drafted', from: null, to: 'draft' }],
