@@ -5,6 +5,7 @@ import {
   createFederation,
   type Federation,
   federationLogs,
+  preservationForm,
   runCli,
   spawnNode,
   waitFor,
@@ -18,35 +19,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 
 /** A preservation request to FR; `facts` tells versions apart. */
 function form(facts: string): Record<string, unknown> {
-  return {
-    schema: 'pocnet/preservation/v1',
-    issuedAt: new Date().toISOString(),
-    caseReference: 'IT-INTAKE-0001',
-    urgency: 'urgent',
-    language: 'en',
-    requestingAuthority: {
-      name: 'Polizia Postale',
-      officer: { name: 'Isp. Ivo Bianchi' },
-      phones: ['+39 06 0000 0002'],
-      email: 'investigations@it.example',
-      officeHours: 'Mon-Fri 08:00-18:00',
-      timeZone: 'Europe/Rome',
-      preferredChannel: 'pocnet',
-    },
-    attachments: [],
-    relatedCases: [],
-    requestKind: 'new',
-    offence: { description: 'Business e-mail compromise of a municipality' },
-    facts,
-    data: {
-      description: 'Login logs of the mailbox',
-      relationToOffence: 'The mailbox received the diverted payments',
-      identifiers: [{ type: 'email', address: 'pay@mail.example' }],
-    },
-    custodian: { provider: 'Example Mail SAS', country: 'FR' },
-    necessity: 'The provider keeps login logs for 30 days only.',
-    mlaIntent: { intendsToSubmit: true },
-  }
+  return { ...preservationForm(), facts }
 }
 
 describe('domestic intake through real daemons and the CLI', () => {

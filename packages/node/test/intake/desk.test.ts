@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { InvalidRequestError } from '@pocnet/cases'
 import { NodeIdentity } from '@pocnet/crypto'
 import { Ledger } from '@pocnet/ledger'
+import { preservationForm } from '@pocnet/test-utils'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { EventFeed } from '../../src/feed.ts'
 import {
@@ -15,7 +16,6 @@ import {
 import { IllegalIntakeMoveError } from '../../src/intake/draft.ts'
 import { INTAKE_ENTRY_KIND } from '../../src/intake/record.ts'
 import { createLogger, type Logger } from '../../src/log.ts'
-import { preservationRequest } from '../fixtures/federation.ts'
 
 const ivan = { name: 'ivan', role: 'investigator' } as const
 const irma = { name: 'irma', role: 'investigator' } as const
@@ -63,7 +63,7 @@ describe('the intake desk', () => {
 
   it('takes a draft through review, records every change without its contents, and rebuilds it at start', async () => {
     const d = await desk()
-    const form = preservationRequest()
+    const form = preservationForm()
     const draft = await d.create(ivan, 'FR', form)
     expect(draft).toMatchObject({ owner: 'ivan', to: 'FR', status: 'draft', revision: 1 })
     await d.submit(ivan, draft.id)
@@ -107,8 +107,8 @@ describe('the intake desk', () => {
 
   it('shows an investigator only their own drafts and the cases those became', async () => {
     const d = await desk()
-    const mine = await d.create(ivan, 'FR', preservationRequest())
-    const theirs = await d.create(irma, 'DE', preservationRequest())
+    const mine = await d.create(ivan, 'FR', preservationForm())
+    const theirs = await d.create(irma, 'DE', preservationForm())
     await d.submit(irma, theirs.id)
     const { draft } = await d.approve(rita, theirs.id)
     expect(d.list(ivan).map((x) => x.id)).toEqual([mine.id])
@@ -132,7 +132,7 @@ describe('the intake desk', () => {
       InvalidRequestError,
     )
     expect(d.list(rita)).toEqual([])
-    const draft = await d.create(ivan, 'FR', preservationRequest())
+    const draft = await d.create(ivan, 'FR', preservationForm())
     await expect(d.approve(rita, draft.id)).rejects.toThrow(IllegalIntakeMoveError)
     expect(opened).toEqual([])
     await d.submit(ivan, draft.id)
@@ -158,7 +158,7 @@ describe('the intake desk', () => {
   })
   it('rebuilds a draft whose stored change does not decode as damaged, with the status its entry records', async () => {
     const first = await desk()
-    const kept = await first.create(ivan, 'FR', preservationRequest())
+    const kept = await first.create(ivan, 'FR', preservationForm())
     await ledger.append(
       {
         kind: INTAKE_ENTRY_KIND,
