@@ -10,6 +10,8 @@ export interface QueryOptions {
   from?: number
   /** Entries with time < to. */
   to?: number
+  /** Entries with seq ≥ fromSeq: what was appended since a known size. */
+  fromSeq?: number
   limit?: number
 }
 
@@ -38,7 +40,8 @@ export async function* scanEntries(
     (q.counterpart === undefined || e.counterpart === q.counterpart) &&
     (q.kind === undefined || e.kind === q.kind) &&
     (q.from === undefined || e.time >= q.from) &&
-    (q.to === undefined || e.time < q.to)
+    (q.to === undefined || e.time < q.to) &&
+    (q.fromSeq === undefined || e.seq >= q.fromSeq)
   const field: IndexedField | undefined =
     q.caseId !== undefined
       ? 'caseId'
@@ -51,7 +54,8 @@ export async function* scanEntries(
     const prefix = indexValuePrefix(field, q[field]!)
     const range = prefixRange(prefix)
     // index keys end in the sequence number, and times rise with it: skip what is before `from`
-    if (q.from !== undefined) range.gte = indexKey(prefix, await firstSeqAtOrAfter(reads, q.from))
+    const fromSeq = Math.max(q.fromSeq ?? 0, q.from === undefined ? 0 : await firstSeqAtOrAfter(reads, q.from))
+    if (fromSeq > 0) range.gte = indexKey(prefix, fromSeq)
     for await (const key of reads.indexKeys(range)) {
       const seq = seqOfIndexKey(key)
       // an append committing while this reads: its entries are past what this scan sees
@@ -61,7 +65,7 @@ export async function* scanEntries(
     }
     return
   }
-  const start = q.from === undefined ? 0 : await firstSeqAtOrAfter(reads, q.from)
+  const start = Math.max(q.fromSeq ?? 0, q.from === undefined ? 0 : await firstSeqAtOrAfter(reads, q.from))
   for await (const { bytes } of reads.entryBytes(start)) {
     const entry = decodeEntry(bytes)
     if (q.to !== undefined && entry.time >= q.to) break

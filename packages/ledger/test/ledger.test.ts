@@ -289,6 +289,10 @@ describe('queries', () => {
     )
     await expectQuery({ counterpart: 'DE', from: 20_000 }, (e) => e.counterpart === 'DE' && e.time >= 20_000)
     await expectQuery({ caseId: 'no-such-case' }, () => false)
+    await expectQuery({ fromSeq: 25 }, (e) => e.seq >= 25)
+    await expectQuery({ kind: 'receipt', fromSeq: 17 }, (e) => e.kind === 'receipt' && e.seq >= 17)
+    await expectQuery({ from: 20_000, fromSeq: 10 }, (e) => e.time >= 20_000)
+    await expectQuery({ from: 5000, fromSeq: 30 }, (e) => e.seq >= 30)
     expect(await ledger.query({ counterpart: 'ES', limit: 3 })).toHaveLength(3)
     expect(await ledger.query({})).toHaveLength(40)
     // a scan left early lets go of what it read with, and the ledger closes
