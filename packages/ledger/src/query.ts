@@ -54,7 +54,10 @@ export async function* scanEntries(
     const prefix = indexValuePrefix(field, q[field]!)
     const range = prefixRange(prefix)
     // index keys end in the sequence number, and times rise with it: skip what is before `from`
-    const fromSeq = Math.max(q.fromSeq ?? 0, q.from === undefined ? 0 : await firstSeqAtOrAfter(reads, q.from))
+    const fromSeq = Math.max(
+      q.fromSeq ?? 0,
+      q.from === undefined ? 0 : await firstSeqAtOrAfter(reads, q.from),
+    )
     if (fromSeq > 0) range.gte = indexKey(prefix, fromSeq)
     for await (const key of reads.indexKeys(range)) {
       const seq = seqOfIndexKey(key)

@@ -89,4 +89,6 @@ export const DATA_DIR = {
   /** The duty roster: shifts, covers and each person's alert channels (never leaves the node). */
   duty: 'duty.json',
   socket: 'control.sock',
+  /** The start index saved at each stop, bound to the ledger size and root it covers (snapshot/). */
+  startSnapshot: 'start-snapshot',
 } as const

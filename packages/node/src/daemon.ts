@@ -38,6 +38,8 @@ import { serveNodeMetrics } from './metrics/server.ts'
 import type { Outbox } from './outbox.ts'
 import type { PeerRejections } from './peer-rejections.ts'
 import type { KeyRetirement } from './retirement.ts'
+import { snapshotKey } from './snapshot/file.ts'
+import { type SnapshotLoad, StartSnapshot } from './snapshot/start-snapshot.ts'
 import type { EquivocationAlarm } from './witness/alarm.ts'
 import type { CosignatureCollector } from './witness/collector.ts'
 import type { MemberWitness } from './witness/member-witness.ts'
@@ -97,6 +99,8 @@ export class PocnetDaemon {
   readonly #messageListeners: Set<(m: InboundMessage) => void>
   /** Dials the bootstrap peers and remembered members every BOOTSTRAP_INTERVAL_MS. */
   readonly #bootstrap: BootstrapDialer
+  /** The start index: loaded from the snapshot (or the ledger) at start, saved at stop. */
+  readonly #snapshot: StartSnapshot
   /** Aborted by stop(): dials and the record's publication still under way end. */
   readonly #shutdown = new AbortController()
   #control: Server | undefined
@@ -147,6 +151,12 @@ export class PocnetDaemon {
     this.log = init.log
     this.#metrics = init.metrics
     this.#dhtRecords = init.dhtRecords
+    this.#snapshot = new StartSnapshot({
+      ledger: init.ledger,
+      path: join(init.dataDir, DATA_DIR.startSnapshot),
+      key: snapshotKey(init.identity.secrets.signingSeed),
+      log: init.log.child('snapshot'),
+    })
     this.#bootstrap = new BootstrapDialer({
       host: init.host,
       country: init.config.country,
@@ -158,6 +168,11 @@ export class PocnetDaemon {
       shutdown: this.#shutdown.signal,
       log: init.log,
     })
+  }
+
+  /** How this start came by its views' index: from the snapshot, or by a fold of the whole ledger; undefined before. */
+  get snapshotLoad(): SnapshotLoad | undefined {
+    return this.#snapshot.lastLoad
   }
 
   get roster(): RosterState {
@@ -228,10 +243,16 @@ export class PocnetDaemon {
     // The case book is rebuilt before delivery serves, so inbound case messages are checked
     // against the whole history; the drills before the outbox, which tells them of receipts.
     await this.drills.start()
-    await this.outbox.start()
-    await this.cases.start()
+    const index = await this.#snapshot.load()
+    await this.outbox.start(index)
+    await this.cases.start(index)
     await this.duty.pager.load()
     await this.intake.start()
+    // a start that had entries to read saves them, so a start after a crash need not read them again
+    if ((this.#snapshot.lastLoad?.entriesRead ?? 0) > 0)
+      void this.#snapshot
+        .save()
+        .catch((err: unknown) => this.log.error('snapshot.save-failed', { error: String(err) }))
     await this.receiver.start()
     await this.directory.start()
     await this.#sync.start()
@@ -406,6 +427,11 @@ export class PocnetDaemon {
           .checkpoint()
           .catch((err: unknown) => this.log.error('ledger.checkpoint-failed', { error: String(err) }))
       }
+      // the views' index at the size stopped at, for the next start (none when this start never loaded one)
+      if (this.#snapshot.lastLoad !== undefined)
+        await this.#snapshot
+          .save()
+          .catch((err: unknown) => this.log.error('snapshot.save-failed', { error: String(err) }))
       await this.ledger.close()
       this.log.info('node.stopped')
     })()

@@ -13,6 +13,7 @@ import type { Host } from './host.ts'
 import { TypedListeners } from './listeners.ts'
 import type { Logger } from './log.ts'
 import { SealQueue } from './seal-queue.ts'
+import { emptyStartIndex, foldFrom, type StartIndex } from './snapshot/start-index.ts'
 
 /** Where a counterpart's node is, from its directory record. */
 export interface Counterpart {
@@ -79,12 +80,6 @@ export interface OutboxInit {
   concurrency?: number
 }
 
-/** Message ids by what became of them: given up on (expired, or refused for good), or any outcome. */
-export interface DeliveryOutcomes {
-  failed: ReadonlySet<string>
-  settled: ReadonlySet<string>
-}
-
 export interface SubmitInput {
   to: string
   caseId: string
@@ -112,7 +107,6 @@ export class Outbox {
   readonly #monotonic: () => number
   /** When each message's next attempt is due, on the monotonic clock (absent: now). */
   readonly #dueAt = new Map<string, number>()
-  #outcomesAtStart: DeliveryOutcomes = { failed: new Set(), settled: new Set() }
   readonly #pending = new Map<string, OutboxItem>()
   /** Attempts under way, by message, until their outcome is in the ledger: stop() waits for them. */
   readonly #running = new Map<string, Promise<void>>()
@@ -173,35 +167,19 @@ export class Outbox {
   }
 
   /**
-   * What became of the messages sent before this start, read from the ledger by start(): the case
-   * book's rebuild needs the same to leave out the steps never delivered. Handed over once, not
-   * kept: the sets name every message the node ever sent.
+   * Resumes the messages the index names as unsettled (snapshot/start-index.ts; folded from the
+   * whole ledger when none is given), reading only their entries and envelopes.
    */
-  takeOutcomesAtStart(): DeliveryOutcomes {
-    const outcomes = this.#outcomesAtStart
-    this.#outcomesAtStart = { failed: new Set(), settled: new Set() }
-    return outcomes
-  }
-
-  async start(): Promise<void> {
+  async start(index?: StartIndex): Promise<void> {
     const { ledger } = this.#init
-    const failed = new Set<string>()
-    const settled = new Set<string>()
-    for await (const e of ledger.scan({ kind: 'delivery-failed' }))
-      if (e.messageId !== undefined) {
-        failed.add(e.messageId)
-        settled.add(e.messageId)
-      }
-    for await (const e of ledger.scan({ kind: 'receipt' }))
-      if (e.messageId !== undefined) {
-        settled.add(e.messageId)
-        if (e.detail?.status === 'rejected') failed.add(e.messageId)
-      }
-    this.#outcomesAtStart = { failed, settled }
-    for await (const sent of ledger.scan({ kind: 'message-sent' })) {
-      const key = sent.detail?.idempotencyKey
-      if (typeof key === 'string') this.#byKey.set(key, sent.seq)
-      if (sent.messageId === undefined || settled.has(sent.messageId)) continue
+    if (index === undefined) {
+      index = emptyStartIndex()
+      await foldFrom(ledger, index, 0)
+    }
+    for (const [key, seq] of index.idempotencyKeys) this.#byKey.set(key, seq)
+    for (const { seq } of index.unsettled.values()) {
+      const sent = await ledger.get(seq)
+      if (sent.kind !== 'message-sent' || sent.messageId === undefined) continue
       // The ledger cannot drop an entry: an envelope a damaged disk lost, or that no longer opens,
       // is logged at each start and left out, never allowed to stop the node from starting.
       let envelope: Uint8Array | undefined

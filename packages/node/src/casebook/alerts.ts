@@ -27,11 +27,9 @@ export class CaseAlerts {
     this.#init = init
   }
 
-  /** Reads the alerts raised before this start from the ledger. */
-  async load(): Promise<void> {
-    for await (const e of this.#init.ledger.scan({ kind: 'admin-action' })) {
-      if (e.detail?.action === 'alert' && typeof e.detail.key === 'string') this.#alerted.add(e.detail.key)
-    }
+  /** The keys of the alerts raised before this start, from the start index. */
+  load(alerted: Iterable<string>): void {
+    for (const key of alerted) this.#alerted.add(key)
   }
 
   /** Raises each due alert of this node's side not raised before. */

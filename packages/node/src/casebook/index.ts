@@ -6,6 +6,7 @@ import type { InboundMessage } from '../delivery.ts'
 import type { EventFeed } from '../feed.ts'
 import type { Logger } from '../log.ts'
 import type { Outbox } from '../outbox.ts'
+import type { StartIndex } from '../snapshot/start-index.ts'
 import { CaseAlerts } from './alerts.ts'
 import { type CaseFigures, caseFigures } from './figures.ts'
 import { type HeldCase, HeldCases } from './held.ts'
@@ -95,18 +96,18 @@ export class CaseBook {
     ]
   }
 
-  async start(): Promise<void> {
+  /** Rebuilds the book from the case messages and records the start index names (snapshot/start-index.ts). */
+  async start(index: StartIndex): Promise<void> {
     // In the queue like every change: the outbox may give up on a step while the book is still
     // being rebuilt, and taking it back must wait for the step to be in the book.
     await this.#serial(async () => {
-      await this.#alerts.load()
+      this.#alerts.load(index.alerted)
       await rebuildCases({
         ledger: this.#init.ledger,
         log: this.#init.log,
         cases: this.#cases,
         recorder: this.#recorder,
-        // read by the outbox's start, which the daemon runs first: one scan of receipts, not two
-        outcomes: this.#init.outbox.takeOutcomesAtStart(),
+        index,
         sendDelivered: (caseId) => this.#live.sendDelivered(caseId),
       })
     })

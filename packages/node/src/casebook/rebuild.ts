@@ -1,7 +1,7 @@
 import { replayCase, validateEvent } from '@pocnet/cases'
 import type { Ledger, LedgerEntry } from '@pocnet/ledger'
 import type { Logger } from '../log.ts'
-import type { DeliveryOutcomes } from '../outbox.ts'
+import type { StartIndex } from '../snapshot/start-index.ts'
 import { type Change, type HeldCases, stepChange } from './held.ts'
 import { type CasePayload, decodePayload, isCaseKind } from './payload.ts'
 import type { CaseRecorder } from './record.ts'
@@ -11,8 +11,11 @@ export interface RebuildInit {
   log: Logger
   cases: HeldCases
   recorder: CaseRecorder
-  /** What became of the messages sent before this start: steps never delivered are left out. */
-  outcomes: DeliveryOutcomes
+  /**
+   * The case messages and records to replay, and what became of the steps sent before this
+   * start: those never delivered are left out.
+   */
+  index: StartIndex
   /** Sends the requested side's "delivered" step of a case (the rebuild runs in the book's queue already). */
   sendDelivered: (caseId: string) => Promise<void>
 }
@@ -22,15 +25,14 @@ export interface RebuildInit {
  * its envelope, so the cases are replayed from them; then what a crash left undone is done.
  */
 export async function rebuildCases(init: RebuildInit): Promise<void> {
-  const { ledger, cases } = init
-  // scanned, not queried: only the case traffic is held, not every message the node exchanged
-  const traffic: LedgerEntry[] = []
-  for (const kind of ['message-sent', 'message-received'] as const)
-    for await (const e of ledger.scan({ kind })) if (isCaseKind(e.detail?.messageKind)) traffic.push(e)
-  traffic.sort((a, b) => a.seq - b.seq)
-  const recorded = await recordedChanges(ledger)
+  const { ledger, cases, index } = init
+  // read one at a time as they are replayed: only the case traffic is held
+  const recorded = recordedChanges(index)
   const unrecorded: Array<{ entry: LedgerEntry; change: Change }> = []
-  for (const entry of traffic) {
+  for (const seq of index.caseTraffic) {
+    const entry = await ledger.get(seq)
+    if (entry.kind !== 'message-sent' && entry.kind !== 'message-received') continue
+    if (!isCaseKind(entry.detail?.messageKind)) continue
     const change = await replayEntry(init, entry)
     if (change !== undefined && !recorded.has(entry, change)) unrecorded.push({ entry, change })
   }
@@ -54,32 +56,20 @@ export async function rebuildCases(init: RebuildInit): Promise<void> {
 }
 
 /**
- * Which case messages the ledger already holds a "case-state-changed" entry for: an opening by
- * its case, a received step by `detail.messageId`. Entries of releases that did not name the
- * message are matched by case and step kind, in order (the book records received messages in
- * the order they were stored, so those a crash left unrecorded are the last of their kind).
+ * Which case messages the ledger already holds a "case-state-changed" entry for, from the start
+ * index: an opening by its case, a received step by `detail.messageId`. Entries of releases that
+ * did not name the message are matched by case and step kind, in order (the book records received
+ * messages in the order they were stored, so those a crash left unrecorded are the last of their kind).
  */
-async function recordedChanges(
-  ledger: Ledger,
-): Promise<{ has(entry: LedgerEntry, change: Change): boolean }> {
-  const opened = new Set<string>()
-  const messages = new Set<string>()
-  const unnamed = new Map<string, number>()
-  for await (const e of ledger.scan({ kind: 'case-state-changed' })) {
-    if (e.caseId === undefined) continue
-    if (e.detail?.event === 'opened') opened.add(e.caseId)
-    else if (typeof e.detail?.messageId === 'string') messages.add(e.detail.messageId)
-    else if (e.actor.startsWith('country:')) {
-      const key = `${e.caseId} ${String(e.detail?.event)}`
-      unnamed.set(key, (unnamed.get(key) ?? 0) + 1)
-    }
-  }
+function recordedChanges(index: StartIndex): { has(entry: LedgerEntry, change: Change): boolean } {
+  // consumed as the traffic is replayed: a copy, the index is the start's
+  const unnamed = new Map(index.unnamedRecords)
   return {
     has: (entry, change) => {
-      if (change.type === 'opened') return opened.has(change.caseId)
+      if (change.type === 'opened') return index.recordedOpenings.has(change.caseId)
       // received steps only: nothing is shown or paged for a step of ours
       if (entry.kind !== 'message-received' || entry.messageId === undefined) return true
-      if (messages.has(entry.messageId)) return true
+      if (!index.unrecordedReceived.has(entry.messageId)) return true
       const key = `${change.caseId} ${change.kind}`
       const left = unnamed.get(key) ?? 0
       if (left > 0) unnamed.set(key, left - 1)
@@ -90,7 +80,7 @@ async function recordedChanges(
 
 /** Replays one case message into the book; what it changed, for a message that opened a case or a received step. */
 async function replayEntry(init: RebuildInit, entry: LedgerEntry): Promise<Change | undefined> {
-  const { ledger, log, cases, outcomes } = init
+  const { ledger, log, cases, index } = init
   const sent = entry.kind === 'message-sent'
   const payloadHash = entry.blobs[sent ? 1 : 2]
   if (payloadHash === undefined || entry.counterpart === undefined) return
@@ -127,9 +117,9 @@ async function replayEntry(init: RebuildInit, entry: LedgerEntry): Promise<Chang
     }
     const messageId = entry.messageId
     // a step of ours the counterpart never took (given up, or refused) is not in the case
-    if (sent && messageId !== undefined && outcomes.failed.has(messageId)) return
+    if (sent && messageId !== undefined && index.failedCaseSteps.has(messageId)) return
     // one still on its way may yet be given up: remembered, to take it back then
-    if (sent && messageId !== undefined && !outcomes.settled.has(messageId))
+    if (sent && messageId !== undefined && index.unsettled.has(messageId))
       cases.sentSteps.set(messageId, { caseId: payload.caseId, eventId: checked.value.id })
     const events = [...held.events, checked.value]
     const replay = replayCase(held.opening, events)
