@@ -90,12 +90,12 @@ export interface VerifyOptions {
   identity?: NodeIdentity
   /**
    * Worker threads that decode and hash entries side by side (default: one per CPU, at most 8);
-   * 0 checks everything on the calling thread. Ledgers under 50,000 entries always use 0.
+   * 0 checks everything on the calling thread. Ledgers under 1,000,000 entries always use 0 (`parallelFrom`).
    */
   threads?: number
   /** Entries per chunk handed to a worker, a power of two (default 4096). For tests and tuning. */
   chunkEntries?: number
-  /** Smallest ledger checked with worker threads (default 50,000). For tests and tuning. */
+  /** Smallest ledger checked with worker threads (default 1,000,000: verify/workers.ts says why). For tests and tuning. */
   parallelFrom?: number
   /**
    * Accept entries after the latest signed checkpoint (reported in `unsignedFrom`). Without it
