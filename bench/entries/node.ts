@@ -18,7 +18,7 @@ import { createFederation, type FederationNode, spawnNode, stopNode } from '@poc
 import { type BenchEntry, measureLatencies, median, percentile, spreadOf } from '../harness.ts'
 import { IN_FLIGHT, startPair, throughput } from '../node-pair.ts'
 
-async function rssKiB(pid: number): Promise<number> {
+export async function rssKiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8')
   const match = /VmRSS:\s+(\d+) kB/.exec(status)
   if (match === null) throw new Error(`no VmRSS for pid ${pid}`)
@@ -26,7 +26,7 @@ async function rssKiB(pid: number): Promise<number> {
 }
 
 /** Starts the node's daemon, lets it settle, reads its RSS, stops it. */
-async function settledRssKiB(node: FederationNode): Promise<{ rssKiB: number; startMs: number }> {
+export async function settledRssKiB(node: FederationNode): Promise<{ rssKiB: number; startMs: number }> {
   const start = performance.now()
   await spawnNode(node)
   const startMs = performance.now() - start
