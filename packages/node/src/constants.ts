@@ -71,6 +71,9 @@ export const OUTBOX_STOP_GRACE_MS = 2_000
 /** How long `stop()` may take before the process exits anyway. */
 export const STOP_TIMEOUT_MS = 5_000
 
+/** How often a running node saves its start index (snapshot/): each save folds what was appended since the last. */
+export const SNAPSHOT_INTERVAL_MS = 60_000
+
 /** Files and folders inside a node's data directory. */
 export const DATA_DIR = {
   config: 'config.json',

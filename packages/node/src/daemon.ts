@@ -18,7 +18,7 @@ import type { FrameBudget } from '@pocnet/protocol/reqresp'
 import type { CaseBook } from './casebook/index.ts'
 import { type NodeConfig, sealsHybrid } from './config.ts'
 import type { ConnectionGuard } from './connection-guard.ts'
-import { DATA_DIR, STOP_TIMEOUT_MS } from './constants.ts'
+import { DATA_DIR, SNAPSHOT_INTERVAL_MS, STOP_TIMEOUT_MS } from './constants.ts'
 import type { Role } from './control/roles.ts'
 import { BootstrapDialer } from './daemon/bootstrap.ts'
 import { assembleHealth, type Health } from './daemon/health.ts'
@@ -253,6 +253,7 @@ export class PocnetDaemon {
       void this.#snapshot
         .save()
         .catch((err: unknown) => this.log.error('snapshot.save-failed', { error: String(err) }))
+    this.#snapshot.saveEvery(SNAPSHOT_INTERVAL_MS)
     await this.receiver.start()
     await this.directory.start()
     await this.#sync.start()
@@ -428,6 +429,7 @@ export class PocnetDaemon {
           .catch((err: unknown) => this.log.error('ledger.checkpoint-failed', { error: String(err) }))
       }
       // the views' index at the size stopped at, for the next start (none when this start never loaded one)
+      await this.#snapshot.stopSaving()
       if (this.#snapshot.lastLoad !== undefined)
         await this.#snapshot
           .save()

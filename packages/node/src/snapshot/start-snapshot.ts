@@ -35,6 +35,7 @@ export class StartSnapshot {
   #size = 0
   /** Saves one after the other, so the last asked for is the one left. */
   #saving: Promise<void> = Promise.resolve()
+  #timer: ReturnType<typeof setInterval> | undefined
   lastLoad: SnapshotLoad | undefined
 
   constructor(init: StartSnapshotInit) {
@@ -70,6 +71,26 @@ export class StartSnapshot {
     this.lastLoad = { source: matched ? 'snapshot' : 'rebuild', from, entriesRead }
     log.info('snapshot.loaded', { ...this.lastLoad, size: this.#size })
     return this.#index
+  }
+
+  /**
+   * Saves every `intervalMs` while the node runs: each entry is folded once, soon after it is
+   * appended, so neither the stop nor the start after a kill has a long run's entries to read.
+   */
+  saveEvery(intervalMs: number): void {
+    this.#timer ??= setInterval(() => {
+      this.save().catch((err: unknown) =>
+        this.#init.log.error('snapshot.save-failed', { error: String(err) }),
+      )
+    }, intervalMs)
+    this.#timer.unref()
+  }
+
+  /** Stops the periodic saves and waits for one under way. */
+  async stopSaving(): Promise<void> {
+    clearInterval(this.#timer)
+    this.#timer = undefined
+    await this.#saving
   }
 
   /**
