@@ -99,7 +99,7 @@ export class PocnetDaemon {
   readonly #messageListeners: Set<(m: InboundMessage) => void>
   /** Dials the bootstrap peers and remembered members every BOOTSTRAP_INTERVAL_MS. */
   readonly #bootstrap: BootstrapDialer
-  /** The start index: loaded from the snapshot (or the ledger) at start, saved at stop. */
+  /** The start index: loaded from the snapshot (or the ledger) at start, saved every minute and at stop. */
   readonly #snapshot: StartSnapshot
   /** Aborted by stop(): dials and the record's publication still under way end. */
   readonly #shutdown = new AbortController()

@@ -36,10 +36,15 @@ export class StartSnapshot {
   /** Saves one after the other, so the last asked for is the one left. */
   #saving: Promise<void> = Promise.resolve()
   #timer: ReturnType<typeof setInterval> | undefined
-  lastLoad: SnapshotLoad | undefined
+  #lastLoad: SnapshotLoad | undefined
 
   constructor(init: StartSnapshotInit) {
     this.#init = init
+  }
+
+  /** How the last load came by its index; undefined before one. */
+  get lastLoad(): SnapshotLoad | undefined {
+    return this.#lastLoad
   }
 
   /** The index of the whole ledger: from the snapshot when it matches, else folded from the first entry. */
@@ -68,8 +73,8 @@ export class StartSnapshot {
     const from = matched ? saved!.size : 0
     const entriesRead = await foldFrom(ledger, this.#index, from)
     this.#size = from + entriesRead
-    this.lastLoad = { source: matched ? 'snapshot' : 'rebuild', from, entriesRead }
-    log.info('snapshot.loaded', { ...this.lastLoad, size: this.#size })
+    this.#lastLoad = { source: matched ? 'snapshot' : 'rebuild', from, entriesRead }
+    log.info('snapshot.loaded', { ...this.#lastLoad, size: this.#size })
     return this.#index
   }
 
