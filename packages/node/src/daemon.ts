@@ -242,8 +242,8 @@ export class PocnetDaemon {
   async #startServices(): Promise<void> {
     // The case book is rebuilt before delivery serves, so inbound case messages are checked
     // against the whole history; the drills before the outbox, which tells them of receipts.
-    await this.drills.start()
     const index = await this.#snapshot.load()
+    await this.drills.start(index)
     await this.outbox.start(index)
     await this.cases.start(index)
     await this.duty.pager.load()

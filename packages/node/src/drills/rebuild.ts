@@ -1,5 +1,6 @@
 import type { Ledger, LedgerEntry } from '@pocnet/ledger'
 import type { Logger } from '../log.ts'
+import { emptyStartIndex, foldFrom, type StartIndex } from '../snapshot/start-index.ts'
 import { DrillBook } from './book.ts'
 import { DRILL_ACK_KIND, DRILL_KIND, DRILL_REFUSED_KIND, decodeDrillPayload } from './payload.ts'
 
@@ -13,28 +14,35 @@ const isAnswerKind = (kind: unknown) => kind === DRILL_ACK_KIND || kind === DRIL
  * failures, answers received; drills received and the answers sent. An answer whose payload can
  * no longer be read is logged and left out, never allowed to stop the start.
  */
-export async function rebuildDrills(ledger: Ledger, log: Logger): Promise<DrillBook> {
+export async function rebuildDrills(ledger: Ledger, log: Logger, index?: StartIndex): Promise<DrillBook> {
+  // the entries the start index names (snapshot/start-index.ts); folded from the whole ledger when none is given
+  if (index === undefined) {
+    index = emptyStartIndex()
+    await foldFrom(ledger, index, 0)
+  }
   const book = new DrillBook()
   const answers: LedgerEntry[] = []
-  for await (const e of ledger.scan({ kind: 'message-sent' })) {
+  for (const seq of index.drillTraffic) {
+    const e = await ledger.get(seq)
     const kind = e.detail?.messageKind
-    if (kind === DRILL_KIND && e.messageId !== undefined && e.counterpart !== undefined)
-      book.addSent({ id: e.messageId, to: e.counterpart, sentAt: e.time, by: e.actor })
-    else if (isAnswerKind(kind)) answers.push(e)
+    if (e.kind === 'message-sent') {
+      if (kind === DRILL_KIND && e.messageId !== undefined && e.counterpart !== undefined)
+        book.addSent({ id: e.messageId, to: e.counterpart, sentAt: e.time, by: e.actor })
+      else if (isAnswerKind(kind)) answers.push(e)
+    } else if (e.kind === 'message-received') {
+      if (kind === DRILL_KIND && e.messageId !== undefined && e.counterpart !== undefined)
+        book.addReceived({ id: e.messageId, from: e.counterpart, receivedAt: e.time })
+      else if (isAnswerKind(kind)) answers.push(e)
+    }
   }
-  for await (const e of ledger.scan({ kind: 'message-received' })) {
-    const kind = e.detail?.messageKind
-    if (kind === DRILL_KIND && e.messageId !== undefined && e.counterpart !== undefined)
-      book.addReceived({ id: e.messageId, from: e.counterpart, receivedAt: e.time })
-    else if (isAnswerKind(kind)) answers.push(e)
-  }
-  for await (const e of ledger.scan({ kind: 'receipt' })) {
+  for (const seq of index.drillOutcomes) {
+    const e = await ledger.get(seq)
     if (e.messageId === undefined || book.sentDrill(e.messageId) === undefined) continue
-    if (e.detail?.status === 'accepted') book.receipted(e.messageId, Number(e.detail.receivedAt))
-    else book.failed(e.messageId, `rejected: ${String(e.detail?.reason)}`)
+    if (e.kind === 'receipt') {
+      if (e.detail?.status === 'accepted') book.receipted(e.messageId, Number(e.detail.receivedAt))
+      else book.failed(e.messageId, `rejected: ${String(e.detail?.reason)}`)
+    } else if (e.kind === 'delivery-failed') book.failed(e.messageId, String(e.detail?.reason ?? 'expired'))
   }
-  for await (const e of ledger.scan({ kind: 'delivery-failed' }))
-    if (e.messageId !== undefined) book.failed(e.messageId, String(e.detail?.reason ?? 'expired'))
   answers.sort((a, b) => a.seq - b.seq)
   for (const e of answers) {
     const kind = String(e.detail?.messageKind)

@@ -5,6 +5,7 @@ import type { InboundMessage } from '../delivery.ts'
 import type { EventFeed } from '../feed.ts'
 import type { Logger } from '../log.ts'
 import type { Outbox } from '../outbox.ts'
+import type { StartIndex } from '../snapshot/start-index.ts'
 import { DrillBook, type ReceivedDrill } from './book.ts'
 import { acceptsDrills, type DrillHours, type DrillsConfig, drillIntervalMs } from './config.ts'
 import { DrillAnsweredError, DrillNotFoundError } from './errors.ts'
@@ -103,9 +104,9 @@ export class Drills {
     return hours === undefined ? { intervalMs } : { intervalMs, hours }
   }
 
-  /** Rebuilds the drills from the ledger; call before the outbox and delivery start. */
-  async start(): Promise<void> {
-    this.#book = await rebuildDrills(this.#init.ledger, this.#init.log)
+  /** Rebuilds the drills from the ledger entries the start index names; call before the outbox and delivery start. */
+  async start(index?: StartIndex): Promise<void> {
+    this.#book = await rebuildDrills(this.#init.ledger, this.#init.log, index)
     this.#stopped = false
     this.#arm(FIRST_CHECK_MS)
   }

@@ -47,6 +47,9 @@ export async function writeSnapshot(path: string, key: Uint8Array, saved: SavedI
     unrecordedReceived: [...index.unrecordedReceived],
     unnamedRecords: [...index.unnamedRecords],
     alerted: [...index.alerted],
+    drillTraffic: index.drillTraffic,
+    sentDrills: [...index.sentDrills],
+    drillOutcomes: index.drillOutcomes,
   })
   await writeFileAtomic(path, new TextEncoder().encode(`${body}\n${macOf(key, body)}\n`))
 }
@@ -125,8 +128,16 @@ function parseBody(raw: Record<string, unknown>): SavedIndex {
       }),
     ),
     alerted: new Set(list(raw.alerted, 'alerted').map((k) => text(k, 'alerted[]'))),
+    drillTraffic: list(raw.drillTraffic, 'drillTraffic').map((s) => seq(s, 'drillTraffic[]')),
+    sentDrills: new Set(list(raw.sentDrills, 'sentDrills').map((id) => text(id, 'sentDrills[]'))),
+    drillOutcomes: list(raw.drillOutcomes, 'drillOutcomes').map((s) => seq(s, 'drillOutcomes[]')),
   }
-  for (const s of [...index.caseTraffic, ...[...index.unsettled.values()].map((u) => u.seq)])
+  for (const s of [
+    ...index.caseTraffic,
+    ...index.drillTraffic,
+    ...index.drillOutcomes,
+    ...[...index.unsettled.values()].map((u) => u.seq),
+  ])
     if (s >= size) throw new Error(`names entry ${s}, past its size ${size}`)
   return { size, root, index }
 }

@@ -1,5 +1,6 @@
 import type { Ledger, LedgerEntry } from '@pocnet/ledger'
 import { isCaseKind } from '../casebook/payload.ts'
+import { DRILL_KIND, DRILL_KINDS } from '../drills/payload.ts'
 
 /**
  * What a start needs of the history, and no more: the views (the outbox, the case book, the
@@ -25,6 +26,12 @@ export interface StartIndex {
   unnamedRecords: Map<string, number>
   /** The keys of the alerts the case clocks have raised. */
   alerted: Set<string>
+  /** Seqs of the drills and drill answers sent and received, in order: the drill book is rebuilt from them. */
+  drillTraffic: number[]
+  /** The message ids of the drills this node sent, to find their receipts. */
+  sentDrills: Set<string>
+  /** Seqs of the receipts and give-ups of the drills this node sent, in order. */
+  drillOutcomes: number[]
 }
 
 export function emptyStartIndex(): StartIndex {
@@ -37,6 +44,9 @@ export function emptyStartIndex(): StartIndex {
     unrecordedReceived: new Set(),
     unnamedRecords: new Map(),
     alerted: new Set(),
+    drillTraffic: [],
+    sentDrills: new Set(),
+    drillOutcomes: [],
   }
 }
 
@@ -48,10 +58,13 @@ export function foldEntry(index: StartIndex, e: LedgerEntry): void {
       if (typeof key === 'string') index.idempotencyKeys.set(key, e.seq)
       const caseStep = isCaseKind(e.detail?.messageKind)
       if (caseStep) index.caseTraffic.push(e.seq)
+      if (DRILL_KINDS.includes(String(e.detail?.messageKind))) index.drillTraffic.push(e.seq)
+      if (e.detail?.messageKind === DRILL_KIND && e.messageId !== undefined) index.sentDrills.add(e.messageId)
       if (e.messageId !== undefined) index.unsettled.set(e.messageId, { seq: e.seq, caseStep })
       return
     }
     case 'message-received':
+      if (DRILL_KINDS.includes(String(e.detail?.messageKind))) index.drillTraffic.push(e.seq)
       if (!isCaseKind(e.detail?.messageKind)) return
       index.caseTraffic.push(e.seq)
       if (e.messageId !== undefined) index.unrecordedReceived.add(e.messageId)
@@ -59,6 +72,7 @@ export function foldEntry(index: StartIndex, e: LedgerEntry): void {
     case 'receipt':
     case 'delivery-failed': {
       if (e.messageId === undefined) return
+      if (index.sentDrills.has(e.messageId)) index.drillOutcomes.push(e.seq)
       const sent = index.unsettled.get(e.messageId)
       index.unsettled.delete(e.messageId)
       const failed = e.kind === 'delivery-failed' || e.detail?.status === 'rejected'
