@@ -246,7 +246,7 @@ export class PocnetDaemon {
     await this.drills.start(index)
     await this.outbox.start(index)
     await this.cases.start(index)
-    await this.duty.pager.load()
+    await this.duty.pager.load(index.pages)
     await this.intake.start()
     // a start that had entries to read saves them, so a start after a crash need not read them again
     if ((this.#snapshot.lastLoad?.entriesRead ?? 0) > 0)

@@ -72,9 +72,10 @@ export class DutyPager {
     this.#task = repeatingTask(() => this.check().then(() => {}), CHECK_INTERVAL_MS)
   }
 
-  /** Reads the pages sent before this start from the ledger. */
-  async load(): Promise<void> {
-    for await (const e of this.#init.ledger.scan({ kind: 'admin-action' })) {
+  /** Reads the pages sent before this start: the ledger entries at `pageSeqs` (the start index names them). */
+  async load(pageSeqs: readonly number[]): Promise<void> {
+    for (const seq of pageSeqs) {
+      const e = await this.#init.ledger.get(seq)
       const d = e.detail
       if (d?.action !== 'page' || typeof d.key !== 'string' || e.caseId === undefined) continue
       this.#paged.add(d.key)

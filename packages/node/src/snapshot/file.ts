@@ -4,7 +4,7 @@ import { fromHex, toHex, writeFileAtomic } from '@pocnet/crypto'
 import { NodeError } from '../errors.ts'
 import type { StartIndex } from './start-index.ts'
 
-const FORMAT = 1
+const FORMAT = 2
 const MAC_KEY_INFO = new TextEncoder().encode('pocnet start snapshot v1')
 
 /** A start index as saved: the ledger size and root it was folded up to. */
@@ -50,6 +50,7 @@ export async function writeSnapshot(path: string, key: Uint8Array, saved: SavedI
     drillTraffic: index.drillTraffic,
     sentDrills: [...index.sentDrills],
     drillOutcomes: index.drillOutcomes,
+    pages: index.pages,
   })
   await writeFileAtomic(path, new TextEncoder().encode(`${body}\n${macOf(key, body)}\n`))
 }
@@ -131,11 +132,13 @@ function parseBody(raw: Record<string, unknown>): SavedIndex {
     drillTraffic: list(raw.drillTraffic, 'drillTraffic').map((s) => seq(s, 'drillTraffic[]')),
     sentDrills: new Set(list(raw.sentDrills, 'sentDrills').map((id) => text(id, 'sentDrills[]'))),
     drillOutcomes: list(raw.drillOutcomes, 'drillOutcomes').map((s) => seq(s, 'drillOutcomes[]')),
+    pages: list(raw.pages, 'pages').map((s) => seq(s, 'pages[]')),
   }
   for (const s of [
     ...index.caseTraffic,
     ...index.drillTraffic,
     ...index.drillOutcomes,
+    ...index.pages,
     ...[...index.unsettled.values()].map((u) => u.seq),
   ])
     if (s >= size) throw new Error(`names entry ${s}, past its size ${size}`)

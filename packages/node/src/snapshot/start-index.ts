@@ -4,7 +4,7 @@ import { DRILL_KIND, DRILL_KINDS } from '../drills/payload.ts'
 
 /**
  * What a start needs of the history, and no more: the views (the outbox, the case book, the
- * alerts raised) are loaded from it by reading the few entries it names, instead of scanning
+ * alerts raised, the duty pages sent) are loaded from it by reading the few entries it names, instead of scanning
  * every entry of a kind. It is a fold over the ledger in sequence order, so the index of the
  * first n entries, folded on over the entries from n, is the index of them all: a snapshot of
  * it (snapshot/file.ts) saves the start from reading the entries it covers.
@@ -32,6 +32,8 @@ export interface StartIndex {
   sentDrills: Set<string>
   /** Seqs of the receipts and give-ups of the drills this node sent, in order. */
   drillOutcomes: number[]
+  /** Seqs of the duty pages sent ("admin-action" entries, action "page"), in order. */
+  pages: number[]
 }
 
 export function emptyStartIndex(): StartIndex {
@@ -47,6 +49,7 @@ export function emptyStartIndex(): StartIndex {
     drillTraffic: [],
     sentDrills: new Set(),
     drillOutcomes: [],
+    pages: [],
   }
 }
 
@@ -91,6 +94,7 @@ export function foldEntry(index: StartIndex, e: LedgerEntry): void {
       return
     case 'admin-action':
       if (e.detail?.action === 'alert' && typeof e.detail.key === 'string') index.alerted.add(e.detail.key)
+      if (e.detail?.action === 'page') index.pages.push(e.seq)
       return
     default:
       return

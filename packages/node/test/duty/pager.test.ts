@@ -59,8 +59,13 @@ function memoryLedger(entries: LedgerEvent[]): Ledger {
         if ((q.kind === undefined || e.kind === q.kind) && (q.caseId === undefined || e.caseId === q.caseId))
           yield { ...e, seq, time: 0, blobs: [] }
     },
+    get: async (seq: number) => ({ ...entries[seq]!, seq, time: 0, blobs: [] }),
   } as unknown as Ledger
 }
+
+/** The seqs of the pages among `entries`, as the start index names them. */
+const pageSeqs = (entries: LedgerEvent[]) =>
+  entries.flatMap((e, seq) => (e.kind === 'admin-action' && e.detail?.action === 'page' ? [seq] : []))
 
 function pagerAt(entries: LedgerEvent[], cases: CaseSummary[], clock: { now: number }, kept = roster) {
   const feed = new EventFeed({ log: createLogger({ level: 'error' }) })
@@ -86,7 +91,7 @@ describe('duty pager', () => {
     const entries: LedgerEvent[] = []
     const clock = { now: OPENED + 1000 }
     const { pager, feed } = pagerAt(entries, [received()], clock)
-    await pager.load()
+    await pager.load(pageSeqs(entries))
     expect((await pager.check()).map((p) => [p.place, p.person, p.reason])).toEqual([
       ['officer', 'alice', 'new-request'],
     ])
@@ -103,7 +108,7 @@ describe('duty pager', () => {
     expect((await pager.check()).map((p) => [p.place, p.person])).toEqual([['supervisor', 'sue']])
 
     const restarted = pagerAt(entries, [received()], clock).pager
-    await restarted.load()
+    await restarted.load(pageSeqs(entries))
     expect(await restarted.check()).toEqual([])
     expect(restarted.pagesOf('IT-20260713-0000abcd').map((p) => p.place)).toEqual([
       'officer',
