@@ -54,6 +54,14 @@ export function dutyDesk(init: DutyDeskInit): DutyDesk {
   // current turn, as the case book shows the case only once the announcement that raised this returns
   init.feed.subscribe((event) => {
     if (event.type === 'new-request') setImmediate(() => void pager.check().catch(() => {}))
+    // a drill received to acknowledge (not a member's refusal of ours) pages the officer on duty too
+    const drill = event.detail?.drill
+    if (event.type === 'drill' && event.detail?.answer === undefined && typeof drill === 'string')
+      void pager
+        .pageDrill({ id: drill, from: String(event.detail?.from) })
+        .catch((err: unknown) =>
+          init.log.error('duty.page-failed', { error: String((err as Error).message ?? err) }),
+        )
   })
   return { store, pager, now: init.now }
 }

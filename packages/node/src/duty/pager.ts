@@ -2,6 +2,7 @@ import { type RepeatingTask, repeatingTask } from '@libp2p/utils'
 import type { ClockConfig, Urgency } from '@pocnet/cases'
 import type { Ledger } from '@pocnet/ledger'
 import type { CaseSummary } from '../casebook/summary.ts'
+import { MIN_DRILL_REF_LENGTH } from '../drills/service.ts'
 import type { EventFeed } from '../feed.ts'
 import type { Logger } from '../log.ts'
 import { type EscalationConfig, ladderFor, rungDueAt } from './ladder.ts'
@@ -22,7 +23,7 @@ export interface PageView {
   shift: string | null
   /** When the rung fell due. */
   dueAt: string
-  reason: 'new-request' | 'unacknowledged' | 'acknowledgement-late'
+  reason: 'new-request' | 'unacknowledged' | 'acknowledgement-late' | 'drill'
   /** On the requesting side: the counterpart's 24/7 desk number to phone, from its directory record. */
   phone?: string
 }
@@ -61,6 +62,8 @@ export class DutyPager {
   readonly #init: DutyPagerInit
   readonly #paged = new Set<string>()
   readonly #pages = new Map<string, PageView[]>()
+  /** Pages about reachability drills (no case), this start and before. */
+  #drillPages = 0
   readonly #task: RepeatingTask
   #running: Promise<unknown> = Promise.resolve()
   #stopped = false
@@ -77,8 +80,12 @@ export class DutyPager {
     for (const seq of pageSeqs) {
       const e = await this.#init.ledger.get(seq)
       const d = e.detail
-      if (d?.action !== 'page' || typeof d.key !== 'string' || e.caseId === undefined) continue
+      if (d?.action !== 'page' || typeof d.key !== 'string') continue
       this.#paged.add(d.key)
+      if (e.caseId === undefined) {
+        if (d.reason === 'drill') this.#drillPages++
+        continue
+      }
       this.#remember(e.caseId, {
         at: String(d.at),
         place: d.place as PagePlace,
@@ -106,6 +113,7 @@ export class DutyPager {
   pageCounts(): Record<PagePlace, number> {
     const counts: Record<PagePlace, number> = { officer: 0, backup: 0, supervisor: 0, requester: 0 }
     for (const pages of this.#pages.values()) for (const page of pages) counts[page.place]++
+    counts.officer += this.#drillPages
     return counts
   }
 
@@ -230,6 +238,55 @@ export class DutyPager {
         },
       },
       { reach: { person: p.person, ...channels } },
+    )
+    return view
+  }
+
+  /**
+   * Pages the officer on duty about a reachability drill from `from`, which they must acknowledge
+   * like a real request (`pocnet drills ack`); once per drill, in the ledger without a case.
+   */
+  async pageDrill(drill: { id: string; from: string }): Promise<PageView | undefined> {
+    const key = `drill/${drill.id}/page/officer`
+    if (this.#stopped || this.#paged.has(key)) return undefined
+    // as for requests: a node that keeps no roster pages no one, its hook has the drill event
+    if (this.#init.store.roster.shifts.length === 0) return undefined
+    const now = this.#init.now()
+    const watch = watchAt(this.#init.store.roster, now.getTime())
+    const person = watch?.officer ?? null
+    const view: PageView = {
+      at: now.toISOString(),
+      place: 'officer',
+      person,
+      shift: watch?.shift ?? null,
+      dueAt: now.toISOString(),
+      reason: 'drill',
+    }
+    this.#paged.add(key)
+    this.#drillPages++
+    await this.#init.ledger.append({
+      kind: 'admin-action',
+      actor: 'node',
+      counterpart: drill.from,
+      detail: { action: 'page', key, drill: drill.id, ...view },
+    })
+    const channels: Channels = person === null ? {} : this.#init.store.channelsOf(person)
+    this.#init.feed.publish(
+      {
+        type: 'page',
+        caseId: '',
+        at: view.at,
+        summary: `${person ?? 'no officer on the roster'} (officer): reachability drill from ${drill.from}: acknowledge it with \`pocnet drills ack ${drill.id.slice(0, MIN_DRILL_REF_LENGTH)}\``,
+        detail: {
+          place: 'officer',
+          person,
+          shift: view.shift,
+          reason: 'drill',
+          counterpart: drill.from,
+          drill: drill.id,
+        },
+      },
+      { reach: { person, ...channels } },
     )
     return view
   }

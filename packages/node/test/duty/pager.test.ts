@@ -87,6 +87,28 @@ function pagerAt(entries: LedgerEvent[], cases: CaseSummary[], clock: { now: num
 }
 
 describe('duty pager', () => {
+  it('pages the officer on duty about a reachability drill, once, across a restart too', async () => {
+    const entries: LedgerEvent[] = []
+    const clock = { now: OPENED + 1000 }
+    const { pager, feed } = pagerAt(entries, [], clock)
+    await pager.load([])
+    const page = await pager.pageDrill({ id: 'd'.repeat(32), from: 'FR' })
+    expect(page).toMatchObject({ place: 'officer', person: 'alice', reason: 'drill' })
+    expect(await pager.pageDrill({ id: 'd'.repeat(32), from: 'FR' })).toBeUndefined()
+    const [event] = await feed.after(0, 0)
+    expect(event).toMatchObject({ type: 'page', caseId: '', detail: { person: 'alice', reason: 'drill' } })
+    expect(event?.summary).toContain('pocnet drills ack dddddddd')
+    expect(JSON.stringify(event)).not.toContain('+33612345678')
+    expect(entries).toHaveLength(1)
+    expect(entries[0]).toMatchObject({ kind: 'admin-action', counterpart: 'FR', detail: { action: 'page' } })
+    expect(entries[0]!.caseId).toBeUndefined()
+
+    const restarted = pagerAt(entries, [], clock).pager
+    await restarted.load(pageSeqs(entries))
+    expect(await restarted.pageDrill({ id: 'd'.repeat(32), from: 'FR' })).toBeUndefined()
+    expect(restarted.pageCounts().officer).toBe(1)
+  })
+
   it('pages each rung when it falls due, whoever holds its place then, once across a restart', async () => {
     const entries: LedgerEvent[] = []
     const clock = { now: OPENED + 1000 }
