@@ -5,13 +5,14 @@ import { type NodeIdentity, peerIdFromEd25519PublicKey, sha256, toHex } from '@p
 import type { RosterState } from '@pocnet/directory'
 import type { Ledger, LedgerEntry } from '@pocnet/ledger'
 import { MAX_RECEIPT_BYTES, type RejectReason, seal, verifyReceipt } from '@pocnet/protocol'
-import { ExchangeError, RequestStreams } from '@pocnet/protocol/reqresp'
+import { RequestStreams } from '@pocnet/protocol/reqresp'
 import { DELIVERY_PROTOCOL, OUTBOX_CONCURRENCY, OUTBOX_STOP_GRACE_MS, SEALS_PER_TURN } from './constants.ts'
 import { DeliveryError } from './errors.ts'
 import { FINAL_REASONS } from './final-reasons.ts'
 import type { Host } from './host.ts'
 import { TypedListeners } from './listeners.ts'
 import type { Logger } from './log.ts'
+import { type AttemptRecord, attemptFailure, noteFailedAttempt } from './outbox-attempts.ts'
 import { SealQueue } from './seal-queue.ts'
 import { emptyStartIndex, foldFrom, type StartIndex } from './snapshot/start-index.ts'
 
@@ -36,6 +37,8 @@ export interface OutboxItem {
   attempts: number
   nextAttemptAt: number
   lastError: string | undefined
+  /** The latest failed attempts since this start, oldest first (outbox-attempts.ts). */
+  recentAttempts: AttemptRecord[]
 }
 
 /** Why the outbox gave up on a message: refused for good, or no receipt before expiry. */
@@ -162,6 +165,11 @@ export class Outbox {
     return oldest
   }
 
+  /** The message `messageId` while it waits to be delivered, else undefined. */
+  pending(messageId: string): OutboxItem | undefined {
+    return this.#pending.get(messageId)
+  }
+
   list(): OutboxItem[] {
     return [...this.#pending.values()].sort((a, b) => a.queuedAt - b.queuedAt)
   }
@@ -218,6 +226,7 @@ export class Outbox {
       attempts: 0,
       nextAttemptAt: 0,
       lastError: undefined,
+      recentAttempts: [],
     }
   }
 
@@ -403,7 +412,8 @@ export class Outbox {
     } catch (err) {
       // stopped: the attempt is retried at the next start, from the ledger
       if (signal.aborted) return
-      item.lastError = err instanceof DeliveryError ? err.message : shortReason(err)
+      item.lastError = err instanceof DeliveryError ? err.message : attemptFailure(err)
+      noteFailedAttempt(item.recentAttempts, this.#now(), item.lastError)
       const ceiling = Math.min(
         policy.maxBackoffMs,
         policy.initialBackoffMs * 2 ** Math.min(item.attempts - 1, 30),
@@ -457,11 +467,4 @@ export class Outbox {
       this.#events.emit('delivered', { item, receivedAt: outcome.receivedAt })
     else this.#events.emit('failed', { item, outcome })
   }
-}
-
-/** A short, log-safe name for why an attempt failed: the exchange failure, else the error's class. */
-function shortReason(err: unknown): string {
-  if (err instanceof ExchangeError) return err.failure
-  if (!(err instanceof Error)) return 'unknown'
-  return err.name === 'TimeoutError' ? 'deadline' : err.name
 }
