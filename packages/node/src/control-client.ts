@@ -7,7 +7,7 @@
  */
 
 export type { AuditReport, Durations } from './audit.ts'
-export type { CaseSummary } from './casebook/index.ts'
+export type { CaseSummary, DamagedCase, DamagedEntry } from './casebook/index.ts'
 export { DATA_DIR, DEFAULT_FRAME_BUDGET, DELIVERY_PROTOCOL } from './constants.ts'
 export {
   ControlCallError,
@@ -28,6 +28,7 @@ export { ROLES, type Role, type UserRecord } from './control/roles.ts'
 export {
   type BundleWritten,
   type CaseDetail,
+  type CaseList,
   type CaseOpened,
   type CaseStep,
   type CaseSubmission,
@@ -57,6 +58,7 @@ export {
   type LedgerQuery,
   ledgerRoutes,
   MAX_EXPORT_COSIGN_TIMEOUT_MS,
+  type MessageDelivery,
   type MessageQueued,
   type MessageSubmission,
   messageRoutes,

@@ -366,6 +366,7 @@ export class PocnetDaemon {
       ledger: this.ledger,
       outbox: this.outbox,
       receiver: this.receiver,
+      cases: this.cases,
       witness: this.witness,
       alarm: this.alarm,
       cosignatures: this.cosignatures,

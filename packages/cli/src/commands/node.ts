@@ -103,6 +103,7 @@ export function registerNode(program: Command): void {
           `${out.style('green', '●')} ${out.style('bold', h.country)} on ${h.network}, up since ${formatTime(h.startedAt, ctx.zone)}`,
         )
         out.line(`  peer id        ${h.peerId}`)
+        out.line(`  listening      ${h.addresses.join(' ') || 'nowhere'}`)
         out.line(`  roster         version ${h.rosterVersion}`)
         out.line(
           `  sealing        ${h.sealing === 'hybrid' ? 'hybrid (X-Wing and NaCl box) to countries that advertise it' : out.style('yellow', 'classical only (hybridSealing is off, docs/operations.md)')}`,
@@ -120,6 +121,10 @@ export function registerNode(program: Command): void {
           `  outbox         ${h.outboxDepth} waiting${h.oldestUndeliveredAt === null ? '' : `, oldest queued ${relative(h.oldestUndeliveredAt)}`}`,
         )
         out.line(`  delivered      ${h.delivered}   received ${h.received}`)
+        if (h.damagedCases > 0)
+          out.line(
+            `  damaged cases  ${out.style('red', `${h.damagedCases} with messages that cannot be read`)} (\`pocnet inbox\` lists them; restore from a backup)`,
+          )
         const rejected = Object.entries(h.rejected)
         out.line(
           `  rejected       ${rejected.length === 0 ? 'none since start' : rejected.map(([k, v]) => `${k}=${v}`).join(' ')}`,

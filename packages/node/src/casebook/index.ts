@@ -8,6 +8,7 @@ import type { Logger } from '../log.ts'
 import type { Outbox } from '../outbox.ts'
 import type { StartIndex } from '../snapshot/start-index.ts'
 import { CaseAlerts } from './alerts.ts'
+import { type DamagedCase, DamagedCases } from './damaged.ts'
 import { type CaseFigures, caseFigures } from './figures.ts'
 import { type HeldCase, HeldCases } from './held.ts'
 import { LiveCases } from './live.ts'
@@ -16,6 +17,7 @@ import { rebuildCases } from './rebuild.ts'
 import { CaseRecorder } from './record.ts'
 import { type CaseDetail, type CaseSummary, detailOf, summarize } from './summary.ts'
 
+export type { DamagedCase, DamagedEntry } from './damaged.ts'
 export { type CaseFigures, DEADLINE_STATES, type DeadlineState } from './figures.ts'
 export { CaseNotFoundError, type HeldCase } from './held.ts'
 export { CASE_EVENT_KIND, CASE_REQUEST_KIND } from './payload.ts'
@@ -47,6 +49,8 @@ export class CaseBook {
   readonly #alerts: CaseAlerts
   readonly #recorder: CaseRecorder
   readonly #live: LiveCases
+  /** Cases with messages the rebuild could not read: shown as damaged, never dropped. */
+  readonly #damaged = new DamagedCases()
   readonly #unsubscribe: Array<() => void>
   /** Aborted by stop(): a change waiting on the network (the outbox resolving a counterpart) ends. */
   readonly #shutdown = new AbortController()
@@ -108,6 +112,7 @@ export class CaseBook {
         cases: this.#cases,
         recorder: this.#recorder,
         index,
+        damaged: this.#damaged,
         sendDelivered: (caseId) => this.#live.sendDelivered(caseId),
       })
     })
@@ -149,6 +154,20 @@ export class CaseBook {
   /** Open cases by deadline state and acknowledgement latencies, for the metrics endpoint. */
   figures(): CaseFigures {
     return caseFigures(this.#cases.values(), this.#init.clocks, this.#now())
+  }
+
+  /** The cases with unreadable messages, each saying whether the book holds it nonetheless. */
+  damaged(): DamagedCase[] {
+    return this.#damaged.list((id) => this.#cases.find(id) !== undefined)
+  }
+
+  /** The damaged case `id`, if its messages were found unreadable. */
+  damagedCase(id: string): DamagedCase | undefined {
+    return this.#damaged.find(id, (held) => this.#cases.find(held) !== undefined)
+  }
+
+  get damagedCount(): number {
+    return this.#damaged.size
   }
 
   // ——— acting ———

@@ -2,6 +2,7 @@ import { replayCase, validateEvent } from '@pocnet/cases'
 import type { Ledger, LedgerEntry } from '@pocnet/ledger'
 import type { Logger } from '../log.ts'
 import type { StartIndex } from '../snapshot/start-index.ts'
+import type { DamagedCases } from './damaged.ts'
 import { type Change, type HeldCases, stepChange } from './held.ts'
 import { type CasePayload, decodePayload, isCaseKind } from './payload.ts'
 import type { CaseRecorder } from './record.ts'
@@ -16,6 +17,8 @@ export interface RebuildInit {
    * start: those never delivered are left out.
    */
   index: StartIndex
+  /** Where the case messages whose payload cannot be read are noted, to be shown as damaged. */
+  damaged: DamagedCases
   /** Sends the requested side's "delivered" step of a case (the rebuild runs in the book's queue already). */
   sendDelivered: (caseId: string) => Promise<void>
 }
@@ -86,7 +89,7 @@ async function replayEntry(init: RebuildInit, entry: LedgerEntry): Promise<Chang
   if (payloadHash === undefined || entry.counterpart === undefined) return
   // The ledger cannot drop an entry: one whose payload is missing or no longer opens (a damaged
   // disk), or that this release cannot replay, is logged and passed over, never allowed to stop
-  // the node from starting.
+  // the node from starting; an unreadable one is noted, so its case shows as damaged.
   let payload: CasePayload | undefined
   let problem = 'missing'
   try {
@@ -100,6 +103,7 @@ async function replayEntry(init: RebuildInit, entry: LedgerEntry): Promise<Chang
   }
   if (payload === undefined) {
     log.error('cases.unreadable-payload', { seq: entry.seq, messageId: entry.messageId ?? null, problem })
+    init.damaged.note(entry, problem)
     return
   }
   try {

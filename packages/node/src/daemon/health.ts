@@ -31,6 +31,8 @@ export interface Health {
   oldestUndeliveredAt: number | null
   delivered: number
   received: number
+  /** Cases with messages whose stored payload cannot be read (`pocnet inbox` lists them as damaged). */
+  damagedCases: number
   /**
    * Rejections since start by reason: delivery's (docs/protocol.md), `dht-refused`,
    * `dht-foreign-key`, and the
@@ -89,6 +91,7 @@ export interface HealthSources {
   ledger: Ledger
   outbox: Outbox
   receiver: DeliveryReceiver
+  cases: { readonly damagedCount: number }
   witness: MemberWitness
   alarm: EquivocationAlarm
   cosignatures: CosignatureCollector
@@ -118,6 +121,7 @@ export function assembleHealth(s: HealthSources): Health {
     oldestUndeliveredAt: oldest ?? null,
     delivered: s.outbox.delivered,
     received: s.receiver.acceptedCount,
+    damagedCases: s.cases.damagedCount,
     rejected: {
       ...s.receiver.rejections,
       ...(s.dhtRefused.count('all') > 0 && { 'dht-refused': s.dhtRefused.count('all') }),

@@ -1,6 +1,8 @@
 import { type CaseEvent, renderSummary } from '@pocnet/cases'
 import type { CaseDetail, CaseSummary, FeedEvent } from '@pocnet/node/control-client'
 import { formatTime, out, relative, table } from '../../output.ts'
+import { damagedEntryText } from './damaged.ts'
+import { deliveryLines } from './delivery.ts'
 import { pageLines } from './pages.ts'
 
 /** A deadline in the reader's zone and from now; red once it has passed. */
@@ -72,6 +74,11 @@ export function printCase(d: CaseDetail, zone: string, withRequest: boolean): vo
   const paged = pageLines(d.pages, zone)
   if (paged.length > 0) out.line(out.style('bold', 'paged'))
   for (const line of paged) out.line(line)
+  for (const e of d.damaged) out.line(out.style('red', `  damaged      ${damagedEntryText(e)}`))
+  if (d.outgoing.length > 0) {
+    out.line(out.style('bold', 'outgoing messages'))
+    for (const line of deliveryLines(d.outgoing, zone)) out.line(line)
+  }
   out.line(
     `${out.style('bold', 'next')}  ${d.allowedMoves.length === 0 ? 'nothing: the case is finished' : d.allowedMoves.map((m) => `${m.kind} (${m.side})`).join(', ')}`,
   )

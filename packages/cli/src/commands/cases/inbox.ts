@@ -4,6 +4,7 @@ import type { Command } from 'commander'
 import { Context } from '../../context.ts'
 import { examples, jsonOption } from '../../help.ts'
 import { out } from '../../output.ts'
+import { damagedTable } from './damaged.ts'
 import { casesTable } from './format.ts'
 import { watch } from './watch.ts'
 
@@ -18,10 +19,14 @@ export function registerInbox(program: Command): void {
       .option('--all', 'include finished cases')
       .action(async (flags: { json?: boolean; watch?: boolean; all?: boolean }, command: Command) => {
         const ctx = Context.of(command)
-        const { cases } = await ctx.call(caseRoutes.list)
+        const { cases, damaged } = await ctx.call(caseRoutes.list)
         const shown = flags.all ? cases : cases.filter((c) => !isFinished(c))
-        if (flags.json && !flags.watch) return out.json({ cases: shown })
-        if (!flags.json) out.line(shown.length === 0 ? 'no open cases' : casesTable(shown, ctx.zone))
+        if (flags.json && !flags.watch) return out.json({ cases: shown, damaged })
+        if (!flags.json) {
+          out.line(shown.length === 0 ? 'no open cases' : casesTable(shown, ctx.zone))
+          // whatever their status: what cannot be read cannot be known finished
+          if (damaged.length > 0) out.line(damagedTable(damaged))
+        }
         if (flags.watch) await watch(ctx, flags.json === true)
       }),
     'pocnet inbox',

@@ -7,6 +7,7 @@ import { Context } from '../../context.ts'
 import { CliError, InvalidFormError, UsageError } from '../../errors.ts'
 import { collect, examples } from '../../help.ts'
 import { out } from '../../output.ts'
+import { deliveryText, firstAttempt } from './delivery.ts'
 import { formProblems, readFormWithAttachments } from './forms.ts'
 
 /**
@@ -96,12 +97,25 @@ export function registerRequest(program: Command): void {
               .digest('hex')
               .slice(0, 40)}`
           const r = await ctx.call(caseRoutes.open, { body: { to, request: form, idempotencyKey } })
-          if (flags.json) return out.json({ sent: true, ...r })
-          out.line(
-            r.repeated === true
-              ? `${out.style('green', '✓')} already sent to ${to}: case ${out.style('bold', r.caseId)} (message ${r.messageId}); this form was sent before, so no second request went out`
-              : `${out.style('green', '✓')} request sent to ${to}: case ${out.style('bold', r.caseId)} (message ${r.messageId})`,
-          )
+          // durable once opened; whether it reached the counterpart is the first attempt's to say
+          const delivery = r.repeated ? undefined : await firstAttempt(ctx, r.caseId, r.messageId)
+          if (flags.json) return out.json({ sent: true, ...r, delivery: delivery ?? null })
+          if (r.repeated)
+            out.line(
+              `${out.style('green', '✓')} already sent to ${to}: case ${out.style('bold', r.caseId)} (message ${r.messageId}); this form was sent before, so no second request went out`,
+            )
+          else if (delivery === undefined || delivery.state === 'delivered')
+            out.line(
+              `${out.style('green', '✓')} request sent to ${to}: case ${out.style('bold', r.caseId)} (message ${r.messageId})`,
+            )
+          else if (delivery.state === 'queued')
+            out.line(
+              `${out.style('yellow', '…')} request to ${to} queued, not delivered yet: case ${out.style('bold', r.caseId)} (message ${r.messageId})\n  ${deliveryText(delivery, ctx.zone)}\n  the node keeps trying until ${to} takes it or the outbox gives up`,
+            )
+          else
+            out.line(
+              `${out.style('red', '✗')} request to ${to} not delivered: case ${out.style('bold', r.caseId)} (message ${r.messageId})\n  ${deliveryText(delivery, ctx.zone)}`,
+            )
           out.line(
             `  follow it with \`pocnet case show ${r.caseId}\`; the receipt and the acknowledgement appear there`,
           )

@@ -1,5 +1,5 @@
 import { IllegalTransitionError, InvalidEventError, InvalidRequestError } from '@pocnet/cases'
-import { CaseNotFoundError } from '../../casebook/index.ts'
+import { CaseNotFoundError, type DamagedCase } from '../../casebook/index.ts'
 import { ControlApiError } from '../errors.ts'
 import type { IllegalStepDetails } from '../routes/cases.ts'
 
@@ -32,4 +32,24 @@ export async function caseCall<T>(work: () => Promise<T> | T): Promise<T> {
     }
     throw err
   }
+}
+
+/**
+ * A case whose opening request cannot be read (its ledger entries are there, its payload is not):
+ * 409 naming each unreadable message and why, with the case as `details`, never a 404.
+ */
+export function damagedCaseError(damaged: DamagedCase): ControlApiError {
+  const parts = damaged.entries.map(
+    (e) =>
+      `${e.messageKind === 'case-request' ? 'its request' : 'a step'} (ledger entry ${e.seq}${e.messageId === null ? '' : `, message ${e.messageId}`}): ${e.problem}`,
+  )
+  return new ControlApiError(
+    409,
+    'ERR_CASE_DAMAGED',
+    `case ${damaged.id} with ${damaged.counterpart} is damaged: cannot read ${parts.join('; ')}`,
+    {
+      details: damaged,
+      hint: 'the ledger still holds its entries (`pocnet ledger verify`); restore the data directory from a backup to read the case again',
+    },
+  )
 }

@@ -2,7 +2,8 @@ import type { PocnetDaemon } from '../../daemon.ts'
 import { ControlApiError } from '../errors.ts'
 import type { CaseDetail, caseRoutes } from '../routes/cases.ts'
 import type { Handlers } from '../serve.ts'
-import { caseCall } from './case-errors.ts'
+import { caseDeliveries } from './case-delivery.ts'
+import { caseCall, damagedCaseError } from './case-errors.ts'
 import { requireMember } from './membership.ts'
 
 export function caseHandlers(daemon: PocnetDaemon): Handlers<typeof caseRoutes> {
@@ -13,7 +14,7 @@ export function caseHandlers(daemon: PocnetDaemon): Handlers<typeof caseRoutes> 
       requireMember(daemon, to)
       return caseCall(() => daemon.cases.openRequest(to, request, `user:${user.name}`, idempotencyKey))
     },
-    list: async () => ({ cases: daemon.cases.list() }),
+    list: async () => ({ cases: daemon.cases.list(), damaged: daemon.cases.damaged() }),
     detail: async ({ id }) => caseCall(() => caseDetailOf(daemon, id)),
     step: async ({ id, fields }, { user }) =>
       caseCall(() => daemon.cases.addEvent(id, fields, `user:${user.name}`)),
@@ -26,7 +27,10 @@ export function caseHandlers(daemon: PocnetDaemon): Handlers<typeof caseRoutes> 
 }
 
 /** A case as `GET /cases/:id` shows it: the case, this node's side, every event and what may come next. */
-export function caseDetailOf(daemon: PocnetDaemon, id: string): CaseDetail {
+export async function caseDetailOf(daemon: PocnetDaemon, id: string): Promise<CaseDetail> {
+  // a case whose request cannot be read is named, never a 404
+  const damaged = daemon.cases.damagedCase(id)
+  if (damaged !== undefined && !damaged.held) throw damagedCaseError(damaged)
   const d = daemon.cases.detail(id)
   return {
     case: d.case,
@@ -36,5 +40,7 @@ export function caseDetailOf(daemon: PocnetDaemon, id: string): CaseDetail {
     ackDueAt: d.ackDueAt,
     nextAlert: d.nextAlert,
     pages: daemon.duty.pager.pagesOf(id),
+    outgoing: await caseDeliveries(daemon.ledger, daemon.outbox, id),
+    damaged: damaged?.entries ?? [],
   }
 }

@@ -1,8 +1,9 @@
 import type { AllowedMove, Case, CaseEvent, FollowUp, Side } from '@pocnet/cases'
 import { COUNTRY_CODE_RULE, isCountryCode } from '@pocnet/protocol/formats'
-import type { CaseSummary } from '../../casebook/index.ts'
+import type { CaseSummary, DamagedCase, DamagedEntry } from '../../casebook/index.ts'
 import type { PageView } from '../../duty/pager.ts'
 import type { FeedEvent } from '../../feed.ts'
+import type { AttemptRecord } from '../../outbox-attempts.ts'
 import { CONTACTS, EVERY_ROLE, type NoRequest, nothing, route } from '../contract.ts'
 import { ControlApiError } from '../errors.ts'
 import { bodyObject, optionalKey, requireString } from '../fields.ts'
@@ -22,6 +23,25 @@ export interface CaseOpened {
   repeated: boolean
 }
 
+/** What became of a message this node sent on a case (outbox and ledger, docs/operations.md). */
+export interface MessageDelivery {
+  messageId: string
+  /** The envelope kind: case-request or case-event. */
+  kind: string
+  /** queued: still being tried; unreadable: its stored envelope no longer opens, so it is not tried. */
+  state: 'queued' | 'delivered' | 'refused' | 'expired' | 'unreadable'
+  queuedAt: number
+  /** Delivered: when the counterpart's receipt says it received it. */
+  receivedAt: number | null
+  /** Refused: the counterpart's reason. */
+  reason: string | null
+  /** Queued: attempts since the daemon started, the latest failures, the last error and the next try. */
+  attempts: number
+  recentAttempts: AttemptRecord[]
+  lastError: string | null
+  nextAttemptAt: number | null
+}
+
 export interface CaseDetail {
   case: Case
   /** This node's side of the case. */
@@ -34,6 +54,16 @@ export interface CaseDetail {
   nextAlert: string | null
   /** Who was paged about the case, and when (docs/operations.md, Escalation). */
   pages: PageView[]
+  /** The messages this node sent on the case, oldest first, with what became of each. */
+  outgoing: MessageDelivery[]
+  /** Messages of the case whose stored payload cannot be read: the case is shown without them. */
+  damaged: DamagedEntry[]
+}
+
+/** `GET /cases`: the cases held, and those with messages that cannot be read (never dropped). */
+export interface CaseList {
+  cases: CaseSummary[]
+  damaged: DamagedCase[]
 }
 
 /**
@@ -85,7 +115,7 @@ export const caseRoutes = {
       return { to, request: b.request, idempotencyKey: optionalKey(b) }
     },
   }),
-  list: route<NoRequest, { cases: CaseSummary[] }>()({
+  list: route<NoRequest, CaseList>()({
     method: 'GET',
     path: '/cases',
     roles: EVERY_ROLE,
