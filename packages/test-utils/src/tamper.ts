@@ -80,20 +80,25 @@ export async function stripBundleMlDsaCosignatures(from: string, to: string): Pr
 }
 
 /**
- * Flips one bit of the first stored blob of the (stopped) node in `dataDir`, at `offset` in its
- * stored bytes, in LevelDB's table file itself — not through LevelDB. Returns the blob's address (hex).
+ * Flips one bit of a stored blob of the (stopped) node in `dataDir` — the one at `address` (its
+ * SHA-256), else the first — at `offset` in its stored bytes, in LevelDB's table file itself, not
+ * through LevelDB. Returns the blob's address (hex).
  */
-export async function flipStoredBlobByte(dataDir: string, offset: number): Promise<string> {
+export async function flipStoredBlobByte(
+  dataDir: string,
+  offset: number,
+  address?: Uint8Array,
+): Promise<string> {
   const dbDir = join(dataDir, DATA_DIR.ledger, 'db')
   // opening writes LevelDB's log into a table file, where the blob then lies
   const db = new Level<Uint8Array, Uint8Array>(dbDir, { keyEncoding: 'view', valueEncoding: 'view' })
   let blob: { key: Uint8Array; sealed: Uint8Array } | undefined
   try {
-    for await (const [key, sealed] of db.iterator({
-      gt: Uint8Array.of(BLOB_PREFIX),
-      lt: Uint8Array.of(BLOB_PREFIX + 1),
-      limit: 1,
-    }))
+    const range =
+      address === undefined
+        ? { gt: Uint8Array.of(BLOB_PREFIX), lt: Uint8Array.of(BLOB_PREFIX + 1) }
+        : { gte: Uint8Array.of(BLOB_PREFIX, ...address), lte: Uint8Array.of(BLOB_PREFIX, ...address) }
+    for await (const [key, sealed] of db.iterator({ ...range, limit: 1 }))
       blob = { key: key.slice(), sealed: sealed.slice() }
   } finally {
     await db.close()

@@ -1,0 +1,164 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import {
+  createFederation,
+  type Federation,
+  federationLogs,
+  flipStoredBlobByte,
+  ledgerEntries,
+  preservationForm,
+  runCli,
+  runCliJson,
+  spawnNode,
+  stopNode,
+  waitFor,
+  waitUntilReachable,
+} from '@pocnet/test-utils'
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
+
+// Issue 18 item 6: what the CLI says about a request must be what happened to it — queued with the
+// reason and the next attempt while the counterpart is down, delivered once it is back; and a case
+// whose stored payload cannot be read is shown as damaged, never dropped.
+
+interface Outgoing {
+  messageId: string
+  kind: string
+  state: string
+  attempts: number
+  lastError: string | null
+  nextAttemptAt: number | null
+  recentAttempts: Array<{ at: number; error: string }>
+}
+
+interface ShownCase {
+  case: { id: string; status: string }
+  outgoing: Outgoing[]
+}
+
+describe('honest status of requests and cases', () => {
+  let fed: Federation
+  let caseId: string
+
+  beforeAll(async () => {
+    fed = await createFederation({
+      countries: ['IT', 'FR'],
+      // short backoff so delivery resumes soon after FR is back
+      configure: (c) => ({ ...c, outbox: { ...c.outbox, initialBackoffMs: 300, maxBackoffMs: 1500 } }),
+    })
+    await Promise.all(fed.nodes.map((n) => spawnNode(n)))
+    await waitUntilReachable(fed.node('IT'), fed.node('FR'))
+    await waitUntilReachable(fed.node('FR'), fed.node('IT'))
+  })
+
+  afterAll(async () => {
+    await fed?.cleanup()
+  })
+
+  it('says a request to a stopped counterpart is queued, why, and when next; then delivered once', async () => {
+    onTestFailed(async () => {
+      console.error(await federationLogs(fed.nodes))
+    })
+    const it_ = fed.node('IT')
+    const fr = fed.node('FR')
+    expect(await stopNode(fr)).toEqual({ code: 0, signal: null })
+
+    const form = join(fed.baseDir, 'request.yaml')
+    // YAML takes JSON as it is
+    await writeFile(form, JSON.stringify(preservationForm()))
+    const sent = await runCli(it_, ['request', 'send', '--to', 'FR', '--file', form])
+    expect(sent.code, sent.stderr).toBe(0)
+    expect(sent.stdout).not.toContain('✓ request sent')
+    expect(sent.stdout).toMatch(/request to FR queued, not delivered yet: case (IT-\d{8}-[0-9a-f]{8})/)
+    // the real reason (a refused dial), and when the next attempt is
+    expect(sent.stdout).toMatch(
+      /queued after 1 attempt: dial-failed: .+; next attempt \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(in \d+ s\)/,
+    )
+    caseId = /case (IT-\d{8}-[0-9a-f]{8})/.exec(sent.stdout)![1]!
+
+    const shown = await runCli(it_, ['case', 'show', caseId])
+    expect(shown.code, shown.stderr).toBe(0)
+    expect(shown.stdout).toContain('outgoing messages')
+    expect(shown.stdout).toMatch(/case-request\s+queued after \d+ attempts?: dial-failed: .+; next attempt/)
+    expect(shown.stdout).toMatch(/attempt failed \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC {2}dial-failed: /)
+    const queued = await runCliJson<ShownCase>(it_, ['case', 'show', caseId, '--json'])
+    const request = queued.outgoing[0]!
+    expect(request).toMatchObject({ kind: 'case-request', state: 'queued' })
+    expect(request.attempts).toBeGreaterThanOrEqual(1)
+    expect(request.lastError).toMatch(/^dial-failed: /)
+    expect(request.nextAttemptAt).not.toBeNull()
+    expect(request.recentAttempts.length).toBeGreaterThanOrEqual(1)
+
+    // the log line carries the same error, not a class name
+    const retries = (await readFile(it_.logFile, 'utf8'))
+      .split('\n')
+      .filter((l) => l.includes('"outbox.retry"'))
+      .map((l) => JSON.parse(l) as { error: string })
+    expect(retries.length).toBeGreaterThanOrEqual(1)
+    for (const r of retries) expect(r.error).toMatch(/^dial-failed: ./)
+
+    await spawnNode(fr)
+    const delivered = await waitFor(
+      async () => {
+        const d = await runCliJson<ShownCase>(it_, ['case', 'show', caseId, '--json'])
+        return d.case.status === 'delivered' ? d : undefined
+      },
+      { timeoutMs: 60_000, intervalMs: 500, description: `case ${caseId} to be delivered once FR is back` },
+    )
+    expect(delivered.outgoing[0]).toMatchObject({ messageId: request.messageId, state: 'delivered' })
+    const after = await runCli(it_, ['case', 'show', caseId])
+    expect(after.stdout).toMatch(new RegExp(`case ${caseId}: preservation IT→FR, delivered`))
+    expect(after.stdout).toMatch(/case-request\s+delivered \d{4}-/)
+    // once: FR holds the case a single time, from a single message
+    const frCases = await runCliJson<{ cases: Array<{ id: string }> }>(fr, ['inbox', '--json', '--all'])
+    expect(frCases.cases.filter((c) => c.id === caseId)).toHaveLength(1)
+    expect(await stopNode(fr)).toEqual({ code: 0, signal: null })
+    const received = await ledgerEntries(fr, ['message-received'])
+    expect(received['message-received'].filter((e) => e.messageId === request.messageId)).toHaveLength(1)
+    await spawnNode(fr)
+  })
+
+  // the case of the test above, its request then damaged on IT's disk
+  it('shows a case whose stored request cannot be read as damaged in inbox, case show and status', async () => {
+    onTestFailed(async () => {
+      console.error(await federationLogs(fed.nodes))
+    })
+    const it_ = fed.node('IT')
+    expect(await stopNode(it_)).toEqual({ code: 0, signal: null })
+    const { 'message-sent': sent } = await ledgerEntries(it_, ['message-sent'])
+    const request = sent.find((e) => e.caseId === caseId && e.detail?.messageKind === 'case-request')!
+    // blobs: the envelope, then the payload kept beside it
+    await flipStoredBlobByte(it_.dataDir, 30, request.blobs[1]!)
+    await spawnNode(it_)
+
+    const inbox = await runCli(it_, ['inbox', '--all'])
+    expect(inbox.code, inbox.stderr).toBe(0)
+    expect(inbox.stdout).toContain('damaged: 1 case with messages that cannot be read')
+    expect(inbox.stdout).toMatch(
+      new RegExp(
+        `${caseId}\\s+FR\\s+requester\\s+damaged\\s+request sent \\(ledger entry ${request.seq}\\) cannot be read: `,
+      ),
+    )
+    const listed = await runCliJson<{ damaged: Array<{ id: string; held: boolean }> }>(it_, [
+      'inbox',
+      '--json',
+      '--all',
+    ])
+    expect(listed.damaged).toMatchObject([{ id: caseId, held: false }])
+
+    const shown = await runCli(it_, ['case', 'show', caseId])
+    expect(shown.code).toBe(1)
+    expect(shown.stderr).not.toContain('ERR_CASE_NOT_FOUND')
+    expect(shown.stderr).toMatch(
+      new RegExp(
+        `error: case ${caseId} with FR is damaged: cannot read its request \\(ledger entry ${request.seq}, message [0-9a-f]+\\): `,
+      ),
+    )
+    expect(shown.stderr).toMatch(/hint: .*restore the data directory from a backup/)
+
+    const status = await runCliJson<{ damagedCases: number }>(it_, ['status', '--json'])
+    expect(status.damagedCases).toBe(1)
+    const statusText = await runCli(it_, ['status'])
+    expect(statusText.stdout).toMatch(/damaged cases {2}1 with messages that cannot be read/)
+    expect(statusText.stdout).toMatch(new RegExp(`listening {6}/ip4/127\\.0\\.0\\.1/tcp/${it_.port}`))
+  })
+})
