@@ -76,19 +76,30 @@ export class Context {
     return token
   }
 
+  /** Where the token `token()` reads comes from, as an operator would name it. */
+  get tokenSource(): string {
+    if (this.#tokenFile === undefined) return 'POCNET_TOKEN'
+    return this.#env.POCNET_TOKEN_FILE === this.#tokenFile
+      ? `POCNET_TOKEN_FILE (${this.#tokenFile})`
+      : `--token-file ${this.#tokenFile}`
+  }
+
   /** Calls a route of the control API; daemon errors become CliErrors carrying the daemon's hint. */
   async call<R extends AnyRoute>(route: R, ...args: CallArgs<R>): Promise<ResponseOf<R>> {
     const client = new ControlClient(this.socketPath, await this.token())
     try {
       return await client.call(route, ...args)
     } catch (e) {
-      throw controlError(e)
+      throw controlError(e, this.tokenSource)
     }
   }
 }
 
-/** Maps the control client's errors to what the CLI prints. */
-export function controlError(e: unknown): unknown {
+/**
+ * Maps the control client's errors to what the CLI prints; a 401 names `tokenSource`, where the
+ * token refused came from, when the caller knows it.
+ */
+export function controlError(e: unknown, tokenSource?: string): unknown {
   if (e instanceof DaemonUnreachableError) {
     return new CliError(e.code, e.message, {
       hint: 'start the node with `pocnet start` (or `systemctl start pocnet`), or point --data-dir / POCNET_HOME at it',
@@ -103,6 +114,7 @@ export function controlError(e: unknown): unknown {
         )
       : []
     let hint = e.hint
+    if (e.status === 401 && tokenSource !== undefined) hint = refusedTokenHint(e.code, tokenSource, hint)
     if (hint === undefined && e.status === 401) hint = 'check POCNET_TOKEN or --token-file'
     if (hint === undefined && e.status === 404 && e.code === 'ERR_NOT_FOUND')
       hint = 'this daemon does not serve that endpoint: is it older than this CLI?'
@@ -119,6 +131,17 @@ export function controlError(e: unknown): unknown {
     })
   }
   return e
+}
+
+/** The hint of a 401: what is wrong with the token, naming where it came from. */
+function refusedTokenHint(code: string, source: string, daemonHint: string | undefined): string {
+  if (code === 'ERR_TOKEN_EXPIRED')
+    return `the token from ${source} has expired: ${daemonHint ?? 'ask an operator for a new one'}`
+  const fix =
+    source === 'POCNET_TOKEN'
+      ? 'set POCNET_TOKEN to'
+      : `put in ${source.slice(source.indexOf(source.startsWith('--') ? ' ' : '(') + 1).replace(/\)$/, '')}`
+  return `the token from ${source} is not one this node knows (removed, rotated, or another node's): ${fix} a token from \`pocnet user add\` or \`pocnet user token rotate\``
 }
 
 /** Whether a daemon answers on the socket (any answer counts, even a refusal). */

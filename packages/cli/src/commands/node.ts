@@ -15,6 +15,7 @@ import { Context, controlError } from '../context.ts'
 import { CliError } from '../errors.ts'
 import { examples, jsonOption } from '../help.ts'
 import { describe, formatTime, out, relative, table } from '../output.ts'
+import { expiryLine, expiryOf, registerUserToken } from './user-token.ts'
 
 /** A health check waits this long for the daemon's answer. */
 const PING_TIMEOUT_MS = 5_000
@@ -193,18 +194,26 @@ export function registerNode(program: Command): void {
       .addOption(
         new Option('--role <role>', 'what the user may do').choices([...ROLES]).makeOptionMandatory(),
       )
+      .option('--expires <lifetime>', 'the token stops working after this long: 90d, 12h, 30m')
       .option('--json', 'print the result as JSON (includes the token)')
-      .action(async (name: string, flags: { role: Role; json?: boolean }, command: Command) => {
-        const ctx = Context.of(command)
-        const r = await ctx.call(userRoutes.add, { body: { name, role: flags.role } })
-        if (flags.json) return out.json(r)
-        out.line(`${out.style('green', '✓')} user ${r.name} (${r.role}) added`)
-        out.line(out.style('bold', 'Token — shown once, hand it to the user now:'))
-        out.line(`  ${r.token}`)
-      }),
+      .action(
+        async (name: string, flags: { role: Role; expires?: string; json?: boolean }, command: Command) => {
+          const ctx = Context.of(command)
+          const expiresAt = flags.expires === undefined ? undefined : expiryOf(flags.expires)
+          const r = await ctx.call(userRoutes.add, {
+            body: { name, role: flags.role, ...(expiresAt === undefined ? {} : { expiresAt }) },
+          })
+          if (flags.json) return out.json(r)
+          out.line(`${out.style('green', '✓')} user ${r.name} (${r.role}) added`)
+          out.line(out.style('bold', 'Token — shown once, hand it to the user now:'))
+          out.line(`  ${r.token}`)
+          if (r.expiresAt !== null) out.line(expiryLine(r.expiresAt, ctx.zone))
+        },
+      ),
     'pocnet user add duty-officer --role contact',
-    'pocnet user add oversight --role auditor',
+    'pocnet user add oversight --role auditor --expires 90d',
   )
+  registerUserToken(user)
   examples(
     user
       .command('list')
@@ -216,8 +225,13 @@ export function registerNode(program: Command): void {
         if (flags.json) return out.json({ users })
         out.line(
           table([
-            ['NAME', 'ROLE', 'CREATED'],
-            ...users.map((u) => [u.name, u.role, formatTime(u.createdAt, ctx.zone)]),
+            ['NAME', 'ROLE', 'CREATED', 'TOKEN EXPIRES'],
+            ...users.map((u) => [
+              u.name,
+              u.role,
+              formatTime(u.createdAt, ctx.zone),
+              u.expiresAt === undefined ? 'never' : formatTime(u.expiresAt, ctx.zone),
+            ]),
           ]),
         )
       }),

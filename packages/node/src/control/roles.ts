@@ -13,4 +13,6 @@ export interface UserRecord {
   /** SHA-256 of the token, hex: tokens are 256-bit random, so a slow hash adds nothing. */
   tokenHash: string
   createdAt: number
+  /** When the token stops working, ms since the epoch; absent: it does not expire. */
+  expiresAt?: number
 }

@@ -37,6 +37,16 @@ export interface ControlServerOptions {
 
 const MAX_BODY = 4 * 1024 * 1024
 
+/** The 401 for a known token past its expiry: whose, and since when. */
+function tokenExpired(user: UserRecord): ControlApiError {
+  return new ControlApiError(
+    401,
+    'ERR_TOKEN_EXPIRED',
+    `the token of user ${user.name} expired at ${new Date(user.expiresAt!).toISOString()}`,
+    { hint: `ask an operator for a new one: \`pocnet user token rotate ${user.name}\`` },
+  )
+}
+
 function match(pattern: string, path: string): Record<string, string> | undefined {
   const p = pattern.split('/')
   const a = path.split('/')
@@ -103,6 +113,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Se
           hint: 'set POCNET_TOKEN to a token from `pocnet user add`',
         })
       }
+      if (user.expiresAt !== undefined && user.expiresAt <= Date.now()) throw tokenExpired(user)
       let found: { route: Route; params: Record<string, string> } | undefined
       let pathKnown = false
       for (const route of opts.routes) {

@@ -9,6 +9,8 @@ import { ROLES, type Role, type UserRecord } from './roles.ts'
 export const USERS_FILE = 'users.json'
 const TOKEN_HASH = /^[0-9a-f]{64}$/
 const USER_FIELDS = ['name', 'role', 'tokenHash', 'createdAt'] as const
+/** Fields a user may have besides those: a token's expiry. */
+const OPTIONAL_USER_FIELDS = ['expiresAt'] as const
 
 export class UserError extends NodeError {}
 
@@ -50,11 +52,14 @@ export class UserStore {
   }
 
   list(): Array<Omit<UserRecord, 'tokenHash'>> {
-    return this.#users.map(({ name, role, createdAt }) => ({ name, role, createdAt }))
+    return this.#users.map(({ tokenHash: _hash, ...user }) => user)
   }
 
-  /** Adds a user and returns the token, which is shown once and never stored in clear. */
-  async add(name: string, role: Role): Promise<string> {
+  /**
+   * Adds a user and returns the token, which is shown once and never stored in clear; with
+   * `expiresAt` (ms since the epoch) the token stops working then.
+   */
+  async add(name: string, role: Role, expiresAt?: number): Promise<string> {
     if (!isUserName(name)) {
       throw new UserError('ERR_USER_NAME', `user name "${name}" must be ${USER_NAME_RULE}`)
     }
@@ -63,9 +68,24 @@ export class UserStore {
       if (users.some((u) => u.name === name)) {
         throw new UserError('ERR_USER_EXISTS', `user "${name}" already exists`)
       }
-      const token = `pn_${randomBytes(32).toString('base64url')}`
-      const user = { name, role, tokenHash: toHex(sha256(Buffer.from(token))), createdAt: Date.now() }
+      const { token, tokenHash } = freshToken()
+      const user = { name, role, tokenHash, createdAt: Date.now(), ...expiry(expiresAt) }
       return { users: [...users, user], result: token }
+    })
+  }
+
+  /**
+   * Gives a user a new token (returned, shown once) in place of the old one, which is refused as
+   * soon as this resolves; `expiresAt` is the new token's expiry (absent: it does not expire).
+   */
+  rotate(name: string, expiresAt?: number): Promise<string> {
+    return this.#change((users) => {
+      const old = users.find((u) => u.name === name)
+      if (old === undefined) throw new UserError('ERR_USER_UNKNOWN', `no user "${name}"`)
+      const { token, tokenHash } = freshToken()
+      const { expiresAt: _old, ...kept } = old
+      const rotated: UserRecord = { ...kept, tokenHash, ...expiry(expiresAt) }
+      return { users: users.map((u) => (u === old ? rotated : u)), result: token }
     })
   }
 
@@ -107,6 +127,16 @@ export class UserStore {
   }
 }
 
+/** A new random token and the hash kept of it. */
+function freshToken(): { token: string; tokenHash: string } {
+  const token = `pn_${randomBytes(32).toString('base64url')}`
+  return { token, tokenHash: toHex(sha256(Buffer.from(token))) }
+}
+
+function expiry(expiresAt: number | undefined): { expiresAt?: number } {
+  return expiresAt === undefined ? {} : { expiresAt }
+}
+
 /**
  * The users in the parsed content of users.json, or the first problem found (`[2].role must
  * be …`): anything else would make every authentication throw, or let a hand edit pass unseen.
@@ -133,8 +163,14 @@ function checkUsers(value: unknown): UserRecord[] | string {
     if (typeof u.createdAt !== 'number' || !Number.isSafeInteger(u.createdAt) || u.createdAt < 0) {
       return `[${i}].createdAt must be a time in milliseconds since 1970 (a whole number, 0 or more)`
     }
-    const extra = Object.keys(u).find((k) => !(USER_FIELDS as readonly string[]).includes(k))
-    if (extra !== undefined) return `[${i}].${extra} is not a field of a user (${USER_FIELDS.join(', ')})`
+    if (
+      u.expiresAt !== undefined &&
+      (typeof u.expiresAt !== 'number' || !Number.isSafeInteger(u.expiresAt) || u.expiresAt < 0)
+    )
+      return `[${i}].expiresAt must be a time in milliseconds since 1970 (a whole number, 0 or more), or absent`
+    const known: readonly string[] = [...USER_FIELDS, ...OPTIONAL_USER_FIELDS]
+    const extra = Object.keys(u).find((k) => !known.includes(k))
+    if (extra !== undefined) return `[${i}].${extra} is not a field of a user (${known.join(', ')})`
     const sameName = names.get(u.name)
     if (sameName !== undefined) return `[${i}].name "${u.name}" is also that of [${sameName}]`
     names.set(u.name, i)
@@ -143,11 +179,12 @@ function checkUsers(value: unknown): UserRecord[] | string {
       return `[${i}].tokenHash is also that of [${sameHash}] (one token for two users)`
     hashes.set(u.tokenHash, i)
   }
-  return (value as UserRecord[]).map(({ name, role, tokenHash, createdAt }) => ({
+  return (value as UserRecord[]).map(({ name, role, tokenHash, createdAt, expiresAt }) => ({
     name,
     role,
     tokenHash,
     createdAt,
+    ...expiry(expiresAt),
   }))
 }
 

@@ -125,7 +125,11 @@ describe('local users', () => {
     ],
     [
       users(user(0, { token: 'pn_x' })),
-      '[0].token is not a field of a user (name, role, tokenHash, createdAt)',
+      '[0].token is not a field of a user (name, role, tokenHash, createdAt, expiresAt)',
+    ],
+    [
+      users(user(0, { expiresAt: 'in 90 days' })),
+      '[0].expiresAt must be a time in milliseconds since 1970 (a whole number, 0 or more), or absent',
     ],
     [users(user(0), user(1), user(2, { name: 'user0' })), '[2].name "user0" is also that of [0]'],
     [
@@ -137,6 +141,29 @@ describe('local users', () => {
     expect(err.code).toBe('ERR_USERS_FILE')
     expect(err.problem).toBe(problem)
     expect(err.message).toContain(`${err.file}: the local users cannot be read (${problem}): restore`)
+  })
+
+  it('keeps a token expiry, and rotation replaces the token at once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pocnet-users-'))
+    try {
+      const store = await UserStore.open(dir)
+      const expiresAt = Date.now() + 86_400_000
+      const first = await store.add('desk', 'contact', expiresAt)
+      expect(store.authenticate(first)?.expiresAt).toBe(expiresAt)
+      const second = await store.rotate('desk')
+      expect(second).not.toBe(first)
+      expect(store.authenticate(first)).toBeUndefined()
+      const reopened = await UserStore.open(dir)
+      expect(reopened.authenticate(first)).toBeUndefined()
+      // rotated without an expiry, the new token has none
+      expect(reopened.authenticate(second)).toMatchObject({ name: 'desk', role: 'contact' })
+      expect(reopened.authenticate(second)?.expiresAt).toBeUndefined()
+      const third = await reopened.rotate('desk', expiresAt)
+      expect((await UserStore.open(dir)).authenticate(third)?.expiresAt).toBe(expiresAt)
+      await expect(reopened.rotate('nobody')).rejects.toMatchObject({ code: 'ERR_USER_UNKNOWN' })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('takes a well-formed users.json, and an empty list', async () => {
