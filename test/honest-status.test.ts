@@ -161,4 +161,55 @@ describe('honest status of requests and cases', () => {
     expect(statusText.stdout).toMatch(/damaged cases {2}1 with messages that cannot be read/)
     expect(statusText.stdout).toMatch(new RegExp(`listening {6}/ip4/127\\.0\\.0\\.1/tcp/${it_.port}`))
   })
+
+  it('lets tokens expire and be rotated, and names the token source in the 401 hint', async () => {
+    const it_ = fed.node('IT')
+    const added = await runCliJson<{ token: string; expiresAt: number }>(it_, [
+      'user',
+      'add',
+      'desk',
+      '--role',
+      'contact',
+      '--expires',
+      '90d',
+      '--json',
+    ])
+    expect(added.expiresAt).toBeGreaterThan(Date.now() + 89 * 86_400_000)
+    const listed = await runCli(it_, ['user', 'list'])
+    expect(listed.stdout).toMatch(/desk\s+contact\s+\S+ \S+ UTC\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC/)
+    const bad = await runCli(it_, ['user', 'add', 'desk2', '--role', 'contact', '--expires', '3 months'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('--expires 3 months: must be a whole number followed by d, h or m, like 90d')
+
+    const rotated = await runCli(it_, ['user', 'token', 'rotate', 'desk'])
+    expect(rotated.code, rotated.stderr).toBe(0)
+    expect(rotated.stdout).toContain('new token for desk (contact); the old one no longer works')
+    expect(rotated.stdout).toContain('it does not expire')
+    const token = /^\s+(pn_\S+)$/m.exec(rotated.stdout)![1]!
+    const old = await runCli(it_, ['inbox'], added.token)
+    expect(old.code).toBe(1)
+    expect(old.stderr).toMatch(/^error: missing or unknown token \(401\)$/m)
+    expect(old.stderr).toMatch(/^hint: the token from POCNET_TOKEN is not one this node knows/m)
+    expect((await runCli(it_, ['inbox'], token)).code).toBe(0)
+    const file = join(fed.baseDir, 'old-token')
+    await writeFile(file, `${added.token}\n`, { mode: 0o600 })
+    const fromFile = await runCli(it_, ['--token-file', file, 'inbox'])
+    expect(fromFile.stderr).toContain(`hint: the token from --token-file ${file} is not one this node knows`)
+
+    // expiry: the new token given an end already past, as users.json would hold it later on
+    expect(await stopNode(it_)).toEqual({ code: 0, signal: null })
+    const usersFile = join(it_.dataDir, 'users.json')
+    const users = JSON.parse(await readFile(usersFile, 'utf8')) as Array<{ name: string; expiresAt?: number }>
+    users.find((u) => u.name === 'desk')!.expiresAt = Date.parse('2026-01-01T00:00:00Z')
+    await writeFile(usersFile, JSON.stringify(users), { mode: 0o600 })
+    await spawnNode(it_)
+    const expired = await runCli(it_, ['inbox'], token)
+    expect(expired.code).toBe(1)
+    expect(expired.stderr).toMatch(
+      /^error: the token of user desk expired at 2026-01-01T00:00:00\.000Z \(401\)$/m,
+    )
+    expect(expired.stderr).toMatch(
+      /^hint: the token from POCNET_TOKEN has expired: ask an operator for a new one: `pocnet user token rotate desk`$/m,
+    )
+  })
 })
