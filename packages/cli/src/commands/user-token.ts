@@ -29,6 +29,7 @@ export function expiryLine(expiresAt: number | null, zone: string): string {
 /** `pocnet user token rotate <name>`: a new token in place of the old, which stops working at once. */
 export function registerUserToken(user: Command): void {
   const token = user.command('token').description("a user's token (operator)")
+  examples(token, 'pocnet user token rotate duty-officer --expires 90d')
   examples(
     token
       .command('rotate <name>')
