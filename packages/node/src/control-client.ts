@@ -54,6 +54,7 @@ export {
   type InboxMessage,
   type InclusionProof,
   intakeRoutes,
+  type KnownCountryView,
   type LedgerEntryView,
   type LedgerQuery,
   ledgerRoutes,

@@ -15,6 +15,7 @@ import { Context, controlError } from '../context.ts'
 import { CliError } from '../errors.ts'
 import { examples, jsonOption } from '../help.ts'
 import { describe, formatTime, out, relative, table } from '../output.ts'
+import { directoryTable } from './directory-table.ts'
 import { expiryLine, expiryOf, registerUserToken } from './user-token.ts'
 
 /** A health check waits this long for the daemon's answer. */
@@ -301,26 +302,20 @@ export function registerNode(program: Command): void {
   examples(
     directory
       .command('list')
-      .description('every member country: record freshness and connection')
+      .description(
+        'every member country: its record (looked up in the DHT when not held), freshness and connection',
+      )
       .addOption(jsonOption())
-      .action(async (flags: { json?: boolean }, command: Command) => {
+      .option('--cached', 'list only the records this node holds; look nothing up')
+      .action(async (flags: { json?: boolean; cached?: boolean }, command: Command) => {
         const ctx = Context.of(command)
-        const { countries } = await ctx.call(directoryRoutes.list)
+        const { countries } = await ctx.call(directoryRoutes.list, {
+          query: flags.cached ? { cached: 1 } : {},
+        })
         if (flags.json) return out.json({ countries })
-        out.line(
-          table([
-            ['COUNTRY', 'NAME', 'MEMBER', 'RECORD', 'EXPIRES', 'CONNECTED'],
-            ...countries.map((c) => [
-              c.country,
-              c.name ?? '-',
-              c.member ? 'yes' : 'no',
-              c.seq === undefined || c.seq === null ? 'none' : `seq ${c.seq}${c.fresh ? '' : ' (stale)'}`,
-              formatTime(c.expiresAt, ctx.zone),
-              c.connected ? 'yes' : 'no',
-            ]),
-          ]),
-        )
+        out.line(directoryTable(countries, ctx.zone))
       }),
     'pocnet directory list',
+    'pocnet directory list --cached',
   )
 }

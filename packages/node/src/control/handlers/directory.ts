@@ -4,13 +4,18 @@ import type { PocnetDaemon } from '../../daemon.ts'
 import { ControlApiError } from '../errors.ts'
 import type { directoryRoutes } from '../routes/directory.ts'
 import type { Handlers } from '../serve.ts'
+import { listCached, listWithFetch } from './directory-fetch.ts'
 
 /** How long a lookup may search the network for a record. */
 const LOOKUP_TIMEOUT_MS = 15_000
 
 export function directoryHandlers(daemon: PocnetDaemon): Handlers<typeof directoryRoutes> {
   return {
-    list: async () => ({ countries: daemon.directory.list() }),
+    list: async ({ cached }) => ({
+      countries: cached
+        ? listCached(daemon.directory)
+        : await listWithFetch(daemon.directory, daemon.config.country),
+    }),
     lookup: async ({ country }) => {
       try {
         const found = await daemon.directory.lookup(country, {

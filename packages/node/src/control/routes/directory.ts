@@ -17,6 +17,13 @@ export interface DirectoryLookup {
   fetchedAt: number
 }
 
+/** A country as `GET /directory` lists it: where its record came from on this call, and why there is none. */
+export type KnownCountryView = KnownCountry & {
+  /** cached: held before the call; fetched: looked up by it; none: not found (see `problem`). */
+  record: 'cached' | 'fetched' | 'none'
+  problem?: string
+}
+
 export interface RecordPublished {
   seq: number
   /** Peers that acknowledged storing it. */
@@ -31,11 +38,12 @@ export interface RosterOffered {
 
 /** The signed directory of the points of contact, and the roster behind it. */
 export const directoryRoutes = {
-  list: route<NoRequest, { countries: KnownCountry[] }>()({
+  /** Looks up the members whose record is not held first (a few at a time, bounded), unless `cached`. */
+  list: route<{ query?: { cached?: 1 } }, { countries: KnownCountryView[] }>()({
     method: 'GET',
     path: '/directory',
     roles: EVERY_ROLE,
-    parse: nothing,
+    parse: ({ query }) => ({ cached: query.get('cached') === '1' }),
   }),
   lookup: route<{ params: { country: string } }, DirectoryLookup>()({
     method: 'GET',
