@@ -30,6 +30,12 @@ interface Outgoing {
   recentAttempts: Array<{ at: number; error: string }>
 }
 
+interface Listed {
+  country: string
+  record: 'cached' | 'fetched' | 'none'
+  seq?: number
+}
+
 interface ShownCase {
   case: { id: string; status: string }
   outgoing: Outgoing[]
@@ -46,12 +52,31 @@ describe('honest status of requests and cases', () => {
       configure: (c) => ({ ...c, outbox: { ...c.outbox, initialBackoffMs: 300, maxBackoffMs: 1500 } }),
     })
     await Promise.all(fed.nodes.map((n) => spawnNode(n)))
-    await waitUntilReachable(fed.node('IT'), fed.node('FR'))
-    await waitUntilReachable(fed.node('FR'), fed.node('IT'))
   })
 
   afterAll(async () => {
     await fed?.cleanup()
+  })
+
+  // first: no traffic yet, so no lookup has cached FR's record on IT
+  it('lists what the DHT holds without a prior `directory show`, marked fetched or cached', async () => {
+    const it_ = fed.node('IT')
+    const cached = await runCliJson<{ countries: Listed[] }>(it_, ['directory', 'list', '--cached', '--json'])
+    expect(cached.countries.find((c) => c.country === 'FR')).toMatchObject({ record: 'none' })
+    // FR publishes its record at start: the first list that finds it says it fetched it
+    const found = await waitFor(
+      async () => {
+        const r = await runCliJson<{ countries: Listed[] }>(it_, ['directory', 'list', '--json'])
+        const fr = r.countries.find((c) => c.country === 'FR')!
+        return fr.record === 'none' ? undefined : fr
+      },
+      { timeoutMs: 60_000, intervalMs: 1000, description: "IT's directory list to find FR's record" },
+    )
+    expect(found.record).toBe('fetched')
+    expect(found.seq).toBeGreaterThan(0)
+    const again = await runCli(it_, ['directory', 'list'])
+    expect(again.stdout).toMatch(/^FR\s+FR test node\s+yes\s+seq \d+\s+cached\s/m)
+    expect(again.stdout).toMatch(/^IT\s+IT test node\s+yes\s+seq \d+\s+cached\s/m)
   })
 
   it('says a request to a stopped counterpart is queued, why, and when next; then delivered once', async () => {
@@ -60,6 +85,8 @@ describe('honest status of requests and cases', () => {
     })
     const it_ = fed.node('IT')
     const fr = fed.node('FR')
+    await waitUntilReachable(it_, fr)
+    await waitUntilReachable(fr, it_)
     expect(await stopNode(fr)).toEqual({ code: 0, signal: null })
 
     const form = join(fed.baseDir, 'request.yaml')
