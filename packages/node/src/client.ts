@@ -7,6 +7,12 @@
  */
 
 export {
+  BootstrapAddressError,
+  checkedBootstrapAddress,
+  memberBootstrapAddress,
+  peerIdOfBootstrapAddress,
+} from './bootstrap-address.ts'
+export {
   CONFIG_FILE,
   defaultConfig,
   frameBudgetOf,

@@ -16,6 +16,7 @@ import { CliError } from '../errors.ts'
 import { examples, jsonOption } from '../help.ts'
 import { describe, formatTime, out, relative, table } from '../output.ts'
 import { directoryTable } from './directory-table.ts'
+import { registerPeersAdd } from './peers-add.ts'
 import { expiryLine, expiryOf, registerUserToken } from './user-token.ts'
 
 /** A health check waits this long for the daemon's answer. */
@@ -159,32 +160,32 @@ export function registerNode(program: Command): void {
     'pocnet status --json | jq .outboxDepth',
   )
 
+  const peers = program
+    .command('peers')
+    .description('connections open now, with the member country of each peer; `peers add` to add one')
   examples(
-    program
-      .command('peers')
-      .description('connections open now, with the member country of each peer')
-      .addOption(jsonOption())
-      .action(async (flags: { json?: boolean }, command: Command) => {
-        const ctx = Context.of(command)
-        const { peers } = await ctx.call(statusRoutes.peers)
-        if (flags.json) return out.json({ peers })
-        if (peers.length === 0) return out.line('no peers connected')
-        out.line(
-          table([
-            ['COUNTRY', 'DIRECTION', 'SINCE', 'ADDRESS', 'PEER ID'],
-            ...peers.map((p) => [
-              p.country ?? '??',
-              p.direction,
-              formatTime(p.openedAt, ctx.zone),
-              p.address,
-              p.peerId,
-            ]),
+    peers.addOption(jsonOption()).action(async (flags: { json?: boolean }, command: Command) => {
+      const ctx = Context.of(command)
+      const { peers } = await ctx.call(statusRoutes.peers)
+      if (flags.json) return out.json({ peers })
+      if (peers.length === 0) return out.line('no peers connected')
+      out.line(
+        table([
+          ['COUNTRY', 'DIRECTION', 'SINCE', 'ADDRESS', 'PEER ID'],
+          ...peers.map((p) => [
+            p.country ?? '??',
+            p.direction,
+            formatTime(p.openedAt, ctx.zone),
+            p.address,
+            p.peerId,
           ]),
-        )
-      }),
+        ]),
+      )
+    }),
     'pocnet peers',
     'pocnet peers --json',
   )
+  registerPeersAdd(peers)
 
   const user = program.command('user').description('local users of this node and their roles (operator)')
   examples(user, 'pocnet user add duty-officer --role contact', 'pocnet user list')
