@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { readConfig, writeConfig } from '@pocnet/node'
 import {
   createFederation,
   type Federation,
@@ -238,5 +239,48 @@ describe('honest status of requests and cases', () => {
     expect(expired.stderr).toMatch(
       /^hint: the token from POCNET_TOKEN has expired: ask an operator for a new one: `pocnet user token rotate desk`$/m,
     )
+  })
+
+  it('adds a bootstrap address from a member file, stores it, and dials it when the node runs', async () => {
+    const it_ = fed.node('IT')
+    const fr = fed.node('FR')
+    expect(await stopNode(it_)).toEqual({ code: 0, signal: null })
+    await writeConfig(it_.dataDir, { ...(await readConfig(it_.dataDir)), bootstrap: [] })
+    // FR's member.json, as `pocnet init` writes it (docs/operations.md)
+    const memberFile = join(fed.baseDir, 'fr-member.json')
+    await writeFile(
+      memberFile,
+      JSON.stringify({
+        format: 'pocnet-member/1',
+        country: 'FR',
+        name: fr.member.name,
+        publicKey: Buffer.from(fr.member.publicKey).toString('hex'),
+        peerId: fr.peerId,
+      }),
+    )
+    const noAddress = await runCli(it_, ['peers', 'add', memberFile])
+    expect(noAddress.code).toBe(1)
+    expect(noAddress.stderr).toContain(
+      `error: ${memberFile}: a member file names the key, not where the node listens`,
+    )
+    expect(noAddress.stderr).toMatch(
+      /hint: add --address host:port \(the port `pocnet status` shows as "listening"/,
+    )
+    const noPeer = await runCli(it_, ['peers', 'add', `/ip4/127.0.0.1/tcp/${fr.port}`])
+    expect(noPeer.code).toBe(1)
+    expect(noPeer.stderr).toContain('a bootstrap address must end in /p2p/<peer id>')
+
+    const added = await runCli(it_, ['peers', 'add', memberFile, '--address', `127.0.0.1:${fr.port}`])
+    expect(added.code, added.stderr).toBe(0)
+    expect(added.stdout).toContain(`added to the bootstrap list: ${fr.multiaddr} (FR)`)
+    expect(added.stdout).toContain('the node is not running: it dials this address at its next start')
+    expect((await readConfig(it_.dataDir)).bootstrap).toEqual([fr.multiaddr])
+
+    await spawnNode(it_)
+    const again = await runCli(it_, ['peers', 'add', fr.multiaddr])
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stdout).toContain(`already in the bootstrap list: ${fr.multiaddr} (FR)`)
+    expect(again.stdout).toContain('connected now to FR')
+    expect((await readConfig(it_.dataDir)).bootstrap).toEqual([fr.multiaddr])
   })
 })
