@@ -8,6 +8,7 @@ import {
 import type { Context } from '../../context.ts'
 import { CliError } from '../../errors.ts'
 import { out } from '../../output.ts'
+import { deliveryText, firstAttempt } from './delivery.ts'
 
 /** The `pocnet case` command that sends each event kind (docs/cases.md §5.1). */
 const COMMAND_OF_EVENT: Partial<Record<CaseEventKind, string>> = {
@@ -42,10 +43,17 @@ export async function postEvent(
   } catch (e) {
     throw e instanceof CliError && e.code === 'ERR_ILLEGAL_TRANSITION' ? withNextCommands(e, caseId) : e
   }
-  if (json) return out.json(r)
+  // the step is recorded; whether it reached the counterpart is the first attempt's to say
+  const delivery = await firstAttempt(ctx, caseId, r.messageId)
+  if (json) return out.json({ ...r, delivery: delivery ?? null })
+  const reached = delivery === undefined || delivery.state === 'delivered'
   out.line(
-    `${out.style('green', '✓')} ${String(event.kind)} sent on case ${caseId}: status now ${r.status} (message ${r.messageId})`,
+    `${reached ? out.style('green', '✓') : out.style('yellow', '…')} ${String(event.kind)} sent on case ${caseId}: status now ${r.status} (message ${r.messageId})`,
   )
+  if (!reached)
+    out.line(
+      `  not delivered${delivery.state === 'queued' ? ' yet' : ''}: ${deliveryText(delivery, ctx.zone)}`,
+    )
 }
 
 /** An illegal step's error, its hint giving the commands this side can run instead. */
