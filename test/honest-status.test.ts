@@ -217,12 +217,16 @@ describe('honest status of requests and cases', () => {
     const old = await runCli(it_, ['inbox'], added.token)
     expect(old.code).toBe(1)
     expect(old.stderr).toMatch(/^error: missing or unknown token \(401\)$/m)
-    expect(old.stderr).toMatch(/^hint: the token from POCNET_TOKEN is not one this node knows/m)
+    expect(old.stderr).toMatch(
+      /^hint: set POCNET_TOKEN to a token from `pocnet user add` or `pocnet user token rotate`: the token from POCNET_TOKEN is not one this node knows/m,
+    )
     expect((await runCli(it_, ['inbox'], token)).code).toBe(0)
     const file = join(fed.baseDir, 'old-token')
     await writeFile(file, `${added.token}\n`, { mode: 0o600 })
     const fromFile = await runCli(it_, ['--token-file', file, 'inbox'])
-    expect(fromFile.stderr).toContain(`hint: the token from --token-file ${file} is not one this node knows`)
+    expect(fromFile.stderr).toContain(
+      `hint: put in ${file} a token from \`pocnet user add\` or \`pocnet user token rotate\`: the token from --token-file ${file} is not one this node knows`,
+    )
 
     // expiry: the new token given an end already past, as users.json would hold it later on
     expect(await stopNode(it_)).toEqual({ code: 0, signal: null })

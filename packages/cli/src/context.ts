@@ -141,7 +141,8 @@ function refusedTokenHint(code: string, source: string, daemonHint: string | und
     source === 'POCNET_TOKEN'
       ? 'set POCNET_TOKEN to'
       : `put in ${source.slice(source.indexOf(source.startsWith('--') ? ' ' : '(') + 1).replace(/\)$/, '')}`
-  return `the token from ${source} is not one this node knows (removed, rotated, or another node's): ${fix} a token from \`pocnet user add\` or \`pocnet user token rotate\``
+  // the fix first: what to do is what a reader looks for
+  return `${fix} a token from \`pocnet user add\` or \`pocnet user token rotate\`: the token from ${source} is not one this node knows (removed, rotated, or another node's)`
 }
 
 /** Whether a daemon answers on the socket (any answer counts, even a refusal). */
