@@ -52,6 +52,11 @@ export const DEFAULT_CACHE_FRESH_MS = 10 * 60 * 1000
 export const DEFAULT_DHT_QUERY_TIMEOUT_MS = 10_000
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000
 /**
+ * How long a lookup waits for the country's own node before it asks the DHT: an open connection
+ * answers in milliseconds; a node gone silent must not hold every send to its country.
+ */
+export const DEFAULT_OWN_NODE_TIMEOUT_MS = 2_000
+/**
  * The largest kad-dht message read, either way: a PUT_VALUE or GET_VALUE answer carries one record
  * (MAX_RECORD_BYTES) and at most 20 closer peers with their addresses, a few KiB.
  */

@@ -24,6 +24,7 @@ import type { DirectoryMemory } from './memory.ts'
 import { compareRecords, decodeRecordBody, type VerifiedRecord, verifyRecord } from './record.ts'
 import type { RejectionListener } from './rejection.ts'
 import type { RosterState } from './roster.ts'
+import type { VerifiedRecords } from './verified-records.ts'
 
 const KEY_PREFIX = `/${DIRECTORY_KEY_NAMESPACE}/`
 
@@ -47,6 +48,8 @@ export interface DirectoryRules {
   getRoster: () => RosterState
   memory: DirectoryMemory
   now?: () => number
+  /** Remembers which record bytes verified under which roster version; share one with the Directory. */
+  verified?: VerifiedRecords
   /**
    * Told each time a peer asks this node to store what pocnet never stores in the DHT: kad-dht's
    * own `/pk/` record (`record`), a provider record (`provider`), or a record under any other key
@@ -82,7 +85,11 @@ export function checkDirectoryValue(
   const country = countryOfKey(key)
   if (country === undefined) throw new RecordRejectedError('malformed', 'DHT key is not /pocnet-dir/<CC>')
   const now = (rules.now ?? Date.now)()
-  const verified = verifyRecord(value, country, rules.getRoster(), now)
+  const roster = rules.getRoster()
+  const verified =
+    rules.verified === undefined
+      ? verifyRecord(value, country, roster, now)
+      : rules.verified.verify(value, country, roster, now)
   const highest = rules.memory.highestSeq(country, now)
   if (verified.record.seq < highest)
     throw new RecordRejectedError(

@@ -1,25 +1,34 @@
 import type { AbortOptions, Libp2p, Logger, PeerId } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import { type RepeatingTask, repeatingTask } from '@libp2p/utils'
-import { bytesEqual, type NodeIdentity } from '@pocnet/crypto'
-import { COUNTRY_CODE_RULE, decode, encode, isCountryCode } from '@pocnet/protocol'
+import { bytesEqual, type NodeIdentity, peerIdFromEd25519PublicKey } from '@pocnet/crypto'
+import { COUNTRY_CODE_RULE, encode, isCountryCode } from '@pocnet/protocol'
 import { type FrameBudget, requestOnce, serveRequests } from '@pocnet/protocol/reqresp'
 import {
   DEFAULT_CACHE_FRESH_MS,
   DEFAULT_DHT_QUERY_TIMEOUT_MS,
+  DEFAULT_OWN_NODE_TIMEOUT_MS,
   DEFAULT_RECORD_VALIDITY_MS,
   DEFAULT_REPUBLISH_INTERVAL_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DIR_FETCH_PROTOCOL,
-  MAX_CLOCK_SKEW_MS,
   MAX_INBOUND_STREAMS,
   MAX_RECORD_BYTES,
   MAX_REQUEST_BYTES,
   REISSUE_BEFORE_EXPIRY_MS,
 } from './constants.ts'
 import { checkDirectoryValue, type DirectoryRules, directoryKey } from './dht.ts'
-import { NotAMemberError, PeerProtocolError, RecordNotFoundError } from './errors.ts'
-import { FieldReader } from './fields.ts'
+import { firstDhtCopy } from './dht-first.ts'
+import { decodeFetchAnswer, decodeFetchRequest, isUnreachable } from './dir-fetch.ts'
+import { NotAMemberError, RecordNotFoundError } from './errors.ts'
+import { InFlight } from './in-flight.ts'
+import type {
+  KnownCountry,
+  LookupOptions,
+  LookupResult,
+  LookupSource,
+  PublishResult,
+} from './lookup-types.ts'
 import type { DirectoryMemory } from './memory.ts'
 import {
   type ContactDetails,
@@ -27,45 +36,10 @@ import {
   type DirectoryRecord,
   signRecord,
   type VerifiedRecord,
-  verifyRecord,
 } from './record.ts'
 import { type RejectionListener, type RejectionProtocol, rejectionReason } from './rejection.ts'
 import type { RosterState } from './roster.ts'
-
-/** Where a lookup found its record. `stale-cache`: nothing fresher answered, the last good record is served. */
-export type LookupSource = 'self' | 'cache' | 'dht' | 'peer' | 'stale-cache'
-
-export interface LookupResult extends VerifiedRecord {
-  source: LookupSource
-  /** When this node obtained the record (ms since epoch). */
-  fetchedAt: number
-}
-
-export interface PublishResult extends VerifiedRecord {
-  /** Peers that acknowledged storing the record (PUT_VALUE responses echoing it). */
-  storedBy: number
-}
-
-export interface KnownCountry {
-  country: string
-  /** Roster display name; undefined when the country is no longer a member. */
-  name: string | undefined
-  member: boolean
-  seq: number | undefined
-  expiresAt: number | undefined
-  fetchedAt: number | undefined
-  /** A valid record younger than the cache freshness window is held. */
-  fresh: boolean
-  /** This node has an open connection to the country's node now. */
-  connected: boolean
-  /** Last time a connection to the country's node opened, since this node started. */
-  lastSeenAt: number | undefined
-}
-
-export interface LookupOptions extends AbortOptions {
-  /** Network sources to try (the DHT before peers); both by default. The cache is always consulted. */
-  sources?: Array<'dht' | 'peer'>
-}
+import { VerifiedRecords } from './verified-records.ts'
 
 export interface DirectoryInit {
   libp2p: Libp2p
@@ -80,7 +54,11 @@ export interface DirectoryInit {
   cacheFreshMs?: number
   dhtQueryTimeoutMs?: number
   requestTimeoutMs?: number
+  /** How long a lookup waits for the country's own node before it asks the DHT. */
+  ownNodeTimeoutMs?: number
   recordValidityMs?: number
+  /** Which record bytes verified under which roster: the one the DHT rules use (`DirectoryRules.verified`). */
+  verified?: VerifiedRecords
   /** Told of every refused peer request and failed or refused peer answer, with a reason code (never the bytes). */
   onRejected?: RejectionListener
   /** The node's budget for bytes of request frames being read (none when absent). */
@@ -90,37 +68,12 @@ export interface DirectoryInit {
 /** Most peers asked at once when the DHT does not answer. */
 const MAX_PEERS_ASKED = 8
 
-const peerFail = (field: string, rule: string) => new PeerProtocolError(`dir-fetch ${field}: ${rule}`)
-
-/** A dir-fetch request, `{ country }`: the country whose record is asked for. */
-function decodeFetchRequest(frame: Uint8Array): string {
-  const r = new FieldReader(
-    decode(frame, { maxBytes: MAX_REQUEST_BYTES, maxDepth: 1 }),
-    'request',
-    peerFail,
-    ['country'],
-  )
-  return r.text('country', 2, isCountryCode, `must be ${COUNTRY_CODE_RULE}`)
-}
-
-/** A dir-fetch answer, `{ record }`: the record's bytes, or null when the peer holds none. */
-function decodeFetchAnswer(frame: Uint8Array): Uint8Array | null {
-  const r = new FieldReader(
-    decode(frame, { maxBytes: MAX_RECORD_BYTES + 64, maxDepth: 1 }),
-    'response',
-    peerFail,
-    ['record'],
-  )
-  const bytes = r.raw('record')
-  if (bytes !== null && !(bytes instanceof Uint8Array))
-    throw peerFail('response.record', 'must be a byte string or null')
-  return bytes
-}
-
 /**
  * The directory: publishes this country's signed record to the DHT (counting the peers that
  * stored it) and republishes it on a timer, and looks countries up — fresh cache, then the
- * DHT, then connected members directly (`/pocnet/dir-fetch/1.0.0`), then the last good record.
+ * country's own node (`/pocnet/dir-fetch/1.0.0`), then the DHT (the first valid copy; the query
+ * finishes in the background), then the other connected members, then the last good record.
+ * Concurrent lookups of one country share one search of the network.
  */
 export class Directory {
   readonly country: string
@@ -129,17 +82,18 @@ export class Directory {
   readonly #identity: NodeIdentity
   readonly #getRoster: () => RosterState
   readonly #memory: DirectoryMemory
-  /** The last successful verification of each country's cached record bytes, under which roster. */
-  readonly #verifiedCache = new Map<
-    string,
-    { bytes: Uint8Array; roster: RosterState; verified: VerifiedRecord }
-  >()
+  readonly #verified: VerifiedRecords
+  /** The search of the network under way per country and sources, shared by its callers. */
+  readonly #searches = new InFlight<LookupResult | undefined>()
+  /** DHT queries running on after their lookup was answered; stop() waits for them. */
+  readonly #background = new Set<Promise<void>>()
   readonly #rules: DirectoryRules
   readonly #now: () => number
   readonly #republishIntervalMs: number
   readonly #cacheFreshMs: number
   readonly #dhtQueryTimeoutMs: number
   readonly #requestTimeoutMs: number
+  readonly #ownNodeTimeoutMs: number
   readonly #recordValidityMs: number
   readonly #log: Logger
   readonly #lastSeen = new Map<string, number>()
@@ -163,11 +117,13 @@ export class Directory {
     this.#getRoster = init.getRoster
     this.#memory = init.memory
     this.#now = init.now ?? Date.now
-    this.#rules = { getRoster: init.getRoster, memory: init.memory, now: this.#now }
+    this.#verified = init.verified ?? new VerifiedRecords()
+    this.#rules = { getRoster: init.getRoster, memory: init.memory, now: this.#now, verified: this.#verified }
     this.#republishIntervalMs = init.republishIntervalMs ?? DEFAULT_REPUBLISH_INTERVAL_MS
     this.#cacheFreshMs = init.cacheFreshMs ?? DEFAULT_CACHE_FRESH_MS
     this.#dhtQueryTimeoutMs = init.dhtQueryTimeoutMs ?? DEFAULT_DHT_QUERY_TIMEOUT_MS
     this.#requestTimeoutMs = init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+    this.#ownNodeTimeoutMs = init.ownNodeTimeoutMs ?? DEFAULT_OWN_NODE_TIMEOUT_MS
     this.#recordValidityMs = init.recordValidityMs ?? DEFAULT_RECORD_VALIDITY_MS
     this.#log = init.libp2p.logger.forComponent('pocnet:directory')
     this.#onRejected = init.onRejected
@@ -223,6 +179,18 @@ export class Directory {
     this.#shutdown.abort()
     this.#libp2p.removeEventListener('peer:connect', this.#onConnect)
     await this.#libp2p.unhandle(DIR_FETCH_PROTOCOL)
+    // the aborted queries end promptly; none may outlive the node's libp2p
+    await Promise.allSettled([...this.#background])
+  }
+
+  /** Searches of the network started so far (lookups that joined one under way not counted). */
+  get networkLookups(): number {
+    return this.#searches.started
+  }
+
+  /** Record verifications answered from memory (`hits`) and by checking a signature (`misses`). */
+  get verifications(): { hits: number; misses: number } {
+    return { hits: this.#verified.hits, misses: this.#verified.misses }
   }
 
   /** The record this node last published, if any. */
@@ -302,23 +270,47 @@ export class Directory {
     const now = this.#now()
     if (country === this.country && this.#own !== undefined) {
       const own = this.#own.verified
-      verifyRecord(own.bytes, country, this.#getRoster(), now)
+      this.#verified.verify(own.bytes, country, this.#getRoster(), now)
       return { ...own, source: 'self', fetchedAt: own.record.issuedAt }
     }
     const cached = this.#cachedValid(country, now)
     if (cached !== undefined && this.#isFresh(country, cached.fetchedAt, now))
       return { ...cached, source: 'cache' }
 
-    if (sources.includes('dht')) {
-      const fromDht = await this.#dhtGet(country, options.signal)
-      if (fromDht !== undefined) return { ...fromDht, source: 'dht', fetchedAt: this.#now() }
-    }
-    if (sources.includes('peer')) {
-      const fromPeer = await this.#askPeers(country, options.signal)
-      if (fromPeer !== undefined) return { ...fromPeer, source: 'peer', fetchedAt: this.#now() }
+    const peers = sources.includes('peer')
+    const dht = sources.includes('dht')
+    if (peers || dht) {
+      const found = await this.#searches.join(
+        `${country} ${peers ? 'peer' : ''} ${dht ? 'dht' : ''}`,
+        () => this.#search(country, peers, dht),
+        options.signal,
+      )
+      if (found !== undefined) return { ...found }
     }
     if (cached !== undefined) return { ...cached, source: 'stale-cache' }
     throw new RecordNotFoundError(country)
+  }
+
+  /** One search of the network for `country`, shared by the lookups meanwhile; never rejects. */
+  async #search(country: string, peers: boolean, dht: boolean): Promise<LookupResult | undefined> {
+    const member = this.#getRoster().members.get(country)
+    const ownNode = member === undefined ? undefined : peerIdFromEd25519PublicKey(member.publicKey)
+    const found = (record: VerifiedRecord | undefined, source: LookupSource) =>
+      record === undefined ? undefined : { ...record, source, fetchedAt: this.#now() }
+    try {
+      if (peers && ownNode !== undefined) {
+        const fromOwn = await this.#askOwnNode(ownNode, country)
+        if (fromOwn !== undefined) return found(fromOwn, 'peer')
+      }
+      if (dht) {
+        const fromDht = await this.#dhtGet(country)
+        if (fromDht !== undefined) return found(fromDht, 'dht')
+      }
+      if (peers) return found(await this.#askPeers(country, ownNode), 'peer')
+    } catch (err) {
+      this.#log.error('lookup of %s failed: %e', country, err)
+    }
+    return undefined
   }
 
   /** Every country this node knows of (roster members and cached records), with freshness and reachability. */
@@ -363,21 +355,14 @@ export class Directory {
   #cachedValid(country: string, now: number): (VerifiedRecord & { fetchedAt: number }) | undefined {
     const cached = this.#memory.cached(country)
     if (cached === undefined) return undefined
-    const roster = this.#getRoster()
-    // The outbox looks its counterpart up on every attempt: the signature and decoding of the
-    // same bytes under the same (immutable) roster state need checking once; the clock, each time.
-    const memo = this.#verifiedCache.get(country)
-    if (memo !== undefined && memo.bytes === cached.bytes && memo.roster === roster) {
-      const { record } = memo.verified
-      if (record.expiresAt > now && record.issuedAt <= now + MAX_CLOCK_SKEW_MS)
-        return { ...memo.verified, fetchedAt: cached.fetchedAt }
-    }
+    // The outbox looks its counterpart up on every attempt: the signature is checked once per
+    // roster version (VerifiedRecords), the clock each time.
     try {
-      const verified = verifyRecord(cached.bytes, country, roster, now)
-      this.#verifiedCache.set(country, { bytes: cached.bytes, roster, verified })
-      return { ...verified, fetchedAt: cached.fetchedAt }
+      return {
+        ...this.#verified.verify(cached.bytes, country, this.#getRoster(), now),
+        fetchedAt: cached.fetchedAt,
+      }
     } catch {
-      this.#verifiedCache.delete(country)
       return undefined
     }
   }
@@ -391,42 +376,58 @@ export class Directory {
     return verified
   }
 
-  async #dhtGet(country: string, signal: AbortSignal | undefined): Promise<VerifiedRecord | undefined> {
-    const timeout = AbortSignal.timeout(this.#dhtQueryTimeoutMs)
-    let found: VerifiedRecord | undefined
-    try {
-      for await (const event of this.#dht.get(directoryKey(country), {
-        signal: this.#signal(timeout, signal),
-      })) {
-        if (event.name !== 'VALUE') continue
+  /**
+   * The first copy from the DHT that passes every rule, seq not below the highest seen (so never
+   * a lower seq than one already seen); the query runs on in the background, bounded by its
+   * deadline and stop(), and every later copy is checked and cached as it comes.
+   */
+  async #dhtGet(country: string): Promise<VerifiedRecord | undefined> {
+    const query = firstDhtCopy({
+      dht: this.#dht,
+      key: directoryKey(country),
+      self: this.#libp2p.peerId,
+      signal: this.#signal(AbortSignal.timeout(this.#dhtQueryTimeoutMs), undefined),
+      accept: (value, from) => {
         try {
-          const verified = this.#accept(country, event.value)
-          if (found === undefined || compareRecords(verified.record, found.record) > 0) found = verified
+          return this.#accept(country, value)
         } catch (err) {
-          this.#reject(err as Error, 'dht', event.from, country)
+          this.#reject(err as Error, 'dht', from, country)
+          return undefined
         }
-      }
-    } catch (err) {
-      // not found, timed out, or a failed correction of an out-of-date peer: the next source is tried
-      this.#log('DHT get of %s ended: %s', country, (err as Error).message)
-    }
-    return found
+      },
+      log: this.#log,
+    })
+    this.#background.add(query.done)
+    void query.done.then(() => this.#background.delete(query.done))
+    return query.answer
   }
 
-  async #askPeers(country: string, signal: AbortSignal | undefined): Promise<VerifiedRecord | undefined> {
+  /**
+   * The record from the country's own node when it is connected or its addresses are known, within
+   * ownNodeTimeoutMs. Checked exactly like a copy from the DHT. Failing to reach a node this node
+   * holds no connection to is not counted as a refusal: it is the usual case of a node offline.
+   */
+  async #askOwnNode(peer: PeerId, country: string): Promise<VerifiedRecord | undefined> {
+    const connected = this.#libp2p.getConnections(peer).length > 0
+    if (!connected) {
+      const known = await this.#libp2p.peerStore.get(peer).catch(() => undefined)
+      if (known === undefined || known.addresses.length === 0) return undefined
+    }
+    return this.#fetchFrom(peer, country, this.#ownNodeTimeoutMs, connected)
+  }
+
+  /** Asks the connected members other than `except` (the country's own node, asked already), a batch at a time. */
+  async #askPeers(country: string, except: PeerId | undefined): Promise<VerifiedRecord | undefined> {
     const roster = this.#getRoster()
-    const target = roster.members.get(country)
-    const members = this.#libp2p.getPeers().filter((p) => roster.memberByPeerId(p) !== undefined)
-    // the country's own node first: it always has its record
-    members.sort((a, b) => {
-      const rank = (p: PeerId) =>
-        target !== undefined && roster.memberByPeerId(p)?.country === country ? 0 : 1
-      return rank(a) - rank(b)
-    })
+    const members = this.#libp2p
+      .getPeers()
+      .filter((p) => roster.memberByPeerId(p) !== undefined && !(except?.equals(p) ?? false))
     let found: VerifiedRecord | undefined
     for (let i = 0; i < members.length && found === undefined; i += MAX_PEERS_ASKED) {
       const answers = await Promise.allSettled(
-        members.slice(i, i + MAX_PEERS_ASKED).map((peer) => this.#fetchFrom(peer, country, signal)),
+        members
+          .slice(i, i + MAX_PEERS_ASKED)
+          .map((peer) => this.#fetchFrom(peer, country, this.#requestTimeoutMs, true)),
       )
       for (const answer of answers) {
         if (answer.status === 'fulfilled' && answer.value !== undefined) {
@@ -441,19 +442,20 @@ export class Directory {
   async #fetchFrom(
     peer: PeerId,
     country: string,
-    signal: AbortSignal | undefined,
+    timeoutMs: number,
+    countFailure: boolean,
   ): Promise<VerifiedRecord | undefined> {
-    const timeout = AbortSignal.timeout(this.#requestTimeoutMs)
     try {
       const bytes = await requestOnce(this.#libp2p, peer, DIR_FETCH_PROTOCOL, encode({ country }), {
         maxResponseBytes: MAX_RECORD_BYTES + 64,
-        signal: this.#signal(timeout, signal),
+        signal: this.#signal(AbortSignal.timeout(timeoutMs), undefined),
         decode: decodeFetchAnswer,
       })
       if (bytes === null) return undefined
       return this.#accept(country, bytes)
     } catch (err) {
-      this.#reject(err as Error, 'dir-fetch', peer)
+      if (countFailure || !isUnreachable(err)) this.#reject(err as Error, 'dir-fetch', peer)
+      else this.#log('could not reach %p for the record of %s: %s', peer, country, (err as Error).message)
       return undefined
     }
   }

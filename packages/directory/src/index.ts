@@ -13,17 +13,16 @@ export {
   RECORD_KEY_PREFIX,
   rosterConnectionGater,
 } from './dht.ts'
-export {
-  Directory,
-  type DirectoryInit,
-  type KnownCountry,
-  type LookupOptions,
-  type LookupResult,
-  type LookupSource,
-  type PublishResult,
-} from './directory.ts'
+export { Directory, type DirectoryInit } from './directory.ts'
 export { type OfferOutcome, type RosterAdoption, RosterKeeper, type RosterKeeperInit } from './keeper.ts'
 export * from './key-history.ts'
+export type {
+  KnownCountry,
+  LookupOptions,
+  LookupResult,
+  LookupSource,
+  PublishResult,
+} from './lookup-types.ts'
 export {
   type CachedRecord,
   DirectoryMemory,
@@ -40,3 +39,4 @@ export {
   rejectionReason,
 } from './rejection.ts'
 export { RosterSync, type RosterSyncInit } from './roster-sync.ts'
+export { VerifiedRecords } from './verified-records.ts'

@@ -317,6 +317,16 @@ export function verifyRecord(
   }
   if (record.country !== country)
     throw reject('wrong-country', `record stored under ${country} names ${record.country}`)
+  checkRecordTimes(record, now)
+  return { record, bytes }
+}
+
+/**
+ * The rules of `verifyRecord` that depend on the clock: checked on every use of a record, even
+ * one whose signature was checked before (VerifiedRecords).
+ */
+export function checkRecordTimes(record: DirectoryRecord, now: number): void {
+  const { country } = record
   if (record.expiresAt <= now) throw reject('expired', `record for ${country} expired at ${record.expiresAt}`)
   if (record.issuedAt > now + MAX_CLOCK_SKEW_MS)
     throw reject('not-yet-valid', `record for ${country} is issued in the future (${record.issuedAt})`)
@@ -324,7 +334,6 @@ export function verifyRecord(
   // node's "highest seen" out of reach, locking out the country's next records, new key or not.
   if (record.seq > now + MAX_CLOCK_SKEW_MS)
     throw reject('not-yet-valid', `record for ${country} has seq ${record.seq}, beyond the current time`)
-  return { record, bytes }
 }
 
 /** Orders records of one country: higher seq wins, then later expiry; > 0 when `a` is better. */

@@ -7,6 +7,7 @@ import {
   type DirectoryRecord,
   directoryKey,
   encodeRecordBody,
+  type LookupOptions,
   type LookupResult,
   MAX_RECORD_BYTES,
   RecordNotFoundError,
@@ -35,10 +36,18 @@ async function rawPut(from: Member, country: string, bytes: Uint8Array): Promise
 }
 
 /** Lookup with a bounded number of attempts (the DHT is eventually consistent). */
-async function lookupWithin(node: Member, country: string, attempts = 3): Promise<LookupResult> {
+async function lookupWithin(
+  node: Member,
+  country: string,
+  attempts = 3,
+  sources?: LookupOptions['sources'],
+): Promise<LookupResult> {
   for (let i = 1; ; i++) {
     try {
-      return await node.directory.lookup(country, { signal: AbortSignal.timeout(10_000) })
+      return await node.directory.lookup(country, {
+        signal: AbortSignal.timeout(10_000),
+        ...(sources !== undefined && { sources }),
+      })
     } catch (err) {
       if (i >= attempts) throw err
     }
@@ -68,7 +77,7 @@ describe('directory on 10 member nodes', () => {
     for (const n of nodes) {
       for (const other of nodes) {
         if (other === n) continue
-        const found = await lookupWithin(n, other.country)
+        const found = await lookupWithin(n, other.country, 3, ['dht'])
         expect(found.record.country).toBe(other.country)
         expect(found.record.unit).toBe(`desk ${other.country}`)
         expect(found.source).toBe('dht')

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import type { AbortOptions } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { CLOCK_PRESETS } from '@pocnet/cases'
-import { Directory, RosterSync } from '@pocnet/directory'
+import { Directory, RosterSync, VerifiedRecords } from '@pocnet/directory'
 import type { FrameBudget } from '@pocnet/protocol/reqresp'
 import { CaseBook } from '../casebook/index.ts'
 import { minCosigners, sealsHybrid } from '../config.ts'
@@ -93,6 +93,8 @@ export async function createServices(
     log,
     (peer) => getRoster().memberByPeerId(peerIdFromString(peer))?.country,
   )
+  // records verified once per roster version, by the DHT validator and the directory alike
+  const verified = new VerifiedRecords()
   const memberAddresses = new MemberAddresses({ getRoster, memory, configured: config.bootstrap })
   // set once libp2p is made: a connection arriving before counts no established ones
   let started: Host | undefined
@@ -107,7 +109,7 @@ export async function createServices(
   const host = await createHost({
     identity,
     listen: config.listen,
-    rules: { getRoster, memory, onForeign, onRejected: peerRejections.record },
+    rules: { getRoster, memory, onForeign, onRejected: peerRejections.record, verified },
     guard,
     logger: libp2pLogger(log.child('libp2p')),
     refuseDial: () => retirement.refuseDial(),
@@ -130,6 +132,7 @@ export async function createServices(
     memory,
     onRejected: peerRejections.record,
     frameBudget,
+    verified,
   })
   const resolve = async (country: string, options: AbortOptions = {}): Promise<Counterpart> => {
     const member = getRoster().members.get(country)
