@@ -27,6 +27,8 @@ export interface BenchResult {
 export interface BenchEntry {
   name: string
   unit: string
+  /** Too slow for `--quick`: run in a full run only. */
+  fullOnly?: boolean
   run(ctx: BenchContext): Promise<BenchResult>
 }
 

@@ -73,7 +73,7 @@ async function main(): Promise<number> {
   })
   const quick = values.quick === true
   const entries = (await loadEntries()).filter(
-    (e) => values.filter === undefined || e.name.includes(values.filter),
+    (e) => (values.filter === undefined || e.name.includes(values.filter)) && !(quick && e.fullOnly === true),
   )
   console.log(`pocnet bench${quick ? ' --quick' : ''}: ${entries.length} entries, node ${process.version}\n`)
   const rows: Row[] = []

@@ -1,57 +1,69 @@
 /**
- * Directory lookup latency, cache cold (every lookup is a kad-dht GET across the network,
- * validated and selected by the directory rules), in a loopback network of member nodes;
- * the baseline is a bare libp2p request/response of the record's size between the same pair
- * of nodes on their open connection, measured interleaved in the same run.
+ * Directory lookup latency with a cold cache (every lookup asks the network), in a loopback
+ * federation of 10, 30 and 100 member nodes spread over child processes, each node connected
+ * to every other. Per sample, interleaved: a lookup as the node makes it (the country's own
+ * node first, then the DHT), a DHT-only lookup (the first valid copy; the query finishing in the
+ * background), and the baseline, the `peer` source alone (the dir-fetch request to the member).
  */
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { identify } from '@libp2p/identify'
-import type { Libp2p } from '@libp2p/interface'
-import { type KadDHT, kadDHT } from '@libp2p/kad-dht'
-import { ping } from '@libp2p/ping'
-import { tcp } from '@libp2p/tcp'
-import { lpStream } from '@libp2p/utils'
+import { type ChildProcess, fork } from 'node:child_process'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { NodeIdentity } from '@pocnet/crypto'
-import {
-  type ContactDetails,
-  Directory,
-  DirectoryMemory,
-  directoryDhtOptions,
-  encodeRosterBody,
-  encodeRosterDocument,
-  RosterKeeper,
-  rosterConnectionGater,
-  signRosterBody,
-} from '@pocnet/directory'
-import { createLibp2p } from 'libp2p'
+import { encodeRosterBody, encodeRosterDocument, type LookupOptions, signRosterBody } from '@pocnet/directory'
 import { type BenchEntry, type BenchResult, median, percentile, spreadOf } from '../harness.ts'
+import type { NodesAnswer, NodesCommand } from '../workers/directory-nodes.ts'
 
-const ECHO_PROTOCOL = '/pocnet-bench/echo/1.0.0'
+const WORKER = join(dirname(fileURLToPath(import.meta.url)), '..', 'workers', 'directory-nodes.ts')
+/** Child processes the nodes are spread over (the machine has 2 cores; more only adds switching). */
+const PROCESSES = 4
 
-interface BenchNode {
-  libp2p: Libp2p<{ dht: KadDHT }>
-  directory: Directory
-  country: string
-}
+type Command = NodesCommand extends infer C ? (C extends { id: number } ? Omit<C, 'id'> : never) : never
 
-function details(identity: NodeIdentity, country: string): ContactDetails {
-  return {
-    contactKind: 'telecom-centre',
-    unit: `National 24/7 point of contact of ${country}`,
-    phone: '+3214000000',
-    email: `poc@${country.toLowerCase()}.example.org`,
-    languages: ['en', 'fr', 'de'],
-    timeZone: 'Europe/Brussels',
-    services: ['technical-advice', 'preservation', 'traffic-data-disclosure', 'evidence-collection'],
-    mlaAuthority: { name: 'Central authority for mutual legal assistance', email: 'mla@example.org' },
-    reservations: ['Art. 29(4): dual criminality may be required for offences outside Arts 2-11'],
-    boxPublicKey: identity.boxPublicKey,
-    addresses: ['/ip4/127.0.0.1/tcp/4001'],
+/** One child process running some of the nodes, asked one command at a time per call. */
+class NodesProcess {
+  readonly #child: ChildProcess
+  readonly #waiting = new Map<number, (answer: NodesAnswer) => void>()
+  #next = 0
+  readonly countries: string[]
+
+  constructor(countries: string[]) {
+    this.countries = countries
+    this.#child = fork(WORKER, [], {
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
+    this.#child.on('message', (answer: NodesAnswer) => {
+      this.#waiting.get(answer.id)?.(answer)
+      this.#waiting.delete(answer.id)
+    })
+    this.#child.on('exit', (code) => {
+      for (const [id, answered] of this.#waiting) answered({ id, ok: false, error: `exited with ${code}` })
+      this.#waiting.clear()
+    })
+  }
+
+  async call(command: Command): Promise<Extract<NodesAnswer, { ok: true }>> {
+    const id = this.#next++
+    const answer = await new Promise<NodesAnswer>((resolve) => {
+      this.#waiting.set(id, resolve)
+      this.#child.send({ ...command, id })
+    })
+    if (!answer.ok) throw new Error(`bench node process, ${command.type}: ${answer.error}`)
+    return answer
+  }
+
+  kill(): void {
+    this.#child.kill()
   }
 }
 
-async function startNetwork(n: number): Promise<BenchNode[]> {
+interface Federation {
+  countries: string[]
+  processOf: Map<string, NodesProcess>
+  processes: NodesProcess[]
+}
+
+async function startFederation(n: number): Promise<Federation> {
   const identities = Array.from({ length: n }, () => NodeIdentity.generate())
   const countries = identities.map((_, i) => String.fromCharCode(65 + Math.floor(i / 26), 65 + (i % 26)))
   const bodyBytes = encodeRosterBody({
@@ -70,137 +82,110 @@ async function startNetwork(n: number): Promise<BenchNode[]> {
     bodyBytes,
     identities.map((id) => signRosterBody(id, bodyBytes)),
   )
-  const nodes = await Promise.all(
-    identities.map(async (identity, i) => {
-      const keeper = new RosterKeeper({ chain: [genesis] })
-      const getRoster = () => keeper.state
-      const memory = await DirectoryMemory.open()
-      const libp2p = await createLibp2p({
-        privateKey: identity.privateKey,
-        addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-        transports: [tcp()],
-        connectionEncrypters: [noise()],
-        streamMuxers: [yamux()],
-        connectionGater: rosterConnectionGater(getRoster),
-        connectionManager: { allow: ['/ip4/127.0.0.1'] },
-        services: {
-          identify: identify(),
-          ping: ping(),
-          dht: kadDHT(directoryDhtOptions({ getRoster, memory })),
-        },
-      })
-      const directory = new Directory({
-        libp2p,
-        dht: libp2p.services.dht,
-        identity,
-        country: countries[i]!,
-        getRoster,
-        memory,
-        cacheFreshMs: 0,
-      })
-      await directory.start()
-      return { libp2p, directory, country: countries[i]!, identity }
-    }),
+  const count = Math.min(PROCESSES, n)
+  const processes = Array.from(
+    { length: count },
+    (_, p) => new NodesProcess(countries.filter((_, i) => i % count === p)),
   )
-  for (const [i, node] of nodes.entries()) {
-    await Promise.all(
-      nodes
-        .slice(0, i)
-        .map((other) =>
-          node.libp2p.dial(other.libp2p.getMultiaddrs(), { signal: AbortSignal.timeout(10_000) }),
-        ),
-    )
-  }
-  const deadline = Date.now() + 20_000
-  const tableSize = (x: BenchNode) =>
-    (x.libp2p.services.dht as unknown as { routingTable: { size: number } }).routingTable.size
-  while (!nodes.every((x) => tableSize(x) >= Math.min(n - 1, 20))) {
-    if (Date.now() > deadline) throw new Error('DHT routing tables did not fill')
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  let recordSize = 0
-  for (const node of nodes) {
-    const published = await node.directory.publish(details(node.identity, node.country))
-    recordSize = published.bytes.length
-  }
-  const response = new Uint8Array(recordSize).fill(7)
-  for (const node of nodes) {
-    await node.libp2p.handle(ECHO_PROTOCOL, async (stream) => {
-      const lp = lpStream(stream)
-      await lp.read({ signal: AbortSignal.timeout(5_000) })
-      await lp.write(response, { signal: AbortSignal.timeout(5_000) })
-      await stream.close()
-    })
-  }
-  return nodes
-}
-
-async function bareRequest(from: BenchNode, to: BenchNode): Promise<void> {
-  const signal = AbortSignal.timeout(10_000)
-  const stream = await from.libp2p.dialProtocol(to.libp2p.peerId, ECHO_PROTOCOL, { signal })
-  const lp = lpStream(stream)
-  await lp.write(new TextEncoder().encode(`{"country":"${to.country}"}`), { signal })
-  await lp.read({ signal })
-  await stream.close({ signal })
-}
-
-async function stopAll(nodes: BenchNode[]): Promise<void> {
-  await Promise.all(
-    nodes.map(async (node) => {
-      await node.directory.stop()
-      await Promise.race([node.libp2p.stop(), new Promise((resolve) => setTimeout(resolve, 3_000))])
-    }),
-  )
-}
-
-async function lookupBench(ctx: { quick: boolean }): Promise<BenchResult> {
-  const n = ctx.quick ? 10 : 30
-  const samples = ctx.quick ? 60 : 300
-  const nodes = await startNetwork(n)
+  const processOf = new Map(processes.flatMap((proc) => proc.countries.map((c) => [c, proc] as const)))
   try {
-    const lookups: number[] = []
-    const bare: number[] = []
+    const started = await Promise.all(
+      processes.map((proc) =>
+        proc.call({
+          type: 'start',
+          genesis,
+          members: proc.countries.map((country) => ({
+            country,
+            secrets: identities[countries.indexOf(country)]!.secrets,
+          })),
+        }),
+      ),
+    )
+    const peers = started.flatMap((s) =>
+      Object.entries(s.addresses ?? {}).map(([country, addresses]) => ({ country, addresses })),
+    )
+    await Promise.all(processes.map((proc) => proc.call({ type: 'connect', peers, order: countries })))
+    await Promise.all(processes.map((proc) => proc.call({ type: 'ready', minTable: Math.min(n - 1, 20) })))
+    await Promise.all(processes.map((proc) => proc.call({ type: 'publish' })))
+  } catch (err) {
+    for (const proc of processes) proc.kill()
+    throw err
+  }
+  return { countries, processOf, processes }
+}
+
+async function stopFederation(federation: Federation): Promise<void> {
+  await Promise.all(
+    federation.processes.map(async (proc) => {
+      await proc.call({ type: 'stop' }).catch(() => {})
+      proc.kill()
+    }),
+  )
+}
+
+/** One lookup from `from`'s node, timed in its process; throws unless `source` answered. */
+async function lookup(
+  federation: Federation,
+  from: string,
+  to: string,
+  sources: NonNullable<LookupOptions['sources']>,
+  expected: string,
+): Promise<number> {
+  const answer = await federation.processOf.get(from)!.call({ type: 'lookup', from, to, sources })
+  if (answer.source !== expected)
+    throw new Error(`lookup of ${to} from ${from} answered from ${answer.source}, not ${expected}`)
+  return answer.ms!
+}
+
+async function lookupBench(n: number, ctx: { quick: boolean }): Promise<BenchResult> {
+  const samples = ctx.quick ? 40 : 200
+  const federation = await startFederation(n)
+  try {
+    const { countries } = federation
+    const asNodeDoes: number[] = []
+    const dhtOnly: number[] = []
+    const peerOnly: number[] = []
     for (let i = 0; i < samples; i++) {
-      const from = nodes[i % n]!
-      const to = nodes[(i + 1 + Math.floor(Math.random() * (n - 1))) % n]!
-      let start = performance.now()
-      const found = await from.directory.lookup(to.country, {
-        sources: ['dht'],
-        signal: AbortSignal.timeout(10_000),
-      })
-      if (found.source !== 'dht') throw new Error(`lookup answered from ${found.source}, not the DHT`)
-      lookups.push(performance.now() - start)
-      start = performance.now()
-      await bareRequest(from, to)
-      bare.push(performance.now() - start)
+      const from = countries[i % n]!
+      const to = countries[(i + 1 + Math.floor(Math.random() * (n - 1))) % n]!
+      // rotate which goes first, so that none always meets a busier or a warmer process
+      const runs = [
+        async () => asNodeDoes.push(await lookup(federation, from, to, ['dht', 'peer'], 'peer')),
+        async () => dhtOnly.push(await lookup(federation, from, to, ['dht'], 'dht')),
+        async () => peerOnly.push(await lookup(federation, from, to, ['peer'], 'peer')),
+      ]
+      for (let r = 0; r < runs.length; r++) await runs[(i + r) % runs.length]!()
     }
-    // the first round also pays for stream and key-object warm-up: drop it from both
+    // the first round also pays for stream and key-object warm-up: drop it from every series
     const warm = (xs: number[]) => xs.slice(n)
-    const value = median(warm(lookups))
-    const baseline = median(warm(bare))
+    const value = median(warm(asNodeDoes))
+    const baseline = median(warm(peerOnly))
     return {
       value,
       baseline,
-      baselineName: `bare libp2p request/response of the record's size on an open connection (${n} nodes)`,
+      baselineName: `the peer source alone: a dir-fetch request to the country's node (${n} nodes)`,
       ratio: value / baseline,
-      spread: spreadOf(warm(lookups)),
-      note: 'value and baseline are p50 latencies; ratio = value / baseline',
+      spread: spreadOf(warm(asNodeDoes)),
+      note: 'value and baseline are p50 latencies; ratio = value / baseline; dht = the DHT alone',
       extra: {
         nodes: n,
-        samples: warm(lookups).length,
-        p95: percentile(warm(lookups), 95),
-        baselineP95: percentile(warm(bare), 95),
+        processes: federation.processes.length,
+        samples: warm(asNodeDoes).length,
+        p95: percentile(warm(asNodeDoes), 95),
+        baselineP95: percentile(warm(peerOnly), 95),
+        dhtP50: median(warm(dhtOnly)),
+        dhtP95: percentile(warm(dhtOnly), 95),
       },
     }
   } finally {
-    await stopAll(nodes)
+    await stopFederation(federation)
   }
 }
 
-export const entries: BenchEntry[] = [
-  {
-    name: 'directory lookup, DHT get, cache cold',
-    unit: 'ms',
-    run: lookupBench,
-  },
-]
+export const entries: BenchEntry[] = [10, 30, 100].map((n) => ({
+  name: `directory lookup, cache cold, ${n} nodes`,
+  unit: 'ms',
+  // 30 and 100 nodes take minutes to connect and publish: a full run only
+  ...(n > 10 && { fullOnly: true }),
+  run: (ctx) => lookupBench(n, ctx),
+}))
