@@ -192,3 +192,6 @@ process.on('message', (command: NodesCommand) => {
     (err: Error) => process.send?.({ id: command.id, ok: false, error: err.message }),
   )
 })
+
+// the parent went away (it failed or was stopped): nothing is left to serve
+process.on('disconnect', () => process.exit(0))
