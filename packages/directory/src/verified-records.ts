@@ -50,7 +50,11 @@ export class VerifiedRecords {
       return { record, bytes }
     }
     this.#misses++
-    const verified = verifyRecord(bytes, country, roster, now)
+    // decoded from plain bytes, so the record's byte fields are plain Uint8Arrays whoever held them
+    // (a Buffer from a stream): the remembered record is handed to every later caller
+    const plain = Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes)
+    const { record: verifiedRecord } = verifyRecord(plain, country, roster, now)
+    const verified = { record: verifiedRecord, bytes }
     if (known === undefined) {
       known = new Map()
       this.#byRoster.set(roster, known)
