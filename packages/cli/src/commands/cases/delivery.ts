@@ -8,7 +8,11 @@ import { formatTime, out } from '../../output.ts'
  * a dial to a stopped node fails at once, one to an unreachable address within the read timeout.
  */
 export const FIRST_ATTEMPT_WAIT_MS = 12_000
-const POLL_MS = 250
+/**
+ * Polls of the case while waiting: the first soon (a delivery on a quiet path takes a few ms, and
+ * a fixed 250 ms poll doubled the send's time to exit), then doubling up to the last.
+ */
+const POLL_MS = [5, 10, 20, 40, 80, 160, 250] as const
 
 /** Seconds from now, for a retry a few seconds or minutes away. */
 function inSeconds(at: number, now = Date.now()): string {
@@ -66,10 +70,10 @@ export async function firstAttempt(
   messageId: string,
 ): Promise<MessageDelivery | undefined> {
   const deadline = Date.now() + FIRST_ATTEMPT_WAIT_MS
-  for (;;) {
+  for (let poll = 0; ; poll++) {
     const { outgoing } = await ctx.call(caseRoutes.detail, { params: { id: caseId } })
     const d = outgoing.find((m) => m.messageId === messageId)
     if (d === undefined || d.state !== 'queued' || d.lastError !== null || Date.now() >= deadline) return d
-    await sleep(POLL_MS)
+    await sleep(POLL_MS[Math.min(poll, POLL_MS.length - 1)]!)
   }
 }
