@@ -1,15 +1,5 @@
 import { stat } from 'node:fs/promises'
-import { peerIdFromEd25519PublicKey } from '@pocnet/crypto'
-import { readMemberDescriptor } from '@pocnet/directory'
-import {
-  BootstrapAddressError,
-  checkedBootstrapAddress,
-  memberBootstrapAddress,
-  peerIdOfBootstrapAddress,
-  readConfig,
-  statusRoutes,
-  writeConfig,
-} from '@pocnet/node/client'
+import { statusRoutes } from '@pocnet/node/control-client'
 import type { Command } from 'commander'
 import { Context, daemonAnswers } from '../context.ts'
 import { CliError } from '../errors.ts'
@@ -18,6 +8,12 @@ import { out } from '../output.ts'
 
 /** The bootstrap address `target` names: a multiaddr with /p2p/, or a member.json with `address`. */
 async function addressOf(target: string, address: string | undefined): Promise<string> {
+  // loaded here, not at the top: this module is registered with `status`, `peers` and `user`,
+  // which must start without libp2p and @pocnet/crypto (packages/cli/test/light-start.test.ts)
+  const { BootstrapAddressError, checkedBootstrapAddress, memberBootstrapAddress } = await import(
+    '@pocnet/node/client'
+  )
+  const { readMemberDescriptor } = await import('@pocnet/directory')
   try {
     // a path to a member file may start with "/" too: a file is a member file
     const isFile = await stat(target).then(
@@ -60,6 +56,8 @@ export function registerPeersAdd(peers: Command): void {
       .action(async (target: string, flags: { address?: string; json?: boolean }, command: Command) => {
         const ctx = Context.of(command)
         const address = await addressOf(target, flags.address)
+        const { peerIdFromEd25519PublicKey } = await import('@pocnet/crypto')
+        const { peerIdOfBootstrapAddress, readConfig, writeConfig } = await import('@pocnet/node/client')
         const roster = await ctx.localRoster()
         const peerId = peerIdOfBootstrapAddress(address)
         const member =
