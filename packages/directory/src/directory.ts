@@ -367,20 +367,12 @@ export class Directory {
     }
   }
 
-  /**
-   * Checks a record obtained from the network and caches it when it passes; the same bytes again
-   * refresh a copy no longer fresh (else every lookup after a reconnection asks the network).
-   */
+  /** Checks a record obtained from the network and caches it when it passes. */
   #accept(country: string, bytes: Uint8Array): VerifiedRecord {
     const verified = checkDirectoryValue(this.#rules, directoryKey(country), bytes)
     const current = this.#memory.cached(country)
-    const now = this.#now()
-    if (
-      current === undefined ||
-      !bytesEqual(current.bytes, bytes) ||
-      !this.#isFresh(country, current.fetchedAt, now)
-    )
-      this.#memory.cache(country, verified.record.seq, { bytes, fetchedAt: now }, now)
+    if (current === undefined || !bytesEqual(current.bytes, bytes))
+      this.#memory.cache(country, verified.record.seq, { bytes, fetchedAt: this.#now() }, this.#now())
     return verified
   }
 
