@@ -72,6 +72,15 @@ export {
   isIPv6,
   type Timestamp,
 } from './formats.ts'
+export {
+  identifierKey,
+  type KeyKind,
+  kindOfKey,
+  normalIp,
+  referenceKey,
+  SEARCH_KINDS,
+  searchKeys,
+} from './identifier-keys.ts'
 export type {
   AccountIdentifier,
   DomainIdentifier,
@@ -84,6 +93,13 @@ export type {
 } from './identifiers.ts'
 export { type FollowUp, followUpPreservation } from './linking.ts'
 export { formatProblems, type Problem, type Rule, type Validation } from './problems.ts'
+export {
+  identifiersOf,
+  type LocatedIdentifier,
+  type RequestKey,
+  referencesOf,
+  requestKeys,
+} from './request-keys.ts'
 export {
   type Attachment,
   type CaseRequest,

@@ -7,7 +7,14 @@
  */
 
 export type { AuditReport, Durations } from './audit.ts'
-export type { CaseSummary, DamagedCase, DamagedEntry } from './casebook/index.ts'
+export type {
+  CaseMatch,
+  CaseRef,
+  CaseSummary,
+  DamagedCase,
+  DamagedEntry,
+  RepeatedIdentifier,
+} from './casebook/index.ts'
 export { DATA_DIR, DEFAULT_FRAME_BUDGET, DELIVERY_PROTOCOL } from './constants.ts'
 export {
   ControlCallError,
@@ -30,6 +37,7 @@ export {
   type CaseDetail,
   type CaseList,
   type CaseOpened,
+  type CaseSearchResult,
   type CaseStep,
   type CaseSubmission,
   type CheckpointView,

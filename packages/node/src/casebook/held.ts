@@ -1,6 +1,7 @@
 import { type Case, type CaseEvent, openCase, type Replay, type Side } from '@pocnet/cases'
 import { NodeError } from '../errors.ts'
 import type { RequestPayload } from './payload.ts'
+import { CaseIndex } from './search-index.ts'
 
 export interface HeldCase {
   opening: Case
@@ -56,6 +57,8 @@ export class HeldCases {
   readonly #hidden = new Set<string>()
   /** This side's steps by the message that carries them, until it is delivered or given up. */
   readonly sentSteps = new Map<string, { caseId: string; eventId: string }>()
+  /** The cases by reference and identifier, for search and the repeated-identifier warning. */
+  readonly index = new CaseIndex()
 
   constructor(country: string) {
     this.#country = country
@@ -73,6 +76,11 @@ export class HeldCases {
     return this.#cases.get(id)
   }
 
+  /** A case shown, or undefined. */
+  shown(id: string): HeldCase | undefined {
+    return this.#hidden.has(id) ? undefined : this.#cases.get(id)
+  }
+
   has(id: string): boolean {
     return this.#cases.has(id)
   }
@@ -84,6 +92,7 @@ export class HeldCases {
 
   add(held: HeldCase): void {
     this.#cases.set(held.opening.id, held)
+    this.index.add(held.opening.id, held.opening.request)
   }
 
   /** Shows a case held hidden. */

@@ -1,5 +1,12 @@
 import { type RepeatingTask, repeatingTask } from '@libp2p/utils'
-import type { Alert, ClockConfig, FollowUp } from '@pocnet/cases'
+import {
+  type Alert,
+  type ClockConfig,
+  type FollowUp,
+  type KeyKind,
+  requestKeys,
+  validateRequest,
+} from '@pocnet/cases'
 import type { Ledger } from '@pocnet/ledger'
 import type { OpenedEnvelope, RejectReason } from '@pocnet/protocol'
 import type { InboundMessage } from '../delivery.ts'
@@ -12,15 +19,23 @@ import { type DamagedCase, DamagedCases } from './damaged.ts'
 import { type CaseFigures, caseFigures } from './figures.ts'
 import { type HeldCase, HeldCases } from './held.ts'
 import { LiveCases } from './live.ts'
-import { CASE_EVENT_KIND } from './payload.ts'
+import { CASE_EVENT_KIND, CASE_REQUEST_KIND } from './payload.ts'
 import { rebuildCases } from './rebuild.ts'
 import { CaseRecorder } from './record.ts'
+import {
+  type CaseMatch,
+  type RepeatedIdentifier,
+  repeatedIdentifiers,
+  searchCases,
+  warnRepeated,
+} from './search.ts'
 import { type CaseDetail, type CaseSummary, detailOf, summarize } from './summary.ts'
 
 export type { DamagedCase, DamagedEntry } from './damaged.ts'
 export { type CaseFigures, DEADLINE_STATES, type DeadlineState } from './figures.ts'
 export { CaseNotFoundError, type HeldCase } from './held.ts'
 export { CASE_EVENT_KIND, CASE_REQUEST_KIND } from './payload.ts'
+export type { CaseMatch, CaseRef, RepeatedIdentifier } from './search.ts'
 export type { CaseDetail, CaseSummary } from './summary.ts'
 
 const ALERT_INTERVAL_MS = 15_000
@@ -166,6 +181,23 @@ export class CaseBook {
     return this.#damaged.find(id, (held) => this.#cases.find(held) !== undefined)
   }
 
+  /** The cases holding `text` as a reference or an identifier (search.ts), finished ones too. */
+  search(text: string, kind?: KeyKind): CaseMatch[] {
+    return searchCases(this.#cases, text, kind)
+  }
+
+  /** The identifiers of case `id` that another open case holds too. */
+  repeatedIdentifiers(id: string): RepeatedIdentifier[] {
+    this.#cases.get(id)
+    return repeatedIdentifiers(this.#cases, this.#cases.index.keysOf(id), id)
+  }
+
+  /** The identifiers of a request form, not sent, that an open case holds; none for a form that does not validate. */
+  repeatedInForm(form: unknown): RepeatedIdentifier[] {
+    const validated = validateRequest(form)
+    return validated.ok ? repeatedIdentifiers(this.#cases, requestKeys(validated.value)) : []
+  }
+
   get damagedCount(): number {
     return this.#damaged.size
   }
@@ -173,13 +205,21 @@ export class CaseBook {
   // ——— acting ———
 
   /** Validates a request form, opens the case and queues its first message. Throws InvalidRequestError listing every problem. */
-  openRequest(
+  async openRequest(
     to: string,
     form: unknown,
     actor: string,
     idempotencyKey?: string,
-  ): Promise<{ caseId: string; messageId: string; repeated: boolean }> {
-    return this.#serial(() => this.#live.openRequest(to, form, actor, idempotencyKey))
+  ): Promise<{
+    caseId: string
+    messageId: string
+    repeated: boolean
+    repeatedIdentifiers: RepeatedIdentifier[]
+  }> {
+    const opened = await this.#serial(() => this.#live.openRequest(to, form, actor, idempotencyKey))
+    const repeats = this.repeatedIdentifiers(opened.caseId)
+    if (!opened.repeated) this.#warnRepeated(opened.caseId, repeats)
+    return { ...opened, repeatedIdentifiers: repeats }
   }
 
   /**
@@ -207,8 +247,14 @@ export class CaseBook {
   }
 
   /** Applies an accepted case message (already stored durably in the ledger). */
-  receive(message: InboundMessage, opened: OpenedEnvelope): Promise<void> {
-    return this.#serial(() => this.#live.receive(message, opened))
+  async receive(message: InboundMessage, opened: OpenedEnvelope): Promise<void> {
+    await this.#serial(() => this.#live.receive(message, opened))
+    const held = opened.kind === CASE_REQUEST_KIND ? this.#cases.shown(opened.caseId) : undefined
+    if (held !== undefined) this.#warnRepeated(opened.caseId, this.repeatedIdentifiers(opened.caseId))
+  }
+
+  #warnRepeated(caseId: string, repeats: readonly RepeatedIdentifier[]): void {
+    warnRepeated(this.#init.log, this.#recorder, caseId, repeats)
   }
 
   /** Raises each due alert of this node's side once (recorded in the ledger, so once across restarts too). */

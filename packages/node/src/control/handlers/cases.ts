@@ -19,6 +19,8 @@ export function caseHandlers(daemon: PocnetDaemon): Handlers<typeof caseRoutes> 
     step: async ({ id, fields }, { user }) =>
       caseCall(() => daemon.cases.addEvent(id, fields, `user:${user.name}`)),
     followUp: async ({ id, country }) => caseCall(() => daemon.cases.followUp(id, country)),
+    search: async ({ q, kind }) => ({ query: q, kind: kind ?? null, cases: daemon.cases.search(q, kind) }),
+    repeats: async ({ request }) => ({ repeatedIdentifiers: daemon.cases.repeatedInForm(request) }),
     feed: async ({ after = daemon.feed.cursor, waitMs }, { signal }) => {
       const events = await daemon.feed.after(after, waitMs, signal)
       return { events, cursor: events.at(-1)?.cursor ?? Math.max(after, 0), epoch: daemon.startedAt }
@@ -42,5 +44,6 @@ export async function caseDetailOf(daemon: PocnetDaemon, id: string): Promise<Ca
     pages: daemon.duty.pager.pagesOf(id),
     outgoing: await caseDeliveries(daemon.ledger, daemon.outbox, id),
     damaged: damaged?.entries ?? [],
+    repeatedIdentifiers: daemon.cases.repeatedIdentifiers(id),
   }
 }

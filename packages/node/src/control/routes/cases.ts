@@ -1,12 +1,19 @@
-import type { AllowedMove, Case, CaseEvent, FollowUp, Side } from '@pocnet/cases'
+import type { AllowedMove, Case, CaseEvent, FollowUp, KeyKind, Side } from '@pocnet/cases'
 import { COUNTRY_CODE_RULE, isCountryCode } from '@pocnet/protocol/formats'
-import type { CaseSummary, DamagedCase, DamagedEntry } from '../../casebook/index.ts'
+import type {
+  CaseMatch,
+  CaseSummary,
+  DamagedCase,
+  DamagedEntry,
+  RepeatedIdentifier,
+} from '../../casebook/index.ts'
 import type { PageView } from '../../duty/pager.ts'
 import type { FeedEvent } from '../../feed.ts'
 import type { AttemptRecord } from '../../outbox-attempts.ts'
 import { CONTACTS, EVERY_ROLE, type NoRequest, nothing, route } from '../contract.ts'
 import { ControlApiError } from '../errors.ts'
 import { bodyObject, optionalKey, requireString } from '../fields.ts'
+import { parseSearch } from './search.ts'
 
 /** `POST /cases`: a request form to send to another member country. */
 export interface CaseSubmission {
@@ -21,6 +28,8 @@ export interface CaseOpened {
   caseId: string
   messageId: string
   repeated: boolean
+  /** The request's identifiers that another open case of this node holds too. */
+  repeatedIdentifiers: RepeatedIdentifier[]
 }
 
 /** What became of a message this node sent on a case (outbox and ledger, docs/operations.md). */
@@ -58,6 +67,15 @@ export interface CaseDetail {
   outgoing: MessageDelivery[]
   /** Messages of the case whose stored payload cannot be read: the case is shown without them. */
   damaged: DamagedEntry[]
+  /** The request's identifiers that another open case of this node holds too. */
+  repeatedIdentifiers: RepeatedIdentifier[]
+}
+
+/** `GET /search`: the cases found by a reference or an identifier. */
+export interface CaseSearchResult {
+  query: string
+  kind: KeyKind | null
+  cases: CaseMatch[]
 }
 
 /** `GET /cases`: the cases held, and those with messages that cannot be read (never dropped). */
@@ -153,6 +171,20 @@ export const caseRoutes = {
           : requireString(b, 'country', isCountryCode, `must be ${COUNTRY_CODE_RULE}, like "NL"`)
       return { id: params.id ?? '', country }
     },
+  }),
+  /** Cases by the requester's reference or an identifier, normalised (docs/cases.md, Finding cases). */
+  search: route<{ query: { q: string; type?: string } }, CaseSearchResult>()({
+    method: 'GET',
+    path: '/search',
+    roles: EVERY_ROLE,
+    parse: ({ query }) => parseSearch(query),
+  }),
+  /** The identifiers of a request form, not sent, that an open case holds (`request send --check`). */
+  repeats: route<{ body: { request: unknown } }, { repeatedIdentifiers: RepeatedIdentifier[] }>()({
+    method: 'POST',
+    path: '/search/repeats',
+    roles: CONTACTS,
+    parse: ({ body }) => ({ request: bodyObject(body).request }),
   }),
   /** Long poll: the events after `after` (default: from now), waiting up to `waitMs` for one. */
   feed: route<{ query?: { after?: number; waitMs?: number } }, FeedBatch>()({
