@@ -66,6 +66,7 @@ const READ_COMMANDS = [
   'roster show',
   'roster verify',
   'inbox',
+  'search',
   'case show',
   'duty show',
   'ledger verify',

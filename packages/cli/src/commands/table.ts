@@ -27,6 +27,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   { names: ['backup', 'restore'], load: async () => (await import('./backup.ts')).registerBackup },
   { names: ['request'], load: async () => (await import('./cases/request.ts')).registerRequest },
   { names: ['inbox'], load: async () => (await import('./cases/inbox.ts')).registerInbox },
+  { names: ['search'], load: async () => (await import('./cases/search.ts')).registerSearch },
   { names: ['case'], load: async () => (await import('./cases/case.ts')).registerCase },
   { names: ['intake'], load: async () => (await import('./cases/intake.ts')).registerIntake },
   { names: ['ledger'], load: async () => (await import('./ledger.ts')).registerLedger },

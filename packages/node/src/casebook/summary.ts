@@ -16,6 +16,8 @@ export interface CaseSummary {
   side: Side
   status: string
   urgency: string
+  /** The requester's own case reference (the request's caseReference). */
+  reference: string
   openedAt: string
   updatedAt: string
   ackDueAt: string | null
@@ -44,6 +46,7 @@ export function summarize(h: HeldCase, clocks: ClockConfig, now: Date): CaseSumm
     side: h.side,
     status: c.status,
     urgency: c.request.urgency,
+    reference: c.request.caseReference,
     openedAt: c.openedAt,
     updatedAt: c.updatedAt,
     ackDueAt: schedule.find((a) => a.kind === 'acknowledgement-overdue')?.dueAt ?? null,

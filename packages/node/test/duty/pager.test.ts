@@ -40,6 +40,7 @@ function received(status = 'delivered'): CaseSummary {
     side: 'requested',
     status,
     urgency: 'urgent',
+    reference: 'IT-POL-2026-1',
     openedAt: new Date(OPENED).toISOString(),
     updatedAt: new Date(OPENED).toISOString(),
     ackDueAt: new Date(OPENED + DEADLINE_MS).toISOString(),

@@ -1,9 +1,11 @@
 import { type CaseEvent, renderSummary } from '@pocnet/cases'
 import type { CaseDetail, CaseSummary, FeedEvent } from '@pocnet/node/control-client'
-import { formatTime, out, relative, table } from '../../output.ts'
+import { fitTable } from '../../fit-table.ts'
+import { formatTime, out, relative } from '../../output.ts'
 import { damagedEntryText } from './damaged.ts'
 import { deliveryLines } from './delivery.ts'
 import { pageLines } from './pages.ts'
+import { repeatedLines, requestSummaryLines } from './request-summary.ts'
 
 /** A deadline in the reader's zone and from now; red once it has passed. */
 function deadline(v: string | null | undefined, zone: string): string {
@@ -33,21 +35,44 @@ export function preservedDays(periods: ReadonlyArray<{ grantedDays: number }>): 
   return `${days.join(' + ')} days (extended ${times === 1 ? 'once' : `${times} times`})`
 }
 
-/** The inbox: one row a case, its deadlines in the reader's zone. */
-export function casesTable(cases: readonly CaseSummary[], zone: string): string {
-  return table([
-    ['CASE', 'TYPE', 'FROM→TO', 'STATUS', 'URGENCY', 'ACK DUE', 'PRESERVED UNTIL', 'NEXT ALERT'],
-    ...cases.map((c) => [
-      c.id,
-      c.type,
-      `${c.requester}→${c.requested}`,
-      c.status,
-      c.urgency,
-      deadline(c.ackDueAt, zone),
-      deadline(c.preservationExpiresAt, zone),
-      c.nextAlert === null ? '-' : formatTime(c.nextAlert, zone),
-    ]),
-  ])
+/** The nearest deadline of this side, from now: "ack in 3h 59m", "expiry 2d 1h ago" (red once passed). */
+function nextDeadline(c: CaseSummary): string {
+  const due = [
+    ['ack', c.ackDueAt],
+    ['expiry', c.preservationExpiresAt],
+  ].filter((d): d is [string, string] => typeof d[1] === 'string' && d[1] !== '')
+  const first = due.sort((a, b) => Date.parse(a[1]) - Date.parse(b[1]))[0]
+  if (first === undefined) return '-'
+  const text = `${first[0]} ${relative(first[1])}`
+  return text.endsWith('ago') ? out.style('red', text) : text
+}
+
+/**
+ * The inbox: one row a case, with the requester's reference and the nearest deadline, no wider
+ * than a 100-column page (reference, type and status give way, cut with an ellipsis).
+ */
+export function casesTable(cases: readonly CaseSummary[]): string {
+  return fitTable(
+    [
+      ['CASE', 'REFERENCE', 'TYPE', 'FROM→TO', 'STATUS', 'URGENCY', 'NEXT DEADLINE'],
+      ...cases.map((c) => [
+        c.id,
+        c.reference,
+        c.type,
+        `${c.requester}→${c.requested}`,
+        c.status,
+        c.urgency,
+        nextDeadline(c),
+      ]),
+    ],
+    {
+      shrink: [
+        { column: 1, min: 10 },
+        { column: 2, min: 10 },
+        { column: 4, min: 10 },
+      ],
+    },
+  )
 }
 
 /** `pocnet case show`: the case, its deadlines, every event and what may happen next; the request with `withRequest`. */
@@ -55,6 +80,10 @@ export function printCase(d: CaseDetail, zone: string, withRequest: boolean): vo
   const c = d.case
   out.line(out.style('bold', `case ${c.id}: ${c.type} ${c.requester}→${c.requested}, ${c.status}`))
   out.line(`  opened       ${formatTime(c.openedAt, zone)}`)
+  // the receiving officer sees what is asked without --request; the requester wrote it
+  if (d.side === 'requested' && !withRequest)
+    for (const line of requestSummaryLines(c.request, c.type, zone, c.id)) out.line(line)
+  for (const line of repeatedLines(d.repeatedIdentifiers ?? [])) out.line(line)
   const ack = c.acknowledgement
   if (ack !== undefined) out.line(`  acknowledged ${formatTime(ack.at, zone)} by ${ack.by}`)
   else if (d.ackDueAt !== null) out.line(`  ack due      ${deadline(d.ackDueAt, zone)}`)

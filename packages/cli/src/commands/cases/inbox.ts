@@ -23,7 +23,7 @@ export function registerInbox(program: Command): void {
         const shown = flags.all ? cases : cases.filter((c) => !isFinished(c))
         if (flags.json && !flags.watch) return out.json({ cases: shown, damaged })
         if (!flags.json) {
-          out.line(shown.length === 0 ? 'no open cases' : casesTable(shown, ctx.zone))
+          out.line(shown.length === 0 ? 'no open cases' : casesTable(shown))
           // whatever their status: what cannot be read cannot be known finished
           if (damaged.length > 0) out.line(damagedTable(damaged))
         }

@@ -9,6 +9,7 @@ import { collect, examples } from '../../help.ts'
 import { out } from '../../output.ts'
 import { deliveryText, firstAttempt } from './delivery.ts'
 import { formProblems, readFormWithAttachments } from './forms.ts'
+import { repeatedLines, repeatsIfReachable } from './request-summary.ts'
 
 /**
  * For --check, which does not need the daemon: that `to` is a member of the roster in the data
@@ -87,8 +88,12 @@ export function registerRequest(program: Command): void {
           }
           if (flags.check) {
             await checkMember(ctx, to)
-            if (flags.json) return out.json({ sent: false, problems: [] })
-            return out.line(`${out.style('green', '✓')} ${flags.file}: no problems (not sent: --check)`)
+            const repeats = await repeatsIfReachable(ctx, form)
+            if (flags.json)
+              return out.json({ sent: false, problems: [], repeatedIdentifiers: repeats ?? null })
+            out.line(`${out.style('green', '✓')} ${flags.file}: no problems (not sent: --check)`)
+            for (const line of repeatedLines(repeats ?? [])) out.line(line)
+            return
           }
           const idempotencyKey =
             flags.idempotencyKey ??
@@ -116,6 +121,7 @@ export function registerRequest(program: Command): void {
             out.line(
               `${out.style('red', '✗')} request to ${to} not delivered: case ${out.style('bold', r.caseId)} (message ${r.messageId})\n  ${deliveryText(delivery, ctx.zone)}`,
             )
+          for (const line of repeatedLines(r.repeatedIdentifiers ?? [])) out.line(line)
           out.line(
             `  follow it with \`pocnet case show ${r.caseId}\`; the receipt and the acknowledgement appear there`,
           )
