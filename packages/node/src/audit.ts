@@ -8,9 +8,20 @@ export interface Durations {
   worstMinutes: number | null
 }
 
+/** The span a report covers, in ms since the epoch: `from` inclusive, `to` exclusive; open-ended when absent. */
+export interface AuditPeriod {
+  from?: number
+  to?: number
+}
+
 export interface AuditReport {
   generatedAt: string
   country: string
+  /**
+   * The span covered: cases opened and alerts raised from `from` (inclusive) to `to` (exclusive);
+   * null for no bound. Expiring preservations and drills are as of now, whatever the span.
+   */
+  period: { from: string | null; to: string | null }
   cases: number
   byCountryAndType: Array<{ counterpart: string; side: string; type: string; count: number }>
   acknowledgement: Durations
@@ -46,12 +57,16 @@ export function auditReport(input: {
   alertEntries: LedgerEntry[]
   drills?: DrillCountrySummary[]
   ledgerSize: number
+  period?: AuditPeriod
 }): AuditReport {
+  const { from, to } = input.period ?? {}
+  const within = (ms: number) => (from === undefined || ms >= from) && (to === undefined || ms < to)
+  const cases = input.cases.filter(({ case: c }) => within(Date.parse(c.openedAt)))
   const counts = new Map<string, { counterpart: string; side: string; type: string; count: number }>()
   const ack: number[] = []
   const answer: number[] = []
   const expiring: AuditReport['preservationsExpiringWithin14Days'] = []
-  for (const { case: c, side, counterpart } of input.cases) {
+  for (const { case: c, side, counterpart } of cases) {
     const key = `${counterpart}/${side}/${c.type}`
     const row = counts.get(key) ?? { counterpart, side, type: c.type, count: 0 }
     row.count++
@@ -68,7 +83,7 @@ export function auditReport(input: {
     }
   }
   const deadlineBreaches = input.alertEntries
-    .filter((e) => e.detail?.action === 'alert' && BREACHES.has(String(e.detail.alert)))
+    .filter((e) => e.detail?.action === 'alert' && BREACHES.has(String(e.detail.alert)) && within(e.time))
     .map((e) => ({
       caseId: e.caseId ?? '',
       alert: String(e.detail?.alert),
@@ -78,7 +93,11 @@ export function auditReport(input: {
   return {
     generatedAt: input.now.toISOString(),
     country: input.country,
-    cases: input.cases.length,
+    period: {
+      from: from === undefined ? null : new Date(from).toISOString(),
+      to: to === undefined ? null : new Date(to).toISOString(),
+    },
+    cases: cases.length,
     byCountryAndType: [...counts.values()].sort(
       (a, b) => a.counterpart.localeCompare(b.counterpart) || a.type.localeCompare(b.type),
     ),

@@ -15,6 +15,7 @@ import { Context } from '../context.ts'
 import { CliError } from '../errors.ts'
 import { examples, jsonOption, nonNegativeInt } from '../help.ts'
 import { err, formatTime, out, table } from '../output.ts'
+import { auditPeriod } from './audit-period.ts'
 import { countryRows } from './drills.ts'
 import { progressBar, rosterPinOf } from './ledger.ts'
 
@@ -25,6 +26,10 @@ function minutes(m: number | null): string {
 
 function printAudit(r: AuditReport, zone: string): void {
   out.line(out.style('bold', `audit report of ${r.country}, ${formatTime(r.generatedAt, zone)}`))
+  if (r.period.from !== null || r.period.to !== null)
+    out.line(
+      `cases opened from ${r.period.from === null ? 'the start' : formatTime(r.period.from, zone)} (inclusive) to ${r.period.to === null ? 'now' : formatTime(r.period.to, zone)} (exclusive)`,
+    )
   out.line(`${r.cases} case(s), ledger of ${r.ledgerSize} entries`)
   out.line()
   out.line(
@@ -144,15 +149,21 @@ export function registerAudit(program: Command): void {
       .description(
         'counts per country and type, acknowledgement and answer times (median, worst), expiring preservations, missed deadlines',
       )
+      .option(
+        '--from <when>',
+        'only cases opened, and alerts raised, from then (inclusive): a date (midnight in your zone) or a timestamp with offset',
+      )
+      .option('--to <when>', 'and before then (exclusive), written as --from')
       .addOption(jsonOption())
-      .action(async (flags: { json?: boolean }, command: Command) => {
+      .action(async (flags: { from?: string; to?: string; json?: boolean }, command: Command) => {
         const ctx = Context.of(command)
-        const report = await ctx.call(ledgerRoutes.auditReport)
+        const period = auditPeriod(flags, ctx.zone)
+        const report = await ctx.call(ledgerRoutes.auditReport, { query: period })
         if (flags.json) return out.json(report)
         printAudit(report, ctx.zone)
       }),
     'pocnet audit report',
-    'pocnet audit report --json > report-2026-11.json',
+    'pocnet audit report --from 2026-11-01 --to 2026-12-01 --json > report-2026-11.json',
   )
 
   examples(

@@ -99,8 +99,9 @@ export function ledgerHandlers(daemon: PocnetDaemon): Handlers<typeof ledgerRout
         checkpoint: checkpoint.note,
       }
     },
-    auditReport: async () =>
+    auditReport: async (period) =>
       auditReport({
+        period,
         country: daemon.config.country,
         now: new Date(),
         cases: daemon.cases.list().map((s) => {

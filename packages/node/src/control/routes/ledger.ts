@@ -1,6 +1,6 @@
 import { isAbsolute } from 'node:path'
 import { ENTRY_KINDS, type EntryKind, type LedgerEntry } from '@pocnet/ledger/entry'
-import type { AuditReport } from '../../audit.ts'
+import type { AuditPeriod, AuditReport } from '../../audit.ts'
 import { AUDITORS, type NoRequest, nothing, route } from '../contract.ts'
 import { ControlApiError } from '../errors.ts'
 import { bodyObject, timeParam } from '../fields.ts'
@@ -137,10 +137,19 @@ export const ledgerRoutes = {
     roles: AUDITORS,
     parse: ({ params }) => ({ seq: Number(params.seq) }),
   }),
-  auditReport: route<NoRequest, AuditReport>()({
+  /** The report over cases opened from `from` (inclusive) to `to` (exclusive), timestamps with a zone. */
+  auditReport: route<{ query?: { from?: string; to?: string } }, AuditReport>()({
     method: 'GET',
     path: '/audit/report',
     roles: AUDITORS,
-    parse: nothing,
+    parse: ({ query }): AuditPeriod => {
+      const from = timeParam(query, 'from')
+      const to = timeParam(query, 'to')
+      if (from !== undefined && to !== undefined && from > to)
+        throw new ControlApiError(400, 'ERR_FIELD', 'from: must not be after to', {
+          details: { field: 'from' },
+        })
+      return { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) }
+    },
   }),
 }
