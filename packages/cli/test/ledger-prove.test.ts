@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { NodeIdentity, toHex } from '@pocnet/crypto'
 import { checkpointOrigin, hashLeaf, type ProofView, signCheckpoint } from '@pocnet/ledger'
 import { describe, expect, it } from 'vitest'
-import { proofVerdict } from '../src/commands/ledger.ts'
+import { proofVerdict } from '../src/commands/ledger-prove.ts'
 
 /*
  * `pocnet ledger prove` checks what the daemon sent against the roster key. Only the absence of

@@ -1,5 +1,6 @@
 export { blobHash } from './blobs.ts'
 export { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleHeader, type BundleItem, readBundle } from './bundle.ts'
+export { type BundleProof, EntryNotCoveredError, proveFromBundle } from './bundle-proof.ts'
 export {
   type Checkpoint,
   checkpointBody,

@@ -3,12 +3,9 @@ import { checkCountry } from '@pocnet/cases'
 import { fromHex, readKeyFile, toHex } from '@pocnet/crypto'
 import { keyHistoryOf, type RosterKey, readRosterChainFile, verifyRosterChain } from '@pocnet/directory'
 import {
-  checkProofLocally,
   checkpointOrigin,
   ENTRY_KINDS,
   type EntryKind,
-  type LogPin,
-  type ProofView,
   type VerifyProgress,
   type VerifyReport,
   verifyLedger,
@@ -20,12 +17,13 @@ import {
   obtainPassphrase,
   readConfig,
 } from '@pocnet/node/client'
-import { Argument, type Command, InvalidArgumentError, Option } from 'commander'
+import { type Command, InvalidArgumentError, Option } from 'commander'
 import { Context } from '../context.ts'
 import { CliError, LedgerInvalidError } from '../errors.ts'
 import { witnessedCheckpoints } from '../evidence-file.ts'
 import { examples, jsonOption, nonNegativeInt, positiveInt } from '../help.ts'
 import { formatDetail, formatTime, out, table } from '../output.ts'
+import { registerLedgerProve } from './ledger-prove.ts'
 import { printWitnesses, witnessRequirement } from './ledger-witnesses.ts'
 
 /** What to do about a tail no signed checkpoint covers. */
@@ -52,21 +50,6 @@ export function countryArg(value: string): string {
   const iso = checkCountry(value.toUpperCase())
   if (!iso.ok) throw new InvalidArgumentError(iso.reason)
   return iso.value
-}
-
-/**
- * `pocnet ledger prove`'s verdict on the proof the daemon sent for entry `seq`: 'ok', 'FAILED: why'
- * (checkProofLocally names what is wrong), or 'not checked' when there is no roster key to check with.
- */
-export function proofVerdict(p: ProofView, seq: number, pin: LogPin | undefined): string {
-  if (pin === undefined) return 'not checked (no roster key to check the checkpoint with)'
-  try {
-    checkProofLocally(p, seq, pin)
-    return 'ok'
-  } catch (e) {
-    // a malformed answer (not the shape of a proof) fails the same way
-    return `FAILED: ${(e as Error).message}`
-  }
 }
 
 /**
@@ -444,34 +427,7 @@ export function registerLedger(program: Command): void {
     'pocnet ledger export --out /tmp/fr-2026-11.bundle',
   )
 
-  examples(
-    ledger
-      .command('prove')
-      .description('inclusion proof of one entry against the latest signed checkpoint, checked here')
-      .addArgument(new Argument('<seq>', "the entry's sequence number").argParser(nonNegativeInt('<seq>')))
-      .addOption(jsonOption())
-      .action(async (seq: number, flags: { json?: boolean }, command: Command) => {
-        const ctx = Context.of(command)
-        const p = await ctx.call(ledgerRoutes.proof, { params: { seq: String(seq) } })
-        const verified = proofVerdict(p, seq, await rosterPinOf(ctx, undefined))
-        const failed = () => new CliError('ERR_PROOF', `the inclusion proof of entry ${seq} does not verify`)
-        if (flags.json) {
-          out.json({ ...p, verifiedLocally: verified })
-          if (verified.startsWith('FAILED')) throw failed()
-          return
-        }
-        out.line(`entry ${p.seq} of ${p.treeSize}, leaf ${p.leafHash}`)
-        out.line(`proof (${p.proof.length} hashes):`)
-        for (const h of p.proof) out.line(`  ${h}`)
-        out.line('checkpoint:')
-        for (const l of p.checkpoint.trimEnd().split('\n')) out.line(`  ${l}`)
-        out.line(
-          `checked here against the roster key: ${verified === 'ok' ? out.style('green', 'ok') : out.style('red', verified)}`,
-        )
-        if (verified.startsWith('FAILED')) throw failed()
-      }),
-    'pocnet ledger prove 42',
-  )
+  registerLedgerProve(ledger)
 
   examples(
     ledger
