@@ -188,8 +188,8 @@ export class CaseBook {
 
   /** The identifiers of case `id` that another open case holds too. */
   repeatedIdentifiers(id: string): RepeatedIdentifier[] {
-    this.#cases.get(id)
-    return repeatedIdentifiers(this.#cases, this.#cases.index.keysOf(id), id)
+    const held = this.#cases.get(id)
+    return repeatedIdentifiers(this.#cases, requestKeys(held.opening.request), id)
   }
 
   /** The identifiers of a request form, not sent, that an open case holds; none for a form that does not validate. */

@@ -1,44 +1,46 @@
-import { type CaseRequest, type RequestKey, requestKeys } from '@pocnet/cases'
+import { type CaseRequest, requestKeys } from '@pocnet/cases'
+
+/** One place a key is held: the case, and the field of its request. */
+export interface KeyPlace {
+  readonly caseId: string
+  readonly path: string
+}
 
 /**
  * The cases of this node by what they are found by: the requester's references and the
  * identifiers of each request, normalised (`@pocnet/cases` identifier-keys.ts). In memory, one
  * map lookup a key: built as the book is rebuilt at start and extended as cases open, since a
  * request never changes once sent. A case's status is read from the book at lookup time.
+ * Places are plain lists, not maps: most keys belong to one case (docs/performance.md).
  */
 export class CaseIndex {
-  /** Key → case id → the fields of that case holding it. */
-  readonly #byKey = new Map<string, Map<string, string[]>>()
-  readonly #keysOf = new Map<string, readonly RequestKey[]>()
+  readonly #byKey = new Map<string, KeyPlace[]>()
+  readonly #indexed = new Set<string>()
+  /** One copy of each field path: every case of a form holds the same few. */
+  readonly #paths = new Map<string, string>()
 
   /** Indexes a case's request; again for the same case, nothing changes. */
   add(caseId: string, request: CaseRequest): void {
-    if (this.#keysOf.has(caseId)) return
-    const keys = requestKeys(request)
-    this.#keysOf.set(caseId, keys)
-    for (const { key, path } of keys) {
-      let cases = this.#byKey.get(key)
-      if (cases === undefined) {
-        cases = new Map()
-        this.#byKey.set(key, cases)
+    if (this.#indexed.has(caseId)) return
+    this.#indexed.add(caseId)
+    for (const { key, path: written } of requestKeys(request)) {
+      let path = this.#paths.get(written)
+      if (path === undefined) {
+        path = written
+        this.#paths.set(path, path)
       }
-      const paths = cases.get(caseId)
-      if (paths === undefined) cases.set(caseId, [path])
-      else if (!paths.includes(path)) paths.push(path)
+      const places = this.#byKey.get(key)
+      if (places === undefined) this.#byKey.set(key, [{ caseId, path }])
+      else places.push({ caseId, path })
     }
   }
 
-  /** The cases holding `key`, each with the fields that hold it. */
-  lookup(key: string): ReadonlyMap<string, readonly string[]> {
-    return this.#byKey.get(key) ?? new Map()
+  /** Where `key` is held, case by case and field by field. */
+  lookup(key: string): readonly KeyPlace[] {
+    return this.#byKey.get(key) ?? []
   }
 
-  /** The keys case `caseId` is indexed under. */
-  keysOf(caseId: string): readonly RequestKey[] {
-    return this.#keysOf.get(caseId) ?? []
-  }
-
-  /** Distinct keys held: for the memory figure in docs/performance.md. */
+  /** Distinct keys held. */
   get size(): number {
     return this.#byKey.size
   }

@@ -51,7 +51,7 @@ function refOf(held: HeldCase): CaseRef {
 export function searchCases(cases: HeldCases, text: string, kind?: KeyKind): CaseMatch[] {
   const found = new Map<string, CaseMatch>()
   for (const key of searchKeys(text, kind)) {
-    for (const [id, paths] of cases.index.lookup(key)) {
+    for (const { caseId: id, path } of cases.index.lookup(key)) {
       const held = cases.shown(id)
       if (held === undefined) continue
       const c = held.current
@@ -71,7 +71,7 @@ export function searchCases(cases: HeldCases, text: string, kind?: KeyKind): Cas
         }
         found.set(id, match)
       }
-      for (const path of paths) match.matched.push({ kind: kindOfKey(key), path })
+      match.matched.push({ kind: kindOfKey(key), path })
     }
   }
   return [...found.values()].sort((a, b) => b.openedAt.localeCompare(a.openedAt))
@@ -90,7 +90,8 @@ export function repeatedIdentifiers(
   for (const { key, path, repeatable } of keys) {
     if (!repeatable) continue
     const others: CaseRef[] = []
-    for (const id of cases.index.lookup(key).keys()) {
+    const ids = new Set(cases.index.lookup(key).map((place) => place.caseId))
+    for (const id of ids) {
       const held = id === except ? undefined : cases.shown(id)
       if (held !== undefined && !isFinished(held.current)) others.push(refOf(held))
     }
