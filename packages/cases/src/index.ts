@@ -96,8 +96,10 @@ export { formatProblems, type Problem, type Rule, type Validation } from './prob
 export {
   identifiersOf,
   type LocatedIdentifier,
+  type RepeatedIdentifierText,
   type RequestKey,
   referencesOf,
+  repeatedText,
   requestKeys,
 } from './request-keys.ts'
 export {

@@ -86,3 +86,17 @@ export function requestKeys(request: CaseRequest): RequestKey[] {
   }
   return keys
 }
+
+/** An identifier of a request that other open cases hold, as a warning names it: never its value. */
+export interface RepeatedIdentifierText {
+  readonly type: string
+  readonly path: string
+  readonly cases: ReadonlyArray<{ readonly id: string; readonly country: string; readonly status: string }>
+}
+
+/** "ip at data.identifiers[0] is also in open case FR-20261128-0a1b2c3d (FR, preserved)". */
+export function repeatedText(r: RepeatedIdentifierText): string {
+  return `${r.type} at ${r.path} is also in open case ${r.cases
+    .map((c) => `${c.id} (${c.country}, ${c.status})`)
+    .join(', ')}`
+}

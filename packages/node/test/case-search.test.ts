@@ -1,8 +1,8 @@
-import { requestKeys } from '@pocnet/cases'
+import { repeatedText, requestKeys } from '@pocnet/cases'
 import { describe, expect, it } from 'vitest'
 import { clone, EXAMPLES } from '../../cases/test/fixtures/examples.ts'
 import { HeldCases } from '../src/casebook/held.ts'
-import { repeatedIdentifiers, repeatedText, searchCases } from '../src/casebook/search.ts'
+import { repeatedIdentifiers, searchCases } from '../src/casebook/search.ts'
 
 // The node's case index (casebook/search-index.ts) through the book's cases, as the search route
 // and the repeated-identifier warning read it.

@@ -4,6 +4,7 @@ import {
   type KeyKind,
   kindOfKey,
   type RequestKey,
+  repeatedText,
   type Side,
   searchKeys,
 } from '@pocnet/cases'
@@ -98,13 +99,6 @@ export function repeatedIdentifiers(
     if (others.length > 0) repeated.push({ type: kindOfKey(key) as IdentifierType, path, cases: others })
   }
   return repeated
-}
-
-/** "ip in FR-20261128-0a1b2c3d (FR, preserved)": a warning line without the identifier's value. */
-export function repeatedText(r: RepeatedIdentifier): string {
-  return `${r.type} at ${r.path} is also in open case ${r.cases
-    .map((c) => `${c.id} (${c.country}, ${c.status})`)
-    .join(', ')}`
 }
 
 /**

@@ -1,9 +1,12 @@
-import { type CaseRequest, type Identifier, identifiersOf } from '@pocnet/cases'
+import { type CaseRequest, type Identifier, identifiersOf, repeatedText } from '@pocnet/cases'
 import { caseRoutes, type RepeatedIdentifier } from '@pocnet/node/control-client'
 import type { Context } from '../../context.ts'
 import type { CliError } from '../../errors.ts'
 import { ellipsis, PAGE_WIDTH } from '../../fit-table.ts'
 import { formatTime, out } from '../../output.ts'
+
+/** Why the node could not be asked about a form's identifiers; any other failure is reported. */
+const NOT_ASKED = new Set(['ERR_DAEMON_UNREACHABLE', 'ERR_NO_TOKEN', 'ERR_UNAUTHENTICATED', 'ERR_FORBIDDEN'])
 
 /** How many identifiers the summary lists before "and N more". */
 const FIRST_IDENTIFIERS = 3
@@ -87,15 +90,7 @@ export function requestSummaryLines(
 
 /** The warning that the request's identifiers are in other open cases, without their values. */
 export function repeatedLines(repeats: readonly RepeatedIdentifier[]): string[] {
-  return repeats.map((r) =>
-    out.style(
-      'yellow',
-      ellipsis(
-        `  ! ${r.type} at ${r.path} is also in open case ${r.cases.map((c) => `${c.id} (${c.country}, ${c.status})`).join(', ')}`,
-        PAGE_WIDTH,
-      ),
-    ),
-  )
+  return repeats.map((r) => out.style('yellow', ellipsis(`  ! ${repeatedText(r)}`, PAGE_WIDTH)))
 }
 
 /**
@@ -109,8 +104,8 @@ export async function repeatsIfReachable(
   try {
     return (await ctx.call(caseRoutes.repeats, { body: { request: form } })).repeatedIdentifiers
   } catch (e) {
-    const code = (e as CliError).code
-    if (code === 'ERR_DAEMON_UNREACHABLE' || code === 'ERR_NO_TOKEN') return undefined
+    // the form's own check stands without the node: not running, or this user may not ask it
+    if (NOT_ASKED.has((e as CliError).code)) return undefined
     throw e
   }
 }
