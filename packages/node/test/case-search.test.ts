@@ -1,4 +1,4 @@
-import { repeatedText, requestKeys } from '@pocnet/cases'
+import { type CaseEvent, repeatedText, requestKeys } from '@pocnet/cases'
 import { describe, expect, it } from 'vitest'
 import { clone, EXAMPLES } from '../../cases/test/fixtures/examples.ts'
 import { HeldCases } from '../src/casebook/held.ts'
@@ -100,6 +100,31 @@ describe('the case index', () => {
     cases.show('IT-3')
     expect(repeatedIdentifiers(cases, keysOf(cases, 'IT-1'), 'IT-1')[0]?.cases).toEqual([
       { id: 'IT-3', country: 'DE', status: 'sent' },
+    ])
+  })
+
+  it("indexes the identifiers a step carries, once, as the case's", () => {
+    const cases = book()
+    hold(cases, 'IT-1', withIdentifiers([MAIL]))
+    const disclosure = {
+      id: 'e1',
+      seq: 4,
+      kind: 'partially-disclosed',
+      at: '2026-11-29T10:00:00Z',
+      side: 'requested',
+      thirdCountry: 'US',
+      thirdCountryProvider: 'Example Cloud Inc.',
+      trafficData: 'relayed via the address below',
+      identifiers: [{ type: 'ip', address: '2001:DB8::9', timestamp: '2026-11-28T09:12:00Z' }],
+    } as unknown as CaseEvent
+    cases.index.addSteps('IT-1', [disclosure])
+    cases.index.addSteps('IT-1', [disclosure])
+    expect(searchCases(cases, '2001:db8::9')).toMatchObject([
+      { id: 'IT-1', matched: [{ kind: 'ip', path: 'partially-disclosed@4.identifiers[0]' }] },
+    ])
+    hold(cases, 'IT-2', withIdentifiers([{ ...IP, address: '2001:db8::9' }]), 'US')
+    expect(repeatedIdentifiers(cases, keysOf(cases, 'IT-2'), 'IT-2')[0]?.cases).toEqual([
+      { id: 'IT-1', country: 'FR', status: 'sent' },
     ])
   })
 })

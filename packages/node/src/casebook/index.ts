@@ -131,6 +131,7 @@ export class CaseBook {
         sendDelivered: (caseId) => this.#live.sendDelivered(caseId),
       })
     })
+    for (const held of this.#cases.values()) this.#cases.index.addSteps(held.opening.id, held.current.history)
     this.#clockTask.start()
     await this.checkClocks()
   }
@@ -231,7 +232,11 @@ export class CaseBook {
     fields: Record<string, unknown>,
     actor: string,
   ): Promise<{ status: string; messageId: string }> {
-    return this.#serial(() => this.#live.addEvent(caseId, fields, actor))
+    return this.#serial(async () => {
+      const sent = await this.#live.addEvent(caseId, fields, actor)
+      this.#indexSteps(caseId)
+      return sent
+    })
   }
 
   /** The pre-filled Art. 30 follow-up preservation request to a third country a partial disclosure named. */
@@ -249,8 +254,15 @@ export class CaseBook {
   /** Applies an accepted case message (already stored durably in the ledger). */
   async receive(message: InboundMessage, opened: OpenedEnvelope): Promise<void> {
     await this.#serial(() => this.#live.receive(message, opened))
+    this.#indexSteps(opened.caseId)
     const held = opened.kind === CASE_REQUEST_KIND ? this.#cases.shown(opened.caseId) : undefined
     if (held !== undefined) this.#warnRepeated(opened.caseId, this.repeatedIdentifiers(opened.caseId))
+  }
+
+  /** Indexes the identifiers of case `id`'s steps that are not yet (a disclosure's). */
+  #indexSteps(id: string): void {
+    const held = this.#cases.find(id)
+    if (held !== undefined) this.#cases.index.addSteps(id, held.current.history)
   }
 
   #warnRepeated(caseId: string, repeats: readonly RepeatedIdentifier[]): void {
