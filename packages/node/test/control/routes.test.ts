@@ -49,7 +49,7 @@ describe('control API route declarations', () => {
     const all = Object.values(CONTROL_ROUTES).flatMap((area) => Object.values(area))
     const keys = all.map((r) => `${r.method} ${r.path}`)
     expect(new Set(keys).size).toBe(keys.length)
-    expect(keys).toHaveLength(44)
+    expect(keys).toHaveLength(46)
     for (const r of all) {
       expect(r.path).toMatch(/^\/[a-z]/)
       expect(r.roles.length).toBeGreaterThan(0)
@@ -61,6 +61,31 @@ describe('control API route declarations', () => {
     expect(requestTarget('/events', { query: { after: 3, waitMs: undefined } })).toBe('/events?after=3')
     expect(requestTarget('/ledger/entries', { query: {} })).toBe('/ledger/entries')
     expect(() => requestTarget('/users/:name', {})).toThrow(/no value for the path parameter :name/)
+  })
+
+  describe('GET /audit/report', () => {
+    const { parse } = ledgerRoutes.auditReport
+
+    it('takes a span from `from` (inclusive) to `to` (exclusive), either open', () => {
+      expect(parse(raw())).toEqual({})
+      expect(parse(raw({ query: 'from=2026-11-01T00:00:00%2B01:00&to=2026-12-01T00:00:00Z' }))).toEqual({
+        from: Date.parse('2026-10-31T23:00:00Z'),
+        to: Date.parse('2026-12-01T00:00:00Z'),
+      })
+    })
+
+    it('names the field of a bad bound, and refuses from after to', () => {
+      refused(
+        parse,
+        { query: 'from=2026-11-01' },
+        'from: must be a timestamp with a zone, e.g. 2026-11-28T14:00:00Z',
+      )
+      refused(
+        parse,
+        { query: 'from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z' },
+        'from: must not be after to',
+      )
+    })
   })
 
   describe('POST /messages', () => {
