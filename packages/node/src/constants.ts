@@ -30,6 +30,13 @@ export const DEFAULT_FRAME_BUDGET = {
   perMemberBytes: 16 * 1024 * 1024,
 } as const
 /**
+ * Backpressure on a member refused a frame over its own share (read-pause.ts): its connections are
+ * read again once it holds at most `resumeAtShare` of its share, which its frames' deadlines
+ * (`delivery.readTimeoutMs`, 10 s by default) bring about, or after `maxMs` at the latest. Half:
+ * one frame ending does not reopen the flood, and an honest member never gets near it.
+ */
+export const READ_PAUSE = { resumeAtShare: 0.5, maxMs: 20_000 } as const
+/**
  * Established connections one member PeerId may hold with this node at once, both directions
  * together (config `connections.maxPerMember`). Honest nodes hold one, two when both dialled at
  * once, briefly three while a reconnection replaces a dying one: 4 leaves room for that, and bounds

@@ -37,6 +37,7 @@ import { NodeMetrics } from './metrics/node-metrics.ts'
 import { serveNodeMetrics } from './metrics/server.ts'
 import type { Outbox } from './outbox.ts'
 import type { PeerRejections } from './peer-rejections.ts'
+import type { MemberReadPause } from './read-pause.ts'
 import type { KeyRetirement } from './retirement.ts'
 import { snapshotKey } from './snapshot/file.ts'
 import { type SnapshotLoad, StartSnapshot } from './snapshot/start-snapshot.ts'
@@ -91,6 +92,7 @@ export class PocnetDaemon {
   readonly #guard: ConnectionGuard
   readonly #dhtRefused: LogThrottle
   readonly #frameBudget: FrameBudget
+  readonly #readPause: MemberReadPause
   readonly #peerRejections: PeerRejections
   readonly #keeper: RosterKeeper
   readonly #sync: RosterSync
@@ -142,6 +144,7 @@ export class PocnetDaemon {
     this.#guard = init.guard
     this.#dhtRefused = init.dhtRefused
     this.#frameBudget = init.frameBudget
+    this.#readPause = init.readPause
     this.#peerRejections = init.peerRejections
     this.#keeper = init.keeper
     this.#sync = init.sync
@@ -373,6 +376,7 @@ export class PocnetDaemon {
       guard: this.#guard,
       dhtRefused: this.#dhtRefused,
       frameBudget: this.#frameBudget,
+      readPause: this.#readPause,
       peerRejections: this.#peerRejections,
       retirement: this.#retirement,
       startedAt: this.startedAt,

@@ -1,16 +1,19 @@
 import { FrameBudget } from '@pocnet/protocol/reqresp'
 import { frameBudgetOf, type NodeConfig } from './config.ts'
 import { type Logger, LogThrottle } from './log.ts'
+import type { MemberReadPause } from './read-pause.ts'
 
 /**
  * The node's budget for bytes held in frames being read (`frameBudget` in config.json), shared by
  * every protocol it serves. Each refusal is counted (`over-budget` in `pocnet status`) and logged
  * as `frames.over-budget`, at most one line per member every 10 s, with the member's count so far.
+ * With `readPause`, a member refused over its own share is no longer read until it gives bytes back.
  */
 export function createFrameBudget(
   config: Pick<NodeConfig, 'frameBudget'>,
   log: Logger,
   countryOf: (peer: string) => string | undefined,
+  readPause?: Pick<MemberReadPause, 'overShare' | 'released'>,
 ): FrameBudget {
   const { totalBytes, perMemberBytes } = frameBudgetOf(config)
   // keyed by peer: only members get a stream (the gater), so the keys are the roster's keys
@@ -19,6 +22,7 @@ export function createFrameBudget(
     totalBytes,
     perPeerBytes: perMemberBytes,
     onRefused: (refusal, protocol) => {
+      if (refusal.limit === 'share') readPause?.overShare(refusal.peer)
       const count = refusals.hit(refusal.peer)
       if (count === undefined) return
       log.warn('frames.over-budget', {
@@ -30,6 +34,7 @@ export function createFrameBudget(
         refusedSinceStart: count,
       })
     },
+    ...(readPause !== undefined && { onReleased: (peer, heldNow) => readPause.released(peer, heldNow) }),
   })
   return budget
 }

@@ -1,7 +1,14 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
-import type { ComponentLogger, ConnectionGater, Libp2p, Metrics, PeerId } from '@libp2p/interface'
+import type {
+  ComponentLogger,
+  ConnectionGater,
+  Libp2p,
+  Metrics,
+  MultiaddrConnection,
+  PeerId,
+} from '@libp2p/interface'
 import type { KadDHT, KadDHTComponents } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
@@ -33,6 +40,8 @@ export interface HostInit {
   metrics?: (components: { logger: ComponentLogger }) => Metrics
   /** Told the datastore kad-dht keeps the records it stores in, so they can be counted. */
   onDhtDatastore?: (datastore: KadDHTComponents['datastore']) => void
+  /** Told each member connection's transport-level connection once it is upgraded, either direction. */
+  onMemberConnection?: (peer: PeerId, maConn: MultiaddrConnection) => void
 }
 
 /**
@@ -44,6 +53,7 @@ function guardedGater(
   roster: ConnectionGater,
   guard: ConnectionGuard,
   refuseDial: HostInit['refuseDial'],
+  onMemberConnection: HostInit['onMemberConnection'],
 ): ConnectionGater {
   const nonMember = async (
     stage: 'dial' | 'inbound' | 'outbound',
@@ -65,8 +75,13 @@ function guardedGater(
       guard.refuseMemberConnection(peer, maConn),
     denyOutboundEncryptedConnection: (peer, maConn) =>
       nonMember('outbound', peer, roster.denyOutboundEncryptedConnection?.(peer, maConn)),
-    denyInboundUpgradedConnection: (_peer, maConn) => {
+    denyInboundUpgradedConnection: (peer, maConn) => {
       guard.upgraded(maConn)
+      onMemberConnection?.(peer, maConn)
+      return false
+    },
+    denyOutboundUpgradedConnection: (peer, maConn) => {
+      onMemberConnection?.(peer, maConn)
       return false
     },
   }
@@ -85,7 +100,12 @@ export async function createHost(init: HostInit): Promise<Host> {
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    connectionGater: guardedGater(rosterConnectionGater(init.rules.getRoster), init.guard, init.refuseDial),
+    connectionGater: guardedGater(
+      rosterConnectionGater(init.rules.getRoster),
+      init.guard,
+      init.refuseDial,
+      init.onMemberConnection,
+    ),
     connectionManager: {
       // libp2p's own inbound limits refuse without a count or a line: each is set above what the
       // guard admits (connection-guard.ts, PENDING_HANDSHAKES), so the guard refuses first. Its

@@ -204,6 +204,7 @@ describe('partial frames from a member on 8 connections × 64 streams', () => {
       started.connections * 64,
     )
     expect(afterAttack.rejected['over-budget'], 'frames refused over the budget').toBeGreaterThan(0)
+    expect(afterAttack.frameBudget.readPauses, 'times DE was no longer read').toBeGreaterThan(0)
     expect(peakHeld, "bytes held for partial frames, at most DE's share").toBeLessThanOrEqual(
       afterAttack.frameBudget.perMemberBytes,
     )
@@ -227,10 +228,10 @@ describe('partial frames from a member on 8 connections × 64 streams', () => {
     )
     expect(settled.frameBudget.holders).toBe(0)
     console.info(
-      `memory attack: ${report.connections} connections, ${report.streamsOpened} streams, ${report.endedByVictim} ended by the victim; ` +
+      `memory attack: ${report.connections} connections (${report.dials} dialled), ${report.streamsOpened} streams, ${report.endedByVictim} ended by the victim; ` +
         `RSS idle ${(baselineRss / MiB).toFixed(0)} MiB, peak ${(peakRss / MiB).toFixed(0)} MiB; ` +
         `held at most ${(peakHeld / MiB).toFixed(1)} MiB; heap idle ${(baselineHeap / MiB).toFixed(0)} MiB, after ${(settled.memory.heapUsedBytes / MiB).toFixed(0)} MiB; ` +
-        `${legitSent + 1} legitimate messages receipted; ${afterAttack.rejected['over-budget']} frames refused`,
+        `${legitSent + 1} legitimate messages receipted; ${afterAttack.rejected['over-budget']} frames refused, DE paused ${afterAttack.frameBudget.readPauses} times`,
     )
   }, 420_000)
 })

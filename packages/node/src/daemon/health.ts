@@ -9,6 +9,7 @@ import type { Host } from '../host.ts'
 import type { LogThrottle } from '../log.ts'
 import type { Outbox } from '../outbox.ts'
 import type { PeerRejections } from '../peer-rejections.ts'
+import type { MemberReadPause } from '../read-pause.ts'
 import type { KeyRetirement } from '../retirement.ts'
 import type { EquivocationAlarm, EquivocationAlert } from '../witness/alarm.ts'
 import type { CosignatureCollector, CosignatureStatus } from '../witness/collector.ts'
@@ -43,9 +44,17 @@ export interface Health {
   refusedConnections: number
   /**
    * Bytes held now in frames being read (`frameBudget` in config.json), and by how many members;
-   * frames refused over it are counted in `rejected` as `over-budget`.
+   * frames refused over it are counted in `rejected` as `over-budget`. `readPauses`: times a member
+   * over its share was no longer read (read-pause.ts) since start; `pausedMembers`: how many are now.
    */
-  frameBudget: { totalBytes: number; perMemberBytes: number; heldBytes: number; holders: number }
+  frameBudget: {
+    totalBytes: number
+    perMemberBytes: number
+    heldBytes: number
+    holders: number
+    readPauses: number
+    pausedMembers: number
+  }
   /** The daemon process's memory now (`process.memoryUsage()`), bytes. */
   memory: { rssBytes: number; heapUsedBytes: number; heapTotalBytes: number; arrayBuffersBytes: number }
   /**
@@ -98,6 +107,7 @@ export interface HealthSources {
   guard: ConnectionGuard
   dhtRefused: LogThrottle
   frameBudget: FrameBudget
+  readPause: MemberReadPause
   peerRejections: PeerRejections
   retirement: KeyRetirement
   startedAt: number
@@ -140,6 +150,8 @@ export function assembleHealth(s: HealthSources): Health {
       perMemberBytes: s.frameBudget.limits.perPeerBytes,
       heldBytes: s.frameBudget.heldBytes,
       holders: s.frameBudget.holders,
+      readPauses: s.readPause.pauses,
+      pausedMembers: s.readPause.pausedMembers,
     },
     memory: memoryNow(),
     ledgerSize: s.ledger.size,

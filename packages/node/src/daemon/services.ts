@@ -5,9 +5,9 @@ import { CLOCK_PRESETS } from '@pocnet/cases'
 import { Directory, RosterSync, VerifiedRecords } from '@pocnet/directory'
 import type { FrameBudget } from '@pocnet/protocol/reqresp'
 import { CaseBook } from '../casebook/index.ts'
-import { minCosigners, sealsHybrid } from '../config.ts'
+import { frameBudgetOf, minCosigners, sealsHybrid } from '../config.ts'
 import { ConnectionGuard } from '../connection-guard.ts'
-import { DATA_DIR, MAX_CONNECTIONS_PER_MEMBER } from '../constants.ts'
+import { DATA_DIR, MAX_CONNECTIONS_PER_MEMBER, READ_PAUSE } from '../constants.ts'
 import { DeliveryReceiver, DOWNGRADE_GRACE_MS, type InboundMessage } from '../delivery.ts'
 import { Drills } from '../drills/service.ts'
 import { NodeError } from '../errors.ts'
@@ -22,6 +22,7 @@ import { countDhtRecords } from '../metrics/dht-records.ts'
 import type { NodeMetrics } from '../metrics/node-metrics.ts'
 import { type Counterpart, Outbox } from '../outbox.ts'
 import { PeerRejections } from '../peer-rejections.ts'
+import { MemberReadPause } from '../read-pause.ts'
 import { KeyRetirement } from '../retirement.ts'
 import { EquivocationAlarm } from '../witness/alarm.ts'
 import { CosignatureCollector } from '../witness/collector.ts'
@@ -56,6 +57,8 @@ export interface NodeServices {
   dhtRefused: LogThrottle
   /** Bytes held in frames being read, on every protocol the node serves. */
   frameBudget: FrameBudget
+  /** Members no longer read while over their frame share. */
+  readPause: MemberReadPause
   peerRejections: PeerRejections
   sync: RosterSync
   retirement: KeyRetirement
@@ -88,11 +91,16 @@ export async function createServices(
     log,
     countryOf: (peer) => getRoster().memberByPeerId(peer)?.country,
   })
-  const frameBudget = createFrameBudget(
-    config,
+  const countryOf = (peer: string) => getRoster().memberByPeerId(peerIdFromString(peer))?.country
+  // a member over its frame share is no longer read until its frames end (read-pause.ts)
+  const readPause = new MemberReadPause({
+    heldBy: (peer) => frameBudget.heldBy(peer),
+    resumeAtBytes: Math.floor(frameBudgetOf(config).perMemberBytes * READ_PAUSE.resumeAtShare),
+    maxPauseMs: READ_PAUSE.maxMs,
     log,
-    (peer) => getRoster().memberByPeerId(peerIdFromString(peer))?.country,
-  )
+    countryOf,
+  })
+  const frameBudget = createFrameBudget(config, log, countryOf, readPause)
   // records verified once per roster version, by the DHT validator and the directory alike
   const verified = new VerifiedRecords()
   const memberAddresses = new MemberAddresses({ getRoster, memory, configured: config.bootstrap })
@@ -114,6 +122,7 @@ export async function createServices(
     logger: libp2pLogger(log.child('libp2p')),
     refuseDial: () => retirement.refuseDial(),
     ...(opts.metrics !== undefined && { metrics: opts.metrics.libp2pMetrics(dataDir) }),
+    onMemberConnection: (peer, maConn) => readPause.track(peer.toString(), maConn),
     onDhtDatastore: (datastore) => {
       dhtDatastore = datastore
     },
@@ -299,6 +308,7 @@ export async function createServices(
     guard,
     dhtRefused,
     frameBudget,
+    readPause,
     peerRejections,
     sync,
     retirement,

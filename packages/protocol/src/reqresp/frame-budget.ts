@@ -10,6 +10,8 @@ export interface FrameBudgetLimits {
 export interface FrameBudgetInit extends FrameBudgetLimits {
   /** Told each time a frame is refused, for the node's counters and its (throttled) log. */
   onRefused?: (refusal: FrameOverBudgetError, protocol: string) => void
+  /** Told each time `peer` gives bytes back, with what it holds now (e.g. to resume reading from it). */
+  onReleased?: (peer: string, heldNow: number) => void
 }
 
 /**
@@ -22,6 +24,7 @@ export interface FrameBudgetInit extends FrameBudgetLimits {
 export class FrameBudget {
   readonly limits: FrameBudgetLimits
   readonly #onRefused: FrameBudgetInit['onRefused']
+  readonly #onReleased: FrameBudgetInit['onReleased']
   readonly #heldByPeer = new Map<string, number>()
   #held = 0
   #refused = 0
@@ -32,6 +35,7 @@ export class FrameBudget {
         throw new RangeError(`frame budget ${key} must be a positive whole number, not ${init[key]}`)
     this.limits = { totalBytes: init.totalBytes, perPeerBytes: init.perPeerBytes }
     this.#onRefused = init.onRefused
+    this.#onReleased = init.onReleased
   }
 
   /** Bytes held now, by every peer. */
@@ -81,5 +85,6 @@ export class FrameBudget {
     if (left > 0) this.#heldByPeer.set(peer, left)
     else this.#heldByPeer.delete(peer)
     this.#held = Math.max(0, this.#held - bytes)
+    this.#onReleased?.(peer, Math.max(0, left))
   }
 }
