@@ -10,8 +10,13 @@ export interface FrameBudgetLimits {
 export interface FrameBudgetInit extends FrameBudgetLimits {
   /** Told each time a frame is refused, for the node's counters and its (throttled) log. */
   onRefused?: (refusal: FrameOverBudgetError, protocol: string) => void
-  /** Told each time `peer` gives bytes back, with what it holds now (e.g. to resume reading from it). */
-  onReleased?: (peer: string, heldNow: number) => void
+  /** Told each time `peer` takes bytes, with what it holds now. */
+  onTaken?: (peer: string, heldNow: number) => void
+  /**
+   * Told each time `peer` gives bytes back, with what it holds now and whether they were a whole
+   * frame read (the peer made progress) rather than one dropped or refused.
+   */
+  onReleased?: (peer: string, heldNow: number, read: boolean) => void
 }
 
 /**
@@ -25,6 +30,7 @@ export class FrameBudget {
   readonly limits: FrameBudgetLimits
   readonly #onRefused: FrameBudgetInit['onRefused']
   readonly #onReleased: FrameBudgetInit['onReleased']
+  readonly #onTaken: FrameBudgetInit['onTaken']
   readonly #heldByPeer = new Map<string, number>()
   #held = 0
   #refused = 0
@@ -36,6 +42,7 @@ export class FrameBudget {
     this.limits = { totalBytes: init.totalBytes, perPeerBytes: init.perPeerBytes }
     this.#onRefused = init.onRefused
     this.#onReleased = init.onReleased
+    this.#onTaken = init.onTaken
   }
 
   /** Bytes held now, by every peer. */
@@ -76,15 +83,16 @@ export class FrameBudget {
     }
     this.#heldByPeer.set(peer, mine + bytes)
     this.#held += bytes
+    this.#onTaken?.(peer, mine + bytes)
   }
 
-  /** Gives back `bytes` `peer` took. */
-  give(peer: string, bytes: number): void {
+  /** Gives back `bytes` `peer` took; `read`: they were a whole frame, read. */
+  give(peer: string, bytes: number, read = false): void {
     if (bytes <= 0) return
     const left = this.heldBy(peer) - bytes
     if (left > 0) this.#heldByPeer.set(peer, left)
     else this.#heldByPeer.delete(peer)
     this.#held = Math.max(0, this.#held - bytes)
-    this.#onReleased?.(peer, Math.max(0, left))
+    this.#onReleased?.(peer, Math.max(0, left), read)
   }
 }

@@ -69,7 +69,7 @@ export class FrameReader {
     while (true) {
       const frame = this.#ready.shift()
       if (frame !== undefined) {
-        this.#giveBack(frame.length)
+        this.#giveBack(frame.length, true)
         return frame
       }
       if (this.#failure !== undefined) throw this.#failure
@@ -186,11 +186,12 @@ export class FrameReader {
     this.#body = EMPTY
   }
 
-  #giveBack(bytes: number): void {
+  /** Gives `bytes` back to the budget; `read`: they are a whole frame's, read by the caller. */
+  #giveBack(bytes: number, read = false): void {
     const given = Math.min(bytes, this.#charged)
     if (given <= 0 || this.#charge === undefined) return
     this.#charged -= given
-    this.#charge.budget.give(this.#charge.peer, given)
+    this.#charge.budget.give(this.#charge.peer, given, read)
   }
 
   #detach(): void {

@@ -23,13 +23,20 @@ interface Budgeted extends PeerPair {
   budget: FrameBudget
   failures: ExchangeError[]
   refusals: FrameOverBudgetError[]
+  /** Each give back, as onReleased tells it: whether the bytes were a whole frame read. */
+  releases: boolean[]
 }
 
 async function serveWithBudget(limits: FrameBudgetLimits): Promise<Budgeted> {
   const pair = peerPair()
   const refusals: FrameOverBudgetError[] = []
-  const budget = new FrameBudget({ ...limits, onRefused: (refusal) => refusals.push(refusal) })
-  const served: Budgeted = { ...pair, budget, failures: [], refusals }
+  const releases: boolean[] = []
+  const budget = new FrameBudget({
+    ...limits,
+    onRefused: (refusal) => refusals.push(refusal),
+    onReleased: (_peer, _heldNow, read) => releases.push(read),
+  })
+  const served: Budgeted = { ...pair, budget, failures: [], refusals, releases }
   await serveRequests(pair.server, PROTOCOL, echo, {
     maxRequestBytes: MAX_REQUEST,
     timeoutMs: TIMEOUT_MS,
@@ -127,6 +134,7 @@ describe('frames read against a budget', () => {
     expect(answer).toEqual(request)
     await until(() => served.budget.heldBytes === 0, 'the frame to be given back')
     expect(served.failures).toEqual([])
+    expect(served.releases, 'given back as a whole frame read').toContain(true)
   })
 
   it('a stream the sender closes mid-frame gives back its bytes: unexpected-end', async () => {
@@ -138,5 +146,6 @@ describe('frames read against a budget', () => {
     await until(() => served.failures.length === 1, 'the failure to be reported')
     expect(served.failures.map((f) => f.failure)).toEqual(['unexpected-end'])
     expect(served.budget.heldBytes).toBe(0)
+    expect(served.releases, 'given back, never as a frame read').not.toContain(true)
   })
 })
