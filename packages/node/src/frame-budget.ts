@@ -7,13 +7,13 @@ import type { MemberReadPause } from './read-pause.ts'
  * The node's budget for bytes held in frames being read (`frameBudget` in config.json), shared by
  * every protocol it serves. Each refusal is counted (`over-budget` in `pocnet status`) and logged
  * as `frames.over-budget`, at most one line per member every 10 s, with the member's count so far.
- * With `readPause`, a member refused over its own share is no longer read until it gives bytes back.
+ * With `readPause`, a member holding too much, or refused over its own share, is no longer read for a while.
  */
 export function createFrameBudget(
   config: Pick<NodeConfig, 'frameBudget'>,
   log: Logger,
   countryOf: (peer: string) => string | undefined,
-  readPause?: Pick<MemberReadPause, 'overShare' | 'released'>,
+  readPause?: Pick<MemberReadPause, 'taken' | 'overShare' | 'released'>,
 ): FrameBudget {
   const { totalBytes, perMemberBytes } = frameBudgetOf(config)
   // keyed by peer: only members get a stream (the gater), so the keys are the roster's keys
@@ -34,7 +34,10 @@ export function createFrameBudget(
         refusedSinceStart: count,
       })
     },
-    ...(readPause !== undefined && { onReleased: (peer, heldNow) => readPause.released(peer, heldNow) }),
+    ...(readPause !== undefined && {
+      onTaken: (peer, heldNow) => readPause.taken(peer, heldNow),
+      onReleased: (peer, heldNow, read) => readPause.released(peer, heldNow, read),
+    }),
   })
   return budget
 }

@@ -4,30 +4,41 @@ import { type Logger, LogThrottle } from './log.ts'
 export interface MemberReadPauseInit {
   /** Bytes `peer` holds now in frames being read (FrameBudget.heldBy). */
   heldBy: (peer: string) => number
+  /** A member holding more than this in frames being read is paused. */
+  pauseAtBytes: number
   /** A paused member is read again once it holds this many bytes or fewer. */
   resumeAtBytes: number
-  /** A paused member is read again after this long at the latest, whatever it holds: a backstop. */
+  /** A member's first pause, and its next one after a frame of its was read whole, lasts this long at most. */
+  minPauseMs: number
+  /** Each further pause without a frame read whole in between lasts twice as long, up to this. */
   maxPauseMs: number
   log: Logger
   countryOf: (peer: string) => string | undefined
 }
 
 /**
- * Backpressure on a member past its frame share: the node stops reading that member's connections
- * (their TCP sockets), so what it sends next waits in the kernel's socket buffers and then in the
- * member's own, instead of being read, decrypted and dropped here. Reading without it is what a
- * member's flood of refused streams costs in memory: each new yamux stream may send its 256 KiB
- * window unasked. Reading resumes once the member holds at most `resumeAtBytes` (its frames end
- * at their deadline, or their streams close), or after `maxPauseMs`. While paused the member's
- * other traffic on those connections waits too: an honest member stays well inside its share.
+ * Backpressure on a member holding too much in frames being read: the node stops reading that
+ * member's connections (their TCP sockets), so what it sends next waits in the kernel's socket
+ * buffers and then in the member's own, instead of being read, decrypted and dropped here. Without
+ * it a member's flood of refused streams cost the memory of what was read: each new yamux stream
+ * may send its 256 KiB window unasked.
+ *
+ * A member is paused when it holds more than `pauseAtBytes`, or is refused a frame over its own
+ * share, and read again once it holds at most `resumeAtBytes` (its frames end at their deadline,
+ * or their streams close) or when the pause is over. A pause is short (`minPauseMs`) for a member
+ * whose frames complete, so an honest burst is only slowed, and doubles up to `maxPauseMs` while
+ * none of its frames is read whole in between: a member that only starts frames is not read
+ * again before they end. While paused, everything the member sends on those connections waits.
  * Each pause is counted and logged as `frames.read-paused`, at most once per member every 10 s.
  */
 export class MemberReadPause {
   readonly #init: MemberReadPauseInit
   /** Each member's open connections, as their transport-level (TCP) connections. */
   readonly #connections = new Map<string, Set<MultiaddrConnection>>()
-  /** Members paused now, with the backstop timer of each. */
+  /** Members paused now, with the timer that ends each pause. */
   readonly #paused = new Map<string, ReturnType<typeof setTimeout>>()
+  /** How long a member's next pause lasts, when longer than `minPauseMs`: none of its frames was read whole since its last. */
+  readonly #nextPauseMs = new Map<string, number>()
   readonly #throttle = new LogThrottle()
   #pauses = 0
 
@@ -71,12 +82,33 @@ export class MemberReadPause {
     if (this.#paused.has(peer)) pauseReading(maConn)
   }
 
-  /** `peer` was refused a frame over its own share: its connections are no longer read. */
+  /** `peer` took frame bytes and holds `heldNow`: paused when that is past `pauseAtBytes`. */
+  taken(peer: string, heldNow: number): void {
+    if (heldNow > this.#init.pauseAtBytes) this.#pause(peer)
+  }
+
+  /** `peer` was refused a frame over its own share. */
   overShare(peer: string): void {
+    this.#pause(peer)
+  }
+
+  /**
+   * `peer` gave frame bytes back and holds `heldNow`; `read`: a whole frame of its was read, so its
+   * next pause is short again. Read again if it was paused and now holds little enough.
+   */
+  released(peer: string, heldNow: number, read: boolean): void {
+    if (read) this.#nextPauseMs.delete(peer)
+    if (heldNow <= this.#init.resumeAtBytes && this.#paused.has(peer)) this.#resume(peer)
+  }
+
+  #pause(peer: string): void {
     if (this.#paused.has(peer)) return
-    const backstop = setTimeout(() => this.#resume(peer), this.#init.maxPauseMs)
-    backstop.unref?.()
-    this.#paused.set(peer, backstop)
+    const { minPauseMs, maxPauseMs } = this.#init
+    const pauseMs = this.#nextPauseMs.get(peer) ?? minPauseMs
+    this.#nextPauseMs.set(peer, Math.min(2 * pauseMs, maxPauseMs))
+    const timer = setTimeout(() => this.#resume(peer), pauseMs)
+    timer.unref?.()
+    this.#paused.set(peer, timer)
     this.#pauses++
     const connections = this.#connections.get(peer) ?? new Set()
     for (const maConn of connections) pauseReading(maConn)
@@ -87,20 +119,15 @@ export class MemberReadPause {
         member: this.#init.countryOf(peer) ?? null,
         connections: connections.size,
         heldBytes: this.#init.heldBy(peer),
-        resumeAtBytes: this.#init.resumeAtBytes,
+        pauseMs,
         pausedSinceStart: count,
       })
   }
 
-  /** `peer` gave frame bytes back and holds `heldNow`: read again if it was paused and is low enough. */
-  released(peer: string, heldNow: number): void {
-    if (heldNow <= this.#init.resumeAtBytes && this.#paused.has(peer)) this.#resume(peer)
-  }
-
   #resume(peer: string): void {
-    const backstop = this.#paused.get(peer)
-    if (backstop === undefined) return
-    clearTimeout(backstop)
+    const timer = this.#paused.get(peer)
+    if (timer === undefined) return
+    clearTimeout(timer)
     this.#paused.delete(peer)
     for (const maConn of this.#connections.get(peer) ?? []) resumeReading(maConn)
   }

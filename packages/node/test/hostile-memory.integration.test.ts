@@ -21,10 +21,10 @@ import type { AttackPlan, AttackReport } from './fixtures/partial-frames-attacke
 /**
  * Issue 17, memory: a member (DE, its key in a separate attacker process) opens 8 connections to
  * the victim (FR, a daemon in its own process) and keeps 64 delivery streams on each sending
- * partial 1 MiB frames, reopening each stream the victim ends. Meanwhile a third member (IT)
- * sends the victim a message every 150 ms. The victim's frame budget must hold no more than the
- * member's share and keep its RSS within MAX_RSS_GROWTH × its idle baseline, every legitimate
- * message must be receipted, the refusals counted, and
+ * partial 1 MiB frames, reopening each stream and dialling again each connection the victim ends
+ * (the victim's cap lets 4 through). Meanwhile a third member (IT) sends the victim a message every
+ * 150 ms. The victim must hold no more than the member's share, stop reading the member (counted),
+ * keep its RSS within MAX_RSS_GROWTH × its idle baseline, receipt every legitimate message, and
  * after the attack the heap must come back to within 10 % of its baseline with nothing held.
  */
 
@@ -41,14 +41,15 @@ const PLAN = {
   seconds: 20,
 }
 /**
- * The peak RSS allowed, as a multiple of the idle RSS. Issue 17 asks for 1.5×; measured here
- * 1.6-1.75× alone and up to 1.87× beside other test files (idle 153-165 MiB, peak 260-286 MiB;
- * before the frame budget, 3-4× with 4 connections). What is left is not held frames (at most the
- * member's 16 MiB share) but the transport: each of the 512 streams may have 256 KiB in flight
- * (yamux's initial window), read, decrypted and dropped when the stream is refused, and V8 collects
- * such buffers only every ~64 MiB of them. docs/threat-model.md has the figures.
+ * The peak RSS allowed, as a multiple of the idle RSS. Issue 17 asks for 1.5×; measured here with
+ * the read pause (read-pause.ts) 1.41-1.56× alone on a loaded machine (idle 163-172 MiB, peak
+ * 241-267 MiB; before it 1.6-1.9×, and before the frame budget 3-4× with 4 connections), so 1.5×
+ * does not hold reliably: 1.75× does, with margin. What is left is not held frames (at most half
+ * the member's 16 MiB share) but what the transport reads around each pause: every stream the
+ * member opens may send its 256 KiB yamux window unasked, which is read, decrypted and dropped,
+ * and V8 collects such buffers only every ~64 MiB of them. docs/threat-model.md has the figures.
  */
-const MAX_RSS_GROWTH = 2.25
+const MAX_RSS_GROWTH = 1.75
 const LEGIT_EVERY_MS = 150
 /** Failure guards only, never performance bounds. */
 const GUARD_MS = 120_000
@@ -136,7 +137,7 @@ describe('partial frames from a member on 8 connections × 64 streams', () => {
     return sent
   }
 
-  it('keep the victim within 2.25× its idle RSS (issue 17 asks 1.5×), serve the legitimate sender, and leave no memory behind', async () => {
+  it('keep the victim within 1.75× its idle RSS (issue 17 asks 1.5×), serve the legitimate sender, and leave no memory behind', async () => {
     onTestFailed(async () => {
       console.error(await federationLogs(fed.nodes))
       if (attack !== undefined) console.error(`attacker stderr:\n${attack.stderr.join('')}`)
@@ -200,10 +201,11 @@ describe('partial frames from a member on 8 connections × 64 streams', () => {
       description: "IT's outbox to drain",
     })
     const afterAttack = await health(victim)
+    console.info()
     expect(report.streamsOpened, 'streams the attacker opened').toBeGreaterThanOrEqual(
       started.connections * 64,
     )
-    expect(afterAttack.rejected['over-budget'], 'frames refused over the budget').toBeGreaterThan(0)
+    // DE is no longer read once it holds half its share: the budget need not refuse a frame at all
     expect(afterAttack.frameBudget.readPauses, 'times DE was no longer read').toBeGreaterThan(0)
     expect(peakHeld, "bytes held for partial frames, at most DE's share").toBeLessThanOrEqual(
       afterAttack.frameBudget.perMemberBytes,
@@ -231,7 +233,7 @@ describe('partial frames from a member on 8 connections × 64 streams', () => {
       `memory attack: ${report.connections} connections (${report.dials} dialled), ${report.streamsOpened} streams, ${report.endedByVictim} ended by the victim; ` +
         `RSS idle ${(baselineRss / MiB).toFixed(0)} MiB, peak ${(peakRss / MiB).toFixed(0)} MiB; ` +
         `held at most ${(peakHeld / MiB).toFixed(1)} MiB; heap idle ${(baselineHeap / MiB).toFixed(0)} MiB, after ${(settled.memory.heapUsedBytes / MiB).toFixed(0)} MiB; ` +
-        `${legitSent + 1} legitimate messages receipted; ${afterAttack.rejected['over-budget']} frames refused, DE paused ${afterAttack.frameBudget.readPauses} times`,
+        `${legitSent + 1} legitimate messages receipted; ${afterAttack.rejected['over-budget'] ?? 0} frames refused, DE paused ${afterAttack.frameBudget.readPauses} times`,
     )
   }, 420_000)
 })

@@ -92,10 +92,13 @@ export async function createServices(
     countryOf: (peer) => getRoster().memberByPeerId(peer)?.country,
   })
   const countryOf = (peer: string) => getRoster().memberByPeerId(peerIdFromString(peer))?.country
-  // a member over its frame share is no longer read until its frames end (read-pause.ts)
+  // a member holding much in frames being read is no longer read for a while (read-pause.ts)
+  const share = frameBudgetOf(config).perMemberBytes
   const readPause = new MemberReadPause({
     heldBy: (peer) => frameBudget.heldBy(peer),
-    resumeAtBytes: Math.floor(frameBudgetOf(config).perMemberBytes * READ_PAUSE.resumeAtShare),
+    pauseAtBytes: Math.floor(share * READ_PAUSE.pauseAtShare),
+    resumeAtBytes: Math.floor(share * READ_PAUSE.resumeAtShare),
+    minPauseMs: READ_PAUSE.minMs,
     maxPauseMs: READ_PAUSE.maxMs,
     log,
     countryOf,
