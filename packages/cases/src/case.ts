@@ -1,9 +1,16 @@
+import { guard, typicallyAllowed } from './case-guards.ts'
+import { type ConditionsOnUse, nextConditions } from './conditions.ts'
+import type { PreservationLimit, RefusalGround, RequestType } from './constants.ts'
 import {
-  DUAL_CRIMINALITY_EXEMPT_ARTICLES,
-  type PreservationLimit,
-  type RefusalGround,
-  type RequestType,
-} from './constants.ts'
+  addPreserved,
+  type Custodian,
+  extendCustodian,
+  extensionTarget,
+  type Preservation,
+  releaseCustodians,
+  unreleased,
+} from './custodians.ts'
+import type { MlaDecision, NotExecutedReason } from './endings.ts'
 import {
   type AllowedMove,
   CasesError,
@@ -28,26 +35,17 @@ export const CASE_STATUSES = [
   'extension-requested',
   'partially-disclosed',
   'mla-submitted',
+  'mla-received',
+  'mla-decided',
   'answered',
   'refused',
+  'not-executed',
   'withdrawn',
   'closed',
 ] as const
 export type CaseStatus = (typeof CASE_STATUSES)[number]
 
-/** One period of preservation: the first grant or an extension, as the requested side recorded it. */
-export interface PreservationPeriod {
-  readonly grantedDays: number
-  readonly grantedAt: string
-  readonly expiresAt: string
-}
-
-export interface Preservation {
-  readonly providerReference: string
-  /** The period in force now: the last grant or extension. */
-  readonly current: PreservationPeriod
-  readonly periods: readonly PreservationPeriod[]
-}
+export type { Custodian, Preservation, PreservationPeriod } from './custodians.ts'
 
 /** Both sides' view of one request and everything that happened to it since. Immutable. */
 export interface Case {
@@ -64,11 +62,16 @@ export interface Case {
   readonly seq: number
   readonly deliveredAt?: string
   readonly acknowledgement?: { readonly by: string; readonly role?: string; readonly at: string }
+  /** The custodian still preserved whose period ends first; undefined when none is (or all were released). */
   readonly preservation?: Preservation
+  /** Every custodian's preserved data, in the order recorded, released ones included. */
+  readonly custodians: readonly Custodian[]
   readonly pendingExtension?: {
     readonly requestedAt: string
     readonly reason: string
     readonly days?: number
+    /** The custodian whose period the extension is for. */
+    readonly providerReference?: string
   }
   readonly limitation?: { readonly limit: PreservationLimit; readonly details: string; readonly at: string }
   readonly openQuestions?: { readonly questions: string; readonly at: string }
@@ -78,7 +81,21 @@ export interface Case {
   })[]
   readonly answer?: { readonly summary: string; readonly at: string }
   readonly refusal?: { readonly ground: RefusalGround; readonly explanation: string; readonly at: string }
+  readonly notExecuted?: {
+    readonly reason: NotExecutedReason
+    readonly explanation: string
+    readonly at: string
+  }
   readonly mla?: { readonly reference: string; readonly authority?: string; readonly submittedAt: string }
+  /** Art. 29(7): the central authority has the MLA request; preservation continues from `at`. */
+  readonly mlaReceived?: {
+    readonly authorityReference: string
+    readonly mlaReference?: string
+    readonly at: string
+  }
+  readonly mlaDecision?: { readonly decision: MlaDecision; readonly note: string; readonly at: string }
+  /** Conditions on use stated by the requested side and the requester's answer (conditions.ts). */
+  readonly conditions?: ConditionsOnUse
   /** Earlier cases this one refers to (extension, Art. 30 follow-up), from the request. */
   readonly links: readonly RelatedCase[]
   /** The events applied, in the order applied. */
@@ -98,7 +115,8 @@ export interface CaseOpening {
 interface Transition {
   readonly side: Side | 'either'
   readonly from: readonly CaseStatus[]
-  readonly to: CaseStatus
+  /** The status the event leads to; omitted, the case keeps its status (a release, conditions). */
+  readonly to?: CaseStatus
   /** Request types the event applies to; all when omitted. */
   readonly types?: readonly RequestType[]
 }
@@ -106,8 +124,25 @@ interface Transition {
 const PRESERVING = ['preservation'] as const satisfies readonly RequestType[]
 /** Every status but the final ones: a request can still be withdrawn from these. */
 const OPEN: readonly CaseStatus[] = CASE_STATUSES.filter(
-  (s) => !['answered', 'refused', 'withdrawn', 'closed'].includes(s),
+  (s) => !['answered', 'refused', 'not-executed', 'withdrawn', 'closed'].includes(s),
 )
+/** Where data may still be preserved: a custodian can be released from these. */
+const PRESERVING_STATES: readonly CaseStatus[] = [
+  'preserved',
+  'partially-disclosed',
+  'mla-submitted',
+  'mla-received',
+  'mla-decided',
+]
+/** Where the requested side may set conditions on use: before or with what it supplies. */
+const SUPPLYING_STATES: readonly CaseStatus[] = [
+  'acknowledged',
+  'in-progress',
+  'partially-disclosed',
+  'answered',
+]
+/** Every status but the finished ones. */
+const NOT_FINISHED: readonly CaseStatus[] = CASE_STATUSES.filter((s) => s !== 'withdrawn' && s !== 'closed')
 
 /** The whole state machine: for each event, who may send it, from which states, and where it leads. */
 export const TRANSITIONS: Record<CaseEventKind, Transition> = {
@@ -127,9 +162,10 @@ export const TRANSITIONS: Record<CaseEventKind, Transition> = {
     types: PRESERVING,
   },
   'proceed-confirmed': { side: 'requester', from: ['limitation-notified'], to: 'in-progress' },
+  // From 'preserved' too: each further custodian gets its own record (custodians.ts).
   preserved: {
     side: 'requested',
-    from: ['acknowledged', 'in-progress', 'partially-disclosed'],
+    from: ['acknowledged', 'in-progress', 'partially-disclosed', 'preserved'],
     to: 'preserved',
     types: PRESERVING,
   },
@@ -146,6 +182,11 @@ export const TRANSITIONS: Record<CaseEventKind, Transition> = {
     from: ['acknowledged', 'in-progress', 'needs-information', 'limitation-notified'],
     to: 'refused',
   },
+  'not-executed': {
+    side: 'requested',
+    from: ['acknowledged', 'in-progress', 'needs-information', 'limitation-notified'],
+    to: 'not-executed',
+  },
   'extension-requested': {
     side: 'requester',
     from: ['preserved', 'partially-disclosed'],
@@ -160,44 +201,32 @@ export const TRANSITIONS: Record<CaseEventKind, Transition> = {
     to: 'mla-submitted',
     types: PRESERVING,
   },
+  'mla-received': {
+    side: 'requested',
+    from: ['preserved', 'partially-disclosed', 'mla-submitted'],
+    to: 'mla-received',
+    types: PRESERVING,
+  },
+  'mla-decided': { side: 'requested', from: ['mla-received'], to: 'mla-decided', types: PRESERVING },
+  released: { side: 'requester', from: PRESERVING_STATES, types: PRESERVING },
+  'conditions-stated': { side: 'requested', from: SUPPLYING_STATES },
+  'conditions-accepted': { side: 'requester', from: NOT_FINISHED },
+  'conditions-declined': { side: 'requester', from: NOT_FINISHED },
   withdrawn: { side: 'requester', from: OPEN, to: 'withdrawn' },
   closed: {
     side: 'either',
-    from: ['preserved', 'partially-disclosed', 'mla-submitted', 'answered', 'refused'],
+    from: [
+      'preserved',
+      'partially-disclosed',
+      'mla-submitted',
+      'mla-received',
+      'mla-decided',
+      'answered',
+      'refused',
+      'not-executed',
+    ],
     to: 'closed',
   },
-}
-
-/** A state-specific condition beyond the table; returns why the event is not allowed, or undefined. */
-function guard(c: Case, event: CaseEvent): string | undefined {
-  switch (event.kind) {
-    case 'extension-requested':
-    case 'mla-submitted':
-      if (c.preservation === undefined) return 'nothing has been preserved yet'
-      // Art. 29(7) continues a preservation still in force; after its end there is nothing to
-      // extend or to keep, and recording either would stop the expiry alerts
-      if (Date.parse(event.at) >= Date.parse(c.preservation.current.expiresAt)) {
-        return `the preservation expired at ${c.preservation.current.expiresAt}; send a new preservation request`
-      }
-      return undefined
-    case 'refused': {
-      const articles =
-        c.request.schema === 'pocnet/preservation/v1' ? (c.request.offence.conventionArticles ?? []) : []
-      const exempt = articles.filter((a) =>
-        (DUAL_CRIMINALITY_EXEMPT_ARTICLES as readonly number[]).includes(a),
-      )
-      if (event.ground === 'dual-criminality-reservation' && exempt.length > 0) {
-        return `Art. 29(4) does not allow a dual-criminality refusal for an offence under Art. ${exempt.join(', ')}`
-      }
-      // Art. 30(2) allows withholding traffic data only for a political offence or essential interests
-      if (event.ground === 'dual-criminality-reservation' && c.type === 'traffic-data-disclosure') {
-        return 'Art. 30(2) allows no dual-criminality refusal of a traffic-data disclosure'
-      }
-      return undefined
-    }
-    default:
-      return undefined
-  }
 }
 
 function sideMatches(allowed: Side | 'either', side: Side): boolean {
@@ -209,7 +238,7 @@ export function allowedMoves(c: Case, side?: Side): AllowedMove[] {
   const moves: AllowedMove[] = []
   for (const [kind, t] of Object.entries(TRANSITIONS) as [CaseEventKind, Transition][]) {
     if (!t.from.includes(c.status) || (t.types !== undefined && !t.types.includes(c.type))) continue
-    if ((kind === 'extension-requested' || kind === 'mla-submitted') && c.preservation === undefined) continue
+    if (!typicallyAllowed(c, kind)) continue
     for (const s of t.side === 'either' ? (['requester', 'requested'] as const) : [t.side]) {
       if (side === undefined || s === side) moves.push({ kind, side: s })
     }
@@ -249,6 +278,7 @@ export function openCase(opening: CaseOpening): Case {
     openedAt: opened.value.utc,
     updatedAt: opened.value.utc,
     seq: 0,
+    custodians: [],
     disclosures: [],
     links: request.relatedCases,
     history: [],
@@ -256,7 +286,7 @@ export function openCase(opening: CaseOpening): Case {
 }
 
 function reduce(c: Case, e: CaseEvent): Case {
-  const to = TRANSITIONS[e.kind].to
+  const to = TRANSITIONS[e.kind].to ?? c.status
   const base = { ...c, status: to, updatedAt: e.at, seq: Math.max(c.seq, e.seq), history: [...c.history, e] }
   switch (e.kind) {
     case 'delivered':
@@ -274,11 +304,10 @@ function reduce(c: Case, e: CaseEvent): Case {
     }
     case 'limitation-notified':
       return { ...base, limitation: { limit: e.limit, details: e.details, at: e.at } }
-    case 'preserved': {
-      const period = { grantedDays: e.grantedDays, grantedAt: e.at, expiresAt: e.expiresAt }
-      const periods = [...(c.preservation?.periods ?? []), period]
-      return { ...base, preservation: { providerReference: e.providerReference, current: period, periods } }
-    }
+    case 'preserved':
+      return withCustodians(base, addPreserved(c.custodians, e))
+    case 'released':
+      return withCustodians(base, releaseCustodians(c.custodians, e))
     case 'partially-disclosed': {
       const { kind: _k, id, seq: _s, side: _d, at, ...disclosure } = e
       return { ...base, disclosures: [...c.disclosures, { ...disclosure, eventId: id, at }] }
@@ -287,23 +316,27 @@ function reduce(c: Case, e: CaseEvent): Case {
       return { ...base, answer: { summary: e.summary, at: e.at } }
     case 'refused':
       return { ...base, refusal: { ground: e.ground, explanation: e.explanation, at: e.at } }
-    case 'extension-requested':
+    case 'not-executed':
+      return { ...base, notExecuted: { reason: e.reason, explanation: e.explanation, at: e.at } }
+    case 'extension-requested': {
+      // a history from before custodian records names none: the extension was of the last one preserved
+      const target =
+        extensionTarget(c.custodians, e.providerReference) ??
+        c.custodians.filter((k) => k.released === undefined).at(-1)
       return {
         ...base,
         pendingExtension: {
           requestedAt: e.at,
           reason: e.reason,
           ...(e.days !== undefined && { days: e.days }),
+          ...(target !== undefined && { providerReference: target.providerReference }),
         },
       }
+    }
     case 'extension-granted': {
       const { pendingExtension: _, ...rest } = base
-      const preservation = c.preservation!
       const period = { grantedDays: e.grantedDays, grantedAt: e.at, expiresAt: e.expiresAt }
-      return {
-        ...rest,
-        preservation: { ...preservation, current: period, periods: [...preservation.periods, period] },
-      }
+      return withCustodians(rest, extendCustodian(c.custodians, extendedReference(c), period))
     }
     case 'extension-refused': {
       const { pendingExtension: _, ...rest } = base
@@ -318,18 +351,51 @@ function reduce(c: Case, e: CaseEvent): Case {
           ...(e.authority !== undefined && { authority: e.authority }),
         },
       }
+    case 'mla-received':
+      return {
+        ...base,
+        mlaReceived: {
+          authorityReference: e.authorityReference,
+          at: e.at,
+          ...(e.mlaReference !== undefined && { mlaReference: e.mlaReference }),
+        },
+      }
+    case 'mla-decided':
+      return { ...base, mlaDecision: { decision: e.decision, note: e.note, at: e.at } }
+    case 'conditions-stated':
+    case 'conditions-accepted':
+    case 'conditions-declined': {
+      const conditions = nextConditions(c.conditions, e)
+      return conditions === undefined ? base : { ...base, conditions }
+    }
     default:
       return base
   }
+}
+
+/** The case with its custodians replaced, and the preservation that ends first among those kept. */
+function withCustodians<C extends Case>(c: C, custodians: readonly Custodian[]): C {
+  const { preservation: _, ...rest } = c
+  const first = unreleased(custodians)[0]
+  return { ...rest, custodians, ...(first !== undefined && { preservation: first }) } as C
+}
+
+/** The custodian a pending extension is for. */
+function extendedReference(c: Case): string {
+  return c.pendingExtension?.providerReference ?? c.preservation!.providerReference
 }
 
 /**
  * Applies one case message to a case and returns the new case, or throws: `InvalidEventError` when
  * the message lacks data its kind needs, `IllegalTransitionError` when the state, the sender's side
  * or the request type does not allow it. Pure: the node appends the event to its ledger only when
- * this returns.
+ * this returns. Every rule applies, the later ones too (see `guard`): this is the check of a new step.
  */
 export function applyEvent(c: Case, event: CaseEvent): Case {
+  return apply(c, event, true)
+}
+
+function apply(c: Case, event: CaseEvent, strict: boolean): Case {
   const checked = validateEvent(event)
   if (!checked.ok) throw new InvalidEventError(checked.problems)
   const e = checked.value
@@ -341,10 +407,12 @@ export function applyEvent(c: Case, event: CaseEvent): Case {
   if (!sideMatches(t.side, e.side)) refuse(`only the ${t.side} side sends it`)
   if (t.types !== undefined && !t.types.includes(c.type)) refuse(`it does not apply to a ${c.type} request`)
   if (!t.from.includes(c.status)) refuse(`it is allowed only from: ${t.from.join(', ')}`)
-  const blocked = guard(c, e)
+  const blocked = guard(c, e, strict)
   if (blocked !== undefined) refuse(blocked)
   if (e.kind === 'extension-granted') {
-    const current = c.preservation!.current.expiresAt
+    const ref = extendedReference(c)
+    const current = (c.custodians.find((k) => k.providerReference === ref) ?? c.preservation!).current
+      .expiresAt
     const from = Date.parse(current) > Date.parse(e.at) ? current : e.at
     const problem = expiryProblem(from, e.expiresAt, e.grantedDays)
     if (problem !== undefined) throw new InvalidEventError([problem])
@@ -374,7 +442,8 @@ export function compareEvents(a: CaseEvent, b: CaseEvent): number {
  * Rebuilds a case from its opening and every message either side has, received in any order.
  * Both nodes holding the same messages compute the same case: messages are deduplicated by id,
  * sorted by {@link compareEvents} and applied; those the sorted order makes illegal are listed in
- * `rejected` instead of thrown.
+ * `rejected` instead of thrown. Rules added after histories were recorded are not applied here, so
+ * a stored history replays as it did when it was recorded.
  */
 export function replayCase(opening: Case, events: readonly CaseEvent[]): Replay {
   const unique = new Map<string, CaseEvent>()
@@ -383,7 +452,7 @@ export function replayCase(opening: Case, events: readonly CaseEvent[]): Replay 
   const rejected: { event: CaseEvent; error: CasesError }[] = []
   for (const e of unique.values()) {
     try {
-      c = applyEvent(c, e)
+      c = apply(c, e, false)
     } catch (error) {
       if (!(error instanceof CasesError)) throw error
       rejected.push({ event: e, error })

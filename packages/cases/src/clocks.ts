@@ -1,6 +1,7 @@
 import type { Case } from './case.ts'
 import { HOUR_MS, URGENCIES, type Urgency } from './constants.ts'
 import type { Side } from './events.ts'
+import { preservationAlerts } from './preservation-clock.ts'
 import { FormReader, type Validation } from './problems.ts'
 
 /**
@@ -18,6 +19,8 @@ export interface ClockConfig {
   readonly mlaWarningLeadHours: number
   /** Warn when an extension request has had no answer for this long. */
   readonly extensionAnswerDeadlineHours: number
+  /** Remind both sides this often to review an MLA request received and not decided (default 30). */
+  readonly mlaReviewIntervalDays?: number
 }
 
 export const ALERT_KINDS = [
@@ -26,6 +29,7 @@ export const ALERT_KINDS = [
   'preservation-expired',
   'mla-not-submitted',
   'extension-unanswered',
+  'mla-review-due',
 ] as const
 export type AlertKind = (typeof ALERT_KINDS)[number]
 
@@ -71,29 +75,7 @@ export function alertSchedule(c: Case, config: ClockConfig): Alert[] {
     const minutes = config.acknowledgementDeadlineMinutes[c.request.urgency]
     add('acknowledgement-overdue', Date.parse(c.openedAt) + minutes * 60_000, c.openedAt)
   }
-  const preservation = c.preservation
-  const preserving =
-    c.status === 'preserved' || c.status === 'extension-requested' || c.status === 'partially-disclosed'
-  // Once the MLA request is in, Art. 29(7) keeps the data preserved until it is decided: no expiry clock.
-  if (preservation !== undefined && preserving) {
-    const { expiresAt, grantedAt } = preservation.current
-    const expiry = Date.parse(expiresAt)
-    const start = Date.parse(grantedAt)
-    const extra = { expiresAt }
-    for (const leadHours of config.expiryReminderLeadHours) {
-      const due = expiry - leadHours * HOUR_MS
-      // A lead time longer than the period granted would fire at once and say nothing new.
-      if (due > start) add('preservation-expiring', due, expiresAt, { ...extra, leadHours })
-    }
-    if (c.mla === undefined) {
-      const leadHours = config.mlaWarningLeadHours
-      add('mla-not-submitted', Math.max(start, expiry - leadHours * HOUR_MS), expiresAt, {
-        ...extra,
-        leadHours,
-      })
-    }
-    add('preservation-expired', expiry, expiresAt, extra)
-  }
+  preservationAlerts(c, config, add)
   if (c.status === 'extension-requested' && c.pendingExtension !== undefined) {
     const asked = c.pendingExtension.requestedAt
     add('extension-unanswered', Date.parse(asked) + config.extensionAnswerDeadlineHours * HOUR_MS, asked)
@@ -122,6 +104,7 @@ export function validateClockConfig(input: unknown): Validation<ClockConfig> {
     'expiryReminderLeadHours',
     'mlaWarningLeadHours',
     'extensionAnswerDeadlineHours',
+    'mlaReviewIntervalDays',
   ])
   if (f === undefined) return { ok: false, problems: reader.problems }
   const basis = reader.string(f, 'basis', '', { required: true, max: 1000 })
@@ -141,6 +124,7 @@ export function validateClockConfig(input: unknown): Validation<ClockConfig> {
   )
   const mla = reader.integer(f, 'mlaWarningLeadHours', '', { required: true, ...hours })
   const ext = reader.integer(f, 'extensionAnswerDeadlineHours', '', { required: true, ...hours })
+  const review = reader.integer(f, 'mlaReviewIntervalDays', '', { required: false, min: 1, max: 365 })
   const { emergency, urgent, routine } = minutes
   if (
     reader.problems.length > 0 ||
@@ -162,6 +146,7 @@ export function validateClockConfig(input: unknown): Validation<ClockConfig> {
       expiryReminderLeadHours: leads,
       mlaWarningLeadHours: mla,
       extensionAnswerDeadlineHours: ext,
+      ...(review !== undefined && { mlaReviewIntervalDays: review }),
     },
   }
 }

@@ -5,6 +5,13 @@ import {
   REFUSAL_GROUNDS,
   type RefusalGround,
 } from './constants.ts'
+import {
+  ENDING_EVENT_KINDS,
+  ENDING_PAYLOAD_FIELDS,
+  type EndingEventKind,
+  type EndingPayload,
+  readEndingPayload,
+} from './events-endings.ts'
 import { checkCountry, checkSha256, checkTimestamp } from './formats.ts'
 import { type Identifier, readFormatted, readIdentifier } from './identifiers.ts'
 import { describeValue, FormReader, type Problem, type Validation } from './problems.ts'
@@ -32,6 +39,7 @@ export const EVENT_KINDS = [
   'mla-submitted',
   'withdrawn',
   'closed',
+  ...ENDING_EVENT_KINDS,
 ] as const
 export type CaseEventKind = (typeof EVENT_KINDS)[number]
 
@@ -75,16 +83,29 @@ type Payload =
       /** The period actually granted under the requested Party's law; 29(7) sets only a 60-day minimum. */
       readonly grantedDays: number
       readonly expiresAt: string
+      /** The custodian's name; with the fields below, optional so that events recorded before them replay. */
+      readonly provider?: string
+      readonly dataCategory?: string
+      /** The time range of the preserved data (not of the preservation). */
+      readonly dataFrom?: string
+      readonly dataTo?: string
     }
   | ({ readonly kind: 'partially-disclosed' } & ThirdCountryDisclosure)
   | { readonly kind: 'answered'; readonly summary: string; readonly attachments: readonly Attachment[] }
   | { readonly kind: 'refused'; readonly ground: RefusalGround; readonly explanation: string }
-  | { readonly kind: 'extension-requested'; readonly reason: string; readonly days?: number }
+  /** `providerReference` names the custodian; without it, the only one still preserved. */
+  | {
+      readonly kind: 'extension-requested'
+      readonly reason: string
+      readonly days?: number
+      readonly providerReference?: string
+    }
   | { readonly kind: 'extension-granted'; readonly grantedDays: number; readonly expiresAt: string }
   | { readonly kind: 'extension-refused'; readonly reason: string }
   | { readonly kind: 'mla-submitted'; readonly mlaReference: string; readonly authority?: string }
   | { readonly kind: 'withdrawn'; readonly reason: string }
   | { readonly kind: 'closed'; readonly reason: string }
+  | EndingPayload
 
 /** One signed case message after decoding: who sent it, when, and the data its kind requires. */
 export type CaseEvent = EventBase & Payload
@@ -99,16 +120,25 @@ const PAYLOAD_FIELDS: Record<CaseEventKind, readonly string[]> = {
   'information-provided': ['answer'],
   'limitation-notified': ['limit', 'details'],
   'proceed-confirmed': ['note'],
-  preserved: ['providerReference', 'grantedDays', 'expiresAt'],
+  preserved: [
+    'providerReference',
+    'grantedDays',
+    'expiresAt',
+    'provider',
+    'dataCategory',
+    'dataFrom',
+    'dataTo',
+  ],
   'partially-disclosed': ['thirdCountry', 'thirdCountryProvider', 'trafficData', 'identifiers'],
   answered: ['summary', 'attachments'],
   refused: ['ground', 'explanation'],
-  'extension-requested': ['reason', 'days'],
+  'extension-requested': ['reason', 'days', 'providerReference'],
   'extension-granted': ['grantedDays', 'expiresAt'],
   'extension-refused': ['reason'],
   'mla-submitted': ['mlaReference', 'authority'],
   withdrawn: ['reason'],
   closed: ['reason'],
+  ...ENDING_PAYLOAD_FIELDS,
 }
 
 const DAY_MS = 86_400_000
@@ -186,9 +216,10 @@ function readPayload(
           ? undefined
           : expiryProblem(at, expiresAt, grantedDays)
       if (problem !== undefined) reader.problems.push(problem)
+      const custodian = readCustodianFields(reader, f)
       if (providerReference === undefined || grantedDays === undefined || expiresAt === undefined)
         return undefined
-      return { kind, providerReference, grantedDays, expiresAt }
+      return { kind, providerReference, grantedDays, expiresAt, ...custodian }
     }
     case 'partially-disclosed': {
       const thirdCountry = readFormatted(reader, f, 'thirdCountry', '', true, checkCountry)
@@ -230,9 +261,15 @@ function readPayload(
     case 'extension-requested': {
       const reason = text('reason')
       const requestedDays = reader.integer(f, 'days', '', { required: false, min: 1, max: MAX_GRANTED_DAYS })
+      const providerReference = text('providerReference', { required: false, max: 300 })
       return reason === undefined
         ? undefined
-        : { kind, reason, ...(requestedDays !== undefined && { days: requestedDays }) }
+        : {
+            kind,
+            reason,
+            ...(requestedDays !== undefined && { days: requestedDays }),
+            ...(providerReference !== undefined && { providerReference }),
+          }
     }
     case 'extension-granted': {
       // Counted from the expiry it extends, which only the case knows: applyEvent checks it.
@@ -255,6 +292,27 @@ function readPayload(
         ? undefined
         : { kind, mlaReference, ...(authority !== undefined && { authority }) }
     }
+    default:
+      return readEndingPayload(reader, kind satisfies EndingEventKind, f)
+  }
+}
+
+/** The custodian's details a `preserved` event may carry; the data's time range must run forwards. */
+function readCustodianFields(
+  reader: FormReader,
+  f: Fields,
+): { provider?: string; dataCategory?: string; dataFrom?: string; dataTo?: string } {
+  const provider = reader.string(f, 'provider', '', { required: false, max: 300 })
+  const dataCategory = reader.string(f, 'dataCategory', '', { required: false, max: 300 })
+  const dataFrom = readFormatted(reader, f, 'dataFrom', '', false, checkTimestamp)?.utc
+  const dataTo = readFormatted(reader, f, 'dataTo', '', false, checkTimestamp)?.utc
+  if (dataFrom !== undefined && dataTo !== undefined && Date.parse(dataFrom) > Date.parse(dataTo))
+    reader.report('dataTo', 'consistency', `${dataTo} is before dataFrom ${dataFrom}`)
+  return {
+    ...(provider !== undefined && { provider }),
+    ...(dataCategory !== undefined && { dataCategory }),
+    ...(dataFrom !== undefined && { dataFrom }),
+    ...(dataTo !== undefined && { dataTo }),
   }
 }
 

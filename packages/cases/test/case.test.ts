@@ -88,11 +88,15 @@ describe('applyEvent', () => {
     const c = run(openPreservation(), [
       ...TO_PRESERVED,
       ['mla-submitted', 'requester'],
+      ['released', 'requester'],
       ['closed', 'requester'],
     ])
     expect(c.status).toBe('closed')
     expect(c.acknowledgement).toMatchObject({ by: 'Marie Dupont' })
-    expect(c.preservation).toMatchObject({
+    // released before closing (Art. 29(7) keeps it otherwise): no custodian is preserved any more
+    expect(c.preservation).toBeUndefined()
+    expect(c.custodians[0]).toMatchObject({
+      released: { at: hoursAfter(6) },
       providerReference: 'EXM-7781',
       current: { grantedDays: 90, grantedAt: hoursAfter(4), expiresAt: hoursAfter(4 + 90 * 24) },
     })
@@ -103,9 +107,10 @@ describe('applyEvent', () => {
       'in-progress',
       'preserved',
       'mla-submitted',
+      'released',
       'closed',
     ])
-    expect(c.seq).toBe(6)
+    expect(c.seq).toBe(7)
     expect(isFinished(c)).toBe(true)
   })
 
@@ -131,7 +136,7 @@ describe('applyEvent', () => {
     ])
     expect(e.message).toBe(
       "case case-1 is 'sent': 'preserved' from the requested side is not allowed " +
-        '(it is allowed only from: acknowledged, in-progress, partially-disclosed). ' +
+        '(it is allowed only from: acknowledged, in-progress, partially-disclosed, preserved). ' +
         'Allowed now: delivered (requested), withdrawn (requester)',
     )
   })
@@ -308,12 +313,8 @@ describe('the transition table', () => {
       for (const kind of EVENT_KINDS) {
         for (const side of SIDES) {
           const t = TRANSITIONS[kind]
-          // The one guard reachable here: extending or following up needs something preserved.
-          const needsPreservation = kind === 'extension-requested' || kind === 'mla-submitted'
           const expected =
-            t.from.includes(status) &&
-            (t.side === 'either' || t.side === side) &&
-            (!needsPreservation || c.preservation !== undefined)
+            t.from.includes(status) && (t.side === 'either' || t.side === side) && guardsPass(c, kind)
           let applied: boolean
           try {
             applyEvent(c, eventOn(c, kind, side, c.seq + 1, hoursAfter(c.seq + 1)))
@@ -334,11 +335,44 @@ describe('the transition table', () => {
   })
 })
 
+/**
+ * The guards reachable in the table test: extending, following up, MLA receipt and release need
+ * something preserved; closing needs nothing preserved (Art. 29(7)); a conditions answer needs
+ * conditions pending, a new statement none pending (SAP Art. 9(7), Art. 28(3)).
+ */
+function guardsPass(c: Case, kind: CaseEventKind): boolean {
+  const pending = c.conditions !== undefined && c.conditions.answer === undefined
+  switch (kind) {
+    case 'extension-requested':
+    case 'mla-submitted':
+    case 'mla-received':
+    case 'released':
+      return c.preservation !== undefined
+    case 'closed':
+      return c.custodians.every((k) => k.released !== undefined)
+    case 'conditions-stated':
+      return !pending
+    case 'conditions-accepted':
+    case 'conditions-declined':
+      return pending
+    default:
+      return true
+  }
+}
+
 /** What must hold of any case the machine produces. */
 function checkInvariants(c: Case): void {
   expect(CASE_STATUSES).toContain(c.status)
-  if (['preserved', 'extension-requested', 'mla-submitted'].includes(c.status))
-    expect(c.preservation).toBeDefined()
+  // something was preserved, and the preservation in force is there unless every custodian was released
+  if (
+    ['preserved', 'extension-requested', 'mla-submitted', 'mla-received', 'mla-decided'].includes(c.status)
+  ) {
+    expect(c.custodians.length).toBeGreaterThan(0)
+    expect(c.preservation !== undefined || c.custodians.every((k) => k.released !== undefined)).toBe(true)
+  }
+  if (c.status === 'mla-received') expect(c.mlaReceived).toBeDefined()
+  if (c.status === 'mla-decided') expect(c.mlaDecision).toBeDefined()
+  if (c.status === 'not-executed') expect(c.notExecuted).toBeDefined()
   expect(c.status === 'extension-requested').toBe(c.pendingExtension !== undefined)
   if (c.status === 'mla-submitted') expect(c.mla).toBeDefined()
   if (c.status === 'refused') expect(c.refusal).toBeDefined()
@@ -367,7 +401,7 @@ describe('properties', () => {
           }
           const t = TRANSITIONS[kind]
           expect(t.from).toContain(before.status)
-          expect(c.status).toBe(t.to)
+          expect(c.status).toBe(t.to ?? before.status)
           expect(isFinished(before)).toBe(false)
           checkInvariants(c)
         }

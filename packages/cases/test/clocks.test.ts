@@ -114,9 +114,23 @@ describe('preservation expiry', () => {
     ])
   })
 
-  it('stops the expiry clock once the MLA request is submitted (Art. 29(7))', () => {
-    const c = run(preserved(), [['mla-submitted', 'requester']])
-    expect(alertSchedule(c, config)).toEqual([])
+  it('Art. 29(7): keeps the expiry clock when the MLA request is only submitted, stops it at its receipt', () => {
+    const submitted = run(preserved(), [['mla-submitted', 'requester']])
+    expect(summary(alertSchedule(submitted, config))).toEqual([
+      'preservation-expiring@336h/requested',
+      'preservation-expiring@336h/requester',
+      'preservation-expiring@168h/requested',
+      'preservation-expiring@168h/requester',
+      'preservation-expiring@48h/requested',
+      'preservation-expiring@48h/requester',
+      'preservation-expired/requested',
+      'preservation-expired/requester',
+    ])
+    const received = applyEvent(
+      submitted,
+      eventFor('mla-received', 'requested', submitted.seq + 1, hoursAfter(6)),
+    )
+    expect(alertSchedule(received, config).filter((a) => a.kind.startsWith('preservation-'))).toEqual([])
   })
 
   it('skips reminders longer than a short period, but still warns about the MLA request at once', () => {
