@@ -25,6 +25,11 @@ export {
   validateClockConfig,
 } from './clocks.ts'
 export {
+  type ConditionsOnUse,
+  conditionsPending,
+  dataUsable,
+} from './conditions.ts'
+export {
   CLOCK_PRESETS,
   type ClockPresetName,
   CONFIDENTIALITY_LEVELS,
@@ -48,6 +53,15 @@ export {
   URGENCIES,
   type Urgency,
 } from './constants.ts'
+export { type Custodian, isHeld } from './custodians.ts'
+export {
+  MLA_DECISIONS,
+  type MlaDecision,
+  NOT_EXECUTED_REASONS,
+  type NotExecutedReason,
+  REFUSAL_GROUNDS_BY_TYPE,
+  refusalGroundProblem,
+} from './endings.ts'
 export {
   type AllowedMove,
   CasesError,
@@ -65,6 +79,7 @@ export {
   type ThirdCountryDisclosure,
   validateEvent,
 } from './events.ts'
+export { MAX_CONDITION_LENGTH, MAX_CONDITIONS } from './events-endings.ts'
 export {
   checkCountry,
   checkTimestamp,
@@ -92,6 +107,7 @@ export type {
   UrlIdentifier,
 } from './identifiers.ts'
 export { type FollowUp, followUpPreservation } from './linking.ts'
+export { DEFAULT_MLA_REVIEW_INTERVAL_DAYS } from './preservation-clock.ts'
 export { formatProblems, type Problem, type Rule, type Validation } from './problems.ts'
 export {
   identifiersOf,

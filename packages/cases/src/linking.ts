@@ -1,4 +1,5 @@
 import type { Case } from './case.ts'
+import { conditionsPending, dataUsable } from './conditions.ts'
 import { SCHEMAS } from './constants.ts'
 import { CasesError, InvalidRequestError } from './errors.ts'
 import type { CaseEventOf } from './events.ts'
@@ -28,6 +29,16 @@ export function followUpPreservation(
       `event ${event.id} is not a partial disclosure recorded in case ${c.id}`,
     )
   }
+  // the follow-up is built on the disclosed data: it may be used only once its conditions are accepted
+  if (!dataUsable(c)) {
+    const state = conditionsPending(c) ? 'await your answer' : 'were declined'
+    throw new CasesError(
+      'ERR_CONDITIONS_PENDING',
+      `the conditions on use of case ${c.id} ${state}, so its data may not be used for a follow-up; ` +
+        `the requester accepts them with \`pocnet case accept-conditions ${c.id}\``,
+    )
+  }
+  const conditionsOnUse = c.conditions?.conditions ?? []
   const issued = checkTimestamp(issuedAt)
   if (!issued.ok) throw new CasesError('ERR_INVALID_TIME', `issuedAt: ${issued.reason}`)
   const first = c.request
@@ -55,7 +66,14 @@ export function followUpPreservation(
     }),
     ...(first.handling !== undefined && { handling: first.handling }),
     attachments: [],
-    relatedCases: [{ relation: 'follow-up-of', reference: first.caseReference, caseId: c.id }],
+    relatedCases: [
+      {
+        relation: 'follow-up-of',
+        reference: first.caseReference,
+        caseId: c.id,
+        ...(conditionsOnUse.length > 0 && { conditionsOnUse }),
+      },
+    ],
     requestKind: 'new',
     offence: first.offence,
     facts: followUpFacts(first.facts, c, event),

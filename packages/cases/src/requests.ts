@@ -75,6 +75,11 @@ export interface RelatedCase {
   readonly reference: string
   /** The earlier pocnet case id, when the earlier request went through pocnet. */
   readonly caseId?: string
+  /**
+   * Conditions on use the earlier case's data is bound by (SAP Art. 9(7), Art. 28(3)): a follow-up
+   * built on that data carries them, so whoever reads it knows.
+   */
+  readonly conditionsOnUse?: readonly string[]
 }
 
 export interface Offence {
@@ -403,13 +408,23 @@ function readAttachment(reader: FormReader, value: unknown, path: string): Attac
 }
 
 function readRelatedCase(reader: FormReader, value: unknown, path: string): RelatedCase | undefined {
-  const f = reader.object(value, path, ['relation', 'reference', 'caseId'])
+  const f = reader.object(value, path, ['relation', 'reference', 'caseId', 'conditionsOnUse'])
   if (f === undefined) return undefined
   const relation = reader.oneOf(f, 'relation', path, LINK_RELATIONS, true)
   const reference = reader.string(f, 'reference', path, SHORT)
   const caseId = reader.string(f, 'caseId', path, OPTIONAL_SHORT)
+  const conditions = reader.list(f, 'conditionsOnUse', path, { min: 0, max: 20 }, (v, p) =>
+    typeof v === 'string' && v.trim() !== '' && v.trim().length <= 2_000
+      ? v.trim()
+      : reader.report(p, 'format', 'must be a condition in words, at most 2000 characters'),
+  )
   if (relation === undefined || reference === undefined) return undefined
-  return { relation, reference, ...(caseId !== undefined && { caseId }) }
+  return {
+    relation,
+    reference,
+    ...(caseId !== undefined && { caseId }),
+    ...(conditions !== undefined && conditions.length > 0 && { conditionsOnUse: conditions }),
+  }
 }
 
 function readCommon(reader: FormReader, f: Fields): CommonFields | undefined {

@@ -6,17 +6,35 @@ import { CliError, EXIT, UsageError } from '../../errors.ts'
 import { collect, examples, jsonOption, positiveInt } from '../../help.ts'
 import { out } from '../../output.ts'
 import { parseYaml } from '../../yaml-input.ts'
+import { registerCaseEndings } from './endings.ts'
 import { printCase } from './format.ts'
 import { attachmentOf, writeFollowUpForm } from './forms.ts'
 import { postEvent } from './steps.ts'
 
 const DAY_MS = 86_400_000
 
+interface CustodianFlags {
+  provider?: string
+  dataCategory?: string
+  dataFrom?: string
+  dataTo?: string
+}
+
+/** The optional custodian details of `case preserve`, as event fields. */
+function custodianFields(flags: CustodianFlags): Record<string, string> {
+  return {
+    ...(flags.provider === undefined ? {} : { provider: flags.provider }),
+    ...(flags.dataCategory === undefined ? {} : { dataCategory: flags.dataCategory }),
+    ...(flags.dataFrom === undefined ? {} : { dataFrom: flags.dataFrom }),
+    ...(flags.dataTo === undefined ? {} : { dataTo: flags.dataTo }),
+  }
+}
+
 /**
  * A `case <name> <id>` command that sends one `kind` event with one text field, given by the
  * option of the same name (`--note`, `--reason`, …).
  */
-function textStep(
+export function textStep(
   kase: Command,
   step: {
     name: string
@@ -203,23 +221,34 @@ export function registerCase(program: Command): void {
         positiveInt('--days'),
       )
       .option('--expires-at <time>', 'end of the period, with offset (default: now + days)')
+      .option('--provider <name>', 'the custodian holding the data (Art. 29(2)(d))')
+      .option('--data-category <text>', 'what was preserved, e.g. "subscriber and traffic data"')
+      .option('--data-from <time>', 'start of the time range of the preserved data, with offset')
+      .option('--data-to <time>', 'end of the time range of the preserved data, with offset')
       .option('--json', 'print the result as JSON')
       .action(
         async (
           id: string,
-          flags: { providerRef: string; days: number; expiresAt?: string; json?: boolean },
+          flags: { providerRef: string; days: number; expiresAt?: string; json?: boolean } & CustodianFlags,
           command: Command,
         ) => {
           const expiresAt = flags.expiresAt ?? new Date(Date.now() + flags.days * DAY_MS).toISOString()
           await postEvent(
             Context.of(command),
             id,
-            { kind: 'preserved', providerReference: flags.providerRef, grantedDays: flags.days, expiresAt },
+            {
+              kind: 'preserved',
+              providerReference: flags.providerRef,
+              grantedDays: flags.days,
+              expiresAt,
+              ...custodianFields(flags),
+            },
             flags.json,
           )
         },
       ),
     'pocnet case preserve IT-20261128-dd69bafb --provider-ref "OVH-2026-4471" --days 90',
+    'pocnet case preserve IT-20261128-dd69bafb --provider-ref "HZ-88" --days 90 --provider "Hetzner"   # a second custodian',
   )
 
   examples(
@@ -307,6 +336,7 @@ export function registerCase(program: Command): void {
       .description('request an extension of a preservation (requester), or grant / refuse one (requested)')
       .option('--reason <text>', 'why (to request or refuse)')
       .option('--days <n>', 'days asked for, or days granted', positiveInt('--days'))
+      .option('--provider-ref <ref>', 'to request: the custodian to extend, when several are preserved')
       .option('--grant', 'grant the pending extension for --days')
       .option('--refuse', 'refuse the pending extension, with --reason')
       .option('--expires-at <time>', 'with --grant: the new end, with offset (default: current end + days)')
@@ -317,6 +347,7 @@ export function registerCase(program: Command): void {
           flags: {
             reason?: string
             days?: number
+            providerRef?: string
             grant?: boolean
             refuse?: boolean
             expiresAt?: string
@@ -331,7 +362,9 @@ export function registerCase(program: Command): void {
             let expiresAt = flags.expiresAt
             if (expiresAt === undefined) {
               const { case: kase } = await ctx.call(caseRoutes.detail, { params: { id } })
-              const current = kase.preservation?.current.expiresAt
+              const ref = kase.pendingExtension?.providerReference
+              const current = (kase.custodians.find((k) => k.providerReference === ref) ?? kase.preservation)
+                ?.current.expiresAt
               if (current === undefined)
                 throw new CliError('ERR_NOT_PRESERVED', `case ${id} has no preservation to extend`)
               expiresAt = new Date(Date.parse(current) + flags.days * DAY_MS).toISOString()
@@ -354,6 +387,7 @@ export function registerCase(program: Command): void {
               kind: 'extension-requested',
               reason: flags.reason,
               ...(flags.days === undefined ? {} : { days: flags.days }),
+              ...(flags.providerRef === undefined ? {} : { providerReference: flags.providerRef }),
             },
             flags.json,
           )
@@ -366,7 +400,9 @@ export function registerCase(program: Command): void {
   examples(
     kase
       .command('mla <id>')
-      .description('record that the MLA request was submitted (Art. 29(7): preservation continues)')
+      .description(
+        'record that the MLA request was submitted (requester); the expiry clock stops only at its receipt (`mla-received`, Art. 29(7))',
+      )
       .requiredOption('--reference <ref>', 'the MLA request reference')
       .option('--authority <name>', 'the authority it was sent to')
       .option('--json', 'print the result as JSON')
@@ -390,6 +426,8 @@ export function registerCase(program: Command): void {
       ),
     'pocnet case mla IT-20261128-dd69bafb --reference "MLA/2026/118" --authority "Ministère de la Justice"',
   )
+
+  registerCaseEndings(kase)
 
   textStep(kase, {
     name: 'close',

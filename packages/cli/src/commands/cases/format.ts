@@ -4,6 +4,7 @@ import { fitTable } from '../../fit-table.ts'
 import { formatTime, out, relative } from '../../output.ts'
 import { damagedEntryText } from './damaged.ts'
 import { deliveryLines } from './delivery.ts'
+import { endingLines } from './endings-format.ts'
 import { pageLines } from './pages.ts'
 import { repeatedLines, requestSummaryLines } from './request-summary.ts'
 
@@ -22,17 +23,6 @@ function eventLine(e: CaseEvent, zone: string): string {
     .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
     .join(' ')
   return `  ${formatTime(at, zone)}  ${String(side).padEnd(9)}  ${out.style('bold', String(kind))}  ${facts}`.trimEnd()
-}
-
-/**
- * The days of a preservation, every period: "90 days", or "90 + 90 days (extended once)", so an
- * extension does not read as the whole of it.
- */
-export function preservedDays(periods: ReadonlyArray<{ grantedDays: number }>): string {
-  const days = periods.map((p) => p.grantedDays)
-  if (days.length <= 1) return `${days[0] ?? 0} days`
-  const times = days.length - 1
-  return `${days.join(' + ')} days (extended ${times === 1 ? 'once' : `${times} times`})`
 }
 
 /** The nearest deadline of this side, from now: "ack in 3h 59m", "expiry 2d 1h ago" (red once passed). */
@@ -88,10 +78,7 @@ export function printCase(d: CaseDetail, zone: string, withRequest: boolean): vo
   if (ack !== undefined) out.line(`  acknowledged ${formatTime(ack.at, zone)} by ${ack.by}`)
   else if (d.ackDueAt !== null) out.line(`  ack due      ${deadline(d.ackDueAt, zone)}`)
   if (d.nextAlert !== null) out.line(`  next alert   ${deadline(d.nextAlert, zone)}`)
-  if (c.preservation !== undefined)
-    out.line(
-      `  preserved    ref ${c.preservation.providerReference}, ${preservedDays(c.preservation.periods)}, until ${deadline(c.preservation.current.expiresAt, zone)}`,
-    )
+  for (const line of endingLines(c, zone)) out.line(line)
   for (const x of c.disclosures)
     out.line(
       `  Art. 30      ${x.thirdCountryProvider} in ${x.thirdCountry}: \`pocnet case followup ${c.id} --country ${x.thirdCountry} --out req.yaml\``,

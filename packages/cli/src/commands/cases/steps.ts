@@ -26,6 +26,13 @@ const COMMAND_OF_EVENT: Partial<Record<CaseEventKind, string>> = {
   'extension-granted': 'extend --grant',
   'extension-refused': 'extend --refuse',
   'mla-submitted': 'mla',
+  'mla-received': 'mla-received',
+  'mla-decided': 'mla-decided',
+  'not-executed': 'not-executed',
+  released: 'release',
+  'conditions-stated': 'conditions',
+  'conditions-accepted': 'accept-conditions',
+  'conditions-declined': 'decline-conditions',
   withdrawn: 'withdraw',
   closed: 'close',
 }

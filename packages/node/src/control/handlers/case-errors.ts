@@ -1,4 +1,4 @@
-import { IllegalTransitionError, InvalidEventError, InvalidRequestError } from '@pocnet/cases'
+import { CasesError, IllegalTransitionError, InvalidEventError, InvalidRequestError } from '@pocnet/cases'
 import { CaseNotFoundError, type DamagedCase } from '../../casebook/index.ts'
 import { ControlApiError } from '../errors.ts'
 import type { IllegalStepDetails } from '../routes/cases.ts'
@@ -23,6 +23,12 @@ export async function caseCall<T>(work: () => Promise<T> | T): Promise<T> {
           ours.length === 0
             ? `nothing the ${err.side} side can send now`
             : `the ${err.side} side can send now: ${ours.join(', ')}`,
+      })
+    }
+    // a follow-up built on data whose conditions on use are not accepted (the message says how)
+    if (err instanceof CasesError && err.code === 'ERR_CONDITIONS_PENDING') {
+      throw new ControlApiError(409, err.code, err.message, {
+        hint: 'the data may be used once the requester accepts its conditions',
       })
     }
     if (err instanceof CaseNotFoundError) {
