@@ -623,6 +623,8 @@ describe('pocnet CLI against real daemons', () => {
 
     await ok('IT', ['case', 'mla', caseId, '--reference', 'MLA/2026/118'])
     await waitStatus('FR', 'mla-submitted')
+    // Art. 29(7): the data stays preserved until the requester releases it; only then may the case close
+    await ok('IT', ['case', 'release', caseId, '--all', '--reason', 'data received under MLA'])
     await ok('IT', ['case', 'close', caseId, '--reason', 'data received under MLA'])
     await waitStatus('FR', 'closed')
     const open = await json<{ cases: unknown[] }>('FR', contact('FR'), ['inbox', '--json'])
