@@ -37,6 +37,9 @@ requestingAuthority:        # the authority asking, and how to reach the officer
 attachments: []             # files by hash: - { name: "log.txt", sha256: "<64 hex>", size: 1234 }
 relatedCases: []            # earlier requests: - { relation: related-to, reference: "..." }
                             #   relation: extension-of | follow-up-of | related-to
+                            #   conditionsOnUse: ["..."]  the conditions on use the earlier
+                            #   case's data is bound by (SAP Art. 9(7), Art. 28(3)); a follow-up
+                            #   written by \`pocnet case followup\` fills them in
 `
 
 /**
