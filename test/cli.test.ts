@@ -680,7 +680,10 @@ describe('pocnet CLI against real daemons', () => {
     expect(wrongSide.code).toBe(1)
     expect(wrongSide.stderr).toMatch(/^error: .*information-provided/m)
     expect(wrongSide.stderr).toMatch(
-      new RegExp(`^hint: the requested side can now run: pocnet case refuse ${id}$`, 'm'),
+      new RegExp(
+        `^hint: the requested side can now run: pocnet case refuse ${id}; pocnet case not-executed ${id}$`,
+        'm',
+      ),
     )
     await ok('IT', ['case', 'inform', id, '--answer', 'UTC, as the provider logs'])
     await waitStatus('FR', 'in-progress')

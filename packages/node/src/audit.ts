@@ -33,7 +33,8 @@ export interface AuditReport {
   ledgerSize: number
 }
 
-const ANSWERS = new Set(['preserved', 'partially-disclosed', 'answered', 'refused'])
+// the requested side's first answer of substance; `not-executed` says there was nothing to give
+const ANSWERS = new Set(['preserved', 'partially-disclosed', 'answered', 'refused', 'not-executed'])
 const BREACHES = new Set(['acknowledgement-overdue', 'preservation-expired', 'extension-unanswered'])
 const DAY = 24 * 3600_000
 
@@ -77,7 +78,9 @@ export function auditReport(input: {
     const answered = c.history.find((e) => ANSWERS.has(e.kind))
     if (answered !== undefined) answer.push((Date.parse(answered.at) - opened) / 60_000)
     const expiresAt = c.preservation?.current.expiresAt
-    if (expiresAt !== undefined && c.status !== 'closed' && c.status !== 'withdrawn') {
+    // once the MLA request is received, Art. 29(7) keeps the data past its expiry: nothing runs out
+    const running = c.mlaReceived === undefined && c.status !== 'closed' && c.status !== 'withdrawn'
+    if (expiresAt !== undefined && running) {
       const left = Date.parse(expiresAt) - input.now.getTime()
       if (left <= 14 * DAY) expiring.push({ caseId: c.id, expiresAt, mlaSubmitted: c.mla !== undefined })
     }
