@@ -78,7 +78,7 @@ function expiredProblem(p: Preservation, at: string): string | undefined {
 }
 
 /** The guards allowedMoves can judge without a payload, as of the case's last event. */
-export function typicallyAllowed(c: Case, kind: CaseEventKind): boolean {
+export function typicallyAllowed(c: Case, kind: CaseEventKind, now: string): boolean {
   switch (kind) {
     case 'extension-requested':
     case 'mla-submitted':
@@ -86,7 +86,7 @@ export function typicallyAllowed(c: Case, kind: CaseEventKind): boolean {
     case 'released':
       return c.preservation !== undefined
     case 'closed':
-      return !c.custodians.some((k) => isHeld(k, c.updatedAt, c.mlaReceived?.at))
+      return !c.custodians.some((k) => isHeld(k, now, c.mlaReceived?.at))
     case 'conditions-stated':
       return !conditionsPending(c)
     case 'conditions-accepted':

@@ -233,12 +233,15 @@ function sideMatches(allowed: Side | 'either', side: Side): boolean {
   return allowed === 'either' || allowed === side
 }
 
-/** Every event the given side could send now (table and guards both pass for a typical payload). */
-export function allowedMoves(c: Case, side?: Side): AllowedMove[] {
+/**
+ * Every event the given side could send now (table and guards both pass for a typical payload);
+ * `now` (default: the case's last event) judges whether a custodian's period has expired.
+ */
+export function allowedMoves(c: Case, side?: Side, now: string = c.updatedAt): AllowedMove[] {
   const moves: AllowedMove[] = []
   for (const [kind, t] of Object.entries(TRANSITIONS) as [CaseEventKind, Transition][]) {
     if (!t.from.includes(c.status) || (t.types !== undefined && !t.types.includes(c.type))) continue
-    if (!typicallyAllowed(c, kind)) continue
+    if (!typicallyAllowed(c, kind, now)) continue
     for (const s of t.side === 'either' ? (['requester', 'requested'] as const) : [t.side]) {
       if (side === undefined || s === side) moves.push({ kind, side: s })
     }
