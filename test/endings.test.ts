@@ -180,6 +180,8 @@ describe('endings per article, the MLA handover and conditions on use', () => {
     ])
     await until(it_, caseId, (c) => c.status === 'partially-disclosed', 'partially disclosed')
     expect(await ok(it_, ['case', 'show', caseId])).toMatch(/^ {2}data usable {2}no: /m)
+    const pending = JSON.parse(await ok(it_, ['case', 'show', caseId, '--json'])) as { dataUsable: boolean }
+    expect(pending.dataUsable).toBe(false)
 
     const out = join(fed.baseDir, 'followup.yaml')
     const blocked = await runCli(it_, ['case', 'followup', caseId, '--out', out], token.IT)
@@ -189,6 +191,8 @@ describe('endings per article, the MLA handover and conditions on use', () => {
     await ok(it_, ['case', 'accept-conditions', caseId, '--note', 'accepted by the prosecutor'])
     await until(fr, caseId, (c) => c.conditions?.answer?.accepted === true, 'conditions accepted')
     expect(await ok(it_, ['case', 'show', caseId])).toMatch(/^ {2}data usable {2}yes$/m)
+    const accepted = JSON.parse(await ok(it_, ['case', 'show', caseId, '--json'])) as { dataUsable: boolean }
+    expect(accepted.dataUsable).toBe(true)
     await ok(it_, ['case', 'followup', caseId, '--out', out])
     const form = await readFile(out, 'utf8')
     expect(form).toMatch(/conditionsOnUse:\n\s+- Use only in investigation IT-ENDINGS-2/)

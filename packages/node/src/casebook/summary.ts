@@ -3,6 +3,7 @@ import {
   allowedMoves,
   type Case,
   type ClockConfig,
+  dataUsable,
   nextAlertAt,
   type Side,
 } from '@pocnet/cases'
@@ -32,6 +33,8 @@ export interface CaseDetail {
   /** The acknowledgement deadline while none has come, and the next alert: as `list()` gives them. */
   ackDueAt: string | null
   nextAlert: string | null
+  /** Whether the data supplied may be used: no conditions on use, or accepted ones (docs/endings.md). */
+  dataUsable: boolean
 }
 
 /** One line of the case list: the case's state, this side's deadlines and its next alert at `now`. */
@@ -61,8 +64,9 @@ export function detailOf(h: HeldCase, clocks: ClockConfig, now: Date): CaseDetai
   return {
     case: h.current,
     side: h.side,
-    allowedMoves: allowedMoves(h.current, h.side),
+    allowedMoves: allowedMoves(h.current, h.side, now.toISOString()),
     ackDueAt,
     nextAlert,
+    dataUsable: dataUsable(h.current),
   }
 }

@@ -41,6 +41,7 @@ export async function caseDetailOf(daemon: PocnetDaemon, id: string): Promise<Ca
     allowedMoves: d.allowedMoves,
     ackDueAt: d.ackDueAt,
     nextAlert: d.nextAlert,
+    dataUsable: d.dataUsable,
     pages: daemon.duty.pager.pagesOf(id),
     outgoing: await caseDeliveries(daemon.ledger, daemon.outbox, id),
     damaged: damaged?.entries ?? [],

@@ -61,6 +61,8 @@ export interface CaseDetail {
   /** The acknowledgement deadline while none has come. */
   ackDueAt: string | null
   nextAlert: string | null
+  /** Whether the data supplied may be used: no conditions on use, or accepted ones (docs/endings.md). */
+  dataUsable: boolean
   /** Who was paged about the case, and when (docs/operations.md, Escalation). */
   pages: PageView[]
   /** The messages this node sent on the case, oldest first, with what became of each. */
