@@ -20,6 +20,16 @@ interface CustodianFlags {
   dataTo?: string
 }
 
+/**
+ * The custodian an extension is for when none is named: the only one preserved, named in the
+ * event so that a custodian the requested side adds meanwhile cannot take its place.
+ */
+async function onlyCustodian(ctx: Context, id: string): Promise<string | undefined> {
+  const { case: kase } = await ctx.call(caseRoutes.detail, { params: { id } })
+  const open = kase.custodians.filter((k) => k.released === undefined)
+  return open.length === 1 ? open[0]!.providerReference : undefined
+}
+
 /** The optional custodian details of `case preserve`, as event fields. */
 function custodianFields(flags: CustodianFlags): Record<string, string> {
   return {
@@ -380,6 +390,7 @@ export function registerCase(program: Command): void {
             throw new UsageError('--reason is required to request or refuse an extension')
           if (flags.refuse)
             return postEvent(ctx, id, { kind: 'extension-refused', reason: flags.reason }, flags.json)
+          const providerRef = flags.providerRef ?? (await onlyCustodian(ctx, id))
           return postEvent(
             ctx,
             id,
@@ -387,7 +398,7 @@ export function registerCase(program: Command): void {
               kind: 'extension-requested',
               reason: flags.reason,
               ...(flags.days === undefined ? {} : { days: flags.days }),
-              ...(flags.providerRef === undefined ? {} : { providerReference: flags.providerRef }),
+              ...(providerRef === undefined ? {} : { providerReference: providerRef }),
             },
             flags.json,
           )
