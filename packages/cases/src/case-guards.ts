@@ -77,7 +77,7 @@ function expiredProblem(p: Preservation, at: string): string | undefined {
   return `the preservation expired at ${p.current.expiresAt}; send a new preservation request`
 }
 
-/** The guards allowedMoves can judge without a payload, as of the case's last event. */
+/** The guards allowedMoves can judge without a payload, at `now`. */
 export function typicallyAllowed(c: Case, kind: CaseEventKind, now: string): boolean {
   switch (kind) {
     case 'extension-requested':

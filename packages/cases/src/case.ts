@@ -62,7 +62,7 @@ export interface Case {
   readonly seq: number
   readonly deliveredAt?: string
   readonly acknowledgement?: { readonly by: string; readonly role?: string; readonly at: string }
-  /** The custodian still preserved whose period ends first; undefined when none is (or all were released). */
+  /** The custodian not released whose period ends first (its period may have run out); undefined once all are released. */
   readonly preservation?: Preservation
   /** Every custodian's preserved data, in the order recorded, released ones included. */
   readonly custodians: readonly Custodian[]
