@@ -54,6 +54,24 @@ export const ENDING_PAYLOAD_FIELDS: Record<EndingEventKind, readonly string[]> =
   'conditions-declined': ['reason'],
 }
 
+/** A list of conditions on use, each a condition in words; an absent list reads as empty. */
+export function readConditions(
+  reader: FormReader,
+  f: Record<string, unknown>,
+  key: string,
+  path: string,
+): string[] | undefined {
+  return reader.list(f, key, path, { min: 0, max: MAX_CONDITIONS }, (v, p) =>
+    typeof v === 'string' && v.trim() !== '' && v.trim().length <= MAX_CONDITION_LENGTH
+      ? v.trim()
+      : reader.report(
+          p,
+          'format',
+          `must be a condition in words, at most ${MAX_CONDITION_LENGTH} characters`,
+        ),
+  )
+}
+
 const TEXT = { required: true, max: 10_000 } as const
 const OPTIONAL_TEXT = { required: false, max: 10_000 } as const
 const NAME = { required: true, max: 300 } as const
@@ -97,15 +115,7 @@ export function readEndingPayload(
     case 'conditions-stated': {
       // required even though it may be empty: a missing list must not lift conditions by accident
       const conditions = reader.present(f, 'conditions')
-        ? reader.list(f, 'conditions', '', { min: 0, max: MAX_CONDITIONS }, (v, p) =>
-            typeof v === 'string' && v.trim() !== '' && v.trim().length <= MAX_CONDITION_LENGTH
-              ? v.trim()
-              : reader.report(
-                  p,
-                  'format',
-                  `must be a condition in words, at most ${MAX_CONDITION_LENGTH} characters`,
-                ),
-          )
+        ? readConditions(reader, f, 'conditions', '')
         : reader.report('conditions', 'required', 'is required (an empty list lifts earlier conditions)')
       const basis = text('basis', OPTIONAL_NAME)
       return conditions === undefined

@@ -1,8 +1,6 @@
 import {
   CONFIDENTIALITY_LEVELS,
   type Confidentiality,
-  LINK_RELATIONS,
-  type LinkRelation,
   REQUEST_TYPES,
   RESPONSE_CHANNELS,
   type RequestType,
@@ -22,6 +20,9 @@ import {
 } from './formats.ts'
 import { type Identifier, readFormatted, readIdentifier, readTimestamp } from './identifiers.ts'
 import { describeValue, FormReader, joinPath, type Validation } from './problems.ts'
+import { type RelatedCase, readRelatedCase } from './related-cases.ts'
+
+export type { RelatedCase } from './related-cases.ts'
 
 export interface Officer {
   readonly name: string
@@ -67,19 +68,6 @@ export interface Attachment {
   readonly sha256: string
   readonly size: number
   readonly mediaType?: string
-}
-
-export interface RelatedCase {
-  readonly relation: LinkRelation
-  /** The earlier request's case reference, as both sides know it. */
-  readonly reference: string
-  /** The earlier pocnet case id, when the earlier request went through pocnet. */
-  readonly caseId?: string
-  /**
-   * Conditions on use the earlier case's data is bound by (SAP Art. 9(7), Art. 28(3)): a follow-up
-   * built on that data carries them, so whoever reads it knows.
-   */
-  readonly conditionsOnUse?: readonly string[]
 }
 
 export interface Offence {
@@ -405,26 +393,6 @@ function readAttachment(reader: FormReader, value: unknown, path: string): Attac
   const mediaType = reader.string(f, 'mediaType', path, OPTIONAL_SHORT)
   if (name === undefined || sha256 === undefined || size === undefined) return undefined
   return { name, sha256, size, ...(mediaType !== undefined && { mediaType }) }
-}
-
-function readRelatedCase(reader: FormReader, value: unknown, path: string): RelatedCase | undefined {
-  const f = reader.object(value, path, ['relation', 'reference', 'caseId', 'conditionsOnUse'])
-  if (f === undefined) return undefined
-  const relation = reader.oneOf(f, 'relation', path, LINK_RELATIONS, true)
-  const reference = reader.string(f, 'reference', path, SHORT)
-  const caseId = reader.string(f, 'caseId', path, OPTIONAL_SHORT)
-  const conditions = reader.list(f, 'conditionsOnUse', path, { min: 0, max: 20 }, (v, p) =>
-    typeof v === 'string' && v.trim() !== '' && v.trim().length <= 2_000
-      ? v.trim()
-      : reader.report(p, 'format', 'must be a condition in words, at most 2000 characters'),
-  )
-  if (relation === undefined || reference === undefined) return undefined
-  return {
-    relation,
-    reference,
-    ...(caseId !== undefined && { caseId }),
-    ...(conditions !== undefined && conditions.length > 0 && { conditionsOnUse: conditions }),
-  }
 }
 
 function readCommon(reader: FormReader, f: Fields): CommonFields | undefined {
