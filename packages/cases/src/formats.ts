@@ -5,6 +5,7 @@ import {
   currentCountryCode,
   DOMAIN_NAME_RULE,
   EMAIL_RULE,
+  fixedOffsetZoneProblem,
   isEmail,
   LANGUAGE_TAG_RULE,
   normalDomainName,
@@ -167,10 +168,12 @@ export function checkPhone(value: string): FormatCheck<string> {
   return accept(digits)
 }
 
-/** An IANA zone name (Europe/Budapest, UTC): office hours mean nothing without it. */
+/** An IANA zone name (Europe/Budapest, UTC), never Etc/GMT±N: office hours mean nothing without it. */
 export function checkTimeZone(value: string): FormatCheck<string> {
   const zone = canonicalTimeZone(value)
-  return zone === undefined ? reject(`'${value}' is not ${TIME_ZONE_RULE}`) : accept(zone)
+  if (zone === undefined) return reject(`'${value}' is not ${TIME_ZONE_RULE}`)
+  const fixed = fixedOffsetZoneProblem(value)
+  return fixed === undefined ? accept(zone) : reject(fixed)
 }
 
 /** A BCP 47 language tag (en, fr, pt-BR), written in its canonical form. */

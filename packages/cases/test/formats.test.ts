@@ -125,6 +125,11 @@ describe('other formats', () => {
     expect(checkTimeZone('UTC').ok).toBe(true)
     expect(checkTimeZone('+01:00').ok).toBe(false)
     expect(checkTimeZone('Mars/Olympus_Mons').ok).toBe(false)
+    // Etc/GMT+1 is UTC-1, and knows no summer time: office hours given with it are wrong
+    expect(checkTimeZone('Etc/GMT+1')).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/reverse sign.*no summer time.*place's zone/),
+    })
   })
 
   it('takes domain names (also internationalised) and refuses bare words and IPs', () => {

@@ -1,5 +1,5 @@
 import { styleText } from 'node:util'
-import { isTimeZone } from '@pocnet/protocol/formats'
+import { fixedOffsetZoneProblem, isTimeZone } from '@pocnet/protocol/formats'
 import { UsageError } from './errors.ts'
 
 type Style = 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'cyan'
@@ -62,6 +62,8 @@ export function displayZone(explicit?: string, env: NodeJS.ProcessEnv = process.
         `--tz ${explicit} is not a time zone`,
         'write an IANA name, like Europe/Paris or America/New_York, or UTC',
       )
+    const fixed = fixedOffsetZoneProblem(explicit)
+    if (fixed !== undefined) throw new UsageError(`--tz ${fixed}`)
     return explicit
   }
   if (env.TZ !== undefined && env.TZ !== '' && isTimeZone(env.TZ)) return env.TZ

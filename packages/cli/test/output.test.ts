@@ -43,6 +43,10 @@ describe('context', () => {
     expect(new Context({}, { TZ: 'Bogus/Zone' }).zone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone)
     // a bare offset is no IANA name (the directory and the forms refuse it too): it ignores summer time
     expect(() => new Context({ tz: '+01:00' }, {})).toThrow(expect.objectContaining({ exitCode: 2 }))
+    // Etc/GMT-1 is UTC+1: a reader typing it for UTC-1 would see every time two hours off
+    expect(() => new Context({ tz: 'Etc/GMT-1' }, {})).toThrow(
+      expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/reverse sign/) }),
+    )
   })
 
   it("lists a refusal's problems one a line, without repeating them all in the message", () => {

@@ -52,6 +52,7 @@ export {
   CONTACT_KINDS,
   type ContactDetails,
   type ContactKind,
+  checkIssuedRecord,
   compareRecords,
   type DirectoryRecord,
   decodeRecordBody,

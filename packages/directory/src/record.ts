@@ -14,6 +14,7 @@ import {
   decode,
   EMAIL_RULE,
   encode,
+  fixedOffsetZoneProblem,
   isCountryCode,
   isEmail,
   isLanguageTag,
@@ -250,8 +251,19 @@ export function encodeRecordBody(record: DirectoryRecord): Uint8Array {
   return bytes
 }
 
+/**
+ * The rules a record this node issues must meet beyond those every record is read by: its
+ * `timeZone` may not be Etc/GMT±N. Records already published with one stay readable (the decoder
+ * takes any zone Intl knows), so this is checked when a record is issued, never when one is read.
+ */
+export function checkIssuedRecord(record: DirectoryRecord): void {
+  const zone = fixedOffsetZoneProblem(record.timeZone)
+  if (zone !== undefined) throw fieldFail('record.timeZone', zone)
+}
+
 /** The signed record as it travels: `{ body: <body bytes>, sig: Ed25519 over them }`. */
 export function signRecord(identity: NodeIdentity, record: DirectoryRecord): Uint8Array {
+  checkIssuedRecord(record)
   const body = encodeRecordBody(record)
   const bytes = encode({ body, sig: identity.signer.sign(SignatureContext.directoryRecord, body) })
   if (bytes.length > MAX_RECORD_BYTES)

@@ -80,6 +80,30 @@ describe('record body', () => {
   })
 })
 
+describe('a record with an Etc/GMT±N zone', () => {
+  const etc = record(fr, FR, { timeZone: 'Etc/GMT-1' })
+
+  it('is refused when this node issues it (reverse sign, no summer time)', () => {
+    const err = (() => {
+      try {
+        signRecord(fr, etc)
+      } catch (e) {
+        return e
+      }
+    })()
+    expect(err).toBeInstanceOf(RecordFieldError)
+    expect((err as RecordFieldError).field).toBe('record.timeZone')
+    expect((err as Error).message).toMatch(/"Etc\/GMT-1" is refused: .*reverse sign.*Europe\/Paris/)
+  })
+
+  it('stays readable when another node published it before the rule', () => {
+    // signed by hand, as an older node would have: verification must not break on it
+    const body = encodeRecordBody(etc)
+    const bytes = encode({ body, sig: fr.signer.sign(SignatureContext.directoryRecord, body) })
+    expect(verifyRecord(bytes, FR, roster, NOW).record.timeZone).toBe('Etc/GMT-1')
+  })
+})
+
 describe('verifyRecord', () => {
   it('accepts the genuine record', () => {
     const bytes = signRecord(fr, record(fr, FR))

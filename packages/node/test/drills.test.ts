@@ -53,6 +53,7 @@ describe('drills config', () => {
         /window would be empty/,
       ],
       [{ hours: { ...ROME, timeZone: '+01:00' } }, 'drills.hours.timeZone', /IANA time zone/],
+      [{ hours: { ...ROME, timeZone: 'Etc/GMT-1' } }, 'drills.hours.timeZone', /reverse sign/],
       [{ hours: { ...ROME, days: 'weekdays' } }, 'drills.hours', /only "from", "to" and "timeZone"/],
       [{ countries: [] }, 'drills.countries', /non-empty list/],
       [{ countries: ['fr'] }, 'drills.countries[0]', /e\.g\. "FR"/],

@@ -259,6 +259,34 @@ export function isTimeZone(value: unknown): value is string {
   return typeof value === 'string' && canonicalTimeZone(value) !== undefined
 }
 
+/** Etc/GMT±N, in any letter case: a fixed offset under a zone's name. */
+const ETC_GMT_OFFSET = /^Etc\/GMT[+-]\d+$/i
+
+/**
+ * Why `value` may not be typed where a place's time is meant (a request form, a shift, a record
+ * this node publishes), or undefined when it may. Etc/GMT±N is refused: its sign is the reverse
+ * of what people read (Etc/GMT-2 is UTC+2) and it knows no summer time, so a time set with it is
+ * an hour off half the year. `isTimeZone` still takes it, so values already stored stay readable.
+ */
+export function fixedOffsetZoneProblem(value: string): string | undefined {
+  if (!ETC_GMT_OFFSET.test(value)) return undefined
+  return `"${value}" is refused: Etc/GMT zones have the reverse sign (Etc/GMT-2 is UTC+2) and no summer time; use the place's zone, e.g. "Europe/Paris"`
+}
+
+/**
+ * Why `value` is not a time zone a person may type (not a string, a bare offset, a name Intl does
+ * not know, or Etc/GMT±N), or undefined when it is one.
+ */
+export function timeZoneProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value === '') return `must be ${TIME_ZONE_RULE}`
+  const fixed = fixedOffsetZoneProblem(value)
+  if (fixed !== undefined) return fixed
+  if (!/^[A-Za-z]/.test(value)) return `"${value}" is an offset, not a zone: use ${TIME_ZONE_RULE}`
+  if (canonicalTimeZone(value) === undefined)
+    return `"${value}" is not a known time zone: use ${TIME_ZONE_RULE}`
+  return undefined
+}
+
 /** How many answers each cache holds now: for tests of the cap. */
 export function formatCacheSizes(): { languageTags: number; timeZones: number } {
   return { languageTags: canonicalLanguageTags.size, timeZones: canonicalTimeZones.size }

@@ -65,6 +65,7 @@ export {
   DOMAIN_NAME_RULE,
   EMAIL_RULE,
   FORMAT_CACHE_CAPACITY,
+  fixedOffsetZoneProblem,
   ID_TEXT_RULE,
   isAssignedCountryCode,
   isCountryCode,
@@ -87,6 +88,7 @@ export {
   normalDomainName,
   parseLedgerOrigin,
   TIME_ZONE_RULE,
+  timeZoneProblem,
   USER_NAME_PATTERN,
   USER_NAME_RULE,
 } from './formats.ts'

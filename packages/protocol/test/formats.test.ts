@@ -4,6 +4,7 @@ import {
   canonicalTimeZone,
   currentCountryCode,
   FORMAT_CACHE_CAPACITY,
+  fixedOffsetZoneProblem,
   formatCacheSizes,
   isAssignedCountryCode,
   isCountryCode,
@@ -19,6 +20,7 @@ import {
   MAX_ID_CHARACTERS,
   normalDomainName,
   parseLedgerOrigin,
+  timeZoneProblem,
 } from '../src/formats.ts'
 
 describe('isCountryCode (the wire shape)', () => {
@@ -224,6 +226,24 @@ describe('isTimeZone and canonicalTimeZone', () => {
   it('refuses what is not a string', () => {
     expect(isTimeZone(undefined)).toBe(false)
     expect(isTimeZone(1)).toBe(false)
+  })
+})
+
+describe('timeZoneProblem and fixedOffsetZoneProblem', () => {
+  it('takes the zones of places, and refuses Etc/GMT±N naming why', () => {
+    expect(timeZoneProblem('Europe/Paris')).toBeUndefined()
+    expect(timeZoneProblem('UTC')).toBeUndefined()
+    expect(fixedOffsetZoneProblem('Europe/Paris')).toBeUndefined()
+    for (const zone of ['Etc/GMT+1', 'Etc/GMT-2', 'etc/gmt+10']) {
+      expect(fixedOffsetZoneProblem(zone)).toMatch(/reverse sign \(Etc\/GMT-2 is UTC\+2\) and no summer time/)
+      expect(timeZoneProblem(zone)).toBe(fixedOffsetZoneProblem(zone))
+    }
+  })
+
+  it('names an offset, an unknown name and a non-string apart', () => {
+    expect(timeZoneProblem('+02:00')).toMatch(/offset, not a zone/)
+    expect(timeZoneProblem('Mars/Olympus')).toMatch(/not a known time zone/)
+    expect(timeZoneProblem(7)).toMatch(/IANA time zone/)
   })
 })
 

@@ -3,6 +3,7 @@ import { checkCountry } from '@pocnet/cases'
 import {
   CONTACT_KINDS,
   type ContactKind,
+  checkIssuedRecord,
   encodeRecordBody,
   exportMemberDescriptor,
   RecordFieldError,
@@ -84,14 +85,16 @@ function checkContact(country: string, contact: ContactFile): void {
   const now = Date.now()
   const problemOf = (record: ContactFile & { country: string }): RecordFieldError | undefined => {
     try {
-      encodeRecordBody({
+      const full = {
         ...record,
         seq: 1,
         issuedAt: now,
         expiresAt: now + 86_400_000,
         boxPublicKey: new Uint8Array(32),
         addresses: [],
-      })
+      }
+      encodeRecordBody(full)
+      checkIssuedRecord(full)
       return undefined
     } catch (e) {
       if (e instanceof RecordFieldError) return e

@@ -1,4 +1,10 @@
-import { COUNTRY_CODE_RULE, isCountryCode, isTimeZone, TIME_ZONE_RULE } from '@pocnet/protocol/formats'
+import {
+  COUNTRY_CODE_RULE,
+  fixedOffsetZoneProblem,
+  isCountryCode,
+  isTimeZone,
+  TIME_ZONE_RULE,
+} from '@pocnet/protocol/formats'
 import type { ConfigProblem } from '../errors.ts'
 
 /** The local hours a scheduled drill round may start in: `from` to `to` (which may pass midnight). */
@@ -146,4 +152,8 @@ function hoursProblems(hours: unknown, problems: ConfigProblem[]): void {
     })
   if (!isTimeZone(hours.timeZone))
     problems.push({ path: 'drills.hours.timeZone', message: `must be ${TIME_ZONE_RULE}, e.g. "Europe/Rome"` })
+  else {
+    const fixed = fixedOffsetZoneProblem(hours.timeZone)
+    if (fixed !== undefined) problems.push({ path: 'drills.hours.timeZone', message: fixed })
+  }
 }

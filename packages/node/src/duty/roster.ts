@@ -1,5 +1,4 @@
-import { isUserName, USER_NAME_RULE } from '@pocnet/protocol/formats'
-import { timeZoneProblem } from './zone.ts'
+import { isUserName, timeZoneProblem, USER_NAME_RULE } from '@pocnet/protocol/formats'
 
 /**
  * The duty roster of one node: who answers the desk when, and how each person is reached. It

@@ -1,9 +1,8 @@
 /**
  * Wall-clock time in IANA time zones, with nothing but Intl: what a shift's "22:00 Europe/Paris"
- * means at a given instant, and the instant a local date and time fall on.
+ * means at a given instant, and the instant a local date and time fall on. Which zones a shift may
+ * use is the protocol's rule (`timeZoneProblem`).
  */
-
-export const TIME_ZONE_RULE = 'an IANA time zone name such as "Europe/Paris", "America/New_York" or "UTC"'
 
 /** Local wall-clock fields of an instant in a zone. */
 export interface WallClock {
@@ -38,26 +37,7 @@ function formatFor(zone: string): Intl.DateTimeFormat {
   return format
 }
 
-/**
- * Why `zone` is not a time zone a shift may use, or undefined when it is one. `Etc/GMT±N` is
- * refused: its sign is the reverse of what people read (Etc/GMT-2 is two hours ahead of UTC) and
- * it knows no summer time, so a shift set with it drifts by an hour twice a year. Bare offsets
- * ("+02:00") are refused for the same reason.
- */
-export function timeZoneProblem(zone: unknown): string | undefined {
-  if (typeof zone !== 'string' || zone === '') return `must be ${TIME_ZONE_RULE}`
-  if (/^Etc\/GMT[+-]\d+$/i.test(zone))
-    return `"${zone}" is refused: Etc/GMT zones have the reverse sign (Etc/GMT-2 is UTC+2) and no summer time; use the place's zone, e.g. "Europe/Paris"`
-  if (!/^[A-Za-z]/.test(zone)) return `"${zone}" is an offset, not a zone: use ${TIME_ZONE_RULE}`
-  try {
-    formatFor(zone)
-  } catch {
-    return `"${zone}" is not a known time zone: use ${TIME_ZONE_RULE}`
-  }
-  return undefined
-}
-
-/** The local date, weekday and time of `ms` in `zone` (a zone timeZoneProblem accepts). */
+/** The local date, weekday and time of `ms` in `zone` (a zone `timeZoneProblem` of @pocnet/protocol/formats accepts). */
 export function wallClock(ms: number, zone: string): WallClock {
   const parts: Record<string, string> = {}
   for (const p of formatFor(zone).formatToParts(new Date(ms))) parts[p.type] = p.value

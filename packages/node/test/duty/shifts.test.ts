@@ -1,7 +1,8 @@
+import { timeZoneProblem } from '@pocnet/protocol/formats'
 import { describe, expect, it } from 'vitest'
 import type { DutyRoster, Shift } from '../../src/duty/roster.ts'
 import { nextWatch, watchAt } from '../../src/duty/shifts.ts'
-import { instantOf, timeZoneProblem } from '../../src/duty/zone.ts'
+import { instantOf } from '../../src/duty/zone.ts'
 
 const EVERY_DAY: Shift['days'] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']
 
