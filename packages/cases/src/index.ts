@@ -107,6 +107,7 @@ export type {
   UrlIdentifier,
 } from './identifiers.ts'
 export { type FollowUp, followUpPreservation } from './linking.ts'
+export { messageTimeProblem } from './message-time.ts'
 export { DEFAULT_MLA_REVIEW_INTERVAL_DAYS } from './preservation-clock.ts'
 export { formatProblems, type Problem, type Rule, type Validation } from './problems.ts'
 export {

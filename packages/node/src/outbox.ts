@@ -95,6 +95,11 @@ export interface SubmitInput {
    * message instead of making a second one, so a client cut off mid-call can safely retry.
    */
   idempotencyKey?: string
+  /**
+   * The creation time the envelope is signed with (default: the outbox's clock when it seals): a
+   * case message's own time, so the receiver finds the two within the protocol's clock skew.
+   */
+  createdAt?: number
 }
 
 /**
@@ -251,6 +256,11 @@ export class Outbox {
     await this.#streams.close()
   }
 
+  /** The outbox's clock: the creation time an envelope sealed now is signed with. */
+  now(): number {
+    return this.#now()
+  }
+
   /**
    * Seals `payload` to the counterpart and makes it durable (ledger entry + envelope, one
    * batch). Resolves once it is safe on disk; delivery happens afterwards.
@@ -297,7 +307,7 @@ export class Outbox {
         caseId: input.caseId,
         kind: input.kind,
         payload: input.payload,
-        createdAt: this.#now(),
+        createdAt: input.createdAt ?? this.#now(),
         maxBytes: this.#init.limits.maxEnvelopeBytes,
       }),
     )

@@ -5,7 +5,9 @@ import {
   followUpPreservation,
   InvalidEventError,
   InvalidRequestError,
+  messageTimeProblem,
   openCase,
+  type Problem,
   replayCase,
   validateEvent,
   validateRequest,
@@ -68,6 +70,7 @@ export class LiveCases {
     const validated = validateRequest(form)
     if (!validated.ok) throw new InvalidRequestError(validated.problems)
     const openedAt = this.#init.now().toISOString()
+    const createdAt = signedNow(outbox, 'openedAt', openedAt, (p) => new InvalidRequestError(p))
     const day = openedAt.slice(0, 10).replaceAll('-', '')
     const caseId = `${country}-${day}-${randomBytes(4).toString('hex')}`
     const opening = openCase({
@@ -85,6 +88,7 @@ export class LiveCases {
         kind: CASE_REQUEST_KIND,
         payload,
         actor,
+        createdAt,
         ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
       },
       { signal: this.#init.signal },
@@ -114,11 +118,12 @@ export class LiveCases {
     }
     const checked = validateEvent(event)
     if (!checked.ok) throw new InvalidEventError(checked.problems)
+    const createdAt = signedNow(outbox, 'at', event.at, (p) => new InvalidEventError(p))
     const before = held.current.status
     applyEvent(held.current, checked.value) // throws before anything is sent
     const payload = encodePayload({ type: 'event', caseId, event: checked.value })
     const item = await outbox.submit(
-      { to: held.counterpart, caseId, kind: CASE_EVENT_KIND, payload, actor },
+      { to: held.counterpart, caseId, kind: CASE_EVENT_KIND, payload, actor, createdAt },
       { signal: this.#init.signal },
     )
     held.events.push(checked.value)
@@ -231,6 +236,8 @@ export class LiveCases {
     if (opened.kind === CASE_REQUEST_KIND) {
       if (payload.type !== 'request') return refuse('type')
       if (cases.has(payload.caseId)) return refuse('case id exists')
+      if (messageTimeProblem('openedAt', payload.openedAt, opened.createdAt) !== undefined)
+        return refuse('openedAt outside the clock skew of the signed time')
       try {
         openCase({
           caseId: payload.caseId,
@@ -262,6 +269,8 @@ export class LiveCases {
     const checked = validateEvent(payload.event)
     if (!checked.ok) return refuse('event does not validate')
     if (checked.value.side === held.side) return refuse('side')
+    if (messageTimeProblem('at', checked.value.at, opened.createdAt) !== undefined)
+      return refuse('at outside the clock skew of the signed time')
     // replayCase keeps one event per id: a step reusing the id of one the case holds (a retry
     // never gets here: the replay memory answers it) could knock that step out, on both sides
     if (held.events.some((e) => e.id === checked.value.id)) return refuse('event id exists')
@@ -306,4 +315,21 @@ export class LiveCases {
     await recorder.announce(change, message.from, actor, message.messageId, true)
     await this.#init.alerts.check()
   }
+}
+
+/**
+ * The creation time to sign a case message of time `at` with: `at` itself, once it is within the
+ * protocol's clock skew of the outbox's clock (a case clock moved away from it, as a test clock
+ * is, would make the receiver refuse the envelope or the message); otherwise `refusal` is thrown
+ * and nothing is sent.
+ */
+function signedNow(
+  outbox: Outbox,
+  path: string,
+  at: string,
+  refusal: (problems: readonly Problem[]) => Error,
+): number {
+  const problem = messageTimeProblem(path, at, outbox.now())
+  if (problem !== undefined) throw refusal([problem])
+  return Date.parse(at)
 }
