@@ -495,15 +495,7 @@ describe('pocnet CLI against real daemons', () => {
       return r
     }
 
-    const preserved = await ok('FR', [
-      'case',
-      'preserve',
-      caseId,
-      '--provider-ref',
-      'EXH-4471',
-      '--days',
-      '90',
-    ])
+    const preserved = await ok('FR', ['case', 'preserve', caseId, '--reference', 'EXH-4471', '--days', '90'])
     expect(preserved.stdout).toMatch(/status now preserved/)
     await waitStatus('IT', 'preserved')
     const shown = await json<{
@@ -589,15 +581,15 @@ describe('pocnet CLI against real daemons', () => {
       { timeoutMs: 60_000, intervalMs: 500, description: 'IT to see the second disclosure' },
     )
     const disclosed = await ok('IT', ['case', 'show', caseId])
-    expect(disclosed.stdout).toContain(`pocnet case followup ${caseId} --country US --out req.yaml`)
-    expect(disclosed.stdout).toContain(`pocnet case followup ${caseId} --country NL --out req.yaml`)
+    expect(disclosed.stdout).toContain(`pocnet case followup ${caseId} --third-country US --out req.yaml`)
+    expect(disclosed.stdout).toContain(`pocnet case followup ${caseId} --third-country NL --out req.yaml`)
     const latest = await ok('IT', ['case', 'followup', caseId, '--out', join(base, 'followup-nl.yaml')])
     expect(latest.stdout).toMatch(/preservation request to NL/)
     const none = await pocnet('IT', contact('IT'), [
       'case',
       'followup',
       caseId,
-      '--country',
+      '--third-country',
       'JP',
       '--out',
       join(base, 'followup-jp.yaml'),
@@ -605,7 +597,7 @@ describe('pocnet CLI against real daemons', () => {
     expect(none.code).toBe(1)
     expect(none.stderr).toMatch(/has no Art\. 30 disclosure naming JP \(its disclosures name US, NL\)/)
     const followup = join(base, 'followup.yaml')
-    const written = await ok('IT', ['case', 'followup', caseId, '--country', 'US', '--out', followup])
+    const written = await ok('IT', ['case', 'followup', caseId, '--third-country', 'US', '--out', followup])
     expect(written.stdout).toMatch(/preservation request to US/)
     const form = await readFile(followup, 'utf8')
     expect(form).toContain('Example Cloud Inc.')
@@ -671,12 +663,22 @@ describe('pocnet CLI against real daemons', () => {
       description: 'FR to hold the second request',
     })
     await ok('FR', ['case', 'ack', id, '--by', 'Cdt. Marie Dupont'])
-    await ok('FR', ['case', 'progress', id, '--note', 'order served on the provider'])
+    await ok('FR', ['case', 'progress', id, '--text', 'order served on the provider'])
     await waitStatus('IT', 'in-progress')
-    await ok('FR', ['case', 'ask', id, '--questions', 'Which time zone are the log timestamps in?'])
+    // the flag's old name still works, hidden, and says once which flag replaces it
+    const asked = await ok('FR', [
+      'case',
+      'ask',
+      id,
+      '--questions',
+      'Which time zone are the log timestamps in?',
+    ])
+    expect(asked.stderr).toBe(
+      'warning: --questions is deprecated, use --text (the old name will be removed)\n',
+    )
     await waitStatus('IT', 'needs-information')
     // only the requester answers: the requested side is told what it may do instead
-    const wrongSide = await pocnet('FR', contact('FR'), ['case', 'inform', id, '--answer', 'UTC'])
+    const wrongSide = await pocnet('FR', contact('FR'), ['case', 'inform', id, '--text', 'UTC'])
     expect(wrongSide.code).toBe(1)
     expect(wrongSide.stderr).toMatch(/^error: .*information-provided/m)
     expect(wrongSide.stderr).toMatch(
@@ -685,7 +687,8 @@ describe('pocnet CLI against real daemons', () => {
         'm',
       ),
     )
-    await ok('IT', ['case', 'inform', id, '--answer', 'UTC, as the provider logs'])
+    const informed = await ok('IT', ['case', 'inform', id, '--text', 'UTC, as the provider logs'])
+    expect(informed.stderr).toBe('')
     await waitStatus('FR', 'in-progress')
     const limit = await pocnet('FR', contact('FR'), [
       'case',
@@ -693,7 +696,7 @@ describe('pocnet CLI against real daemons', () => {
       id,
       '--limit',
       'everything',
-      '--details',
+      '--text',
       'x',
     ])
     expect(limit.code).toBe(2)
@@ -704,11 +707,11 @@ describe('pocnet CLI against real daemons', () => {
       id,
       '--limit',
       'confidentiality-threatened',
-      '--details',
+      '--text',
       'The provider would alert its customer',
     ])
     await waitStatus('IT', 'limitation-notified')
-    await ok('IT', ['case', 'proceed', id, '--note', 'Proceed; the prosecutor accepts the risk'])
+    await ok('IT', ['case', 'proceed', id, '--text', 'Proceed; the prosecutor accepts the risk'])
     await waitStatus('FR', 'in-progress')
     await ok('IT', ['case', 'withdraw', id, '--reason', 'suspect identified by other means'])
     await waitStatus('FR', 'withdrawn')

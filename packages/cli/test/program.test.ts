@@ -213,7 +213,9 @@ describe('exit codes of the binary', () => {
     expect(help.stdout).toContain('Usage: pocnet')
     const sub = run(['case', 'preserve', '--help'])
     expect(sub.status).toBe(0)
-    expect(sub.stdout).toContain('--provider-ref')
+    expect(sub.stdout).toContain('--reference')
+    // the old name works, hidden (renamed-step-flags.test.ts)
+    expect(sub.stdout).not.toContain('--provider-ref')
     expect(sub.stdout).toContain('Examples:')
     expect(run(['--version']).status).toBe(0)
     const helpCmd = run(['help', 'case'])
@@ -229,7 +231,7 @@ describe('exit codes of the binary', () => {
       /Allowed choices are operator, contact, auditor, supervisor, investigator/,
     ],
     [
-      ['case', 'preserve', 'X', '--provider-ref', 'r', '--days', 'ninety'],
+      ['case', 'preserve', 'X', '--reference', 'r', '--days', 'ninety'],
       /--days must be a positive whole number/,
     ],
     [['request', 'template', 'pizza'], /Allowed choices are preservation/],
@@ -242,10 +244,7 @@ describe('exit codes of the binary', () => {
     ],
     [['key', 'rotate', 'now'], /too many arguments/],
     [['ledger', 'prove', 'abc'], /<seq> must be a whole number ≥ 0, not "abc"/],
-    [
-      ['case', 'limit', 'X', '--limit', 'all', '--details', 'd'],
-      /Allowed choices are availability-not-ensured/,
-    ],
+    [['case', 'limit', 'X', '--limit', 'all', '--text', 'd'], /Allowed choices are availability-not-ensured/],
     [['status', '--jsn'], /unknown option '--jsn'/],
     [['case', 'ack', 'X'], /required option '--by <name>' not specified/],
     [['backup'], /required option '--out <dir>' not specified/],

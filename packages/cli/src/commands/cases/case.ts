@@ -9,6 +9,7 @@ import { parseYaml } from '../../yaml-input.ts'
 import { registerCaseEndings } from './endings.ts'
 import { printCase } from './format.ts'
 import { attachmentOf, writeFollowUpForm } from './forms.ts'
+import { keepRenamedStepFlags } from './renamed-step-flags.ts'
 import { postEvent } from './steps.ts'
 
 const DAY_MS = 86_400_000
@@ -41,8 +42,8 @@ function custodianFields(flags: CustodianFlags): Record<string, string> {
 }
 
 /**
- * A `case <name> <id>` command that sends one `kind` event with one text field, given by the
- * option of the same name (`--note`, `--reason`, …).
+ * A `case <name> <id>` command that sends one `kind` event with one text `field`, given by the
+ * option `flag` (`--text`, `--reason`: one flag per idea, docs/cases.md §5.1).
  */
 export function textStep(
   kase: Command,
@@ -51,12 +52,13 @@ export function textStep(
     kind: string
     description: string
     field: string
+    flag: 'text' | 'reason'
     help: string
     presence: 'required' | 'optional' | { default: string }
     example: string
   },
 ): void {
-  const flag = `--${step.field} <text>`
+  const flag = `--${step.flag} <text>`
   const command = kase.command(`${step.name} <id>`).description(step.description)
   if (step.presence === 'required') command.requiredOption(flag, step.help)
   else if (step.presence === 'optional') command.option(flag, step.help)
@@ -64,7 +66,7 @@ export function textStep(
   command
     .option('--json', 'print the result as JSON')
     .action(async (id: string, flags: Record<string, string | boolean | undefined>, cmd: Command) => {
-      const value = flags[step.field]
+      const value = flags[step.flag]
       await postEvent(
         Context.of(cmd),
         id,
@@ -119,9 +121,10 @@ export function registerCase(program: Command): void {
     kind: 'in-progress',
     description: 'tell the requester the request is being worked on (requested side)',
     field: 'note',
+    flag: 'text',
     help: 'what is happening, e.g. "sent to the provider"',
     presence: 'optional',
-    example: 'pocnet case progress IT-20261128-dd69bafb --note "order served on the provider"',
+    example: 'pocnet case progress IT-20261128-dd69bafb --text "order served on the provider"',
   })
 
   textStep(kase, {
@@ -130,9 +133,10 @@ export function registerCase(program: Command): void {
     description:
       'ask the requester for what the request lacks (requested side); the case waits for the answer',
     field: 'questions',
+    flag: 'text',
     help: 'what is needed',
     presence: 'required',
-    example: 'pocnet case ask IT-20261128-dd69bafb --questions "Which time zone are the log timestamps in?"',
+    example: 'pocnet case ask IT-20261128-dd69bafb --text "Which time zone are the log timestamps in?"',
   })
 
   textStep(kase, {
@@ -140,9 +144,10 @@ export function registerCase(program: Command): void {
     kind: 'information-provided',
     description: 'answer the questions the requested side asked (requester side)',
     field: 'answer',
+    flag: 'text',
     help: 'the information asked for',
     presence: 'required',
-    example: 'pocnet case inform IT-20261128-dd69bafb --answer "UTC, as the provider\'s logs"',
+    example: 'pocnet case inform IT-20261128-dd69bafb --text "UTC, as the provider\'s logs"',
   })
 
   examples(
@@ -156,19 +161,19 @@ export function registerCase(program: Command): void {
           .choices([...PRESERVATION_LIMITS])
           .makeOptionMandatory(),
       )
-      .requiredOption('--details <text>', 'what the requester needs to know to decide')
+      .requiredOption('--text <text>', 'what the requester needs to know to decide')
       .option('--json', 'print the result as JSON')
       .action(
-        async (id: string, flags: { limit: string; details: string; json?: boolean }, command: Command) => {
+        async (id: string, flags: { limit: string; text: string; json?: boolean }, command: Command) => {
           await postEvent(
             Context.of(command),
             id,
-            { kind: 'limitation-notified', limit: flags.limit, details: flags.details },
+            { kind: 'limitation-notified', limit: flags.limit, details: flags.text },
             flags.json,
           )
         },
       ),
-    'pocnet case limit IT-20261128-dd69bafb --limit confidentiality-threatened --details "The provider would alert its customer"',
+    'pocnet case limit IT-20261128-dd69bafb --limit confidentiality-threatened --text "The provider would alert its customer"',
   )
 
   textStep(kase, {
@@ -177,9 +182,10 @@ export function registerCase(program: Command): void {
     description:
       'confirm the request should go ahead despite a notified limitation (Art. 29(6), requester side)',
     field: 'note',
+    flag: 'text',
     help: 'why, or on what terms',
     presence: 'optional',
-    example: 'pocnet case proceed IT-20261128-dd69bafb --note "Proceed; the prosecutor accepts the risk"',
+    example: 'pocnet case proceed IT-20261128-dd69bafb --text "Proceed; the prosecutor accepts the risk"',
   })
 
   textStep(kase, {
@@ -187,6 +193,7 @@ export function registerCase(program: Command): void {
     kind: 'withdrawn',
     description: 'withdraw a request that is still open (requester side)',
     field: 'reason',
+    flag: 'reason',
     help: 'why',
     presence: 'required',
     example: 'pocnet case withdraw IT-20261128-dd69bafb --reason "suspect identified by other means"',
@@ -196,35 +203,28 @@ export function registerCase(program: Command): void {
     kase
       .command('reply <id>')
       .description('answer the request, with attachments named by their SHA-256')
-      .requiredOption('--summary <text>', 'the answer')
+      .requiredOption('--text <text>', 'the answer')
       .option('--attach <file>', 'a file sent by another channel, named by its hash (repeat)', collect)
       .option('--json', 'print the result as JSON')
       .action(
-        async (
-          id: string,
-          flags: { summary: string; attach?: string[]; json?: boolean },
-          command: Command,
-        ) => {
+        async (id: string, flags: { text: string; attach?: string[]; json?: boolean }, command: Command) => {
           const attachments = await Promise.all((flags.attach ?? []).map(attachmentOf))
           await postEvent(
             Context.of(command),
             id,
-            { kind: 'answered', summary: flags.summary, attachments },
+            { kind: 'answered', summary: flags.text, attachments },
             flags.json,
           )
         },
       ),
-    'pocnet case reply IT-20261128-dd69bafb --summary "Subscriber data attached" --attach subscriber.pdf',
+    'pocnet case reply IT-20261128-dd69bafb --text "Subscriber data attached" --attach subscriber.pdf',
   )
 
   examples(
     kase
       .command('preserve <id>')
       .description('record that the provider preserved the data, for the period your law grants')
-      .requiredOption(
-        '--provider-ref <ref>',
-        "the provider's or your own reference for the preservation order",
-      )
+      .requiredOption('--reference <ref>', "the provider's or your own reference for the preservation order")
       .requiredOption(
         '--days <n>',
         'days granted (national periods differ: 60, 90, 120...)',
@@ -239,7 +239,7 @@ export function registerCase(program: Command): void {
       .action(
         async (
           id: string,
-          flags: { providerRef: string; days: number; expiresAt?: string; json?: boolean } & CustodianFlags,
+          flags: { reference: string; days: number; expiresAt?: string; json?: boolean } & CustodianFlags,
           command: Command,
         ) => {
           const expiresAt = flags.expiresAt ?? new Date(Date.now() + flags.days * DAY_MS).toISOString()
@@ -248,7 +248,7 @@ export function registerCase(program: Command): void {
             id,
             {
               kind: 'preserved',
-              providerReference: flags.providerRef,
+              providerReference: flags.reference,
               grantedDays: flags.days,
               expiresAt,
               ...custodianFields(flags),
@@ -257,8 +257,8 @@ export function registerCase(program: Command): void {
           )
         },
       ),
-    'pocnet case preserve IT-20261128-dd69bafb --provider-ref "OVH-2026-4471" --days 90',
-    'pocnet case preserve IT-20261128-dd69bafb --provider-ref "HZ-88" --days 90 --provider "Hetzner"   # a second custodian',
+    'pocnet case preserve IT-20261128-dd69bafb --reference "OVH-2026-4471" --days 90',
+    'pocnet case preserve IT-20261128-dd69bafb --reference "HZ-88" --days 90 --provider "Hetzner"   # a second custodian',
   )
 
   examples(
@@ -321,23 +321,19 @@ export function registerCase(program: Command): void {
       .addOption(
         new Option('--ground <ground>', 'refusal ground').choices([...REFUSAL_GROUNDS]).makeOptionMandatory(),
       )
-      .requiredOption('--explanation <text>', 'why, in words the requester can act on')
+      .requiredOption('--reason <text>', 'why, in words the requester can act on')
       .option('--json', 'print the result as JSON')
       .action(
-        async (
-          id: string,
-          flags: { ground: string; explanation: string; json?: boolean },
-          command: Command,
-        ) => {
+        async (id: string, flags: { ground: string; reason: string; json?: boolean }, command: Command) => {
           await postEvent(
             Context.of(command),
             id,
-            { kind: 'refused', ground: flags.ground, explanation: flags.explanation },
+            { kind: 'refused', ground: flags.ground, explanation: flags.reason },
             flags.json,
           )
         },
       ),
-    'pocnet case refuse IT-20261128-dd69bafb --ground essential-interests --explanation "…"',
+    'pocnet case refuse IT-20261128-dd69bafb --ground essential-interests --reason "…"',
   )
 
   examples(
@@ -445,6 +441,7 @@ export function registerCase(program: Command): void {
     kind: 'closed',
     description: 'close the case',
     field: 'reason',
+    flag: 'reason',
     help: 'why',
     presence: { default: 'no further action needed' },
     example: 'pocnet case close IT-20261128-dd69bafb --reason "data received under MLA"',
@@ -458,16 +455,21 @@ export function registerCase(program: Command): void {
       )
       .requiredOption('--out <req.yaml>', 'where to write the form, to review then send')
       .option(
-        '--country <CC>',
+        '--third-country <CC>',
         'the third country whose disclosure to follow up, when the path crossed several (default: the latest)',
       )
       .option('--json', 'print the result as JSON')
       .action(
-        async (id: string, flags: { out: string; country?: string; json?: boolean }, command: Command) => {
+        async (
+          id: string,
+          flags: { out: string; thirdCountry?: string; json?: boolean },
+          command: Command,
+        ) => {
           const ctx = Context.of(command)
           const followUp = await ctx.call(caseRoutes.followUp, {
             params: { id },
-            body: flags.country === undefined ? undefined : { country: flags.country.toUpperCase() },
+            body:
+              flags.thirdCountry === undefined ? undefined : { country: flags.thirdCountry.toUpperCase() },
           })
           const to = await writeFollowUpForm(flags.out, id, followUp)
           if (flags.json) return out.json({ to, file: flags.out, request: followUp.request })
@@ -481,4 +483,6 @@ export function registerCase(program: Command): void {
       ),
     'pocnet case followup IT-20261128-dd69bafb --out us-req.yaml && pocnet request send --to US --file us-req.yaml',
   )
+
+  keepRenamedStepFlags(kase)
 }

@@ -81,7 +81,7 @@ export function printCase(d: CaseDetail, zone: string, withRequest: boolean): vo
   for (const line of endingLines(c, zone)) out.line(line)
   for (const x of c.disclosures)
     out.line(
-      `  Art. 30      ${x.thirdCountryProvider} in ${x.thirdCountry}: \`pocnet case followup ${c.id} --country ${x.thirdCountry} --out req.yaml\``,
+      `  Art. 30      ${x.thirdCountryProvider} in ${x.thirdCountry}: \`pocnet case followup ${c.id} --third-country ${x.thirdCountry} --out req.yaml\``,
     )
   for (const l of c.links)
     out.line(`  linked       ${l.relation} ${l.reference}${l.caseId ? ` (case ${l.caseId})` : ''}`)
