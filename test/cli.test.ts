@@ -534,6 +534,28 @@ describe('pocnet CLI against real daemons', () => {
       /^ {2}preserved {4}ref EXH-4471, 90 \+ 90 days \(extended once\), until /m,
     )
 
+    // the node refuses the step: each problem is named by the flag typed, an item by its number
+    const badDisclosure = await pocnet('FR', contact('FR'), [
+      'case',
+      'disclose',
+      caseId,
+      '--third-country',
+      'XX',
+      '--provider',
+      'Example Cloud Inc.',
+      '--traffic-data',
+      'administered over SSH',
+      '--identifier',
+      `{type: ip, address: 198.51.100.23, timestamp: "${new Date(Date.now() - 7_200_000).toISOString()}"}`,
+      '--identifier',
+      `{type: ip, address: not-an-ip, timestamp: "${new Date(Date.now() - 7_200_000).toISOString()}"}`,
+    ])
+    expect(badDisclosure.code).toBe(1)
+    expect(badDisclosure.stderr).toMatch(/^ {2}--third-country: 'XX' is not .*\[format\]$/m)
+    expect(badDisclosure.stderr).toMatch(
+      /^ {2}--identifier #2 address: 'not-an-ip' is not an IPv4 .*\[format\]$/m,
+    )
+    expect(badDisclosure.stderr).not.toMatch(/thirdCountry|identifiers\[/)
     await ok('FR', [
       'case',
       'disclose',

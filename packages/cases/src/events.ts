@@ -112,7 +112,8 @@ export type CaseEvent = EventBase & Payload
 export type CaseEventOf<K extends CaseEventKind> = Extract<CaseEvent, { kind: K }>
 
 const BASE = ['id', 'seq', 'at', 'side', 'kind']
-const PAYLOAD_FIELDS: Record<CaseEventKind, readonly string[]> = {
+/** The fields each kind of event carries besides the base ones (what a client sets). */
+export const PAYLOAD_FIELDS: Record<CaseEventKind, readonly string[]> = {
   delivered: [],
   acknowledged: ['by', 'role'],
   'in-progress': ['note'],

@@ -74,6 +74,7 @@ export {
   type CaseEventKind,
   type CaseEventOf,
   EVENT_KINDS,
+  PAYLOAD_FIELDS,
   SIDES,
   type Side,
   type ThirdCountryDisclosure,

@@ -9,9 +9,10 @@ import type { Context } from '../../context.ts'
 import { CliError } from '../../errors.ts'
 import { out } from '../../output.ts'
 import { deliveryText, firstAttempt } from './delivery.ts'
+import { withFlagNames } from './step-flags.ts'
 
 /** The `pocnet case` command that sends each event kind (docs/cases.md §5.1). */
-const COMMAND_OF_EVENT: Partial<Record<CaseEventKind, string>> = {
+export const COMMAND_OF_EVENT: Partial<Record<CaseEventKind, string>> = {
   acknowledged: 'ack',
   'in-progress': 'progress',
   'information-requested': 'ask',
@@ -48,7 +49,9 @@ export async function postEvent(
   try {
     r = await ctx.call(caseRoutes.step, { params: { id: caseId }, body: event })
   } catch (e) {
-    throw e instanceof CliError && e.code === 'ERR_ILLEGAL_TRANSITION' ? withNextCommands(e, caseId) : e
+    if (!(e instanceof CliError)) throw e
+    if (e.code === 'ERR_ILLEGAL_TRANSITION') throw withNextCommands(e, caseId)
+    throw e.code === 'ERR_INVALID_EVENT' ? withFlagNames(e, String(event.kind)) : e
   }
   // the step is recorded; whether it reached the counterpart is the first attempt's to say
   const delivery = await firstAttempt(ctx, caseId, r.messageId)
