@@ -317,6 +317,39 @@ describe('exit codes of the binary', () => {
     expect(existsSync(dataDir)).toBe(false)
   })
 
+  it('init refuses an Etc/GMT±N time zone, naming --time-zone and why, and writes nothing', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'pocnet-init-'))
+    onTestFinished(() => rmSync(parent, { recursive: true, force: true }))
+    const dataDir = join(parent, 'node')
+    const r = run(
+      [
+        '--data-dir',
+        dataDir,
+        'init',
+        '--country',
+        'FR',
+        '--name',
+        'France',
+        '--network',
+        'g8-24-7',
+        '--unit',
+        '24/7 desk',
+        '--phone',
+        '+33 1 23 45 67 89',
+        '--email',
+        'desk@fr.example',
+        '--time-zone',
+        'Etc/GMT-1',
+      ],
+      { POCNET_PASSPHRASE: 'not asked for' },
+    )
+    expect(r.status).toBe(1)
+    expect(r.stderr).toContain(
+      '  --time-zone: "Etc/GMT-1" is refused: Etc/GMT zones have the reverse sign (Etc/GMT-2 is UTC+2) and no summer time; use the place\'s zone, e.g. "Europe/Paris" (record.timeZone)',
+    )
+    expect(existsSync(dataDir)).toBe(false)
+  })
+
   it('init refuses a key passphrase shorter than 12 characters, from any source, and writes nothing', () => {
     const parent = mkdtempSync(join(tmpdir(), 'pocnet-init-'))
     onTestFinished(() => rmSync(parent, { recursive: true, force: true }))
