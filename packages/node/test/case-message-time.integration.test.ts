@@ -7,6 +7,7 @@ import {
   createTestFederation,
   deliveryStream,
   preservationRequest,
+  startCollectingWarnings,
   type TestFederation,
   until,
 } from './fixtures/federation.ts'
@@ -21,11 +22,12 @@ describe("a case message's own time against its envelope's signed time", () => {
   let at: PocnetDaemon
   let offsetMs = 0
   let caseId: string
+  const atLogs: Array<Record<string, unknown>> = []
 
   beforeAll(async () => {
     fed = await createTestFederation(['HU', 'AT'])
     hu = await fed.start(0, () => Date.now() + offsetMs)
-    at = await fed.start(1)
+    at = await startCollectingWarnings(fed, 1, atLogs)
     await until(() => hu.health().peersConnected > 0, 'HU to connect to AT')
     await Promise.all([hu.publishOwnRecord(), at.publishOwnRecord()])
     ;({ caseId } = await hu.cases.openRequest('AT', preservationRequest(), 'user:anna'))
@@ -33,6 +35,7 @@ describe("a case message's own time against its envelope's signed time", () => {
   })
 
   afterAll(async () => {
+    await at?.stop()
     await fed?.cleanup()
   })
 
@@ -91,5 +94,13 @@ describe("a case message's own time against its envelope's signed time", () => {
       await delivery.close()
     }
     expect(at.cases.detail(caseId).case.status).toBe('delivered')
+    // logged through the case book's throttle, with the other refusals of what counterparts send
+    expect(atLogs).toContainEqual(
+      expect.objectContaining({
+        event: 'cases.refused',
+        from: 'HU',
+        why: 'at outside the clock skew of the signed time',
+      }),
+    )
   })
 })
