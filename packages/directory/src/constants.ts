@@ -1,3 +1,5 @@
+import { DEFAULT_MAX_FUTURE_SKEW_MS } from '@pocnet/protocol/constants'
+
 /** libp2p protocol ids of the directory package (private: no public IPFS peer speaks them). */
 export const DHT_PROTOCOL = '/pocnet/kad/1.0.0'
 export const ROSTER_PROTOCOL = '/pocnet/roster/1.0.0'
@@ -35,8 +37,11 @@ export const MAX_TEXT_LENGTH = 512
 /** Most items in a list field of a record (languages, services, reservations, addresses). */
 export const MAX_LIST_LENGTH = 16
 
-/** A record may claim to be issued at most this far in the future (clock skew between nodes). */
-export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000
+/**
+ * A record may claim to be issued at most this far in the future: the clock skew between nodes,
+ * the same the protocol allows an envelope (declared there once).
+ */
+export const MAX_CLOCK_SKEW_MS = DEFAULT_MAX_FUTURE_SKEW_MS
 /** Longest validity a record may claim; a country re-issues well before it runs out. */
 export const MAX_RECORD_VALIDITY_MS = 30 * 24 * 3600 * 1000
 /** Default validity of a record this node issues. */
