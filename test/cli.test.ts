@@ -495,7 +495,15 @@ describe('pocnet CLI against real daemons', () => {
       return r
     }
 
-    const preserved = await ok('FR', ['case', 'preserve', caseId, '--reference', 'EXH-4471', '--days', '90'])
+    const preserved = await ok('FR', [
+      'case',
+      'preserve',
+      caseId,
+      '--provider-ref',
+      'EXH-4471',
+      '--days',
+      '90',
+    ])
     expect(preserved.stdout).toMatch(/status now preserved/)
     await waitStatus('IT', 'preserved')
     const shown = await json<{
@@ -635,7 +643,7 @@ describe('pocnet CLI against real daemons', () => {
     expect(checked.stderr).toMatch(/^error: --to US: not a member of the federation/m)
     expect(checked.stderr).not.toMatch(/problem/)
 
-    await ok('IT', ['case', 'mla', caseId, '--reference', 'MLA/2026/118'])
+    await ok('IT', ['case', 'mla', caseId, '--mla-ref', 'MLA/2026/118'])
     await waitStatus('FR', 'mla-submitted')
     // Art. 29(7): the data stays preserved until the requester releases it; only then may the case close
     await ok('IT', ['case', 'release', caseId, '--all', '--reason', 'data received under MLA'])

@@ -118,7 +118,7 @@ describe('endings per article, the MLA handover and conditions on use', () => {
       /^ {2}preserved {4}ref HZ-2 \(Hetzner, connection logs\), data .* to .*, 60 days, until /m,
     )
 
-    await ok(it_, ['case', 'mla', caseId, '--reference', 'MLA/2026/118'])
+    await ok(it_, ['case', 'mla', caseId, '--mla-ref', 'MLA/2026/118'])
     await until(fr, caseId, (c) => c.status === 'mla-submitted', 'mla-submitted')
     // closing while data is preserved is refused, naming what is preserved and the command to release it
     const early = await runCli(fr, ['case', 'close', caseId], token.FR)
@@ -139,7 +139,7 @@ describe('endings per article, the MLA handover and conditions on use', () => {
       caseId,
       '--decision',
       'granted',
-      '--note',
+      '--text',
       'Production order served',
     ])
     await until(it_, caseId, (c) => c.status === 'mla-decided', 'mla-decided')
@@ -188,7 +188,7 @@ describe('endings per article, the MLA handover and conditions on use', () => {
     expect(blocked.code).toBe(1)
     expect(blocked.stderr).toContain(`the conditions on use of case ${caseId} await your answer`)
 
-    await ok(it_, ['case', 'accept-conditions', caseId, '--note', 'accepted by the prosecutor'])
+    await ok(it_, ['case', 'accept-conditions', caseId, '--text', 'accepted by the prosecutor'])
     await until(fr, caseId, (c) => c.conditions?.answer?.accepted === true, 'conditions accepted')
     expect(await ok(it_, ['case', 'show', caseId])).toMatch(/^ {2}data usable {2}yes$/m)
     const accepted = JSON.parse(await ok(it_, ['case', 'show', caseId, '--json'])) as { dataUsable: boolean }

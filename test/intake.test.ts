@@ -157,7 +157,7 @@ describe('domestic intake through real daemons and the CLI', () => {
     expect(frCase.case.request.facts).toBe('Payments were diverted on 2 December from the town hall.')
     for (const args of [
       ['case', 'ack', caseId, '--by', 'Insp. Marie Dupont'],
-      ['case', 'preserve', caseId, '--reference', 'EXM-88', '--days', '90'],
+      ['case', 'preserve', caseId, '--provider-ref', 'EXM-88', '--days', '90'],
     ]) {
       const r = await runCli(fr, args)
       expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(0)

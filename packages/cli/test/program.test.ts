@@ -213,9 +213,7 @@ describe('exit codes of the binary', () => {
     expect(help.stdout).toContain('Usage: pocnet')
     const sub = run(['case', 'preserve', '--help'])
     expect(sub.status).toBe(0)
-    expect(sub.stdout).toContain('--reference')
-    // the old name works, hidden (renamed-step-flags.test.ts)
-    expect(sub.stdout).not.toContain('--provider-ref')
+    expect(sub.stdout).toContain('--provider-ref')
     expect(sub.stdout).toContain('Examples:')
     expect(run(['--version']).status).toBe(0)
     const helpCmd = run(['help', 'case'])
@@ -231,7 +229,7 @@ describe('exit codes of the binary', () => {
       /Allowed choices are operator, contact, auditor, supervisor, investigator/,
     ],
     [
-      ['case', 'preserve', 'X', '--reference', 'r', '--days', 'ninety'],
+      ['case', 'preserve', 'X', '--provider-ref', 'r', '--days', 'ninety'],
       /--days must be a positive whole number/,
     ],
     [['request', 'template', 'pizza'], /Allowed choices are preservation/],

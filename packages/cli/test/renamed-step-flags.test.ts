@@ -14,6 +14,8 @@ const OTHER_ARGS: Record<string, string[]> = {
   preserve: ['--days', '90'],
   refuse: ['--ground', 'essential-interests'],
   followup: ['--out', 'form.yaml'],
+  'mla-decided': ['--decision', 'granted'],
+  'not-executed': ['--ground', 'data-already-deleted'],
 }
 
 const RENAMED = Object.entries(RENAMED_STEP_FLAGS).flatMap(([step, renamed]) =>

@@ -224,7 +224,10 @@ export function registerCase(program: Command): void {
     kase
       .command('preserve <id>')
       .description('record that the provider preserved the data, for the period your law grants')
-      .requiredOption('--reference <ref>', "the provider's or your own reference for the preservation order")
+      .requiredOption(
+        '--provider-ref <ref>',
+        "the provider's or your own reference for the preservation order",
+      )
       .requiredOption(
         '--days <n>',
         'days granted (national periods differ: 60, 90, 120...)',
@@ -239,7 +242,7 @@ export function registerCase(program: Command): void {
       .action(
         async (
           id: string,
-          flags: { reference: string; days: number; expiresAt?: string; json?: boolean } & CustodianFlags,
+          flags: { providerRef: string; days: number; expiresAt?: string; json?: boolean } & CustodianFlags,
           command: Command,
         ) => {
           const expiresAt = flags.expiresAt ?? new Date(Date.now() + flags.days * DAY_MS).toISOString()
@@ -248,7 +251,7 @@ export function registerCase(program: Command): void {
             id,
             {
               kind: 'preserved',
-              providerReference: flags.reference,
+              providerReference: flags.providerRef,
               grantedDays: flags.days,
               expiresAt,
               ...custodianFields(flags),
@@ -257,8 +260,8 @@ export function registerCase(program: Command): void {
           )
         },
       ),
-    'pocnet case preserve IT-20261128-dd69bafb --reference "OVH-2026-4471" --days 90',
-    'pocnet case preserve IT-20261128-dd69bafb --reference "HZ-88" --days 90 --provider "Hetzner"   # a second custodian',
+    'pocnet case preserve IT-20261128-dd69bafb --provider-ref "OVH-2026-4471" --days 90',
+    'pocnet case preserve IT-20261128-dd69bafb --provider-ref "HZ-88" --days 90 --provider "Hetzner"   # a second custodian',
   )
 
   examples(
@@ -410,13 +413,13 @@ export function registerCase(program: Command): void {
       .description(
         'record that the MLA request was submitted (requester); the expiry clock stops only at its receipt (`mla-received`, Art. 29(7))',
       )
-      .requiredOption('--reference <ref>', 'the MLA request reference')
+      .requiredOption('--mla-ref <ref>', 'the MLA request reference')
       .option('--authority <name>', 'the authority it was sent to')
       .option('--json', 'print the result as JSON')
       .action(
         async (
           id: string,
-          flags: { reference: string; authority?: string; json?: boolean },
+          flags: { mlaRef: string; authority?: string; json?: boolean },
           command: Command,
         ) => {
           await postEvent(
@@ -424,14 +427,14 @@ export function registerCase(program: Command): void {
             id,
             {
               kind: 'mla-submitted',
-              mlaReference: flags.reference,
+              mlaReference: flags.mlaRef,
               ...(flags.authority === undefined ? {} : { authority: flags.authority }),
             },
             flags.json,
           )
         },
       ),
-    'pocnet case mla IT-20261128-dd69bafb --reference "MLA/2026/118" --authority "Ministère de la Justice"',
+    'pocnet case mla IT-20261128-dd69bafb --mla-ref "MLA/2026/118" --authority "Ministère de la Justice"',
   )
 
   registerCaseEndings(kase)

@@ -18,25 +18,23 @@ export function registerCaseEndings(kase: Command): void {
         'tell the requester the request could not be executed: nothing withheld, nothing to give (requested side)',
       )
       .addOption(
-        new Option('--reason <code>', 'why').choices([...NOT_EXECUTED_REASONS]).makeOptionMandatory(),
+        new Option('--ground <code>', 'why, as coded')
+          .choices([...NOT_EXECUTED_REASONS])
+          .makeOptionMandatory(),
       )
-      .requiredOption('--explanation <text>', 'what was found, in words the requester can act on')
+      .requiredOption('--reason <text>', 'what was found, in words the requester can act on')
       .option('--json', 'print the result as JSON')
       .action(
-        async (
-          id: string,
-          flags: { reason: string; explanation: string; json?: boolean },
-          command: Command,
-        ) => {
+        async (id: string, flags: { ground: string; reason: string; json?: boolean }, command: Command) => {
           await postEvent(
             Context.of(command),
             id,
-            { kind: 'not-executed', reason: flags.reason, explanation: flags.explanation },
+            { kind: 'not-executed', reason: flags.ground, explanation: flags.reason },
             flags.json,
           )
         },
       ),
-    'pocnet case not-executed IT-20261128-dd69bafb --reason data-already-deleted --explanation "Logs are kept 7 days"',
+    'pocnet case not-executed IT-20261128-dd69bafb --ground data-already-deleted --reason "Logs are kept 7 days"',
   )
 
   examples(
@@ -110,19 +108,19 @@ export function registerCaseEndings(kase: Command): void {
       .addOption(
         new Option('--decision <decision>', 'the decision').choices([...MLA_DECISIONS]).makeOptionMandatory(),
       )
-      .requiredOption('--note <text>', 'what was decided and what happens to the data')
+      .requiredOption('--text <text>', 'what was decided and what happens to the data')
       .option('--json', 'print the result as JSON')
       .action(
-        async (id: string, flags: { decision: string; note: string; json?: boolean }, command: Command) => {
+        async (id: string, flags: { decision: string; text: string; json?: boolean }, command: Command) => {
           await postEvent(
             Context.of(command),
             id,
-            { kind: 'mla-decided', decision: flags.decision, note: flags.note },
+            { kind: 'mla-decided', decision: flags.decision, note: flags.text },
             flags.json,
           )
         },
       ),
-    'pocnet case mla-decided IT-20261128-dd69bafb --decision granted --note "Production order served"',
+    'pocnet case mla-decided IT-20261128-dd69bafb --decision granted --text "Production order served"',
   )
 
   examples(
@@ -166,9 +164,10 @@ export function registerCaseEndings(kase: Command): void {
     description:
       'accept the conditions on use stated by the requested side; you are then bound by them (SAP Art. 9(7)(a), Art. 28(3), requester side)',
     field: 'note',
+    flag: 'text',
     help: 'who accepted, or on what understanding',
     presence: 'optional',
-    example: 'pocnet case accept-conditions IT-20261128-dd69bafb --note "Accepted by the prosecutor"',
+    example: 'pocnet case accept-conditions IT-20261128-dd69bafb --text "Accepted by the prosecutor"',
   })
 
   textStep(kase, {
@@ -177,6 +176,7 @@ export function registerCaseEndings(kase: Command): void {
     description:
       'say you cannot comply with the conditions on use; the requested side then decides whether to supply the data nevertheless (requester side)',
     field: 'reason',
+    flag: 'reason',
     help: 'why the conditions cannot be met',
     presence: 'required',
     example:

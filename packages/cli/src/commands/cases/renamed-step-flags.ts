@@ -13,8 +13,11 @@ export const RENAMED_STEP_FLAGS: Readonly<Record<string, Readonly<Record<string,
   proceed: { '--note': '--text' },
   reply: { '--summary': '--text' },
   refuse: { '--explanation': '--reason' },
-  preserve: { '--provider-ref': '--reference' },
   followup: { '--country': '--third-country' },
+  mla: { '--reference': '--mla-ref' },
+  'mla-decided': { '--note': '--text' },
+  'not-executed': { '--explanation': '--reason' },
+  'accept-conditions': { '--note': '--text' },
 }
 
 /** Keeps the old names of the `case` steps' renamed flags working, as hidden aliases. */
