@@ -1,3 +1,4 @@
+import { type Attachment, readAttachments } from './attachments.ts'
 import {
   MAX_GRANTED_DAYS,
   PRESERVATION_LIMITS,
@@ -12,10 +13,9 @@ import {
   type EndingPayload,
   readEndingPayload,
 } from './events-endings.ts'
-import { checkCountry, checkSha256, checkTimestamp } from './formats.ts'
+import { checkCountry, checkTimestamp } from './formats.ts'
 import { type Identifier, readFormatted, readIdentifier } from './identifiers.ts'
 import { describeValue, FormReader, type Problem, type Validation } from './problems.ts'
-import type { Attachment } from './requests.ts'
 
 export const SIDES = ['requester', 'requested'] as const
 /** Which end of a case sent a message: the country that asked, or the country asked. */
@@ -90,7 +90,11 @@ type Payload =
       readonly dataFrom?: string
       readonly dataTo?: string
     }
-  | ({ readonly kind: 'partially-disclosed' } & ThirdCountryDisclosure)
+  | ({
+      readonly kind: 'partially-disclosed'
+      /** The disclosed data itself, when it travels with the disclosure (absent: none). */
+      readonly attachments?: readonly Attachment[]
+    } & ThirdCountryDisclosure)
   | { readonly kind: 'answered'; readonly summary: string; readonly attachments: readonly Attachment[] }
   | { readonly kind: 'refused'; readonly ground: RefusalGround; readonly explanation: string }
   /** `providerReference` names the custodian; without it, the only one still preserved. */
@@ -130,7 +134,13 @@ export const PAYLOAD_FIELDS: Record<CaseEventKind, readonly string[]> = {
     'dataFrom',
     'dataTo',
   ],
-  'partially-disclosed': ['thirdCountry', 'thirdCountryProvider', 'trafficData', 'identifiers'],
+  'partially-disclosed': [
+    'thirdCountry',
+    'thirdCountryProvider',
+    'trafficData',
+    'identifiers',
+    'attachments',
+  ],
   answered: ['summary', 'attachments'],
   refused: ['ground', 'explanation'],
   'extension-requested': ['reason', 'days', 'providerReference'],
@@ -238,20 +248,19 @@ function readPayload(
       ) {
         return undefined
       }
-      return { kind, thirdCountry, thirdCountryProvider, trafficData, identifiers }
+      const attachments = readAttachments(reader, f, '')
+      return {
+        kind,
+        thirdCountry,
+        thirdCountryProvider,
+        trafficData,
+        identifiers,
+        ...(attachments !== undefined && attachments.length > 0 && { attachments }),
+      }
     }
     case 'answered': {
       const summary = text('summary')
-      const attachments = reader.list(f, 'attachments', '', { min: 0, max: 100 }, (v, p) => {
-        const a = reader.object(v, p, ['name', 'sha256', 'size', 'mediaType'])
-        const name = a && reader.string(a, 'name', p, NAME)
-        const sha256 = a && readFormatted(reader, a, 'sha256', p, true, checkSha256)
-        const size =
-          a && reader.integer(a, 'size', p, { required: true, min: 0, max: Number.MAX_SAFE_INTEGER })
-        const mediaType = a && reader.string(a, 'mediaType', p, { required: false, max: 300 })
-        if (name === undefined || sha256 === undefined || size === undefined) return undefined
-        return { name, sha256, size, ...(mediaType !== undefined && { mediaType }) }
-      })
+      const attachments = readAttachments(reader, f, '')
       return summary === undefined || attachments === undefined ? undefined : { kind, summary, attachments }
     }
     case 'refused': {

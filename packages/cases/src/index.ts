@@ -1,4 +1,12 @@
 export {
+  type AttachmentTransfer,
+  chunkCount,
+  MAX_ATTACHMENTS,
+  MAX_CHUNK_BYTES,
+  MAX_CHUNKS,
+  MIN_CHUNK_BYTES,
+} from './attachments.ts'
+export {
   allowedMoves,
   applyEvent,
   CASE_STATUSES,

@@ -1,3 +1,4 @@
+import { type Attachment, readAttachments } from './attachments.ts'
 import {
   CONFIDENTIALITY_LEVELS,
   type Confidentiality,
@@ -14,7 +15,6 @@ import {
   checkEmail,
   checkLanguage,
   checkPhone,
-  checkSha256,
   checkTimeZone,
   isCalendarDate,
 } from './formats.ts'
@@ -62,13 +62,7 @@ export interface HandlingConditions {
   readonly instructions?: string
 }
 
-/** A file sent by another channel (or in the same envelope), named here by its SHA-256 so both sides can check it. */
-export interface Attachment {
-  readonly name: string
-  readonly sha256: string
-  readonly size: number
-  readonly mediaType?: string
-}
+export type { Attachment } from './attachments.ts'
 
 export interface Offence {
   readonly description: string
@@ -384,17 +378,6 @@ function readIdentifiers(reader: FormReader, f: Fields, path: string, min: numbe
   return reader.list(f, 'identifiers', path, { min, max: 500 }, (v, p) => readIdentifier(reader, v, p))
 }
 
-function readAttachment(reader: FormReader, value: unknown, path: string): Attachment | undefined {
-  const f = reader.object(value, path, ['name', 'sha256', 'size', 'mediaType'])
-  if (f === undefined) return undefined
-  const name = reader.string(f, 'name', path, SHORT)
-  const sha256 = readFormatted(reader, f, 'sha256', path, true, checkSha256)
-  const size = reader.integer(f, 'size', path, { required: true, min: 0, max: Number.MAX_SAFE_INTEGER })
-  const mediaType = reader.string(f, 'mediaType', path, OPTIONAL_SHORT)
-  if (name === undefined || sha256 === undefined || size === undefined) return undefined
-  return { name, sha256, size, ...(mediaType !== undefined && { mediaType }) }
-}
-
 function readCommon(reader: FormReader, f: Fields): CommonFields | undefined {
   const issuedAt = readTimestamp(reader, f, 'issuedAt', '', true)
   const caseReference = reader.string(f, 'caseReference', '', SHORT)
@@ -435,9 +418,7 @@ function readCommon(reader: FormReader, f: Fields): CommonFields | undefined {
       }
     }
   }
-  const attachments = reader.list(f, 'attachments', '', { min: 0, max: 100 }, (v, p) =>
-    readAttachment(reader, v, p),
-  )
+  const attachments = readAttachments(reader, f, '')
   const relatedCases = reader.list(f, 'relatedCases', '', { min: 0, max: 50 }, (v, p) =>
     readRelatedCase(reader, v, p),
   )
