@@ -26,6 +26,8 @@ export const ENTRY_KINDS = [
   'admin-action',
   'auditor-access',
   'equivocation',
+  'attachment-stored',
+  'attachment-delivered',
 ] as const
 
 export type EntryKind = (typeof ENTRY_KINDS)[number]

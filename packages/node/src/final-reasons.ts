@@ -11,4 +11,7 @@ export const FINAL_REASONS: ReadonlySet<RejectReason> = new Set([
   'replay',
   // the envelope is sealed once and resent as it is: a classical one stays classical
   'downgrade',
+  // the same attachments would pass the same caps: the sender must send less
+  'attachment-too-large',
+  'over-quota',
 ])

@@ -4,7 +4,8 @@
  * envelope from a sender that knows this node's X-Wing key, §5); the receiving node
  * decides "rate-limited", "replay" (a message id it has already seen with other bytes) and
  * "try-later" (it cannot check the envelope now, e.g. it has no directory record of the
- * sender yet). "rate-limited", "too-new" and "try-later" invite a retry; the others are final.
+ * sender yet), "attachment-too-large" (an attachment, or all of a message's, over its caps) and
+ * "over-quota" (its attachments would pass its disk quota for received attachments). "rate-limited", "too-new" and "try-later" invite a retry; the others are final.
  */
 export const REJECT_REASONS = [
   'not-a-member',
@@ -18,6 +19,8 @@ export const REJECT_REASONS = [
   'replay',
   'try-later',
   'downgrade',
+  'attachment-too-large',
+  'over-quota',
 ] as const
 
 export type RejectReason = (typeof REJECT_REASONS)[number]
