@@ -4,6 +4,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { CLOCK_PRESETS, type ClockPresetName } from '@pocnet/cases'
 import { type NodeIdentity, writeFileAtomic } from '@pocnet/crypto'
 import { COUNTRY_CODE_RULE, isCountryCode, isNetworkId, NETWORK_ID_RULE } from '@pocnet/protocol'
+import { type AttachmentsConfig, attachmentsConfigProblems } from './attachments/config.ts'
 import { DEFAULT_FRAME_BUDGET } from './constants.ts'
 import { type DrillsConfig, drillsConfigProblems } from './drills/config.ts'
 import { type EscalationConfig, escalationProblems } from './duty/ladder.ts'
@@ -81,6 +82,8 @@ export interface NodeConfig {
   drills?: DrillsConfig
   /** The Prometheus / OpenMetrics endpoint (metrics/listen.ts); absent: none, no port opened. */
   metrics?: MetricsConfig
+  /** Caps on attachments and the quota for received ones (attachments/config.ts); each absent key at its default. */
+  attachments?: Partial<AttachmentsConfig>
 }
 
 /** Whether this node seals hybrid and advertises its X-Wing key: configured so, and its key has one. */
@@ -212,6 +215,7 @@ export function validateConfig(raw: unknown): { config: NodeConfig } | { problem
   }
   if (raw.drills !== undefined) drillsConfigProblems(raw.drills, raw.country, problems)
   if (raw.metrics !== undefined) problems.push(...metricsConfigProblems(raw.metrics))
+  if (raw.attachments !== undefined) problems.push(...attachmentsConfigProblems(raw.attachments))
   return problems.length > 0 ? { problems } : { config: raw as unknown as NodeConfig }
 }
 

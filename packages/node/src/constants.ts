@@ -1,5 +1,7 @@
 /** Delivery of sealed envelopes: one envelope in, one signed receipt out. */
 export const DELIVERY_PROTOCOL = '/pocnet/deliver/1.0.0'
+/** Attachment chunks, pulled by the receiver from the sender (attachments/): one chunk per request. */
+export const ATTACHMENT_PROTOCOL = '/pocnet/attachment/1.0.0'
 /** Concurrent inbound delivery streams per connection. */
 export const MAX_INBOUND_DELIVERY_STREAMS = 64
 /**
@@ -103,6 +105,8 @@ export const DATA_DIR = {
   /** The duty roster: shifts, covers and each person's alert channels (never leaves the node). */
   duty: 'duty.json',
   socket: 'control.sock',
+  /** Attachments sent and received: per attachment a folder of sealed chunks and its state (attachments/). */
+  attachments: 'attachments',
   /** The start index saved at each stop, bound to the ledger size and root it covers (snapshot/). */
   startSnapshot: 'start-snapshot',
 } as const

@@ -33,7 +33,10 @@ export type {
 } from './control/contract.ts'
 export { ROLES, type Role, type UserRecord } from './control/roles.ts'
 export {
+  type AttachmentStatus,
+  attachmentRoutes,
   type BundleWritten,
+  type CaseAttachmentList,
   type CaseDetail,
   type CaseList,
   type CaseOpened,

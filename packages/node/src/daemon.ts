@@ -15,6 +15,7 @@ import {
 } from '@pocnet/directory'
 import type { Ledger } from '@pocnet/ledger'
 import type { FrameBudget } from '@pocnet/protocol/reqresp'
+import type { Attachments } from './attachments/service.ts'
 import type { CaseBook } from './casebook/index.ts'
 import { type NodeConfig, sealsHybrid } from './config.ts'
 import type { ConnectionGuard } from './connection-guard.ts'
@@ -81,6 +82,8 @@ export class PocnetDaemon {
   readonly cases: CaseBook
   readonly drills: Drills
   readonly intake: IntakeDesk
+  /** Attachments that travel: uploads, transfers, caps and quota (attachments/). */
+  readonly attachments: Attachments
   readonly feed: EventFeed
   readonly witness: MemberWitness
   readonly alarm: EquivocationAlarm
@@ -136,6 +139,7 @@ export class PocnetDaemon {
     this.cases = init.cases
     this.drills = init.drills
     this.intake = init.intake
+    this.attachments = init.attachments
     this.feed = init.feed
     this.witness = init.witness
     this.alarm = init.alarm
@@ -251,6 +255,8 @@ export class PocnetDaemon {
     await this.cases.start(index)
     await this.duty.pager.load(index.pages)
     await this.intake.start()
+    // after the case book, which holds the attachments' keys; before delivery, which admits new ones
+    await this.attachments.start()
     // a start that had entries to read saves them, so a start after a crash need not read them again
     if ((this.#snapshot.lastLoad?.entriesRead ?? 0) > 0)
       void this.#snapshot
@@ -410,6 +416,8 @@ export class PocnetDaemon {
       await this.duty.pager.stop()
       // the case book first: a change under way may still submit to the outbox
       await this.cases.stop()
+      // pulls under way end; a chunk being written is renamed into place whole or not at all
+      await this.attachments.stop()
       this.drills.stop()
       await this.outbox.stop()
       this.cosignatures.stop()

@@ -9,6 +9,7 @@ import {
 } from '@pocnet/cases'
 import type { Ledger } from '@pocnet/ledger'
 import type { OpenedEnvelope, RejectReason } from '@pocnet/protocol'
+import type { CaseAttachments } from '../attachments/case-hooks.ts'
 import type { InboundMessage } from '../delivery.ts'
 import type { EventFeed } from '../feed.ts'
 import type { Logger } from '../log.ts'
@@ -48,6 +49,8 @@ export interface CaseBookInit {
   clocks: ClockConfig
   log: Logger
   now?: () => Date
+  /** Attachments that travel with case messages (attachments/). */
+  attachments?: CaseAttachments
 }
 
 /**
@@ -92,6 +95,7 @@ export class CaseBook {
       alerts: this.#alerts,
       now,
       signal: this.#shutdown.signal,
+      ...(init.attachments !== undefined && { attachments: init.attachments }),
     })
     this.#clockTask = repeatingTask(() => {
       this.#clockCheck = this.checkClocks().catch((err: unknown) =>

@@ -13,6 +13,8 @@ import {
   validateRequest,
 } from '@pocnet/cases'
 import type { OpenedEnvelope, RejectReason } from '@pocnet/protocol'
+import type { CaseAttachments } from '../attachments/case-hooks.ts'
+import { attachmentsOfEvent } from '../attachments/of-case.ts'
 import type { InboundMessage } from '../delivery.ts'
 import { NodeError } from '../errors.ts'
 import { type Logger, LogThrottle } from '../log.ts'
@@ -35,6 +37,8 @@ export interface LiveCasesInit {
   now: () => Date
   /** The book's: aborted when it stops, ending a submission waiting on the network. */
   signal: AbortSignal
+  /** Attachments that travel: checked and offered with the message that names them, fetched when one arrives. */
+  attachments?: CaseAttachments
 }
 
 /**
@@ -81,6 +85,7 @@ export class LiveCases {
       request: validated.value,
     })
     const payload = encodePayload({ type: 'request', caseId, openedAt, request: validated.value })
+    await this.#init.attachments?.prepareOffer(caseId, to, validated.value.attachments)
     const item = await outbox.submit(
       {
         to,
@@ -93,6 +98,7 @@ export class LiveCases {
       },
       { signal: this.#init.signal },
     )
+    await this.#init.attachments?.offered(item.messageId, validated.value.attachments)
     cases.add({ opening, events: [], current: opening, side: 'requester', counterpart: to })
     await recorder.recordState(caseId, to, actor, undefined, opening.status, 'opened', item.messageId)
     return { caseId, messageId: item.messageId, repeated: false }
@@ -122,10 +128,13 @@ export class LiveCases {
     const before = held.current.status
     applyEvent(held.current, checked.value) // throws before anything is sent
     const payload = encodePayload({ type: 'event', caseId, event: checked.value })
+    const attached = attachmentsOfEvent(checked.value)
+    await this.#init.attachments?.prepareOffer(caseId, held.counterpart, attached)
     const item = await outbox.submit(
       { to: held.counterpart, caseId, kind: CASE_EVENT_KIND, payload, actor, createdAt },
       { signal: this.#init.signal },
     )
+    await this.#init.attachments?.offered(item.messageId, attached)
     held.events.push(checked.value)
     held.current = replayCase(held.opening, held.events).case
     if (!item.repeated) cases.sentSteps.set(item.messageId, { caseId, eventId: checked.value.id })
@@ -238,8 +247,9 @@ export class LiveCases {
       if (cases.has(payload.caseId)) return refuse('case id exists')
       if (messageTimeProblem('openedAt', payload.openedAt, opened.createdAt) !== undefined)
         return refuse('openedAt outside the clock skew of the signed time')
+      let opening: ReturnType<typeof openCase>
       try {
-        openCase({
+        opening = openCase({
           caseId: payload.caseId,
           requester: fromCountry,
           requested: this.#init.country,
@@ -249,7 +259,7 @@ export class LiveCases {
       } catch {
         return refuse('request does not validate')
       }
-      return undefined
+      return this.#init.attachments?.admit(opened.messageIdHex, opening.request.attachments)
     }
     if (payload.type !== 'event') return refuse('type')
     const held = cases.find(payload.caseId)
@@ -277,7 +287,7 @@ export class LiveCases {
     // A Lamport seq is one more than the highest the sender saw. One far beyond ours would make
     // every step we send after it carry a seq past what validateEvent takes: the case locked.
     if (checked.value.seq > held.current.seq + MAX_SEQ_AHEAD) return refuse('seq too far ahead')
-    return undefined
+    return this.#init.attachments?.admit(opened.messageIdHex, attachmentsOfEvent(checked.value))
   }
 
   /** Applies an accepted case message (already stored durably in the ledger). */
@@ -301,6 +311,13 @@ export class LiveCases {
         // shown even when recording failed: the rebuild at the next start records it
         cases.show(payload.caseId)
       }
+      const request = cases.get(payload.caseId).current.request
+      await this.#init.attachments?.expect(
+        payload.caseId,
+        message.from,
+        message.messageId,
+        request.attachments,
+      )
       await this.sendDelivered(payload.caseId)
       return
     }
@@ -312,6 +329,12 @@ export class LiveCases {
     const replay = replayCase(held.opening, held.events)
     held.current = replay.case
     const change = stepChange(payload.caseId, checked.value.kind, before, held, replay)
+    await this.#init.attachments?.expect(
+      payload.caseId,
+      message.from,
+      message.messageId,
+      attachmentsOfEvent(checked.value),
+    )
     await recorder.announce(change, message.from, actor, message.messageId, true)
     await this.#init.alerts.check()
   }

@@ -1,9 +1,14 @@
 import { join } from 'node:path'
 import type { AbortOptions } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
 import { CLOCK_PRESETS } from '@pocnet/cases'
+import { peerIdFromEd25519PublicKey } from '@pocnet/crypto'
 import { Directory, RosterSync, VerifiedRecords } from '@pocnet/directory'
 import type { FrameBudget } from '@pocnet/protocol/reqresp'
+import { attachmentsConfigOf } from '../attachments/config.ts'
+import { keyInCase } from '../attachments/of-case.ts'
+import { Attachments } from '../attachments/service.ts'
 import { CaseBook } from '../casebook/index.ts'
 import { frameBudgetOf, minCosigners, sealsHybrid } from '../config.ts'
 import { ConnectionGuard } from '../connection-guard.ts'
@@ -49,6 +54,7 @@ export interface NodeServices {
   cases: CaseBook
   drills: Drills
   intake: IntakeDesk
+  attachments: Attachments
   feed: EventFeed
   witness: MemberWitness
   alarm: EquivocationAlarm
@@ -187,14 +193,46 @@ export async function createServices(
       detail: { messageId: item.messageId, to: item.to },
     }),
   )
+  // the case book gives the keys: each lives only in the case message that names its attachment
+  const attachments: Attachments = new Attachments({
+    dataDir,
+    config: attachmentsConfigOf(config),
+    ledger,
+    host,
+    getRoster,
+    targetOf: async (country) => {
+      const counterpart = await resolve(country)
+      const peer = peerIdFromEd25519PublicKey(counterpart.signingPublicKey)
+      const addrs = counterpart.addresses.map((a) => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${peer}`))
+      return { peer, target: addrs.length > 0 ? addrs : peer }
+    },
+    keyOf: (caseId, id): string | undefined => {
+      try {
+        return keyInCase(cases.get(caseId), id)
+      } catch {
+        return undefined
+      }
+    },
+    timeoutMs: limits.readTimeoutMs,
+    frameBudget,
+    log: log.child('attachments'),
+  })
+  outbox.on('failed', ({ item, outcome }) => {
+    const why =
+      outcome.status === 'expired' ? 'expired undelivered' : `refused by ${item.to}: ${outcome.reason}`
+    attachments
+      .undelivered(item.messageId, why)
+      .catch((err: unknown) => log.error('attachments.undelivered-failed', { error: String(err) }))
+  })
   // listens to the outbox: a step it gives up on is taken back out of its case
-  const cases = new CaseBook({
+  const cases: CaseBook = new CaseBook({
     country: config.country,
     ledger,
     outbox,
     feed,
     clocks: CLOCK_PRESETS[config.clockPreset],
     log: log.child('cases'),
+    attachments,
     ...(opts.caseClock ? { now: () => new Date(opts.caseClock!()) } : {}),
   })
   // listens to the outbox too: the receipts of drills
@@ -304,6 +342,7 @@ export async function createServices(
     cases,
     drills,
     intake,
+    attachments,
     feed,
     witness,
     alarm,

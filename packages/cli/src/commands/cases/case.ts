@@ -6,11 +6,13 @@ import { CliError, EXIT, UsageError } from '../../errors.ts'
 import { collect, examples, jsonOption, positiveInt } from '../../help.ts'
 import { out } from '../../output.ts'
 import { parseYaml } from '../../yaml-input.ts'
+import { registerAttachmentCommands } from './attachments.ts'
 import { registerCaseEndings } from './endings.ts'
 import { printCase } from './format.ts'
-import { attachmentOf, writeFollowUpForm } from './forms.ts'
+import { writeFollowUpForm } from './forms.ts'
 import { keepRenamedStepFlags } from './renamed-step-flags.ts'
 import { postEvent } from './steps.ts'
+import { uploadAttachment } from './upload.ts'
 
 const DAY_MS = 86_400_000
 
@@ -81,6 +83,7 @@ export function textStep(
 export function registerCase(program: Command): void {
   const kase = program.command('case').description('follow and answer a case (contact point)')
   examples(kase, 'pocnet case show <id>', 'pocnet case ack <id> --by "Insp. Marie Dupont"')
+  registerAttachmentCommands(kase)
 
   examples(
     kase
@@ -202,19 +205,24 @@ export function registerCase(program: Command): void {
   examples(
     kase
       .command('reply <id>')
-      .description('answer the request, with attachments named by their SHA-256')
+      .description('answer the request, with the files that answer it')
       .requiredOption('--text <text>', 'the answer')
-      .option('--attach <file>', 'a file sent by another channel, named by its hash (repeat)', collect)
+      .option(
+        '--attach <file>',
+        'a file to send: uploaded to the node, fetched by the counterpart (repeat)',
+        collect,
+      )
       .option('--json', 'print the result as JSON')
       .action(
-        async (id: string, flags: { text: string; attach?: string[]; json?: boolean }, command: Command) => {
-          const attachments = await Promise.all((flags.attach ?? []).map(attachmentOf))
-          await postEvent(
-            Context.of(command),
-            id,
-            { kind: 'answered', summary: flags.text, attachments },
-            flags.json,
-          )
+        async (
+          id: string,
+          flags: { text: string; attach?: string[]; json?: boolean },
+          command: Command,
+        ) => {
+          const ctx = Context.of(command)
+          const attachments = []
+          for (const file of flags.attach ?? []) attachments.push(await uploadAttachment(ctx, file))
+          await postEvent(ctx, id, { kind: 'answered', summary: flags.text, attachments }, flags.json)
         },
       ),
     'pocnet case reply IT-20261128-dd69bafb --text "Subscriber data attached" --attach subscriber.pdf',
@@ -276,6 +284,7 @@ export function registerCase(program: Command): void {
         'an identifier to preserve there, as YAML (repeat), e.g. "{type: ip, address: 203.0.113.7, timestamp: 2026-11-28T10:00:00Z}"',
         collect,
       )
+      .option('--attach <file>', 'the disclosed data as a file to send (repeat)', collect)
       .option('--json', 'print the result as JSON')
       .action(
         async (
@@ -285,6 +294,7 @@ export function registerCase(program: Command): void {
             provider: string
             trafficData: string
             identifier: string[]
+            attach?: string[]
             json?: boolean
           },
           command: Command,
@@ -299,8 +309,11 @@ export function registerCase(program: Command): void {
               }),
             ),
           )
+          const ctx = Context.of(command)
+          const attachments = []
+          for (const file of flags.attach ?? []) attachments.push(await uploadAttachment(ctx, file))
           await postEvent(
-            Context.of(command),
+            ctx,
             id,
             {
               kind: 'partially-disclosed',
@@ -308,6 +321,7 @@ export function registerCase(program: Command): void {
               thirdCountryProvider: flags.provider,
               trafficData: flags.trafficData,
               identifiers,
+              ...(attachments.length > 0 && { attachments }),
             },
             flags.json,
           )

@@ -59,16 +59,22 @@ export async function readForm(file: string): Promise<unknown> {
   })
 }
 
-/** The form in `file` with each file of `attach` added to its attachments (by hash, name and size). */
+/**
+ * The form in `file` with each file of `attach` added to its attachments: by hash, name and size,
+ * or as `attachOne` makes it (uploaded to the node, so the file travels).
+ */
 export async function readFormWithAttachments(
   file: string,
   attach: readonly string[] | undefined,
+  attachOne: (file: string) => Promise<Attachment> = attachmentOf,
 ): Promise<unknown> {
   const form = await readForm(file)
   if (attach !== undefined && form !== null && typeof form === 'object') {
     const f = form as { attachments?: unknown }
     const earlier = Array.isArray(f.attachments) ? f.attachments : []
-    f.attachments = [...earlier, ...(await Promise.all(attach.map(attachmentOf)))]
+    const added: Attachment[] = []
+    for (const one of attach) added.push(await attachOne(one))
+    f.attachments = [...earlier, ...added]
   }
   return form
 }

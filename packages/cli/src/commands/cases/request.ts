@@ -10,6 +10,7 @@ import { out } from '../../output.ts'
 import { deliveryText, firstAttempt } from './delivery.ts'
 import { formProblems, readFormWithAttachments } from './forms.ts'
 import { repeatedLines, repeatsIfReachable } from './request-summary.ts'
+import { uploadAttachment, withoutTransfer } from './upload.ts'
 
 /**
  * For --check, which does not need the daemon: that `to` is a member of the roster in the data
@@ -56,7 +57,11 @@ export function registerRequest(program: Command): void {
       .requiredOption('--to <CC>', 'the requested country, e.g. FR')
       .addOption(new Option('--type <type>', 'request type the form must be').choices([...REQUEST_TYPES]))
       .requiredOption('--file <req.yaml>', 'the filled-in form')
-      .option('--attach <file>', 'attach a file by its SHA-256, name and size (repeat)', collect)
+      .option(
+        '--attach <file>',
+        'a file to send with the request: uploaded to the node, fetched by the counterpart (repeat)',
+        collect,
+      )
       .option(
         '--idempotency-key <key>',
         'names this submission (8-128 of A-Z a-z 0-9 . _ : -); default: derived from --to and the form, so sending the same form again returns the first case, never a duplicate',
@@ -80,25 +85,30 @@ export function registerRequest(program: Command): void {
           const to = flags.to.toUpperCase()
           if (!isCountryCode(to))
             throw new UsageError(`--to ${flags.to}: must be ${COUNTRY_CODE_RULE}, like FR`)
-          const form = await readFormWithAttachments(flags.file, flags.attach)
-          const problems = formProblems(form, flags.type)
+          // checked with the files named by hash first: nothing is uploaded for a form that is wrong
+          const named = await readFormWithAttachments(flags.file, flags.attach)
+          const problems = formProblems(named, flags.type)
           if (problems.length > 0) {
             if (flags.json) out.json({ sent: false, problems })
             throw new InvalidFormError(flags.file, problems)
           }
           if (flags.check) {
             await checkMember(ctx, to)
-            const repeats = await repeatsIfReachable(ctx, form)
+            const repeats = await repeatsIfReachable(ctx, named)
             if (flags.json)
               return out.json({ sent: false, problems: [], repeatedIdentifiers: repeats ?? null })
             out.line(`${out.style('green', '✓')} ${flags.file}: no problems (not sent: --check)`)
             for (const line of repeatedLines(repeats ?? [])) out.line(line)
             return
           }
+          const form = await readFormWithAttachments(flags.file, flags.attach, (f) =>
+            uploadAttachment(ctx, f),
+          )
+          // what each upload makes fresh (id, key) left out: the same form and files are the same submission
           const idempotencyKey =
             flags.idempotencyKey ??
             `form-${createHash('sha256')
-              .update(JSON.stringify([to, form]))
+              .update(JSON.stringify([to, withoutTransfer(form)]))
               .digest('hex')
               .slice(0, 40)}`
           const r = await ctx.call(caseRoutes.open, { body: { to, request: form, idempotencyKey } })

@@ -4,6 +4,7 @@ import { testClockRoutes } from '../routes/test-clock.ts'
 import { serveRoutes } from '../serve.ts'
 import type { Route } from '../server.ts'
 import type { UserStore } from '../users.ts'
+import { attachmentHandlers } from './attachments.ts'
 import { caseHandlers } from './cases.ts'
 import { directoryHandlers } from './directory.ts'
 import { drillHandlers } from './drills.ts'
@@ -33,5 +34,6 @@ export function nodeRoutes(daemon: PocnetDaemon, users: UserStore, testClock?: T
     ...serveRoutes(CONTROL_ROUTES.duty, dutyHandlers(daemon)),
     ...(testClock === undefined ? [] : serveRoutes(testClockRoutes, testClockHandlers(daemon, testClock))),
     ...serveRoutes(CONTROL_ROUTES.intake, intakeHandlers(daemon)),
+    ...serveRoutes(CONTROL_ROUTES.attachments, attachmentHandlers(daemon)),
   ]
 }

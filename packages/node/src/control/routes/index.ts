@@ -1,3 +1,4 @@
+import { attachmentRoutes } from './attachments.ts'
 import { caseRoutes } from './cases.ts'
 import { directoryRoutes } from './directory.ts'
 import { drillRoutes } from './drills.ts'
@@ -9,6 +10,7 @@ import { statusRoutes } from './status.ts'
 import { userRoutes } from './users.ts'
 import { witnessRoutes } from './witness.ts'
 
+export * from './attachments.ts'
 export * from './cases.ts'
 export * from './directory.ts'
 export * from './drills.ts'
@@ -32,4 +34,5 @@ export const CONTROL_ROUTES = {
   drills: drillRoutes,
   duty: dutyRoutes,
   intake: intakeRoutes,
+  attachments: attachmentRoutes,
 }

@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto'
+import type { DialTarget, PeerId } from '@libp2p/interface'
+import { chunkCount } from '@pocnet/cases'
+import type { RequestStreams } from '@pocnet/protocol/reqresp'
+import { openChunk } from './chunk-seal.ts'
+import type { AttachmentRecord, AttachmentStore } from './store.ts'
+import { decodeChunkResponse, encodeChunkRequest } from './wire.ts'
+
+/**
+ * Chunks requested at once per attachment. With 1 MiB chunks, 4 keep a link of a few hundred
+ * Mbit/s busy across a round trip, and bound what a transfer holds in memory to about 4 sealed
+ * chunks, 4 opened ones and the frames being read: about 12 MiB (docs/cases.md "Attachments").
+ */
+export const PULL_WINDOW = 4
+
+export interface PullContext {
+  store: AttachmentStore
+  streams: RequestStreams
+  /** Where the sender is: its PeerId and how to dial it. */
+  targetOf(country: string): Promise<{ peer: PeerId; target: DialTarget }>
+  signal: AbortSignal
+  /** A chunk the sender sent that is not the chunk asked for: counted and logged (throttled). */
+  onBadChunk(record: AttachmentRecord, index: number, why: string): void
+  /** A chunk stored: progress. */
+  onChunk(record: AttachmentRecord, index: number): void
+}
+
+/** A sender's answer that is an error code, not a chunk: retried later, the transfer goes on. */
+export class ChunkUnavailable extends Error {}
+
+/** Sealed length of chunk `index` of `record` (the last one is shorter). */
+export function plainLength(record: Pick<AttachmentRecord, 'size' | 'chunkSize'>, index: number): number {
+  return Math.min(record.chunkSize, record.size - index * record.chunkSize)
+}
+
+/**
+ * Fetches every chunk of `record` not in `present`, PULL_WINDOW at a time, each checked (tag, then
+ * the chunk's SHA-256 and length) before it is stored; `present` grows as they are. A failure ends
+ * the call: the caller waits and calls again, from the first missing chunk.
+ */
+export async function pullMissing(
+  ctx: PullContext,
+  record: AttachmentRecord,
+  key: Buffer,
+  present: Set<number>,
+): Promise<void> {
+  const count = chunkCount(record.size, record.chunkSize)
+  const missing: number[] = []
+  for (let i = 0; i < count; i++) if (!present.has(i)) missing.push(i)
+  if (missing.length === 0) return
+  const { peer, target } = await ctx.targetOf(record.counterpart!)
+  let next = 0
+  // the first failure stops the other workers: the call ends only when none is left running
+  const stop = new AbortController()
+  const signal = AbortSignal.any([ctx.signal, stop.signal])
+  const work = async (): Promise<void> => {
+    while (next < missing.length && !signal.aborted) {
+      const index = missing[next++]!
+      const frame = await ctx.streams.request(peer, target, encodeChunkRequest({ id: record.id, index }), {
+        signal,
+      })
+      const response = decodeChunkResponse(frame)
+      if (!('chunk' in response))
+        throw new ChunkUnavailable(
+          `${record.counterpart} answered ${'error' in response ? response.error : 'ok'}`,
+        )
+      const plain = openChunk(key, record.id, index, count, response.chunk)
+      const why =
+        plain === undefined
+          ? 'does not open under the key (tag)'
+          : plain.length !== plainLength(record, index)
+            ? `is ${plain.length} bytes, not ${plainLength(record, index)}`
+            : createHash('sha256').update(plain).digest('hex') !== record.chunks[index]
+              ? 'SHA-256 differs from the message'
+              : undefined
+      if (why !== undefined) {
+        ctx.onBadChunk(record, index, why)
+        throw new ChunkUnavailable(`chunk ${index} ${why}`)
+      }
+      await ctx.store.writeChunk(record.id, index, response.chunk)
+      present.add(index)
+      ctx.onChunk(record, index)
+    }
+  }
+  const worker = () =>
+    work().catch((err: unknown) => {
+      stop.abort()
+      throw err
+    })
+  const settled = await Promise.allSettled(
+    Array.from({ length: Math.min(PULL_WINDOW, missing.length) }, worker),
+  )
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected')
+  if (failed !== undefined) throw failed.reason
+}
+
+/** SHA-256 of the whole file, opened chunk by chunk from disk (one chunk in memory at a time). */
+export async function wholeHash(
+  store: AttachmentStore,
+  record: AttachmentRecord,
+  key: Buffer,
+): Promise<string> {
+  const count = chunkCount(record.size, record.chunkSize)
+  const hash = createHash('sha256')
+  for (let i = 0; i < count; i++) {
+    const plain = openChunk(key, record.id, i, count, await store.readChunk(record.id, i))
+    if (plain === undefined) throw new Error(`chunk ${i} on disk does not open`)
+    hash.update(plain)
+  }
+  return hash.digest('hex')
+}
