@@ -15,6 +15,7 @@ import {
 } from '@pocnet/directory'
 import type { Ledger } from '@pocnet/ledger'
 import type { FrameBudget } from '@pocnet/protocol/reqresp'
+import { attachmentsOfCase } from './attachments/of-case.ts'
 import type { Attachments } from './attachments/service.ts'
 import type { CaseBook } from './casebook/index.ts'
 import { type NodeConfig, sealsHybrid } from './config.ts'
@@ -257,6 +258,12 @@ export class PocnetDaemon {
     await this.intake.start()
     // after the case book, which holds the attachments' keys; before delivery, which admits new ones
     await this.attachments.start()
+    await this.attachments.adoptMissing(
+      this.cases.list().map(({ id }) => {
+        const held = this.cases.get(id)
+        return { caseId: id, counterpart: held.counterpart, named: attachmentsOfCase(held) }
+      }),
+    )
     // a start that had entries to read saves them, so a start after a crash need not read them again
     if ((this.#snapshot.lastLoad?.entriesRead ?? 0) > 0)
       void this.#snapshot

@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import type { Connection, DialTarget, PeerId } from '@libp2p/interface'
+import type { DialTarget, PeerId } from '@libp2p/interface'
 import { type Attachment, chunkCount } from '@pocnet/cases'
 import type { RosterState } from '@pocnet/directory'
 import type { Ledger } from '@pocnet/ledger'
@@ -10,17 +10,17 @@ import { NodeError } from '../errors.ts'
 import type { Host } from '../host.ts'
 import { type Logger, LogThrottle } from '../log.ts'
 import { openChunk } from './chunk-seal.ts'
+import { ChunkServer } from './chunk-server.ts'
 import type { AttachmentsConfig } from './config.ts'
-import { ChunkUnavailable, PULL_WINDOW, plainLength, pullMissing, wholeHash } from './pull.ts'
-import { type AttachmentRecord, type AttachmentState, AttachmentStore } from './store.ts'
+import type { attachmentsOfCase, NamedAttachment } from './of-case.ts'
+import { ChunkUnavailable, PULL_WINDOW, pullMissing, wholeHash } from './pull.ts'
+import { type AttachmentStatus, attachmentStatus } from './status.ts'
+import { type AttachmentRecord, AttachmentStore } from './store.ts'
 import { Uploads } from './upload.ts'
 import {
-  type ChunkRequest,
-  type ChunkResponse,
   decodeChunkRequest,
   decodeChunkResponse,
   encodeChunkRequest,
-  encodeChunkResponse,
   MAX_CHUNK_REQUEST_BYTES,
   MAX_CHUNK_RESPONSE_BYTES,
 } from './wire.ts'
@@ -40,24 +40,10 @@ export interface AttachmentsInit {
   log: Logger
 }
 
-/** One attachment as `pocnet case attachments` shows it. */
-export interface AttachmentStatus {
-  id?: string
-  name: string
-  direction: 'sent' | 'received'
-  size: number
-  sha256: string
-  mediaType?: string
-  /** `by-hash`: named by its hash only, its bytes never travel through pocnet. */
-  state: AttachmentState | 'by-hash'
-  chunks: { done: number; total: number }
-  bytes: { done: number; total: number }
-  error?: string
-  completedAt?: string
-}
-
 /** Streams of the attachment protocol served at once on one connection: a receiver's window, and room for a second transfer. */
 const MAX_INBOUND_ATTACHMENT_STREAMS = 2 * PULL_WINDOW
+/** Messages given up on remembered at most: far more than are refused between a submission and its `offered`. */
+const MAX_UNDELIVERED_KEPT = 1_000
 const RETRY_FIRST_MS = 500
 const RETRY_MAX_MS = 10_000
 
@@ -77,16 +63,27 @@ export class Attachments {
   readonly #pulls = new Map<string, Promise<void>>()
   /** Quota bytes set aside for messages checked but not yet stored, by message id. */
   readonly #reserved = new Map<string, number>()
+  /** Messages the outbox gave up on lately, and why: one may be given up before it is known to carry attachments. */
+  readonly #undelivered = new Map<string, string>()
   readonly #streams: RequestStreams
   readonly #shutdown = new AbortController()
   readonly #throttle = new LogThrottle()
+  readonly #server: ChunkServer
   readonly uploads: Uploads
-  /** Refused requests and chunks, by reason: the "counted" of "refused, counted, logged". */
+  /** Bad chunks received, by reason: the "counted" of "refused, counted, logged". */
   readonly refusals: Record<string, number> = {}
 
   constructor(init: AttachmentsInit) {
     this.#init = init
     this.#store = new AttachmentStore(join(init.dataDir, DATA_DIR.attachments))
+    this.#server = new ChunkServer({
+      records: this.#records,
+      progress: this.#progress,
+      store: this.#store,
+      ledger: init.ledger,
+      getRoster: init.getRoster,
+      log: init.log,
+    })
     this.uploads = new Uploads(this.#store, init.config, (r) => this.#records.set(r.id, r))
     this.#streams = new RequestStreams(init.host, ATTACHMENT_PROTOCOL, {
       maxResponseBytes: MAX_CHUNK_RESPONSE_BYTES,
@@ -114,7 +111,7 @@ export class Attachments {
     await serveRequests(
       this.#init.host,
       ATTACHMENT_PROTOCOL,
-      { decode: decodeChunkRequest, answer: (r, c) => this.#answer(r, c) },
+      { decode: decodeChunkRequest, answer: (r, c) => this.#server.answer(r, c) },
       {
         maxRequestBytes: MAX_CHUNK_REQUEST_BYTES,
         timeoutMs: this.#init.timeoutMs,
@@ -122,8 +119,8 @@ export class Attachments {
         maxOutboundStreams: MAX_INBOUND_ATTACHMENT_STREAMS,
         requestsPerStream: Number.POSITIVE_INFINITY,
         ...(this.#init.frameBudget !== undefined && { budget: this.#init.frameBudget }),
-        onFailure: (error, connection) => this.#refused(connection, `stream ${error.failure}`),
-        onStreamRefused: (connection) => this.#refused(connection, 'stream-limit'),
+        onFailure: (error, connection) => this.#server.refused(connection, `stream ${error.failure}`),
+        onStreamRefused: (connection) => this.#server.refused(connection, 'stream-limit'),
       },
     )
     for (const record of this.#records.values())
@@ -210,10 +207,16 @@ export class Attachments {
       record.messageId = messageId
       await this.#store.save(record)
     }
+    // the outbox may have given up on it already: a refusal comes back within milliseconds
+    const why = this.#undelivered.get(messageId)
+    if (why !== undefined) await this.undelivered(messageId, why)
   }
 
   /** The outbox gave up on `messageId`: its attachments will never be fetched. */
   async undelivered(messageId: string, why: string): Promise<void> {
+    this.#undelivered.set(messageId, why)
+    if (this.#undelivered.size > MAX_UNDELIVERED_KEPT)
+      this.#undelivered.delete(this.#undelivered.keys().next().value!)
     for (const record of this.#records.values()) {
       if (record.direction !== 'sent' || record.messageId !== messageId || record.state === 'complete')
         continue
@@ -255,7 +258,7 @@ export class Attachments {
   async expect(
     caseId: string,
     from: string,
-    messageId: string,
+    messageId: string | undefined,
     attachments: readonly Attachment[],
   ): Promise<void> {
     try {
@@ -274,7 +277,7 @@ export class Attachments {
           state: 'fetching',
           caseId,
           counterpart: from,
-          messageId,
+          ...(messageId !== undefined && { messageId }),
         }
         await this.#store.create(record)
         this.#records.set(t.id, record)
@@ -282,7 +285,23 @@ export class Attachments {
         this.#startPull(record)
       }
     } finally {
-      this.#reserved.delete(messageId)
+      if (messageId !== undefined) this.#reserved.delete(messageId)
+    }
+  }
+
+  /**
+   * At start: received attachments the case book names but this node holds no record of (a crash
+   * between storing their message and `expect`) are fetched now.
+   */
+  async adoptMissing(
+    cases: Iterable<{ caseId: string; counterpart: string; named: ReturnType<typeof attachmentsOfCase> }>,
+  ): Promise<void> {
+    for (const { caseId, counterpart, named } of cases) {
+      const missing = named
+        .filter((n) => n.direction === 'received' && n.attachment.transfer !== undefined)
+        .map((n) => n.attachment)
+        .filter((a) => !this.#records.has(a.transfer!.id))
+      if (missing.length > 0) await this.expect(caseId, counterpart, undefined, missing)
     }
   }
 
@@ -343,7 +362,7 @@ export class Attachments {
         targetOf: this.#init.targetOf,
         signal: this.#shutdown.signal,
         onBadChunk: (r, index, why) => {
-          this.#count('bad-chunk')
+          this.refusals['bad-chunk'] = (this.refusals['bad-chunk'] ?? 0) + 1
           const due = this.#throttle.hit(`bad-chunk ${r.counterpart}`)
           if (due !== undefined)
             this.#init.log.warn('attachments.bad-chunk', {
@@ -410,127 +429,11 @@ export class Attachments {
     this.#init.log.error('attachments.failed', { id: record.id, caseId: record.caseId, error })
   }
 
-  // ——— serving ———
-
-  #count(reason: string): void {
-    this.refusals[reason] = (this.refusals[reason] ?? 0) + 1
-  }
-
-  #refused(connection: Connection, reason: string): void {
-    this.#count(reason)
-    const due = this.#throttle.hit(`refused ${reason}`)
-    if (due !== undefined)
-      this.#init.log.warn('attachments.refused', {
-        peer: connection.remotePeer.toString(),
-        reason,
-        refusedSinceStart: due,
-      })
-  }
-
-  async #answer(request: ChunkRequest, connection: Connection): Promise<Uint8Array> {
-    const answer = (r: ChunkResponse) => encodeChunkResponse(r)
-    const country = this.#init.getRoster().memberByPeerId(connection.remotePeer)?.country
-    const record = this.#records.get(request.id)
-    // an attachment offered to another member, or never, is unknown to this one
-    if (
-      record === undefined ||
-      record.direction !== 'sent' ||
-      country === undefined ||
-      record.counterpart !== country ||
-      (record.state !== 'offered' && record.state !== 'complete')
-    ) {
-      this.#refused(connection, 'unknown attachment')
-      return answer({ error: 'unknown' })
-    }
-    if ('done' in request) {
-      if (record.state !== 'complete') await this.#delivered(record)
-      return answer({ ok: true })
-    }
-    if (request.index >= chunkCount(record.size, record.chunkSize)) {
-      this.#refused(connection, 'no such chunk')
-      return answer({ error: 'no-chunk' })
-    }
-    let chunk: Buffer
-    try {
-      chunk = await this.#store.readChunk(record.id, request.index)
-    } catch (err) {
-      this.#init.log.error('attachments.unreadable', {
-        id: record.id,
-        index: request.index,
-        error: String(err),
-      })
-      return answer({ error: 'unavailable' })
-    }
-    const served = this.#progress.get(record.id) ?? new Set<number>()
-    served.add(request.index)
-    this.#progress.set(record.id, served)
-    return answer({ chunk })
-  }
-
-  /** The receiver holds the whole file: recorded once in the ledger. */
-  async #delivered(record: AttachmentRecord): Promise<void> {
-    await this.#init.ledger.append({
-      kind: 'attachment-delivered',
-      actor: `country:${record.counterpart}`,
-      caseId: record.caseId!,
-      counterpart: record.counterpart!,
-      ...(record.messageId !== undefined && { messageId: record.messageId }),
-      detail: {
-        attachment: record.id,
-        sha256: record.sha256,
-        size: record.size,
-        chunks: record.chunks.length,
-      },
-    })
-    record.state = 'complete'
-    record.noticeDone = true
-    record.completedAt = new Date().toISOString()
-    await this.#store.save(record)
-  }
-
   // ——— reading ———
 
   /** The attachments of a case: each named in its messages, with how far its transfer went. */
-  statusOf(
-    caseId: string,
-    named: ReadonlyArray<{ attachment: Attachment; direction: 'sent' | 'received' }>,
-  ): AttachmentStatus[] {
-    return named.map(({ attachment: a, direction }) => {
-      const record = a.transfer === undefined ? undefined : this.#records.get(a.transfer.id)
-      const total = a.transfer?.chunks.length ?? 0
-      const base = {
-        ...(a.transfer !== undefined && { id: a.transfer.id }),
-        name: a.name,
-        direction,
-        size: a.size,
-        sha256: a.sha256,
-        ...(a.mediaType !== undefined && { mediaType: a.mediaType }),
-      }
-      if (a.transfer === undefined)
-        return { ...base, state: 'by-hash', chunks: { done: 0, total: 0 }, bytes: { done: 0, total: a.size } }
-      if (record === undefined || record.caseId !== caseId)
-        return {
-          ...base,
-          state: 'failed',
-          chunks: { done: 0, total },
-          bytes: { done: 0, total: a.size },
-          error: 'not held by this node',
-        }
-      const done =
-        record.state === 'complete'
-          ? new Set(Array.from({ length: total }, (_, i) => i))
-          : (this.#progress.get(record.id) ?? new Set<number>())
-      let bytes = 0
-      for (const i of done) bytes += plainLength(record, i)
-      return {
-        ...base,
-        state: record.state,
-        chunks: { done: done.size, total },
-        bytes: { done: bytes, total: a.size },
-        ...(record.error !== undefined && { error: record.error }),
-        ...(record.completedAt !== undefined && { completedAt: record.completedAt }),
-      }
-    })
+  statusOf(caseId: string, named: readonly NamedAttachment[]): AttachmentStatus[] {
+    return attachmentStatus(caseId, named, this.#records, this.#progress)
   }
 
   /** Chunk `index` of attachment `id` of case `caseId`, opened and checked: for `pocnet case fetch`. */

@@ -1,10 +1,10 @@
 import type { Attachment } from '@pocnet/cases'
-import type { AttachmentStatus } from '../../attachments/service.ts'
+import type { AttachmentStatus } from '../../attachments/status.ts'
 import { CONTACTS, EVERY_ROLE, route } from '../contract.ts'
 import { ControlApiError } from '../errors.ts'
 import { BASE64, bodyObject, requireString } from '../fields.ts'
 
-export type { AttachmentStatus } from '../../attachments/service.ts'
+export type { AttachmentStatus } from '../../attachments/status.ts'
 
 /** `POST /attachments`: a file a local user is about to upload, to send with a case message. */
 export interface UploadStart {
