@@ -12,7 +12,7 @@ import { printCase } from './format.ts'
 import { writeFollowUpForm } from './forms.ts'
 import { keepRenamedStepFlags } from './renamed-step-flags.ts'
 import { postEvent } from './steps.ts'
-import { uploadAttachment } from './upload.ts'
+import { uploadForStep } from './upload.ts'
 
 const DAY_MS = 86_400_000
 
@@ -220,8 +220,7 @@ export function registerCase(program: Command): void {
           command: Command,
         ) => {
           const ctx = Context.of(command)
-          const attachments = []
-          for (const file of flags.attach ?? []) attachments.push(await uploadAttachment(ctx, file))
+          const attachments = await uploadForStep(ctx, id, 'answered', flags.attach ?? [])
           await postEvent(ctx, id, { kind: 'answered', summary: flags.text, attachments }, flags.json)
         },
       ),
@@ -310,8 +309,7 @@ export function registerCase(program: Command): void {
             ),
           )
           const ctx = Context.of(command)
-          const attachments = []
-          for (const file of flags.attach ?? []) attachments.push(await uploadAttachment(ctx, file))
+          const attachments = await uploadForStep(ctx, id, 'partially-disclosed', flags.attach ?? [])
           await postEvent(
             ctx,
             id,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { open, stat } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
 import type { Attachment } from '@pocnet/cases'
-import { attachmentRoutes } from '@pocnet/node/control-client'
+import { attachmentRoutes, caseRoutes } from '@pocnet/node/control-client'
 import type { Context } from '../../context.ts'
 import { CliError } from '../../errors.ts'
 
@@ -66,6 +66,29 @@ export async function uploadAttachment(ctx: Context, file: string): Promise<Atta
       `${file}: the node stored other bytes than were read here; attach it again`,
     )
   return attachment
+}
+
+/**
+ * Uploads each file for a `kind` step on case `caseId`, once the case allows that step from this
+ * side: a step the case refuses would leave the uploads unused. The node checks again on sending.
+ */
+export async function uploadForStep(
+  ctx: Context,
+  caseId: string,
+  kind: string,
+  files: readonly string[],
+): Promise<Attachment[]> {
+  if (files.length === 0) return []
+  const detail = await ctx.call(caseRoutes.detail, { params: { id: caseId } })
+  if (!detail.allowedMoves.some((m) => m.kind === kind && m.side === detail.side))
+    throw new CliError(
+      'ERR_ILLEGAL_TRANSITION',
+      `case ${caseId} is '${detail.case.status}': '${kind}' from the ${detail.side} side is not allowed now, so nothing was uploaded`,
+      { hint: `see what may happen next with \`pocnet case show ${caseId}\`` },
+    )
+  const attachments: Attachment[] = []
+  for (const file of files) attachments.push(await uploadAttachment(ctx, file))
+  return attachments
 }
 
 /** The attachments as they identify a submission: without what each upload makes fresh (id, key). */
