@@ -77,7 +77,7 @@ export async function pullMissing(
         ctx.onBadChunk(record, index, why)
         throw new ChunkUnavailable(`chunk ${index} ${why}`)
       }
-      await ctx.store.writeChunk(record.id, index, response.chunk)
+      await ctx.store.writeReceivedChunk(record.id, index, response.chunk)
       present.add(index)
       ctx.onChunk(record, index)
     }
@@ -108,4 +108,26 @@ export async function wholeHash(
     hash.update(plain)
   }
   return hash.digest('hex')
+}
+
+/**
+ * The chunks on disk of a transfer under way that open under `key` with their recorded SHA-256: one
+ * a power loss left empty or garbled is removed, to be fetched again. One chunk in memory at a time.
+ */
+export async function checkPresent(
+  store: AttachmentStore,
+  record: AttachmentRecord,
+  key: Buffer,
+): Promise<Set<number>> {
+  const count = chunkCount(record.size, record.chunkSize)
+  const present = await store.presentChunks(record.id)
+  for (const i of present) {
+    const plain =
+      i < count ? openChunk(key, record.id, i, count, await store.readChunk(record.id, i)) : undefined
+    if (plain === undefined || createHash('sha256').update(plain).digest('hex') !== record.chunks[i]) {
+      await store.removeChunk(record.id, i)
+      present.delete(i)
+    }
+  }
+  return present
 }

@@ -13,7 +13,7 @@ import { openChunk } from './chunk-seal.ts'
 import { ChunkServer } from './chunk-server.ts'
 import type { AttachmentsConfig } from './config.ts'
 import type { attachmentsOfCase, NamedAttachment } from './of-case.ts'
-import { ChunkUnavailable, PULL_WINDOW, pullMissing, wholeHash } from './pull.ts'
+import { ChunkUnavailable, checkPresent, PULL_WINDOW, pullMissing, wholeHash } from './pull.ts'
 import { type AttachmentStatus, attachmentStatus } from './status.ts'
 import { type AttachmentRecord, AttachmentStore } from './store.ts'
 import { Uploads } from './upload.ts'
@@ -105,8 +105,7 @@ export class Attachments {
         continue
       }
       this.#records.set(record.id, record)
-      if (record.direction === 'received')
-        this.#progress.set(record.id, await this.#store.presentChunks(record.id))
+      if (record.direction === 'received') this.#progress.set(record.id, await this.#presentAtStart(record))
     }
     await serveRequests(
       this.#init.host,
@@ -305,6 +304,13 @@ export class Attachments {
     }
   }
 
+  /** The chunks a transfer left on disk: checked when it was under way (not yet made durable). */
+  async #presentAtStart(record: AttachmentRecord): Promise<Set<number>> {
+    const key = record.state === 'fetching' ? this.#init.keyOf(record.caseId!, record.id) : undefined
+    if (key === undefined) return this.#store.presentChunks(record.id)
+    return checkPresent(this.#store, record, Buffer.from(key, 'hex'))
+  }
+
   #startPull(record: AttachmentRecord): void {
     if (this.#pulls.has(record.id)) return
     const run = this.#pullUntilDone(record)
@@ -380,6 +386,7 @@ export class Attachments {
       present,
     )
     if (this.#shutdown.signal.aborted) return
+    await this.#store.syncChunks(record.id, record.chunks.length)
     const whole = await wholeHash(this.#store, record, key)
     if (whole !== record.sha256) {
       await this.#fail(record, `the chunks make a file whose SHA-256 is ${whole}, not ${record.sha256}`)

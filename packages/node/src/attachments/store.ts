@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeFileAtomic } from '@pocnet/crypto'
 
@@ -94,6 +94,40 @@ export class AttachmentStore {
 
   async writeChunk(id: string, index: number, sealed: Uint8Array): Promise<void> {
     await writeFileAtomic(this.chunkPath(id, index), sealed)
+  }
+
+  /**
+   * A received chunk: written to a temporary file and renamed into place, not fsync'd (an fsync per
+   * chunk would bound a transfer to the disk's flush rate). A process killed mid-write leaves no
+   * partial chunk; after a power loss a chunk may be empty or garbage, which `checkPresent` finds
+   * at the next start. `syncChunks` makes the whole file durable before it is recorded.
+   */
+  async writeReceivedChunk(id: string, index: number, sealed: Uint8Array): Promise<void> {
+    const path = this.chunkPath(id, index)
+    await writeFile(`${path}.tmp`, sealed, { mode: 0o600 })
+    await rename(`${path}.tmp`, path)
+  }
+
+  /** fsyncs chunks 0 to count - 1 of `id` and its folder: the received file is durable. */
+  async syncChunks(id: string, count: number): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      const handle = await open(this.chunkPath(id, i), 'r')
+      try {
+        await handle.sync()
+      } finally {
+        await handle.close()
+      }
+    }
+    const dir = await open(this.#dir(id), 'r')
+    try {
+      await dir.sync()
+    } finally {
+      await dir.close()
+    }
+  }
+
+  async removeChunk(id: string, index: number): Promise<void> {
+    await rm(this.chunkPath(id, index), { force: true })
   }
 
   async readChunk(id: string, index: number): Promise<Buffer> {

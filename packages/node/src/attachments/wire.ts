@@ -3,7 +3,7 @@ import { decode, encode } from '@pocnet/protocol/cbor'
 import { CHUNK_TAG_BYTES } from './chunk-seal.ts'
 
 /**
- * Frames of the attachment protocol (docs/protocol.md §10), CBOR maps. The receiver asks for one
+ * Frames of the attachment protocol (docs/protocol.md §12), CBOR maps. The receiver asks for one
  * sealed chunk at a time, or says it holds the whole file; the sender answers with the chunk, an
  * acknowledgement, or an error code.
  */
