@@ -3,7 +3,7 @@ import { readFormatted } from './identifiers.ts'
 import type { FormReader } from './problems.ts'
 
 /**
- * How an attachment's bytes travel (docs/protocol.md §10): the receiver pulls `chunks.length`
+ * How an attachment's bytes travel (docs/protocol.md §12): the receiver pulls `chunks.length`
  * parts of `chunkSize` bytes (the last one shorter) from the sender, each sealed with AES-256-GCM
  * under `key`. The case message carrying this is sealed end to end and signed, so the key and the
  * hashes reach only the counterpart, unaltered.
