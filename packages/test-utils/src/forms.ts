@@ -39,3 +39,32 @@ export function preservationForm(): Record<string, unknown> {
     mlaIntent: { intendsToSubmit: true, expectedBy: '2026-12-20T12:00:00+01:00' },
   }
 }
+
+/** A complete Second Additional Protocol Art. 9 emergency disclosure request. */
+export function emergencyDisclosureForm(caseReference = 'AA-CYB-2026-0009'): Record<string, unknown> {
+  const {
+    requestKind: _k,
+    facts: _f,
+    data: _d,
+    custodian: _c,
+    necessity: _n,
+    mlaIntent: _m,
+    ...common
+  } = preservationForm()
+  return {
+    ...common,
+    schema: 'pocnet/emergency-disclosure/v1',
+    caseReference,
+    urgency: 'emergency',
+    underSecondProtocol: true,
+    providers: [{ name: 'Example Social Ltd', address: '1 Harbour Street, Dublin' }],
+    emergency: {
+      facts: 'A minor announced suicide in a live stream an hour ago.',
+      dataRelation: 'The subscriber data locates the device streaming',
+    },
+    data: {
+      description: 'Subscriber data and last login IP of the account',
+      identifiers: [{ type: 'account', service: 'Example Social', username: 'lost_girl_09' }],
+    },
+  }
+}

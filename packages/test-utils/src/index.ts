@@ -29,7 +29,7 @@ export {
   signedGenesis,
   TEST_SCRYPT,
 } from './federation.ts'
-export { preservationForm } from './forms.ts'
+export { emergencyDisclosureForm, preservationForm } from './forms.ts'
 export { ledgerEntries, rewriteLedgerAsFormat1, verifyNodeLedger, withNodeLedger } from './ledger.ts'
 export {
   NamespaceNetwork,
