@@ -9,7 +9,7 @@ import { decodeChunkResponse, encodeChunkRequest } from './wire.ts'
 /**
  * Chunks requested at once per attachment. With 1 MiB chunks, 4 keep a link of a few hundred
  * Mbit/s busy across a round trip, and bound what a transfer holds in memory to about 4 sealed
- * chunks, 4 opened ones and the frames being read: about 12 MiB (docs/cases.md "Attachments").
+ * chunks, 4 opened ones and the frames being read: about 16 MiB (docs/cases.md §9).
  */
 export const PULL_WINDOW = 4
 

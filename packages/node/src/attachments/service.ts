@@ -48,7 +48,7 @@ const RETRY_FIRST_MS = 500
 const RETRY_MAX_MS = 10_000
 
 /**
- * Attachments that travel (docs/cases.md "Attachments"): uploads from local users, the caps and
+ * Attachments that travel (docs/cases.md §9): uploads from local users, the caps and
  * the quota, the attachment protocol's serving side (chunks of what this node sent, to the
  * counterpart it sent them to), and the pulls of what it received, resumed at start. Both ends
  * record completion in their ledger: the receiver `attachment-stored` once the whole file checked,

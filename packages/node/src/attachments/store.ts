@@ -2,7 +2,7 @@ import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/p
 import { join } from 'node:path'
 import { writeFileAtomic } from '@pocnet/crypto'
 
-/** Where an attachment stands, on either side (docs/cases.md "Attachments"). */
+/** Where an attachment stands, on either side (docs/cases.md §9). */
 export const ATTACHMENT_STATES = [
   'uploading',
   'uploaded',

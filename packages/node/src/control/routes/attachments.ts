@@ -44,7 +44,7 @@ function idParam(raw: string | undefined, field: string): string {
   return raw
 }
 
-/** Uploading files to send, and reading the attachments of a case (docs/cases.md "Attachments"). */
+/** Uploading files to send, and reading the attachments of a case (docs/cases.md §9). */
 export const attachmentRoutes = {
   begin: route<{ body: UploadStart }, UploadStarted>()({
     method: 'POST',
