@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash, type Hash } from 'node:crypto'
 
 /** Bytes AES-256-GCM adds to a chunk: its tag. */
 export const CHUNK_TAG_BYTES = 16
@@ -57,4 +57,40 @@ export function openChunk(
   } catch {
     return undefined
   }
+}
+
+/** Bytes opened at a time by `digestChunk`: small buffers the young generation frees at once. */
+const DIGEST_SLICE_BYTES = 64 * 1024
+
+/**
+ * The SHA-256 (hex) and length of a sealed chunk's plain bytes, opened a slice at a time (never the
+ * whole chunk in memory again), each slice also fed to `whole` when given; undefined when the chunk
+ * is not chunk `index` of `count` of `id` under `key`. `whole` has then been fed bytes the tag did
+ * not vouch for: its caller discards it.
+ */
+export function digestChunk(
+  key: Uint8Array,
+  id: string,
+  index: number,
+  count: number,
+  sealed: Uint8Array,
+  whole?: Hash,
+): { sha256: string; length: number } | undefined {
+  if (sealed.length < CHUNK_TAG_BYTES) return undefined
+  const decipher = createDecipheriv('aes-256-gcm', key, nonceOf(index))
+  decipher.setAAD(aadOf(id, index, count))
+  const body = sealed.subarray(0, sealed.length - CHUNK_TAG_BYTES)
+  decipher.setAuthTag(sealed.subarray(body.length))
+  const hash = createHash('sha256')
+  for (let at = 0; at < body.length; at += DIGEST_SLICE_BYTES) {
+    const plain = decipher.update(body.subarray(at, at + DIGEST_SLICE_BYTES))
+    hash.update(plain)
+    whole?.update(plain)
+  }
+  try {
+    decipher.final()
+  } catch {
+    return undefined
+  }
+  return { sha256: hash.digest('hex'), length: body.length }
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { DialTarget, PeerId } from '@libp2p/interface'
 import { chunkCount } from '@pocnet/cases'
 import type { RequestStreams } from '@pocnet/protocol/reqresp'
-import { openChunk } from './chunk-seal.ts'
+import { digestChunk } from './chunk-seal.ts'
 import type { AttachmentRecord, AttachmentStore } from './store.ts'
 import { decodeChunkResponse, encodeChunkRequest } from './wire.ts'
 
@@ -64,13 +64,13 @@ export async function pullMissing(
         throw new ChunkUnavailable(
           `${record.counterpart} answered ${'error' in response ? response.error : 'ok'}`,
         )
-      const plain = openChunk(key, record.id, index, count, response.chunk)
+      const digest = digestChunk(key, record.id, index, count, response.chunk)
       const why =
-        plain === undefined
+        digest === undefined
           ? 'does not open under the key (tag)'
-          : plain.length !== plainLength(record, index)
-            ? `is ${plain.length} bytes, not ${plainLength(record, index)}`
-            : createHash('sha256').update(plain).digest('hex') !== record.chunks[index]
+          : digest.length !== plainLength(record, index)
+            ? `is ${digest.length} bytes, not ${plainLength(record, index)}`
+            : digest.sha256 !== record.chunks[index]
               ? 'SHA-256 differs from the message'
               : undefined
       if (why !== undefined) {
@@ -103,9 +103,8 @@ export async function wholeHash(
   const count = chunkCount(record.size, record.chunkSize)
   const hash = createHash('sha256')
   for (let i = 0; i < count; i++) {
-    const plain = openChunk(key, record.id, i, count, await store.readChunk(record.id, i))
-    if (plain === undefined) throw new Error(`chunk ${i} on disk does not open`)
-    hash.update(plain)
+    if (digestChunk(key, record.id, i, count, await store.readChunk(record.id, i), hash) === undefined)
+      throw new Error(`chunk ${i} on disk does not open`)
   }
   return hash.digest('hex')
 }
@@ -122,9 +121,9 @@ export async function checkPresent(
   const count = chunkCount(record.size, record.chunkSize)
   const present = await store.presentChunks(record.id)
   for (const i of present) {
-    const plain =
-      i < count ? openChunk(key, record.id, i, count, await store.readChunk(record.id, i)) : undefined
-    if (plain === undefined || createHash('sha256').update(plain).digest('hex') !== record.chunks[i]) {
+    const digest =
+      i < count ? digestChunk(key, record.id, i, count, await store.readChunk(record.id, i)) : undefined
+    if (digest === undefined || digest.sha256 !== record.chunks[i]) {
       await store.removeChunk(record.id, i)
       present.delete(i)
     }

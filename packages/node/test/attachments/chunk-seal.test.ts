@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { CHUNK_TAG_BYTES, openChunk, sealChunk } from '../../src/attachments/chunk-seal.ts'
+import { CHUNK_TAG_BYTES, digestChunk, openChunk, sealChunk } from '../../src/attachments/chunk-seal.ts'
 
 const id = 'ab'.repeat(16)
 const other = 'cd'.repeat(16)
@@ -25,6 +25,18 @@ describe('attachment chunk sealing', () => {
     flipped[0]! ^= 1
     expect(openChunk(key, id, 3, 10, flipped)).toBeUndefined()
     expect(openChunk(key, id, 3, 10, sealed.subarray(0, 8))).toBeUndefined()
+  })
+
+  it('digests a chunk a slice at a time, as the whole plain bytes would hash', () => {
+    const big = randomBytes(200_000)
+    const sealed = sealChunk(key, id, 1, 2, big)
+    const whole = createHash('sha256')
+    expect(digestChunk(key, id, 1, 2, sealed, whole)).toEqual({
+      sha256: createHash('sha256').update(big).digest('hex'),
+      length: big.length,
+    })
+    expect(whole.digest('hex')).toBe(createHash('sha256').update(big).digest('hex'))
+    expect(digestChunk(key, id, 0, 2, sealed)).toBeUndefined()
   })
 
   it('seals an empty chunk to its tag alone', () => {
