@@ -35,3 +35,28 @@ export function attachmentsOfCase(held: {
 export function keyInCase(held: Parameters<typeof attachmentsOfCase>[0], id: string): string | undefined {
   return attachmentsOfCase(held).find((n) => n.attachment.transfer?.id === id)?.attachment.transfer?.key
 }
+
+function withoutKey(a: Attachment): Attachment {
+  if (a.transfer === undefined) return a
+  // the type keeps `key` (a case as the book holds it); only what the control API answers lacks it
+  const { key: _key, ...transfer } = a.transfer
+  return { ...a, transfer: transfer as Attachment['transfer'] & object }
+}
+
+/**
+ * A case as the control API shows it: each attachment's key left out. The key is for the nodes;
+ * nobody reading a case (auditors included) needs it, and the chunks are read through the node.
+ */
+export function withoutAttachmentKeys(c: Case): Case {
+  const event = (e: CaseEvent): CaseEvent =>
+    e.kind === 'answered'
+      ? { ...e, attachments: e.attachments.map(withoutKey) }
+      : e.kind === 'partially-disclosed' && e.attachments !== undefined
+        ? { ...e, attachments: e.attachments.map(withoutKey) }
+        : e
+  return {
+    ...c,
+    request: { ...c.request, attachments: c.request.attachments.map(withoutKey) },
+    history: c.history.map(event),
+  } as Case
+}

@@ -16,11 +16,26 @@ function deadline(v: string | null | undefined, zone: string): string {
   return rel.endsWith('ago') ? out.style('red', text) : text
 }
 
+/** Attachments by name, size and hash: their transfer (chunk hashes) is `pocnet case attachments`' to show. */
+function attachmentsText(v: unknown): string {
+  if (!Array.isArray(v)) return JSON.stringify(v)
+  return v
+    .map(
+      (a: { name?: unknown; size?: unknown; sha256?: unknown }) =>
+        `${String(a.name)} (${String(a.size)} bytes, sha256 ${String(a.sha256).slice(0, 12)}…)`,
+    )
+    .join(', ')
+}
+
 function eventLine(e: CaseEvent, zone: string): string {
   const { kind, at, side, id: _id, seq: _seq, ...rest } = e
   const facts = Object.entries(rest)
     .filter(([, v]) => v !== undefined && v !== null)
-    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .map(([k, v]) =>
+      k === 'attachments'
+        ? `${k}=${attachmentsText(v)}`
+        : `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`,
+    )
     .join(' ')
   return `  ${formatTime(at, zone)}  ${String(side).padEnd(9)}  ${out.style('bold', String(kind))}  ${facts}`.trimEnd()
 }

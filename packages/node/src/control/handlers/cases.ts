@@ -1,3 +1,4 @@
+import { withoutAttachmentKeys } from '../../attachments/of-case.ts'
 import type { PocnetDaemon } from '../../daemon.ts'
 import { ControlApiError } from '../errors.ts'
 import type { CaseDetail, caseRoutes } from '../routes/cases.ts'
@@ -34,10 +35,11 @@ export async function caseDetailOf(daemon: PocnetDaemon, id: string): Promise<Ca
   const damaged = daemon.cases.damagedCase(id)
   if (damaged !== undefined && !damaged.held) throw damagedCaseError(damaged)
   const d = daemon.cases.detail(id)
+  const shown = withoutAttachmentKeys(d.case)
   return {
-    case: d.case,
+    case: shown,
     side: d.side,
-    events: d.case.history,
+    events: shown.history,
     allowedMoves: d.allowedMoves,
     ackDueAt: d.ackDueAt,
     nextAlert: d.nextAlert,
