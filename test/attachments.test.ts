@@ -30,8 +30,8 @@ const MiB = 1024 * 1024
 const SIZE = 200 * MiB
 /**
  * What a daemon may grow by over its idle RSS while it sends or receives (docs/cases.md §9), whatever
- * the file's size: the transfer holds about 16 MiB on the receiver (4 chunks of 1 MiB in flight, each
- * read, sealed and opened) and 24 MiB on the sender (one chunk per stream, 8 streams), the upload one
+ * the file's size: the transfer holds about 24 MiB on the receiver (8 chunks of 1 MiB in flight, each
+ * read and checked) and 24 MiB on the sender (one chunk per stream, 8 streams), the upload one
  * chunk as base64 JSON (about 6 MiB); V8 frees those buffers' memory only when a collection runs,
  * which it starts once such external memory has grown by about 64 MiB; and the allocator keeps some
  * of what is freed. Measured here: 60-120 MiB.

@@ -58,7 +58,7 @@ async function bareStreamSeconds(mib: number): Promise<number> {
 
 export const entries: BenchEntry[] = [
   {
-    name: 'attachment throughput node to node (1 MiB chunks, 4 in flight)',
+    name: 'attachment throughput node to node (1 MiB chunks, 8 in flight)',
     unit: 'MiB/s',
     async run({ quick }) {
       const mib = quick ? 8 : 64
