@@ -159,7 +159,7 @@ describe('attachments that travel', () => {
         'case',
         'reply',
         caseId,
-        '--summary',
+        '--text',
         'Subscriber export attached',
         '--attach',
         big,
@@ -221,7 +221,7 @@ describe('attachments that travel', () => {
     const sixty = join(dir, 'sixty.bin')
     await writeSeededFile(sixty, 60 * MiB, 7)
     const before = await readdir(join(hu.dataDir, DATA_DIR.attachments))
-    const reply = await runCli(fr, ['case', 'reply', caseId, '--summary', 'More data', '--attach', sixty])
+    const reply = await runCli(fr, ['case', 'reply', caseId, '--text', 'More data', '--attach', sixty])
     expect(reply.code).toBe(0)
     const refused = await waitFor(
       async () => {
@@ -237,7 +237,7 @@ describe('attachments that travel', () => {
     await writeFile(huge, '')
     await truncate(huge, 300 * MiB)
     const bbBefore = await readdir(join(fr.dataDir, DATA_DIR.attachments))
-    const over = await runCli(fr, ['case', 'reply', caseId, '--summary', 'All of it', '--attach', huge])
+    const over = await runCli(fr, ['case', 'reply', caseId, '--text', 'All of it', '--attach', huge])
     expect(over.code).not.toBe(0)
     expect(over.stderr).toContain(
       `huge.bin is ${300 * MiB} bytes, over the cap of ${256 * MiB} bytes per file`,

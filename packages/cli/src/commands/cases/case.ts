@@ -214,11 +214,7 @@ export function registerCase(program: Command): void {
       )
       .option('--json', 'print the result as JSON')
       .action(
-        async (
-          id: string,
-          flags: { text: string; attach?: string[]; json?: boolean },
-          command: Command,
-        ) => {
+        async (id: string, flags: { text: string; attach?: string[]; json?: boolean }, command: Command) => {
           const ctx = Context.of(command)
           const attachments = await uploadForStep(ctx, id, 'answered', flags.attach ?? [])
           await postEvent(ctx, id, { kind: 'answered', summary: flags.text, attachments }, flags.json)
