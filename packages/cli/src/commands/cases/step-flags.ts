@@ -28,6 +28,7 @@ export const FLAG_OF_FIELD: Partial<Record<CaseEventKind, Readonly<Record<string
     thirdCountryProvider: '--provider',
     trafficData: '--traffic-data',
     identifiers: '--identifier',
+    attachments: '--attach',
   },
   answered: { summary: '--text', attachments: '--attach' },
   refused: { ground: '--ground', explanation: '--reason' },
