@@ -1,3 +1,4 @@
+import { type AnswerDeadlineMinutes, answerDueAt, readAnswerDeadlines } from './answer-clocks.ts'
 import type { Case } from './case.ts'
 import { HOUR_MS, URGENCIES, type Urgency } from './constants.ts'
 import type { Side } from './events.ts'
@@ -13,6 +14,8 @@ export interface ClockConfig {
   readonly basis: string
   /** How long after sending an unacknowledged request counts as overdue, per urgency. */
   readonly acknowledgementDeadlineMinutes: Readonly<Record<Urgency, number>>
+  /** How long the requested side has to answer, per request type and urgency; the default table when absent. */
+  readonly answerDeadlineMinutes?: AnswerDeadlineMinutes
   /** Remind both sides this many hours before a preservation expires. */
   readonly expiryReminderLeadHours: readonly number[]
   /** Warn both sides this many hours before expiry when no MLA request has been recorded. */
@@ -25,6 +28,7 @@ export interface ClockConfig {
 
 export const ALERT_KINDS = [
   'acknowledgement-overdue',
+  'answer-overdue',
   'preservation-expiring',
   'preservation-expired',
   'mla-not-submitted',
@@ -75,6 +79,8 @@ export function alertSchedule(c: Case, config: ClockConfig): Alert[] {
     const minutes = config.acknowledgementDeadlineMinutes[c.request.urgency]
     add('acknowledgement-overdue', Date.parse(c.openedAt) + minutes * 60_000, c.openedAt)
   }
+  const answerDue = answerDueAt(c, config.answerDeadlineMinutes)
+  if (answerDue !== undefined) add('answer-overdue', Date.parse(answerDue), c.deliveredAt ?? c.openedAt)
   preservationAlerts(c, config, add)
   if (c.status === 'extension-requested' && c.pendingExtension !== undefined) {
     const asked = c.pendingExtension.requestedAt
@@ -101,6 +107,7 @@ export function validateClockConfig(input: unknown): Validation<ClockConfig> {
   const f = reader.object(input, '', [
     'basis',
     'acknowledgementDeadlineMinutes',
+    'answerDeadlineMinutes',
     'expiryReminderLeadHours',
     'mlaWarningLeadHours',
     'extensionAnswerDeadlineHours',
@@ -116,6 +123,7 @@ export function validateClockConfig(input: unknown): Validation<ClockConfig> {
       ack && reader.integer(ack, urgency, ackPath, { required: true, min: 1, max: MAX_HOURS * 60 })
     if (value !== undefined) minutes[urgency] = value
   }
+  const answer = readAnswerDeadlines(reader, f.answerDeadlineMinutes, MAX_HOURS * 60)
   const hours = { min: 1, max: MAX_HOURS }
   const leads = reader.list(f, 'expiryReminderLeadHours', '', { min: 0, max: 20 }, (v, p) =>
     Number.isInteger(v) && (v as number) >= hours.min && (v as number) <= hours.max
@@ -132,6 +140,7 @@ export function validateClockConfig(input: unknown): Validation<ClockConfig> {
     emergency === undefined ||
     urgent === undefined ||
     routine === undefined ||
+    answer === undefined ||
     leads === undefined ||
     mla === undefined ||
     ext === undefined
@@ -143,6 +152,7 @@ export function validateClockConfig(input: unknown): Validation<ClockConfig> {
     value: {
       basis,
       acknowledgementDeadlineMinutes: { emergency, urgent, routine },
+      answerDeadlineMinutes: answer,
       expiryReminderLeadHours: leads,
       mlaWarningLeadHours: mla,
       extensionAnswerDeadlineHours: ext,

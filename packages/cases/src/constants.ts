@@ -70,15 +70,26 @@ export const CLOCK_PRESETS = {
   'pocnet-default': {
     basis: 'pocnet default settings (configuration chosen by the network, not a legal deadline)',
     acknowledgementDeadlineMinutes: { emergency: 60, urgent: 4 * 60, routine: 24 * 60 },
+    // A preservation (Art. 29(3) "expeditiously") is the data held, so it falls due before data do.
+    answerDeadlineMinutes: {
+      default: { emergency: 24 * 60, urgent: 3 * 24 * 60, routine: 30 * 24 * 60 },
+      preservation: { emergency: 4 * 60, urgent: 24 * 60, routine: 3 * 24 * 60 },
+    },
     expiryReminderLeadHours: [14 * 24, 7 * 24, 2 * 24],
     mlaWarningLeadHours: 21 * 24,
     extensionAnswerDeadlineHours: 48,
   },
+  // Art. 10(2) and 10(4) of the Regulation bind a service provider answering a European Production
+  // Order: deadlines to transmit the data, counted from receipt. Nothing in it times an acknowledgement.
   'eu-e-evidence-style': {
     basis:
-      'modelled on the response times of Regulation (EU) 2023/1543 (e-Evidence): 8 hours in an emergency, ' +
-      '10 days otherwise; 24 hours for urgent is a pocnet choice. Configuration, not a Budapest Convention deadline',
-    acknowledgementDeadlineMinutes: { emergency: 8 * 60, urgent: 24 * 60, routine: 10 * 24 * 60 },
+      'modelled on Regulation (EU) 2023/1543 (e-Evidence) Art. 10: the data transmitted within 8 hours ' +
+      'in an emergency (10(4)) and 10 days otherwise (10(2)), from receipt; 24 hours for urgent and the ' +
+      'acknowledgement deadlines are pocnet choices. Configuration, not a Budapest Convention deadline',
+    acknowledgementDeadlineMinutes: { emergency: 60, urgent: 4 * 60, routine: 24 * 60 },
+    answerDeadlineMinutes: {
+      default: { emergency: 8 * 60, urgent: 24 * 60, routine: 10 * 24 * 60 },
+    },
     expiryReminderLeadHours: [14 * 24, 7 * 24, 2 * 24],
     mlaWarningLeadHours: 21 * 24,
     extensionAnswerDeadlineHours: 48,

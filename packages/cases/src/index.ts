@@ -1,4 +1,10 @@
 export {
+  type AnswerDeadlineMinutes,
+  answerDeadlineMinutes,
+  answerDueAt,
+  NO_ANSWER_EXPECTED,
+} from './answer-clocks.ts'
+export {
   type AttachmentTransfer,
   chunkCount,
   MAX_ATTACHMENTS,

@@ -22,6 +22,7 @@ function summary(over: Partial<CaseSummary> = {}): CaseSummary {
     openedAt: '2026-11-28T13:10:00Z',
     updatedAt: '2026-11-28T13:10:00Z',
     ackDueAt: new Date(Date.now() - 90 * 86_400_000).toISOString(),
+    answerDueAt: null,
     preservationExpiresAt: new Date(Date.now() + 89 * 86_400_000).toISOString(),
     nextAlert: null,
     ...over,
@@ -37,6 +38,14 @@ describe('tables that fit a 100-column page', () => {
     expect(first).toContain('PROC-ROMA…')
     expect(first).toMatch(/ack 90d \dh ago$/)
     expect(second).toContain('IT-20261128-dd69bafb  short ')
+  })
+
+  it('names the answer deadline when it is the nearest', () => {
+    const answerDueAt = new Date(Date.now() + 2 * 86_400_000).toISOString()
+    const [, row] = casesTable([summary({ ackDueAt: null, answerDueAt })])
+      .split('\n')
+      .map(stripVTControlCharacters)
+    expect(row).toMatch(/answer in \d+d.*$/)
   })
 
   it('keeps search results within 100 columns, however many fields matched', () => {

@@ -35,7 +35,12 @@ export interface AuditReport {
 
 // the requested side's first answer of substance; `not-executed` says there was nothing to give
 const ANSWERS = new Set(['preserved', 'partially-disclosed', 'answered', 'refused', 'not-executed'])
-const BREACHES = new Set(['acknowledgement-overdue', 'preservation-expired', 'extension-unanswered'])
+const BREACHES = new Set([
+  'acknowledgement-overdue',
+  'answer-overdue',
+  'preservation-expired',
+  'extension-unanswered',
+])
 const DAY = 24 * 3600_000
 
 function durations(minutes: number[]): Durations {

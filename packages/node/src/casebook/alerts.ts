@@ -6,6 +6,7 @@ import type { CaseRecorder } from './record.ts'
 // Alerts that say a clock ran out, as opposed to one about to.
 export const MISSED: ReadonlySet<AlertKind> = new Set([
   'acknowledgement-overdue',
+  'answer-overdue',
   'preservation-expired',
   'extension-unanswered',
 ])

@@ -22,6 +22,8 @@ export interface CaseSummary {
   openedAt: string
   updatedAt: string
   ackDueAt: string | null
+  /** When the requested side's answer is due, while one is owed. */
+  answerDueAt: string | null
   preservationExpiresAt: string | null
   nextAlert: string | null
 }
@@ -32,6 +34,7 @@ export interface CaseDetail {
   allowedMoves: ReturnType<typeof allowedMoves>
   /** The acknowledgement deadline while none has come, and the next alert: as `list()` gives them. */
   ackDueAt: string | null
+  answerDueAt: string | null
   nextAlert: string | null
   /** Whether the data supplied may be used: no conditions on use, or accepted ones (docs/endings.md). */
   dataUsable: boolean
@@ -53,6 +56,7 @@ export function summarize(h: HeldCase, clocks: ClockConfig, now: Date): CaseSumm
     openedAt: c.openedAt,
     updatedAt: c.updatedAt,
     ackDueAt: schedule.find((a) => a.kind === 'acknowledgement-overdue')?.dueAt ?? null,
+    answerDueAt: schedule.find((a) => a.kind === 'answer-overdue')?.dueAt ?? null,
     preservationExpiresAt: c.preservation?.current.expiresAt ?? null,
     nextAlert: nextAlertAt(c, now, clocks) ?? null,
   }
@@ -60,12 +64,13 @@ export function summarize(h: HeldCase, clocks: ClockConfig, now: Date): CaseSumm
 
 /** The whole case, with the moves this side may make now. */
 export function detailOf(h: HeldCase, clocks: ClockConfig, now: Date): CaseDetail {
-  const { ackDueAt, nextAlert } = summarize(h, clocks, now)
+  const { ackDueAt, answerDueAt, nextAlert } = summarize(h, clocks, now)
   return {
     case: h.current,
     side: h.side,
     allowedMoves: allowedMoves(h.current, h.side, now.toISOString()),
     ackDueAt,
+    answerDueAt,
     nextAlert,
     dataUsable: dataUsable(h.current),
   }

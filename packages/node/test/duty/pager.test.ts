@@ -44,6 +44,7 @@ function received(status = 'delivered'): CaseSummary {
     openedAt: new Date(OPENED).toISOString(),
     updatedAt: new Date(OPENED).toISOString(),
     ackDueAt: new Date(OPENED + DEADLINE_MS).toISOString(),
+    answerDueAt: null,
     preservationExpiresAt: null,
     nextAlert: null,
   }

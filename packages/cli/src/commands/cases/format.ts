@@ -40,10 +40,11 @@ function eventLine(e: CaseEvent, zone: string): string {
   return `  ${formatTime(at, zone)}  ${String(side).padEnd(9)}  ${out.style('bold', String(kind))}  ${facts}`.trimEnd()
 }
 
-/** The nearest deadline of this side, from now: "ack in 3h 59m", "expiry 2d 1h ago" (red once passed). */
+/** The nearest deadline of this side, from now: "ack in 3h 59m", "answer in 2d", "expiry 2d 1h ago" (red once passed). */
 function nextDeadline(c: CaseSummary): string {
   const due = [
     ['ack', c.ackDueAt],
+    ['answer', c.answerDueAt],
     ['expiry', c.preservationExpiresAt],
   ].filter((d): d is [string, string] => typeof d[1] === 'string' && d[1] !== '')
   const first = due.sort((a, b) => Date.parse(a[1]) - Date.parse(b[1]))[0]
@@ -92,6 +93,7 @@ export function printCase(d: CaseDetail, zone: string, withRequest: boolean): vo
   const ack = c.acknowledgement
   if (ack !== undefined) out.line(`  acknowledged ${formatTime(ack.at, zone)} by ${ack.by}`)
   else if (d.ackDueAt !== null) out.line(`  ack due      ${deadline(d.ackDueAt, zone)}`)
+  if (d.answerDueAt !== null) out.line(`  answer due   ${deadline(d.answerDueAt, zone)}`)
   if (d.nextAlert !== null) out.line(`  next alert   ${deadline(d.nextAlert, zone)}`)
   for (const line of endingLines(c, zone)) out.line(line)
   for (const x of c.disclosures)

@@ -42,6 +42,7 @@ export async function caseDetailOf(daemon: PocnetDaemon, id: string): Promise<Ca
     events: shown.history,
     allowedMoves: d.allowedMoves,
     ackDueAt: d.ackDueAt,
+    answerDueAt: d.answerDueAt,
     nextAlert: d.nextAlert,
     dataUsable: d.dataUsable,
     pages: daemon.duty.pager.pagesOf(id),

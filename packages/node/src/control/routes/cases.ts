@@ -60,6 +60,8 @@ export interface CaseDetail {
   allowedMoves: AllowedMove[]
   /** The acknowledgement deadline while none has come. */
   ackDueAt: string | null
+  /** The answer deadline while an answer is owed. */
+  answerDueAt: string | null
   nextAlert: string | null
   /** Whether the data supplied may be used: no conditions on use, or accepted ones (docs/endings.md). */
   dataUsable: boolean
