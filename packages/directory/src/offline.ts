@@ -30,6 +30,7 @@ export {
   MAX_ROSTER_DOCUMENT_BYTES,
   ROSTER_PROTOCOL,
 } from './constants.ts'
+export { DECLARATION_CODES, DECLARATIONS, type Declaration, isDeclaration } from './declarations.ts'
 export {
   DirectoryError,
   NotAMemberError,

@@ -30,6 +30,7 @@ import {
   MAX_TEXT_LENGTH,
   RECORD_FORMAT_VERSION,
 } from './constants.ts'
+import { DECLARATION_CODES, type Declaration, isDeclaration } from './declarations.ts'
 import { RecordFieldError, RecordRejectedError } from './errors.ts'
 import { FieldReader } from './fields.ts'
 import type { RosterState } from './roster.ts'
@@ -78,6 +79,11 @@ export interface ContactDetails {
   mlaAuthority: MlaAuthority | null
   /** Reservations and declarations under the Convention that bear on requests, as short texts. */
   reservations: string[]
+  /**
+   * Coded reservations and declarations a sending node checks requests against (declarations.ts).
+   * Absent or empty, the record is encoded without it, so older nodes still read it.
+   */
+  declarations?: Declaration[]
   /** X25519 public key for NaCl box: requests to this country are sealed to it. */
   boxPublicKey: Uint8Array
   /**
@@ -137,6 +143,7 @@ function bodyToCbor(r: DirectoryRecord): CborValue {
     services: r.services,
     mlaAuthority: mla,
     reservations: r.reservations,
+    ...(r.declarations === undefined || r.declarations.length === 0 ? {} : { declarations: r.declarations }),
     boxPublicKey: r.boxPublicKey,
     ...(r.kemPublicKey === undefined ? {} : { kemPublicKey: r.kemPublicKey }),
     addresses: r.addresses,
@@ -162,7 +169,7 @@ const BODY_FIELDS = [
   'addresses',
 ]
 /** Fields a record may leave out: a record without them reads as it did before they existed. */
-const OPTIONAL_BODY_FIELDS = ['kemPublicKey']
+const OPTIONAL_BODY_FIELDS = ['kemPublicKey', 'declarations']
 
 /** Strictly decodes record body bytes; every broken rule is a RecordFieldError naming the field. */
 export function decodeRecordBody(bytes: Uint8Array): DirectoryRecord {
@@ -207,6 +214,15 @@ export function decodeRecordBody(bytes: Uint8Array): DirectoryRecord {
       'record.expiresAt',
       `must be at most ${MAX_RECORD_VALIDITY_MS / 86_400_000} days after issuedAt`,
     )
+  const declarations = r.has('declarations')
+    ? (r.textList(
+        'declarations',
+        DECLARATION_CODES.length,
+        64,
+        isDeclaration,
+        `must be one of ${DECLARATION_CODES.join(', ')}`,
+      ) as Declaration[])
+    : undefined
   const boxPublicKey = r.raw('boxPublicKey')
   if (!(boxPublicKey instanceof Uint8Array) || boxPublicKey.length !== BOX_PUBLIC_KEY_LENGTH)
     throw fieldFail('record.boxPublicKey', `must be a ${BOX_PUBLIC_KEY_LENGTH}-byte X25519 public key`)
@@ -238,6 +254,7 @@ export function decodeRecordBody(bytes: Uint8Array): DirectoryRecord {
     services,
     mlaAuthority,
     reservations: r.textList('reservations', MAX_LIST_LENGTH, MAX_TEXT_LENGTH),
+    ...(declarations === undefined || declarations.length === 0 ? {} : { declarations }),
     boxPublicKey,
     ...(kemPublicKey === undefined ? {} : { kemPublicKey }),
     addresses: r.textList('addresses', MAX_LIST_LENGTH, 256, isMultiaddr, 'must be a multiaddr ("/ip4/...")'),

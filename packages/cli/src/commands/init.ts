@@ -4,6 +4,8 @@ import {
   CONTACT_KINDS,
   type ContactKind,
   checkIssuedRecord,
+  DECLARATION_CODES,
+  type Declaration,
   encodeRecordBody,
   exportMemberDescriptor,
   RecordFieldError,
@@ -34,6 +36,7 @@ interface InitFlags {
   mlaPhone?: string
   mlaEmail?: string
   reservation?: string[]
+  declaration?: Declaration[]
   listen?: string[]
   bootstrap?: string[]
   operator: string
@@ -59,6 +62,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   'mlaAuthority.phone': '--mla-phone',
   'mlaAuthority.email': '--mla-email',
   reservations: '--reservation',
+  declarations: '--declaration',
 }
 
 /** Contact details that pass every record rule: each field is checked against these others. */
@@ -178,6 +182,15 @@ export function registerInit(program: Command): void {
     .option('--mla-phone <phone>', "MLA authority's phone")
     .option('--mla-email <email>', "MLA authority's e-mail")
     .option('--reservation <text>', 'a reservation or declaration under the Convention (repeat)', collect)
+    .option(
+      '--declaration <code>',
+      `a coded reservation or declaration senders check requests against (repeat); one of: ${DECLARATION_CODES.join(', ')}`,
+      (v: string, prev: string[] | undefined) => {
+        if (!(DECLARATION_CODES as readonly string[]).includes(v))
+          throw new InvalidArgumentError(`use one of ${DECLARATION_CODES.join(', ')}`)
+        return collect(v, prev)
+      },
+    )
     .option('--listen <multiaddr>', 'libp2p listen address (repeat), default /ip4/0.0.0.0/tcp/4001', collect)
     .option('--bootstrap <multiaddr>', 'a member to dial at start, with /p2p/<peer id> (repeat)', collect)
     .option('--operator <user>', 'name of the first operator user', 'operator')
@@ -203,6 +216,7 @@ export function registerInit(program: Command): void {
                 ...(flags.mlaEmail === undefined ? {} : { email: flags.mlaEmail }),
               },
         reservations: flags.reservation ?? [],
+        ...(flags.declaration === undefined ? {} : { declarations: [...new Set(flags.declaration)] }),
       }
       checkContact(country, contact)
       const passphrase = await newPassphrase()

@@ -290,6 +290,8 @@ export function registerNode(program: Command): void {
         if (rec.mlaAuthority !== null)
           for (const l of describe({ 'MLA authority': rec.mlaAuthority }, '  ')) out.line(l)
         if (rec.reservations.length > 0) out.line(`  reservations ${rec.reservations.join('; ')}`)
+        if (rec.declarations !== undefined && rec.declarations.length > 0)
+          out.line(`  declarations ${rec.declarations.join(', ')}`)
         out.line(
           `  sealing      ${rec.kemPublicKey === undefined ? 'classical (no X-Wing key advertised)' : 'hybrid (X-Wing key advertised)'}`,
         )
