@@ -23,6 +23,7 @@ import { expiryProblem, validateEvent } from './events.ts'
 import { checkCountry, checkTimestamp } from './formats.ts'
 import type { Problem } from './problems.ts'
 import { type CaseRequest, type RelatedCase, requestTypeOf, validateRequest } from './requests.ts'
+import { OWN_TRANSITIONS } from './spontaneous-moves.ts'
 
 export const CASE_STATUSES = [
   'sent',
@@ -112,7 +113,7 @@ export interface CaseOpening {
   readonly request: unknown
 }
 
-interface Transition {
+export interface Transition {
   readonly side: Side | 'either'
   readonly from: readonly CaseStatus[]
   /** The status the event leads to; omitted, the case keeps its status (a release, conditions). */
@@ -229,6 +230,12 @@ export const TRANSITIONS: Record<CaseEventKind, Transition> = {
   },
 }
 
+/** The transition of an event for a request type: its own table's (Art. 26), or the main one's. */
+export function transitionOf(type: RequestType, kind: CaseEventKind): Transition | undefined {
+  const own = OWN_TRANSITIONS[type]
+  return own === undefined ? TRANSITIONS[kind] : own[kind]
+}
+
 function sideMatches(allowed: Side | 'either', side: Side): boolean {
   return allowed === 'either' || allowed === side
 }
@@ -239,8 +246,10 @@ function sideMatches(allowed: Side | 'either', side: Side): boolean {
  */
 export function allowedMoves(c: Case, side?: Side, now: string = c.updatedAt): AllowedMove[] {
   const moves: AllowedMove[] = []
-  for (const [kind, t] of Object.entries(TRANSITIONS) as [CaseEventKind, Transition][]) {
-    if (!t.from.includes(c.status) || (t.types !== undefined && !t.types.includes(c.type))) continue
+  for (const kind of Object.keys(TRANSITIONS) as CaseEventKind[]) {
+    const t = transitionOf(c.type, kind)
+    if (t === undefined || !t.from.includes(c.status) || (t.types !== undefined && !t.types.includes(c.type)))
+      continue
     if (!typicallyAllowed(c, kind, now)) continue
     for (const s of t.side === 'either' ? (['requester', 'requested'] as const) : [t.side]) {
       if (side === undefined || s === side) moves.push({ kind, side: s })
@@ -289,7 +298,7 @@ export function openCase(opening: CaseOpening): Case {
 }
 
 function reduce(c: Case, e: CaseEvent): Case {
-  const to = TRANSITIONS[e.kind].to ?? c.status
+  const to = transitionOf(c.type, e.kind)!.to ?? c.status
   const base = { ...c, status: to, updatedAt: e.at, seq: Math.max(c.seq, e.seq), history: [...c.history, e] }
   switch (e.kind) {
     case 'delivered':
@@ -402,11 +411,12 @@ function apply(c: Case, event: CaseEvent, strict: boolean): Case {
   const checked = validateEvent(event)
   if (!checked.ok) throw new InvalidEventError(checked.problems)
   const e = checked.value
-  const t = TRANSITIONS[e.kind]
+  const t = transitionOf(c.type, e.kind)
   const refuse = (reason: string): never => {
     throw new IllegalTransitionError(c.id, c.status, e.kind, e.side, reason, allowedMoves(c))
   }
   if (c.history.some((seen) => seen.id === e.id)) refuse(`message ${e.id} was already applied`)
+  if (t === undefined) return refuse(`it does not apply to a ${c.type} (nothing was asked)`)
   if (!sideMatches(t.side, e.side)) refuse(`only the ${t.side} side sends it`)
   if (t.types !== undefined && !t.types.includes(c.type)) refuse(`it does not apply to a ${c.type} request`)
   if (!t.from.includes(c.status)) refuse(`it is allowed only from: ${t.from.join(', ')}`)

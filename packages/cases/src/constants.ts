@@ -1,6 +1,6 @@
 import type { ClockConfig } from './clocks.ts'
 
-/** Every request type a PoC can send, one per Convention service. */
+/** Every request type a PoC can send: one per Convention service, and Art. 26 spontaneous information. */
 export const REQUEST_TYPES = [
   'preservation',
   'traffic-data-disclosure',
@@ -9,6 +9,8 @@ export const REQUEST_TYPES = [
   'evidence-collection',
   'legal-information',
   'locate-suspect',
+  'emergency-assistance',
+  'spontaneous-information',
 ] as const
 export type RequestType = (typeof REQUEST_TYPES)[number]
 
@@ -21,6 +23,8 @@ export const SCHEMAS = {
   'evidence-collection': 'pocnet/evidence-collection/v1',
   'legal-information': 'pocnet/legal-information/v1',
   'locate-suspect': 'pocnet/locate-suspect/v1',
+  'emergency-assistance': 'pocnet/emergency-assistance/v1',
+  'spontaneous-information': 'pocnet/spontaneous-information/v1',
 } as const satisfies Record<RequestType, string>
 export type SchemaId = (typeof SCHEMAS)[RequestType]
 

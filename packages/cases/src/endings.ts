@@ -30,6 +30,10 @@ export const REFUSAL_GROUNDS_BY_TYPE: Record<RequestType, GroundsOfType> = {
   'technical-advice': { article: 'Art. 35 (pocnet choice)', grounds: REFUSAL_GROUNDS },
   'legal-information': { article: 'Art. 35 (pocnet choice)', grounds: REFUSAL_GROUNDS },
   'locate-suspect': { article: 'Art. 35 (pocnet choice)', grounds: REFUSAL_GROUNDS },
+  // SAP Art. 10(7)-(8): the mutual assistance treaty between the Parties, or without one Art. 27(4)
+  'emergency-assistance': { article: 'SAP Art. 10(7)-(8), Art. 27(4)', grounds: REFUSAL_GROUNDS },
+  // Art. 26 asks for nothing: there is nothing to refuse (its case takes no `refused`)
+  'spontaneous-information': { article: 'Art. 26 (nothing is asked)', grounds: [] },
 }
 
 /**

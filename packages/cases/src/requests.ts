@@ -11,12 +11,14 @@ import {
 } from './forms/assistance.ts'
 import { COMMON_FIELDS, type CommonFields, type Fields, readCommon } from './forms/common.ts'
 import { type EmergencyDisclosureRequest, readEmergency } from './forms/emergency.ts'
+import { type EmergencyAssistanceRequest, readEmergencyAssistance } from './forms/emergency-assistance.ts'
 import {
   type PreservationRequest,
   readPreservation,
   readTrafficData,
   type TrafficDataDisclosureRequest,
 } from './forms/preservation.ts'
+import { readSpontaneous, type SpontaneousInformation } from './forms/spontaneous.ts'
 import { describeValue, FormReader, type Validation } from './problems.ts'
 
 export type {
@@ -38,7 +40,9 @@ export type {
 } from './forms/common.ts'
 export { MAX_TEXT_LENGTH } from './forms/common.ts'
 export type { EmergencyDisclosureRequest } from './forms/emergency.ts'
+export type { EmergencyAssistanceRequest } from './forms/emergency-assistance.ts'
 export type { PreservationRequest, TrafficDataDisclosureRequest } from './forms/preservation.ts'
+export type { SpontaneousInformation } from './forms/spontaneous.ts'
 
 export type CaseRequest =
   | PreservationRequest
@@ -48,6 +52,8 @@ export type CaseRequest =
   | EvidenceCollectionRequest
   | LegalInformationRequest
   | LocateSuspectRequest
+  | EmergencyAssistanceRequest
+  | SpontaneousInformation
 
 /** The top-level fields each form may hold; anything else is reported as an unknown field. */
 export const REQUEST_FIELDS: Record<RequestType, readonly string[]> = {
@@ -84,6 +90,16 @@ export const REQUEST_FIELDS: Record<RequestType, readonly string[]> = {
   'evidence-collection': [...COMMON_FIELDS, 'offence', 'facts', 'evidence', 'legalBasis'],
   'legal-information': [...COMMON_FIELDS, 'topic', 'question'],
   'locate-suspect': [...COMMON_FIELDS, 'offence', 'facts', 'suspect'],
+  'emergency-assistance': [
+    ...COMMON_FIELDS,
+    'offence',
+    'facts',
+    'emergency',
+    'assistance',
+    'centralAuthorityCopy',
+    'resultsChannel',
+  ],
+  'spontaneous-information': [...COMMON_FIELDS, 'offence', 'information', 'conditions'],
 }
 
 /** The request type a schema id names, or undefined for an unknown or future schema. */
@@ -122,6 +138,8 @@ const READERS: Record<
   'evidence-collection': readEvidence,
   'legal-information': readLegalInformation,
   'locate-suspect': readLocateSuspect,
+  'emergency-assistance': readEmergencyAssistance,
+  'spontaneous-information': readSpontaneous,
 }
 
 /**

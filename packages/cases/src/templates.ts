@@ -152,6 +152,40 @@ ${COMMON}${OFFENCE}suspect:                    # give a name, at least one ident
   # nationality: ""         # ISO code, like HU
   # lastKnownLocation: ""
 ${identifiers('  ', 'identifiers', 'accounts, phones, addresses the suspect uses')}`,
+  'emergency-assistance': `# Second Additional Protocol Art. 10: emergency mutual assistance, sent to the 24/7 point
+# of contact of a Party that declared it accepts such requests there (Art. 10(9)).
+schema: ${SCHEMAS['emergency-assistance']}
+${COMMON.replace('urgency: urgent             # routine | urgent | emergency', 'urgency: emergency          # must be emergency')}offence:                    # the offence, its legal provisions and penalties
+  description: ""
+  legalProvisions: ""
+  penalties: ""
+  # conventionArticles: [2]
+facts: ""                   # a summary of the facts of the investigation
+emergency:                  # Art. 10(1): the facts showing the emergency, and how the assistance relates to it
+  facts: ""
+  assistanceRelation: ""
+assistance:                 # the measures of assistance sought
+  description: ""
+${identifiers('  ', 'identifiers', 'optional')}centralAuthorityCopy:       # Art. 10(9): the copy sent at the same time to the requested Party's
+  authority: ""             #   central authority, through your own central authority
+  # sentAt: ""              # when the copy went, with offset
+  # reference: ""           # its reference
+# resultsChannel: ""        # Art. 10(6): another channel agreed for the results or an advance copy
+`,
+  'spontaneous-information': `# Budapest Convention Art. 26: spontaneous information, offered without a prior request
+# because it may help the other Party investigate or lead it to make a request. It asks for
+# nothing; the other side acknowledges it, and either side closes the case.
+schema: ${SCHEMAS['spontaneous-information']}
+${COMMON}offence:
+  description: ""           # the offence the information concerns
+  # legalProvisions: ""
+  # conventionArticles: [2]
+information:
+  summary: ""               # the information itself
+${identifiers('  ', 'identifiers', 'optional')}# conditions:               # Art. 26(2): keep it confidential, or use it only under conditions;
+#   confidential: true      #   the receiver says so if it cannot comply
+#   conditionsOfUse: ""
+`,
 }
 
 /** An annotated blank form for a request type, as YAML text the CLI prints for a PoC to fill in. */
@@ -169,6 +203,8 @@ const TITLES: Record<RequestType, string> = {
   'evidence-collection': 'Request for collection of evidence (Budapest Convention Art. 35(1)(c))',
   'legal-information': 'Request for legal information (Budapest Convention Art. 35(1)(c))',
   'locate-suspect': 'Request to locate a suspect (Budapest Convention Art. 35(1)(c))',
+  'emergency-assistance': 'Request for emergency mutual assistance (Second Additional Protocol Art. 10)',
+  'spontaneous-information': 'Spontaneous information (Budapest Convention Art. 26)',
 }
 
 /** Field headings naming the article that makes the field mandatory, for the types that have one. */
@@ -192,6 +228,15 @@ const ARTICLE_LABELS: Partial<Record<RequestType, Record<string, string>>> = {
     data: 'Data sought (Art. 9(3)(f))',
     proceduralInstructions: 'Special procedural instructions (Art. 9(3)(g))',
     otherInformation: 'Other information (Art. 9(3)(h))',
+  },
+  'emergency-assistance': {
+    emergency: 'The emergency and how the assistance relates to it (Art. 10(1))',
+    centralAuthorityCopy: 'Copy to the central authority (Art. 10(9))',
+    resultsChannel: 'Channel for the results (Art. 10(6))',
+  },
+  'spontaneous-information': {
+    information: 'Information offered (Art. 26(1))',
+    conditions: 'Confidentiality and conditions of use (Art. 26(2))',
   },
 }
 

@@ -45,9 +45,12 @@ function run(c: Case, steps: [CaseEventKind, Side, object?][]): Case {
 
 const answerAlerts = (alerts: Alert[]) => alerts.filter((a) => a.kind === 'answer-overdue')
 
-/** The request types and urgencies a form allows: an Art. 9 emergency disclosure is only ever an emergency. */
+/** Second Protocol Arts 9 and 10 requests are only ever emergencies. */
+const EMERGENCY_ONLY: readonly RequestType[] = ['emergency-disclosure', 'emergency-assistance']
+
+/** The request types and urgencies a form allows. */
 const CASES = REQUEST_TYPES.flatMap((type) =>
-  URGENCIES.filter((u) => type !== 'emergency-disclosure' || u === 'emergency').map(
+  URGENCIES.filter((u) => !EMERGENCY_ONLY.includes(type) || u === 'emergency').map(
     (urgency) => [type, urgency] as const,
   ),
 ).filter(([type]) => !NO_ANSWER_EXPECTED.has(type))

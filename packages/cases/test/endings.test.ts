@@ -48,7 +48,10 @@ function acknowledged(type: RequestType): Case {
 }
 
 /** The grounds each article allows, written out here rather than read from the table under test. */
-const EXPECTED_GROUNDS: Record<RequestType, [string, readonly RefusalGround[]]> = {
+const EXPECTED_GROUNDS: Record<
+  Exclude<RequestType, 'spontaneous-information'>,
+  [string, readonly RefusalGround[]]
+> = {
   preservation: [
     'Art. 29(4)-(5)',
     ['political-offence', 'essential-interests', 'dual-criminality-reservation'],
@@ -59,9 +62,13 @@ const EXPECTED_GROUNDS: Record<RequestType, [string, readonly RefusalGround[]]> 
   'technical-advice': ['Art. 35', REFUSAL_GROUNDS],
   'legal-information': ['Art. 35', REFUSAL_GROUNDS],
   'locate-suspect': ['Art. 35', REFUSAL_GROUNDS],
+  'emergency-assistance': ['SAP Art. 10(7)-(8), Art. 27(4)', REFUSAL_GROUNDS],
 }
 
-const GROUND_CASES = REQUEST_TYPES.flatMap((type) =>
+/** Art. 26 spontaneous information asks for nothing, so it takes no refusal at all (sap10-art26.test.ts). */
+const REFUSABLE = REQUEST_TYPES.filter((t) => t !== 'spontaneous-information')
+
+const GROUND_CASES = REFUSABLE.flatMap((type) =>
   REFUSAL_GROUNDS.map((ground) => {
     const [article, allowed] = EXPECTED_GROUNDS[type]
     return [article, ground, type, allowed.includes(ground) ? 'allowed' : 'refused'] as const

@@ -105,6 +105,26 @@ const REQUIRED: Record<RequestType, string[]> = {
   'evidence-collection': ['offence', 'facts', 'evidence', 'evidence.description'],
   'legal-information': ['topic', 'question'],
   'locate-suspect': ['offence', 'facts', 'suspect'],
+  'emergency-assistance': [
+    'offence',
+    'offence.legalProvisions',
+    'offence.penalties',
+    'facts',
+    'emergency',
+    'emergency.facts',
+    'emergency.assistanceRelation',
+    'assistance',
+    'assistance.description',
+    'centralAuthorityCopy',
+    'centralAuthorityCopy.authority',
+  ],
+  'spontaneous-information': [
+    'offence',
+    'offence.description',
+    'information',
+    'information.summary',
+    'conditions.confidential',
+  ],
 }
 
 function problemPaths(input: unknown): string[] {
