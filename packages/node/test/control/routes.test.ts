@@ -49,7 +49,7 @@ describe('control API route declarations', () => {
     const all = Object.values(CONTROL_ROUTES).flatMap((area) => Object.values(area))
     const keys = all.map((r) => `${r.method} ${r.path}`)
     expect(new Set(keys).size).toBe(keys.length)
-    expect(keys).toHaveLength(51)
+    expect(keys).toHaveLength(52)
     for (const r of all) {
       expect(r.path).toMatch(/^\/[a-z]/)
       expect(r.roles.length).toBeGreaterThan(0)

@@ -5,8 +5,13 @@ import type { CliError } from '../../errors.ts'
 import { ellipsis, PAGE_WIDTH } from '../../fit-table.ts'
 import { formatTime, out } from '../../output.ts'
 
-/** Why the node could not be asked about a form's identifiers; any other failure is reported. */
-const NOT_ASKED = new Set(['ERR_DAEMON_UNREACHABLE', 'ERR_NO_TOKEN', 'ERR_UNAUTHENTICATED', 'ERR_FORBIDDEN'])
+/** Why the node could not be asked about a form (its identifiers, the counterpart checks); any other failure is reported. */
+export const NOT_ASKED = new Set([
+  'ERR_DAEMON_UNREACHABLE',
+  'ERR_NO_TOKEN',
+  'ERR_UNAUTHENTICATED',
+  'ERR_FORBIDDEN',
+])
 
 /** How many identifiers the summary lists before "and N more". */
 const FIRST_IDENTIFIERS = 3

@@ -7,6 +7,7 @@ import { Context } from '../../context.ts'
 import { CliError, InvalidFormError, UsageError } from '../../errors.ts'
 import { collect, examples } from '../../help.ts'
 import { out } from '../../output.ts'
+import { checkCounterpartForm, printWarnings } from './counterpart.ts'
 import { deliveryText, firstAttempt } from './delivery.ts'
 import { formProblems, readFormWithAttachments } from './forms.ts'
 import { repeatedLines, repeatsIfReachable } from './request-summary.ts'
@@ -66,7 +67,10 @@ export function registerRequest(program: Command): void {
         '--idempotency-key <key>',
         'names this submission (8-128 of A-Z a-z 0-9 . _ : -); default: derived from --to and the form, so sending the same form again returns the first case, never a duplicate',
       )
-      .option('--check', 'only check the form; send nothing')
+      .option(
+        '--check',
+        "only check the form, and the counterpart's services, languages and declarations; send nothing",
+      )
       .option('--json', 'print the result (or the problems) as JSON')
       .action(
         async (
@@ -95,8 +99,16 @@ export function registerRequest(program: Command): void {
           if (flags.check) {
             await checkMember(ctx, to)
             const repeats = await repeatsIfReachable(ctx, named)
+            const report = await checkCounterpartForm(ctx, to, named)
             if (flags.json)
-              return out.json({ sent: false, problems: [], repeatedIdentifiers: repeats ?? null })
+              return out.json({
+                sent: false,
+                problems: [],
+                repeatedIdentifiers: repeats ?? null,
+                warnings: report?.warnings ?? [],
+                checked: !!report?.checked,
+              })
+            printWarnings(report?.warnings)
             out.line(`${out.style('green', '✓')} ${flags.file}: no problems (not sent: --check)`)
             for (const line of repeatedLines(repeats ?? [])) out.line(line)
             return
@@ -115,6 +127,7 @@ export function registerRequest(program: Command): void {
           // durable once opened; whether it reached the counterpart is the first attempt's to say
           const delivery = r.repeated ? undefined : await firstAttempt(ctx, r.caseId, r.messageId)
           if (flags.json) return out.json({ sent: true, ...r, delivery: delivery ?? null })
+          printWarnings(r.warnings)
           if (r.repeated)
             out.line(
               `${out.style('green', '✓')} already sent to ${to}: case ${out.style('bold', r.caseId)} (message ${r.messageId}); this form was sent before, so no second request went out`,

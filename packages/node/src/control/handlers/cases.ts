@@ -1,3 +1,4 @@
+import { checkCounterpart, refuseIfInadmissible } from '../../counterpart/before-send.ts'
 import { withoutAttachmentKeys } from '../../attachments/of-case.ts'
 import type { PocnetDaemon } from '../../daemon.ts'
 import { ControlApiError } from '../errors.ts'
@@ -13,7 +14,12 @@ export function caseHandlers(daemon: PocnetDaemon): Handlers<typeof caseRoutes> 
       if (to === daemon.config.country)
         throw new ControlApiError(400, 'ERR_FIELD', 'to: cannot send a request to your own country')
       requireMember(daemon, to)
-      return caseCall(() => daemon.cases.openRequest(to, request, `user:${user.name}`, idempotencyKey))
+      const checks = await checkCounterpart(daemon.directory, to, request)
+      refuseIfInadmissible(to, checks)
+      const opened = await caseCall(() =>
+        daemon.cases.openRequest(to, request, `user:${user.name}`, idempotencyKey),
+      )
+      return { ...opened, warnings: checks.warnings }
     },
     list: async () => ({ cases: daemon.cases.list(), damaged: daemon.cases.damaged() }),
     detail: async ({ id }) => caseCall(() => caseDetailOf(daemon, id)),

@@ -6,6 +6,7 @@ import type { Route } from '../server.ts'
 import type { UserStore } from '../users.ts'
 import { attachmentHandlers } from './attachments.ts'
 import { caseHandlers } from './cases.ts'
+import { counterpartHandlers } from './counterpart.ts'
 import { directoryHandlers } from './directory.ts'
 import { drillHandlers } from './drills.ts'
 import { dutyHandlers } from './duty.ts'
@@ -27,6 +28,7 @@ export function nodeRoutes(daemon: PocnetDaemon, users: UserStore, testClock?: T
     ...serveRoutes(CONTROL_ROUTES.messages, messageHandlers(daemon)),
     ...serveRoutes(CONTROL_ROUTES.directory, directoryHandlers(daemon)),
     ...serveRoutes(CONTROL_ROUTES.cases, caseHandlers(daemon)),
+    ...serveRoutes(CONTROL_ROUTES.counterpart, counterpartHandlers(daemon)),
     ...serveRoutes(CONTROL_ROUTES.ledger, ledgerHandlers(daemon)),
     ...serveRoutes(CONTROL_ROUTES.users, userHandlers(daemon, users)),
     ...serveRoutes(CONTROL_ROUTES.witness, witnessHandlers(daemon)),

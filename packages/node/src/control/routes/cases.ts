@@ -13,6 +13,7 @@ import type { AttemptRecord } from '../../outbox-attempts.ts'
 import { CONTACTS, EVERY_ROLE, type NoRequest, nothing, route } from '../contract.ts'
 import { ControlApiError } from '../errors.ts'
 import { bodyObject, optionalKey, requireString } from '../fields.ts'
+import type { CounterpartFinding } from './counterpart.ts'
 import { parseSearch } from './search.ts'
 
 /** `POST /cases`: a request form to send to another member country. */
@@ -30,6 +31,8 @@ export interface CaseOpened {
   repeated: boolean
   /** The request's identifiers that another open case of this node holds too. */
   repeatedIdentifiers: RepeatedIdentifier[]
+  /** What the checks against the counterpart's directory record warn of (the request was sent). */
+  warnings?: CounterpartFinding[]
 }
 
 /** What became of a message this node sent on a case (outbox and ledger, docs/operations.md). */

@@ -1,5 +1,6 @@
 import { attachmentRoutes } from './attachments.ts'
 import { caseRoutes } from './cases.ts'
+import { counterpartRoutes } from './counterpart.ts'
 import { directoryRoutes } from './directory.ts'
 import { drillRoutes } from './drills.ts'
 import { dutyRoutes } from './duty.ts'
@@ -12,6 +13,7 @@ import { witnessRoutes } from './witness.ts'
 
 export * from './attachments.ts'
 export * from './cases.ts'
+export * from './counterpart.ts'
 export * from './directory.ts'
 export * from './drills.ts'
 export * from './duty.ts'
@@ -28,6 +30,7 @@ export const CONTROL_ROUTES = {
   messages: messageRoutes,
   directory: directoryRoutes,
   cases: caseRoutes,
+  counterpart: counterpartRoutes,
   ledger: ledgerRoutes,
   users: userRoutes,
   witness: witnessRoutes,
