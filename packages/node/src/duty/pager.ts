@@ -220,7 +220,7 @@ export class DutyPager {
     const summary =
       p.reason === 'acknowledgement-late'
         ? `${who} (${p.place}): ${counterpart} has not acknowledged ${c.urgency} request ${c.id}: phone ${counterpart}${p.desk === undefined ? ' (no directory record found)' : ` at ${p.desk.phone} (${p.desk.unit})`}`
-        : `${who} (${p.place}): ${c.urgency} ${c.type} request from ${counterpart} ${p.reason === 'new-request' ? 'arrived' : 'still unacknowledged'}; acknowledge by ${c.ackDueAt ?? view.dueAt}`
+        : `${who} (${p.place}): ${c.urgency} ${c.type} request from ${counterpart} ${p.reason === 'new-request' ? 'arrived' : 'still unacknowledged'}; acknowledge by ${c.ackDueAt ?? view.dueAt}${c.answerDueAt === null ? '' : `, answer by ${c.answerDueAt}`}`
     const channels: Channels = p.person === null ? {} : this.#init.store.channelsOf(p.person)
     this.#init.feed.publish(
       {

@@ -142,6 +142,15 @@ describe('duty pager', () => {
     expect(entries.map((e) => e.detail?.action)).toEqual(['page', 'page', 'page'])
   })
 
+  it('tells the officer paged about a new request when its answer is due too', async () => {
+    const answerDueAt = new Date(OPENED + 24 * 3_600_000).toISOString()
+    const { pager, feed } = pagerAt([], [{ ...received(), answerDueAt }], { now: OPENED + 1000 })
+    await pager.load([])
+    await pager.check()
+    const [page] = await feed.after(0, 0)
+    expect(page?.summary).toMatch(new RegExp(`acknowledge by .*, answer by ${answerDueAt}$`))
+  })
+
   it('pages no one once the request is acknowledged, nor on a node that keeps no roster', async () => {
     const entries: LedgerEvent[] = []
     const { pager } = pagerAt(entries, [received('acknowledged')], { now: OPENED + DEADLINE_MS })
