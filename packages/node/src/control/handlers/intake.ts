@@ -1,4 +1,5 @@
 import { type CaseRequest, requestTypeOfSchema } from '@pocnet/cases'
+import { checkCounterpart, refuseIfInadmissible } from '../../counterpart/before-send.ts'
 import type { PocnetDaemon } from '../../daemon.ts'
 import { DraftNotFoundError, IntakeCaseNotFoundError } from '../../intake/desk.ts'
 import {
@@ -48,6 +49,9 @@ export function intakeHandlers(daemon: PocnetDaemon): Handlers<typeof intakeRout
     },
     submit: async ({ id }, { user }) => detail(await intakeCall(() => daemon.intake.submit(user, id))),
     approve: async ({ id }, { user }) => {
+      // approval sends the request: the counterpart checks of POST /cases apply to it too
+      const pending = await intakeCall(() => daemon.intake.get(user, id))
+      refuseIfInadmissible(pending.to, await checkCounterpart(daemon.directory, pending.to, pending.request))
       const { draft, messageId } = await intakeCall(() => daemon.intake.approve(user, id))
       return { draft: detail(draft), caseId: draft.caseId!, messageId }
     },
