@@ -69,6 +69,13 @@ centralAuthorityCopy:
   authority: "Ministero della Giustizia"
 `
 
+const SPONTANEOUS = `schema: pocnet/spontaneous-information/v1
+${header('fr', 'routine', 'IT-CP-0004')}offence:
+  description: "Botnet"
+information:
+  summary: "A seized botnet server lists infected hosts in France."
+`
+
 describe('checks against the counterpart before sending', () => {
   let fed: Federation
   let it_: FederationNode
@@ -156,5 +163,32 @@ describe('checks against the counterpart before sending', () => {
     await waitFor(async () => (await statusOn(it_)) === 'acknowledged', "FR's acknowledgement on IT")
     const shown = await runCli(it_, ['case', 'show', opened.caseId])
     expect(shown.stdout).toMatch(/^ {2}answer due {3}\d{4}-\d\d-\d\d \d\d:\d\d UTC \(in /m)
+  })
+
+  it('sends Art. 26 spontaneous information, which FR acknowledges and closes', async () => {
+    onTestFailed(async () => {
+      console.error(await federationLogs(fed.nodes))
+    })
+    const file = await formFile('spontaneous.yaml', SPONTANEOUS)
+    const { caseId } = await runCliJson<{ caseId: string }>(it_, [
+      'request',
+      'send',
+      '--to',
+      'FR',
+      '--file',
+      file,
+      '--json',
+    ])
+    const statusOn = async (node: FederationNode) =>
+      (await runCliJson<{ case: { status: string } }>(node, ['case', 'show', caseId, '--json'])).case.status
+    await waitFor(async () => (await statusOn(fr)) === 'delivered', 'the Art. 26 information on FR')
+    const nothingAsked = await runCli(fr, ['case', 'reply', caseId, '--summary', 'thanks'])
+    expect(nothingAsked.code).toBe(1)
+    expect(nothingAsked.stderr).toMatch(/nothing was asked/)
+    expect((await runCli(fr, ['case', 'ack', caseId, '--by', 'Insp. Marie Dupont'])).code).toBe(0)
+    expect((await runCli(fr, ['case', 'close', caseId, '--reason', 'taken into the botnet case'])).code).toBe(
+      0,
+    )
+    await waitFor(async () => (await statusOn(it_)) === 'closed', 'the closing on IT')
   })
 })
