@@ -29,7 +29,7 @@ const AWAITING_ANSWER: ReadonlySet<CaseStatus> = new Set<CaseStatus>([
 ])
 
 /** Request types that expect no answer at all: an Art. 26 offer of information is answered by taking note. */
-export const NO_ANSWER_EXPECTED: ReadonlySet<string> = new Set<string>(['spontaneous-information'])
+export const NO_ANSWER_EXPECTED: ReadonlySet<RequestType> = new Set<RequestType>(['spontaneous-information'])
 
 /** The minutes the table gives a request type and urgency: its own row, or the default. */
 export function answerDeadlineMinutes(
