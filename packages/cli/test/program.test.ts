@@ -381,6 +381,43 @@ describe('exit codes of the binary', () => {
     }
   })
 
+  it('init takes only the coded declarations a record may carry, and writes nothing otherwise', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'pocnet-init-'))
+    onTestFinished(() => rmSync(parent, { recursive: true, force: true }))
+    const dataDir = join(parent, 'node')
+    const r = run(
+      [
+        '--data-dir',
+        dataDir,
+        'init',
+        '--country',
+        'FR',
+        '--name',
+        'France',
+        '--network',
+        'g8-24-7',
+        '--unit',
+        '24/7 desk',
+        '--phone',
+        '+33 1 23 45 67 89',
+        '--email',
+        'desk@fr.example',
+        '--time-zone',
+        'Europe/Paris',
+        '--declaration',
+        'art29-4-dual-criminality',
+        '--declaration',
+        'art99',
+      ],
+      { POCNET_PASSPHRASE: 'not asked for' },
+    )
+    expect(r.status).toBe(2)
+    expect(r.stderr).toMatch(
+      /--declaration <code>' argument 'art99' is invalid\. use one of art29-4-dual-criminality, /,
+    )
+    expect(existsSync(dataDir)).toBe(false)
+  })
+
   it('roster genesis and propose refuse a member file whose country ISO 3166-1 does not assign', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pocnet-member-'))
     try {
