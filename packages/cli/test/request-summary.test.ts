@@ -22,6 +22,18 @@ describe("the receiver's summary of a request", () => {
     for (const line of lines) expect(stripVTControlCharacters(line).length).toBeLessThanOrEqual(100)
   })
 
+  it('names the assistance an SAP Art. 10 request asks for', () => {
+    const lines = requestSummaryLines(
+      valid(EXAMPLES['emergency-assistance']),
+      'emergency-assistance',
+      'UTC',
+      'IT-1',
+    )
+    expect(lines).toContain(
+      '  asked        Search the command server and seize the decryption keys it holds.',
+    )
+  })
+
   it('lists the first three identifiers and counts the rest, and cuts long text', () => {
     const form = clone(EXAMPLES.preservation)
     const data = form.data as { identifiers: unknown[]; description: string }

@@ -51,6 +51,7 @@ const ASKED_AT = [
   'purpose',
   'emergency.dataRelation',
   'suspect.name',
+  'assistance.description',
 ]
 
 /**
