@@ -1,5 +1,5 @@
-import { checkCounterpart, refuseIfInadmissible } from '../../counterpart/before-send.ts'
 import { withoutAttachmentKeys } from '../../attachments/of-case.ts'
+import { checkCounterpart, refuseIfInadmissible } from '../../counterpart/before-send.ts'
 import type { PocnetDaemon } from '../../daemon.ts'
 import { ControlApiError } from '../errors.ts'
 import type { CaseDetail, caseRoutes } from '../routes/cases.ts'
