@@ -257,6 +257,15 @@ describe('attachments that travel', () => {
     expect(delivered).toHaveLength(1)
     expect(stored[0]!.detail).toMatchObject({ size: SIZE, chunks: SIZE / MiB })
     expect(delivered[0]!.detail).toEqual(stored[0]!.detail)
+    // an upload is one audited action: its start and finish, not one entry per chunk (260 MiB sent)
+    const uploads = (await ledgerEntries(fr, ['admin-action']))['admin-action']
+      .map((e) => e.detail as { path?: string; name?: string; sha256?: string; size?: number })
+      .filter((d) => d.path?.startsWith('/attachments'))
+    expect(uploads.filter((d) => d.path!.includes('/chunks/'))).toEqual([])
+    expect(uploads.length).toBeLessThanOrEqual(6)
+    expect(uploads).toContainEqual(
+      expect.objectContaining({ name: 'subscriber-export.bin', size: SIZE, sha256: expect.any(String) }),
+    )
     for (const n of [hu, fr]) expect((await verifyNodeLedger(n)).ok).toBe(true)
   }, 120_000)
 })

@@ -81,13 +81,13 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
       users,
       routes: nodeRoutes(daemon, users, testClock),
       log: log.child('control'),
-      onCall: async (user, method, path, status) => {
+      onCall: async (user, method, path, status, noted) => {
         // reads by auditors and investigators are recorded too: neither is the desk's own staff
         if (method === 'GET' && user.role !== 'auditor' && user.role !== 'investigator') return
         await daemon.ledger.append({
           kind: user.role === 'auditor' ? 'auditor-access' : 'admin-action',
           actor: `user:${user.name}`,
-          detail: { method, path, status },
+          detail: { ...noted, method, path, status },
         })
       },
     })

@@ -176,6 +176,7 @@ describe('cases over the network: a preservation request between two nodes', () 
           query: new URLSearchParams(),
           body: { to: 'FR', caseId: 'IT-1', kind, payload: '' },
           signal: new AbortController().signal,
+          note: () => {},
         })
         .catch((e: unknown) => e)
       expect(err).toBeInstanceOf(ControlApiError)
@@ -197,6 +198,7 @@ describe('cases over the network: a preservation request between two nodes', () 
           query: new URLSearchParams(),
           body: { path },
           signal: new AbortController().signal,
+          note: () => {},
         })
         .catch((e: unknown) => e)
     const dataDir = fed.nodes[0]!.dataDir

@@ -51,6 +51,12 @@ export interface RouteDecl<Req extends RouteRequest, Input, Res> {
   readonly path: string
   readonly roles: readonly Role[]
   /**
+   * False for a step of an action recorded as a whole, whose successful calls would only repeat
+   * its record: an upload's chunks (its start and finish are recorded). Refused calls are recorded
+   * whatever this says. Unset: every call is recorded.
+   */
+  readonly audited?: false
+  /**
    * Checks a call's parameters, query and body against the route's rules, before the node is
    * asked anything: the input, or a ControlApiError (400) naming the field and the rule.
    */

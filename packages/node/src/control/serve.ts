@@ -2,7 +2,7 @@ import type { AnyRoute, InputOf, ResponseOf } from './contract.ts'
 import type { ControlCall, Route } from './server.ts'
 
 /** What a handler knows of its call besides the checked input: who calls, and whether they went away. */
-export type CallContext = Pick<ControlCall, 'user' | 'signal'>
+export type CallContext = Pick<ControlCall, 'user' | 'signal' | 'note'>
 
 /** The node's side of a route: its checked input in, the declared answer out. */
 export type Handler<R extends AnyRoute> = (input: InputOf<R>, call: CallContext) => Promise<ResponseOf<R>>
@@ -21,6 +21,7 @@ export function serveRoutes<Routes extends Record<string, AnyRoute>>(
       method: declared.method,
       path: declared.path,
       roles: declared.roles,
+      ...(declared.audited === false && { audited: false as const }),
       handler: async (call) => handler(declared.parse(call), call),
     }
   })

@@ -11,6 +11,8 @@ export interface ControlCall extends RawRequest {
   user: UserRecord
   /** Aborted when the client goes away before its answer is sent (a long poll can stop waiting). */
   signal: AbortSignal
+  /** Adds what the call's ledger record should name besides method, path and status (an upload's file). */
+  note(detail: Record<string, unknown>): void
 }
 
 /** A route as the server dispatches it; the node's are declared in `routes/` and served by `serve.ts`. */
@@ -19,6 +21,8 @@ export interface Route {
   /** Path pattern, `:name` segments become params. */
   path: string
   roles: readonly Role[]
+  /** False: a successful call is not recorded (see `RouteDecl.audited`); a refused one always is. */
+  audited?: false
   handler(call: ControlCall): Promise<unknown>
 }
 
@@ -31,7 +35,13 @@ export interface ControlServerOptions {
    * Every authenticated call, allowed or not, before it is answered, for the ledger (Second
    * Protocol Art. 14). If it throws, a successful read is answered 503 instead of its data.
    */
-  onCall?(user: UserRecord, method: string, path: string, status: number): Promise<void>
+  onCall?(
+    user: UserRecord,
+    method: string,
+    path: string,
+    status: number,
+    noted: Record<string, unknown>,
+  ): Promise<void>
   maxBodyBytes?: number
 }
 
@@ -107,6 +117,8 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Se
     })
     let status = 500
     let answer: unknown
+    let audited = true
+    const noted: Record<string, unknown> = {}
     try {
       if (user === undefined) {
         throw new ControlApiError(401, 'ERR_UNAUTHENTICATED', 'missing or unknown token', {
@@ -147,9 +159,11 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Se
         query: url.searchParams,
         body,
         signal: gone.signal,
+        note: (detail) => Object.assign(noted, detail),
       })
       status = 200
       answer = result ?? {}
+      audited = found.route.audited !== false
     } catch (err) {
       if (err instanceof ControlApiError) {
         status = err.status
@@ -176,9 +190,9 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Se
     // The call is recorded before it is answered, so nothing is read without its record
     // (Second Additional Protocol Art. 14). A read whose record fails is refused; a change has
     // happened already, so its answer stands and the failure is logged.
-    if (user !== undefined && opts.onCall !== undefined) {
+    if (user !== undefined && audited && opts.onCall !== undefined) {
       try {
-        await opts.onCall(user, req.method ?? '', url.pathname, status)
+        await opts.onCall(user, req.method ?? '', url.pathname, status, noted)
       } catch (err) {
         opts.log.error('control.audit-failed', { error: String(err) })
         if (req.method === 'GET' && status === 200) {

@@ -61,6 +61,25 @@ describe('control API server on a Unix socket', () => {
           },
         },
         {
+          method: 'POST',
+          path: '/step/:n',
+          roles: ['operator'],
+          audited: false,
+          handler: async ({ params }) => {
+            if (params.n === 'bad') throw new ControlApiError(400, 'ERR_FIELD', 'n: must be a number')
+            return {}
+          },
+        },
+        {
+          method: 'POST',
+          path: '/whole',
+          roles: ['operator'],
+          handler: async ({ note }) => {
+            note({ name: 'export.bin' })
+            return {}
+          },
+        },
+        {
           method: 'GET',
           path: '/fails',
           roles: ['operator'],
@@ -69,8 +88,9 @@ describe('control API server on a Unix socket', () => {
           },
         },
       ],
-      onCall: async (user, method, path, status) => {
-        calls.push(`${user.name} ${method} ${path} ${status}`)
+      onCall: async (user, method, path, status, noted) => {
+        const detail = Object.keys(noted).length === 0 ? '' : ` ${JSON.stringify(noted)}`
+        calls.push(`${user.name} ${method} ${path} ${status}${detail}`)
       },
     })
   })
@@ -120,6 +140,15 @@ describe('control API server on a Unix socket', () => {
       word: 'hello world',
     })
     expect(calls).toContain('aud GET /echo/hello%20world 200')
+  })
+
+  it('records no successful call of a route declared unaudited, but records its refusals and what a handler notes', async () => {
+    const client = new ControlClient(socket, operator)
+    await client.request('POST', '/step/1', {})
+    await expect(client.request('POST', '/step/bad', {})).rejects.toMatchObject({ status: 400 })
+    await client.request('POST', '/whole', {})
+    expect(calls.filter((c) => c.includes('/step/'))).toEqual(['olga POST /step/bad 400'])
+    expect(calls).toContain('olga POST /whole 200 {"name":"export.bin"}')
   })
 
   it('refuses unknown tokens (401) and roles the route does not allow (403), with a hint', async () => {

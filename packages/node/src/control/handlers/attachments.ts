@@ -7,9 +7,17 @@ import { caseCall } from './case-errors.ts'
 export function attachmentHandlers(daemon: PocnetDaemon): Handlers<typeof attachmentRoutes> {
   const { attachments } = daemon
   return {
-    begin: async (file) => attachments.uploads.begin(file),
+    begin: async (file, call) => {
+      const started = await attachments.uploads.begin(file)
+      call.note({ upload: started.id, name: file.name, size: file.size })
+      return started
+    },
     chunk: async ({ id, index, data }) => attachments.uploads.put(id, index, data),
-    finish: async ({ id }) => ({ attachment: await attachments.uploads.finish(id) }),
+    finish: async ({ id }, call) => {
+      const attachment = await attachments.uploads.finish(id)
+      call.note({ upload: id, name: attachment.name, sha256: attachment.sha256, size: attachment.size })
+      return { attachment }
+    },
     ofCase: async ({ caseId }) =>
       caseCall(async () => ({
         attachments: attachments.statusOf(caseId, attachmentsOfCase(daemon.cases.get(caseId))),
