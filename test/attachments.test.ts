@@ -4,7 +4,7 @@ import { mkdtemp, open, readdir, readFile, rm, truncate, writeFile } from 'node:
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { type AttachmentStatus, attachmentRoutes, DATA_DIR } from '@pocnet/node/control-client'
+import { type AttachmentStatus, attachmentRoutes, caseRoutes, DATA_DIR } from '@pocnet/node/control-client'
 import {
   createFederation,
   emergencyDisclosureForm,
@@ -247,6 +247,26 @@ describe('attachments that travel', () => {
     await rm(huge)
   }, 300_000)
 
+  it('removes at once an upload whose step is refused before it is sent', async () => {
+    const fr = fed.node('FR')
+    const before = await readdir(join(fr.dataDir, DATA_DIR.attachments))
+    const started = await fr.client.call(attachmentRoutes.begin, { body: { name: 'note.txt', size: 5 } })
+    await fr.client.call(attachmentRoutes.chunk, {
+      params: { id: started.id, index: '0' },
+      body: { data: Buffer.from('hello').toString('base64') },
+    })
+    const { attachment } = await fr.client.call(attachmentRoutes.finish, { params: { id: started.id } })
+    expect(await readdir(join(fr.dataDir, DATA_DIR.attachments))).toContain(started.id)
+    const refused = await fr.client
+      .call(caseRoutes.step, {
+        params: { id: 'HU-20261206-00000000' },
+        body: { kind: 'answered', text: 'Data attached', attachments: [attachment] },
+      })
+      .catch((e: unknown) => e)
+    expect(refused).toMatchObject({ status: 404 })
+    expect(await readdir(join(fr.dataDir, DATA_DIR.attachments))).toEqual(before)
+  }, 60_000)
+
   it('both ledgers record the delivery and verify', async () => {
     const [hu, fr] = [fed.node('HU'), fed.node('FR')]
     await stopNode(hu)
@@ -257,12 +277,13 @@ describe('attachments that travel', () => {
     expect(delivered).toHaveLength(1)
     expect(stored[0]!.detail).toMatchObject({ size: SIZE, chunks: SIZE / MiB })
     expect(delivered[0]!.detail).toEqual(stored[0]!.detail)
-    // an upload is one audited action: its start and finish, not one entry per chunk (260 MiB sent)
+    // an upload is one audited action: its start and finish, not one entry per chunk (3 uploads,
+    // 260 MiB in all, and a fourth refused at its start: 7 entries, where the chunks would add 261)
     const uploads = (await ledgerEntries(fr, ['admin-action']))['admin-action']
       .map((e) => e.detail as { path?: string; name?: string; sha256?: string; size?: number })
       .filter((d) => d.path?.startsWith('/attachments'))
     expect(uploads.filter((d) => d.path!.includes('/chunks/'))).toEqual([])
-    expect(uploads.length).toBeLessThanOrEqual(6)
+    expect(uploads.length).toBeLessThanOrEqual(7)
     expect(uploads).toContainEqual(
       expect.objectContaining({ name: 'subscriber-export.bin', size: SIZE, sha256: expect.any(String) }),
     )

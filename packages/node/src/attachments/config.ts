@@ -11,6 +11,8 @@ export interface AttachmentsConfig {
   quotaBytes: number
   /** Size of the chunks this node cuts its own uploads into. */
   chunkBytes: number
+  /** How long an upload may wait to be put in a message before it is removed, milliseconds. */
+  unsentUploadTtlMs: number
 }
 
 const MiB = 1024 * 1024
@@ -20,13 +22,15 @@ const GiB = 1024 * MiB
  * 1 GiB per file and 2 GiB per message cover a mailbox export or a day of server logs; a larger
  * seizure goes by MLA. 20 GiB of quota is ten such messages waiting to be fetched by the desk.
  * 1 MiB chunks: a lost connection costs at most a few MiB again, and the hash list of a 1 GiB
- * file (1024 hashes) stays far below the envelope cap.
+ * file (1024 hashes) stays far below the envelope cap. An upload not sent within a day was
+ * abandoned (the CLI uploads just before it sends): it goes, rather than hold disk for good.
  */
 export const DEFAULT_ATTACHMENTS: AttachmentsConfig = {
   maxFileBytes: GiB,
   maxMessageBytes: 2 * GiB,
   quotaBytes: 20 * GiB,
   chunkBytes: MiB,
+  unsentUploadTtlMs: 24 * 60 * 60 * 1000,
 }
 
 /** The attachment settings in force: config.json's, each missing one at its default. */
@@ -48,7 +52,10 @@ export function attachmentsConfigProblems(raw: unknown): ConfigProblem[] {
   for (const key of KEYS) {
     const v = section[key]
     if (v !== undefined && (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0))
-      problems.push({ path: `attachments.${key}`, message: 'must be a positive whole number (bytes)' })
+      problems.push({
+        path: `attachments.${key}`,
+        message: `must be a positive whole number (${key.endsWith('Ms') ? 'milliseconds' : 'bytes'})`,
+      })
   }
   const chunk = section.chunkBytes
   if (typeof chunk === 'number' && (chunk < MIN_CHUNK_BYTES || chunk > MAX_CHUNK_BYTES))

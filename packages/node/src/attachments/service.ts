@@ -16,6 +16,7 @@ import type { attachmentsOfCase, NamedAttachment } from './of-case.ts'
 import { ChunkUnavailable, checkPresent, PULL_WINDOW, pullMissing, wholeHash } from './pull.ts'
 import { type AttachmentStatus, attachmentStatus } from './status.ts'
 import { type AttachmentRecord, AttachmentStore } from './store.ts'
+import { UnsentUploads } from './unsent.ts'
 import { Uploads } from './upload.ts'
 import {
   decodeChunkRequest,
@@ -37,6 +38,8 @@ export interface AttachmentsInit {
   /** Each frame's deadline on the attachment protocol (config delivery.readTimeoutMs). */
   timeoutMs: number
   frameBudget?: FrameBudget
+  /** The clock of unsent uploads' TTL (the case clock, which tests move). */
+  now?: () => number
   log: Logger
 }
 
@@ -70,6 +73,7 @@ export class Attachments {
   readonly #throttle = new LogThrottle()
   readonly #server: ChunkServer
   readonly uploads: Uploads
+  readonly unsent: UnsentUploads
   /** Bad chunks received, by reason: the "counted" of "refused, counted, logged". */
   readonly refusals: Record<string, number> = {}
 
@@ -84,7 +88,15 @@ export class Attachments {
       getRoster: init.getRoster,
       log: init.log,
     })
-    this.uploads = new Uploads(this.#store, init.config, (r) => this.#records.set(r.id, r))
+    const now = init.now ?? Date.now
+    this.uploads = new Uploads(this.#store, init.config, (r) => this.#records.set(r.id, r), now)
+    this.unsent = new UnsentUploads({
+      records: this.#records,
+      store: this.#store,
+      ttlMs: init.config.unsentUploadTtlMs,
+      now,
+      log: init.log,
+    })
     this.#streams = new RequestStreams(init.host, ATTACHMENT_PROTOCOL, {
       maxResponseBytes: MAX_CHUNK_RESPONSE_BYTES,
       timeoutMs: init.timeoutMs,
@@ -107,6 +119,7 @@ export class Attachments {
       this.#records.set(record.id, record)
       if (record.direction === 'received') this.#progress.set(record.id, await this.#presentAtStart(record))
     }
+    await this.unsent.start()
     await serveRequests(
       this.#init.host,
       ATTACHMENT_PROTOCOL,
@@ -132,6 +145,7 @@ export class Attachments {
 
   async stop(): Promise<void> {
     this.#shutdown.abort()
+    await this.unsent.stop()
     await Promise.allSettled([...this.#pulls.values()])
     await this.#init.host.unhandle(ATTACHMENT_PROTOCOL).catch(() => {})
     await this.#streams.close()

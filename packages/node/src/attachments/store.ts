@@ -38,6 +38,8 @@ export interface AttachmentRecord {
   /** Received: the sender was told it is complete. Sent: the receiver told us. */
   noticeDone?: boolean
   completedAt?: string
+  /** Sent: when its upload finished, from which an upload never sent expires (`UnsentUploads`). */
+  uploadedAt?: string
 }
 
 const STATE_FILE = 'state.json'

@@ -29,15 +29,18 @@ export class Uploads {
   readonly #store: AttachmentStore
   readonly #config: AttachmentsConfig
   readonly #onRecord: (record: AttachmentRecord) => void
+  readonly #now: () => number
 
   constructor(
     store: AttachmentStore,
     config: AttachmentsConfig,
     onRecord: (record: AttachmentRecord) => void,
+    now: () => number = Date.now,
   ) {
     this.#store = store
     this.#config = config
     this.#onRecord = onRecord
+    this.#now = now
   }
 
   async begin(file: {
@@ -115,6 +118,7 @@ export class Uploads {
       throw new NodeError('ERR_UPLOAD_INCOMPLETE', `upload ${id} holds ${upload.next} of ${count} chunks`)
     record.sha256 = upload.whole.digest('hex')
     record.state = 'uploaded'
+    record.uploadedAt = new Date(this.#now()).toISOString()
     await this.#store.save(record)
     this.#open.delete(id)
     return {

@@ -215,6 +215,7 @@ export async function createServices(
     },
     timeoutMs: limits.readTimeoutMs,
     frameBudget,
+    ...(opts.caseClock !== undefined && { now: opts.caseClock }),
     log: log.child('attachments'),
   })
   outbox.on('failed', ({ item, outcome }) => {

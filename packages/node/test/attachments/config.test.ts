@@ -24,5 +24,8 @@ describe('attachments config', () => {
       { path: 'attachments.maxFileBytes', message: 'must be a positive whole number (bytes)' },
       { path: 'attachments.chunkBytes', message: expect.stringMatching(/between 16384 and 2097152/) },
     ])
+    expect(attachmentsConfigProblems({ unsentUploadTtlMs: 0 })).toEqual([
+      { path: 'attachments.unsentUploadTtlMs', message: 'must be a positive whole number (milliseconds)' },
+    ])
   })
 })

@@ -10,21 +10,24 @@ import { requireMember } from './membership.ts'
 
 export function caseHandlers(daemon: PocnetDaemon): Handlers<typeof caseRoutes> {
   return {
-    open: async ({ to, request, idempotencyKey }, { user }) => {
-      if (to === daemon.config.country)
-        throw new ControlApiError(400, 'ERR_FIELD', 'to: cannot send a request to your own country')
-      requireMember(daemon, to)
-      const checks = await checkCounterpart(daemon.directory, to, request)
-      refuseIfInadmissible(to, checks)
-      const opened = await caseCall(() =>
-        daemon.cases.openRequest(to, request, `user:${user.name}`, idempotencyKey),
-      )
-      return { ...opened, warnings: checks.warnings }
-    },
+    open: async ({ to, request, idempotencyKey }, { user }) =>
+      discardUploadsIfRefused(daemon, request, async () => {
+        if (to === daemon.config.country)
+          throw new ControlApiError(400, 'ERR_FIELD', 'to: cannot send a request to your own country')
+        requireMember(daemon, to)
+        const checks = await checkCounterpart(daemon.directory, to, request)
+        refuseIfInadmissible(to, checks)
+        const opened = await caseCall(() =>
+          daemon.cases.openRequest(to, request, `user:${user.name}`, idempotencyKey),
+        )
+        return { ...opened, warnings: checks.warnings }
+      }),
     list: async () => ({ cases: daemon.cases.list(), damaged: daemon.cases.damaged() }),
     detail: async ({ id }) => caseCall(() => caseDetailOf(daemon, id)),
     step: async ({ id, fields }, { user }) =>
-      caseCall(() => daemon.cases.addEvent(id, fields, `user:${user.name}`)),
+      discardUploadsIfRefused(daemon, fields, () =>
+        caseCall(() => daemon.cases.addEvent(id, fields, `user:${user.name}`)),
+      ),
     followUp: async ({ id, country }) => caseCall(() => daemon.cases.followUp(id, country)),
     search: async ({ q, kind }) => ({ query: q, kind: kind ?? null, cases: daemon.cases.search(q, kind) }),
     repeats: async ({ request }) => ({ repeatedIdentifiers: daemon.cases.repeatedInForm(request) }),
@@ -55,5 +58,22 @@ export async function caseDetailOf(daemon: PocnetDaemon, id: string): Promise<Ca
     outgoing: await caseDeliveries(daemon.ledger, daemon.outbox, id),
     damaged: damaged?.entries ?? [],
     repeatedIdentifiers: daemon.cases.repeatedIdentifiers(id),
+  }
+}
+
+/** Sends `message`; refused before it went, the uploads it names are removed rather than left unsent. */
+async function discardUploadsIfRefused<T>(
+  daemon: PocnetDaemon,
+  message: unknown,
+  send: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await send()
+  } catch (err) {
+    // the refusal is what the caller needs to hear; a removal that fails is left to the TTL
+    await daemon.attachments.unsent
+      .discardNamedIn(message)
+      .catch((e: unknown) => daemon.log.error('attachments.discard-failed', { error: String(e) }))
+    throw err
   }
 }
