@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import type { DialTarget, PeerId } from '@libp2p/interface'
 import { chunkCount } from '@pocnet/cases'
 import type { RequestStreams } from '@pocnet/protocol/reqresp'
@@ -22,8 +21,8 @@ export interface PullContext {
   signal: AbortSignal
   /** A chunk the sender sent that is not the chunk asked for: counted and logged (throttled). */
   onBadChunk(record: AttachmentRecord, index: number, why: string): void
-  /** A chunk stored: progress. */
-  onChunk(record: AttachmentRecord, index: number): void
+  /** A chunk checked and stored, `sealed` as on disk: progress. */
+  onChunk(record: AttachmentRecord, index: number, sealed: Uint8Array): void
 }
 
 /** A sender's answer that is an error code, not a chunk: retried later, the transfer goes on. */
@@ -80,7 +79,7 @@ export async function pullMissing(
       }
       await ctx.store.writeReceivedChunk(record.id, index, response.chunk)
       present.add(index)
-      ctx.onChunk(record, index)
+      ctx.onChunk(record, index, response.chunk)
     }
   }
   const worker = () =>
@@ -93,21 +92,6 @@ export async function pullMissing(
   )
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected')
   if (failed !== undefined) throw failed.reason
-}
-
-/** SHA-256 of the whole file, opened chunk by chunk from disk (one chunk in memory at a time). */
-export async function wholeHash(
-  store: AttachmentStore,
-  record: AttachmentRecord,
-  key: Buffer,
-): Promise<string> {
-  const count = chunkCount(record.size, record.chunkSize)
-  const hash = createHash('sha256')
-  for (let i = 0; i < count; i++) {
-    if (digestChunk(key, record.id, i, count, await store.readChunk(record.id, i), hash) === undefined)
-      throw new Error(`chunk ${i} on disk does not open`)
-  }
-  return hash.digest('hex')
 }
 
 /**

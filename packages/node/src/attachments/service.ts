@@ -12,8 +12,9 @@ import { type Logger, LogThrottle } from '../log.ts'
 import { openChunk } from './chunk-seal.ts'
 import { ChunkServer } from './chunk-server.ts'
 import type { AttachmentsConfig } from './config.ts'
+import { InOrderHash } from './in-order-hash.ts'
 import type { attachmentsOfCase, NamedAttachment } from './of-case.ts'
-import { ChunkUnavailable, checkPresent, PULL_WINDOW, pullMissing, wholeHash } from './pull.ts'
+import { ChunkUnavailable, checkPresent, PULL_WINDOW, pullMissing } from './pull.ts'
 import { type AttachmentStatus, attachmentStatus } from './status.ts'
 import { type AttachmentRecord, AttachmentStore } from './store.ts'
 import { UnsentUploads } from './unsent.ts'
@@ -375,6 +376,7 @@ export class Attachments {
     const key = Buffer.from(keyHex, 'hex')
     const present = this.#progress.get(record.id) ?? new Set<number>()
     this.#progress.set(record.id, present)
+    const whole = new InOrderHash(record, key, this.#store, present)
     await pullMissing(
       {
         store: this.#store,
@@ -393,7 +395,7 @@ export class Attachments {
               badSinceStart: due,
             })
         },
-        onChunk: () => {},
+        onChunk: (_r, index, sealed) => whole.stored(index, sealed),
       },
       record,
       key,
@@ -401,9 +403,9 @@ export class Attachments {
     )
     if (this.#shutdown.signal.aborted) return
     await this.#store.syncChunks(record.id, record.chunks.length)
-    const whole = await wholeHash(this.#store, record, key)
-    if (whole !== record.sha256) {
-      await this.#fail(record, `the chunks make a file whose SHA-256 is ${whole}, not ${record.sha256}`)
+    const sha256 = await whole.digest()
+    if (sha256 !== record.sha256) {
+      await this.#fail(record, `the chunks make a file whose SHA-256 is ${sha256}, not ${record.sha256}`)
       return
     }
     await this.#init.ledger.append({
