@@ -12,13 +12,23 @@ export async function caseDeliveries(
   caseId: string,
 ): Promise<MessageDelivery[]> {
   const entries = await ledger.query({ caseId })
+  const outcomes = outcomesOf(entries)
+  const sent = entries.filter((e) => e.kind === 'message-sent' && e.messageId !== undefined)
+  // A message settled while the ledger was read has left the outbox, its outcome appended after
+  // the read: read again before calling it unreadable.
+  if (sent.some((e) => !outcomes.has(e.messageId!) && outbox.pending(e.messageId!) === undefined)) {
+    for (const [id, e] of outcomesOf(await ledger.query({ caseId }))) outcomes.set(id, e)
+  }
+  return sent.map((e) => deliveryOf(e, outcomes.get(e.messageId!), outbox))
+}
+
+/** The receipt or "delivery-failed" entry of each message among `entries`, by message id. */
+function outcomesOf(entries: readonly LedgerEntry[]): Map<string, LedgerEntry> {
   const outcomes = new Map<string, LedgerEntry>()
   for (const e of entries)
     if ((e.kind === 'receipt' || e.kind === 'delivery-failed') && e.messageId !== undefined)
       outcomes.set(e.messageId, e)
-  return entries
-    .filter((e) => e.kind === 'message-sent' && e.messageId !== undefined)
-    .map((sent) => deliveryOf(sent, outcomes.get(sent.messageId!), outbox))
+  return outcomes
 }
 
 function deliveryOf(sent: LedgerEntry, outcome: LedgerEntry | undefined, outbox: Outbox): MessageDelivery {
