@@ -9,6 +9,11 @@ import type { DrillCountrySummary } from '../src/drills/summary.ts'
 import { FIGURES, type MetricSources, NodeMetrics, POCNET_FIGURE_NAMES } from '../src/metrics/index.ts'
 
 const CLOCKS = CLOCK_PRESETS['pocnet-default']
+/**
+ * When the fixture ledger's first entry was written: fixed before any scrape, whose clock is read
+ * before it reads the entry (read at the call, it could be a millisecond younger than 60 s).
+ */
+const FIRST_ENTRY_AT = Date.now() - 60_000
 const OPENED = '2026-11-28T13:03:00.000Z'
 const HOUR = 3600_000
 
@@ -89,7 +94,7 @@ function sources(health: Partial<Health>): MetricSources {
     ledger: {
       size: 5,
       latestCheckpoint: () => undefined,
-      get: async (seq: number) => ({ seq, time: Date.now() - 60_000 }) as Awaited<ReturnType<Ledger['get']>>,
+      get: async (seq: number) => ({ seq, time: FIRST_ENTRY_AT }) as Awaited<ReturnType<Ledger['get']>>,
     },
     rosterMembers: () => 2,
     dhtRecords: async () => 1,
