@@ -4,37 +4,15 @@ import {
   alertSchedule,
   applyEvent,
   type Case,
-  type CaseEventKind,
   CLOCK_PRESETS,
   IllegalTransitionError,
   isHeld,
   replayCase,
-  type Side,
 } from '../src/index.ts'
-import { eventFor, hoursAfter, openPreservation } from './fixtures/events.ts'
+import { eventFor, hoursAfter, openPreservation, refusal, run } from './fixtures/events.ts'
 
-type Step = [CaseEventKind, Side, object?]
 const DAY_H = 24
 const config = CLOCK_PRESETS['pocnet-default']
-
-/** Applies steps an hour apart from `hour`. */
-function run(c: Case, steps: Step[], hour = c.seq + 1): Case {
-  return steps.reduce(
-    (acc, [kind, side, extra], i) =>
-      applyEvent(acc, eventFor(kind, side, acc.seq + 1, hoursAfter(hour + i), extra)),
-    c,
-  )
-}
-
-function refusal(f: () => unknown): string {
-  try {
-    f()
-  } catch (error) {
-    if (error instanceof IllegalTransitionError) return error.message
-    throw error
-  }
-  throw new Error('the step was applied')
-}
 
 /** A `preserved` at `hour` for `days`, for custodian `ref`. */
 function preservedAt(ref: string, hour: number, days: number, extra: object = {}): object {

@@ -2,38 +2,15 @@ import { describe, expect, it } from 'vitest'
 import {
   applyEvent,
   type Case,
-  type CaseEventKind,
-  IllegalTransitionError,
   NOT_EXECUTED_REASONS,
   REFUSAL_GROUNDS,
   REQUEST_TYPES,
   type RefusalGround,
   type RequestType,
   replayCase,
-  type Side,
 } from '../src/index.ts'
-import { eventFor, hoursAfter, openPreservation } from './fixtures/events.ts'
+import { eventFor, hoursAfter, openPreservation, refusal, run, type Step } from './fixtures/events.ts'
 import { EXAMPLES } from './fixtures/examples.ts'
-
-type Step = [CaseEventKind, Side, object?]
-
-function run(c: Case, steps: Step[], startHour = c.seq + 1): Case {
-  return steps.reduce(
-    (acc, [kind, side, extra], i) =>
-      applyEvent(acc, eventFor(kind, side, acc.seq + 1, hoursAfter(startHour + i), extra)),
-    c,
-  )
-}
-
-function refusal(f: () => unknown): string {
-  try {
-    f()
-  } catch (error) {
-    if (error instanceof IllegalTransitionError) return error.message
-    throw error
-  }
-  throw new Error('the step was applied')
-}
 
 const ACKNOWLEDGED: Step[] = [
   ['delivered', 'requested'],

@@ -3,41 +3,19 @@ import {
   alertSchedule,
   applyEvent,
   type Case,
-  type CaseEventKind,
   type CaseStatus,
   CLOCK_PRESETS,
   dataUsable,
   followUpPreservation,
-  IllegalTransitionError,
-  type Side,
   validateClockConfig,
   validateEvent,
   validateRequest,
 } from '../src/index.ts'
-import { eventFor, hoursAfter, openPreservation } from './fixtures/events.ts'
+import { eventFor, hoursAfter, openPreservation, refusal, run, type Step } from './fixtures/events.ts'
 import { EXAMPLES } from './fixtures/examples.ts'
 
-type Step = [CaseEventKind, Side, object?]
 const DAY_MS = 86_400_000
 const config = CLOCK_PRESETS['pocnet-default']
-
-function run(c: Case, steps: Step[], hour = c.seq + 1): Case {
-  return steps.reduce(
-    (acc, [kind, side, extra], i) =>
-      applyEvent(acc, eventFor(kind, side, acc.seq + 1, hoursAfter(hour + i), extra)),
-    c,
-  )
-}
-
-function refusal(f: () => unknown): string {
-  try {
-    f()
-  } catch (error) {
-    if (error instanceof IllegalTransitionError) return error.message
-    throw error
-  }
-  throw new Error('the step was applied')
-}
 
 const TO_PRESERVED: Step[] = [
   ['delivered', 'requested'],
