@@ -24,8 +24,8 @@ export interface MemberReadPauseInit {
  * may send its 256 KiB window unasked.
  *
  * A member is paused when it holds more than `pauseAtBytes`, or is refused a frame over its own
- * share, and read again once it holds at most `resumeAtBytes` (its frames end at their deadline,
- * or their streams close) or when the pause is over. A pause is short (`minPauseMs`) for a member
+ * share, and read again once frames of its read whole leave it holding at most `resumeAtBytes`, or
+ * when the pause is over. A pause is short (`minPauseMs`) for a member
  * whose frames complete, so an honest burst is only slowed, and doubles up to `maxPauseMs` while
  * none of its frames is read whole in between: a member that only starts frames is not read
  * again before they end. While paused, everything the member sends on those connections waits.
@@ -94,10 +94,14 @@ export class MemberReadPause {
 
   /**
    * `peer` gave frame bytes back and holds `heldNow`; `read`: a whole frame of its was read, so its
-   * next pause is short again. Read again if it was paused and now holds little enough.
+   * next pause is short again. Read again if it was paused and now holds little enough thanks to
+   * that frame; bytes given back because frames were dropped (refused, past their deadline, their
+   * stream ended) do not end a pause early: each early end let a member whose frames never complete
+   * start its streams over, each with yamux's 256 KiB window, and be read in one burst.
    */
   released(peer: string, heldNow: number, read: boolean): void {
-    if (read) this.#nextPauseMs.delete(peer)
+    if (!read) return
+    this.#nextPauseMs.delete(peer)
     if (heldNow <= this.#init.resumeAtBytes && this.#paused.has(peer)) this.#resume(peer)
   }
 

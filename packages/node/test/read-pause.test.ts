@@ -108,18 +108,33 @@ describe('a member holding much in frames being read is no longer read for a whi
     first.close()
     const second = connection('peer-de')
     expect(second.reading).toBe('paused')
-    budget.give('peer-de', 3 * MiB)
+    budget.give('peer-de', 3 * MiB, true)
     expect(second.reading).toBe('readable')
     expect(readPause.isPaused('peer-de')).toBe(false)
   })
 
-  it('reads the member again once it holds at most resumeAtBytes, not before', () => {
+  it('reads the member again once frames read whole leave it holding at most resumeAtBytes, not before', () => {
     const { budget, readPause, connection } = pausedBudget()
     const de = connection('peer-de')
     budget.take('peer-de', 3 * MiB, PROTOCOL)
-    budget.give('peer-de', MiB)
+    budget.give('peer-de', MiB, true)
     expect(de.reading).toBe('paused')
-    budget.give('peer-de', MiB)
+    budget.give('peer-de', MiB, true)
+    expect(de.reading).toBe('readable')
+    expect(readPause.pausedMembers).toBe(0)
+  })
+
+  it('keeps the member paused until the pause is over when its bytes come back from dropped frames', () => {
+    const { budget, readPause, connection } = pausedBudget()
+    const de = connection('peer-de')
+    budget.take('peer-de', 3 * MiB, PROTOCOL)
+    // its frames passed their deadline or were refused: nothing of it was read whole
+    budget.give('peer-de', 3 * MiB)
+    expect(budget.heldBy('peer-de')).toBe(0)
+    expect(de.reading).toBe('paused')
+    vi.advanceTimersByTime(MIN_PAUSE_MS - 1)
+    expect(de.reading).toBe('paused')
+    vi.advanceTimersByTime(1)
     expect(de.reading).toBe('readable')
     expect(readPause.pausedMembers).toBe(0)
   })
