@@ -33,15 +33,17 @@ export const DEFAULT_FRAME_BUDGET = {
 } as const
 /**
  * Backpressure on a member holding much in frames being read (read-pause.ts): past `pauseAtShare` of
- * its share its connections are no longer read, until it holds at most `resumeAtShare` of it or the
- * pause is over: `minMs` at first and after any of its frames was read whole, doubling up to `maxMs`
- * while none is. Half the share: what a flood gets read before the pause is what its memory costs
- * (1.41-1.56× idle RSS in hostile-memory.integration.test.ts, 1.48-1.66× pausing at the whole share).
- * 4 s: an honest burst past it is slowed, its frames still within their 10 s deadline
+ * its share its connections are no longer read, until frames of its read whole leave it holding at
+ * most `resumeAtShare` of it, or the pause is over: `minMs` at first and after any of its frames was
+ * read whole, doubling up to `maxMs` while none is. A quarter of the share (4 MiB by default): what a
+ * flood gets read before each pause is what its memory costs (peak RSS 1.28-1.36× idle in
+ * hostile-memory.integration.test.ts; 1.41-1.56× pausing at half, 1.48-1.66× at the whole share),
+ * while four envelopes of the default 1 MiB cap read at once still pass unpaused (most envelopes
+ * are a few KiB). 4 s: an honest burst past it is slowed, its frames still within their 10 s deadline
  * (`delivery.readTimeoutMs`); 16 s: a member whose frames never end is read again only after they
  * reached that deadline.
  */
-export const READ_PAUSE = { pauseAtShare: 0.5, resumeAtShare: 0.25, minMs: 4_000, maxMs: 16_000 } as const
+export const READ_PAUSE = { pauseAtShare: 0.25, resumeAtShare: 0.125, minMs: 4_000, maxMs: 16_000 } as const
 /**
  * Established connections one member PeerId may hold with this node at once, both directions
  * together (config `connections.maxPerMember`). Honest nodes hold one, two when both dialled at

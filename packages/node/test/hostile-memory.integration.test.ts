@@ -41,15 +41,13 @@ const PLAN = {
   seconds: 20,
 }
 /**
- * The peak RSS allowed, as a multiple of the idle RSS. Issue 17 asks for 1.5×; measured here with
- * the read pause (read-pause.ts) 1.41-1.56× alone on a loaded machine (idle 163-172 MiB, peak
- * 241-267 MiB; before it 1.6-1.9×, and before the frame budget 3-4× with 4 connections), so 1.5×
- * does not hold reliably: 1.75× does, with margin. What is left is not held frames (at most half
- * the member's 16 MiB share) but what the transport reads around each pause: every stream the
- * member opens may send its 256 KiB yamux window unasked, which is read, decrypted and dropped,
- * and V8 collects such buffers only every ~64 MiB of them. docs/threat-model.md has the figures.
+ * The peak RSS allowed, as a multiple of the idle RSS: issue 17's bound. Measured with the read
+ * pause at a quarter of the member's share (read-pause.ts, constants.ts READ_PAUSE), sampled every
+ * 100 ms from before the attacker starts: 1.28-1.36× over 8 runs (idle 172-175 MiB, peak 221-236 MiB), on a
+ * machine also running other tests. What the peak holds beyond the frames (at most 4.3 MiB) is what
+ * the transport reads around each pause, and V8's young generation and the allocator keeping pages.
  */
-const MAX_RSS_GROWTH = 1.75
+const MAX_RSS_GROWTH = 1.5
 const LEGIT_EVERY_MS = 150
 /** Failure guards only, never performance bounds. */
 const GUARD_MS = 120_000
@@ -137,7 +135,7 @@ describe('partial frames from a member on 8 connections × 64 streams', () => {
     return sent
   }
 
-  it('keep the victim within 1.75× its idle RSS (issue 17 asks 1.5×), serve the legitimate sender, and leave no memory behind', async () => {
+  it('keep the victim within 1.5× its idle RSS, serve the legitimate sender, and leave no memory behind', async () => {
     onTestFailed(async () => {
       console.error(await federationLogs(fed.nodes))
       if (attack !== undefined) console.error(`attacker stderr:\n${attack.stderr.join('')}`)
@@ -168,31 +166,39 @@ describe('partial frames from a member on 8 connections × 64 streams', () => {
     const baselineRss = median(rssSamples)
     const baselineHeap = median(heapSamples)
 
-    attack = startAttack({
-      ...PLAN,
-      victim: `/ip4/127.0.0.1/tcp/${victim.port}/p2p/${victim.peerId}`,
-      key: toHex(member.identity.signingKeyProtobuf()),
-    })
-    const started = await attack.started
-    expect(started.connections, 'connections the attacker got').toBeGreaterThan(0)
-
+    // sampled from before the attacker starts, so that its first burst counts too
+    const peak = { rss: 0, held: 0 }
+    const sampling = new AbortController()
+    const sampler = (async () => {
+      while (!sampling.signal.aborted) {
+        const rss = await rssBytes(pid)
+        const h = await health(victim)
+        peak.rss = Math.max(peak.rss, rss)
+        peak.held = Math.max(peak.held, h.frameBudget.heldBytes)
+        await sleep(100)
+      }
+    })()
     const legitDone = new AbortController()
-    const submitting = sendSteadily(legit, victim, legitDone.signal)
-    let peakRss = 0
-    let peakHeld = 0
-    const attacked = attack.done
-    let over = false
-    void attacked.finally(() => {
-      over = true
-    })
-    while (!over) {
-      peakRss = Math.max(peakRss, await rssBytes(pid))
-      const h = await health(victim)
-      peakHeld = Math.max(peakHeld, h.frameBudget.heldBytes)
-      await sleep(250)
+    let submitting: Promise<number> | undefined
+    let started: AttackReport
+    let report: AttackReport
+    try {
+      attack = startAttack({
+        ...PLAN,
+        victim: `/ip4/127.0.0.1/tcp/${victim.port}/p2p/${victim.peerId}`,
+        key: toHex(member.identity.signingKeyProtobuf()),
+      })
+      started = await attack.started
+      expect(started.connections, 'connections the attacker got').toBeGreaterThan(0)
+      submitting = sendSteadily(legit, victim, legitDone.signal)
+      report = await attack.done
+    } finally {
+      legitDone.abort()
+      sampling.abort()
+      await sampler
     }
-    legitDone.abort()
-    const report = await attacked
+    const peakRss = peak.rss
+    const peakHeld = peak.held
     const legitSent = await submitting
 
     await waitFor(async () => (await outbox(legit)).length === 0, {
@@ -201,11 +207,10 @@ describe('partial frames from a member on 8 connections × 64 streams', () => {
       description: "IT's outbox to drain",
     })
     const afterAttack = await health(victim)
-    console.info()
     expect(report.streamsOpened, 'streams the attacker opened').toBeGreaterThanOrEqual(
       started.connections * 64,
     )
-    // DE is no longer read once it holds half its share: the budget need not refuse a frame at all
+    // DE is no longer read once it holds a quarter of its share: the budget need not refuse a frame
     expect(afterAttack.frameBudget.readPauses, 'times DE was no longer read').toBeGreaterThan(0)
     expect(peakHeld, "bytes held for partial frames, at most DE's share").toBeLessThanOrEqual(
       afterAttack.frameBudget.perMemberBytes,
