@@ -63,6 +63,8 @@ export interface DirectoryInit {
   onRejected?: RejectionListener
   /** The node's budget for bytes of request frames being read (none when absent). */
   frameBudget?: FrameBudget
+  /** Told how each timed republish of our record ended (not those the stop cut short). */
+  onRepublished?: (outcome: { result: PublishResult } | { error: Error }) => void
 }
 
 /** Most peers asked at once when the DHT does not answer. */
@@ -129,10 +131,15 @@ export class Directory {
     this.#onRejected = init.onRejected
     this.#frameBudget = init.frameBudget
     this.#republishTask = repeatingTask(async (options) => {
-      await this.republish(options).catch((err: Error) => {
-        // a republish the stop cut short has not failed
-        if (options?.signal?.aborted !== true) this.#log.error('republish failed: %e', err)
-      })
+      await this.republish(options).then(
+        (result) => result !== undefined && init.onRepublished?.({ result }),
+        (err: Error) => {
+          // a republish the stop cut short has not failed
+          if (options?.signal?.aborted === true) return
+          this.#log.error('republish failed: %e', err)
+          init.onRepublished?.({ error: err })
+        },
+      )
     }, this.#republishIntervalMs)
   }
 
