@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises'
 import type { Server } from 'node:http'
 import { join } from 'node:path'
 import type { PeerId } from '@libp2p/interface'
@@ -25,6 +24,8 @@ import type { Role } from './control/roles.ts'
 import { BootstrapDialer } from './daemon/bootstrap.ts'
 import { assembleHealth, type Health } from './daemon/health.ts'
 import { openDataDir } from './daemon/open-data.ts'
+import { publishOwnRecord } from './daemon/own-record.ts'
+import type { PublicationStatus } from './daemon/publication-status.ts'
 import { createServices, type NodeServices } from './daemon/services.ts'
 import type { DeliveryReceiver, InboundMessage } from './delivery.ts'
 import type { Drills } from './drills/service.ts'
@@ -64,8 +65,6 @@ export interface DaemonOptions {
 /** The operator's contact details as kept in `contact.json` (keys and addresses are filled in by the node). */
 export type ContactFile = Omit<ContactDetails, 'boxPublicKey' | 'kemPublicKey' | 'addresses'>
 
-const PUBLISH_TIMEOUT_MS = 30_000
-
 /**
  * A country's node: the encrypted key, the roster, the ledger, the libp2p host with the
  * directory, delivery and the durable outbox. `start` returns once it serves; `stop` is
@@ -91,6 +90,8 @@ export class PocnetDaemon {
   readonly cosignatures: CosignatureCollector
   /** The duty roster and the pager that escalates unacknowledged requests. */
   readonly duty: DutyDesk
+  /** How the publications of this node's own directory record ended. */
+  readonly publication: PublicationStatus
   readonly log: Logger
   readonly startedAt = Date.now()
   readonly #guard: ConnectionGuard
@@ -146,6 +147,7 @@ export class PocnetDaemon {
     this.alarm = init.alarm
     this.cosignatures = init.cosignatures
     this.duty = init.duty
+    this.publication = init.publication
     this.#guard = init.guard
     this.#dhtRefused = init.dhtRefused
     this.#frameBudget = init.frameBudget
@@ -298,11 +300,10 @@ export class PocnetDaemon {
       })
     this.duty.pager.start()
     void this.duty.pager.check().catch(() => {})
-    void this.publishOwnRecord().catch((err: unknown) => {
-      // a publication the stop cut short has not failed
-      if (!this.#shutdown.signal.aborted)
-        this.log.warn('directory.publish-failed', { error: String((err as Error).message ?? err) })
-    })
+    // a refused record or a failed publication is logged once and shown by `pocnet status`; the
+    // node runs on: it still sends, cosigns and syncs, and a fixed contact.json is published
+    // without a restart (`pocnet directory publish`)
+    void this.publishOwnRecord().catch(() => {})
     this.log.info('node.started', {
       country: this.config.country,
       peerId: this.identity.peerId.toString(),
@@ -331,33 +332,19 @@ export class PocnetDaemon {
     await this.directory.stop()
   }
 
-  /**
-   * Publishes this country's record from `contact.json`, with the node's box key, its X-Wing key
-   * when it seals hybrid, and its addresses.
-   */
-  async publishOwnRecord(): Promise<{ seq: number; storedBy: number }> {
-    const contact = JSON.parse(await readFile(join(this.dataDir, DATA_DIR.contact), 'utf8')) as ContactFile
-    const addresses = this.host
-      .getMultiaddrs()
-      .map((a) => a.toString())
-      .filter((a) => !a.includes('/ip4/0.0.0.0'))
-    const result = await this.directory.publish(
-      {
-        ...contact,
-        boxPublicKey: this.identity.boxPublicKey,
-        ...(sealsHybrid(this.config, this.identity) ? { kemPublicKey: this.identity.kemPublicKey } : {}),
-        addresses,
-      },
-      { signal: AbortSignal.any([AbortSignal.timeout(PUBLISH_TIMEOUT_MS), this.#shutdown.signal]) },
-    )
-    await this.ledger.append({
-      kind: 'directory-changed',
-      actor: 'node',
-      counterpart: this.config.country,
-      detail: { seq: result.record.seq, storedBy: result.storedBy },
+  /** Publishes this country's record from `contact.json` (own-record.ts); `publication` keeps the outcome. */
+  publishOwnRecord(): Promise<{ seq: number; storedBy: number }> {
+    return publishOwnRecord({
+      dataDir: this.dataDir,
+      config: this.config,
+      identity: this.identity,
+      host: this.host,
+      directory: this.directory,
+      ledger: this.ledger,
+      log: this.log,
+      status: this.publication,
+      shutdown: this.#shutdown.signal,
     })
-    this.log.info('directory.published', { seq: result.record.seq, storedBy: result.storedBy })
-    return { seq: result.record.seq, storedBy: result.storedBy }
   }
 
   /**
@@ -392,6 +379,7 @@ export class PocnetDaemon {
       readPause: this.#readPause,
       peerRejections: this.#peerRejections,
       retirement: this.#retirement,
+      publication: this.publication,
       startedAt: this.startedAt,
     })
   }

@@ -14,6 +14,7 @@ import type { KeyRetirement } from '../retirement.ts'
 import type { EquivocationAlarm, EquivocationAlert } from '../witness/alarm.ts'
 import type { CosignatureCollector, CosignatureStatus } from '../witness/collector.ts'
 import type { MemberWitness } from '../witness/member-witness.ts'
+import type { DirectoryPublication, PublicationStatus } from './publication-status.ts'
 
 export interface Health {
   country: string
@@ -73,6 +74,8 @@ export interface Health {
   /** Dials refused here since the key was retired: the node dials nobody then. */
   dialsWhileRetired: number
   lastCheckpoint: { size: number; rootHex: string } | null
+  /** This node's own directory record: published, or why not (publication-status.ts). */
+  directory: DirectoryPublication
   /** Witnessing: who cosigned this ledger, the policy, and the equivocations this node knows of. */
   witness: WitnessHealth
   startedAt: number
@@ -110,6 +113,7 @@ export interface HealthSources {
   readPause: MemberReadPause
   peerRejections: PeerRejections
   retirement: KeyRetirement
+  publication: PublicationStatus
   startedAt: number
 }
 
@@ -162,6 +166,7 @@ export function assembleHealth(s: HealthSources): Health {
         : { how: s.retirement.own.how, atVersion: s.retirement.own.atVersion },
     dialsWhileRetired: s.retirement.dialsRefused,
     lastCheckpoint: latest === undefined ? null : { size: latest.size, rootHex: toHex(latest.root) },
+    directory: s.publication.current,
     witness: {
       ...s.cosignatures.status(),
       cosignedForOthers: s.witness.cosigned,

@@ -34,6 +34,7 @@ import { CosignatureCollector } from '../witness/collector.ts'
 import { MemberWitness } from '../witness/member-witness.ts'
 import { FOREIGN_DHT_KEY } from './health.ts'
 import type { OpenedDataDir } from './open-data.ts'
+import { PublicationStatus } from './publication-status.ts'
 
 export interface ServiceOptions {
   dataDir: string
@@ -71,6 +72,8 @@ export interface NodeServices {
   messageListeners: Set<(m: InboundMessage) => void>
   /** Records this node stores for the DHT now. */
   dhtRecords: () => Promise<number>
+  /** How the publications of this node's own record ended. */
+  publication: PublicationStatus
 }
 
 /**
@@ -141,6 +144,7 @@ export async function createServices(
     const member = getRoster().memberByPeerId(connection.remotePeer)
     if (member !== undefined) memberAddresses.observe(member.country, connection.remoteAddr)
   })
+  const publication = new PublicationStatus({ log })
   const directory = new Directory({
     libp2p: host,
     dht: host.services.dht,
@@ -151,6 +155,7 @@ export async function createServices(
     onRejected: peerRejections.record,
     frameBudget,
     verified,
+    onRepublished: publication.onRepublished,
   })
   const resolve = async (country: string, options: AbortOptions = {}): Promise<Counterpart> => {
     const member = getRoster().members.get(country)
@@ -357,5 +362,6 @@ export async function createServices(
     retirement,
     messageListeners,
     dhtRecords: () => countDhtRecords(dhtDatastore),
+    publication,
   }
 }

@@ -1,5 +1,6 @@
 import { toHex } from '@pocnet/crypto'
 import { DirectoryError, decodeRosterChain, RecordNotFoundError } from '@pocnet/directory'
+import { OwnRecordRefusedError } from '../../daemon/own-record.ts'
 import type { PocnetDaemon } from '../../daemon.ts'
 import { ControlApiError } from '../errors.ts'
 import type { directoryRoutes } from '../routes/directory.ts'
@@ -40,7 +41,15 @@ export function directoryHandlers(daemon: PocnetDaemon): Handlers<typeof directo
         throw err
       }
     },
-    publish: async () => daemon.publishOwnRecord(),
+    publish: async () => {
+      try {
+        return await daemon.publishOwnRecord()
+      } catch (err) {
+        if (err instanceof OwnRecordRefusedError)
+          throw new ControlApiError(409, err.code, err.message, { hint: err.problem.fix })
+        throw err
+      }
+    },
     offerRoster: async ({ chain }, { user }) => {
       try {
         const outcome = daemon.offerRoster(decodeRosterChain(chain))
