@@ -17,6 +17,7 @@ import { examples, jsonOption } from '../help.ts'
 import { describe, formatTime, out, relative, table } from '../output.ts'
 import { directoryTable } from './directory-table.ts'
 import { registerPeersAdd } from './peers-add.ts'
+import { publicationLines } from './publication-lines.ts'
 import { expiryLine, expiryOf, registerUserToken } from './user-token.ts'
 
 /** A health check waits this long for the daemon's answer. */
@@ -105,9 +106,12 @@ export function registerNode(program: Command): void {
         out.line(
           `${out.style('green', '●')} ${out.style('bold', h.country)} on ${h.network}, up since ${formatTime(h.startedAt, ctx.zone)}`,
         )
+        const publication = publicationLines(h.directory, ctx.zone)
+        if (publication.warning !== undefined) out.line(publication.warning)
         out.line(`  peer id        ${h.peerId}`)
         out.line(`  listening      ${h.addresses.join(' ') || 'nowhere'}`)
         out.line(`  roster         version ${h.rosterVersion}`)
+        out.line(`  directory      ${publication.row}`)
         out.line(
           `  sealing        ${h.sealing === 'hybrid' ? 'hybrid (X-Wing and NaCl box) to countries that advertise it' : out.style('yellow', 'classical only (hybridSealing is off, docs/operations.md)')}`,
         )
