@@ -151,6 +151,26 @@ describe('endings per article, the MLA handover and conditions on use', () => {
     await until(it_, caseId, (c) => c.status === 'closed', 'closed')
   })
 
+  it('Art. 29(3): a withdrawal releases every custodian on both sides', async () => {
+    onTestFailed(async () => {
+      console.error(await federationLogs(fed.nodes))
+    })
+    const caseId = await send('IT-ENDINGS-3')
+    await ok(fr, ['case', 'preserve', caseId, '--provider-ref', 'OVH-3', '--days', '90', '--provider', 'OVH'])
+    await until(it_, caseId, (c) => c.custodians.length === 1, 'with a custodian')
+    await ok(it_, ['case', 'withdraw', caseId, '--reason', 'suspect identified by other means'])
+    for (const node of [it_, fr]) {
+      await until(node, caseId, (c) => c.status === 'withdrawn', 'withdrawn')
+      const shown = await show(node, caseId)
+      expect(shown?.custodians.map((k) => k.released)).toEqual([
+        { at: expect.any(String), reason: 'withdrawn' },
+      ])
+      expect(await ok(node, ['case', 'show', caseId])).toMatch(
+        /^ {2}preserved {4}ref OVH-3 \(OVH\), 90 days, released .* \(request withdrawn\)$/m,
+      )
+    }
+  })
+
   it('Art. 28(2)-(3): conditions stated and accepted, then carried into the Art. 30 follow-up', async () => {
     onTestFailed(async () => {
       console.error(await federationLogs(fed.nodes))

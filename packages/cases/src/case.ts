@@ -8,6 +8,7 @@ import {
   extensionTarget,
   type Preservation,
   releaseCustodians,
+  releaseOnWithdrawal,
   unreleased,
 } from './custodians.ts'
 import type { MlaDecision, NotExecutedReason } from './endings.ts'
@@ -320,6 +321,8 @@ function reduce(c: Case, e: CaseEvent): Case {
       return withCustodians(base, addPreserved(c.custodians, e))
     case 'released':
       return withCustodians(base, releaseCustodians(c.custodians, e))
+    case 'withdrawn':
+      return withCustodians(base, releaseOnWithdrawal(c.custodians, e.at))
     case 'partially-disclosed': {
       const { kind: _k, id, seq: _s, side: _d, at, ...disclosure } = e
       return { ...base, disclosures: [...c.disclosures, { ...disclosure, eventId: id, at }] }

@@ -65,7 +65,7 @@ export function extendCustodian(
 /** The custodians after a release of `providerReference`, or of every one still preserved. */
 export function releaseCustodians(
   custodians: readonly Custodian[],
-  e: CaseEventOf<'released'>,
+  e: Pick<CaseEventOf<'released'>, 'at' | 'providerReference' | 'reason'>,
 ): readonly Custodian[] {
   const released = { at: e.at, ...(e.reason !== undefined && { reason: e.reason }) }
   return custodians.map((k) =>
@@ -74,6 +74,24 @@ export function releaseCustodians(
       ? { ...k, released }
       : k,
   )
+}
+
+/** The release reason a withdrawal records on every custodian it releases. */
+export const WITHDRAWAL_RELEASE_REASON = 'withdrawn'
+
+/**
+ * The custodians after the requester withdrew the request at `at`: every one still preserved is
+ * released. Art. 29 preservation exists only for the requester's subsequent MLA request (29(1),
+ * 29(3)); once the request is withdrawn nothing is left for the data to be kept for, so the
+ * requested side may let it go, and both sides' records say so without a second message.
+ */
+export function releaseOnWithdrawal(custodians: readonly Custodian[], at: string): readonly Custodian[] {
+  return releaseCustodians(custodians, { at, reason: WITHDRAWAL_RELEASE_REASON })
+}
+
+/** The custodians a withdrawal at `at` released (for the messages that tell people to free the data). */
+export function releasedByWithdrawal(custodians: readonly Custodian[], at: string): Custodian[] {
+  return custodians.filter((k) => k.released?.at === at && k.released.reason === WITHDRAWAL_RELEASE_REASON)
 }
 
 /** Custodians not released, earliest expiry first. */

@@ -67,7 +67,12 @@ export {
   URGENCIES,
   type Urgency,
 } from './constants.ts'
-export { type Custodian, isHeld } from './custodians.ts'
+export {
+  type Custodian,
+  isHeld,
+  releasedByWithdrawal,
+  WITHDRAWAL_RELEASE_REASON,
+} from './custodians.ts'
 export {
   MLA_DECISIONS,
   type MlaDecision,

@@ -7,6 +7,7 @@ import {
   CLOCK_PRESETS,
   IllegalTransitionError,
   isHeld,
+  releasedByWithdrawal,
   replayCase,
 } from '../src/index.ts'
 import { eventFor, hoursAfter, openPreservation, refusal, run } from './fixtures/events.ts'
@@ -195,6 +196,79 @@ describe('preservation per custodian (Art. 29(2)(d), (3))', () => {
     expect(replay.case.custodians).toHaveLength(1)
     expect(replay.case.preservation?.current).toMatchObject({ grantedDays: 30 })
     expect(replay.case.preservation?.periods.map((p) => p.grantedDays)).toEqual([90, 120, 30])
+  })
+})
+
+describe('a withdrawal releases the custodians (Art. 29(1), (3), (7))', () => {
+  it('Art. 29(3): withdrawing a preservation releases every custodian still held, reason withdrawn', () => {
+    const c = run(twoCustodians(), [
+      ['released', 'requester', { providerReference: 'HZ-2', reason: 'not needed' }],
+    ])
+    const withdrawn = run(c, [['withdrawn', 'requester']])
+    const at = withdrawn.updatedAt
+    expect(withdrawn.status).toBe('withdrawn')
+    // the one released before keeps its own release; the other is released by the withdrawal
+    expect(withdrawn.custodians.map((k) => k.released)).toEqual([
+      { at, reason: 'withdrawn' },
+      c.custodians[1]?.released,
+    ])
+    expect(withdrawn.preservation).toBeUndefined()
+    expect(releasedByWithdrawal(withdrawn.custodians, at).map((k) => k.providerReference)).toEqual(['OVH-1'])
+    expect(withdrawn.custodians.some((k) => isHeld(k, at, withdrawn.mlaReceived?.at))).toBe(false)
+    expect(alertSchedule(withdrawn, config)).toEqual([])
+  })
+
+  it('Art. 29(7): a withdrawal after the MLA request was received releases the data the receipt kept', () => {
+    const c = run(twoCustodians(), [['mla-received', 'requested']])
+    const withdrawn = run(c, [['withdrawn', 'requester']])
+    expect(withdrawn.custodians.every((k) => k.released?.reason === 'withdrawn')).toBe(true)
+    expect(withdrawn.custodians.some((k) => isHeld(k, hoursAfter(10_000), withdrawn.mlaReceived?.at))).toBe(
+      false,
+    )
+  })
+
+  it('Art. 29(3): a preservation that crosses a withdrawal is rejected, one before it is released by it', () => {
+    const opening = openPreservation()
+    const events = [
+      eventFor('delivered', 'requested', 1, hoursAfter(1)),
+      eventFor('acknowledged', 'requested', 2, hoursAfter(2)),
+      eventFor('preserved', 'requested', 3, hoursAfter(3), preservedAt('OVH-1', 3, 90)),
+      eventFor('withdrawn', 'requester', 4, hoursAfter(4)),
+      // sent by the requested side before it had the withdrawal: the same seq, a later time
+      eventFor('preserved', 'requested', 4, hoursAfter(5), preservedAt('HZ-2', 5, 60)),
+    ]
+    const replay = replayCase(opening, events)
+    expect(replay.case.status).toBe('withdrawn')
+    expect(replay.rejected.map((r) => r.event.kind)).toEqual(['preserved'])
+    expect(replay.case.custodians.map((k) => [k.providerReference, k.released])).toEqual([
+      ['OVH-1', { at: hoursAfter(4), reason: 'withdrawn' }],
+    ])
+  })
+
+  it('Art. 29(3): a history withdrawn while data was preserved replays to the same status, its data released', () => {
+    const opening = openPreservation()
+    const events = [
+      eventFor('delivered', 'requested', 1, hoursAfter(1)),
+      eventFor('acknowledged', 'requested', 2, hoursAfter(2)),
+      eventFor('preserved', 'requested', 3, hoursAfter(3), preservedAt('EXM-7781', 3, 90)),
+      eventFor('mla-submitted', 'requester', 4, hoursAfter(4)),
+      eventFor('withdrawn', 'requester', 5, hoursAfter(5)),
+    ]
+    const replay = replayCase(opening, events)
+    expect(replay.rejected).toEqual([])
+    expect(replay.case.status).toBe('withdrawn')
+    expect(replay.case.seq).toBe(5)
+    expect(replay.case.history.map((e) => e.kind)).toEqual(events.map((e) => e.kind))
+    expect(replay.case.custodians[0]?.released).toEqual({ at: hoursAfter(5), reason: 'withdrawn' })
+  })
+
+  it('a withdrawal before anything was preserved records no custodian', () => {
+    const c = run(openPreservation(), [
+      ['delivered', 'requested'],
+      ['withdrawn', 'requester'],
+    ])
+    expect(c.custodians).toEqual([])
+    expect(c.preservation).toBeUndefined()
   })
 })
 

@@ -1,3 +1,4 @@
+import { releasedByWithdrawal } from '@pocnet/cases'
 import type { Ledger } from '@pocnet/ledger'
 import type { EventFeed, FeedEventType } from '../feed.ts'
 import type { Change, HeldCases } from './held.ts'
@@ -42,9 +43,23 @@ export class CaseRecorder {
       return
     }
     await this.recordState(caseId, from, actor, change.before, change.after, change.kind, messageId)
-    this.publish('case-message', caseId, `${from}: ${change.kind} (case now ${change.after})`)
+    this.publish(
+      'case-message',
+      caseId,
+      `${from}: ${change.kind} (case now ${change.after})${this.#freed(caseId, change.kind)}`,
+    )
     for (const r of change.crossed)
       this.publish('case-message', caseId, `your ${r.kind} crossed a message from ${from}: ${r.why}`)
+  }
+
+  /** After a withdrawal, the custodians it released: the requested side tells them the data may go. */
+  #freed(caseId: string, kind: string): string {
+    const c = kind === 'withdrawn' ? this.#init.cases.find(caseId)?.current : undefined
+    const at = c?.history.find((e) => e.kind === 'withdrawn')?.at
+    const freed = c === undefined || at === undefined ? [] : releasedByWithdrawal(c.custodians, at)
+    return freed.length === 0
+      ? ''
+      : `; preservation released at ${freed.map((k) => k.providerReference).join(', ')}`
   }
 
   async recordState(

@@ -1,4 +1,4 @@
-import { type Case, dataUsable, isHeld } from '@pocnet/cases'
+import { type Case, dataUsable, isHeld, WITHDRAWAL_RELEASE_REASON } from '@pocnet/cases'
 import { formatTime, out, relative } from '../../output.ts'
 
 function until(v: string, zone: string): string {
@@ -32,7 +32,7 @@ export function endingLines(c: Case, zone: string, now = new Date().toISOString(
         : `, data ${k.dataFrom === undefined ? '…' : formatTime(k.dataFrom, zone)} to ${k.dataTo === undefined ? '…' : formatTime(k.dataTo, zone)}`
     const state =
       k.released !== undefined
-        ? `released ${formatTime(k.released.at, zone)}`
+        ? `released ${formatTime(k.released.at, zone)}${k.released.reason === WITHDRAWAL_RELEASE_REASON ? ' (request withdrawn)' : ''}`
         : c.mlaReceived !== undefined && isHeld(k, now, c.mlaReceived.at)
           ? 'held until the MLA request is decided, then until released (Art. 29(7))'
           : `until ${until(k.current.expiresAt, zone)}`
