@@ -5,6 +5,7 @@ import type { CaseSummary } from '../casebook/summary.ts'
 import { MIN_DRILL_REF_LENGTH } from '../drills/service.ts'
 import type { EventFeed } from '../feed.ts'
 import type { Logger } from '../log.ts'
+import { type AnswerPageReason, answerPagesDue, answerPageText } from './answer-pages.ts'
 import { type EscalationConfig, ladderFor, rungDueAt } from './ladder.ts'
 import type { Channels } from './roster.ts'
 import { watchAt } from './shifts.ts'
@@ -23,7 +24,7 @@ export interface PageView {
   shift: string | null
   /** When the rung fell due. */
   dueAt: string
-  reason: 'new-request' | 'unacknowledged' | 'acknowledgement-late' | 'drill'
+  reason: 'new-request' | 'unacknowledged' | 'acknowledgement-late' | AnswerPageReason | 'drill'
   /** On the requesting side: the counterpart's 24/7 desk number to phone, from its directory record. */
   phone?: string
 }
@@ -139,6 +140,7 @@ export class DutyPager {
     // a node that keeps no roster pages no one: its hook still has every new-request and deadline event
     if (this.#init.store.roster.shifts.length === 0) return sent
     for (const c of this.#init.cases()) {
+      sent.push(...(await this.#answerPages(c, now)))
       if (!UNACKNOWLEDGED.has(c.status)) continue
       const urgency = c.urgency as Urgency
       const deadline = clocks.acknowledgementDeadlineMinutes[urgency]
@@ -185,6 +187,36 @@ export class DutyPager {
     return sent
   }
 
+  /** The pages an overdue answer calls for (answer-pages.ts), each once. */
+  async #answerPages(c: CaseSummary, now: number): Promise<PageView[]> {
+    const due = answerPagesDue(c, now)
+    if (due === undefined || due.pages.every((p) => this.#paged.has(p.key))) return []
+    const watch = watchAt(this.#init.store.roster, now)
+    const desk =
+      c.side === 'requester'
+        ? await this.#init.deskOf(c.requested, this.#shutdown.signal).catch(() => undefined)
+        : undefined
+    const sent: PageView[] = []
+    for (const { place, key } of due.pages) {
+      if (this.#paged.has(key)) continue
+      const person =
+        place === 'requester'
+          ? ((await this.#openerOf(c.id)) ?? watch?.officer ?? null)
+          : (watch?.[place] ?? null)
+      sent.push(
+        await this.#page(c, key, {
+          place,
+          person,
+          shift: watch?.shift ?? null,
+          due: due.due,
+          reason: due.reason,
+          ...(desk === undefined ? {} : { desk }),
+        }),
+      )
+    }
+    return sent
+  }
+
   async #page(
     c: CaseSummary,
     key: string,
@@ -218,9 +250,11 @@ export class DutyPager {
     this.#remember(c.id, view)
     const who = p.person ?? `no ${p.place} on the roster`
     const summary =
-      p.reason === 'acknowledgement-late'
-        ? `${who} (${p.place}): ${counterpart} has not acknowledged ${c.urgency} request ${c.id}: phone ${counterpart}${p.desk === undefined ? ' (no directory record found)' : ` at ${p.desk.phone} (${p.desk.unit})`}`
-        : `${who} (${p.place}): ${c.urgency} ${c.type} request from ${counterpart} ${p.reason === 'new-request' ? 'arrived' : 'still unacknowledged'}; acknowledge by ${c.ackDueAt ?? view.dueAt}${c.answerDueAt === null ? '' : `, answer by ${c.answerDueAt}`}`
+      p.reason === 'answer-overdue' || p.reason === 'answer-late'
+        ? answerPageText(c, who, p.place, p.reason, counterpart, p.desk)
+        : p.reason === 'acknowledgement-late'
+          ? `${who} (${p.place}): ${counterpart} has not acknowledged ${c.urgency} request ${c.id}: phone ${counterpart}${p.desk === undefined ? ' (no directory record found)' : ` at ${p.desk.phone} (${p.desk.unit})`}`
+          : `${who} (${p.place}): ${c.urgency} ${c.type} request from ${counterpart} ${p.reason === 'new-request' ? 'arrived' : 'still unacknowledged'}; acknowledge by ${c.ackDueAt ?? view.dueAt}${c.answerDueAt === null ? '' : `, answer by ${c.answerDueAt}`}`
     const channels: Channels = p.person === null ? {} : this.#init.store.channelsOf(p.person)
     this.#init.feed.publish(
       {

@@ -151,6 +151,65 @@ describe('duty pager', () => {
     expect(page?.summary).toMatch(new RegExp(`acknowledge by .*, answer by ${answerDueAt}$`))
   })
 
+  it('pages the officer and supervisor once an owed answer is overdue, once per deadline, across a restart', async () => {
+    const entries: LedgerEvent[] = []
+    const answerDueAt = new Date(OPENED + 24 * 3_600_000).toISOString()
+    const owed = { ...received('in-progress'), ackDueAt: null, answerDueAt }
+    const clock = { now: Date.parse(answerDueAt) - 1 }
+    const { pager, feed } = pagerAt(entries, [owed], clock)
+    await pager.load([])
+    expect(await pager.check()).toEqual([])
+    clock.now = Date.parse(answerDueAt)
+    const pages = await pager.check()
+    expect(pages.map((p) => [p.place, p.person, p.reason, p.dueAt])).toEqual([
+      ['officer', 'alice', 'answer-overdue', answerDueAt],
+      ['supervisor', 'sue', 'answer-overdue', answerDueAt],
+    ])
+    const [first] = await feed.after(0, 0)
+    expect(first?.summary).toBe(
+      `alice (officer): the answer to urgent preservation request IT-20260713-0000abcd from IT was due ${answerDueAt}: answer it, or end it (\`pocnet case show IT-20260713-0000abcd\` lists the steps)`,
+    )
+    // every later walk, and a restart, pages no one again for the same deadline
+    clock.now += 15_000
+    expect(await pager.check()).toEqual([])
+    const restarted = pagerAt(entries, [owed], clock).pager
+    await restarted.load(pageSeqs(entries))
+    expect(await restarted.check()).toEqual([])
+    expect(entries.map((e) => e.detail?.key)).toEqual([
+      `IT-20260713-0000abcd/page/answer/${answerDueAt}/officer`,
+      `IT-20260713-0000abcd/page/answer/${answerDueAt}/supervisor`,
+    ])
+    // a new deadline (delivery recorded later moves it) pages anew
+    const moved = new Date(Date.parse(answerDueAt) + 60_000).toISOString()
+    clock.now = Date.parse(moved)
+    const again = pagerAt(entries, [{ ...owed, answerDueAt: moved }], clock).pager
+    await again.load(pageSeqs(entries))
+    expect((await again.check()).map((p) => p.dueAt)).toEqual([moved, moved])
+  })
+
+  it('tells the requester and supervisor to phone the counterpart once its answer is overdue', async () => {
+    const answerDueAt = new Date(OPENED + 24 * 3_600_000).toISOString()
+    const asked = { ...received('acknowledged'), side: 'requester' as const, ackDueAt: null, answerDueAt }
+    const { pager, feed } = pagerAt([], [asked], { now: Date.parse(answerDueAt) })
+    const pages = await pager.check()
+    expect(pages.map((p) => [p.place, p.person, p.reason, p.phone])).toEqual([
+      ['requester', 'alice', 'answer-late', '+390600000000'],
+      ['supervisor', 'sue', 'answer-late', '+390600000000'],
+    ])
+    const [first] = await feed.after(0, 0)
+    expect(first?.summary).toBe(
+      `alice (requester): FR has not answered urgent request IT-20260713-0000abcd, due ${answerDueAt}: phone FR at +390600000000 (FR desk)`,
+    )
+  })
+
+  it('pages no one about an answer once none is owed', async () => {
+    const entries: LedgerEvent[] = []
+    const answered = { ...received('answered'), ackDueAt: null }
+    const { pager } = pagerAt(entries, [answered], { now: OPENED + 365 * 24 * 3_600_000 })
+    expect(await pager.check()).toEqual([])
+    expect(entries).toEqual([])
+  })
+
   it('pages no one once the request is acknowledged, nor on a node that keeps no roster', async () => {
     const entries: LedgerEvent[] = []
     const { pager } = pagerAt(entries, [received('acknowledged')], { now: OPENED + DEADLINE_MS })
