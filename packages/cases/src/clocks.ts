@@ -101,6 +101,22 @@ export function nextAlertAt(c: Case, now: Date, config: ClockConfig): string | u
 
 const MAX_HOURS = 24 * 365
 
+/**
+ * Checks a node's own answer-deadline table (its config file's `answerDeadlineMinutes`): a
+ * `default` row and optional rows per request type, each with minutes for every urgency, from 1
+ * minute to a year. Never throws on bad input; problems are located under `answerDeadlineMinutes`.
+ */
+export function validateAnswerDeadlines(input: unknown): Validation<AnswerDeadlineMinutes> {
+  const reader = new FormReader()
+  const table =
+    input === undefined || input === null
+      ? reader.report('answerDeadlineMinutes', 'required', 'is required when the key is present')
+      : readAnswerDeadlines(reader, input, MAX_HOURS * 60)
+  return table === undefined || reader.problems.length > 0
+    ? { ok: false, problems: reader.problems }
+    : { ok: true, value: table }
+}
+
 /** Checks a clock configuration read from a node's config file; never throws on bad input. */
 export function validateClockConfig(input: unknown): Validation<ClockConfig> {
   const reader = new FormReader()

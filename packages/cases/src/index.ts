@@ -36,6 +36,7 @@ export {
   type ClockConfig,
   dueAlerts,
   nextAlertAt,
+  validateAnswerDeadlines,
   validateClockConfig,
 } from './clocks.ts'
 export {

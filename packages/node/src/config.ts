@@ -5,6 +5,7 @@ import { CLOCK_PRESETS, type ClockPresetName } from '@pocnet/cases'
 import { type NodeIdentity, writeFileAtomic } from '@pocnet/crypto'
 import { COUNTRY_CODE_RULE, isCountryCode, isNetworkId, NETWORK_ID_RULE } from '@pocnet/protocol'
 import { type AttachmentsConfig, attachmentsConfigProblems } from './attachments/config.ts'
+import { answerDeadlinesProblems, type ClockSettings } from './clock-config.ts'
 import { DEFAULT_FRAME_BUDGET } from './constants.ts'
 import { type DrillsConfig, drillsConfigProblems } from './drills/config.ts'
 import { type EscalationConfig, escalationProblems } from './duty/ladder.ts'
@@ -57,6 +58,11 @@ export interface NodeConfig {
   connections?: { maxPerMember: number }
   /** Deadline settings for case clocks: a preset of @pocnet/cases (configuration, never law). */
   clockPreset: ClockPresetName
+  /**
+   * This node's own answer deadlines, in minutes per request type and urgency with a `default` row
+   * (clock-config.ts); absent: the preset's.
+   */
+  answerDeadlineMinutes?: ClockSettings['answerDeadlineMinutes']
   /**
    * The witnessing policy: how many distinct other members should cosign each checkpoint.
    * Absent: a majority of the other members (witnessPolicy). Never blocks anything; `status` says
@@ -181,6 +187,8 @@ export function validateConfig(raw: unknown): { config: NodeConfig } | { problem
   if (typeof raw.clockPreset !== 'string' || !Object.hasOwn(CLOCK_PRESETS, raw.clockPreset)) {
     problems.push({ path: 'clockPreset', message: `must be one of ${Object.keys(CLOCK_PRESETS).join(', ')}` })
   }
+  if (raw.answerDeadlineMinutes !== undefined)
+    problems.push(...answerDeadlinesProblems(raw.answerDeadlineMinutes))
   if (raw.witness !== undefined) {
     const w = raw.witness
     if (!isObject(w) || Object.keys(w).some((k) => k !== 'minCosigners'))

@@ -2,7 +2,6 @@ import { join } from 'node:path'
 import type { AbortOptions } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { CLOCK_PRESETS } from '@pocnet/cases'
 import { peerIdFromEd25519PublicKey } from '@pocnet/crypto'
 import { Directory, RosterSync, VerifiedRecords } from '@pocnet/directory'
 import type { FrameBudget } from '@pocnet/protocol/reqresp'
@@ -10,6 +9,7 @@ import { attachmentsConfigOf } from '../attachments/config.ts'
 import { keyInCase } from '../attachments/of-case.ts'
 import { Attachments } from '../attachments/service.ts'
 import { CaseBook } from '../casebook/index.ts'
+import { clocksOf } from '../clock-config.ts'
 import { frameBudgetOf, minCosigners, sealsHybrid } from '../config.ts'
 import { ConnectionGuard } from '../connection-guard.ts'
 import { DATA_DIR, MAX_CONNECTIONS_PER_MEMBER, READ_PAUSE } from '../constants.ts'
@@ -236,7 +236,7 @@ export async function createServices(
     ledger,
     outbox,
     feed,
-    clocks: CLOCK_PRESETS[config.clockPreset],
+    clocks: clocksOf(config),
     log: log.child('cases'),
     attachments,
     ...(opts.caseClock ? { now: () => new Date(opts.caseClock!()) } : {}),

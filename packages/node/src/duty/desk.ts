@@ -1,7 +1,7 @@
-import { CLOCK_PRESETS } from '@pocnet/cases'
 import type { Directory } from '@pocnet/directory'
 import type { Ledger } from '@pocnet/ledger'
 import type { CaseBook } from '../casebook/index.ts'
+import { clocksOf } from '../clock-config.ts'
 import type { NodeConfig } from '../config.ts'
 import type { EventFeed } from '../feed.ts'
 import type { Logger } from '../log.ts'
@@ -39,7 +39,7 @@ export function dutyDesk(init: DutyDeskInit): DutyDesk {
     feed: init.feed,
     store,
     cases: () => init.cases.list(),
-    clocks: CLOCK_PRESETS[init.config.clockPreset],
+    clocks: clocksOf(init.config),
     escalation: init.config.escalation,
     deskOf: async (country, signal) => {
       const found = await init.directory.lookup(country, {
