@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { caseRoutes } from '@pocnet/node/control-client'
 import {
   createFederation,
   type Federation,
@@ -169,6 +170,13 @@ describe('endings per article, the MLA handover and conditions on use', () => {
         /^ {2}preserved {4}ref OVH-3 \(OVH\), 90 days, released .* \(request withdrawn\)$/m,
       )
     }
+    // the requested side's officer is told which custodians may now let the data go
+    const feed = await fr.client.call(caseRoutes.feed, { query: { after: 0 } })
+    expect(feed.events.filter((e) => e.caseId === caseId && e.summary.includes('withdrawn'))).toEqual([
+      expect.objectContaining({
+        summary: 'IT: withdrawn (case now withdrawn); preservation released at OVH-3',
+      }),
+    ])
   })
 
   it('Art. 28(2)-(3): conditions stated and accepted, then carried into the Art. 30 follow-up', async () => {

@@ -194,7 +194,7 @@ export function registerCase(program: Command): void {
   textStep(kase, {
     name: 'withdraw',
     kind: 'withdrawn',
-    description: 'withdraw a request that is still open (requester side)',
+    description: 'withdraw a request that is still open (requester side); releases any preserved data',
     field: 'reason',
     flag: 'reason',
     help: 'why',
