@@ -77,13 +77,9 @@ export type {
   KeyRotationGrant,
   KeyRotationPolicy,
 } from './key-rotation.ts'
-export {
-  type AppendOptions,
-  type CheckpointPolicy,
-  Ledger,
-  type LedgerOptions,
-  ledgerInUse,
-} from './ledger.ts'
+export { Ledger } from './ledger.ts'
+export { ledgerInUse } from './ledger-in-use.ts'
+export type { AppendOptions, CheckpointPolicy, LedgerOptions } from './ledger-options.ts'
 export { EMPTY_ROOT, hashLeaf, verifyConsistency, verifyInclusion } from './merkle.ts'
 export {
   type MlDsaCosigner,

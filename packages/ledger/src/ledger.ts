@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { bytesEqual, type NodeIdentity, toHex } from '@pocnet/crypto'
+import { appendOps } from './append-ops.ts'
 import { carryBlobKeys, readBlobKeys } from './blob-keys.ts'
 import { BlobStore } from './blob-store.ts'
 import { deriveBlobKey } from './blobs.ts'
@@ -9,80 +10,15 @@ import { CheckpointStore, repairLatestCheckpointFile } from './checkpoint-store.
 import { MAX_BATCH_ENTRIES } from './constants.ts'
 import { decodeEntry, encodeEntry, type LedgerEntry, type LedgerEvent, validateEvent } from './entry.ts'
 import { LedgerClosedError, LedgerStateError, NotFoundError } from './errors.ts'
-import { type KeyEpoch, type KeyRotationPolicy, keyRotationEvent } from './key-rotation.ts'
-import {
-  encodeEntryRun,
-  entryKey,
-  entryValue,
-  indexKey,
-  indexValuePrefix,
-  nodeKey,
-  TILE_WIDTH,
-  tileKey,
-} from './layout.ts'
+import { type KeyEpoch, keyRotationEvent } from './key-rotation.ts'
 import { type ExportOptions, exportLedger } from './ledger-export.ts'
+import type { AppendOptions, CheckpointPolicy, LedgerOptions } from './ledger-options.ts'
 import { type LedgerState, readLedgerState } from './ledger-state.ts'
-import { consistencyProofPlan, hashLeaf, inclusionProofPlan, MerkleFrontier, rangeNodes } from './merkle.ts'
+import { consistencyProofPlan, inclusionProofPlan, type MerkleFrontier, rangeNodes } from './merkle.ts'
 import { type QueryOptions, scanEntries } from './query.ts'
 import { type BatchOp, DB_DIR, type LedgerDb, openLevel } from './store.ts'
 import { type SealedBlobs, StoredBlobResolver } from './stored-blobs.ts'
 import { StoredTiles } from './stored-tiles.ts'
-
-/**
- * Whether another process holds the ledger database in `dir` (a node running, or still starting):
- * LevelDB's lock says so where a control socket may not answer yet. Opening it to find out is
- * what the node does at start anyway (it replays LevelDB's log), so a stopped node's copy taken
- * after this is as the node would find it.
- */
-export async function ledgerInUse(dir: string): Promise<boolean> {
-  const db = openLevel(join(dir, DB_DIR), false)
-  try {
-    await db.open()
-    return false
-  } catch (err) {
-    const e = err as { code?: string; cause?: { code?: string } }
-    if (e.code === 'LEVEL_LOCKED' || e.cause?.code === 'LEVEL_LOCKED') return true
-    throw err
-  } finally {
-    await db.close().catch(() => {})
-  }
-}
-
-export interface CheckpointPolicy {
-  /** Cut a checkpoint once this many entries were appended since the last one. */
-  entries?: number
-  /** Cut a checkpoint this often (milliseconds) when there are new entries. */
-  ms?: number
-}
-
-export interface LedgerOptions {
-  /** The ledger's own directory; it holds `db/` (LevelDB) and `checkpoint` (the latest one). */
-  dir: string
-  /** Signs checkpoints; the blob store's key is derived from its signing seed. */
-  identity: NodeIdentity
-  /** Checkpoint origin line, e.g. checkpointOrigin(networkId, country). Fixed at creation. */
-  origin: string
-  /** Milliseconds since the epoch; injectable for tests. */
-  clock?: () => number
-  checkpointEvery?: CheckpointPolicy
-  /** Told when an automatic checkpoint fails (the append itself has succeeded by then). */
-  onCheckpointError?: (err: Error) => void
-  /**
-   * Told as `open` moves a version 1 database's entries into tiles (docs/ledger.md §3): before the
-   * first batch and after each, with the entries in tiles so far out of those to tile.
-   */
-  onUpgrade?: (progress: { tiled: number; total: number }) => void
-  /**
-   * Asked when `identity` is not the ledger's current key: a grant makes `open` record the
-   * rotation (a key-rotation entry, then a checkpoint under the new key); none refuses the open.
-   */
-  keyRotation?: KeyRotationPolicy
-}
-
-export interface AppendOptions {
-  /** Blob bytes stored in the same atomic batch; their hashes are added to the entry's `blobs`. */
-  blobs?: Uint8Array[]
-}
 
 interface PendingWrite {
   checked: Array<LedgerEvent & { blobs: Uint8Array[] }>
@@ -91,8 +27,6 @@ interface PendingWrite {
   resolve: (entries: LedgerEntry[]) => void
   reject: (err: unknown) => void
 }
-
-const EMPTY = new Uint8Array(0)
 
 /**
  * The append-only log. One writer: every mutation runs through one promise chain, and each
@@ -349,37 +283,15 @@ export class Ledger {
       }
     }
     if (accepted.length === 0) return
-    const frontier = new MerkleFrontier(before, this.#frontier.hashes())
-    let tiled = this.#tiles.tiled
-    let openTile = [...this.#tiles.openTile]
-    const ops: BatchOp[] = []
-    for (const { entries, encoded, blobPuts } of accepted) {
-      for (const [i, entry] of entries.entries()) {
-        const bytes = encoded[i]!
-        const leafHash = hashLeaf(bytes)
-        openTile.push({ leafHash, bytes })
-        if (openTile.length === TILE_WIDTH) {
-          // the tile is full: one record replaces the entries stored alone by earlier batches
-          ops.push({ type: 'put', key: tileKey(tiled / TILE_WIDTH), value: encodeEntryRun(openTile) })
-          for (let seq = tiled; seq < before; seq++) ops.push({ type: 'del', key: entryKey(seq) })
-          tiled += TILE_WIDTH
-          openTile = []
-        }
-        frontier.append(leafHash, (level, index, hash) => {
-          if (level > 0) ops.push({ type: 'put', key: nodeKey(level, index), value: hash })
-        })
-        for (const field of ['caseId', 'counterpart', 'kind'] as const) {
-          const value = entry[field]
-          if (value !== undefined)
-            ops.push({ type: 'put', key: indexKey(indexValuePrefix(field, value), entry.seq), value: EMPTY })
-        }
-      }
-      ops.push(...blobPuts)
-    }
-    for (let seq = Math.max(tiled, before); seq < frontier.size; seq++) {
-      const { leafHash, bytes } = openTile[seq - tiled]!
-      ops.push({ type: 'put', key: entryKey(seq), value: entryValue(leafHash, bytes) })
-    }
+    const { ops, frontier, tiled, openTile } = appendOps(
+      {
+        size: before,
+        hashes: this.#frontier.hashes(),
+        tiled: this.#tiles.tiled,
+        openTile: this.#tiles.openTile,
+      },
+      accepted,
+    )
     try {
       await this.#db.batch(ops, { sync: true })
     } catch (err) {

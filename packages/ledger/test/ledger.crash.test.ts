@@ -6,7 +6,7 @@ import { Signer, toHex } from '@pocnet/crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyCosignatures } from '../src/cosignature.ts'
 import { TILE_WIDTH } from '../src/layout.ts'
-import { ledgerInUse } from '../src/ledger.ts'
+import { ledgerInUse } from '../src/ledger-in-use.ts'
 import { verifyLedger } from '../src/verify.ts'
 import { NodeIdentity, ORIGIN, openTestLedger, tempDir } from './fixtures/ledger.ts'
 
