@@ -35,7 +35,7 @@ import {
   type RosterSignature,
   type VerifiedRosterChain,
   verifyRosterChain,
-} from './roster.ts'
+} from './roster/index.ts'
 
 /*
  * The offline ceremony works on small files an operator can read, copy and e-mail:

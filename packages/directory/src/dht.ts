@@ -23,7 +23,7 @@ import { RecordRejectedError } from './errors.ts'
 import type { DirectoryMemory } from './memory.ts'
 import { compareRecords, decodeRecordBody, type VerifiedRecord, verifyRecord } from './record.ts'
 import type { RejectionListener } from './rejection.ts'
-import type { RosterState } from './roster.ts'
+import type { RosterState } from './roster/index.ts'
 import type { VerifiedRecords } from './verified-records.ts'
 
 const KEY_PREFIX = `/${DIRECTORY_KEY_NAMESPACE}/`

@@ -38,7 +38,7 @@ import {
   type VerifiedRecord,
 } from './record.ts'
 import { type RejectionListener, type RejectionProtocol, rejectionReason } from './rejection.ts'
-import type { RosterState } from './roster.ts'
+import type { RosterState } from './roster/index.ts'
 import { VerifiedRecords } from './verified-records.ts'
 
 export interface DirectoryInit {

@@ -1,6 +1,6 @@
 import { bytesEqual, toHex } from '@pocnet/crypto'
 import { RosterForkError } from './errors.ts'
-import { type RosterState, type VerifiedRosterChain, verifyRosterChain } from './roster.ts'
+import { type RosterState, type VerifiedRosterChain, verifyRosterChain } from './roster/index.ts'
 
 /** What `onRosterAdopted` listeners hear: the node must append it to its ledger. */
 export interface RosterAdoption {

@@ -1,5 +1,5 @@
 import { bytesEqual } from '@pocnet/crypto'
-import { decodeRosterBody, type VerifiedRosterChain } from './roster.ts'
+import { decodeRosterBody, type VerifiedRosterChain } from './roster/index.ts'
 
 /*
  * The keys a roster chain gave each country, in order: what a ledger's key history is checked

@@ -85,4 +85,4 @@ export {
   type VerifiedRosterChain,
   type VerifyChainOptions,
   verifyRosterChain,
-} from './roster.ts'
+} from './roster/index.ts'

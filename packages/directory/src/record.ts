@@ -33,7 +33,7 @@ import {
 import { DECLARATION_CODES, type Declaration, isDeclaration } from './declarations.ts'
 import { RecordFieldError, RecordRejectedError } from './errors.ts'
 import { FieldReader } from './fields.ts'
-import type { RosterState } from './roster.ts'
+import type { RosterState } from './roster/index.ts'
 
 /** Who answers: a telecom/operations centre that connects to an official, or investigative/technical staff. */
 export const CONTACT_KINDS = ['telecom-centre', 'investigative'] as const

@@ -14,7 +14,7 @@ import { PeerProtocolError } from './errors.ts'
 import { FieldReader } from './fields.ts'
 import type { OfferOutcome, RosterKeeper } from './keeper.ts'
 import { type RejectionListener, rejectionReason } from './rejection.ts'
-import type { RosterState } from './roster.ts'
+import type { RosterState } from './roster/index.ts'
 
 export interface RosterSyncInit {
   libp2p: Libp2p

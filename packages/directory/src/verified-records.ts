@@ -1,7 +1,7 @@
 import { sha256, toHex } from '@pocnet/crypto'
 import { MAX_ROSTER_MEMBERS } from './constants.ts'
 import { checkRecordTimes, type DirectoryRecord, type VerifiedRecord, verifyRecord } from './record.ts'
-import type { RosterState } from './roster.ts'
+import type { RosterState } from './roster/index.ts'
 
 /** Records remembered as verified per roster version: a few per member (current, previous, in flight). */
 const MAX_REMEMBERED_PER_ROSTER = 4 * MAX_ROSTER_MEMBERS

@@ -10,7 +10,7 @@ import {
   type RosterChange,
   signRosterBody,
   verifyRosterChain,
-} from '../src/roster.ts'
+} from '../src/roster/index.ts'
 
 const fr = NodeIdentity.generate()
 const de = NodeIdentity.generate()

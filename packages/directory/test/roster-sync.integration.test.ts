@@ -11,7 +11,7 @@ import {
   RosterForkError,
   RosterThresholdError,
 } from '../src/index.ts'
-import { parseRosterDocument } from '../src/roster.ts'
+import { parseRosterDocument } from '../src/roster/index.ts'
 import {
   contactDetails,
   type Founders,
