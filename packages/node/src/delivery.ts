@@ -3,23 +3,18 @@ import { RateLimiter } from '@libp2p/utils'
 import { bytesEqual, type NodeIdentity, sha256 } from '@pocnet/crypto'
 import { DEFAULT_CACHE_FRESH_MS, MAX_CLOCK_SKEW_MS, type RosterState } from '@pocnet/directory'
 import { InvalidEntryError, type Ledger } from '@pocnet/ledger'
-import {
-  createReceipt,
-  type OpenedEnvelope,
-  open,
-  type RejectReason,
-  type SenderInfo,
-} from '@pocnet/protocol'
+import { createReceipt, type OpenedEnvelope, open, type RejectReason } from '@pocnet/protocol'
 import { type FrameBudget, serveRequests } from '@pocnet/protocol/reqresp'
-import {
-  DELIVERY_PROTOCOL,
-  MAX_INBOUND_DELIVERY_STREAMS,
-  MAX_SENDERS_NOT_FOUND,
-  SENDER_NOT_FOUND_TTL_MS,
-} from './constants.ts'
+import { DELIVERY_PROTOCOL, MAX_INBOUND_DELIVERY_STREAMS, SENDER_NOT_FOUND_TTL_MS } from './constants.ts'
 import type { Host } from './host.ts'
 import { type Logger, LogThrottle, THROTTLED_LOG_EVERY_MS } from './log.ts'
 import { type Accepted, ReplayMemory } from './replay.ts'
+import {
+  SenderKeyResolver,
+  type SenderKeys,
+  SenderKeyUnavailable,
+  SenderRecentlyNotFound,
+} from './sender-keys.ts'
 
 export interface InboundMessage {
   messageId: string
@@ -72,8 +67,6 @@ export interface DeliveryInit {
   frameBudget?: FrameBudget
 }
 
-const BOX_KEY_CACHE_MS = 60_000
-
 /**
  * How long after this node's record first advertises its X-Wing key a classical envelope from a
  * hybrid sender is still accepted: a sender seals to the record it holds, which a directory cache
@@ -81,39 +74,8 @@ const BOX_KEY_CACHE_MS = 60_000
  */
 export const DOWNGRADE_GRACE_MS = DEFAULT_CACHE_FRESH_MS + MAX_CLOCK_SKEW_MS
 
-/** What a sender's directory record says about sealing to and from it. */
-export interface SenderKeys {
-  boxPublicKey: Uint8Array
-  /** Present when the sender's record advertises hybrid sealing. */
-  kemPublicKey?: Uint8Array
-}
-
-/** A member's box key could not be found (no directory record reachable yet). */
-class SenderKeyUnavailable extends Error {}
 /** The envelope names a sender other than the connected peer (open() asked for its keys). */
 class NotTheConnectedPeer extends Error {}
-/** A lookup of this member's record failed a moment ago: answered from memory, without another lookup. */
-class SenderRecentlyNotFound extends Error {
-  readonly country: string
-  readonly miss: SenderMiss
-  constructor(country: string, miss: SenderMiss) {
-    super(`no directory record of ${country} a moment ago`)
-    this.country = country
-    this.miss = miss
-  }
-}
-
-/** A failed lookup of a member's record, remembered for a short time (the negative cache). */
-interface SenderMiss {
-  /** When the entry ends (ms since epoch). */
-  until: number
-  /** The roster version and the member's record stamp when the lookup failed: a change ends the entry. */
-  rosterVersion: number
-  stamp: string | undefined
-  /** Envelopes answered from this entry, and when a line about them was last logged. */
-  deferred: number
-  loggedAt: number
-}
 
 /** Rejections by reason since start: the "counted" of "rejected, counted, logged". */
 export type RejectionCounts = Partial<
@@ -146,18 +108,8 @@ export class DeliveryReceiver {
   #accepted: ReplayMemory
   readonly #inFlight = new Map<string, Promise<Uint8Array>>()
   readonly #limiter: RateLimiter
-  /** Senders' keys from their directory records, so a burst does not verify the record per message. */
-  readonly #senderKeys = new Map<string, { keys: SenderKeys; at: number }>()
-  /**
-   * Members whose record a lookup failed to find a moment ago, by country: their envelopes are
-   * answered `try-later` without another lookup until the entry ends (at most MAX_SENDERS_NOT_FOUND).
-   */
-  readonly #notFound = new Map<string, SenderMiss>()
-  /** Lookups under way, by country: envelopes arriving meanwhile wait for the same answer. */
-  readonly #lookups = new Map<string, Promise<SenderKeys | undefined>>()
-  readonly #notFoundTtlMs: number
+  readonly #senderKeys: SenderKeyResolver
   #acceptedCount = 0
-  #senderLookups = 0
 
   constructor(init: DeliveryInit) {
     this.#init = init
@@ -165,7 +117,10 @@ export class DeliveryReceiver {
     this.#refusedStreams = new LogThrottle({ now: this.#now })
     this.#rateLimited = new LogThrottle({ now: this.#now })
     this.#perReason = new LogThrottle({ now: this.#now })
-    this.#notFoundTtlMs = init.senderNotFoundTtlMs ?? SENDER_NOT_FOUND_TTL_MS
+    this.#senderKeys = new SenderKeyResolver(init, {
+      now: this.#now,
+      notFoundTtlMs: init.senderNotFoundTtlMs ?? SENDER_NOT_FOUND_TTL_MS,
+    })
     this.#limiter = new RateLimiter({ points: init.limits.perPeerPerMinute, duration: 60 })
     this.#accepted = new ReplayMemory(this.#replayWindowMs, this.#now)
   }
@@ -185,7 +140,7 @@ export class DeliveryReceiver {
 
   /** Lookups of senders' box keys (directory cache, else DHT and peers) started since start. */
   get senderLookups(): number {
-    return this.#senderLookups
+    return this.#senderKeys.lookups
   }
 
   /** Rebuilds the replay memory from the ledger, then starts serving. */
@@ -287,7 +242,7 @@ export class DeliveryReceiver {
       if (
         !result.ok &&
         (result.check === 'decrypt' || result.check === 'downgrade') &&
-        this.#dropCachedKeys(from)
+        this.#senderKeys.dropCachedKeys(from)
       ) {
         // the sender may have rotated its box key, or stopped advertising its X-Wing key, since
         // we cached its record: look it up afresh once
@@ -446,12 +401,6 @@ export class DeliveryReceiver {
     return receipt
   }
 
-  /** Forgets the cached keys of the peer's country; true if there were some. */
-  #dropCachedKeys(peer: PeerId): boolean {
-    const country = this.#init.getRoster().memberByPeerId(peer)?.country
-    return country !== undefined && this.#senderKeys.delete(country)
-  }
-
   /** open() of an envelope that came from `from`: a sender other than `from` is refused unresolved. */
   #open(request: Uint8Array, from: PeerId): ReturnType<typeof open> {
     const { identity, network, limits } = this.#init
@@ -460,90 +409,12 @@ export class DeliveryReceiver {
       networkId: network,
       resolveSender: (sender) => {
         if (!sender.equals(from)) throw new NotTheConnectedPeer()
-        return this.#resolveSender(sender)
+        return this.#senderKeys.resolve(sender)
       },
       now: this.#now(),
       downgradeRefusedFrom: this.#init.downgradeRefusedFrom(),
       maxBytes: limits.maxEnvelopeBytes,
       skew: { maxAgeMs: limits.maxAgeMs, maxFutureMs: limits.clockSkewMs },
-    })
-  }
-
-  async #resolveSender(sender: PeerId): Promise<SenderInfo | undefined> {
-    const member = this.#init.getRoster().memberByPeerId(sender)
-    if (member === undefined) return undefined
-    const cached = this.#senderKeys.get(member.country)
-    let keys = cached !== undefined && this.#now() - cached.at < BOX_KEY_CACHE_MS ? cached.keys : undefined
-    if (keys === undefined) {
-      const miss = this.#recentMiss(member.country)
-      if (miss !== undefined) throw new SenderRecentlyNotFound(member.country, miss)
-      const joined = this.#lookups.has(member.country)
-      keys = await this.#lookUp(member.country)
-      if (keys === undefined) {
-        // an envelope that joined another's lookup cost none of its own: counted and logged as above
-        const missed = joined ? this.#notFound.get(member.country) : undefined
-        if (missed !== undefined) throw new SenderRecentlyNotFound(member.country, missed)
-        throw new SenderKeyUnavailable()
-      }
-      this.#senderKeys.set(member.country, { keys, at: this.#now() })
-    }
-    return { signingPublicKey: member.publicKey, ...keys, member: true }
-  }
-
-  /**
-   * The keys of `country` from its directory record: one lookup at a time per country (envelopes
-   * arriving meanwhile share its answer); a failure is remembered, a success ends what was.
-   */
-  #lookUp(country: string): Promise<SenderKeys | undefined> {
-    const pending = this.#lookups.get(country)
-    if (pending !== undefined) return pending
-    this.#senderLookups++
-    // taken before the lookup, so that a record arriving while it runs also ends the entry it leaves
-    const rosterVersion = this.#init.getRoster().version
-    const stamp = this.#init.recordStampOf?.(country)
-    const lookup = (async () => {
-      let keys: SenderKeys | undefined
-      try {
-        keys = await this.#init.keysOf(country)
-      } catch {
-        keys = undefined // a lookup that fails is a record not found, for now
-      }
-      if (keys === undefined) this.#rememberMiss(country, rosterVersion, stamp)
-      else this.#notFound.delete(country)
-      return keys
-    })().finally(() => this.#lookups.delete(country))
-    this.#lookups.set(country, lookup)
-    return lookup
-  }
-
-  /** The live negative entry of `country`, if any; one that expired, or whose roster or record changed, is dropped. */
-  #recentMiss(country: string): SenderMiss | undefined {
-    const miss = this.#notFound.get(country)
-    if (miss === undefined) return undefined
-    if (
-      this.#now() < miss.until &&
-      miss.rosterVersion === this.#init.getRoster().version &&
-      miss.stamp === this.#init.recordStampOf?.(country)
-    )
-      return miss
-    this.#notFound.delete(country)
-    return undefined
-  }
-
-  #rememberMiss(country: string, rosterVersion: number, stamp: string | undefined): void {
-    const now = this.#now()
-    this.#notFound.delete(country) // re-inserted last: the map's order is the entries' age
-    if (this.#notFound.size >= MAX_SENDERS_NOT_FOUND) {
-      for (const [c, m] of this.#notFound) if (m.until <= now) this.#notFound.delete(c)
-      const oldest = this.#notFound.keys().next()
-      if (this.#notFound.size >= MAX_SENDERS_NOT_FOUND && !oldest.done) this.#notFound.delete(oldest.value)
-    }
-    this.#notFound.set(country, {
-      until: now + this.#notFoundTtlMs,
-      rosterVersion,
-      stamp,
-      deferred: 0,
-      loggedAt: Number.NEGATIVE_INFINITY,
     })
   }
 }
