@@ -14,6 +14,7 @@ export {
   MESSAGE_ID_LENGTH,
   RECEIPT_VERSION,
 } from './constants.ts'
+export type { PeerId, PeerKeys, SenderInfo, SenderResolver } from './envelope/keys.ts'
 export {
   type EnvelopeRejectReason,
   type OpenCheck,
@@ -21,15 +22,9 @@ export {
   type OpenOptions,
   type OpenResult,
   open,
-  type PeerId,
-  type PeerKeys,
   type RejectedEnvelope,
-  type SealedEnvelope,
-  type SealInput,
-  type SenderInfo,
-  type SenderResolver,
-  seal,
-} from './envelope.ts'
+} from './envelope/open.ts'
+export { type SealedEnvelope, type SealInput, seal } from './envelope/seal.ts'
 export {
   CborDecodeError,
   CborDuplicateKeyError,
