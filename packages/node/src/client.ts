@@ -36,6 +36,7 @@ export {
 } from './errors.ts'
 export { type InitOptions, type InitResult, initNode } from './init.ts'
 export type { LogLevel } from './log.ts'
+export { readMlDsaWitnessKey } from './ml-dsa-witness-key.ts'
 export { obtainPassphrase } from './passphrase.ts'
 export { type KeyRotated, retiredKeyFile, rotateNodeKey } from './retired-keys.ts'
 export { MAX_EVIDENCE_BYTES } from './witness/wire.ts'

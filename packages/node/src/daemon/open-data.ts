@@ -2,12 +2,10 @@ import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   bytesEqual,
-  KeyFileError,
   type MlDsa44Signer,
   type NodeIdentity,
   readKeyFile,
   readKeyFileAddingKem,
-  readMlDsaKeyFile,
   toHex,
 } from '@pocnet/crypto'
 import {
@@ -23,6 +21,7 @@ import { type NodeConfig, readConfig } from '../config.ts'
 import { DATA_DIR } from '../constants.ts'
 import { DataDirLockedError, DataFileError, NodeError } from '../errors.ts'
 import type { Logger } from '../log.ts'
+import { readMlDsaWitnessKey } from '../ml-dsa-witness-key.ts'
 import { readRetiredKey, retiredKeyFile } from '../retired-keys.ts'
 
 /** What the data directory holds, opened and checked against each other. */
@@ -149,16 +148,6 @@ export async function openDataDir(dataDir: string, passphrase: string, log: Logg
       hint: `the roster gives ${config.country} another ML-DSA-44 witness key: members refuse this node's ML-DSA-44 cosignatures until \`pocnet roster propose --witness-key member.json\` publishes this one`,
     })
   return { config, identity, ...(mlDsaSigner !== undefined && { mlDsaSigner }), keeper, memory, ledger }
-}
-
-/** The witness's ML-DSA-44 key, or undefined when the data directory has none (a node made before). */
-async function readMlDsaWitnessKey(dataDir: string, passphrase: string): Promise<MlDsa44Signer | undefined> {
-  try {
-    return await readMlDsaKeyFile(join(dataDir, DATA_DIR.mlDsaWitnessKey), passphrase)
-  } catch (err) {
-    if (err instanceof KeyFileError && err.problem === 'not-found') return undefined
-    throw err
-  }
 }
 
 /**
