@@ -75,6 +75,7 @@ function stateJson(state: RosterState) {
       name: m.name,
       publicKey: toHex(m.publicKey),
       peerId: peerIdOf(m.publicKey),
+      ...(m.mlDsaWitnessKey !== undefined && { mlDsaWitnessKeySha256: toHex(sha256(m.mlDsaWitnessKey)) }),
     })),
     retired: [...state.retired.entries()].map(([key, r]) => ({ key, ...r })),
   }
