@@ -2,7 +2,13 @@ import { access } from 'node:fs/promises'
 import { join } from 'node:path'
 import { bytesEqual, MlDsa44Signer, readKeyFile, sha256, toHex, writeMlDsaKeyFile } from '@pocnet/crypto'
 import { exportMemberDescriptor } from '@pocnet/directory/offline'
-import { DATA_DIR, obtainPassphrase, readConfig, rotateNodeKey } from '@pocnet/node/client'
+import {
+  DATA_DIR,
+  obtainPassphrase,
+  readConfig,
+  readMlDsaWitnessKey,
+  rotateNodeKey,
+} from '@pocnet/node/client'
 import type { Command } from 'commander'
 import { Context } from '../context.ts'
 import { CliError } from '../errors.ts'
@@ -18,7 +24,7 @@ export function registerKey(program: Command): void {
     key
       .command('rotate')
       .description(
-        'generate a new node key, keep the old one under keys/retired/, and write member.json for `roster propose --rotate`',
+        'generate a new node key, keep the old one under keys/retired/, and write member.json for `roster propose --rotate` (the ML-DSA-44 witness key stays)',
       )
       .addOption(jsonOption())
       .action(async (flags: { json?: boolean }, command: Command) => {
@@ -42,9 +48,19 @@ export function registerKey(program: Command): void {
               hint: `finish it with the member.json \`pocnet key rotate\` wrote (\`pocnet roster propose --rotate ${join(ctx.dataDir, MEMBER_FILE)}\`), then put the new roster.cbor here`,
             },
           )
+        // the ML-DSA-44 witness key is a key of its own, not rotated here: member.json carries it
+        // over, so the descriptor still says everything the roster publishes for this node.
+        // Read before anything is written: a key file that does not open stops the rotation.
+        const witnessKey = (await readMlDsaWitnessKey(ctx.dataDir, passphrase))?.publicKey
         const rotated = await rotateNodeKey({ dataDir: ctx.dataDir, passphrase })
         const memberFile = join(ctx.dataDir, MEMBER_FILE)
-        await exportMemberDescriptor(memberFile, { identity: rotated.current, country, name: member.name })
+        await exportMemberDescriptor(memberFile, {
+          identity: rotated.current,
+          country,
+          name: member.name,
+          ...(witnessKey !== undefined && { mlDsaWitnessKey: witnessKey }),
+        })
+        const witnessFingerprint = witnessKey === undefined ? undefined : toHex(sha256(witnessKey))
         if (flags.json) {
           out.json({
             country,
@@ -53,6 +69,7 @@ export function registerKey(program: Command): void {
             retiredFile: rotated.retiredFile,
             publicKey: toHex(rotated.current.signingPublicKey),
             peerId: rotated.current.peerId.toString(),
+            ...(witnessFingerprint !== undefined && { mlDsaWitnessKeySha256: witnessFingerprint }),
             memberFile,
           })
           return
@@ -61,6 +78,8 @@ export function registerKey(program: Command): void {
         out.line(`  new peer id    ${rotated.current.peerId.toString()}`)
         out.line(`  old peer id    ${rotated.retired.peerId.toString()}`)
         out.line(`  old key kept   ${rotated.retiredFile}`)
+        if (witnessFingerprint !== undefined)
+          out.line(`  ML-DSA-44 key  unchanged, SHA-256 ${witnessFingerprint}`)
         out.line(`  member file    ${memberFile}`)
         out.line()
         out.line(
