@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path'
 import { FileTooLargeError, readFileWithin } from './bounded-file.ts'
 import { KeyFileError } from './errors.ts'
 import { NodeIdentity } from './identity.ts'
+import type { Passphrase } from './passphrase-keys.ts'
 import {
   DEFAULT_SCRYPT,
   openSealedSecrets,
@@ -34,7 +35,7 @@ export const KEY_FILE_LENGTH = sealedFileLength(NODE_KEY_FILE, NODE_KEY_FILE.cur
  */
 export async function encodeKeyFile(
   identity: NodeIdentity,
-  passphrase: string,
+  passphrase: Passphrase,
   params: ScryptParameters = DEFAULT_SCRYPT,
 ): Promise<Uint8Array> {
   const { signingSeed, boxSecretKey, kemSeed } = identity.secrets
@@ -54,7 +55,7 @@ export async function encodeKeyFile(
 /** Decodes key-file bytes; every failure is a KeyFileError naming the problem. */
 export async function decodeKeyFile(
   bytes: Uint8Array,
-  passphrase: string,
+  passphrase: Passphrase,
   path = '<key file>',
 ): Promise<NodeIdentity> {
   const plaintext = await openSealedSecrets(NODE_KEY_FILE, bytes, passphrase, path)
@@ -147,7 +148,7 @@ async function writeAtomicallyNow(
 export async function writeKeyFile(
   path: string,
   identity: NodeIdentity,
-  passphrase: string,
+  passphrase: Passphrase,
   params: ScryptParameters = DEFAULT_SCRYPT,
 ): Promise<void> {
   await writeFileAtomic(path, await encodeKeyFile(identity, passphrase, params), 0o600)
@@ -174,7 +175,7 @@ export async function readKeyFileBytes(path: string): Promise<Uint8Array> {
 }
 
 /** Reads and decrypts a key file; failures are KeyFileError with a `problem`. */
-export async function readKeyFile(path: string, passphrase: string): Promise<NodeIdentity> {
+export async function readKeyFile(path: string, passphrase: Passphrase): Promise<NodeIdentity> {
   return decodeKeyFile(await readKeyFileBytes(path), passphrase, path)
 }
 
@@ -185,7 +186,7 @@ export async function readKeyFile(path: string, passphrase: string): Promise<Nod
  */
 export async function readKeyFileAddingKem(
   path: string,
-  passphrase: string,
+  passphrase: Passphrase,
 ): Promise<{ identity: NodeIdentity; upgraded: boolean }> {
   const bytes = await readKeyFileBytes(path)
   const identity = await decodeKeyFile(bytes, passphrase, path)

@@ -2,6 +2,7 @@ import { FileTooLargeError, readFileWithin } from './bounded-file.ts'
 import { KeyFileError } from './errors.ts'
 import { writeFileAtomic } from './keyfile.ts'
 import { ML_DSA_44_SEED_LENGTH, MlDsa44Signer } from './ml-dsa.ts'
+import type { Passphrase } from './passphrase-keys.ts'
 import {
   DEFAULT_SCRYPT,
   openSealedSecrets,
@@ -26,7 +27,7 @@ export const ML_DSA_KEY_FILE_LENGTH = sealedFileLength(ML_DSA_KEY_FILE, 1)
 /** Encodes an ML-DSA-44 witness key as key-file bytes, encrypted under `passphrase`. */
 export async function encodeMlDsaKeyFile(
   signer: MlDsa44Signer,
-  passphrase: string,
+  passphrase: Passphrase,
   params: ScryptParameters = DEFAULT_SCRYPT,
 ): Promise<Uint8Array> {
   const plaintext = new Uint8Array(ML_DSA_KEY_FILE.plaintextLengths[1]!)
@@ -42,7 +43,7 @@ export async function encodeMlDsaKeyFile(
 /** Decodes ML-DSA-44 key-file bytes; every failure is a KeyFileError naming the problem. */
 export async function decodeMlDsaKeyFile(
   bytes: Uint8Array,
-  passphrase: string,
+  passphrase: Passphrase,
   path = '<ML-DSA-44 key file>',
 ): Promise<MlDsa44Signer> {
   const plaintext = await openSealedSecrets(ML_DSA_KEY_FILE, bytes, passphrase, path)
@@ -55,7 +56,7 @@ export async function decodeMlDsaKeyFile(
 export async function writeMlDsaKeyFile(
   path: string,
   signer: MlDsa44Signer,
-  passphrase: string,
+  passphrase: Passphrase,
   params: ScryptParameters = DEFAULT_SCRYPT,
 ): Promise<void> {
   await writeFileAtomic(path, await encodeMlDsaKeyFile(signer, passphrase, params), 0o600)
@@ -65,7 +66,7 @@ export async function writeMlDsaKeyFile(
  * Reads and decrypts an ML-DSA-44 key file; a missing file is KeyFileError 'not-found', a file
  * longer than any such key file is refused unread ('corrupted').
  */
-export async function readMlDsaKeyFile(path: string, passphrase: string): Promise<MlDsa44Signer> {
+export async function readMlDsaKeyFile(path: string, passphrase: Passphrase): Promise<MlDsa44Signer> {
   let bytes: Uint8Array
   try {
     bytes = new Uint8Array(

@@ -1,7 +1,8 @@
-import { randomBytes, scrypt as scryptCb } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import nacl from 'tweetnacl'
 import { KeyFileError } from './errors.ts'
 import { bytesEqual, sha256 } from './hash.ts'
+import { type Passphrase, passphraseKeys, SALT_LENGTH, type ScryptParameters } from './passphrase-keys.ts'
 
 /*
  * The layout every pocnet key file shares (the node key, keyfile.ts; a witness's ML-DSA-44 key,
@@ -14,14 +15,14 @@ import { bytesEqual, sha256 } from './hash.ts'
  *   8  p         u8
  *   9  salt      16 bytes
  *  25  nonce     24 bytes (secretbox)
- *  49  sealed    secretbox(key = scrypt(passphrase NFC, salt), plaintext): 16 + plaintext bytes;
+ *  49  sealed    secretbox(key = scrypt(passphrase NFC, salt), plaintext): 16 + plaintext bytes
+ *                (files written together share the salt, passphrase-keys.ts says why);
  *                the plaintext's first byte repeats the version
  *   …  checksum  SHA-256 of every byte before it
  * The checksum lets a reader tell a damaged file (checksum fails) from a wrong passphrase
  * (checksum holds, secretbox does not open).
  */
 const KDF_SCRYPT = 1
-const SALT_LENGTH = 16
 const NONCE_LENGTH = nacl.secretbox.nonceLength
 const SEALED_AT = 9 + SALT_LENGTH + NONCE_LENGTH
 
@@ -34,11 +35,7 @@ export interface SealedFileFormat {
   currentVersion: number
 }
 
-export interface ScryptParameters {
-  log2N: number
-  r: number
-  p: number
-}
+export type { ScryptParameters }
 
 /**
  * OWASP's minimum for scrypt (N = 2^17, r = 8, p = 1): 128 MiB and about 0.5 s here, paid once per
@@ -63,20 +60,6 @@ export function withinLimits(params: ScryptParameters): boolean {
   )
 }
 
-/** scrypt(passphrase NFC, salt) → 32-byte secretbox key. */
-function deriveKey(passphrase: string, salt: Uint8Array, params: ScryptParameters): Promise<Uint8Array> {
-  const N = 2 ** params.log2N
-  return new Promise((resolve, reject) => {
-    scryptCb(
-      passphrase.normalize('NFC'),
-      salt,
-      32,
-      { N, r: params.r, p: params.p, maxmem: 256 * N * params.r + 1024 * 1024 },
-      (err, key) => (err ? reject(err) : resolve(new Uint8Array(key))),
-    )
-  })
-}
-
 function bodyLength(format: SealedFileFormat, version: number): number {
   return SEALED_AT + format.plaintextLengths[version]! + nacl.secretbox.overheadLength
 }
@@ -87,26 +70,31 @@ export function sealedFileLength(format: SealedFileFormat, version: number): num
 }
 
 /**
- * Seals `plaintext` (its first byte the version) under `passphrase` as file bytes of `format`.
- * The caller zeroes its plaintext; the derived key is zeroed here.
+ * Seals `plaintext` (its first byte the version) under `passphrase` as file bytes of `format`,
+ * with the salt of a file `passphrase` (as keys) opened or sealed before with the same parameters.
+ * The caller zeroes its plaintext; a key derived from a passphrase string is zeroed here.
  */
 export async function sealSecrets(
   format: SealedFileFormat,
   plaintext: Uint8Array,
-  passphrase: string,
+  passphrase: Passphrase,
   params: ScryptParameters = DEFAULT_SCRYPT,
 ): Promise<Uint8Array> {
   if (!withinLimits(params)) throw new RangeError('scrypt parameters outside the accepted range')
-  if (passphrase.length === 0) throw new RangeError('the key passphrase must not be empty')
+  const { keys, own } = passphraseKeys(passphrase)
+  if (keys.isEmpty) throw new RangeError('the key passphrase must not be empty')
   const version = plaintext[0]!
   if (format.plaintextLengths[version] !== plaintext.length) {
     throw new RangeError(`a version ${version} plaintext must be ${format.plaintextLengths[version]} bytes`)
   }
-  const salt = new Uint8Array(randomBytes(SALT_LENGTH))
+  const salt = keys.sealingSalt(params)
   const nonce = new Uint8Array(randomBytes(NONCE_LENGTH))
-  const key = await deriveKey(passphrase, salt, params)
-  const sealed = nacl.secretbox(plaintext, nonce, key)
-  key.fill(0)
+  let sealed: Uint8Array
+  try {
+    sealed = nacl.secretbox(plaintext, nonce, await keys.derive(salt, params))
+  } finally {
+    if (own) await keys.dispose()
+  }
   const body = bodyLength(format, version)
   const out = new Uint8Array(body + 32)
   out.set(format.magic, 0)
@@ -125,7 +113,7 @@ export async function sealSecrets(
 export async function openSealedSecrets(
   format: SealedFileFormat,
   bytes: Uint8Array,
-  passphrase: string,
+  passphrase: Passphrase,
   path: string,
 ): Promise<Uint8Array> {
   const magicHolds = bytesEqual(bytes.subarray(0, 4), format.magic)
@@ -144,15 +132,20 @@ export async function openSealedSecrets(
   if (!withinLimits(params)) throw new KeyFileError('unsafe-parameters', path)
   const salt = bytes.subarray(9, 9 + SALT_LENGTH)
   const nonce = bytes.subarray(9 + SALT_LENGTH, SEALED_AT)
-  let key: Uint8Array
+  const { keys, own } = passphraseKeys(passphrase)
+  let plaintext: Uint8Array | null
   try {
-    key = await deriveKey(passphrase, salt, params)
-  } catch {
-    // within LIMITS scrypt only fails when the machine cannot give it the memory
-    throw new KeyFileError('unsafe-parameters', path)
+    let key: Uint8Array
+    try {
+      key = await keys.derive(salt, params)
+    } catch {
+      // within LIMITS scrypt only fails when the machine cannot give it the memory
+      throw new KeyFileError('unsafe-parameters', path)
+    }
+    plaintext = nacl.secretbox.open(bytes.subarray(SEALED_AT, body), nonce, key)
+  } finally {
+    if (own) await keys.dispose()
   }
-  const plaintext = nacl.secretbox.open(bytes.subarray(SEALED_AT, body), nonce, key)
-  key.fill(0)
   if (plaintext === null) throw new KeyFileError('wrong-passphrase', path)
   if (plaintext[0] !== version) {
     plaintext.fill(0)
