@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import {
   MlDsa44Signer,
   NodeIdentity,
+  PassphraseKeys,
   type ScryptParameters,
   toHex,
   writeFileAtomic,
@@ -71,15 +72,16 @@ export async function initNode(opts: InitOptions): Promise<InitResult> {
     )
   }
   const identity = NodeIdentity.generate()
-  await writeKeyFile(join(opts.dataDir, DATA_DIR.key), identity, opts.passphrase, opts.scrypt)
+  // one salt for both key files: a start opens them with one scrypt run (passphrase-keys.ts)
+  const keys = new PassphraseKeys(opts.passphrase)
   // the witness cosigns with ML-DSA-44 too once the roster publishes this key (the member descriptor has it)
   const mlDsaWitness = MlDsa44Signer.generate()
-  await writeMlDsaKeyFile(
-    join(opts.dataDir, DATA_DIR.mlDsaWitnessKey),
-    mlDsaWitness,
-    opts.passphrase,
-    opts.scrypt,
-  )
+  try {
+    await writeKeyFile(join(opts.dataDir, DATA_DIR.key), identity, keys, opts.scrypt)
+    await writeMlDsaKeyFile(join(opts.dataDir, DATA_DIR.mlDsaWitnessKey), mlDsaWitness, keys, opts.scrypt)
+  } finally {
+    await keys.dispose()
+  }
   await writeConfig(opts.dataDir, config)
   await writeFileAtomic(
     join(opts.dataDir, DATA_DIR.contact),

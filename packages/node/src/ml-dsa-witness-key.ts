@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { KeyFileError, type MlDsa44Signer, readMlDsaKeyFile } from '@pocnet/crypto'
+import { KeyFileError, type MlDsa44Signer, type Passphrase, readMlDsaKeyFile } from '@pocnet/crypto'
 import { DATA_DIR } from './constants.ts'
 
 /**
@@ -8,7 +8,7 @@ import { DATA_DIR } from './constants.ts'
  */
 export async function readMlDsaWitnessKey(
   dataDir: string,
-  passphrase: string,
+  passphrase: Passphrase,
 ): Promise<MlDsa44Signer | undefined> {
   try {
     return await readMlDsaKeyFile(join(dataDir, DATA_DIR.mlDsaWitnessKey), passphrase)

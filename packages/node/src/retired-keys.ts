@@ -5,6 +5,7 @@ import {
   decodeKeyFile,
   KeyFileError,
   NodeIdentity,
+  type Passphrase,
   readKeyFileBytes,
   type ScryptParameters,
   toHex,
@@ -38,11 +39,12 @@ export function retiredKeyFile(dataDir: string, publicKey: Uint8Array): string {
  * Generates a new node key into node.key and keeps the current one under keys/retired/ (both
  * 0600, encrypted under `passphrase`). The node must be stopped: a running daemon keeps its key.
  * The retired copy is written (fsync'd) before node.key is replaced, so a crash between the two
- * leaves both keys on disk.
+ * leaves both keys on disk. Given PassphraseKeys that opened the witness key, the new node.key
+ * takes its salt (passphrase-keys.ts).
  */
 export async function rotateNodeKey(opts: {
   dataDir: string
-  passphrase: string
+  passphrase: Passphrase
   scrypt?: ScryptParameters
 }): Promise<KeyRotated> {
   const keyPath = join(opts.dataDir, DATA_DIR.key)
@@ -67,7 +69,7 @@ export async function rotateNodeKey(opts: {
 export async function readRetiredKey(
   dataDir: string,
   publicKey: Uint8Array,
-  passphrase: string,
+  passphrase: Passphrase,
 ): Promise<NodeIdentity | undefined> {
   const path = retiredKeyFile(dataDir, publicKey)
   let bytes: Uint8Array

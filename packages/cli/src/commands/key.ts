@@ -1,6 +1,15 @@
 import { access } from 'node:fs/promises'
 import { join } from 'node:path'
-import { bytesEqual, MlDsa44Signer, readKeyFile, sha256, toHex, writeMlDsaKeyFile } from '@pocnet/crypto'
+import {
+  bytesEqual,
+  MlDsa44Signer,
+  type NodeIdentity,
+  PassphraseKeys,
+  readKeyFile,
+  sha256,
+  toHex,
+  writeMlDsaKeyFile,
+} from '@pocnet/crypto'
 import { exportMemberDescriptor } from '@pocnet/directory/offline'
 import {
   DATA_DIR,
@@ -37,55 +46,14 @@ export function registerKey(program: Command): void {
           throw new CliError('ERR_NOT_A_MEMBER', `the roster in ${ctx.dataDir} does not list ${country}`, {
             hint: 'a node not yet in the roster needs no rotation: send its member.json to be admitted',
           })
-        const passphrase = await obtainPassphrase()
-        const current = await readKeyFile(ctx.path('key'), passphrase)
-        // one rotation at a time: the key retired next must be the one the roster gives now
-        if (!bytesEqual(current.signingPublicKey, member.publicKey))
-          throw new CliError(
-            'ERR_ROTATION_PENDING',
-            `node.key (${toHex(current.signingPublicKey)}) is not ${country}'s roster key: a rotation is already under way`,
-            {
-              hint: `finish it with the member.json \`pocnet key rotate\` wrote (\`pocnet roster propose --rotate ${join(ctx.dataDir, MEMBER_FILE)}\`), then put the new roster.cbor here`,
-            },
-          )
-        // the ML-DSA-44 witness key is a key of its own, not rotated here: member.json carries it
-        // over, so the descriptor still says everything the roster publishes for this node.
-        // Read before anything is written: a key file that does not open stops the rotation.
-        const witnessKey = (await readMlDsaWitnessKey(ctx.dataDir, passphrase))?.publicKey
-        const rotated = await rotateNodeKey({ dataDir: ctx.dataDir, passphrase })
-        const memberFile = join(ctx.dataDir, MEMBER_FILE)
-        await exportMemberDescriptor(memberFile, {
-          identity: rotated.current,
-          country,
-          name: member.name,
-          ...(witnessKey !== undefined && { mlDsaWitnessKey: witnessKey }),
-        })
-        const witnessFingerprint = witnessKey === undefined ? undefined : toHex(sha256(witnessKey))
-        if (flags.json) {
-          out.json({
-            country,
-            retiredKey: toHex(rotated.retired.signingPublicKey),
-            retiredPeerId: rotated.retired.peerId.toString(),
-            retiredFile: rotated.retiredFile,
-            publicKey: toHex(rotated.current.signingPublicKey),
-            peerId: rotated.current.peerId.toString(),
-            ...(witnessFingerprint !== undefined && { mlDsaWitnessKeySha256: witnessFingerprint }),
-            memberFile,
-          })
-          return
+        // one scrypt run per salt: the new node.key takes the witness key's, read first, so the
+        // next start opens both with one run (passphrase-keys.ts)
+        const passphrase = new PassphraseKeys(await obtainPassphrase())
+        try {
+          await rotate(ctx, country, member, passphrase, flags)
+        } finally {
+          await passphrase.dispose()
         }
-        out.line(`${out.style('green', '✓')} new key for ${country} in ${ctx.path('key')}`)
-        out.line(`  new peer id    ${rotated.current.peerId.toString()}`)
-        out.line(`  old peer id    ${rotated.retired.peerId.toString()}`)
-        out.line(`  old key kept   ${rotated.retiredFile}`)
-        if (witnessFingerprint !== undefined)
-          out.line(`  ML-DSA-44 key  unchanged, SHA-256 ${witnessFingerprint}`)
-        out.line(`  member file    ${memberFile}`)
-        out.line()
-        out.line(
-          `Next: the members propose \`pocnet roster propose --rotate ${MEMBER_FILE}\`, sign, combine and push it;`,
-        )
-        out.line('then put the new roster.cbor here and `pocnet start` (docs/operations.md, Key rotation).')
       }),
     'POCNET_PASSPHRASE_FILE=/etc/pocnet/pass pocnet key rotate',
   )
@@ -115,10 +83,16 @@ export function registerKey(program: Command): void {
           throw new CliError('ERR_NOT_A_MEMBER', `the roster in ${ctx.dataDir} does not list ${country}`, {
             hint: 'a node not yet in the roster is admitted with its member.json, which `init` wrote with the key',
           })
-        const passphrase = await obtainPassphrase()
-        const identity = await readKeyFile(ctx.path('key'), passphrase)
+        // the witness key takes node.key's salt: a start opens both with one scrypt run
+        const passphrase = new PassphraseKeys(await obtainPassphrase())
         const signer = MlDsa44Signer.generate()
-        await writeMlDsaKeyFile(keyFile, signer, passphrase)
+        let identity: NodeIdentity
+        try {
+          identity = await readKeyFile(ctx.path('key'), passphrase)
+          await writeMlDsaKeyFile(keyFile, signer, passphrase)
+        } finally {
+          await passphrase.dispose()
+        }
         const memberFile = join(ctx.dataDir, MEMBER_FILE)
         await exportMemberDescriptor(memberFile, {
           identity,
@@ -141,4 +115,61 @@ export function registerKey(program: Command): void {
       }),
     'POCNET_PASSPHRASE_FILE=/etc/pocnet/pass pocnet key witness',
   )
+}
+
+/** `pocnet key rotate` once the node is known to be a member: the rotation and its report. */
+async function rotate(
+  ctx: Context,
+  country: string,
+  member: { publicKey: Uint8Array; name: string },
+  passphrase: PassphraseKeys,
+  flags: { json?: boolean },
+): Promise<void> {
+  // the ML-DSA-44 witness key is a key of its own, not rotated here: member.json carries it
+  // over, so the descriptor still says everything the roster publishes for this node.
+  // Read first, before anything is written: a key file that does not open stops the rotation.
+  const witnessKey = (await readMlDsaWitnessKey(ctx.dataDir, passphrase))?.publicKey
+  const current = await readKeyFile(ctx.path('key'), passphrase)
+  // one rotation at a time: the key retired next must be the one the roster gives now
+  if (!bytesEqual(current.signingPublicKey, member.publicKey))
+    throw new CliError(
+      'ERR_ROTATION_PENDING',
+      `node.key (${toHex(current.signingPublicKey)}) is not ${country}'s roster key: a rotation is already under way`,
+      {
+        hint: `finish it with the member.json \`pocnet key rotate\` wrote (\`pocnet roster propose --rotate ${join(ctx.dataDir, MEMBER_FILE)}\`), then put the new roster.cbor here`,
+      },
+    )
+  const rotated = await rotateNodeKey({ dataDir: ctx.dataDir, passphrase })
+  const memberFile = join(ctx.dataDir, MEMBER_FILE)
+  await exportMemberDescriptor(memberFile, {
+    identity: rotated.current,
+    country,
+    name: member.name,
+    ...(witnessKey !== undefined && { mlDsaWitnessKey: witnessKey }),
+  })
+  const witnessFingerprint = witnessKey === undefined ? undefined : toHex(sha256(witnessKey))
+  if (flags.json) {
+    out.json({
+      country,
+      retiredKey: toHex(rotated.retired.signingPublicKey),
+      retiredPeerId: rotated.retired.peerId.toString(),
+      retiredFile: rotated.retiredFile,
+      publicKey: toHex(rotated.current.signingPublicKey),
+      peerId: rotated.current.peerId.toString(),
+      ...(witnessFingerprint !== undefined && { mlDsaWitnessKeySha256: witnessFingerprint }),
+      memberFile,
+    })
+    return
+  }
+  out.line(`${out.style('green', '✓')} new key for ${country} in ${ctx.path('key')}`)
+  out.line(`  new peer id    ${rotated.current.peerId.toString()}`)
+  out.line(`  old peer id    ${rotated.retired.peerId.toString()}`)
+  out.line(`  old key kept   ${rotated.retiredFile}`)
+  if (witnessFingerprint !== undefined) out.line(`  ML-DSA-44 key  unchanged, SHA-256 ${witnessFingerprint}`)
+  out.line(`  member file    ${memberFile}`)
+  out.line()
+  out.line(
+    `Next: the members propose \`pocnet roster propose --rotate ${MEMBER_FILE}\`, sign, combine and push it;`,
+  )
+  out.line('then put the new roster.cbor here and `pocnet start` (docs/operations.md, Key rotation).')
 }

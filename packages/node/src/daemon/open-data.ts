@@ -4,6 +4,8 @@ import {
   bytesEqual,
   type MlDsa44Signer,
   type NodeIdentity,
+  type Passphrase,
+  PassphraseKeys,
   readKeyFile,
   readKeyFileAddingKem,
   toHex,
@@ -41,6 +43,16 @@ export interface OpenedDataDir {
  * recording a key rotation the roster authorises.
  */
 export async function openDataDir(dataDir: string, passphrase: string, log: Logger): Promise<OpenedDataDir> {
+  // key files sealed together share a salt: one scrypt run opens them all (passphrase-keys.ts)
+  const keys = new PassphraseKeys(passphrase)
+  try {
+    return await openDataDirWith(dataDir, keys, log)
+  } finally {
+    await keys.dispose()
+  }
+}
+
+async function openDataDirWith(dataDir: string, passphrase: Passphrase, log: Logger): Promise<OpenedDataDir> {
   const config = await readConfig(dataDir)
   const keyFile = join(dataDir, DATA_DIR.key)
   const readIdentity = async (): Promise<NodeIdentity> => {
@@ -50,7 +62,7 @@ export async function openDataDir(dataDir: string, passphrase: string, log: Logg
     if (read.upgraded) log.info('node.key-kem-added', { file: keyFile })
     return read.identity
   }
-  // each key file pays its own scrypt (~0.5 s, on libuv's thread pool): side by side, not one after the other
+  // files with a salt of their own pay a scrypt run each (~1 s, on libuv's thread pool): side by side
   const [identity, mlDsaSigner] = await Promise.all([
     readIdentity(),
     readMlDsaWitnessKey(dataDir, passphrase),
