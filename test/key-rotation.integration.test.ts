@@ -100,6 +100,10 @@ describe('rotating a node key through the roster', () => {
     const toFr = await openCase(it_, fr, 'IT-ROT-0001')
     const toIt = await openCase(fr, it_, 'FR-ROT-0001')
 
+    // IT's log as cosigned before the rotation, FR's lines by its old Ed25519 key and its ML-DSA-44 key
+    const itBefore = join(fed.baseDir, 'it-before.bundle')
+    await ok(it_, ['ledger', 'export', '--out', itBefore, '--json'])
+
     // FR stops; a copy of its data directory keeps the old key, on another port
     await stopNode(fr)
     const oldDir = join(fed.baseDir, 'FR-old')
@@ -192,6 +196,31 @@ describe('rotating a node key through the roster', () => {
     expect(verified.ok).toBe(true)
     expect(verified.witnesses).toMatchObject({ met: true, size: exported.checkpoint.size })
     expect(verified.witnesses!.cosigners).toHaveLength(2)
+
+    // FR's ML-DSA-44 witness key is the one it had: IT's log, cosigned before the rotation or after
+    // it, verifies against the rotated roster with both other members' ML-DSA-44 lines
+    const itAfter = join(fed.baseDir, 'it-after.bundle')
+    await ok(it_, ['ledger', 'export', '--out', itAfter, '--json'])
+    for (const itBundle of [itBefore, itAfter]) {
+      const itVerified = JSON.parse(
+        await ok(de, [
+          'ledger',
+          'verify',
+          '--bundle',
+          itBundle,
+          '--country',
+          'IT',
+          '--pq-witnesses',
+          '2',
+          '--json',
+        ]),
+      ) as { ok: boolean; witnesses: { postQuantum?: { cosigners: string[]; met: boolean } } | null }
+      expect(itVerified.ok).toBe(true)
+      expect(itVerified.witnesses?.postQuantum).toMatchObject({
+        cosigners: ['DE', 'FR'].map((cc) => `pocnet.invalid/${fed.network}/${cc}`),
+        met: true,
+      })
+    }
 
     // the old key's node: members' gaters refuse its key before any stream, so it cannot sync
     // the roster from them; its operator pushes it. It says so, and dials nobody from then on.
