@@ -24,17 +24,18 @@ const ML_DSA_KEY_FILE: SealedFileFormat = {
 }
 export const ML_DSA_KEY_FILE_LENGTH = sealedFileLength(ML_DSA_KEY_FILE, 1)
 
-/** Encodes an ML-DSA-44 witness key as key-file bytes, encrypted under `passphrase`. */
+/** Encodes an ML-DSA-44 witness key as key-file bytes, encrypted under `passphrase` (sealSecrets: `salt`). */
 export async function encodeMlDsaKeyFile(
   signer: MlDsa44Signer,
   passphrase: Passphrase,
   params: ScryptParameters = DEFAULT_SCRYPT,
+  salt?: Uint8Array,
 ): Promise<Uint8Array> {
   const plaintext = new Uint8Array(ML_DSA_KEY_FILE.plaintextLengths[1]!)
   plaintext[0] = 1
   plaintext.set(signer.seed, 1)
   try {
-    return await sealSecrets(ML_DSA_KEY_FILE, plaintext, passphrase, params)
+    return await sealSecrets(ML_DSA_KEY_FILE, plaintext, passphrase, params, salt)
   } finally {
     plaintext.fill(0)
   }
@@ -58,8 +59,9 @@ export async function writeMlDsaKeyFile(
   signer: MlDsa44Signer,
   passphrase: Passphrase,
   params: ScryptParameters = DEFAULT_SCRYPT,
+  salt?: Uint8Array,
 ): Promise<void> {
-  await writeFileAtomic(path, await encodeMlDsaKeyFile(signer, passphrase, params), 0o600)
+  await writeFileAtomic(path, await encodeMlDsaKeyFile(signer, passphrase, params, salt), 0o600)
 }
 
 /**

@@ -71,14 +71,16 @@ export function sealedFileLength(format: SealedFileFormat, version: number): num
 
 /**
  * Seals `plaintext` (its first byte the version) under `passphrase` as file bytes of `format`,
- * with the salt of a file `passphrase` (as keys) opened or sealed before with the same parameters.
- * The caller zeroes its plaintext; a key derived from a passphrase string is zeroed here.
+ * with `salt` if given, else the salt of a file `passphrase` (as keys) opened or sealed before
+ * with the same parameters, else a new one. The caller zeroes its plaintext; a key derived from a
+ * passphrase string is zeroed here.
  */
 export async function sealSecrets(
   format: SealedFileFormat,
   plaintext: Uint8Array,
   passphrase: Passphrase,
   params: ScryptParameters = DEFAULT_SCRYPT,
+  salt?: Uint8Array,
 ): Promise<Uint8Array> {
   if (!withinLimits(params)) throw new RangeError('scrypt parameters outside the accepted range')
   const { keys, own } = passphraseKeys(passphrase)
@@ -87,7 +89,9 @@ export async function sealSecrets(
   if (format.plaintextLengths[version] !== plaintext.length) {
     throw new RangeError(`a version ${version} plaintext must be ${format.plaintextLengths[version]} bytes`)
   }
-  const salt = keys.sealingSalt(params)
+  if (salt !== undefined && salt.length !== SALT_LENGTH)
+    throw new RangeError(`a salt is ${SALT_LENGTH} bytes`)
+  salt ??= keys.sealingSalt(params)
   const nonce = new Uint8Array(randomBytes(NONCE_LENGTH))
   let sealed: Uint8Array
   try {
@@ -104,6 +108,11 @@ export async function sealSecrets(
   out.set(sealed, SEALED_AT)
   out.set(sha256(out.subarray(0, body)), body)
   return out
+}
+
+/** The salt and scrypt parameters of a key file that opened (any format of this layout). */
+export function sealedFileKdf(bytes: Uint8Array): { salt: Uint8Array; params: ScryptParameters } {
+  return { salt: bytes.slice(9, 9 + SALT_LENGTH), params: { log2N: bytes[6]!, r: bytes[7]!, p: bytes[8]! } }
 }
 
 /**

@@ -4,7 +4,6 @@ import {
   bytesEqual,
   type MlDsa44Signer,
   type NodeIdentity,
-  type Passphrase,
   PassphraseKeys,
   readKeyFile,
   readKeyFileAddingKem,
@@ -23,7 +22,7 @@ import { type NodeConfig, readConfig } from '../config.ts'
 import { DATA_DIR } from '../constants.ts'
 import { DataDirLockedError, DataFileError, NodeError } from '../errors.ts'
 import type { Logger } from '../log.ts'
-import { readMlDsaWitnessKey } from '../ml-dsa-witness-key.ts'
+import { readMlDsaWitnessKey, shareNodeKeySalt } from '../ml-dsa-witness-key.ts'
 import { readRetiredKey, retiredKeyFile } from '../retired-keys.ts'
 
 /** What the data directory holds, opened and checked against each other. */
@@ -52,7 +51,11 @@ export async function openDataDir(dataDir: string, passphrase: string, log: Logg
   }
 }
 
-async function openDataDirWith(dataDir: string, passphrase: Passphrase, log: Logger): Promise<OpenedDataDir> {
+async function openDataDirWith(
+  dataDir: string,
+  passphrase: PassphraseKeys,
+  log: Logger,
+): Promise<OpenedDataDir> {
   const config = await readConfig(dataDir)
   const keyFile = join(dataDir, DATA_DIR.key)
   const readIdentity = async (): Promise<NodeIdentity> => {
@@ -67,6 +70,8 @@ async function openDataDirWith(dataDir: string, passphrase: Passphrase, log: Log
     readIdentity(),
     readMlDsaWitnessKey(dataDir, passphrase),
   ])
+  if (mlDsaSigner !== undefined && (await shareNodeKeySalt(dataDir, passphrase, mlDsaSigner)))
+    log.info('node.key-files-salt-shared', { file: join(dataDir, DATA_DIR.mlDsaWitnessKey) })
   const rosterFile = join(dataDir, DATA_DIR.roster)
   const chain = await readDataFile(
     rosterFile,
