@@ -214,12 +214,27 @@ describe('rotating a node key through the roster', () => {
           '2',
           '--json',
         ]),
-      ) as { ok: boolean; witnesses: { postQuantum?: { cosigners: string[]; met: boolean } } | null }
+      ) as {
+        ok: boolean
+        witnesses: { size: number; postQuantum?: { cosigners: string[]; met: boolean } } | null
+        cosignatures: Array<{ size: number; name: string; kind?: string; status: string; retiredKey?: true }>
+      }
       expect(itVerified.ok).toBe(true)
       expect(itVerified.witnesses?.postQuantum).toMatchObject({
         cosigners: ['DE', 'FR'].map((cc) => `pocnet.invalid/${fed.network}/${cc}`),
         met: true,
       })
+      // FR's Ed25519 line on IT's latest checkpoint: by its old key before the rotation, which the
+      // roster says it rotated away from (not revoked), so it still verifies and counts as FR's
+      const frLines = itVerified.cosignatures.filter(
+        (c) =>
+          c.size === itVerified.witnesses!.size &&
+          c.name === `pocnet.invalid/${fed.network}/FR` &&
+          c.kind === 'ed25519',
+      )
+      expect(frLines.map((c) => [c.status, c.retiredKey ?? false])).toEqual([
+        ['valid', itBundle === itBefore],
+      ])
     }
 
     // the old key's node: members' gaters refuse its key before any stream, so it cannot sync

@@ -17,6 +17,11 @@ export interface WitnessKeys {
   name: string
   publicKey: Uint8Array
   mlDsaPublicKey?: Uint8Array
+  /**
+   * A key the witness held before a roster rotation gave it another (never a revoked one): its
+   * lines count for that witness as a current key's do, and are listed as `retiredKey`.
+   */
+  retired?: true
 }
 
 /**

@@ -154,6 +154,29 @@ describe('the witness requirement of verifyLedger', () => {
     expect((await verify({ witnesses: { keys: members, min: 1 } })).ok).toBe(true)
   })
 
+  it('counts a line by a key the member rotated away from as that member, listed as such, once', async () => {
+    // IT cosigned size 3 with its old key, and size 5 with both (before and after its rotation)
+    const itBefore = memberOf('IT', 7)
+    await ledgerDir(async (ledger, first, latest) => {
+      await ledger.addCosignatures(first.size, [cosign(itBefore, first, T)])
+      await ledger.addCosignatures(latest.size, [cosign(itBefore, latest, T + 1), cosign(us, latest, T + 2)])
+      await ledger.addCosignatures(latest.size, [cosign(it_, latest, T + 3)])
+    })
+    const withRetired = [...members, { ...keyOf(itBefore), retired: true as const }]
+    const report = await verify({ witnesses: { keys: withRetired, min: 2 } })
+    expect(report.ok).toBe(true)
+    expect(report.witnesses?.cosigners).toEqual([it_.name, us.name])
+    expect(report.cosignatures.map((c) => [c.size, c.timestamp, c.status, c.retiredKey ?? false])).toEqual([
+      [3, T, 'valid', true],
+      [5, T + 1, 'valid', true],
+      [5, T + 2, 'valid', false],
+      [5, T + 3, 'duplicate', false],
+    ])
+    // without the retired key (a revoked one is never given), the old lines are unknown
+    const current = await verify({ witnesses: { keys: members, min: 2 } })
+    expect(current.cosignatures.filter((c) => c.status === 'unknown-key')).toHaveLength(2)
+  })
+
   it("fails on a member's cosignature that does not verify, naming the size, even when k is 0", async () => {
     const { first, latest } = await ledgerDir(async () => {})
     // US cosigned another tree of size 5 than the one the log now shows

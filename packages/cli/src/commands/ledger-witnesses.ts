@@ -1,7 +1,9 @@
+import { fromHex } from '@pocnet/crypto'
 import {
   type CosignatureKind,
   checkpointOrigin,
   type VerifyReport,
+  type WitnessKeys,
   type WitnessRequirement,
 } from '@pocnet/ledger'
 import { minCosigners, readConfig } from '@pocnet/node/client'
@@ -13,10 +15,11 @@ import { out } from '../output.ts'
  * roster, how many cosignatures the latest checkpoint must carry, and the listing of who cosigned.
  */
 
-/** The roster as this needs it: the network and every current member's keys. */
+/** The roster as this needs it: the network, every current member's keys, and the keys it retired (by hex). */
 interface Members {
   network: string
   members: ReadonlyMap<string, { publicKey: Uint8Array; mlDsaWitnessKey?: Uint8Array }>
+  retired?: ReadonlyMap<string, { country: string; how: 'revoked' | 'rotated' }>
 }
 
 const KIND_SHOWN: Record<CosignatureKind, string> = { ed25519: 'Ed25519', 'ml-dsa-44': 'ML-DSA-44' }
@@ -52,11 +55,20 @@ export async function witnessRequirement(opts: {
       )
     return undefined
   }
-  const keys = [...roster.members].map(([country, member]) => ({
+  const keys: WitnessKeys[] = [...roster.members].map(([country, member]) => ({
     name: checkpointOrigin(roster.network, country),
     publicKey: member.publicKey,
     ...(member.mlDsaWitnessKey !== undefined && { mlDsaPublicKey: member.mlDsaWitnessKey }),
   }))
+  // a member's Ed25519 keys before a rotation still vouch for what they cosigned then; a revoked
+  // key, or one of a member no longer in the roster, vouches for nothing
+  for (const [hex, retired] of roster.retired ?? [])
+    if (retired.how === 'rotated' && roster.members.has(retired.country))
+      keys.push({
+        name: checkpointOrigin(roster.network, retired.country),
+        publicKey: fromHex(hex),
+        retired: true,
+      })
   const postQuantum = pqFlag === undefined || pqFlag === 0 ? {} : { minPostQuantum: pqFlag }
   // an ML-DSA-44 cosigner is a cosigner too: k is at least the post-quantum count
   const withPostQuantum = (min: number): WitnessRequirement => ({
@@ -113,7 +125,7 @@ export function printWitnesses(
     // an Ed25519 line is shown as it was before ML-DSA-44 came; the other kind says so
     const shown = lines.map(
       (c) =>
-        `${shownName(c.name, roster)}${c.kind === 'ml-dsa-44' ? ' ML-DSA-44' : ''} ${shownTime(c.timestamp)}${c.status === 'valid' ? '' : ` (${c.status})`}`,
+        `${shownName(c.name, roster)}${c.kind === 'ml-dsa-44' ? ' ML-DSA-44' : ''} ${shownTime(c.timestamp)}${c.status === 'valid' ? '' : ` (${c.status})`}${c.retiredKey === true ? ' (rotated-out key)' : ''}`,
     )
     out.line(`            size ${size}: ${shown.join(', ')}`)
   }

@@ -41,11 +41,13 @@ export interface ListedCosignature {
    */
   kind?: CosignatureKind
   /**
-   * valid: by a current member's key, and verifies; duplicate: valid, but that member has a line on
-   * this checkpoint already (counted once); unknown-key: not a current member's key, ignored;
-   * invalid: a member's key, and it does not verify (the verification fails).
+   * valid: by a current member's key (or one it rotated away from), and verifies; duplicate:
+   * valid, but that member has a line on this checkpoint already (counted once); unknown-key: not
+   * a member's key, ignored; invalid: a member's key, and it does not verify (the verification fails).
    */
   status: 'valid' | 'duplicate' | 'unknown-key' | 'invalid'
+  /** Made by a key the member rotated away from since (WitnessKeys.retired): its history still counts. */
+  retiredKey?: true
 }
 
 /** What the witness requirement found on the latest checkpoint. */

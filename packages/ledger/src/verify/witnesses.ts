@@ -13,8 +13,9 @@ import { Failure, type ListedCosignature, type WitnessRequirement, type WitnessS
 
 /*
  * The auditor's check of the witnesses (docs/ledger.md §7): every cosignature line on the log's
- * checkpoints is listed with its kind (Ed25519 or ML-DSA-44), those of current members' keys are
- * verified, and the latest checkpoint must carry cosignatures of at least `min` distinct members,
+ * checkpoints is listed with its kind (Ed25519 or ML-DSA-44), those of current members' keys (and
+ * of the keys they rotated away from, so that a rotation keeps their history) are verified, and
+ * the latest checkpoint must carry cosignatures of at least `min` distinct members,
  * `minPostQuantum` of them ML-DSA-44 ones.
  */
 
@@ -34,7 +35,7 @@ export class WitnessCheck {
   /** Every cosignature line seen, as listed in the report, by size then order of appearance. */
   readonly listed: ListedCosignature[] = []
   readonly #origin: string
-  /** Current members' witness keys; never the log's own keys. */
+  /** Current members' witness keys, and those they rotated away from; never the log's own keys. */
   readonly #members: WitnessKeys[]
   /** Lines already seen, per size: a data directory holds the latest note twice (record and file). */
   readonly #seen = new Set<string>()
@@ -97,6 +98,7 @@ export class WitnessCheck {
         )
       }
       entry.timestamp = checked.timestamp
+      if (member.retired === true) entry.retiredKey = true
       const lineKey = `${size} ${kind} ${member.name}`
       entry.status = this.#validLines.has(lineKey) ? 'duplicate' : 'valid'
       this.#validLines.add(lineKey)
