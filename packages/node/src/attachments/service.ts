@@ -14,6 +14,7 @@ import { ChunkServer } from './chunk-server.ts'
 import type { AttachmentsConfig } from './config.ts'
 import { InOrderHash } from './in-order-hash.ts'
 import type { attachmentsOfCase, NamedAttachment } from './of-case.ts'
+import { checkOffer } from './offer-check.ts'
 import { ChunkUnavailable, checkPresent, PULL_WINDOW, pullMissing } from './pull.ts'
 import { type AttachmentStatus, attachmentStatus } from './status.ts'
 import { type AttachmentRecord, AttachmentStore } from './store.ts'
@@ -160,54 +161,8 @@ export class Attachments {
    * them to the case and counterpart, so the counterpart may fetch them once the message arrives.
    */
   async prepareOffer(caseId: string, to: string, attachments: readonly Attachment[]): Promise<void> {
-    const { maxFileBytes, maxMessageBytes } = this.#init.config
-    const travelling = attachments.filter((a) => a.transfer !== undefined)
-    const total = travelling.reduce((sum, a) => sum + a.size, 0)
-    if (total > maxMessageBytes)
-      throw new NodeError(
-        'ERR_ATTACHMENT_TOO_LARGE',
-        `the attachments come to ${total} bytes, over the cap of ${maxMessageBytes} bytes per message (config attachments.maxMessageBytes)`,
-      )
-    for (const a of travelling) {
-      const record = this.#records.get(a.transfer!.id)
-      const named = `attachment ${a.name} (${a.transfer!.id})`
-      if (record === undefined || record.direction !== 'sent')
-        throw new NodeError(
-          'ERR_NO_ATTACHMENT',
-          `${named} was not uploaded to this node: attach the file again`,
-        )
-      if (a.size > maxFileBytes)
-        throw new NodeError(
-          'ERR_ATTACHMENT_TOO_LARGE',
-          `${named} is ${a.size} bytes, over the cap of ${maxFileBytes} bytes per file (config attachments.maxFileBytes)`,
-        )
-      if (record.state !== 'uploaded')
-        throw new NodeError(
-          'ERR_ATTACHMENT_STATE',
-          `${named} is ${record.state}: each upload goes with one message`,
-        )
-      if (
-        record.sha256 !== a.sha256 ||
-        record.size !== a.size ||
-        record.chunkSize !== a.transfer!.chunkSize ||
-        record.chunks.join() !== a.transfer!.chunks.join()
-      )
-        throw new NodeError(
-          'ERR_ATTACHMENT_MISMATCH',
-          `${named}: the message describes other bytes than were uploaded`,
-        )
-      const count = chunkCount(record.size, record.chunkSize)
-      if (count > 0) {
-        const first = await this.#store.readChunk(record.id, 0)
-        if (openChunk(Buffer.from(a.transfer!.key, 'hex'), record.id, 0, count, first) === undefined)
-          throw new NodeError(
-            'ERR_ATTACHMENT_MISMATCH',
-            `${named}: the key does not open the uploaded chunks`,
-          )
-      }
-    }
-    for (const a of travelling) {
-      const record = this.#records.get(a.transfer!.id)!
+    const records = await checkOffer(attachments, this.#records, this.#store, this.#init.config)
+    for (const record of records) {
       Object.assign(record, { caseId, counterpart: to, state: 'offered' })
       await this.#store.save(record)
     }
