@@ -1,7 +1,8 @@
 import { createHash, type Hash } from 'node:crypto'
 import { chunkCount } from '@pocnet/cases'
 import { digestChunk } from './chunk-seal.ts'
-import type { AttachmentRecord, AttachmentStore } from './store.ts'
+import type { ReceivedFile } from './received-file.ts'
+import type { AttachmentRecord } from './store.ts'
 
 /**
  * The whole file's SHA-256, fed with each chunk as the pull stores it, in order: a chunk stored in
@@ -14,7 +15,7 @@ export class InOrderHash {
   readonly #hash: Hash = createHash('sha256')
   readonly #record: AttachmentRecord
   readonly #key: Buffer
-  readonly #store: AttachmentStore
+  readonly #file: ReceivedFile
   readonly #present: ReadonlySet<number>
   readonly #count: number
   /** The next chunk the hash takes. */
@@ -24,10 +25,10 @@ export class InOrderHash {
   /** Why reading back failed: `digest` throws it (the pull may have ended before anyone waits for it). */
   #failure: unknown
 
-  constructor(record: AttachmentRecord, key: Buffer, store: AttachmentStore, present: ReadonlySet<number>) {
+  constructor(record: AttachmentRecord, key: Buffer, file: ReceivedFile, present: ReadonlySet<number>) {
     this.#record = record
     this.#key = key
-    this.#store = store
+    this.#file = file
     this.#present = present
     this.#count = chunkCount(record.size, record.chunkSize)
     this.#catchingUp = this.#guarded(Promise.resolve())
@@ -57,14 +58,14 @@ export class InOrderHash {
 
   async #catchUp(): Promise<void> {
     while (this.#failure === undefined && this.#next < this.#count && this.#present.has(this.#next))
-      this.#take(await this.#store.readChunk(this.#record.id, this.#next))
+      this.#take(await this.#file.read(this.#next))
   }
 
   /** The SHA-256 (hex) of the whole file, reading from disk whatever the pull did not feed in turn. */
   async digest(): Promise<string> {
     await this.#catchingUp
     if (this.#failure !== undefined) throw this.#failure
-    for (; this.#next < this.#count; ) this.#take(await this.#store.readChunk(this.#record.id, this.#next))
+    for (; this.#next < this.#count; ) this.#take(await this.#file.read(this.#next))
     return this.#hash.digest('hex')
   }
 }

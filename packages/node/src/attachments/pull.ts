@@ -1,8 +1,9 @@
 import type { DialTarget, PeerId } from '@libp2p/interface'
 import { chunkCount } from '@pocnet/cases'
 import type { RequestStreams } from '@pocnet/protocol/reqresp'
-import { digestChunk } from './chunk-seal.ts'
-import type { AttachmentRecord, AttachmentStore } from './store.ts'
+import { CHUNK_TAG_BYTES, digestChunk } from './chunk-seal.ts'
+import type { ReceivedFile } from './received-file.ts'
+import type { AttachmentRecord } from './store.ts'
 import { decodeChunkResponse, encodeChunkRequest } from './wire.ts'
 
 /**
@@ -14,7 +15,8 @@ import { decodeChunkResponse, encodeChunkRequest } from './wire.ts'
 export const PULL_WINDOW = 8
 
 export interface PullContext {
-  store: AttachmentStore
+  /** Where the checked chunks are written. */
+  file: ReceivedFile
   streams: RequestStreams
   /** Where the sender is: its PeerId and how to dial it. */
   targetOf(country: string): Promise<{ peer: PeerId; target: DialTarget }>
@@ -28,7 +30,7 @@ export interface PullContext {
 /** A sender's answer that is an error code, not a chunk: retried later, the transfer goes on. */
 export class ChunkUnavailable extends Error {}
 
-/** Sealed length of chunk `index` of `record` (the last one is shorter). */
+/** Plain length of chunk `index` of `record` (the last one is shorter). */
 export function plainLength(record: Pick<AttachmentRecord, 'size' | 'chunkSize'>, index: number): number {
   return Math.min(record.chunkSize, record.size - index * record.chunkSize)
 }
@@ -77,7 +79,7 @@ export async function pullMissing(
         ctx.onBadChunk(record, index, why)
         throw new ChunkUnavailable(`chunk ${index} ${why}`)
       }
-      await ctx.store.writeReceivedChunk(record.id, index, response.chunk)
+      await ctx.file.write(index, response.chunk)
       present.add(index)
       ctx.onChunk(record, index, response.chunk)
     }
@@ -95,23 +97,22 @@ export async function pullMissing(
 }
 
 /**
- * The chunks on disk of a transfer under way that open under `key` with their recorded SHA-256: one
- * a power loss left empty or garbled is removed, to be fetched again. One chunk in memory at a time.
+ * The chunks of a transfer under way that lie whole in its received file: each opens under `key`
+ * where it lies, with its recorded SHA-256. One never written (zeros), torn by a crash or garbled by
+ * a power loss is missing, to be fetched again. One chunk in memory at a time.
  */
 export async function checkPresent(
-  store: AttachmentStore,
+  file: ReceivedFile,
   record: AttachmentRecord,
   key: Buffer,
 ): Promise<Set<number>> {
   const count = chunkCount(record.size, record.chunkSize)
-  const present = await store.presentChunks(record.id)
-  for (const i of present) {
-    const digest =
-      i < count ? digestChunk(key, record.id, i, count, await store.readChunk(record.id, i)) : undefined
-    if (digest === undefined || digest.sha256 !== record.chunks[i]) {
-      await store.removeChunk(record.id, i)
-      present.delete(i)
-    }
+  const present = new Set<number>()
+  for (let i = 0; i < count; i++) {
+    const sealed = await file.read(i)
+    // a chunk never written ends in a zero tag: not worth opening (a real zero tag is fetched again)
+    if (sealed.subarray(sealed.length - CHUNK_TAG_BYTES).every((byte) => byte === 0)) continue
+    if (digestChunk(key, record.id, i, count, sealed)?.sha256 === record.chunks[i]) present.add(i)
   }
   return present
 }

@@ -16,6 +16,7 @@ import { InOrderHash } from './in-order-hash.ts'
 import type { attachmentsOfCase, NamedAttachment } from './of-case.ts'
 import { checkOffer } from './offer-check.ts'
 import { ChunkUnavailable, checkPresent, PULL_WINDOW, pullMissing } from './pull.ts'
+import type { ReceivedFile } from './received-file.ts'
 import { type AttachmentStatus, attachmentStatus } from './status.ts'
 import { type AttachmentRecord, AttachmentStore } from './store.ts'
 import { UnsentUploads } from './unsent.ts'
@@ -274,11 +275,16 @@ export class Attachments {
     }
   }
 
-  /** The chunks a transfer left on disk: checked when it was under way (not yet made durable). */
+  /** The chunks a transfer under way left in its received file, each checked where it lies. */
   async #presentAtStart(record: AttachmentRecord): Promise<Set<number>> {
     const key = record.state === 'fetching' ? this.#init.keyOf(record.caseId!, record.id) : undefined
-    if (key === undefined) return this.#store.presentChunks(record.id)
-    return checkPresent(this.#store, record, Buffer.from(key, 'hex'))
+    if (key === undefined) return new Set()
+    const file = await this.#store.openReceived(record)
+    try {
+      return await checkPresent(file, record, Buffer.from(key, 'hex'))
+    } finally {
+      await file.close()
+    }
   }
 
   #startPull(record: AttachmentRecord): void {
@@ -331,10 +337,20 @@ export class Attachments {
     const key = Buffer.from(keyHex, 'hex')
     const present = this.#progress.get(record.id) ?? new Set<number>()
     this.#progress.set(record.id, present)
-    const whole = new InOrderHash(record, key, this.#store, present)
+    const file = await this.#store.openReceived(record)
+    try {
+      await this.#pullInto(file, record, key, present)
+    } finally {
+      await file.close()
+    }
+  }
+
+  /** Pulls the chunks missing from `file`, then makes it durable, checks it whole and records it. */
+  async #pullInto(file: ReceivedFile, record: AttachmentRecord, key: Buffer, present: Set<number>) {
+    const whole = new InOrderHash(record, key, file, present)
     await pullMissing(
       {
-        store: this.#store,
+        file,
         streams: this.#streams,
         targetOf: this.#init.targetOf,
         signal: this.#shutdown.signal,
@@ -357,7 +373,7 @@ export class Attachments {
       present,
     )
     if (this.#shutdown.signal.aborted) return
-    await this.#store.syncChunks(record.id, record.chunks.length)
+    await file.sync()
     const sha256 = await whole.digest()
     if (sha256 !== record.sha256) {
       await this.#fail(record, `the chunks make a file whose SHA-256 is ${sha256}, not ${record.sha256}`)
@@ -433,7 +449,11 @@ export class Attachments {
     const key = this.#init.keyOf(caseId, id)
     if (key === undefined)
       throw new NodeError('ERR_NO_ATTACHMENT', `case ${caseId} holds no key for attachment ${id}`)
-    const plain = openChunk(Buffer.from(key, 'hex'), id, index, count, await this.#store.readChunk(id, index))
+    const sealed =
+      record.direction === 'received'
+        ? await this.#store.readReceivedChunk(record, index)
+        : await this.#store.readChunk(id, index)
+    const plain = openChunk(Buffer.from(key, 'hex'), id, index, count, sealed)
     if (plain === undefined)
       throw new NodeError('ERR_ATTACHMENT_DAMAGED', `chunk ${index} of ${record.name} on disk does not open`)
     return plain

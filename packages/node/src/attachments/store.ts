@@ -1,6 +1,7 @@
-import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeFileAtomic } from '@pocnet/crypto'
+import { ReceivedFile } from './received-file.ts'
 
 /** Where an attachment stands, on either side (docs/cases.md §9). */
 export const ATTACHMENT_STATES = [
@@ -44,12 +45,14 @@ export interface AttachmentRecord {
 
 const STATE_FILE = 'state.json'
 const MAX_STATE_BYTES = 4 * 1024 * 1024
+const RECEIVED_FILE = 'received.sealed'
 
 /**
- * The attachments folder of a data dir: per attachment `<id>/state.json` and `<id>/<index>.chunk`,
- * each chunk sealed with the attachment's key exactly as it travels (so at rest too). Every write
- * goes to a temporary file, is fsync'd and renamed: a chunk file present is a whole, checked chunk,
- * which is what lets a transfer resume after a crash from the chunks on disk.
+ * The attachments folder of a data dir: per attachment `<id>/state.json` and its chunks, each sealed
+ * with the attachment's key exactly as it travels (so at rest too). A sent attachment's chunks are
+ * `<id>/<index>.chunk`, each written to a temporary file, fsync'd and renamed as it is uploaded. A
+ * received one's are `<id>/received.sealed`, one file written at offsets as the pull checks each
+ * chunk (`ReceivedFile`), and checked again where it lies after a restart.
  */
 export class AttachmentStore {
   readonly root: string
@@ -98,52 +101,32 @@ export class AttachmentStore {
     await writeFileAtomic(this.chunkPath(id, index), sealed)
   }
 
-  /**
-   * A received chunk: written to a temporary file and renamed into place, not fsync'd (an fsync per
-   * chunk would bound a transfer to the disk's flush rate). A process killed mid-write leaves no
-   * partial chunk; after a power loss a chunk may be empty or garbage, which `checkPresent` finds
-   * at the next start. `syncChunks` makes the whole file durable before it is recorded.
-   */
-  async writeReceivedChunk(id: string, index: number, sealed: Uint8Array): Promise<void> {
-    const path = this.chunkPath(id, index)
-    await writeFile(`${path}.tmp`, sealed, { mode: 0o600 })
-    await rename(`${path}.tmp`, path)
-  }
-
-  /** fsyncs chunks 0 to count - 1 of `id` and its folder: the received file is durable. */
-  async syncChunks(id: string, count: number): Promise<void> {
-    for (let i = 0; i < count; i++) {
-      const handle = await open(this.chunkPath(id, i), 'r')
-      try {
-        await handle.sync()
-      } finally {
-        await handle.close()
-      }
-    }
-    const dir = await open(this.#dir(id), 'r')
-    try {
-      await dir.sync()
-    } finally {
-      await dir.close()
-    }
-  }
-
-  async removeChunk(id: string, index: number): Promise<void> {
-    await rm(this.chunkPath(id, index), { force: true })
-  }
-
   async readChunk(id: string, index: number): Promise<Buffer> {
     return readFile(this.chunkPath(id, index))
   }
 
-  /** The indexes of the chunks on disk (whole ones: a chunk is renamed into place only once written). */
-  async presentChunks(id: string): Promise<Set<number>> {
-    const present = new Set<number>()
-    for (const name of await readdir(this.#dir(id)).catch(() => [] as string[])) {
-      const m = /^(\d+)\.chunk$/.exec(name)
-      if (m !== null) present.add(Number(m[1]))
+  /** The file holding a received attachment's sealed chunks (`ReceivedFile`). */
+  receivedPath(id: string): string {
+    return join(this.#dir(id), RECEIVED_FILE)
+  }
+
+  /** The received file of `record`, open to write its chunks: created if absent. */
+  openReceived(record: AttachmentRecord): Promise<ReceivedFile> {
+    return ReceivedFile.open(this.receivedPath(record.id), record)
+  }
+
+  /**
+   * Sealed chunk `index` of a received attachment, as stored: from its received file, or from its
+   * own chunk file when a node before the received file completed it.
+   */
+  async readReceivedChunk(record: AttachmentRecord, index: number): Promise<Buffer> {
+    const file = await ReceivedFile.openToRead(this.receivedPath(record.id), record)
+    if (file === undefined) return this.readChunk(record.id, index)
+    try {
+      return await file.read(index)
+    } finally {
+      await file.close()
     }
-    return present
   }
 
   async remove(id: string): Promise<void> {

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { sealChunk } from '../../src/attachments/chunk-seal.ts'
 import { InOrderHash } from '../../src/attachments/in-order-hash.ts'
+import type { ReceivedFile } from '../../src/attachments/received-file.ts'
 import { type AttachmentRecord, AttachmentStore } from '../../src/attachments/store.ts'
 
 const CHUNK = 16 * 1024
@@ -13,6 +14,7 @@ const COUNT = 6
 describe('the whole file hashed as the pull stores it', () => {
   let dir: string
   let store: AttachmentStore
+  let file: ReceivedFile
   let record: AttachmentRecord
   let sealed: Buffer[]
   let sha256: string
@@ -38,20 +40,22 @@ describe('the whole file hashed as the pull stores it', () => {
       state: 'fetching',
     }
     await store.create(record)
+    file = await store.openReceived(record)
   })
   afterEach(async () => {
+    await file.close()
     await rm(dir, { recursive: true, force: true })
   })
 
   async function storeChunk(present: Set<number>, hash: InOrderHash, index: number): Promise<void> {
-    await store.writeReceivedChunk(record.id, index, sealed[index]!)
+    await file.write(index, sealed[index]!)
     present.add(index)
     hash.stored(index, sealed[index]!)
   }
 
   it('gives the SHA-256 of the file whatever order the chunks were stored in', async () => {
     const present = new Set<number>()
-    const hash = new InOrderHash(record, key, store, present)
+    const hash = new InOrderHash(record, key, file, present)
     for (const index of [1, 0, 3, 2, 5, 4]) await storeChunk(present, hash, index)
     expect(await hash.digest()).toBe(sha256)
   })
@@ -59,12 +63,12 @@ describe('the whole file hashed as the pull stores it', () => {
   it('reads from disk what was stored before this pull, and what it never saw', async () => {
     const present = new Set<number>()
     for (const index of [0, 1])
-      await storeChunk(present, new InOrderHash(record, key, store, new Set()), index)
-    const hash = new InOrderHash(record, key, store, present)
+      await storeChunk(present, new InOrderHash(record, key, file, new Set()), index)
+    const hash = new InOrderHash(record, key, file, present)
     await storeChunk(present, hash, 3)
     await storeChunk(present, hash, 2)
     for (const index of [4, 5]) {
-      await store.writeReceivedChunk(record.id, index, sealed[index]!)
+      await file.write(index, sealed[index]!)
       present.add(index)
     }
     expect(await hash.digest()).toBe(sha256)
@@ -73,10 +77,10 @@ describe('the whole file hashed as the pull stores it', () => {
   it('refuses a chunk on disk that does not open', async () => {
     const present = new Set<number>()
     for (let i = 0; i < COUNT; i++) {
-      await store.writeReceivedChunk(record.id, i, i === 2 ? Buffer.alloc(CHUNK + 16) : sealed[i]!)
+      await file.write(i, i === 2 ? Buffer.alloc(CHUNK + 16, 1) : sealed[i]!)
       present.add(i)
     }
-    await expect(new InOrderHash(record, key, store, present).digest()).rejects.toThrow(
+    await expect(new InOrderHash(record, key, file, present).digest()).rejects.toThrow(
       'chunk 2 does not open',
     )
   })

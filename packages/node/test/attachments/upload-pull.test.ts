@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { PeerId } from '@libp2p/interface'
@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DEFAULT_ATTACHMENTS } from '../../src/attachments/config.ts'
 import { InOrderHash } from '../../src/attachments/in-order-hash.ts'
 import { ChunkUnavailable, checkPresent, pullMissing } from '../../src/attachments/pull.ts'
+import { sealedLength } from '../../src/attachments/received-file.ts'
 import { type AttachmentRecord, AttachmentStore } from '../../src/attachments/store.ts'
 import { Uploads } from '../../src/attachments/upload.ts'
 import { decodeChunkRequest, encodeChunkResponse } from '../../src/attachments/wire.ts'
@@ -57,7 +58,7 @@ describe('uploads and pulls', () => {
     await expect(uploads.finish(id)).rejects.toThrow('holds 0 of 2 chunks')
   })
 
-  it('a pull checks every chunk, refuses a bad one, and resumes from the chunks on disk', async () => {
+  it('a pull checks every chunk, refuses a bad one, and resumes from the chunks in its file', async () => {
     const bytes = randomBytes(5 * CHUNK + 7)
     const { store: sender, attachment } = await upload(bytes)
     const t = attachment.transfer!
@@ -88,32 +89,82 @@ describe('uploads and pulls', () => {
       },
     } as unknown as RequestStreams
     const bad: number[] = []
+    const key = Buffer.from(t.key, 'hex')
+    let file = await receiver.openReceived(record)
     const ctx = {
-      store: receiver,
+      file,
       streams,
       targetOf: async () => ({ peer: {} as PeerId, target: {} as PeerId }),
       signal: new AbortController().signal,
       onBadChunk: (_r: AttachmentRecord, index: number) => bad.push(index),
       onChunk: () => {},
     }
-    const key = Buffer.from(t.key, 'hex')
-    const present = await receiver.presentChunks(t.id)
+    const present = await checkPresent(file, record, key)
+    expect(present.size).toBe(0)
     await expect(pullMissing(ctx, record, key, present)).rejects.toThrow(ChunkUnavailable)
     expect(bad).toEqual([2])
     expect(present.has(2)).toBe(false)
-    // as after a restart: only what is on disk counts, and only the missing chunks are asked for
-    const onDisk = await receiver.presentChunks(t.id)
+    // as after a restart: only what lies checked in the file counts, and only the missing chunks are asked for
+    await file.close()
+    file = await receiver.openReceived(record)
+    const onDisk = await checkPresent(file, record, key)
     expect(onDisk).toEqual(present)
     corruptIndex = -1
     served = 0
-    await pullMissing(ctx, record, key, onDisk)
+    await pullMissing({ ...ctx, file }, record, key, onDisk)
     expect(served).toBe(6 - present.size)
     expect(onDisk.size).toBe(6)
-    expect(await new InOrderHash(record, key, receiver, present).digest()).toBe(attachment.sha256)
-    // a power loss may leave a renamed chunk empty: the check at start removes it, to fetch again
-    await writeFile(receiver.chunkPath(t.id, 4), '')
-    const checked = await checkPresent(receiver, record, key)
-    expect([...checked].sort()).toEqual([0, 1, 2, 3, 5])
-    expect(await receiver.presentChunks(t.id)).toEqual(checked)
+    expect(await new InOrderHash(record, key, file, onDisk).digest()).toBe(attachment.sha256)
+    // a power loss may leave a chunk unwritten or garbled: the check at start finds it, to fetch again
+    await file.write(4, Buffer.alloc(sealedLength(record, 4)))
+    const garbled = await file.read(1)
+    garbled[10]! ^= 1
+    await file.write(1, garbled)
+    expect([...(await checkPresent(file, record, key))].sort()).toEqual([0, 2, 3, 5])
+    await file.close()
+  })
+
+  it('a received file holds each chunk at its place, zeros where none was written, across reopening', async () => {
+    const store = new AttachmentStore(join(dir, 'receiver'))
+    const record: AttachmentRecord = {
+      id: 'ab'.repeat(16),
+      direction: 'received',
+      name: 'x.bin',
+      size: 2 * CHUNK + 5,
+      sha256: '',
+      chunkSize: CHUNK,
+      chunks: [],
+      state: 'fetching',
+    }
+    await store.create(record)
+    const last = randomBytes(sealedLength(record, 2))
+    expect(last.length).toBe(5 + 16)
+    const first = await store.openReceived(record)
+    await first.write(2, last)
+    await first.close()
+    const again = await store.openReceived(record)
+    expect(await again.read(2)).toEqual(last)
+    expect((await again.read(0)).every((b) => b === 0)).toBe(true)
+    await again.close()
+    expect((await stat(store.receivedPath(record.id))).size).toBe(2 * (CHUNK + 16) + 5 + 16)
+    expect(await store.readReceivedChunk(record, 2)).toEqual(last)
+  })
+
+  it('reads a received attachment completed as one file per chunk, as nodes stored them before', async () => {
+    const store = new AttachmentStore(join(dir, 'receiver'))
+    const record: AttachmentRecord = {
+      id: 'cd'.repeat(16),
+      direction: 'received',
+      name: 'x.bin',
+      size: 10,
+      sha256: '',
+      chunkSize: CHUNK,
+      chunks: [],
+      state: 'complete',
+    }
+    await store.create(record)
+    const sealed = randomBytes(10 + 16)
+    await writeFile(store.chunkPath(record.id, 0), sealed)
+    expect(await store.readReceivedChunk(record, 0)).toEqual(sealed)
   })
 })
