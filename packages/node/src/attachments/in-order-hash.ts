@@ -5,14 +5,15 @@ import type { ReceivedFile } from './received-file.ts'
 import type { AttachmentRecord } from './store.ts'
 
 /**
- * The whole file's SHA-256, fed with each chunk as the pull stores it, in order: a chunk stored in
- * its turn is opened again from memory, one stored ahead of its turn is read back from disk when its
- * turn comes. So the check of the whole file after the pull reads nothing more when the pull ran
+ * The whole file's SHA-256, fed with each chunk as the pull checks or stores it, in order: a chunk
+ * checked in its turn feeds it in the same pass as its own check (`trial`, `checked`), one stored
+ * when its turn has come meanwhile is opened again from memory, one stored ahead of its turn is read
+ * back from disk when its turn comes. So the check of the whole file after the pull reads nothing more when the pull ran
  * from the first chunk, and only what is left otherwise (a pull resumed after a restart starts over
  * from chunk 0: a hash's state cannot be kept across a restart).
  */
 export class InOrderHash {
-  readonly #hash: Hash = createHash('sha256')
+  #hash: Hash = createHash('sha256')
   readonly #record: AttachmentRecord
   readonly #key: Buffer
   readonly #file: ReceivedFile
@@ -40,6 +41,22 @@ export class InOrderHash {
       .catch((err: unknown) => {
         this.#failure ??= err
       })
+  }
+
+  /**
+   * A copy of the hash to feed with chunk `index` as it is checked, when it is the next the hash
+   * takes; `checked` adopts it once the chunk proved good, otherwise it is dropped.
+   */
+  trial(index: number): Hash | undefined {
+    return index === this.#next && this.#failure === undefined ? this.#hash.copy() : undefined
+  }
+
+  /** Chunk `index` proved good, and `fed` (from `trial(index)`, nothing awaited since) holds it. */
+  checked(index: number, fed: Hash): void {
+    if (index !== this.#next) throw new Error(`chunk ${index} checked out of turn (${this.#next} is next)`)
+    this.#hash = fed
+    this.#next++
+    this.#catchingUp = this.#guarded(this.#catchingUp)
   }
 
   /** Chunk `index` was checked and stored, `sealed` as it is on disk. */

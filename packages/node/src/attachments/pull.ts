@@ -2,6 +2,7 @@ import type { DialTarget, PeerId } from '@libp2p/interface'
 import { chunkCount } from '@pocnet/cases'
 import type { RequestStreams } from '@pocnet/protocol/reqresp'
 import { CHUNK_TAG_BYTES, digestChunk } from './chunk-seal.ts'
+import type { InOrderHash } from './in-order-hash.ts'
 import type { ReceivedFile } from './received-file.ts'
 import type { AttachmentRecord } from './store.ts'
 import { decodeChunkResponse, encodeChunkRequest } from './wire.ts'
@@ -23,8 +24,8 @@ export interface PullContext {
   signal: AbortSignal
   /** A chunk the sender sent that is not the chunk asked for: counted and logged (throttled). */
   onBadChunk(record: AttachmentRecord, index: number, why: string): void
-  /** A chunk checked and stored, `sealed` as on disk: progress. */
-  onChunk(record: AttachmentRecord, index: number, sealed: Uint8Array): void
+  /** The whole file's hash, fed in order with the chunks as they are checked or stored. */
+  whole: InOrderHash
 }
 
 /** A sender's answer that is an error code, not a chunk: retried later, the transfer goes on. */
@@ -66,7 +67,8 @@ export async function pullMissing(
         throw new ChunkUnavailable(
           `${record.counterpart} answered ${'error' in response ? response.error : 'ok'}`,
         )
-      const digest = digestChunk(key, record.id, index, count, response.chunk)
+      const fed = ctx.whole.trial(index)
+      const digest = digestChunk(key, record.id, index, count, response.chunk, fed)
       const why =
         digest === undefined
           ? 'does not open under the key (tag)'
@@ -79,9 +81,10 @@ export async function pullMissing(
         ctx.onBadChunk(record, index, why)
         throw new ChunkUnavailable(`chunk ${index} ${why}`)
       }
+      if (fed !== undefined) ctx.whole.checked(index, fed)
       await ctx.file.write(index, response.chunk)
       present.add(index)
-      ctx.onChunk(record, index, response.chunk)
+      ctx.whole.stored(index, response.chunk)
     }
   }
   const worker = () =>

@@ -366,7 +366,7 @@ export class Attachments {
               badSinceStart: due,
             })
         },
-        onChunk: (_r, index, sealed) => whole.stored(index, sealed),
+        whole,
       },
       record,
       key,

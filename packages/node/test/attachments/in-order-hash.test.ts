@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { sealChunk } from '../../src/attachments/chunk-seal.ts'
+import { digestChunk, sealChunk } from '../../src/attachments/chunk-seal.ts'
 import { InOrderHash } from '../../src/attachments/in-order-hash.ts'
 import type { ReceivedFile } from '../../src/attachments/received-file.ts'
 import { type AttachmentRecord, AttachmentStore } from '../../src/attachments/store.ts'
@@ -57,6 +57,30 @@ describe('the whole file hashed as the pull stores it', () => {
     const present = new Set<number>()
     const hash = new InOrderHash(record, key, file, present)
     for (const index of [1, 0, 3, 2, 5, 4]) await storeChunk(present, hash, index)
+    expect(await hash.digest()).toBe(sha256)
+  })
+
+  it('takes a chunk checked in its turn in the same pass, and drops a trial whose chunk failed', async () => {
+    const present = new Set<number>()
+    const hash = new InOrderHash(record, key, file, present)
+    // as the pull does: a trial fed by the check, adopted only if the chunk proved good
+    const check = (index: number, bytes: Buffer) => {
+      const fed = hash.trial(index)
+      const good = digestChunk(key, record.id, index, COUNT, bytes, fed) !== undefined
+      if (good && fed !== undefined) hash.checked(index, fed)
+      return { good, fed }
+    }
+    const garbled = Buffer.from(sealed[0]!)
+    garbled[3]! ^= 1
+    expect(check(0, garbled)).toMatchObject({ good: false })
+    expect(check(1, sealed[1]!).fed).toBeUndefined() // not its turn: taken when stored, from memory
+    expect(check(0, sealed[0]!)).toMatchObject({ good: true, fed: expect.anything() })
+    await storeChunk(present, hash, 0)
+    await storeChunk(present, hash, 1)
+    for (const index of [2, 3, 4, 5]) {
+      expect(check(index, sealed[index]!).fed).toBeDefined()
+      await storeChunk(present, hash, index)
+    }
     expect(await hash.digest()).toBe(sha256)
   })
 

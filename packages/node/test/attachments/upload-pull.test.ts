@@ -97,7 +97,7 @@ describe('uploads and pulls', () => {
       targetOf: async () => ({ peer: {} as PeerId, target: {} as PeerId }),
       signal: new AbortController().signal,
       onBadChunk: (_r: AttachmentRecord, index: number) => bad.push(index),
-      onChunk: () => {},
+      whole: new InOrderHash(record, Buffer.from(t.key, 'hex'), file, new Set<number>()),
     }
     const present = await checkPresent(file, record, key)
     expect(present.size).toBe(0)
@@ -111,9 +111,11 @@ describe('uploads and pulls', () => {
     expect(onDisk).toEqual(present)
     corruptIndex = -1
     served = 0
-    await pullMissing({ ...ctx, file }, record, key, onDisk)
+    const whole = new InOrderHash(record, key, file, onDisk)
+    await pullMissing({ ...ctx, file, whole }, record, key, onDisk)
     expect(served).toBe(6 - present.size)
     expect(onDisk.size).toBe(6)
+    expect(await whole.digest()).toBe(attachment.sha256)
     expect(await new InOrderHash(record, key, file, onDisk).digest()).toBe(attachment.sha256)
     // a power loss may leave a chunk unwritten or garbled: the check at start finds it, to fetch again
     await file.write(4, Buffer.alloc(sealedLength(record, 4)))
