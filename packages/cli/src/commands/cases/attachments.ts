@@ -6,12 +6,8 @@ import type { Command } from 'commander'
 import { Context } from '../../context.ts'
 import { CliError } from '../../errors.ts'
 import { examples, jsonOption } from '../../help.ts'
-import { out, table } from '../../output.ts'
-
-function progressText(a: AttachmentStatus): string {
-  if (a.state === 'by-hash') return 'by hash only'
-  return `${a.chunks.done}/${a.chunks.total} chunks, ${byteSize(a.bytes.done)} of ${byteSize(a.bytes.total)}`
-}
+import { out } from '../../output.ts'
+import { attachmentsTable, progressText } from './attachments-table.ts'
 
 /** The attachment of a case named by its id, or by its name when only one has it. */
 function pick(list: readonly AttachmentStatus[], caseId: string, which: string): AttachmentStatus {
@@ -83,19 +79,7 @@ export function registerAttachmentCommands(kase: Command): void {
         const r = await ctx.call(attachmentRoutes.ofCase, { params: { id } })
         if (flags.json) return out.json(r)
         if (r.attachments.length === 0) return out.line(`case ${id} has no attachments`)
-        out.line(
-          table([
-            ['ID', 'NAME', 'DIR', 'SIZE', 'PROGRESS', 'STATE'],
-            ...r.attachments.map((a) => [
-              a.id ?? '-',
-              a.name,
-              a.direction,
-              byteSize(a.size),
-              progressText(a),
-              a.error === undefined ? a.state : `${a.state}: ${a.error}`,
-            ]),
-          ]),
-        )
+        out.line(attachmentsTable(r.attachments))
       }),
     'pocnet case attachments IT-20261128-dd69bafb',
   )
