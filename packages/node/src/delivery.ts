@@ -62,6 +62,8 @@ export interface DeliveryInit {
    * not validate): a reason rejects it with that receipt, so nothing invalid is ever stored.
    */
   checkPayload?: (opened: OpenedEnvelope, fromCountry: string) => RejectReason | undefined
+  /** A payload `checkPayload` passed could not be stored after all (the ledger append failed): what the check set aside is given back. */
+  onNotStored?: (opened: OpenedEnvelope) => void
   onMessage?: (message: InboundMessage, opened: OpenedEnvelope) => void
   /** The node's budget for bytes of envelopes being read (none when absent). */
   frameBudget?: FrameBudget
@@ -359,19 +361,24 @@ export class DeliveryReceiver {
       status: 'accepted',
     })
     const country = this.#init.getRoster().memberByPeerId(opened.sender)?.country ?? '??'
-    const entry = await this.#init.ledger.append(
-      {
-        kind: 'message-received',
-        actor: `country:${country}`,
-        counterpart: country,
-        ...(opened.caseId === '' ? {} : { caseId: opened.caseId }),
-        messageId: opened.messageIdHex,
-        detail: { messageKind: opened.kind, createdAt: opened.createdAt },
-      },
-      // envelope (what was signed), receipt (what we answered), payload (readable later
-      // without the sender's key); blobs are encrypted at rest by the ledger
-      { blobs: [request, receipt, opened.payload] },
-    )
+    const entry = await this.#init.ledger
+      .append(
+        {
+          kind: 'message-received',
+          actor: `country:${country}`,
+          counterpart: country,
+          ...(opened.caseId === '' ? {} : { caseId: opened.caseId }),
+          messageId: opened.messageIdHex,
+          detail: { messageKind: opened.kind, createdAt: opened.createdAt },
+        },
+        // envelope (what was signed), receipt (what we answered), payload (readable later
+        // without the sender's key); blobs are encrypted at rest by the ledger
+        { blobs: [request, receipt, opened.payload] },
+      )
+      .catch((err: unknown) => {
+        this.#init.onNotStored?.(opened)
+        throw err
+      })
     this.#accepted.remember(opened.messageIdHex, {
       envelopeHash: opened.envelopeHash,
       receiptHash: entry.blobs[1]!,

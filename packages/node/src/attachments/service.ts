@@ -201,7 +201,7 @@ export class Attachments {
   /**
    * Whether a message from a member may bring these attachments, before it is accepted: each
    * under the per-file cap, all under the per-message cap, and within what is left of the quota
-   * (set aside until `expect` or the next start). A refusal stores nothing.
+   * (set aside until `expect`, `release` or the next start). A refusal stores nothing.
    */
   admit(messageId: string, attachments: readonly Attachment[]): RejectReason | undefined {
     const { maxFileBytes, maxMessageBytes, quotaBytes } = this.#init.config
@@ -214,6 +214,11 @@ export class Attachments {
     if (this.usedBytes() + total > quotaBytes) return 'over-quota'
     this.#reserved.set(messageId, total)
     return undefined
+  }
+
+  /** A message `admit` let through was not stored after all (its ledger entry failed): its quota is given back. */
+  release(messageId: string): void {
+    this.#reserved.delete(messageId)
   }
 
   /** Bytes of the quota in use: received attachments kept, and those being admitted. */

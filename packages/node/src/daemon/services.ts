@@ -284,6 +284,7 @@ export async function createServices(
     frameBudget,
     checkPayload: (opened, fromCountry) =>
       drills.check(opened, fromCountry) ?? cases.check(opened, fromCountry),
+    onNotStored: (opened) => attachments.release(opened.messageIdHex),
     onMessage: (m, opened) => {
       cases
         .receive(m, opened)
