@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, type Hash } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash } from 'node:crypto'
 
 /** Bytes AES-256-GCM adds to a chunk: its tag. */
 export const CHUNK_TAG_BYTES = 16
@@ -59,6 +59,11 @@ export function openChunk(
   }
 }
 
+/** What `digestChunk` also feeds with a chunk's plain bytes: the whole file's hash, or a holder of them. */
+export interface PlainSink {
+  update(plain: Buffer): unknown
+}
+
 /** Bytes opened at a time by `digestChunk`: small buffers the young generation frees at once. */
 const DIGEST_SLICE_BYTES = 64 * 1024
 
@@ -74,7 +79,7 @@ export function digestChunk(
   index: number,
   count: number,
   sealed: Uint8Array,
-  whole?: Hash,
+  whole?: PlainSink,
 ): { sha256: string; length: number } | undefined {
   if (sealed.length < CHUNK_TAG_BYTES) return undefined
   const decipher = createDecipheriv('aes-256-gcm', key, nonceOf(index))

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { digestChunk, sealChunk } from '../../src/attachments/chunk-seal.ts'
-import { InOrderHash } from '../../src/attachments/in-order-hash.ts'
+import { HeldChunk, InOrderHash } from '../../src/attachments/in-order-hash.ts'
 import type { ReceivedFile } from '../../src/attachments/received-file.ts'
 import { type AttachmentRecord, AttachmentStore } from '../../src/attachments/store.ts'
 
@@ -60,7 +60,7 @@ describe('the whole file hashed as the pull stores it', () => {
     expect(await hash.digest()).toBe(sha256)
   })
 
-  it('takes a chunk checked in its turn in the same pass, and drops a trial whose chunk failed', async () => {
+  it('takes a chunk checked in its turn in the same pass, holds one ahead, drops one that failed', async () => {
     const present = new Set<number>()
     const hash = new InOrderHash(record, key, file, present)
     // as the pull does: a trial fed by the check, adopted only if the chunk proved good
@@ -73,7 +73,7 @@ describe('the whole file hashed as the pull stores it', () => {
     const garbled = Buffer.from(sealed[0]!)
     garbled[3]! ^= 1
     expect(check(0, garbled)).toMatchObject({ good: false })
-    expect(check(1, sealed[1]!).fed).toBeUndefined() // not its turn: taken when stored, from memory
+    expect(check(1, sealed[1]!).fed).toBeInstanceOf(HeldChunk) // ahead of its turn: held until it comes
     expect(check(0, sealed[0]!)).toMatchObject({ good: true, fed: expect.anything() })
     await storeChunk(present, hash, 0)
     await storeChunk(present, hash, 1)
@@ -82,6 +82,36 @@ describe('the whole file hashed as the pull stores it', () => {
       await storeChunk(present, hash, index)
     }
     expect(await hash.digest()).toBe(sha256)
+  })
+
+  it('holds at most 8 chunks ahead of their turn; the rest are opened again when stored', async () => {
+    const many = 12
+    const bytes = randomBytes(many * CHUNK)
+    const id = randomBytes(16).toString('hex')
+    const chunks = Array.from({ length: many }, (_, i) =>
+      sealChunk(key, id, i, many, bytes.subarray(i * CHUNK, (i + 1) * CHUNK)),
+    )
+    const big: AttachmentRecord = { ...record, id, size: bytes.length, chunks: [] }
+    await store.create(big)
+    const bigFile = await store.openReceived(big)
+    try {
+      const present = new Set<number>()
+      const hash = new InOrderHash(big, key, bigFile, present)
+      const held: number[] = []
+      for (let index = many - 1; index >= 0; index--) {
+        const fed = hash.trial(index)
+        expect(digestChunk(key, id, index, many, chunks[index]!, fed)).toBeDefined()
+        if (fed instanceof HeldChunk) held.push(index)
+        if (fed !== undefined) hash.checked(index, fed)
+        await bigFile.write(index, chunks[index]!)
+        present.add(index)
+        hash.stored(index, chunks[index]!)
+      }
+      expect(held).toEqual([11, 10, 9, 8, 7, 6, 5, 4])
+      expect(await hash.digest()).toBe(createHash('sha256').update(bytes).digest('hex'))
+    } finally {
+      await bigFile.close()
+    }
   })
 
   it('reads from disk what was stored before this pull, and what it never saw', async () => {
