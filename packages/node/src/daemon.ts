@@ -372,6 +372,7 @@ export class PocnetDaemon {
       cases: this.cases,
       witness: this.witness,
       alarm: this.alarm,
+      attachments: this.attachments,
       cosignatures: this.cosignatures,
       guard: this.#guard,
       dhtRefused: this.#dhtRefused,

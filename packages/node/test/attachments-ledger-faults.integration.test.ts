@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import type { LedgerEvent } from '@pocnet/ledger'
+import { RequestStreams } from '@pocnet/protocol/reqresp'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { decodeChunkResponse, encodeChunkRequest, MAX_CHUNK_RESPONSE_BYTES } from '../src/attachments/wire.ts'
+import { ATTACHMENT_PROTOCOL } from '../src/constants.ts'
 import type { PocnetDaemon } from '../src/index.ts'
 import {
   createTestFederation,
@@ -15,7 +18,7 @@ const SIZE = 300_000
 // The receiver sets quota aside for a message's attachments when it checks the message, before the
 // ledger records it: a ledger that fails then must not keep that quota; one that fails when the
 // file is recorded must not leave it half-recorded.
-describe("an attachment's quota and record when the receiver's ledger fails", () => {
+describe("an attachment's quota, record and refusals when things go wrong", () => {
   let fed: TestFederation
   let hu: PocnetDaemon
   let at: PocnetDaemon
@@ -83,5 +86,27 @@ describe("an attachment's quota and record when the receiver's ledger fails", ()
     expect(at.attachments.usedBytes()).toBe(SIZE)
     expect(await at.ledger.query({ kind: 'message-received', caseId })).toHaveLength(1)
     expect(logs.filter((l) => l.level === 'error').map((l) => l.event)).not.toContain('attachments.failed')
+  })
+
+  it("counts a chunk asked of an attachment never offered to the asker in the node's health", async () => {
+    const streams = new RequestStreams(hu.host, ATTACHMENT_PROTOCOL, {
+      maxResponseBytes: MAX_CHUNK_RESPONSE_BYTES,
+      timeoutMs: 10_000,
+    })
+    try {
+      const before = at.health().rejected['attachment-unknown-attachment'] ?? 0
+      const answer = await streams.request(
+        at.identity.peerId,
+        at.identity.peerId,
+        encodeChunkRequest({ id: 'ab'.repeat(16), index: 0 }),
+      )
+      expect(decodeChunkResponse(answer)).toEqual({ error: 'unknown' })
+      expect(at.health().rejected['attachment-unknown-attachment']).toBe(before + 1)
+      expect(logs.filter((l) => l.event === 'attachments.refused')).toMatchObject([
+        { level: 'warn', reason: 'unknown attachment' },
+      ])
+    } finally {
+      await streams.close()
+    }
   })
 })

@@ -80,6 +80,14 @@ export class Attachments {
   /** Bad chunks received, by reason: the "counted" of "refused, counted, logged". */
   readonly refusals: Record<string, number> = {}
 
+  /** Refused since start, by reason in kebab case: requests and streams served, and chunks received (health). */
+  refusalCounts(): Record<string, number> {
+    const counts: Record<string, number> = {}
+    for (const [reason, n] of Object.entries({ ...this.#server.refusals, ...this.refusals }))
+      counts[reason.replaceAll(' ', '-')] = n
+    return counts
+  }
+
   constructor(init: AttachmentsInit) {
     this.#init = init
     this.#store = new AttachmentStore(join(init.dataDir, DATA_DIR.attachments))

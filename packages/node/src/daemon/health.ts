@@ -106,6 +106,7 @@ export interface HealthSources {
   cases: { readonly damagedCount: number }
   witness: MemberWitness
   alarm: EquivocationAlarm
+  attachments: { refusalCounts(): Record<string, number> }
   cosignatures: CosignatureCollector
   guard: ConnectionGuard
   dhtRefused: LogThrottle
@@ -146,6 +147,7 @@ export function assembleHealth(s: HealthSources): Health {
       ...s.peerRejections.counts,
       ...prefixed('witness-', s.witness.refusals),
       ...prefixed('evidence-', s.alarm.refusals),
+      ...prefixed('attachment-', s.attachments.refusalCounts()),
     } as Record<string, number>,
     refusedConnections: s.guard.count('non-member'),
     connectionRefusals: s.guard.counts,
