@@ -30,6 +30,7 @@ describe("an attachment's quota, record and refusals when things go wrong", () =
     at = await startCollectingWarnings(fed, 1, logs)
     await until(() => hu.health().peersConnected > 0, 'HU to connect to AT')
     await Promise.all([hu.publishOwnRecord(), at.publishOwnRecord()])
+    failAppends()
   })
 
   afterAll(async () => {
@@ -51,15 +52,17 @@ describe("an attachment's quota, record and refusals when things go wrong", () =
   }
   const failed = (kind: LedgerEvent['kind']) => failures.get(kind) ?? 0
 
-  it('gives the quota back when the admission record fails, and records the file once the ledger heals', async () => {
+  /** `bytes` uploaded to HU, as a message would carry them. */
+  async function upload(bytes: Buffer) {
     const { uploads } = hu.attachments
-    const started = await uploads.begin({ name: 'log.txt', size: SIZE })
-    const bytes = randomBytes(SIZE)
+    const started = await uploads.begin({ name: 'log.txt', size: bytes.length })
     for (let i = 0; i < started.chunks; i++)
       await uploads.put(started.id, i, bytes.subarray(i * started.chunkSize, (i + 1) * started.chunkSize))
-    const attachment = await uploads.finish(started.id)
+    return uploads.finish(started.id)
+  }
 
-    failAppends()
+  it('gives the quota back when the admission record fails, and records the file once the ledger heals', async () => {
+    const attachment = await upload(randomBytes(SIZE))
     failing.add('message-received')
     const { caseId } = await hu.cases.openRequest(
       'AT',
@@ -86,6 +89,27 @@ describe("an attachment's quota, record and refusals when things go wrong", () =
     expect(at.attachments.usedBytes()).toBe(SIZE)
     expect(await at.ledger.query({ kind: 'message-received', caseId })).toHaveLength(1)
     expect(logs.filter((l) => l.level === 'error').map((l) => l.event)).not.toContain('attachments.failed')
+  })
+
+  it('fetches the attachments of a request whose opening the receiver failed to record', async () => {
+    const attachment = await upload(randomBytes(SIZE))
+    const usedBefore = at.attachments.usedBytes()
+    failing.add('case-state-changed')
+    try {
+      const { caseId } = await hu.cases.openRequest(
+        'AT',
+        { ...preservationRequest(), attachments: [attachment] },
+        'user:anna',
+      )
+      await until(
+        async () => (await at.ledger.query({ kind: 'attachment-stored', caseId })).length === 1,
+        'AT to fetch and record the file',
+      )
+      expect(failed('case-state-changed')).toBeGreaterThan(0)
+      expect(at.attachments.usedBytes()).toBe(usedBefore + SIZE)
+    } finally {
+      failing.delete('case-state-changed')
+    }
   })
 
   it("counts a chunk asked of an attachment never offered to the asker in the node's health", async () => {

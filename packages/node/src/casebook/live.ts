@@ -310,14 +310,14 @@ export class LiveCases {
       } finally {
         // shown even when recording failed: the rebuild at the next start records it
         cases.show(payload.caseId)
+        // and its attachments fetched, taking up the quota set aside for them when it was checked
+        await this.#init.attachments?.expect(
+          payload.caseId,
+          message.from,
+          message.messageId,
+          cases.get(payload.caseId).current.request.attachments,
+        )
       }
-      const request = cases.get(payload.caseId).current.request
-      await this.#init.attachments?.expect(
-        payload.caseId,
-        message.from,
-        message.messageId,
-        request.attachments,
-      )
       await this.sendDelivered(payload.caseId)
       return
     }
