@@ -27,6 +27,7 @@ import { openDataDir } from './daemon/open-data.ts'
 import { publishOwnRecord } from './daemon/own-record.ts'
 import type { PublicationStatus } from './daemon/publication-status.ts'
 import { createServices, type NodeServices } from './daemon/services.ts'
+import { UnstoredRecordRetry } from './daemon/unstored-retry.ts'
 import type { DeliveryReceiver, InboundMessage } from './delivery.ts'
 import type { Drills } from './drills/service.ts'
 import { type DutyDesk, dutyDesk } from './duty/desk.ts'
@@ -110,6 +111,8 @@ export class PocnetDaemon {
   readonly #snapshot: StartSnapshot
   /** Aborted by stop(): dials and the record's publication still under way end. */
   readonly #shutdown = new AbortController()
+  /** Sends the own record again when a member connects while no peer holds it. */
+  readonly #unstoredRetry: UnstoredRecordRetry
   #control: Server | undefined
   /** The metrics registry and its endpoint, when config.json has `metrics`. */
   readonly #metrics: NodeMetrics | undefined
@@ -148,6 +151,18 @@ export class PocnetDaemon {
     this.cosignatures = init.cosignatures
     this.duty = init.duty
     this.publication = init.publication
+    this.#unstoredRetry = new UnstoredRecordRetry({
+      status: this.publication,
+      republish: (signal) => this.directory.republish({ signal }),
+      publish: () => this.publishOwnRecord(),
+      onMemberConnected: (listener) => {
+        // only members get this far: the roster gater refuses every other peer's connection
+        this.host.addEventListener('peer:connect', listener)
+        return () => this.host.removeEventListener('peer:connect', listener)
+      },
+      connectedMembers: () => this.host.getPeers().length,
+      shutdown: this.#shutdown.signal,
+    })
     this.#guard = init.guard
     this.#dhtRefused = init.dhtRefused
     this.#frameBudget = init.frameBudget
@@ -304,6 +319,7 @@ export class PocnetDaemon {
     // node runs on: it still sends, cosigns and syncs, and a fixed contact.json is published
     // without a restart (`pocnet directory publish`)
     void this.publishOwnRecord().catch(() => {})
+    this.#unstoredRetry.start()
     this.log.info('node.started', {
       country: this.config.country,
       peerId: this.identity.peerId.toString(),
@@ -390,6 +406,7 @@ export class PocnetDaemon {
     this.#stopping ??= (async () => {
       this.log.info('node.stopping')
       this.#bootstrap.stop()
+      this.#unstoredRetry.stop()
       this.#shutdown.abort()
       // long polls answer now, so their connections can close
       this.feed.close()

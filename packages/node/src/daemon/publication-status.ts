@@ -89,7 +89,7 @@ export class PublicationStatus {
         file: null,
         field: null,
         rule: `record seq ${seq} was issued, but no peer was reachable to store it`,
-        fix: 'check `pocnet peers` and the bootstrap addresses in config.json; it is stored again at the next republish, or run `pocnet directory publish`',
+        fix: 'check `pocnet peers` and the bootstrap addresses in config.json; it is sent again once a member connects, or run `pocnet directory publish`',
       }),
     )
   }
@@ -107,7 +107,7 @@ export class PublicationStatus {
         file: null,
         field: null,
         rule: String((err as Error).message ?? err),
-        fix: 'check `pocnet peers` and the bootstrap addresses in config.json; the node tries again at the next republish, or run `pocnet directory publish`',
+        fix: 'check `pocnet peers` and the bootstrap addresses in config.json; the node tries again once a member connects, or run `pocnet directory publish`',
       }),
     )
   }
