@@ -111,6 +111,27 @@ describe('the own record sent again once a member can store it', () => {
     expect(status.current.state).toBe('published')
   })
 
+  it('does not miss a member that connected during the first publication, or before the start', async () => {
+    const during = retryWith([stored(4, 1)])
+    during.retry.start()
+    during.connect()
+    await vi.advanceTimersByTimeAsync(3 * RETRY_AFTER_CONNECT_MS)
+    // still pending: it waits for the first publication's outcome
+    expect(during.calls.republish).toBe(0)
+    during.status.issued(4, 0)
+    await vi.advanceTimersByTimeAsync(RETRY_AFTER_CONNECT_MS)
+    expect(during.calls.republish).toBe(1)
+    expect(during.status.current.state).toBe('published')
+
+    const before = retryWith([stored(5, 1)])
+    before.peers.connected = 1
+    before.status.issued(5, 0)
+    before.retry.start()
+    await vi.advanceTimersByTimeAsync(RETRY_AFTER_CONNECT_MS)
+    expect(before.calls.republish).toBe(1)
+    expect(before.status.current.state).toBe('published')
+  })
+
   it('leaves a record refused by the rules to the operator, and stops with the node', async () => {
     const { status, retry, calls, connect, listeners } = retryWith([stored(3, 1)])
     status.failed(

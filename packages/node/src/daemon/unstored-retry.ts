@@ -32,9 +32,11 @@ export interface UnstoredRecordRetryInit {
  * no peer: `pocnet status` says `unstored`, and the republish timer would try again only hours
  * later, while lookups by the others depend on reaching this node itself. So while the record is
  * held by no peer (`unstored`), or sending it failed (`publish-failed`), each member connection
- * schedules an attempt 2 s later, at most one every 10 s; an attempt that leaves it unstored while
- * members are connected is followed by another, backing off up to 5 minutes. A record refused by
- * the rules (a contact.json field) is not retried: it needs the operator.
+ * (and, at start, members already connected) schedules an attempt 2 s later, at most one every
+ * 10 s; one during the first publication waits for that publication's outcome. An attempt that
+ * leaves the record unstored while members are connected is followed by another, backing off up
+ * to 5 minutes. A record refused by the rules (a contact.json field) is not retried: it needs the
+ * operator.
  */
 export class UnstoredRecordRetry {
   readonly #init: UnstoredRecordRetryInit
@@ -51,7 +53,10 @@ export class UnstoredRecordRetry {
   }
 
   start(): void {
-    this.#unsubscribe ??= this.#init.onMemberConnected(() => this.#schedule(RETRY_AFTER_CONNECT_MS))
+    if (this.#unsubscribe !== undefined) return
+    this.#unsubscribe = this.#init.onMemberConnected(() => this.#schedule(RETRY_AFTER_CONNECT_MS))
+    // members connected before this (the bootstrap dials at start) count as connecting now
+    if (this.#init.connectedMembers() > 0) this.#schedule(RETRY_AFTER_CONNECT_MS)
   }
 
   stop(): void {
@@ -67,8 +72,16 @@ export class UnstoredRecordRetry {
     return state === 'unstored' || (state === 'not-published' && problem?.reason === 'publish-failed')
   }
 
+  /** The first publication since start is still under way: its outcome decides. */
+  get #pending(): boolean {
+    return this.#init.status.current.state === 'pending'
+  }
+
   #schedule(afterMs: number): void {
-    if (this.#unsubscribe === undefined || this.#timer !== undefined || this.#running || !this.needed) return
+    if (this.#unsubscribe === undefined || this.#timer !== undefined || this.#running) return
+    // a member that connects while the first publication is under way is not missed: the attempt
+    // waits for that publication's outcome
+    if (!this.needed && !this.#pending) return
     const wait = Math.max(afterMs, this.#lastAttemptAt + RETRY_MIN_INTERVAL_MS - this.#now())
     this.#timer = setTimeout(() => {
       this.#timer = undefined
@@ -78,7 +91,9 @@ export class UnstoredRecordRetry {
   }
 
   async #attempt(): Promise<void> {
-    if (!this.needed || this.#init.shutdown.aborted) return
+    if (this.#init.shutdown.aborted) return
+    if (this.#pending) return this.#schedule(RETRY_AFTER_CONNECT_MS)
+    if (!this.needed) return
     this.#running = true
     this.#lastAttemptAt = this.#now()
     try {
