@@ -63,7 +63,7 @@ export {
   readMlDsaKeyFile,
   writeMlDsaKeyFile,
 } from './ml-dsa-keyfile.ts'
-export { type Passphrase, PassphraseKeys } from './passphrase-keys.ts'
+export { type Passphrase, PassphraseKeys, sameScryptParameters } from './passphrase-keys.ts'
 export { DEFAULT_SCRYPT, type ScryptParameters, sealedFileKdf } from './sealed-file.ts'
 export { openSecretbox, SECRETBOX_KEY_LENGTH, SECRETBOX_OVERHEAD, sealSecretbox } from './secretbox.ts'
 export {

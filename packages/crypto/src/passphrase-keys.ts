@@ -10,6 +10,11 @@ export interface ScryptParameters {
 
 export const SALT_LENGTH = 16
 
+/** Whether two scrypt costs are the same. */
+export function sameScryptParameters(a: ScryptParameters, b: ScryptParameters): boolean {
+  return a.log2N === b.log2N && a.r === b.r && a.p === b.p
+}
+
 /**
  * The keys one passphrase derives, each scrypt run once per distinct salt and parameters. The
  * node's key files (node.key, witness-mldsa.key, retired keys) are sealed under one passphrase;
@@ -57,9 +62,7 @@ export class PassphraseKeys {
 
   /** A salt to seal a new file with: one already derived with `params`, else a fresh random one. */
   sealingSalt(params: ScryptParameters): Uint8Array {
-    for (const d of this.#derived.values())
-      if (d.params.log2N === params.log2N && d.params.r === params.r && d.params.p === params.p)
-        return d.salt.slice()
+    for (const d of this.#derived.values()) if (sameScryptParameters(d.params, params)) return d.salt.slice()
     return new Uint8Array(randomBytes(SALT_LENGTH))
   }
 

@@ -8,6 +8,7 @@ import {
   type PassphraseKeys,
   readKeyFileBytes,
   readMlDsaKeyFile,
+  sameScryptParameters,
   sealedFileKdf,
   writeMlDsaKeyFile,
 } from '@pocnet/crypto'
@@ -43,11 +44,8 @@ export async function shareNodeKeySalt(
   const witnessFile = join(dataDir, DATA_DIR.mlDsaWitnessKey)
   const nodeKey = sealedFileKdf(await readKeyFileBytes(join(dataDir, DATA_DIR.key)))
   const witness = sealedFileKdf(new Uint8Array(await readFile(witnessFile)))
-  const sameCost =
-    nodeKey.params.log2N === witness.params.log2N &&
-    nodeKey.params.r === witness.params.r &&
-    nodeKey.params.p === witness.params.p
-  if (!sameCost || bytesEqual(nodeKey.salt, witness.salt)) return false
+  if (!sameScryptParameters(nodeKey.params, witness.params) || bytesEqual(nodeKey.salt, witness.salt))
+    return false
   await writeMlDsaKeyFile(witnessFile, signer, keys, nodeKey.params, nodeKey.salt)
   return true
 }
